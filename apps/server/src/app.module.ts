@@ -1,0 +1,31 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { Logger } from 'pino';
+import { AppConfig, ConfigModule, DatabaseModule, LoggingModule } from '@app/common';
+import { EventsModule } from '@app/events';
+import { JobsModule } from '@app/jobs';
+import { LedgerModule } from '@app/ledger';
+import { WorkerModule } from '@app/worker';
+import { ENTITIES } from './entities';
+import { HealthController } from './health.controller';
+
+/** The whole service; which parts run (API, worker) follows `config.role`. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(logger),
+        DatabaseModule.forRoot(ENTITIES),
+        ScheduleModule.forRoot(),
+        LedgerModule,
+        EventsModule,
+        JobsModule.forRoot(),
+        WorkerModule,
+      ],
+      controllers: [HealthController],
+    };
+  }
+}

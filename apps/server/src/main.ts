@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, EmbeddedDatabase, createLogger, loadConfig, startEmbeddedDatabase } from '@app/common';
+import { createApp } from './create-app';
+import { buildOpenApiDocument } from './openapi';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env, process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+
+  let embedded: EmbeddedDatabase | undefined;
+  if (!config.database.url) {
+    embedded = await startEmbeddedDatabase({ dir: join(config.dataDir, 'pg'), port: config.database.embeddedPort, database: 'aict', logger });
+    config.database.url = embedded.url;
+  }
+
+  const writeIndex = process.argv.indexOf('--write-openapi');
+  if (writeIndex >= 0) {
+    const app = await createApp({ ...config, role: 'api' }, logger);
+    await app.init();
+    const file = process.argv[writeIndex + 1] ?? 'openapi.json';
+    writeFileSync(file, `${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`);
+    await app.close();
+    await embedded?.stop();
+    logger.info({ file }, 'OpenAPI document written');
+    return;
+  }
+
+  const app = await createApp(config, logger);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    try {
+      await app.close();
+    } finally {
+      await embedded?.stop();
+      logger.info('stopped');
+      process.exit(0);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await app.listen({ port: config.port, host: config.host });
+  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  logger.info({ url: `http://${shown}:${config.port}`, role: config.role, docs: `http://${shown}:${config.port}/api/docs` }, 'AI Coding Team is up');
+}
+
+main().catch((error) => {
+  process.stderr.write(`Start-up failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { AdvisoryLock, Page, decodeCursor, encodeCursor } from '@app/common';
+import { EventRecord } from './entities/event-record.entity';
+import { EVENTS_CHANNEL, EventDraft, EventFilter } from './events.types';
+
+const COLUMNS = 7;
+
+/** Records events and reads them back. */
+@Injectable()
+export class EventsService {
+  constructor(
+    @InjectRepository(EventRecord) private readonly events: Repository<EventRecord>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  /**
+   * Inserts events inside the caller's transaction and announces the highest new id on commit.
+   * The transaction lock makes ids become visible in id order, so a reader that has seen id N
+   * never later finds a smaller one appearing.
+   */
+  async record(manager: EntityManager, drafts: EventDraft[]): Promise<EventRecord[]> {
+    if (drafts.length === 0) return [];
+    if (!manager.queryRunner?.isTransactionActive) throw new Error('events must be recorded inside a transaction');
+    await manager.query('SELECT pg_advisory_xact_lock($1)', [AdvisoryLock.Events]);
+    const values: unknown[] = [];
+    const tuples = drafts.map((d, i) => {
+      values.push(d.jobId ?? null, d.traceId ?? null, d.conversationId ?? null, d.type, d.role ?? null, d.summary ?? '', JSON.stringify(d.data ?? {}));
+      return `(${Array.from({ length: COLUMNS }, (_, k) => `$${i * COLUMNS + k + 1}`).join(', ')})`;
+    });
+    const rows: Record<string, unknown>[] = await manager.query(
+      `INSERT INTO events (job_id, trace_id, conversation_id, type, role, summary, data) VALUES ${tuples.join(', ')}
+       RETURNING id, job_id, trace_id, conversation_id, type, role, summary, data, created_at`,
+      values,
+    );
+    const records = rows.map(toRecord);
+    await manager.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, String(records[records.length - 1].id)]);
+    return records;
+  }
+
+  /** Records events in a transaction of their own. */
+  recordNow(drafts: EventDraft[]): Promise<EventRecord[]> {
+    return this.dataSource.transaction((manager) => this.record(manager, drafts));
+  }
+
+  /** Events after `afterId`, in id order, matching the filter. */
+  async after(afterId: number, filter: EventFilter & { type?: string }, limit: number): Promise<EventRecord[]> {
+    const query = this.events.createQueryBuilder('e').where('e.id > :afterId', { afterId }).orderBy('e.id', 'ASC').limit(limit);
+    if (filter.jobId) query.andWhere('e.job_id = :jobId', { jobId: filter.jobId });
+    if (filter.traceId) query.andWhere('e.trace_id = :traceId', { traceId: filter.traceId });
+    if (filter.conversationId) query.andWhere('e.conversation_id = :conversationId', { conversationId: filter.conversationId });
+    if (filter.type) query.andWhere('e.type = :type', { type: filter.type });
+    return query.getMany();
+  }
+
+  /** A page of events matching the filter, oldest first. */
+  async list(filter: EventFilter & { type?: string; limit: number; cursor?: string }): Promise<Page<EventRecord>> {
+    const afterId = filter.cursor ? Number(decodeCursor(filter.cursor, 1)[0]) : 0;
+    const rows = await this.after(afterId, filter, filter.limit + 1);
+    const items = rows.slice(0, filter.limit);
+    return { items, nextCursor: rows.length > filter.limit ? encodeCursor([items[items.length - 1].id]) : null };
+  }
+
+  /** The highest event id committed so far. */
+  async maxId(): Promise<number> {
+    const [row] = await this.dataSource.query('SELECT coalesce(max(id), 0) AS max FROM events');
+    return Number(row.max);
+  }
+}
+
+export function toRecord(row: Record<string, unknown>): EventRecord {
+  return Object.assign(new EventRecord(), {
+    id: Number(row.id),
+    jobId: row.job_id as string | null,
+    traceId: row.trace_id as string | null,
+    conversationId: row.conversation_id as string | null,
+    type: row.type as string,
+    role: row.role as string | null,
+    summary: row.summary as string,
+    data: row.data as Record<string, unknown>,
+    createdAt: row.created_at as Date,
+  });
+}

@@ -1,0 +1,196 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { EnumField, IntField, JOB_MODES, JobMode, StringField, UuidField } from '@app/common';
+import { IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { Job, PendingQuestion } from '../entities/job.entity';
+import { JOB_STATUSES, JobStatus } from '../job-status';
+
+/** Agent roles a job can be addressed to. */
+export const AGENT_ROLES = ['coordinator', 'planner', 'builder', 'reviewer', 'evaluator', 'watcher'] as const;
+export type AgentRole = (typeof AGENT_ROLES)[number];
+
+/** A repository: an absolute server path, a URL (https, http, ssh, git, file) or scp-like `user@host:path`. */
+export const REPO_PATTERN = /^(\/[^\0]*|(https?|ssh|git|file):\/\/[^\s]+|[\w.-]+@[\w.-]+:[^\s]+)$/;
+
+/** Body of `POST /api/jobs`. */
+export class CreateJobRequest {
+  @StringField({ description: 'What to do, in plain words', minLength: 1, maxLength: 10_000, example: 'fix the failing login test in src/auth.ts' })
+  goal: string;
+
+  @StringField({
+    description: 'Repository: a server-side absolute path or a git URL',
+    minLength: 1,
+    maxLength: 2_000,
+    pattern: REPO_PATTERN,
+    patternHint: 'repo must be an absolute server path, a git URL (https, http, ssh, git, file) or user@host:path',
+    example: '/srv/repos/shop',
+  })
+  repo: string;
+
+  @StringField({ description: 'Branch, tag or commit to start from (default: the repository HEAD)', optional: true, maxLength: 255, pattern: /^[^\s~^:?*[\\]+$/, patternHint: 'baseRef must be a valid git ref' })
+  baseRef?: string;
+
+  @EnumField({ description: 'mechanic (small, cheap, tight caps) or genius (strong model, loose caps); default from the request', values: JOB_MODES, enumName: 'JobMode', optional: true })
+  mode?: JobMode;
+
+  @EnumField({ description: 'Agent role that runs the job (default coordinator: the whole team)', values: AGENT_ROLES, enumName: 'AgentRole', optional: true })
+  role?: AgentRole;
+
+  @IntField({ description: 'Higher runs first (default 0)', optional: true, min: -100, max: 100 })
+  priority?: number;
+
+  @IntField({ description: 'Cap on tool calls', optional: true, min: 1, max: 100_000 })
+  maxSteps?: number;
+
+  @IntField({ description: 'Cap on model tokens (input + output)', optional: true, min: 1, max: 1_000_000_000 })
+  maxTokens?: number;
+
+  @IntField({ description: 'Cap on model cost in US cents', optional: true, min: 1, max: 10_000_000 })
+  maxCostCents?: number;
+
+  @IntField({ description: 'Cap on wall time in milliseconds', optional: true, min: 1_000, max: 86_400_000 })
+  maxWallMs?: number;
+
+  @IntField({ description: 'Attempts before the job fails for good (default from config)', optional: true, min: 1, max: 100 })
+  maxAttempts?: number;
+
+  @UuidField({ description: 'Conversation the job belongs to', optional: true })
+  conversationId?: string;
+}
+
+/** Query of `GET /api/jobs`. */
+export class ListJobsQuery {
+  @EnumField({ description: 'Only jobs in this status', values: JOB_STATUSES, enumName: 'JobStatus', optional: true })
+  status?: JobStatus;
+
+  @EnumField({ description: 'Only jobs of this mode', values: JOB_MODES, enumName: 'JobMode', optional: true })
+  mode?: JobMode;
+
+  @UuidField({ description: 'Only jobs of this conversation', optional: true })
+  conversationId?: string;
+
+  @IntField({ description: 'Page size (default 50)', optional: true, min: 1, max: 500 })
+  limit?: number;
+
+  @StringField({ description: 'Opaque cursor from the previous page', optional: true, maxLength: 500 })
+  cursor?: string;
+}
+
+/** Body of `POST /api/jobs/{id}/respond`. */
+export class RespondJobRequest {
+  @EnumField({ description: 'approve or reject a pending approval, or answer a question', values: ['approve', 'reject', 'answer'], enumName: 'RespondAction' })
+  action: 'approve' | 'reject' | 'answer';
+
+  @ApiPropertyOptional({ description: 'The answer text (required with action=answer)', minLength: 1, maxLength: 10_000 })
+  @ValidateIf((o: RespondJobRequest) => o.action === 'answer' || o.answer !== undefined)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(10_000)
+  answer?: string;
+}
+
+export class JobCapsView {
+  @ApiProperty() maxSteps: number;
+  @ApiProperty() maxTokens: number;
+  @ApiProperty() maxCostCents: number;
+  @ApiProperty() maxWallMs: number;
+}
+
+export class JobUsageView {
+  @ApiProperty() steps: number;
+  @ApiProperty() tokens: number;
+  @ApiProperty() costCents: number;
+  @ApiProperty() wallMs: number;
+}
+
+export class JobErrorView {
+  @ApiProperty() code: string;
+  @ApiProperty() message: string;
+}
+
+export class JobLinksView {
+  @ApiProperty() self: string;
+  @ApiProperty() stream: string;
+  @ApiProperty() events: string;
+  @ApiProperty() ledger: string;
+  @ApiProperty() diff: string;
+  @ApiProperty() truthpack: string;
+}
+
+/** A job as the API shows it. */
+export class JobView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() goal: string;
+  @ApiProperty() repo: string;
+  @ApiProperty({ type: String, nullable: true }) baseRef: string | null;
+  @ApiProperty({ enum: JOB_MODES, enumName: 'JobMode' }) mode: JobMode;
+  @ApiProperty() role: string;
+  @ApiProperty({ enum: JOB_STATUSES, enumName: 'JobStatus' }) status: JobStatus;
+  @ApiProperty() priority: number;
+  @ApiProperty() attempts: number;
+  @ApiProperty() maxAttempts: number;
+  @ApiProperty({ type: JobCapsView }) caps: JobCapsView;
+  @ApiProperty({ type: JobUsageView }) usage: JobUsageView;
+  @ApiProperty({ type: String, nullable: true }) currentAction: string | null;
+  @ApiProperty({ type: 'object', nullable: true, additionalProperties: true }) intent: Record<string, unknown> | null;
+  @ApiProperty({ type: String, nullable: true }) intentLogline: string | null;
+  @ApiPropertyOptional({ type: 'object', nullable: true, additionalProperties: true, description: 'The question or approval a waiting job needs' }) pendingQuestion: PendingQuestion | null;
+  @ApiProperty({ type: 'object', nullable: true, additionalProperties: true }) result: Record<string, unknown> | null;
+  @ApiProperty({ type: JobErrorView, nullable: true }) error: JobErrorView | null;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' }) conversationId: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' }) parentJobId: string | null;
+  @ApiProperty({ format: 'uuid' }) traceId: string;
+  @ApiProperty() source: string;
+  @ApiProperty({ description: 'True when the goal came from an untrusted channel (webhook)' }) untrusted: boolean;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) startedAt: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) finishedAt: string | null;
+  @ApiProperty({ type: JobLinksView }) links: JobLinksView;
+
+  static of(job: Job): JobView {
+    const base = `/api/jobs/${job.id}`;
+    return Object.assign(new JobView(), {
+      id: job.id,
+      goal: job.goal,
+      repo: job.repo,
+      baseRef: job.baseRef,
+      mode: job.mode,
+      role: job.role,
+      status: job.status,
+      priority: job.priority,
+      attempts: job.attempts,
+      maxAttempts: job.maxAttempts,
+      caps: { maxSteps: job.maxSteps, maxTokens: job.maxTokens, maxCostCents: job.maxCostCents, maxWallMs: job.maxWallMs },
+      usage: { steps: job.usedSteps, tokens: job.usedTokens, costCents: job.usedCostCents, wallMs: job.usedWallMs },
+      currentAction: job.currentAction,
+      intent: job.intent,
+      intentLogline: job.intentLogline,
+      pendingQuestion: job.pendingQuestion,
+      result: job.result,
+      error: job.errorCode ? { code: job.errorCode, message: job.errorMessage ?? '' } : null,
+      conversationId: job.conversationId,
+      parentJobId: job.parentJobId,
+      traceId: job.traceId,
+      source: job.source,
+      untrusted: job.untrusted,
+      createdAt: job.createdAt.toISOString(),
+      updatedAt: job.updatedAt.toISOString(),
+      startedAt: job.startedAt?.toISOString() ?? null,
+      finishedAt: job.finishedAt?.toISOString() ?? null,
+      links: {
+        self: base,
+        stream: `${base}/stream`,
+        events: `/api/events?jobId=${job.id}`,
+        ledger: `${base}/ledger`,
+        diff: `${base}/diff`,
+        truthpack: `${base}/truthpack`,
+      },
+    });
+  }
+}
+
+/** A page of jobs, newest first. */
+export class JobPage {
+  @ApiProperty({ type: [JobView] }) items: JobView[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
+}

@@ -1,0 +1,68 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { JobMode, numberTransformer } from '@app/common';
+import { JobStatus } from '../job-status';
+
+/** A question a waiting job puts to a person. */
+export interface PendingQuestion {
+  kind: 'question' | 'approval';
+  question: string;
+  options?: string[];
+  askedBy?: string;
+  data?: Record<string, unknown>;
+}
+
+/** A person's answer to a waiting job. */
+export interface HumanResponse {
+  action: 'approve' | 'reject' | 'answer';
+  answer?: string;
+  respondedAt: string;
+  by: string;
+}
+
+/** One job: what to do, where, under which caps, and how far it got. */
+@Entity('jobs')
+export class Job {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column({ type: 'text' }) goal: string;
+  @Column({ type: 'text' }) repo: string;
+  @Column({ name: 'base_ref', type: 'text', nullable: true }) baseRef: string | null;
+  @Column({ type: 'text' }) mode: JobMode;
+  @Column({ name: 'agent_role', type: 'text' }) role: string;
+  @Column({ name: 'parent_job_id', type: 'uuid', nullable: true }) parentJobId: string | null;
+  @Column({ name: 'trace_id', type: 'uuid' }) traceId: string;
+  @Column({ name: 'conversation_id', type: 'uuid', nullable: true }) conversationId: string | null;
+  @Column({ type: 'text' }) source: string;
+  @Column({ type: 'boolean' }) untrusted: boolean;
+  @Column({ type: 'text' }) status: JobStatus;
+  @Column({ type: 'int' }) priority: number;
+  @Column({ type: 'int' }) attempts: number;
+  @Column({ name: 'max_attempts', type: 'int' }) maxAttempts: number;
+  @Column({ name: 'run_after', type: 'timestamptz' }) runAfter: Date;
+  @Column({ name: 'max_steps', type: 'int' }) maxSteps: number;
+  @Column({ name: 'max_tokens', type: 'bigint', transformer: numberTransformer }) maxTokens: number;
+  @Column({ name: 'max_cost_cents', type: 'numeric', transformer: numberTransformer }) maxCostCents: number;
+  @Column({ name: 'max_wall_ms', type: 'bigint', transformer: numberTransformer }) maxWallMs: number;
+  @Column({ name: 'used_steps', type: 'int' }) usedSteps: number;
+  @Column({ name: 'used_tokens', type: 'bigint', transformer: numberTransformer }) usedTokens: number;
+  @Column({ name: 'used_cost_cents', type: 'numeric', transformer: numberTransformer }) usedCostCents: number;
+  @Column({ name: 'used_wall_ms', type: 'bigint', transformer: numberTransformer }) usedWallMs: number;
+  @Column({ name: 'reserved_tokens', type: 'bigint', transformer: numberTransformer }) reservedTokens: number;
+  @Column({ name: 'reserved_cost_cents', type: 'numeric', transformer: numberTransformer }) reservedCostCents: number;
+  @Column({ name: 'current_action', type: 'text', nullable: true }) currentAction: string | null;
+  @Column({ name: 'worker_id', type: 'text', nullable: true }) workerId: string | null;
+  @Column({ name: 'lease_expires_at', type: 'timestamptz', nullable: true }) leaseExpiresAt: Date | null;
+  @Column({ name: 'heartbeat_at', type: 'timestamptz', nullable: true }) heartbeatAt: Date | null;
+  @Column({ name: 'cancel_requested_at', type: 'timestamptz', nullable: true }) cancelRequestedAt: Date | null;
+  @Column({ type: 'jsonb', nullable: true }) intent: Record<string, unknown> | null;
+  @Column({ name: 'intent_logline', type: 'text', nullable: true }) intentLogline: string | null;
+  @Column({ name: 'pending_question', type: 'jsonb', nullable: true }) pendingQuestion: PendingQuestion | null;
+  @Column({ name: 'human_response', type: 'jsonb', nullable: true }) humanResponse: HumanResponse | null;
+  @Column({ type: 'jsonb', nullable: true }) checkpoint: Record<string, unknown> | null;
+  @Column({ type: 'jsonb', nullable: true }) result: Record<string, unknown> | null;
+  @Column({ name: 'error_code', type: 'text', nullable: true }) errorCode: string | null;
+  @Column({ name: 'error_message', type: 'text', nullable: true }) errorMessage: string | null;
+  @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt: Date | null;
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt: Date | null;
+}

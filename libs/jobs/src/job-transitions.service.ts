@@ -1,0 +1,123 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { EventsService } from '@app/events';
+import { LedgerActor, LedgerService } from '@app/ledger';
+import { Job } from './entities/job.entity';
+import { JobStatus, canTransition } from './job-status';
+import { JobsErrorCode, JobsException } from './jobs.errors';
+
+/** The NOTIFY channel that wakes idle workers when a job becomes claimable. */
+export const JOBS_CHANNEL = 'aict_jobs';
+/** The NOTIFY channel that tells the worker holding a job to stop it. */
+export const CANCEL_CHANNEL = 'aict_cancel';
+
+/** Columns a transition may set along with the status. */
+export type JobPatch = Partial<
+  Pick<
+    Job,
+    | 'attempts'
+    | 'runAfter'
+    | 'workerId'
+    | 'leaseExpiresAt'
+    | 'heartbeatAt'
+    | 'cancelRequestedAt'
+    | 'pendingQuestion'
+    | 'humanResponse'
+    | 'checkpoint'
+    | 'result'
+    | 'errorCode'
+    | 'errorMessage'
+    | 'startedAt'
+    | 'finishedAt'
+    | 'currentAction'
+    | 'usedSteps'
+    | 'usedTokens'
+    | 'usedCostCents'
+    | 'usedWallMs'
+    | 'reservedTokens'
+    | 'reservedCostCents'
+  >
+>;
+
+/** One applied status change, to be written to the ledger and the event log. */
+export interface TransitionRecord {
+  job: Pick<Job, 'id' | 'traceId' | 'conversationId' | 'mode' | 'role'>;
+  from: JobStatus | null;
+  to: JobStatus;
+  actor: LedgerActor;
+  reason?: string;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * The one place job statuses change. Every change is validated against the state machine and
+ * recorded in the ledger and the event log in the same transaction as the row update.
+ */
+@Injectable()
+export class JobTransitions {
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly events: EventsService,
+  ) {}
+
+  /** Locks the job row, checks the move is allowed (409 if not), applies it and records it. */
+  async move(
+    manager: EntityManager,
+    jobId: string,
+    to: JobStatus,
+    change: { actor: LedgerActor; reason?: string; patch?: JobPatch; data?: Record<string, unknown>; from?: readonly JobStatus[] },
+  ): Promise<Job> {
+    const job = await manager.getRepository(Job).findOne({ where: { id: jobId }, lock: { mode: 'pessimistic_write' } });
+    if (!job) throw new JobsException(JobsErrorCode.JobNotFound, `Job ${jobId} does not exist`);
+    const from = job.status;
+    if (!canTransition(from, to) || (change.from && !change.from.includes(from))) {
+      throw new JobsException(JobsErrorCode.InvalidTransition, `A ${from} job cannot become ${to}`, { status: from, requested: to });
+    }
+    const patch = { ...change.patch, status: to, updatedAt: new Date() };
+    await manager.getRepository(Job).update({ id: jobId }, patch as QueryDeepPartialEntity<Job>);
+    Object.assign(job, patch);
+    await this.record(manager, [{ job, from, to, actor: change.actor, reason: change.reason, data: change.data }]);
+    return job;
+  }
+
+  /** Writes ledger entries, status events and wake-ups for changes a set-based statement already applied. */
+  async record(manager: EntityManager, changes: TransitionRecord[]): Promise<void> {
+    if (changes.length === 0) return;
+    for (const c of changes) {
+      if (c.from !== null && !canTransition(c.from, c.to)) {
+        throw new JobsException(JobsErrorCode.InvalidTransition, `A ${c.from} job cannot become ${c.to}`, { status: c.from, requested: c.to });
+      }
+    }
+    const summary = (c: TransitionRecord) => `${c.from ?? 'new'} → ${c.to}${c.reason ? `: ${c.reason}` : ''}`;
+    await this.ledger.append(
+      manager,
+      changes.map((c) => ({
+        kind: 'job.status',
+        actor: c.actor,
+        jobId: c.job.id,
+        traceId: c.job.traceId,
+        conversationId: c.job.conversationId,
+        summary: summary(c),
+        data: { from: c.from, to: c.to, ...(c.reason ? { reason: c.reason } : {}), ...c.data },
+      })),
+    );
+    await this.events.record(
+      manager,
+      changes.map((c) => ({
+        type: 'status',
+        jobId: c.job.id,
+        traceId: c.job.traceId,
+        conversationId: c.job.conversationId,
+        role: c.job.role,
+        summary: summary(c),
+        data: { from: c.from, to: c.to, ...(c.reason ? { reason: c.reason } : {}), ...c.data },
+      })),
+    );
+    const wake = [...new Set(changes.filter((c) => c.to === 'queued').map((c) => c.job.mode))];
+    for (const mode of wake) await manager.query('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, mode]);
+    for (const c of changes.filter((c) => c.to === 'cancelling')) {
+      await manager.query('SELECT pg_notify($1, $2)', [CANCEL_CHANNEL, c.job.id]);
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { FastifyReply } from 'fastify';
+import { UuidParamPipe, parseLastEventId } from '@app/common';
+import { EventStreamer } from '@app/events';
+import { LedgerEntryView, LedgerService } from '@app/ledger';
+import { JobsService } from './jobs.service';
+import { CreateJobUseCase } from './usecases/create-job.usecase';
+import { CancelJobUseCase } from './usecases/cancel-job.usecase';
+import { RetryJobUseCase } from './usecases/retry-job.usecase';
+import { RespondJobUseCase } from './usecases/respond-job.usecase';
+import { CreateJobRequest, JobPage, JobView, ListJobsQuery, RespondJobRequest } from './dto/jobs.dto';
+import { isTerminal } from './job-status';
+
+@ApiTags('jobs')
+@Controller('api/jobs')
+export class JobsController {
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly createJob: CreateJobUseCase,
+    private readonly cancelJob: CancelJobUseCase,
+    private readonly retryJob: RetryJobUseCase,
+    private readonly respondJob: RespondJobUseCase,
+    private readonly ledger: LedgerService,
+    private readonly streamer: EventStreamer,
+  ) {}
+
+  @Post()
+  @ApiOperation({ operationId: 'createJob', summary: 'Understand, policy-check and queue a coding task' })
+  @ApiCreatedResponse({ type: JobView })
+  async create(@Body() body: CreateJobRequest): Promise<JobView> {
+    const { maxSteps, maxTokens, maxCostCents, maxWallMs, ...rest } = body;
+    const job = await this.createJob.execute({ ...rest, caps: { maxSteps, maxTokens, maxCostCents, maxWallMs }, source: 'api', actor: 'user' });
+    return JobView.of(job);
+  }
+
+  @Get()
+  @ApiOperation({ operationId: 'listJobs', summary: 'Jobs, newest first, filtered by status, mode or conversation' })
+  @ApiOkResponse({ type: JobPage })
+  async list(@Query() query: ListJobsQuery): Promise<JobPage> {
+    const page = await this.jobs.list({ ...query, limit: query.limit ?? 50 });
+    return { items: page.items.map(JobView.of), nextCursor: page.nextCursor };
+  }
+
+  @Get(':id')
+  @ApiOperation({ operationId: 'getJob', summary: 'One job: usage against caps, current action, intent, result' })
+  @ApiOkResponse({ type: JobView })
+  async get(@Param('id', UuidParamPipe) id: string): Promise<JobView> {
+    return JobView.of(await this.jobs.get(id));
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'cancelJob', summary: 'Cancel: queued and waiting jobs at once, running jobs cooperatively' })
+  @ApiOkResponse({ type: JobView })
+  async cancel(@Param('id', UuidParamPipe) id: string): Promise<JobView> {
+    return JobView.of(await this.cancelJob.execute({ jobId: id, actor: 'user' }));
+  }
+
+  @Post(':id/retry')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'retryJob', summary: 'Put a failed or aborted job back in the queue' })
+  @ApiOkResponse({ type: JobView })
+  async retry(@Param('id', UuidParamPipe) id: string): Promise<JobView> {
+    return JobView.of(await this.retryJob.execute({ jobId: id, actor: 'user' }));
+  }
+
+  @Post(':id/respond')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'respondToJob', summary: 'Approve, reject or answer a job that waits for a person' })
+  @ApiOkResponse({ type: JobView })
+  async respond(@Param('id', UuidParamPipe) id: string, @Body() body: RespondJobRequest): Promise<JobView> {
+    return JobView.of(await this.respondJob.execute({ jobId: id, action: body.action, answer: body.answer, actor: 'user' }));
+  }
+
+  @Get(':id/ledger')
+  @ApiOperation({ operationId: 'getJobLedger', summary: "The job's ledger entries, in chain order" })
+  @ApiOkResponse({ type: [LedgerEntryView] })
+  async ledgerOf(@Param('id', UuidParamPipe) id: string): Promise<LedgerEntryView[]> {
+    await this.jobs.get(id);
+    return (await this.ledger.forJob(id)).map(LedgerEntryView.of);
+  }
+
+  @Get(':id/stream')
+  @ApiOperation({
+    operationId: 'streamJob',
+    summary: "Live job stream (SSE): snapshot, then event and status messages, complete when it ends; Last-Event-ID resumes",
+  })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: 'text/event-stream' })
+  async stream(
+    @Param('id', UuidParamPipe) id: string,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Query('lastEventId') lastEventIdQuery: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const job = await this.jobs.get(id);
+    await this.streamer.open(reply, {
+      filter: { jobId: id },
+      afterId: parseLastEventId(lastEventId) ?? parseLastEventId(lastEventIdQuery) ?? 0,
+      snapshot: async () => JobView.of(await this.jobs.get(id)),
+      isTerminal: (event) => isTerminal(event.data.to as never),
+      terminalAtStart: isTerminal(job.status),
+    });
+  }
+}

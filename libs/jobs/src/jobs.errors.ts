@@ -1,0 +1,41 @@
+import { DomainException, ErrorKind } from '@app/common';
+
+/** Error codes of the jobs domain. */
+export enum JobsErrorCode {
+  JobNotFound = 'job_not_found',
+  InvalidTransition = 'invalid_transition',
+  NotWaiting = 'job_not_waiting',
+  CapAboveMaximum = 'cap_above_maximum',
+  UnparseableRequest = 'unparseable_request',
+  PolicyBlocked = 'policy_blocked',
+  ConversationNotFound = 'conversation_not_found',
+  ParentNotFound = 'parent_job_not_found',
+}
+
+/** The one exception class of the jobs domain. */
+export class JobsException extends DomainException {
+  readonly kind: ErrorKind;
+
+  constructor(code: JobsErrorCode, message: string, details?: unknown) {
+    super(code, message, details);
+    this.kind = JobsException.kindOf(code);
+  }
+
+  private static kindOf(code: JobsErrorCode): ErrorKind {
+    switch (code) {
+      case JobsErrorCode.JobNotFound:
+        return 'not_found';
+      case JobsErrorCode.InvalidTransition:
+      case JobsErrorCode.NotWaiting:
+        return 'conflict';
+      case JobsErrorCode.CapAboveMaximum:
+      case JobsErrorCode.ConversationNotFound:
+      case JobsErrorCode.ParentNotFound:
+        return 'validation';
+      case JobsErrorCode.UnparseableRequest:
+        return 'unprocessable';
+      case JobsErrorCode.PolicyBlocked:
+        return 'forbidden';
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { JobMode, Page, decodeCursor, encodeCursor } from '@app/common';
+import { LedgerService } from '@app/ledger';
+import { Job } from './entities/job.entity';
+import { JobStatus, deriveStatus } from './job-status';
+import { JobsErrorCode, JobsException } from './jobs.errors';
+
+/** Reads jobs. Writes go through the use cases and {@link JobTransitions}. */
+@Injectable()
+export class JobsService {
+  constructor(
+    @InjectRepository(Job) private readonly jobs: Repository<Job>,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  async get(id: string): Promise<Job> {
+    const job = await this.jobs.findOne({ where: { id } });
+    if (!job) throw new JobsException(JobsErrorCode.JobNotFound, `Job ${id} does not exist`);
+    return job;
+  }
+
+  /** Newest first, keyset-paginated on (created_at, id). */
+  async list(filter: { status?: JobStatus; mode?: JobMode; conversationId?: string; limit: number; cursor?: string }): Promise<Page<Job>> {
+    const query = this.jobs
+      .createQueryBuilder('j')
+      .orderBy('j.created_at', 'DESC')
+      .addOrderBy('j.id', 'DESC')
+      .limit(filter.limit + 1);
+    if (filter.status) query.andWhere('j.status = :status', { status: filter.status });
+    if (filter.mode) query.andWhere('j.mode = :mode', { mode: filter.mode });
+    if (filter.conversationId) query.andWhere('j.conversation_id = :conversationId', { conversationId: filter.conversationId });
+    if (filter.cursor) {
+      const [createdAt, id] = decodeCursor(filter.cursor, 2);
+      query.andWhere('(j.created_at, j.id) < (:createdAt, :id)', { createdAt, id });
+    }
+    const rows = await query.getMany();
+    const items = rows.slice(0, filter.limit);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > filter.limit ? encodeCursor([last.createdAt.toISOString(), last.id]) : null };
+  }
+
+  /** The job's status re-derived from its ledger entries, next to the stored one. */
+  async statusFromLedger(id: string): Promise<{ stored: JobStatus; derived: JobStatus | null; consistent: boolean }> {
+    const job = await this.get(id);
+    const derived = deriveStatus(await this.ledger.forJob(id));
+    return { stored: job.status, derived, consistent: derived === job.status };
+  }
+}

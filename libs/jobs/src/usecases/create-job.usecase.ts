@@ -1,0 +1,117 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig, JobCaps, JobMode } from '@app/common';
+import { LedgerActor, LedgerService } from '@app/ledger';
+import { Job } from '../entities/job.entity';
+import { JOB_INTAKE, JobIntake } from '../intake/job-intake';
+import { JobTransitions } from '../job-transitions.service';
+import { JobsErrorCode, JobsException } from '../jobs.errors';
+
+/** A validated request to create a job, from any channel. */
+export interface CreateJobCommand {
+  goal: string;
+  repo: string;
+  baseRef?: string;
+  mode?: JobMode;
+  role?: string;
+  priority?: number;
+  caps?: Partial<JobCaps>;
+  maxAttempts?: number;
+  conversationId?: string;
+  parentJobId?: string;
+  traceId?: string;
+  source: 'api' | 'chat' | 'cli' | 'webhook' | 'system';
+  untrusted?: boolean;
+  actor: LedgerActor;
+}
+
+/** Understands the request (intake seam), resolves caps, and queues the job with its first ledger entry. */
+@Injectable()
+export class CreateJobUseCase {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(JOB_INTAKE) private readonly intake: JobIntake,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly transitions: JobTransitions,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  async execute(command: CreateJobCommand): Promise<Job> {
+    const understood = await this.intake.understand({ goal: command.goal, repo: command.repo, mode: command.mode, source: command.source });
+    const mode = command.mode ?? understood.mode;
+    const caps = this.resolveCaps(mode, command.caps ?? {});
+
+    return this.dataSource.transaction(async (manager) => {
+      if (command.conversationId) {
+        const [found] = await manager.query('SELECT 1 FROM conversations WHERE id = $1', [command.conversationId]);
+        if (!found) throw new JobsException(JobsErrorCode.ConversationNotFound, `Conversation ${command.conversationId} does not exist`);
+      }
+      let traceId = command.traceId ?? randomUUID();
+      if (command.parentJobId) {
+        const parent = await manager.getRepository(Job).findOne({ where: { id: command.parentJobId } });
+        if (!parent) throw new JobsException(JobsErrorCode.ParentNotFound, `Parent job ${command.parentJobId} does not exist`);
+        traceId = command.traceId ?? parent.traceId;
+      }
+      const job = manager.getRepository(Job).create({
+        goal: command.goal,
+        repo: command.repo,
+        baseRef: command.baseRef ?? null,
+        mode,
+        role: command.role ?? 'coordinator',
+        parentJobId: command.parentJobId ?? null,
+        traceId,
+        conversationId: command.conversationId ?? null,
+        source: command.source,
+        untrusted: command.untrusted ?? false,
+        status: 'queued',
+        priority: command.priority ?? 0,
+        attempts: 0,
+        maxAttempts: command.maxAttempts ?? this.config.jobs.defaultMaxAttempts,
+        ...caps,
+        intent: understood.intent ?? null,
+        intentLogline: understood.intentLogline ?? null,
+      });
+      const saved = await manager.getRepository(Job).save(job);
+      const created = await manager.getRepository(Job).findOneOrFail({ where: { id: saved.id } });
+      await this.transitions.record(manager, [
+        {
+          job: created,
+          from: null,
+          to: 'queued',
+          actor: command.actor,
+          reason: 'created',
+          data: { goal: command.goal, repo: command.repo, mode, role: created.role, source: command.source, untrusted: created.untrusted, caps },
+        },
+      ]);
+      if (understood.records?.length) {
+        await this.ledger.append(
+          manager,
+          understood.records.map((r) => ({ ...r, actor: 'system' as const, jobId: created.id, traceId, conversationId: created.conversationId })),
+        );
+      }
+      return created;
+    });
+  }
+
+  private resolveCaps(mode: JobMode, requested: Partial<JobCaps>): JobCaps {
+    const defaults = this.config.jobs.modeCaps[mode];
+    const max = this.config.jobs.maxCaps;
+    const caps: JobCaps = {
+      maxSteps: requested.maxSteps ?? defaults.maxSteps,
+      maxTokens: requested.maxTokens ?? defaults.maxTokens,
+      maxCostCents: requested.maxCostCents ?? defaults.maxCostCents,
+      maxWallMs: requested.maxWallMs ?? defaults.maxWallMs,
+    };
+    const over = (Object.keys(caps) as (keyof JobCaps)[]).filter((key) => caps[key] > max[key]);
+    if (over.length > 0) {
+      throw new JobsException(
+        JobsErrorCode.CapAboveMaximum,
+        `Requested caps exceed the server maxima: ${over.map((k) => `${k} ${caps[k]} > ${max[k]}`).join(', ')}`,
+        { problems: over.map((k) => ({ field: k, problems: [`${k} must not exceed ${max[k]}`] })) },
+      );
+    }
+    return caps;
+  }
+}

@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+
+/** The `prev_hash` of the first entry. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The hashed fields of an entry: everything but the hash itself. */
+export interface LedgerEntryContent {
+  seq: number;
+  ts: string;
+  kind: string;
+  actor: string;
+  jobId: string | null;
+  conversationId: string | null;
+  traceId: string | null;
+  summary: string;
+  data: Record<string, unknown>;
+  prevHash: string;
+}
+
+/** RFC 8785 canonical JSON of a value. */
+export function canonicalJson(value: unknown): string {
+  const text = canonicalize(value);
+  if (text === undefined) throw new TypeError('value has no JSON form');
+  return text;
+}
+
+/** `SHA-256(prev_hash || canonical_json(entry without hash))`, hex. */
+export function hashLedgerEntry(content: LedgerEntryContent): string {
+  return createHash('sha256').update(content.prevHash, 'utf8').update(canonicalJson(content), 'utf8').digest('hex');
+}

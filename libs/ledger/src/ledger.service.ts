@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { AdvisoryLock, Page, decodeCursor, encodeCursor } from '@app/common';
+import { LedgerEntry } from './entities/ledger-entry.entity';
+import { GENESIS_HASH, LedgerEntryContent, hashLedgerEntry } from './ledger-hash';
+import { LedgerDraft, LedgerVerification } from './ledger.types';
+
+const VERIFY_BATCH = 5_000;
+
+/** Appends to, reads and verifies the hash-chained ledger. */
+@Injectable()
+export class LedgerService {
+  constructor(@InjectRepository(LedgerEntry) private readonly entries: Repository<LedgerEntry>) {}
+
+  /**
+   * Appends entries inside the caller's transaction. The transaction-scoped advisory lock
+   * serialises appenders until commit, so the chain has no forks and seq has no gaps.
+   */
+  async append(manager: EntityManager, drafts: LedgerDraft[]): Promise<LedgerEntry[]> {
+    if (drafts.length === 0) return [];
+    if (!manager.queryRunner?.isTransactionActive) throw new Error('ledger appends must run inside a transaction');
+    await manager.query('SELECT pg_advisory_xact_lock($1)', [AdvisoryLock.Ledger]);
+    const [head] = await manager.query('SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1');
+    let seq = head ? Number(head.seq) : 0;
+    let prevHash: string = head ? head.hash : GENESIS_HASH;
+    const ts = new Date();
+    const rows = drafts.map((draft) => {
+      const content: LedgerEntryContent = {
+        seq: ++seq,
+        ts: ts.toISOString(),
+        kind: draft.kind,
+        actor: draft.actor,
+        jobId: draft.jobId ?? null,
+        conversationId: draft.conversationId ?? null,
+        traceId: draft.traceId ?? null,
+        summary: draft.summary,
+        data: draft.data ?? {},
+        prevHash,
+      };
+      const hash = hashLedgerEntry(content);
+      prevHash = hash;
+      return { ...content, hash };
+    });
+    const values: unknown[] = [];
+    const tuples = rows.map((row, i) => {
+      values.push(row.seq, row.ts, row.kind, row.actor, row.jobId, row.conversationId, row.traceId, row.summary, JSON.stringify(row.data), row.prevHash, row.hash);
+      const base = i * 11;
+      return `(${Array.from({ length: 11 }, (_, k) => `$${base + k + 1}`).join(', ')})`;
+    });
+    await manager.query(
+      `INSERT INTO ledger (seq, ts, kind, actor, job_id, conversation_id, trace_id, summary, data, prev_hash, hash) VALUES ${tuples.join(', ')}`,
+      values,
+    );
+    return rows.map((row) => Object.assign(new LedgerEntry(), { ...row, ts: new Date(row.ts) }));
+  }
+
+  /** Entries in chain order, optionally of one job or kind. */
+  async list(filter: { jobId?: string; kind?: string; limit: number; cursor?: string }): Promise<Page<LedgerEntry>> {
+    const query = this.entries.createQueryBuilder('l').orderBy('l.seq', 'ASC').limit(filter.limit + 1);
+    if (filter.jobId) query.andWhere('l.job_id = :jobId', { jobId: filter.jobId });
+    if (filter.kind) query.andWhere('l.kind = :kind', { kind: filter.kind });
+    if (filter.cursor) {
+      const [after] = decodeCursor(filter.cursor, 1);
+      query.andWhere('l.seq > :after', { after: Number(after) });
+    }
+    const rows = await query.getMany();
+    const items = rows.slice(0, filter.limit);
+    return { items, nextCursor: rows.length > filter.limit ? encodeCursor([items[items.length - 1].seq]) : null };
+  }
+
+  /** Every entry of one job, in order. */
+  forJob(jobId: string): Promise<LedgerEntry[]> {
+    return this.entries.find({ where: { jobId }, order: { seq: 'ASC' } });
+  }
+
+  /** Walks the whole chain and reports the first entry whose link or hash does not hold. */
+  async verify(): Promise<LedgerVerification> {
+    let prevHash = GENESIS_HASH;
+    let expectedSeq = 1;
+    let checked = 0;
+    for (;;) {
+      const batch: LedgerEntry[] = await this.entries
+        .createQueryBuilder('l')
+        .where('l.seq >= :from', { from: expectedSeq })
+        .orderBy('l.seq', 'ASC')
+        .limit(VERIFY_BATCH)
+        .getMany();
+      for (const entry of batch) {
+        const fail = (reason: string): LedgerVerification => ({
+          ok: false,
+          checked,
+          headSeq: null,
+          headHash: null,
+          firstBadSeq: entry.seq,
+          reason,
+        });
+        if (entry.seq !== expectedSeq) return { ...fail(`seq ${expectedSeq} is missing`), firstBadSeq: expectedSeq };
+        if (entry.prevHash !== prevHash) return fail('prev_hash does not match the hash of the entry before it');
+        const recomputed = hashLedgerEntry({
+          seq: entry.seq,
+          ts: entry.ts.toISOString(),
+          kind: entry.kind,
+          actor: entry.actor,
+          jobId: entry.jobId,
+          conversationId: entry.conversationId,
+          traceId: entry.traceId,
+          summary: entry.summary,
+          data: entry.data,
+          prevHash: entry.prevHash,
+        });
+        if (recomputed !== entry.hash) return fail('hash does not match the entry content');
+        prevHash = entry.hash;
+        expectedSeq++;
+        checked++;
+      }
+      if (batch.length < VERIFY_BATCH) break;
+    }
+    return { ok: true, checked, headSeq: checked > 0 ? expectedSeq - 1 : null, headHash: checked > 0 ? prevHash : null, firstBadSeq: null, reason: null };
+  }
+}

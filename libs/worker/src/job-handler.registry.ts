@@ -1,0 +1,26 @@
+import { Injectable } from '@nestjs/common';
+import { JobHandler } from './job-handler';
+
+/** Which handler works which agent role; feature modules register theirs at start-up. */
+@Injectable()
+export class JobHandlerRegistry {
+  private readonly handlers = new Map<string, JobHandler>();
+
+  register(role: string, handler: JobHandler): void {
+    if (this.handlers.has(role)) throw new Error(`A handler for role "${role}" is already registered`);
+    this.handlers.set(role, handler);
+  }
+
+  /** Replaces (or sets) the handler of a role; for tests and for pipelines that supersede a simpler handler. */
+  replace(role: string, handler: JobHandler): void {
+    this.handlers.set(role, handler);
+  }
+
+  get(role: string): JobHandler | undefined {
+    return this.handlers.get(role);
+  }
+
+  roles(): string[] {
+    return [...this.handlers.keys()];
+  }
+}

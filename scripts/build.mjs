@@ -1,0 +1,46 @@
+// Compiles apps/server, apps/cli and libs/* with SWC into dist/, rewriting the @app/* aliases of
+// tsconfig.base.json to relative paths so plain `node` runs the output. Type-checking is `npm run typecheck`.
+import { transformFile } from '@swc/core';
+import { readFileSync, readdirSync, statSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { join, relative, dirname, resolve } from 'node:path';
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const out = join(root, 'dist');
+const { compilerOptions } = JSON.parse(readFileSync(join(root, 'tsconfig.base.json'), 'utf8'));
+
+function sources(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sources(path);
+    return name.endsWith('.ts') && !name.endsWith('.spec.ts') && !name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+const roots = [join(root, 'apps/server/src'), join(root, 'apps/cli/src'), join(root, 'libs')];
+const files = roots.flatMap(sources).filter((f) => !f.includes(`${join(root, 'libs')}/`) || f.includes('/src/'));
+rmSync(out, { recursive: true, force: true });
+
+const options = {
+  sourceMaps: true,
+  module: { type: 'commonjs', strict: true },
+  jsc: {
+    target: 'es2023',
+    baseUrl: root,
+    paths: compilerOptions.paths,
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+    keepClassNames: true,
+  },
+};
+
+await Promise.all(
+  files.map(async (file) => {
+    const { code, map } = await transformFile(file, { ...options, filename: file });
+    const target = join(out, relative(root, file)).replace(/\.ts$/, '.js');
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, `${code}\n//# sourceMappingURL=${target.split('/').pop()}.map\n`);
+    if (map) writeFileSync(`${target}.map`, map);
+  }),
+);
+console.log(`built ${files.length} files into dist/`);

@@ -1,0 +1,26 @@
+import { resolve } from 'node:path';
+import swc from 'unplugin-swc';
+import { defineConfig } from 'vitest/config';
+
+const lib = (name: string) => resolve(__dirname, `libs/${name}/src`);
+
+export default defineConfig({
+  plugins: [swc.vite({ jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, keepClassNames: true } })],
+  resolve: {
+    alias: {
+      '@app/common': lib('common'),
+      '@app/events': lib('events'),
+      '@app/jobs': lib('jobs'),
+      '@app/ledger': lib('ledger'),
+      '@app/worker': lib('worker'),
+    },
+  },
+  test: {
+    include: ['libs/*/src/**/*.spec.ts', 'apps/*/src/**/*.spec.ts', 'test/**/*.spec.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['reflect-metadata'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+  },
+});

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedDatabase, EmbeddedDatabase } from '../../libs/common/src/database/embedded-database';
 import { freePort } from './free-port';
@@ -20,6 +21,8 @@ let dir: string | undefined;
  * of TEST_DATABASE_URL. Each test file creates databases of its own on it.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Process-level tests run the built server, so build it first (SWC, about a second).
+  execFileSync(process.execPath, [join(__dirname, '../../scripts/build.mjs')], { stdio: 'ignore' });
   const external = process.env.TEST_DATABASE_URL;
   if (external) {
     project.provide('adminDatabaseUrl', external);

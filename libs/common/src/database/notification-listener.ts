@@ -18,6 +18,7 @@ export class NotificationListener implements OnModuleInit, OnApplicationShutdown
   private readonly reconnectHandlers = new Set<() => void>();
   private readonly logger: Logger;
   private connected = false;
+  private closing = false;
   /** LISTEN statements run one at a time: pg deprecates overlapping queries on one client. */
   private listening: Promise<unknown> = Promise.resolve();
   private firstConnect = true;
@@ -53,6 +54,7 @@ export class NotificationListener implements OnModuleInit, OnApplicationShutdown
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
     await this.subscriber.close().catch(() => undefined);
   }
 
@@ -74,9 +76,11 @@ export class NotificationListener implements OnModuleInit, OnApplicationShutdown
   }
 
   private listen(channel: string): Promise<unknown> {
-    this.listening = this.listening.then(() => this.subscriber.listenTo(channel)).catch((error: Error) => {
-      this.logger.error({ err: error.message, channel }, 'LISTEN failed');
-    });
+    this.listening = this.listening
+      .then(() => (this.closing ? undefined : this.subscriber.listenTo(channel)))
+      .catch((error: Error) => {
+        if (!this.closing) this.logger.error({ err: error.message, channel }, 'LISTEN failed');
+      });
     return this.listening;
   }
 

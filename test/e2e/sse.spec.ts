@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobHandlerRegistry } from '@app/worker';
+import { TestApp, startTestApp } from '../support/test-app';
+import { api, waitFor } from '../support/http';
+import { SseClient } from '../support/sse-client';
+
+const repo = '/srv/repo';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('live events over SSE', () => {
+  let t: TestApp;
+  /** Per-goal gates the handler waits on between progress events. */
+  const gates = new Map<string, { release: () => void; wait: Promise<void> }[]>();
+  const gate = (goal: string, count: number) => {
+    const list = Array.from({ length: count }, () => {
+      let release!: () => void;
+      const wait = new Promise<void>((resolve) => (release = resolve));
+      return { release, wait };
+    });
+    gates.set(goal, list);
+    return list;
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    t.get<JobHandlerRegistry>(JobHandlerRegistry).register('coordinator', {
+      handle: async (ctx) => {
+        const steps = gates.get(ctx.job.goal) ?? [];
+        for (let i = 0; i < steps.length; i++) {
+          await steps[i].wait;
+          await ctx.emit([{ type: 'progress', summary: `step ${i}`, data: { step: i } }]);
+        }
+        return { status: 'succeeded', result: { steps: steps.length } };
+      },
+    });
+  });
+  afterAll(async () => t?.close());
+
+  it('sends the snapshot first, then every event and status change, then complete, and closes', async () => {
+    const steps = gate('watch me', 3);
+    const job = (await api(t.url, 'POST', '/api/jobs', { goal: 'watch me', repo })).body;
+    const sse = new SseClient(`${t.url}/api/jobs/${job.id}/stream`);
+    await sse.until((m) => m.some((x) => x.event === 'snapshot'));
+    steps.forEach((s) => s.release());
+    await sse.done;
+    const kinds = sse.messages.map((m) => (m.event === 'event' ? `event:${m.data.summary}` : m.event === 'status' ? `status:${m.data.data.to}` : m.event));
+    expect(kinds).toEqual(['snapshot', 'status:queued', 'status:running', 'event:step 0', 'event:step 1', 'event:step 2', 'status:succeeded', 'complete']);
+    expect(sse.messages[0].data).toMatchObject({ id: job.id, goal: 'watch me' });
+    const ids = sse.messages.filter((m) => m.id).map((m) => Number(m.id));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(sse.status).toBe(200);
+  });
+
+  it('resumes after a dropped connection with Last-Event-ID: every missed event exactly once', async () => {
+    const steps = gate('flaky network', 8);
+    const job = (await api(t.url, 'POST', '/api/jobs', { goal: 'flaky network', repo })).body;
+    const first = new SseClient(`${t.url}/api/jobs/${job.id}/stream`);
+    steps[0].release();
+    steps[1].release();
+    await first.until((m) => m.filter((x) => x.event === 'event').length === 2);
+    first.close();
+    await first.done;
+    const resumeFrom = first.lastEventId!;
+    // Events happen while the client is away.
+    for (const step of steps.slice(2, 5)) step.release();
+    await waitFor(async () => (await api(t.url, 'GET', `/api/events?jobId=${job.id}&type=progress`)).body.items.length === 5, 10_000, 'progress while away');
+
+    const second = new SseClient(`${t.url}/api/jobs/${job.id}/stream`, { 'last-event-id': resumeFrom });
+    await second.until((m) => m.filter((x) => x.event === 'event').length === 3);
+    for (const step of steps.slice(5)) step.release();
+    await second.done;
+
+    const received = [...first.messages, ...second.messages].filter((m) => m.id).map((m) => Number(m.id));
+    const stored = (await api(t.url, 'GET', `/api/events?jobId=${job.id}&limit=1000`)).body.items.map((e: any) => e.id);
+    expect(received).toEqual(stored);
+    expect(new Set(received).size).toBe(received.length);
+    expect(second.messages.at(-1)!.event).toBe('complete');
+  });
+
+  it('sends heartbeat comments while nothing happens', async () => {
+    const steps = gate('quiet job', 1);
+    const job = (await api(t.url, 'POST', '/api/jobs', { goal: 'quiet job', repo })).body;
+    const sse = new SseClient(`${t.url}/api/jobs/${job.id}/stream`);
+    await sleep(t.config.sse.heartbeatMs * 1.5);
+    expect(sse.comments).toContain('heartbeat');
+    steps[0].release();
+    await sse.done;
+  });
+
+  it('streams all events live, filtered and resumable, on /api/events/stream', async () => {
+    const steps = gate('global view', 2);
+    const all = new SseClient(`${t.url}/api/events/stream`);
+    await all.until((m) => m.some((x) => x.event === 'snapshot'));
+    const job = (await api(t.url, 'POST', '/api/jobs', { goal: 'global view', repo })).body;
+    const only = new SseClient(`${t.url}/api/events/stream?jobId=${job.id}&lastEventId=0`);
+    steps.forEach((s) => s.release());
+    await all.until((m) => m.some((x) => x.event === 'status' && x.data.jobId === job.id && x.data.data.to === 'succeeded'));
+    await only.until((m) => m.some((x) => x.event === 'status' && x.data.data.to === 'succeeded'));
+    expect(only.messages.filter((m) => m.id).every((m) => m.data.jobId === job.id)).toBe(true);
+    expect(only.messages.filter((m) => m.event === 'event')).toHaveLength(2);
+    all.close();
+    only.close();
+  });
+
+  it('ignores a malformed Last-Event-ID and answers 404 for the stream of a missing job', async () => {
+    const job = (await api(t.url, 'POST', '/api/jobs', { goal: 'bad resume id', repo })).body;
+    await waitFor(async () => (await api(t.url, 'GET', `/api/jobs/${job.id}`)).body.status === 'succeeded', 10_000, 'job end');
+    const sse = new SseClient(`${t.url}/api/jobs/${job.id}/stream`, { 'last-event-id': "1; DROP TABLE events; --" });
+    await sse.done;
+    expect(sse.messages.map((m) => m.event)).toEqual(['snapshot', 'status', 'status', 'status', 'complete']);
+    const missing = await api(t.url, 'GET', '/api/jobs/00000000-0000-4000-8000-000000000000/stream');
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('job_not_found');
+  });
+});

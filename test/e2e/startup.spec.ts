@@ -1,0 +1,65 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port';
+import { api, waitFor } from '../support/http';
+
+const main = resolve(__dirname, '../../dist/apps/server/src/main.js');
+
+interface Server {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function launch(env: Record<string, string>, args: string[] = []): Server {
+  let output = '';
+  const child = spawn(process.execPath, [main, ...args], { env: { PATH: process.env.PATH!, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  return { child, output: () => output, exited };
+}
+
+describe('starting the service as a process (npm start)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aict-start-'));
+  chmodSync(dir, 0o777);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('starts an embedded PostgreSQL, keeps data across a restart, and shuts down cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const env = { DATA_DIR: join(dir, 'data'), PORT: String(port), EMBEDDED_PG_PORT: String(await freePort()) };
+    const base = `http://127.0.0.1:${port}`;
+
+    const first = launch(env);
+    await waitFor(async () => (await api(base, 'GET', '/api/health/ready').catch(() => ({ status: 0 }))).status === 200, 90_000, 'first start');
+    const job = await api(base, 'POST', '/api/jobs', { goal: 'survive a restart', repo: '/srv/repo' });
+    expect(job.status).toBe(201);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toContain('stopped');
+    // The embedded server is gone with it: the port is free again.
+    await expect(fetch(base)).rejects.toThrow();
+
+    const second = launch(env, ['--role', 'api']);
+    try {
+      await waitFor(async () => (await api(base, 'GET', '/api/health/ready').catch(() => ({ status: 0 }))).status === 200, 90_000, 'second start');
+      const again = await api(base, 'GET', `/api/jobs/${job.body.id}`);
+      expect(again.body.goal).toBe('survive a restart');
+      expect((await api(base, 'GET', '/api/ledger/verify')).body.ok).toBe(true);
+      expect(second.output()).toContain('"role":"api"');
+    } finally {
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    }
+  }, 180_000);
+
+  it('refuses to start on bad configuration and names each bad variable', async () => {
+    const server = launch({ DATA_DIR: join(dir, 'bad'), PORT: 'eighty', ROLE: 'boss' });
+    expect(await server.exited).toBe(2);
+    expect(server.output()).toMatch(/PORT: must be an integer/);
+    expect(server.output()).toMatch(/ROLE: must be one of api, worker, all/);
+  });
+});

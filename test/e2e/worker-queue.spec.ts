@@ -1,0 +1,132 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { JobHandlerRegistry, JobOutcome, QueueRepository, WorkerService } from '@app/worker';
+import { CreateJobUseCase, JobsService } from '@app/jobs';
+import { TestApp, startTestApp } from '../support/test-app';
+import { api, waitFor } from '../support/http';
+import { createTestDatabase } from '../support/test-database';
+
+const repo = '/srv/repo';
+
+describe('queue and worker', () => {
+  const apps: TestApp[] = [];
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((a) => a.close().catch(() => undefined)));
+  });
+  const start = async (env: Record<string, string>, databaseUrl?: string, handler?: (goal: string, signal: AbortSignal) => Promise<JobOutcome>) => {
+    const t = await startTestApp({ env, databaseUrl });
+    apps.push(t);
+    if (handler) t.get<JobHandlerRegistry>(JobHandlerRegistry).register('coordinator', { handle: (ctx) => handler(ctx.job.goal, ctx.signal) });
+    return t;
+  };
+  const submit = (t: TestApp, goal: string, extra: Record<string, unknown> = {}) =>
+    t.get<CreateJobUseCase>(CreateJobUseCase).execute({ goal, repo, source: 'api', actor: 'user', ...extra });
+
+  it('runs each of many jobs exactly once across several concurrent workers', async () => {
+    const databaseUrl = await createTestDatabase();
+    const runs = new Map<string, number>();
+    const workerOf = new Map<string, Set<number>>();
+    const handler = (index: number) => async (goal: string) => {
+      runs.set(goal, (runs.get(goal) ?? 0) + 1);
+      workerOf.set(goal, new Set([...(workerOf.get(goal) ?? []), index]));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+      return { status: 'succeeded' } as JobOutcome;
+    };
+    const producer = await start({ ROLE: 'api' }, databaseUrl);
+    const jobs = 120;
+    await Promise.all(Array.from({ length: jobs }, (_, i) => submit(producer, `job-${i}`)));
+    for (let w = 0; w < 4; w++) await start({ ROLE: 'worker', WORKER_CONCURRENCY: '4', WORKER_CLAIM_BATCH: '3' }, databaseUrl, handler(w));
+
+    const service = producer.get<JobsService>(JobsService);
+    await waitFor(async () => (await service.list({ status: 'succeeded', limit: 500 })).items.length === jobs, 30_000, 'all jobs to succeed');
+    expect(runs.size).toBe(jobs);
+    expect([...runs.values()].every((n) => n === 1)).toBe(true);
+    const usedWorkers = new Set([...workerOf.values()].flatMap((s) => [...s]));
+    expect(usedWorkers.size).toBeGreaterThan(1);
+    expect((await api(producer.url, 'GET', '/api/ledger/verify')).body.ok).toBe(true);
+    const { rows } = (await producer.dataSource.query(`SELECT count(*)::int AS n FROM ledger WHERE kind = 'job.status'`).then((r: any) => ({ rows: r }))) as any;
+    expect(rows[0].n).toBe(jobs * 3);
+  });
+
+  it('gives the job of a worker that stopped heartbeating to another worker, which completes it', async () => {
+    const databaseUrl = await createTestDatabase();
+    const producer = await start({ ROLE: 'api' }, databaseUrl);
+    const job = await submit(producer, 'orphaned');
+    // A worker that claims and then dies: it never heartbeats nor finishes.
+    const crashed = await producer.get<QueueRepository>(QueueRepository).claim('crashed-worker', ['mechanic', 'genius'], 1);
+    expect(crashed.map((j) => j.id)).toEqual([job.id]);
+
+    const ranOn: string[] = [];
+    const survivor = await start({ ROLE: 'worker' }, databaseUrl, async () => {
+      ranOn.push('survivor');
+      return { status: 'succeeded', result: { by: 'survivor' } };
+    });
+    const service = producer.get<JobsService>(JobsService);
+    const done = await waitFor(async () => {
+      const j = await service.get(job.id);
+      return j.status === 'succeeded' ? j : null;
+    }, 20_000, 'the orphaned job to succeed');
+    expect(done.attempts).toBe(1);
+    expect(done.result).toEqual({ by: 'survivor' });
+    expect(ranOn).toEqual(['survivor']);
+    const ledger = (await api(producer.url, 'GET', `/api/jobs/${job.id}/ledger`)).body;
+    expect(ledger.map((e: any) => [e.data.to, e.data.reason])).toEqual([
+      ['queued', 'created'],
+      ['running', 'claimed'],
+      ['queued', 'lease expired'],
+      ['running', 'claimed'],
+      ['succeeded', 'done'],
+    ]);
+    // The crashed worker coming back cannot overwrite the outcome.
+    const late = await survivor.get<QueueRepository>(QueueRepository).finish('crashed-worker', [{ jobId: job.id, to: 'failed', reason: 'late', wallMs: 1 }]);
+    expect(late).toEqual([]);
+    expect((await service.get(job.id)).status).toBe('succeeded');
+  });
+
+  it('fails a job with attempts_exhausted when its worker keeps dying', async () => {
+    const databaseUrl = await createTestDatabase();
+    const reaperOnly = await start({ ROLE: 'worker', WORKER_MODES: 'genius' }, databaseUrl);
+    const job = await submit(reaperOnly, 'doomed', { maxAttempts: 2 });
+    const queue = reaperOnly.get<QueueRepository>(QueueRepository);
+    const service = reaperOnly.get<JobsService>(JobsService);
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      await waitFor(async () => (await queue.claim(`dying-${attempt}`, ['mechanic'], 1)).length === 1, 10_000, `claim ${attempt}`);
+      await waitFor(async () => (await service.get(job.id)).status !== 'running', 10_000, `lease ${attempt} to expire`);
+    }
+    const failed = await service.get(job.id);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 2, errorCode: 'attempts_exhausted' });
+  });
+
+  it('claims the highest priority first, then the oldest, and only modes the worker serves and jobs whose time has come', async () => {
+    const t = await start({ ROLE: 'api' });
+    const low = await submit(t, 'low', { priority: 0 });
+    const high = await submit(t, 'high', { priority: 10 });
+    const later = await submit(t, 'later', { priority: 50 });
+    await t.dataSource.query(`UPDATE jobs SET run_after = now() + interval '1 hour' WHERE id = $1`, [later.id]);
+    const genius = await submit(t, 'genius', { priority: 99, mode: 'genius' });
+    const queue = t.get<QueueRepository>(QueueRepository);
+    expect((await queue.claim('w', ['mechanic'], 1)).map((j) => j.id)).toEqual([high.id]);
+    expect((await queue.claim('w', ['mechanic'], 5)).map((j) => j.id)).toEqual([low.id]);
+    expect((await queue.claim('w', ['genius'], 5)).map((j) => j.id)).toEqual([genius.id]);
+  });
+
+  it('on shutdown lets a short job finish and hands a long one back to the queue without an attempt penalty', async () => {
+    const databaseUrl = await createTestDatabase();
+    const worker = await start({ ROLE: 'worker', WORKER_DRAIN_TIMEOUT_MS: '600' }, databaseUrl, async (goal, signal) => {
+      if (goal === 'short') {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return { status: 'succeeded' };
+      }
+      await new Promise((resolve) => signal.addEventListener('abort', resolve));
+      return { status: 'release' };
+    });
+    const short = await submit(worker, 'short');
+    const long = await submit(worker, 'long');
+    const service = worker.get<JobsService>(JobsService);
+    await waitFor(async () => (await service.get(long.id)).status === 'running' && (await service.get(short.id)).status === 'running', 10_000, 'both running');
+    const observer = await start({ ROLE: 'api' }, databaseUrl);
+    await worker.get<WorkerService>(WorkerService).stop();
+    const observed = observer.get<JobsService>(JobsService);
+    expect(await observed.get(short.id)).toMatchObject({ status: 'succeeded' });
+    expect(await observed.get(long.id)).toMatchObject({ status: 'queued', attempts: 0, workerId: null });
+  });
+});

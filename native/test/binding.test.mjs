@@ -1,0 +1,112 @@
+// Tests of the Node binding: run after `napi build` with `node --test native/test/`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const tdln = require('../binding/index.js');
+
+test('the generated .d.ts matches the committed snapshot', () => {
+  const dts = readFileSync(join(here, '../binding/index.d.ts'), 'utf8');
+  const snap = join(here, 'index.d.ts.snap');
+  if (process.env.UPDATE_SNAPSHOT || !existsSync(snap)) writeFileSync(snap, dts);
+  assert.equal(dts, readFileSync(snap, 'utf8'), 'binding surface changed: rerun with UPDATE_SNAPSHOT=1 and review the diff');
+  assert.ok(!dts.includes('const enum'), 'string enums must be unions');
+});
+
+test('parseIntent picks the most specific rule and returns a path target', () => {
+  const r = tdln.parseIntent("there's a bug in src/auth.ts, don't touch tests");
+  assert.equal(r.ok, true);
+  assert.equal(r.intent.operation, 'bug_fix');
+  assert.equal(r.intent.slots.target, 'src/auth.ts');
+  assert.deepEqual(r.intent.constraints.map((c) => c.id), ['no_test_changes']);
+  assert.equal(r.intent.mode, 'mechanic');
+  assert.equal(r.intent.proof.grammarHash, tdln.engineInfo().grammarHash);
+  assert.equal(tdln.logLineParse(r.intent.span).errors.length, 0);
+});
+
+test('parseIntent abstains on dangerous requests and validates options', () => {
+  const r = tdln.parseIntent('delete everything and force-push');
+  assert.equal(r.ok, false);
+  assert.equal(r.abstain.reason, 'dangerous');
+  assert.ok(r.abstain.suggestions.length > 0);
+  assert.equal(tdln.parseIntent('fix src/a.ts', { threshold: 3 }).errors[0].code, 'invalid_option');
+});
+
+test('LogLine round-trips through the binding and reports line and column', () => {
+  const spans = [{ type: 'TASK', name: 't-1', properties: { title: 'x "y"', n: 2, ok: true, ref: { $ref: 'plan-1' }, tags: ['a'] } }];
+  const { text, errors } = tdln.logLineSerialize(spans);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(tdln.logLineParse(text).spans, spans);
+  const bad = tdln.logLineParse('TASK: t\n  a: [1,\nEND');
+  assert.equal(bad.errors[0].line, 2);
+  assert.ok(bad.errors[0].column > 1);
+});
+
+test('evaluatePolicy blocks secrets and requires green tests before commit', () => {
+  const d = tdln.evaluatePolicy({ actions: [{ type: 'file_change', path: '.env', kind: 'edit', added: 1, removed: 0 }] });
+  assert.equal(d.verdict, 'block');
+  assert.equal(d.violations[0].ruleId, 'forbidden_path');
+  assert.equal(d.policyHash.length, 64);
+  assert.equal(tdln.evaluatePolicy({ actions: [{ type: 'commit' }], lastTestPassedAfterLastEdit: true }).verdict, 'allow');
+  assert.equal(tdln.evaluatePolicy({ actions: [{ type: 'file_change', path: 'a.ts' }] }).errors[0].code, 'invalid_input');
+  assert.equal(tdln.evaluatePolicy({}, 'id = ').errors[0].code, 'invalid_policy');
+});
+
+test('checkQuality blocks answers that claim files outside the evidence', () => {
+  const q = tdln.checkQuality({
+    tests: { ran: true, passed: 3, failed: 0 }, lint: { ran: true, errors: 0 }, change: { files: 1, lines: 4 },
+    budget: { tokens: 0.2 }, finalAnswer: 'Fixed src/auth.ts and src/db.ts as requested.',
+    evidence: { touched: ['src/auth.ts'], read: [] },
+  }, 'mechanic');
+  assert.equal(q.verdict, 'BLOCK');
+  assert.deepEqual(q.unverifiedPaths, ['src/db.ts']);
+});
+
+test('renderTemplate cites data paths and errors on missing fields', () => {
+  const r = tdln.renderTemplate('job_failed', { job: { id: 'J-1' }, reason: 'tests failed', next_step: 'rerun' });
+  assert.equal(r.text, 'Job J-1 failed: tests failed\nNext step: rerun');
+  assert.deepEqual(r.citations, ['data.job.id', 'data.reason', 'data.next_step']);
+  const bad = tdln.renderTemplate('job_failed', JSON.stringify({ job: { id: 'J-1' } }));
+  assert.equal(bad.text, '');
+  assert.equal(bad.errors[0].path, 'data.reason');
+});
+
+test('truth packs sign, verify offline, and prove inclusion', () => {
+  const keys = tdln.generateSigningKey();
+  const items = JSON.stringify([{ kind: 'intent', op: 'bug_fix' }, { kind: 'tool_call', n: 1.5 }, { kind: 'answer', text: 'done' }]);
+  const { pack, packJson, errors } = tdln.buildTruthPack(items, keys.secretKey);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(tdln.verifyTruthPack(packJson, keys.publicKey), { valid: true, errors: [] });
+  assert.equal(tdln.verifyTruthPack(packJson.replace('done', 'gone'), keys.publicKey).valid, false);
+  const { proof } = tdln.inclusionProof(items, 1);
+  assert.equal(proof.root, pack.root);
+  assert.equal(tdln.verifyInclusion('{"n":1.5,"kind":"tool_call"}', proof, pack.root).valid, true);
+  assert.equal(tdln.verifyInclusion('{"n":2,"kind":"tool_call"}', proof, pack.root).valid, false);
+});
+
+test('canonicalJson and sha256Hex agree with Node byte for byte', () => {
+  const { json } = tdln.canonicalJson('{"b":[1E30,4.50,2e-3],"a":"\\u20ac"}');
+  assert.equal(json, '{"a":"€","b":[1e+30,4.5,0.002]}');
+  for (const s of ['', 'abc', 'héllo €😀', json]) {
+    assert.equal(tdln.sha256Hex(s), createHash('sha256').update(s, 'utf8').digest('hex'));
+  }
+  assert.equal(tdln.canonicalJson('{').errors[0].code, 'invalid_json');
+});
+
+test('registry and stages are listed and validated', () => {
+  const { artefacts } = tdln.registryList();
+  assert.deepEqual(artefacts.map((a) => a.kind), ['grammar', 'templates', 'policy', 'policy', 'quality_profiles', 'stages']);
+  const d = tdln.defaultStages();
+  assert.equal(d.ok, true);
+  assert.deepEqual(d.stages.map((s) => s.name), ['intake', 'plan', 'build', 'review', 'quality', 'render', 'seal']);
+  const v = tdln.validateStages('{"id":"p","version":"1","stages":[{"name":"intake","role":"r","budget_share":0.7},{"name":"intake","role":"r","budget_share":0.7}]}');
+  assert.equal(v.ok, false);
+  assert.ok(v.errors.some((e) => e.code === 'duplicate_stage'));
+  assert.ok(v.errors.some((e) => e.code === 'budget_total'));
+});

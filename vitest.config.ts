@@ -8,10 +8,13 @@ export default defineConfig({
   plugins: [swc.vite({ jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, keepClassNames: true } })],
   resolve: {
     alias: {
+      '@app/agents': lib('agents'),
       '@app/common': lib('common'),
       '@app/events': lib('events'),
       '@app/jobs': lib('jobs'),
       '@app/ledger': lib('ledger'),
+      '@app/tdln': lib('tdln'),
+      '@app/tools': lib('tools'),
       '@app/worker': lib('worker'),
     },
   },

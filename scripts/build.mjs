@@ -1,11 +1,13 @@
 // Compiles apps/server, apps/cli and libs/* with SWC into dist/, rewriting the @app/* aliases of
 // tsconfig.base.json to relative paths so plain `node` runs the output. Type-checking is `npm run typecheck`.
 import { transformFile } from '@swc/core';
-import { readFileSync, readdirSync, statSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, mkdirSync, writeFileSync, rmSync, existsSync, renameSync } from 'node:fs';
 import { join, relative, dirname, resolve } from 'node:path';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
-const out = join(root, 'dist');
+const dist = join(root, 'dist');
+// Build beside dist/ and swap it in at the end, so a process starting meanwhile never sees half a tree.
+const out = join(root, `.dist-build-${process.pid}`);
 const { compilerOptions } = JSON.parse(readFileSync(join(root, 'tsconfig.base.json'), 'utf8'));
 
 function sources(dir) {
@@ -43,4 +45,8 @@ await Promise.all(
     if (map) writeFileSync(`${target}.map`, map);
   }),
 );
+const old = join(root, `.dist-old-${process.pid}`);
+if (existsSync(dist)) renameSync(dist, old);
+renameSync(out, dist);
+rmSync(old, { recursive: true, force: true });
 console.log(`built ${files.length} files into dist/`);

@@ -108,7 +108,7 @@ describe('jobs API', () => {
       expect(cancelled.body.status).toBe('aborted');
       expect(cancelled.body.error.code).toBe('cancelled');
       const ledger = await api(apiOnly.url, 'GET', `/api/jobs/${created.body.id}/ledger`);
-      expect(ledger.body.map((e: any) => e.data.to)).toEqual(['queued', 'aborted']);
+      expect(ledger.body.filter((e: any) => e.kind === 'job.status').map((e: any) => e.data.to)).toEqual(['queued', 'aborted']);
     } finally {
       await apiOnly.close();
     }
@@ -153,7 +153,7 @@ describe('jobs API', () => {
     expect(answered.status).toBe(200);
     await until(ask, 'succeeded');
     const ledger = await api(t.url, 'GET', `/api/jobs/${ask}/ledger`);
-    expect(ledger.body.map((e: any) => e.data.to)).toEqual(['queued', 'running', 'waiting_human', 'queued', 'running', 'succeeded']);
+    expect(ledger.body.filter((e: any) => e.kind === 'job.status').map((e: any) => e.data.to)).toEqual(['queued', 'running', 'waiting_human', 'queued', 'running', 'succeeded']);
 
     const rejected = await api(t.url, 'POST', `/api/jobs/${reject}/respond`, { action: 'reject' });
     expect(rejected.body.status).toBe('aborted');

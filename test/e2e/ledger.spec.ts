@@ -11,7 +11,7 @@ describe('ledger', () => {
   beforeAll(async () => {
     t = await startTestApp({ env: { ROLE: 'api' } });
     for (let i = 0; i < 3; i++) {
-      const res = await api(t.url, 'POST', '/api/jobs', { goal: `job ${i}`, repo: '/srv/repo' });
+      const res = await api(t.url, 'POST', '/api/jobs', { goal: `fix the bug in src/job-${i}.ts`, repo: '/srv/repo' });
       await api(t.url, 'POST', `/api/jobs/${res.body.id}/cancel`);
     }
   });
@@ -20,7 +20,8 @@ describe('ledger', () => {
   it('chains every entry to the one before it and verifies', async () => {
     const page = await api(t.url, 'GET', '/api/ledger?limit=1000');
     const items = page.body.items;
-    expect(items.length).toBe(6);
+    // Per job: its creation (job.status), the parsed intent, the intake policy decision, and the cancel.
+    expect(items.map((e: any) => e.kind)).toEqual(Array(3).fill(['job.status', 'intent.parsed', 'policy.decision', 'job.status']).flat());
     expect(items[0].prevHash).toBe('0'.repeat(64));
     for (let i = 1; i < items.length; i++) {
       expect(items[i].seq).toBe(items[i - 1].seq + 1);
@@ -29,14 +30,14 @@ describe('ledger', () => {
     const { hash, ...content } = items[3];
     expect(hashLedgerEntry(content)).toBe(hash);
     const verify = await api(t.url, 'GET', '/api/ledger/verify');
-    expect(verify.body).toEqual({ ok: true, checked: 6, headSeq: 6, headHash: items[5].hash, firstBadSeq: null, reason: null });
+    expect(verify.body).toEqual({ ok: true, checked: 12, headSeq: 12, headHash: items[11].hash, firstBadSeq: null, reason: null });
   });
 
   it('pages with a cursor and filters by job and kind', async () => {
-    const first = await api(t.url, 'GET', '/api/ledger?limit=4');
-    expect(first.body.items).toHaveLength(4);
-    const second = await api(t.url, 'GET', `/api/ledger?limit=4&cursor=${first.body.nextCursor}`);
-    expect(second.body.items.map((e: any) => e.seq)).toEqual([5, 6]);
+    const first = await api(t.url, 'GET', '/api/ledger?limit=8');
+    expect(first.body.items).toHaveLength(8);
+    const second = await api(t.url, 'GET', `/api/ledger?limit=8&cursor=${first.body.nextCursor}`);
+    expect(second.body.items.map((e: any) => e.seq)).toEqual([9, 10, 11, 12]);
     expect(second.body.nextCursor).toBeNull();
     const jobId = first.body.items[0].jobId;
     const ofJob = await api(t.url, 'GET', `/api/ledger?jobId=${jobId}&kind=job.status`);
@@ -50,7 +51,7 @@ describe('ledger', () => {
       await expect(client.query(`DELETE FROM ledger WHERE seq = 1`)).rejects.toThrow(/append-only/);
       await expect(client.query(`TRUNCATE ledger`)).rejects.toThrow(/append-only/);
       const { rows } = await client.query('SELECT count(*)::int AS n FROM ledger');
-      expect(rows[0].n).toBe(6);
+      expect(rows[0].n).toBe(12);
     } finally {
       await client.end();
     }
@@ -65,7 +66,7 @@ describe('ledger', () => {
       ),
     );
     const verify = await api(t.url, 'GET', '/api/ledger/verify');
-    expect(verify.body).toMatchObject({ ok: true, checked: 46 });
+    expect(verify.body).toMatchObject({ ok: true, checked: 52 });
   });
 
   it('finds a row forged behind the application’s back, and an edit made with the triggers disabled', async () => {

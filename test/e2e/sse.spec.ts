@@ -37,23 +37,23 @@ describe('live events over SSE', () => {
   afterAll(async () => t?.close());
 
   it('sends the snapshot first, then every event and status change, then complete, and closes', async () => {
-    const steps = gate('watch me', 3);
-    const job = (await api(t.url, 'POST', '/api/jobs', { goal: 'watch me', repo })).body;
+    const steps = gate('fix the bug in src/watch-me.ts', 3);
+    const job = (await api(t.url, 'POST', '/api/jobs', { goal: 'fix the bug in src/watch-me.ts', repo })).body;
     const sse = new SseClient(`${t.url}/api/jobs/${job.id}/stream`);
     await sse.until((m) => m.some((x) => x.event === 'snapshot'));
     steps.forEach((s) => s.release());
     await sse.done;
     const kinds = sse.messages.map((m) => (m.event === 'event' ? `event:${m.data.summary}` : m.event === 'status' ? `status:${m.data.data.to}` : m.event));
     expect(kinds).toEqual(['snapshot', 'status:queued', 'status:running', 'event:step 0', 'event:step 1', 'event:step 2', 'status:succeeded', 'complete']);
-    expect(sse.messages[0].data).toMatchObject({ id: job.id, goal: 'watch me' });
+    expect(sse.messages[0].data).toMatchObject({ id: job.id, goal: 'fix the bug in src/watch-me.ts' });
     const ids = sse.messages.filter((m) => m.id).map((m) => Number(m.id));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(sse.status).toBe(200);
   });
 
   it('resumes after a dropped connection with Last-Event-ID: every missed event exactly once', async () => {
-    const steps = gate('flaky network', 8);
-    const job = (await api(t.url, 'POST', '/api/jobs', { goal: 'flaky network', repo })).body;
+    const steps = gate('fix the bug in src/flaky-network.ts', 8);
+    const job = (await api(t.url, 'POST', '/api/jobs', { goal: 'fix the bug in src/flaky-network.ts', repo })).body;
     const first = new SseClient(`${t.url}/api/jobs/${job.id}/stream`);
     steps[0].release();
     steps[1].release();
@@ -78,8 +78,8 @@ describe('live events over SSE', () => {
   });
 
   it('sends heartbeat comments while nothing happens', async () => {
-    const steps = gate('quiet job', 1);
-    const job = (await api(t.url, 'POST', '/api/jobs', { goal: 'quiet job', repo })).body;
+    const steps = gate('fix the bug in src/quiet-job.ts', 1);
+    const job = (await api(t.url, 'POST', '/api/jobs', { goal: 'fix the bug in src/quiet-job.ts', repo })).body;
     const sse = new SseClient(`${t.url}/api/jobs/${job.id}/stream`);
     await sleep(t.config.sse.heartbeatMs * 1.5);
     expect(sse.comments).toContain('heartbeat');
@@ -88,10 +88,10 @@ describe('live events over SSE', () => {
   });
 
   it('streams all events live, filtered and resumable, on /api/events/stream', async () => {
-    const steps = gate('global view', 2);
+    const steps = gate('fix the bug in src/global-view.ts', 2);
     const all = new SseClient(`${t.url}/api/events/stream`);
     await all.until((m) => m.some((x) => x.event === 'snapshot'));
-    const job = (await api(t.url, 'POST', '/api/jobs', { goal: 'global view', repo })).body;
+    const job = (await api(t.url, 'POST', '/api/jobs', { goal: 'fix the bug in src/global-view.ts', repo })).body;
     const only = new SseClient(`${t.url}/api/events/stream?jobId=${job.id}&lastEventId=0`);
     steps.forEach((s) => s.release());
     await all.until((m) => m.some((x) => x.event === 'status' && x.data.jobId === job.id && x.data.data.to === 'succeeded'));
@@ -103,7 +103,7 @@ describe('live events over SSE', () => {
   });
 
   it('ignores a malformed Last-Event-ID and answers 404 for the stream of a missing job', async () => {
-    const job = (await api(t.url, 'POST', '/api/jobs', { goal: 'bad resume id', repo })).body;
+    const job = (await api(t.url, 'POST', '/api/jobs', { goal: 'fix the bug in src/bad-resume-id.ts', repo })).body;
     await waitFor(async () => (await api(t.url, 'GET', `/api/jobs/${job.id}`)).body.status === 'succeeded', 10_000, 'job end');
     const sse = new SseClient(`${t.url}/api/jobs/${job.id}/stream`, { 'last-event-id': "1; DROP TABLE events; --" });
     await sse.done;

@@ -35,10 +35,10 @@ describe('starting the service as a process (npm start)', () => {
 
     const first = launch(env);
     await waitFor(async () => (await api(base, 'GET', '/api/health/ready').catch(() => ({ status: 0 }))).status === 200, 90_000, 'first start');
-    const job = await api(base, 'POST', '/api/jobs', { goal: 'survive a restart', repo: '/srv/repo' });
+    const job = await api(base, 'POST', '/api/jobs', { goal: 'fix the bug in src/restart.ts', repo: '/srv/repo' });
     expect(job.status).toBe(201);
     first.child.kill('SIGTERM');
-    expect(await first.exited).toBe(0);
+    expect(await first.exited, first.output().slice(-2_000)).toBe(0);
     expect(first.output()).toContain('stopped');
     // The embedded server is gone with it: the port is free again.
     await expect(fetch(base)).rejects.toThrow();
@@ -47,12 +47,12 @@ describe('starting the service as a process (npm start)', () => {
     try {
       await waitFor(async () => (await api(base, 'GET', '/api/health/ready').catch(() => ({ status: 0 }))).status === 200, 90_000, 'second start');
       const again = await api(base, 'GET', `/api/jobs/${job.body.id}`);
-      expect(again.body.goal).toBe('survive a restart');
+      expect(again.body.goal).toBe('fix the bug in src/restart.ts');
       expect((await api(base, 'GET', '/api/ledger/verify')).body.ok).toBe(true);
       expect(second.output()).toContain('"role":"api"');
     } finally {
       second.child.kill('SIGTERM');
-      expect(await second.exited).toBe(0);
+      expect(await second.exited, second.output().slice(-2_000)).toBe(0);
     }
   }, 180_000);
 

@@ -33,7 +33,7 @@ describe('queue and worker', () => {
     };
     const producer = await start({ ROLE: 'api' }, databaseUrl);
     const jobs = 120;
-    await Promise.all(Array.from({ length: jobs }, (_, i) => submit(producer, `job-${i}`)));
+    await Promise.all(Array.from({ length: jobs }, (_, i) => submit(producer, `fix the bug in src/job-${i}.ts`)));
     for (let w = 0; w < 4; w++) await start({ ROLE: 'worker', WORKER_CONCURRENCY: '4', WORKER_CLAIM_BATCH: '3' }, databaseUrl, handler(w));
 
     const service = producer.get<JobsService>(JobsService);
@@ -50,9 +50,9 @@ describe('queue and worker', () => {
   it('gives the job of a worker that stopped heartbeating to another worker, which completes it', async () => {
     const databaseUrl = await createTestDatabase();
     const producer = await start({ ROLE: 'api' }, databaseUrl);
-    const job = await submit(producer, 'orphaned');
+    const job = await submit(producer, 'fix the bug in src/orphaned.ts');
     // A worker that claims and then dies: it never heartbeats nor finishes.
-    const crashed = await producer.get<QueueRepository>(QueueRepository).claim('crashed-worker', ['mechanic', 'genius'], 1);
+    const crashed = await producer.get<QueueRepository>(QueueRepository).claim('crashed-worker', ['mechanic', 'fix the bug in src/genius.ts'], 1);
     expect(crashed.map((j) => j.id)).toEqual([job.id]);
 
     const ranOn: string[] = [];
@@ -68,7 +68,7 @@ describe('queue and worker', () => {
     expect(done.attempts).toBe(1);
     expect(done.result).toEqual({ by: 'survivor' });
     expect(ranOn).toEqual(['survivor']);
-    const ledger = (await api(producer.url, 'GET', `/api/jobs/${job.id}/ledger`)).body;
+    const ledger = (await api(producer.url, 'GET', `/api/jobs/${job.id}/ledger`)).body.filter((e: any) => e.kind === 'job.status');
     expect(ledger.map((e: any) => [e.data.to, e.data.reason])).toEqual([
       ['queued', 'created'],
       ['running', 'claimed'],
@@ -85,7 +85,7 @@ describe('queue and worker', () => {
   it('fails a job with attempts_exhausted when its worker keeps dying', async () => {
     const databaseUrl = await createTestDatabase();
     const reaperOnly = await start({ ROLE: 'worker', WORKER_MODES: 'genius' }, databaseUrl);
-    const job = await submit(reaperOnly, 'doomed', { maxAttempts: 2 });
+    const job = await submit(reaperOnly, 'fix the bug in src/doomed.ts', { maxAttempts: 2 });
     const queue = reaperOnly.get<QueueRepository>(QueueRepository);
     const service = reaperOnly.get<JobsService>(JobsService);
     for (let attempt = 1; attempt <= 2; attempt++) {
@@ -98,11 +98,11 @@ describe('queue and worker', () => {
 
   it('claims the highest priority first, then the oldest, and only modes the worker serves and jobs whose time has come', async () => {
     const t = await start({ ROLE: 'api' });
-    const low = await submit(t, 'low', { priority: 0 });
-    const high = await submit(t, 'high', { priority: 10 });
-    const later = await submit(t, 'later', { priority: 50 });
+    const low = await submit(t, 'fix the bug in src/low.ts', { priority: 0 });
+    const high = await submit(t, 'fix the bug in src/high.ts', { priority: 10 });
+    const later = await submit(t, 'fix the bug in src/later.ts', { priority: 50 });
     await t.dataSource.query(`UPDATE jobs SET run_after = now() + interval '1 hour' WHERE id = $1`, [later.id]);
-    const genius = await submit(t, 'genius', { priority: 99, mode: 'genius' });
+    const genius = await submit(t, 'fix the bug in src/genius.ts', { priority: 99, mode: 'genius' });
     const queue = t.get<QueueRepository>(QueueRepository);
     expect((await queue.claim('w', ['mechanic'], 1)).map((j) => j.id)).toEqual([high.id]);
     expect((await queue.claim('w', ['mechanic'], 5)).map((j) => j.id)).toEqual([low.id]);
@@ -112,15 +112,15 @@ describe('queue and worker', () => {
   it('on shutdown lets a short job finish and hands a long one back to the queue without an attempt penalty', async () => {
     const databaseUrl = await createTestDatabase();
     const worker = await start({ ROLE: 'worker', WORKER_DRAIN_TIMEOUT_MS: '600' }, databaseUrl, async (goal, signal) => {
-      if (goal === 'short') {
+      if (goal === 'fix the bug in src/short.ts') {
         await new Promise((resolve) => setTimeout(resolve, 200));
         return { status: 'succeeded' };
       }
       await new Promise((resolve) => signal.addEventListener('abort', resolve));
       return { status: 'release' };
     });
-    const short = await submit(worker, 'short');
-    const long = await submit(worker, 'long');
+    const short = await submit(worker, 'fix the bug in src/short.ts');
+    const long = await submit(worker, 'fix the bug in src/long.ts');
     const service = worker.get<JobsService>(JobsService);
     await waitFor(async () => (await service.get(long.id)).status === 'running' && (await service.get(short.id)).status === 'running', 10_000, 'both running');
     const observer = await start({ ROLE: 'api' }, databaseUrl);

@@ -3,8 +3,9 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { Logger } from 'pino';
 import { AppConfig, ConfigModule, DatabaseModule, LoggingModule } from '@app/common';
 import { EventsModule } from '@app/events';
-import { JobsModule } from '@app/jobs';
+import { JobsModule, TdlnIntake } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
+import { TdlnModule } from '@app/tdln';
 import { WorkerModule } from '@app/worker';
 import { ENTITIES } from './entities';
 import { HealthController } from './health.controller';
@@ -22,7 +23,8 @@ export class AppModule {
         ScheduleModule.forRoot(),
         LedgerModule,
         EventsModule,
-        JobsModule.forRoot(),
+        TdlnModule,
+        JobsModule.forRoot({ intake: TdlnIntake }),
         WorkerModule,
       ],
       controllers: [HealthController],

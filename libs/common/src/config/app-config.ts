@@ -9,6 +9,14 @@ export type ProcessRole = (typeof PROCESS_ROLES)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Prices of one model in USD per million tokens. */
+export interface ModelPrice {
+  input: number;
+  output: number;
+  cacheWrite: number;
+  cacheRead: number;
+}
+
 /** Budget caps of one job. */
 export interface JobCaps {
   maxSteps: number;
@@ -56,8 +64,41 @@ export interface AppConfig {
     apiKey?: string;
     baseUrl?: string;
     models: Record<JobMode, string>;
+    /** Retries of one model call on 429, 5xx, overload and dropped streams. */
+    maxRetries: number;
+    timeoutMs: number;
+    /** Output tokens asked for per call. */
+    maxOutputTokens: number;
+    /** USD per million tokens, by model name; built-in prices cover the known models. */
+    prices: Record<string, ModelPrice>;
+  };
+  sandbox: {
+    /** `bwrap`: commands run under bubblewrap; `none`: unsandboxed (explicit opt-out). */
+    mode: 'bwrap' | 'none';
+    timeoutMs: number;
+    memoryMb: number;
+    maxProcesses: number;
+    maxOutputBytes: number;
+  };
+  workspaces: {
+    /** Where job clones live (default `<DATA_DIR>/workspaces`). */
+    dir: string;
+    /** Workspaces of jobs finished longer ago than this are removed. */
+    retentionMs: number;
+    /** Push job branches to remote (URL) origins too; server-path repositories are always pushed to. */
+    pushRemote: boolean;
   };
   auth: {
     bootstrapToken?: string;
+  };
+  tdln: {
+    /** Ed25519 secret key (hex) that signs TruthPacks; generated into DATA_DIR/keys on first start when unset. */
+    signingKey?: string;
+    /** A policy file (TOML or JSON) used instead of the mode presets. */
+    policyFile?: string;
+    /** A pipeline stages file (TOML or JSON) used instead of the built-in one. */
+    stagesFile?: string;
+    /** Confidence below which tdln-in abstains (0-1). */
+    intentThreshold?: number;
   };
 }

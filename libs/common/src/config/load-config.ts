@@ -1,5 +1,14 @@
-import { resolve } from 'node:path';
-import { AppConfig, JOB_MODES, JobMode, LOG_LEVELS, PROCESS_ROLES } from './app-config';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AppConfig, JOB_MODES, JobMode, LOG_LEVELS, ModelPrice, PROCESS_ROLES } from './app-config';
+
+/** Prices (USD per million tokens) of the models the service knows; MODEL_PRICES adds or overrides. */
+// Keys are model families: a model is priced by the longest key its name starts with.
+export const DEFAULT_MODEL_PRICES: Record<string, ModelPrice> = {
+  'claude-haiku': { input: 1, output: 5, cacheWrite: 1.25, cacheRead: 0.1 },
+  'claude-sonnet': { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 },
+  'claude-opus': { input: 5, output: 25, cacheWrite: 6.25, cacheRead: 0.5 },
+};
 
 /** Thrown when the environment holds values the service cannot start with; lists every bad key. */
 export class ConfigError extends Error {
@@ -51,6 +60,63 @@ class Reader {
     return items as T[];
   }
 
+  hexKey(key: string): string | undefined {
+    const raw = this.string(key);
+    if (raw === undefined) return undefined;
+    if (!/^[0-9a-fA-F]{64}$/.test(raw)) {
+      this.problems.push(`${key}: must be 64 hex characters (a 32-byte Ed25519 secret key)`);
+      return undefined;
+    }
+    return raw.toLowerCase();
+  }
+
+  file(key: string, cwd: string): string | undefined {
+    const raw = this.string(key);
+    if (raw === undefined) return undefined;
+    const path = resolve(cwd, raw);
+    if (!existsSync(path)) {
+      this.problems.push(`${key}: no file at ${path}`);
+      return undefined;
+    }
+    return path;
+  }
+
+  fraction(key: string): number | undefined {
+    const raw = this.string(key);
+    if (raw === undefined) return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0 || value > 1) {
+      this.problems.push(`${key}: must be a number from 0 to 1 (got "${raw}")`);
+      return undefined;
+    }
+    return value;
+  }
+
+  bool(key: string, fallback: boolean): boolean {
+    const raw = this.string(key);
+    if (raw === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(raw)) return true;
+    if (['false', '0', 'no'].includes(raw)) return false;
+    this.problems.push(`${key}: must be true or false (got "${raw}")`);
+    return fallback;
+  }
+
+  prices(key: string): Record<string, ModelPrice> {
+    const raw = this.string(key);
+    if (raw === undefined) return {};
+    try {
+      const parsed = JSON.parse(raw) as Record<string, Partial<ModelPrice>>;
+      const fields = ['input', 'output', 'cacheWrite', 'cacheRead'] as const;
+      for (const [model, price] of Object.entries(parsed)) {
+        if (!fields.every((f) => typeof price?.[f] === 'number' && price[f]! >= 0)) throw new Error(model);
+      }
+      return parsed as Record<string, ModelPrice>;
+    } catch {
+      this.problems.push(`${key}: must be JSON like {"model-name": {"input": 3, "output": 15, "cacheWrite": 3.75, "cacheRead": 0.3}} (USD per million tokens)`);
+      return {};
+    }
+  }
+
   url(key: string, protocols: string[]): string | undefined {
     const raw = this.string(key);
     if (raw === undefined) return undefined;
@@ -84,7 +150,7 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
   const modes = [...JOB_MODES];
   const models: Record<JobMode, string> = {
     mechanic: r.string('MODEL_MECHANIC', 'claude-haiku-4-5')!,
-    genius: r.string('MODEL_GENIUS', 'claude-sonnet-4-5')!,
+    genius: r.string('MODEL_GENIUS', 'claude-sonnet-4-6')!,
   };
   const heartbeatMs = r.int('WORKER_HEARTBEAT_MS', 5_000, 50, 600_000);
   const leaseMs = r.int('WORKER_LEASE_MS', 30_000, 100, 3_600_000);
@@ -143,8 +209,30 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
       apiKey: r.string('ANTHROPIC_API_KEY'),
       baseUrl: r.url('ANTHROPIC_BASE_URL', ['http:', 'https:']),
       models,
+      maxRetries: r.int('MODEL_MAX_RETRIES', 4, 0, 20),
+      timeoutMs: r.int('MODEL_TIMEOUT_MS', 600_000, 1_000, 3_600_000),
+      maxOutputTokens: r.int('MODEL_MAX_OUTPUT_TOKENS', 8_192, 256, 128_000),
+      prices: { ...DEFAULT_MODEL_PRICES, ...r.prices('MODEL_PRICES') },
+    },
+    sandbox: {
+      mode: r.oneOf('SANDBOX', ['bwrap', 'none'] as const, 'bwrap'),
+      timeoutMs: r.int('SANDBOX_TIMEOUT_MS', 300_000, 1_000, 3_600_000),
+      memoryMb: r.int('SANDBOX_MEMORY_MB', 2_048, 64, 65_536),
+      maxProcesses: r.int('SANDBOX_MAX_PROCESSES', 256, 8, 65_536),
+      maxOutputBytes: r.int('SANDBOX_MAX_OUTPUT_BYTES', 1_048_576, 1_024, 104_857_600),
+    },
+    workspaces: {
+      dir: resolve(cwd, r.string('WORKSPACES_DIR', join(r.string('DATA_DIR', '.data')!, 'workspaces'))!),
+      retentionMs: r.int('WORKSPACE_RETENTION_MS', 24 * 3_600_000, 0, 365 * 86_400_000),
+      pushRemote: r.bool('PUSH_REMOTE', false),
     },
     auth: { bootstrapToken: r.string('AUTH_BOOTSTRAP_TOKEN') },
+    tdln: {
+      signingKey: r.hexKey('TRUTHPACK_SIGNING_KEY'),
+      policyFile: r.file('POLICY_FILE', cwd),
+      stagesFile: r.file('PIPELINE_STAGES_FILE', cwd),
+      intentThreshold: r.fraction('INTENT_THRESHOLD'),
+    },
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

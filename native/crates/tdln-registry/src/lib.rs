@@ -17,25 +17,33 @@ pub const KNOWN_STAGES: &[&str] = &[
 pub const KNOWN_TOOLS: &[&str] = &[
     "read_file",
     "list_files",
-    "search",
-    "write_file",
+    "find_files",
+    "search_code",
+    "semantic_search",
+    "get_repo_state",
+    "get_diff",
+    "read_lints",
     "edit_file",
-    "delete_file",
+    "apply_patch",
     "run_tests",
     "run_lint",
-    "run_command",
-    "git_diff",
-    "git_commit",
+    "commit_changes",
+    "record_analysis",
+    "create_plan",
+    "submit_review",
+    "request_human_review",
+    "ask_user",
+    "delegate",
+    "format_response",
+    "create_evaluation",
+    "create_insight",
+    "query_ledger",
+    "get_job_record",
+    "web_search",
 ];
 
-/// Tools that change the workspace or history.
-pub const WRITE_TOOLS: &[&str] = &[
-    "write_file",
-    "edit_file",
-    "delete_file",
-    "run_command",
-    "git_commit",
-];
+/// Tools that change the workspace.
+pub const WRITE_TOOLS: &[&str] = &["edit_file", "apply_patch", "commit_changes"];
 
 /// A versioned, content-addressed artefact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -271,7 +279,7 @@ mod tests {
     fn bad_configs_report_every_problem() {
         let json = r#"{"id":"p","version":"1","stages":[
             {"name":"intake","role":"parser","budget_share":0.5},
-            {"name":"build","role":"coder","tools":["write_file","teleport"],"budget_share":0.4},
+            {"name":"build","role":"coder","tools":["edit_file","teleport"],"budget_share":0.4},
             {"name":"build","role":"coder","budget_share":0.2},
             {"name":"deploy","role":"ops","budget_share":0.1}]}"#;
         let v = validate_stages(json);

@@ -1,0 +1,25 @@
+export * from './tdln.errors';
+export * from './tdln.engine';
+export * from './tdln.module';
+export * from './tdln.tokens';
+export * from './signing-key.store';
+export type {
+  Abstain,
+  Artefact,
+  EngineError,
+  EngineInfo,
+  InclusionProof,
+  Intent,
+  ParseIntentResult,
+  PipelineStage,
+  PolicyAction,
+  PolicyDecision,
+  PolicyInput,
+  PolicyViolation,
+  QualityInput,
+  QualityVerdict,
+  RenderResult,
+  StagesResult,
+  TruthPack,
+  VerifyResult,
+} from '../../../native/binding';

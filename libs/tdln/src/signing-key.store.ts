@@ -1,0 +1,37 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+
+/** The server's Ed25519 key pair that signs TruthPacks, as hex. */
+export interface SigningKey {
+  secretKey: string;
+  publicKey: string;
+}
+
+/** Public key (hex) of an Ed25519 secret seed (hex). */
+export function publicKeyOf(secretKeyHex: string): string {
+  // PKCS#8 prefix for a raw 32-byte Ed25519 seed.
+  const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(secretKeyHex, 'hex')]);
+  const spki = createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' });
+  return spki.subarray(spki.length - 32).toString('hex');
+}
+
+/**
+ * The signing key: from configuration when given, else read from `<dataDir>/keys/truthpack-ed25519.json`,
+ * generated there (mode 0600) on first start.
+ */
+export function loadSigningKey(dataDir: string, configured: string | undefined, generate: () => SigningKey): SigningKey {
+  if (configured) return { secretKey: configured, publicKey: publicKeyOf(configured) };
+  const dir = join(dataDir, 'keys');
+  const file = join(dir, 'truthpack-ed25519.json');
+  if (existsSync(file)) {
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as SigningKey;
+    if (!/^[0-9a-f]{64}$/.test(stored.secretKey)) throw new Error(`${file} does not hold a valid Ed25519 key`);
+    return { secretKey: stored.secretKey, publicKey: publicKeyOf(stored.secretKey) };
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const key = generate();
+  writeFileSync(file, `${JSON.stringify(key, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return key;
+}

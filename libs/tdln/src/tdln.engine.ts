@@ -1,0 +1,109 @@
+import type {
+  Artefact,
+  EngineInfo,
+  InclusionProof,
+  ParseIntentResult,
+  PolicyDecision,
+  PolicyInput,
+  QualityInput,
+  QualityVerdict,
+  RenderResult,
+  SigningKeyPair,
+  StagesResult,
+  TruthPackResult,
+  VerifyResult,
+} from '../../../native/binding';
+import { TdlnBinding } from './tdln-binding';
+import { TdlnErrorCode, TdlnException } from './tdln.errors';
+
+/** DI token of the {@link TdlnEngine}. */
+export const TDLN = Symbol('TDLN');
+
+export type JobModeName = 'mechanic' | 'genius';
+
+/**
+ * The typed facade over the Rust TDLN engine: the one way the rest of the service reaches the
+ * native addon. Engine failures come back as `errors` in results; the few operations whose
+ * failure is a bug here (canonical JSON of our own data) throw instead.
+ */
+export class TdlnEngine {
+  constructor(
+    private readonly binding: TdlnBinding,
+    private readonly options: { policyText?: string; intentThreshold?: number } = {},
+  ) {}
+
+  /** Engine version and the hashes of its grammar and templates. */
+  info(): EngineInfo {
+    return this.binding.engineInfo();
+  }
+
+  /** Natural language → intent, or an abstention with a reason, a question and suggestions. */
+  parseIntent(text: string): ParseIntentResult {
+    return this.binding.parseIntent(text, this.options.intentThreshold === undefined ? undefined : { threshold: this.options.intentThreshold });
+  }
+
+  /** Policy verdict over an intent and proposed actions (the configured policy, else the mode's preset). */
+  evaluatePolicy(input: PolicyInput): PolicyDecision {
+    return this.binding.evaluatePolicy(input, this.options.policyText);
+  }
+
+  /** The end-of-job quality gate for a profile (`mechanic` or `genius`). */
+  checkQuality(input: QualityInput, profile: JobModeName): QualityVerdict {
+    return this.binding.checkQuality(input, profile);
+  }
+
+  /** Renders an outcome template with citations; a template error is an error, never empty text. */
+  render(templateId: string, data: Record<string, unknown>): RenderResult {
+    return this.binding.renderTemplate(templateId, JSON.stringify(data));
+  }
+
+  templateIds(): string[] {
+    return this.binding.templateIds();
+  }
+
+  /** Seals provenance items (each hashed as RFC 8785 JSON) under a signed Merkle root. */
+  buildTruthPack(items: unknown[], secretKeyHex: string): TruthPackResult {
+    return this.binding.buildTruthPack(this.canonicalJson(items), secretKeyHex);
+  }
+
+  verifyTruthPack(packJson: string, publicKeyHex: string): VerifyResult {
+    return this.binding.verifyTruthPack(packJson, publicKeyHex);
+  }
+
+  inclusionProof(items: unknown[], index: number): InclusionProof {
+    const result = this.binding.inclusionProof(this.canonicalJson(items), index);
+    if (!result.proof) throw new TdlnException(TdlnErrorCode.InvalidInput, 'No inclusion proof', result.errors);
+    return result.proof;
+  }
+
+  verifyInclusion(item: unknown, proof: InclusionProof, root: string): VerifyResult {
+    return this.binding.verifyInclusion(this.canonicalJson(item), proof, root);
+  }
+
+  generateSigningKey(): SigningKeyPair {
+    return this.binding.generateSigningKey();
+  }
+
+  /** RFC 8785 canonical JSON of a value, by the engine (the same bytes the ledger hashes). */
+  canonicalJson(value: unknown): string {
+    const result = this.binding.canonicalJson(JSON.stringify(value));
+    if (result.json === undefined || result.errors.length > 0) {
+      throw new TdlnException(TdlnErrorCode.InvalidInput, 'Value has no canonical JSON form', result.errors);
+    }
+    return result.json;
+  }
+
+  sha256Hex(text: string): string {
+    return this.binding.sha256Hex(text);
+  }
+
+  /** Grammars, templates, policies, quality profiles and stages, with versions and content hashes. */
+  registry(): Artefact[] {
+    return this.binding.registryList().artefacts;
+  }
+
+  /** Validates a stages config, or the built-in one when no text is given. */
+  stages(text?: string): StagesResult {
+    return text === undefined ? this.binding.defaultStages() : this.binding.validateStages(text);
+  }
+}

@@ -1,0 +1,56 @@
+import { Global, Inject, Module, OnModuleInit } from '@nestjs/common';
+import { readFileSync } from 'node:fs';
+import { APP_CONFIG, AppConfig } from '@app/common';
+import { loadTdlnBinding } from './tdln-binding';
+import { TDLN, TdlnEngine } from './tdln.engine';
+import { SigningKey, loadSigningKey } from './signing-key.store';
+import { TdlnController } from './tdln.controller';
+import { TdlnErrorCode, TdlnException } from './tdln.errors';
+import { PIPELINE_STAGES, SIGNING_KEY } from './tdln.tokens';
+
+
+function createEngine(config: AppConfig): TdlnEngine {
+  const policyText = config.tdln.policyFile ? readFileSync(config.tdln.policyFile, 'utf8') : undefined;
+  const engine = new TdlnEngine(loadTdlnBinding(), { policyText, intentThreshold: config.tdln.intentThreshold });
+  if (policyText) {
+    const probe = engine.evaluatePolicy({ mode: 'mechanic' });
+    if (probe.errors.length > 0) {
+      throw new TdlnException(TdlnErrorCode.InvalidInput, `POLICY_FILE ${config.tdln.policyFile} is not a valid policy: ${probe.errors.map((e) => e.message).join('; ')}`);
+    }
+  }
+  return engine;
+}
+
+/** The TDLN engine (Rust, via napi-rs) as one injectable facade, its signing key and the pipeline stages. */
+@Global()
+@Module({
+  controllers: [TdlnController],
+  providers: [
+    { provide: TDLN, inject: [APP_CONFIG], useFactory: createEngine },
+    {
+      provide: SIGNING_KEY,
+      inject: [APP_CONFIG, TDLN],
+      useFactory: (config: AppConfig, engine: TdlnEngine): SigningKey => loadSigningKey(config.dataDir, config.tdln.signingKey, () => engine.generateSigningKey()),
+    },
+    {
+      provide: PIPELINE_STAGES,
+      inject: [APP_CONFIG, TDLN],
+      useFactory: (config: AppConfig, engine: TdlnEngine) => engine.stages(config.tdln.stagesFile ? readFileSync(config.tdln.stagesFile, 'utf8') : undefined),
+    },
+  ],
+  exports: [TDLN, SIGNING_KEY, PIPELINE_STAGES],
+})
+export class TdlnModule implements OnModuleInit {
+  constructor(
+    @Inject(PIPELINE_STAGES) private readonly stages: ReturnType<TdlnEngine['stages']>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** The pipeline's stages are declared in config and checked before the service accepts work. */
+  onModuleInit(): void {
+    if (!this.stages.ok) {
+      const source = this.config.tdln.stagesFile ?? 'the built-in stages';
+      throw new TdlnException(TdlnErrorCode.InvalidStages, `Invalid pipeline stages in ${source}: ${this.stages.errors.map((e) => `${e.path ?? ''} ${e.message}`.trim()).join('; ')}`);
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import type { ToolRunState } from './tool-run-state';
+
+/** A change a mutating tool is about to make, as the policy gate sees it. */
+export interface ChangeAction {
+  kind: 'edit' | 'create' | 'delete' | 'rename' | 'commit';
+  /** Paths relative to the workspace root. */
+  paths: string[];
+  addedLines: number;
+  removedLines: number;
+}
+
+/** One rule the change breaks. */
+export interface GateViolation {
+  rule: string;
+  message: string;
+  path?: string;
+}
+
+/** What the gate decided about a change. */
+export interface GateDecision {
+  verdict: 'allow' | 'warn' | 'require_approval' | 'block';
+  violations: GateViolation[];
+  remediation?: string;
+}
+
+/** The policy gate every mutating tool passes before it touches the workspace. */
+export interface ChangeGate {
+  check(action: ChangeAction, state: ToolRunState): Promise<GateDecision>;
+}
+
+/** A gate that allows everything (tests, and jobs that run without a policy). */
+export class AllowAllGate implements ChangeGate {
+  async check(): Promise<GateDecision> {
+    return { verdict: 'allow', violations: [] };
+  }
+}

@@ -1,0 +1,164 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ToolsErrorCode, ToolsException } from '../tools.errors';
+import { Sandbox } from './sandbox';
+
+const hasBwrap = (() => {
+  try {
+    execFileSync('bwrap', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!hasBwrap) console.warn('sandbox tests skipped: bubblewrap is missing (apt-get install bubblewrap)');
+
+/** Processes whose command line contains a marker. */
+function processesWith(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(marker)) pids.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+describe('Sandbox without bubblewrap', () => {
+  it('refuses with sandbox_unavailable and says what to install', async () => {
+    const sandbox = new Sandbox({ searchPath: '/nonexistent' });
+    expect(sandbox.availability()).toEqual({ ok: false, message: expect.stringContaining('apt-get install bubblewrap') });
+    const error = await sandbox.run(['true'], { workspaceRoot: tmpdir() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ToolsException);
+    expect((error as ToolsException).code).toBe(ToolsErrorCode.SandboxUnavailable);
+  });
+
+  it('runs directly when the mode is explicitly none', async () => {
+    const sandbox = new Sandbox({ mode: 'none', searchPath: '/nonexistent' });
+    const run = await sandbox.run(['node', '-e', 'console.log("hello")'], { workspaceRoot: tmpdir() });
+    expect(run).toMatchObject({ exitCode: 0, timedOut: false });
+    expect(run.output.trim()).toBe('hello');
+  });
+});
+
+describe.skipIf(!hasBwrap)('Sandbox (bubblewrap; install with apt-get install bubblewrap)', () => {
+  let dir: string;
+  let workspace: string;
+  let server: Server;
+  let connections = 0;
+  const sandbox = new Sandbox({ timeoutMs: 20_000, maxProcesses: 64 });
+
+  beforeAll(async () => {
+    server = createServer((socket) => {
+      connections++;
+      socket.end('hello from outside');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'aict-sandbox-'));
+    workspace = join(dir, 'ws');
+    execFileSync('mkdir', ['-p', workspace]);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const node = (script: string, options: { timeoutMs?: number } = {}) =>
+    sandbox.run(['node', '-e', script], { workspaceRoot: workspace, ...options });
+
+  it('runs node in the workspace and lets it write there', async () => {
+    const run = await node('require("fs").writeFileSync("out.txt", "written"); console.log(process.cwd())');
+    expect(run.exitCode).toBe(0);
+    expect(run.output.trim()).toBe(workspace);
+    expect(readFileSync(join(workspace, 'out.txt'), 'utf8')).toBe('written');
+  });
+
+  it('cannot reach a server listening on the host loopback', async () => {
+    const port = (server.address() as { port: number }).port;
+    const run = await node(
+      `const s = require("net").connect(${port}, "127.0.0.1"); s.on("data", d => { console.log("GOT " + d); process.exit(0); }); s.on("error", e => { console.log("BLOCKED " + e.code); process.exit(3); });`,
+    );
+    expect(run.output).toContain('BLOCKED');
+    expect(run.output).not.toContain('GOT');
+    expect(connections).toBe(0);
+  });
+
+  it('cannot resolve or reach the internet', async () => {
+    const run = await node('require("dns").lookup("example.com", (e, a) => { console.log(e ? "BLOCKED " + e.code : "RESOLVED " + a); })');
+    expect(run.output).toContain('BLOCKED');
+  });
+
+  it('cannot write outside the workspace', async () => {
+    const outside = join(dir, 'outside.txt');
+    const run = await node(
+      `const fs = require("fs"); for (const p of [${JSON.stringify(outside)}, "/usr/aict-test", "/etc/aict-test", ${JSON.stringify(join(workspace, '..', 'sibling.txt'))}]) { try { fs.writeFileSync(p, "x"); console.log("WROTE " + p); } catch (e) { console.log("DENIED " + p + " " + e.code); } }`,
+    );
+    expect(existsSync(outside)).toBe(false);
+    expect(existsSync('/usr/aict-test')).toBe(false);
+    expect(existsSync('/etc/aict-test')).toBe(false);
+    expect(existsSync(join(dir, 'sibling.txt'))).toBe(false);
+    expect(run.output).toContain('DENIED /usr/aict-test');
+  });
+
+  it('does not see secrets from the parent environment', async () => {
+    process.env.AICT_TEST_SECRET = 'super-secret-value';
+    process.env.ANTHROPIC_API_KEY ??= 'sk-test-parent-key';
+    try {
+      const run = await node('console.log(JSON.stringify(process.env))');
+      const env = JSON.parse(run.output.trim()) as Record<string, string>;
+      expect(env.AICT_TEST_SECRET).toBeUndefined();
+      expect(env.ANTHROPIC_API_KEY).toBeUndefined();
+      expect(env.DATABASE_URL).toBeUndefined();
+      expect(env.HOME).toBe('/tmp');
+      expect(run.output).not.toContain('super-secret-value');
+    } finally {
+      delete process.env.AICT_TEST_SECRET;
+    }
+  });
+
+  it('kills a command that runs past the wall-clock limit and leaves no process behind', async () => {
+    const started = Date.now();
+    const run = await sandbox.run(['sleep', '1000'], { workspaceRoot: workspace, timeoutMs: 1500 });
+    expect(run.timedOut).toBe(true);
+    expect(Date.now() - started).toBeLessThan(8000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(processesWith('sleep\u00001000')).toEqual([]);
+  });
+
+  it('stops a fork bomb with the process limit and the timeout, leaving no process behind', async () => {
+    const marker = `aict-forkbomb-${process.pid}`;
+    const started = Date.now();
+    const run = await sandbox.run(['sh', '-c', 'bomb() { bomb | bomb & }; bomb; sleep 30', marker], { workspaceRoot: workspace, timeoutMs: 3000 });
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(run.timedOut || run.exitCode !== 0 || /fork|resource/i.test(run.output)).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(processesWith(marker)).toEqual([]);
+  });
+
+  it('caps the output, keeping its head and tail', async () => {
+    const small = new Sandbox({ maxOutputBytes: 10_000 });
+    const run = await small.run(['node', '-e', 'console.log("FIRST"); for (let i = 0; i < 5000; i++) console.log("x".repeat(50)); console.log("LAST")'], {
+      workspaceRoot: workspace,
+    });
+    expect(run.truncated).toBe(true);
+    expect(run.output.length).toBeLessThan(11_000);
+    expect(run.output.startsWith('FIRST')).toBe(true);
+    expect(run.output.trim().endsWith('LAST')).toBe(true);
+  });
+
+  it('applies the CPU-time limit', async () => {
+    const limited = new Sandbox({ cpuSeconds: 1, timeoutMs: 20_000 });
+    const started = Date.now();
+    const run = await limited.run(['node', '-e', 'for (;;) {}'], { workspaceRoot: workspace });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(run.timedOut).toBe(false);
+    expect(run.exitCode).not.toBe(0);
+  });
+});

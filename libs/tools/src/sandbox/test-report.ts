@@ -1,0 +1,163 @@
+/** One failing test and the lines that explain it. */
+export interface TestFailure {
+  name: string;
+  excerpt: string;
+}
+
+/** Counts and failures read from a test runner's output. */
+export interface TestReport {
+  /** The runner whose output was recognised; `exit_code` when none was. */
+  runner: 'tap' | 'vitest' | 'jest' | 'pytest' | 'cargo' | 'go' | 'exit_code';
+  passed: number;
+  failed: number;
+  skipped: number;
+  failures: TestFailure[];
+}
+
+const MAX_FAILURES = 20;
+const EXCERPT_LINES = 15;
+
+/** Reads the counts of node:test/TAP, vitest, jest, pytest, cargo test and go test output; falls back on the exit code. */
+export function parseTestOutput(output: string, exitCode: number | null): TestReport {
+  const text = output.replace(/\x1b\[[0-9;]*m/g, '').replace(/\r\n/g, '\n');
+  const lines = text.split('\n');
+  return (
+    parseTap(lines) ??
+    parseVitest(text, lines) ??
+    parseJest(text, lines) ??
+    parsePytest(text, lines) ??
+    parseCargo(text, lines) ??
+    parseGo(lines) ?? {
+      runner: 'exit_code',
+      passed: 0,
+      failed: exitCode === 0 ? 0 : 1,
+      skipped: 0,
+      failures: exitCode === 0 ? [] : [{ name: '(test command)', excerpt: lines.filter((l) => l.trim()).slice(-EXCERPT_LINES).join('\n') }],
+    }
+  );
+}
+
+function lastCount(text: string, pattern: RegExp): number | undefined {
+  const all = [...text.matchAll(pattern)];
+  return all.length ? Number(all.at(-1)![1]) : undefined;
+}
+
+function parseTap(lines: string[]): TestReport | undefined {
+  const text = lines.join('\n');
+  const pass = lastCount(text, /^[#ℹ] pass (\d+)$/gm);
+  const fail = lastCount(text, /^[#ℹ] fail (\d+)$/gm);
+  if (pass === undefined || fail === undefined) return undefined;
+  const cancelled = lastCount(text, /^[#ℹ] cancelled (\d+)$/gm) ?? 0;
+  const skipped = (lastCount(text, /^[#ℹ] skipped (\d+)$/gm) ?? 0) + (lastCount(text, /^[#ℹ] todo (\d+)$/gm) ?? 0);
+  const failures: TestFailure[] = [];
+  lines.forEach((line, i) => {
+    const m = /^(\s*)not ok \d+ - (.*?)(\s+#\s*(TODO|SKIP).*)?$/.exec(line);
+    if (!m || m[3] || failures.length >= MAX_FAILURES) return;
+    const block: string[] = [];
+    for (let j = i + 1; j < lines.length && block.length < 40; j++) {
+      if (lines[j].trim() === '...') break;
+      block.push(lines[j]);
+    }
+    const errorAt = block.findIndex((l) => /^\s*error:/.test(l));
+    const excerpt = (errorAt >= 0 ? block.slice(errorAt) : block).slice(0, EXCERPT_LINES).join('\n');
+    failures.push({ name: m[2], excerpt: dedent(excerpt) });
+  });
+  return { runner: 'tap', passed: pass, failed: fail + cancelled, skipped, failures };
+}
+
+function parseVitest(text: string, lines: string[]): TestReport | undefined {
+  const summary = [...text.matchAll(/^\s*Tests\s+(.+)\(\d+\)\s*$/gm)].at(-1)?.[1];
+  if (!summary) return undefined;
+  const count = (word: string) => Number(new RegExp(`(\\d+) ${word}`).exec(summary)?.[1] ?? 0);
+  const failures: TestFailure[] = [];
+  lines.forEach((line, i) => {
+    const m = /^\s*FAIL\s+(.+)$/.exec(line);
+    if (m && failures.length < MAX_FAILURES) failures.push({ name: m[1].trim(), excerpt: excerptAfter(lines, i) });
+  });
+  return { runner: 'vitest', passed: count('passed'), failed: count('failed'), skipped: count('skipped') + count('todo'), failures };
+}
+
+function parseJest(text: string, lines: string[]): TestReport | undefined {
+  const summary = [...text.matchAll(/^Tests:\s+(.+total)\s*$/gm)].at(-1)?.[1];
+  if (!summary) return undefined;
+  const count = (word: string) => Number(new RegExp(`(\\d+) ${word}`).exec(summary)?.[1] ?? 0);
+  const failures: TestFailure[] = [];
+  lines.forEach((line, i) => {
+    const m = /^\s*● (.+)$/.exec(line);
+    if (m && !/Console$/.test(m[1]) && failures.length < MAX_FAILURES) failures.push({ name: m[1].trim(), excerpt: excerptAfter(lines, i) });
+  });
+  return { runner: 'jest', passed: count('passed'), failed: count('failed'), skipped: count('skipped') + count('todo'), failures };
+}
+
+function parsePytest(text: string, lines: string[]): TestReport | undefined {
+  const summary = [...text.matchAll(/^=*\s*((?:\d+ (?:passed|failed|skipped|errors?|xfailed|xpassed|deselected|warnings?)(?:, )?)+) in [\d.]+s/gm)].at(-1)?.[1];
+  if (!summary) return undefined;
+  const count = (word: string) => Number(new RegExp(`(\\d+) ${word}`).exec(summary)?.[1] ?? 0);
+  const failures: TestFailure[] = [];
+  for (const line of lines) {
+    const m = /^(FAILED|ERROR) (\S+)(?: - (.*))?$/.exec(line);
+    if (m && failures.length < MAX_FAILURES) failures.push({ name: m[2], excerpt: m[3] ?? m[1] });
+  }
+  return {
+    runner: 'pytest',
+    passed: count('passed') + count('xpassed'),
+    failed: count('failed') + count('errors?'),
+    skipped: count('skipped') + count('xfailed'),
+    failures,
+  };
+}
+
+function parseCargo(text: string, lines: string[]): TestReport | undefined {
+  const results = [...text.matchAll(/^test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored/gm)];
+  if (!results.length) return undefined;
+  const sum = (i: number) => results.reduce((total, m) => total + Number(m[i]), 0);
+  const failures: TestFailure[] = [];
+  for (const line of lines) {
+    const m = /^test (\S+) \.\.\. FAILED$/.exec(line);
+    if (!m || failures.length >= MAX_FAILURES) continue;
+    const start = lines.indexOf(`---- ${m[1]} stdout ----`);
+    failures.push({ name: m[1], excerpt: start >= 0 ? excerptAfter(lines, start) : '' });
+  }
+  return { runner: 'cargo', passed: sum(1), failed: sum(2), skipped: sum(3), failures };
+}
+
+function parseGo(lines: string[]): TestReport | undefined {
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  let seen = false;
+  const failures: TestFailure[] = [];
+  lines.forEach((line, i) => {
+    const m = /^\s*--- (PASS|FAIL|SKIP): (\S+)/.exec(line);
+    if (!m) {
+      if (/^(ok|FAIL)\s+\S+/.test(line)) seen = true;
+      return;
+    }
+    seen = true;
+    if (m[1] === 'PASS') passed++;
+    else if (m[1] === 'SKIP') skipped++;
+    else {
+      failed++;
+      if (failures.length < MAX_FAILURES) failures.push({ name: m[2], excerpt: excerptAfter(lines, i) });
+    }
+  });
+  return seen ? { runner: 'go', passed, failed, skipped, failures } : undefined;
+}
+
+function excerptAfter(lines: string[], index: number): string {
+  const out: string[] = [];
+  for (let j = index + 1; j < lines.length && out.length < EXCERPT_LINES; j++) {
+    if (out.length && /^\s*(FAIL|●|---- |--- (PASS|FAIL)|test result:|failures:)/.test(lines[j])) break;
+    if (lines[j].trim() || out.length) out.push(lines[j]);
+  }
+  return dedent(out.join('\n').trimEnd());
+}
+
+function dedent(text: string): string {
+  const indents = text.split('\n').filter((l) => l.trim()).map((l) => /^\s*/.exec(l)![0].length);
+  const min = indents.length ? Math.min(...indents) : 0;
+  return text
+    .split('\n')
+    .map((l) => l.slice(min))
+    .join('\n');
+}

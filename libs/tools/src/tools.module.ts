@@ -1,0 +1,37 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/common';
+import { createRepositoryTools } from './create-tools';
+import { Sandbox, SandboxOptions } from './sandbox/sandbox';
+import { SemanticIndexCache } from './search/semantic-index';
+import { ToolRegistry } from './tool-registry';
+import { WorkspaceManager } from './workspace/workspace-manager';
+
+/** Options of {@link ToolsModule}; the sandbox mode mirrors a SANDBOX=none setting. */
+export interface ToolsModuleOptions {
+  sandbox?: SandboxOptions;
+}
+
+/** The repository tools, their sandbox and the job workspaces under `<dataDir>/workspaces`. */
+@Module({})
+export class ToolsModule {
+  static forRoot(options: ToolsModuleOptions = {}): DynamicModule {
+    return {
+      module: ToolsModule,
+      providers: [
+        { provide: Sandbox, useValue: new Sandbox(options.sandbox) },
+        { provide: SemanticIndexCache, useValue: new SemanticIndexCache() },
+        {
+          provide: ToolRegistry,
+          inject: [Sandbox, SemanticIndexCache],
+          useFactory: (sandbox: Sandbox, semanticIndex: SemanticIndexCache) => new ToolRegistry(createRepositoryTools({ sandbox, semanticIndex })),
+        },
+        {
+          provide: WorkspaceManager,
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => new WorkspaceManager({ dataDir: config.dataDir }),
+        },
+      ],
+      exports: [Sandbox, SemanticIndexCache, ToolRegistry, WorkspaceManager],
+    };
+  }
+}

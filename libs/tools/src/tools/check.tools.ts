@@ -1,0 +1,203 @@
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { fail, ok, ToolContext, ToolDefinition, ToolResult } from '../tool';
+import { ToolsErrorCode, ToolsException } from '../tools.errors';
+import { LintDiagnostic, parseLintOutput } from '../sandbox/lint-report';
+import { detectProjectCommands, ProjectCommands, withLintFix, withTestFilter } from '../sandbox/project-commands';
+import type { Sandbox, SandboxRun } from '../sandbox/sandbox';
+import { parseTestOutput, TestFailure, TestReport } from '../sandbox/test-report';
+
+const TAIL_BYTES = 8 * 1024;
+
+export interface RunTestsInput {
+  filter?: string;
+}
+/** The result of one test run. */
+export interface TestRunResult extends TestReport {
+  command: string[];
+  exitCode: number | null;
+  durationMs: number;
+  timedOut: boolean;
+  /** True when the run exited 0 with no failing test. */
+  green: boolean;
+  /** The end of the output. */
+  outputTail: string;
+}
+
+/** `run_tests`: runs the repository's test command in the sandbox and parses the counts. */
+export function runTestsTool(sandbox: Sandbox): ToolDefinition<RunTestsInput, TestRunResult> {
+  return {
+    name: 'run_tests',
+    description:
+      "Run the repository's tests (from .aict.yml, else npm/pytest/cargo/go) in a sandbox without network. Returns passed/failed/skipped counts and the failures. " +
+      '`filter` narrows the run (a test file or name pattern, passed to the runner).',
+    inputSchema: {
+      type: 'object',
+      properties: { filter: { type: 'string', minLength: 1, description: 'Test file or name pattern.' } },
+      additionalProperties: false,
+    },
+    risk: 'reversible',
+    mutating: false,
+    async run(input, ctx) {
+      const commands = projectCommands(ctx);
+      const argv = withTestFilter(commands, input.filter);
+      if (!argv) return noCommand('test', commands);
+      const run = await sandboxed(sandbox, argv, ctx);
+      if ('ok' in run) return run;
+      const report = parseTestOutput(run.output, run.exitCode);
+      const green = run.exitCode === 0 && !run.timedOut && report.failed === 0;
+      ctx.state.recordTestRun({ passed: green, failed: report.failed, exitCode: run.exitCode, timedOut: run.timedOut });
+      const result: TestRunResult = {
+        ...report,
+        command: argv,
+        exitCode: run.exitCode,
+        durationMs: run.durationMs,
+        timedOut: run.timedOut,
+        green,
+        outputTail: tail(run.output),
+      };
+      if (run.timedOut) return fail(ToolsErrorCode.Timeout, `The tests did not finish within the time limit and were killed (${argv.join(' ')}).`, result);
+      return ok(result, summarizeTests(result));
+    },
+  };
+}
+
+export interface RunLintInput {
+  fix?: boolean;
+}
+export interface LintRunResult {
+  command: string[];
+  exitCode: number | null;
+  durationMs: number;
+  timedOut: boolean;
+  clean: boolean;
+  diagnostics: LintDiagnostic[];
+  outputTail: string;
+  /** Files the fix run changed. */
+  fixedFiles: string[];
+}
+
+/** `run_lint`: runs the repository's lint command in the sandbox; the parsed problems are kept for `read_lints`. */
+export function runLintTool(sandbox: Sandbox): ToolDefinition<RunLintInput, LintRunResult> {
+  return {
+    name: 'run_lint',
+    description: "Run the repository's linter (from .aict.yml, else detected) in a sandbox. `fix: true` lets it fix what it can. Read the problems with read_lints.",
+    inputSchema: {
+      type: 'object',
+      properties: { fix: { type: 'boolean', description: 'Apply automatic fixes.' } },
+      additionalProperties: false,
+    },
+    risk: 'reversible',
+    mutating: true,
+    async run(input, ctx) {
+      const commands = projectCommands(ctx);
+      const argv = input.fix ? withLintFix(commands) : commands.lint;
+      if (!argv) return noCommand('lint', commands);
+      const before = input.fix ? await ctx.workspace.patch({ signal: ctx.signal }) : '';
+      const run = await sandboxed(sandbox, argv, ctx);
+      if ('ok' in run) return run;
+      let fixedFiles: string[] = [];
+      if (input.fix) {
+        const after = await ctx.workspace.patch({ signal: ctx.signal });
+        if (after !== before) {
+          fixedFiles = (await ctx.workspace.changedFiles(ctx.signal)).map((f) => f.path);
+          ctx.state.recordChange({ paths: fixedFiles, addedLines: 0, removedLines: 0 });
+        }
+      }
+      const diagnostics = parseLintOutput(run.output, ctx.workspace.root);
+      ctx.state.recordLint({ exitCode: run.exitCode, timedOut: run.timedOut, diagnostics, outputTail: tail(run.output) });
+      const result: LintRunResult = {
+        command: argv,
+        exitCode: run.exitCode,
+        durationMs: run.durationMs,
+        timedOut: run.timedOut,
+        clean: run.exitCode === 0,
+        diagnostics,
+        outputTail: tail(run.output),
+        fixedFiles,
+      };
+      if (run.timedOut) return fail(ToolsErrorCode.Timeout, 'The linter did not finish within the time limit and was killed.', result);
+      return ok(
+        result,
+        `${result.clean ? 'lint clean' : `lint failed (exit ${run.exitCode})`}, ${diagnostics.length} problem(s)` +
+          (fixedFiles.length ? `; fixed files: ${fixedFiles.join(', ')}` : ''),
+      );
+    },
+  };
+}
+
+export interface ReadLintsInput {
+  path?: string;
+}
+export interface ReadLintsOutput {
+  /** When the last lint ran; null when run_lint has not run yet. */
+  ranAt: string | null;
+  exitCode: number | null;
+  diagnostics: LintDiagnostic[];
+}
+
+/** `read_lints`: the problems of the last `run_lint`, optionally for one file or directory. */
+export const readLintsTool: ToolDefinition<ReadLintsInput, ReadLintsOutput> = {
+  name: 'read_lints',
+  description: 'Show the problems found by the last run_lint, optionally only those under `path` (a file or directory).',
+  inputSchema: {
+    type: 'object',
+    properties: { path: { type: 'string', description: 'File or directory relative to the repository root.' } },
+    additionalProperties: false,
+  },
+  risk: 'safe',
+  mutating: false,
+  async run(input, ctx) {
+    const last = ctx.state.lastLint;
+    if (!last) return ok({ ranAt: null, exitCode: null, diagnostics: [] }, 'run_lint has not run yet in this job');
+    let diagnostics = last.diagnostics;
+    if (input.path) {
+      const prefix = ctx.workspace.relative(ctx.workspace.resolve(input.path));
+      if (prefix !== '.') diagnostics = diagnostics.filter((d) => d.path === prefix || d.path.startsWith(`${prefix}/`));
+    }
+    return ok(
+      { ranAt: last.at, exitCode: last.exitCode, diagnostics },
+      diagnostics.length
+        ? diagnostics.map((d) => `${d.path}:${d.line}${d.column ? `:${d.column}` : ''}: ${d.severity}: ${d.message}${d.rule ? ` (${d.rule})` : ''}`).join('\n')
+        : `no problems${input.path ? ` under ${input.path}` : ''} in the last lint run`,
+    );
+  },
+};
+
+function projectCommands(ctx: ToolContext): ProjectCommands {
+  for (const name of ['.aict.yml', '.aict.yaml']) {
+    const info = (() => {
+      try {
+        return lstatSync(join(ctx.workspace.root, name));
+      } catch {
+        return undefined;
+      }
+    })();
+    if (info && !info.isFile()) throw new ToolsException(ToolsErrorCode.InvalidInput, `${name} must be a regular file`);
+  }
+  return detectProjectCommands(ctx.workspace.root);
+}
+
+function noCommand(kind: 'test' | 'lint', commands: ProjectCommands): ToolResult<never> {
+  return fail(
+    ToolsErrorCode.NoCommand,
+    `This repository has no ${kind} command (${commands.source === 'none' ? 'nothing detected' : `none in ${commands.source}`}); ` +
+      `add \`${kind}: [argv...]\` to .aict.yml.`,
+  );
+}
+
+async function sandboxed(sandbox: Sandbox, argv: string[], ctx: ToolContext): Promise<SandboxRun | ToolResult<never>> {
+  const run = await sandbox.run(argv, { workspaceRoot: ctx.workspace.root, signal: ctx.signal });
+  if (run.aborted) return fail(ToolsErrorCode.Aborted, 'The run was stopped because the job was stopped.');
+  return run;
+}
+
+function summarizeTests(result: TestRunResult): string {
+  const head = `${result.green ? 'tests green' : 'tests failing'}: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped (exit ${result.exitCode}, ${(result.durationMs / 1000).toFixed(1)}s)`;
+  const failures = result.failures.map((f: TestFailure) => `✗ ${f.name}\n${f.excerpt}`).join('\n');
+  return failures ? `${head}\n${failures}` : head;
+}
+
+function tail(output: string): string {
+  return output.length > TAIL_BYTES ? `…${output.slice(-TAIL_BYTES)}` : output;
+}

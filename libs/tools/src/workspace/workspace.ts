@@ -1,0 +1,213 @@
+import { copyFile, lstat, rm } from 'node:fs/promises';
+import { lstatSync, realpathSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
+import { ToolsErrorCode, ToolsException } from '../tools.errors';
+import { git, GitOptions, GitRun } from './git';
+
+/** Where a job's workspace came from and where it stands. */
+export interface WorkspaceInfo {
+  jobId: string;
+  /** Absolute path of the clone. */
+  root: string;
+  /** The job branch, `aict/<jobId>`. */
+  branch: string;
+  /** The base ref as asked for (e.g. `main`), or the default branch's name. */
+  baseRef: string;
+  /** The commit the job started from. */
+  baseSha: string;
+  /** The repository as given: a server path or a URL. */
+  origin: string;
+}
+
+/** One changed file against the base. */
+export interface ChangedFile {
+  path: string;
+  /** git's status letter: A, M, D, R, C, T. */
+  status: string;
+  /** The old path of a rename or copy. */
+  from?: string;
+}
+
+/** The outcome of {@link Workspace.pushBack}. */
+export type PushResult = { pushed: true; branch: string; sha: string } | { pushed: false; reason: string };
+
+/** A job's clone of its repository: path confinement, git access, the cumulative patch, push back. */
+export class Workspace {
+  private realRoot?: string;
+
+  constructor(readonly info: WorkspaceInfo) {}
+
+  get root(): string {
+    return this.info.root;
+  }
+  get jobId(): string {
+    return this.info.jobId;
+  }
+  get branch(): string {
+    return this.info.branch;
+  }
+
+  /**
+   * The absolute path of a workspace-relative path. Refuses (`outside_workspace`) absolute paths,
+   * `..` escapes, anything in `.git`, and paths whose nearest existing ancestor resolves (through
+   * symlinks) outside the workspace.
+   */
+  resolve(path: string): string {
+    if (typeof path !== 'string' || path.includes('\0')) throw outside(String(path), 'not a valid path');
+    const given = path.trim() === '' ? '.' : path;
+    if (isAbsolute(given)) throw outside(path, 'absolute paths are not allowed; give a path relative to the repository root');
+    const normalized = posix.normalize(given.replace(/\/+$/, '') || '.');
+    if (normalized === '..' || normalized.startsWith('../')) throw outside(path, 'it leaves the repository');
+    if (normalized.split('/').some((segment) => segment.toLowerCase() === '.git')) {
+      throw outside(path, 'the .git directory is off limits');
+    }
+    const absolute = normalized === '.' ? this.root : join(this.root, normalized);
+    const real = this.realOfNearestExisting(absolute, path);
+    const root = this.realRootPath();
+    if (real !== root && !real.startsWith(root + sep)) throw outside(path, 'it resolves (through a symlink) outside the repository');
+    const inside = relative(root, real).split(sep);
+    if (inside[0]?.toLowerCase() === '.git') throw outside(path, 'it resolves into the .git directory');
+    return absolute;
+  }
+
+  /** The workspace-relative form of an absolute path inside the workspace. */
+  relative(absolute: string): string {
+    return relative(this.root, absolute).split(sep).join('/') || '.';
+  }
+
+  /** Runs git in the workspace. */
+  git(args: string[], options: Omit<GitOptions, 'cwd'> = {}): Promise<GitRun> {
+    return git(args, { ...options, cwd: this.root });
+  }
+
+  async head(): Promise<string> {
+    return (await this.git(['rev-parse', 'HEAD'])).stdout.trim();
+  }
+
+  /** The cumulative diff against the base commit: commits, uncommitted edits and untracked files. */
+  async patch(options: { binary?: boolean; signal?: AbortSignal } = {}): Promise<string> {
+    return this.withFullIndex(options.signal, async (env) => {
+      const args = ['diff', '--cached', '--no-color', '--no-ext-diff', ...(options.binary === false ? [] : ['--binary']), this.info.baseSha];
+      return (await this.git(args, { env, signal: options.signal })).stdout;
+    });
+  }
+
+  /** The files that differ from the base commit (committed or not, untracked included). */
+  async changedFiles(signal?: AbortSignal): Promise<ChangedFile[]> {
+    return this.withFullIndex(signal, async (env) => {
+      const out = (await this.git(['diff', '--cached', '--name-status', '-z', '-M', this.info.baseSha], { env, signal })).stdout;
+      const parts = out.split('\0');
+      const files: ChangedFile[] = [];
+      for (let i = 0; i < parts.length; ) {
+        const status = parts[i++];
+        if (!status) break;
+        if (status.startsWith('R') || status.startsWith('C')) {
+          files.push({ status: status[0], from: parts[i], path: parts[i + 1] });
+          i += 2;
+        } else {
+          files.push({ status: status[0], path: parts[i++] });
+        }
+      }
+      return files;
+    });
+  }
+
+  /** Added and removed line counts against the base commit. */
+  async lineStats(signal?: AbortSignal): Promise<{ added: number; removed: number }> {
+    return this.withFullIndex(signal, async (env) => {
+      const out = (await this.git(['diff', '--cached', '--numstat', this.info.baseSha], { env, signal })).stdout;
+      let added = 0;
+      let removed = 0;
+      for (const line of out.split('\n')) {
+        const [a, r] = line.split('\t');
+        if (/^\d+$/.test(a ?? '')) added += Number(a);
+        if (/^\d+$/.test(r ?? '')) removed += Number(r);
+      }
+      return { added, removed };
+    });
+  }
+
+  /**
+   * Pushes the job branch to the origin repository: always for a server path; for a URL only when
+   * credentials are configured (`remoteCredentials`), whose environment (`env`) goes to git.
+   */
+  async pushBack(options: { remoteCredentials?: boolean; env?: Record<string, string> } = {}): Promise<PushResult> {
+    if (isRemoteUrl(this.info.origin) && !options.remoteCredentials) {
+      return { pushed: false, reason: 'the origin is a remote URL and no credentials are configured' };
+    }
+    const ref = `refs/heads/${this.branch}`;
+    await this.git(['push', '--quiet', '--force', 'origin', `${ref}:${ref}`], { env: options.env, timeoutMs: 300_000 });
+    return { pushed: true, branch: this.branch, sha: await this.head() };
+  }
+
+  /** Removes the workspace directory. */
+  async cleanup(): Promise<void> {
+    await rm(this.root, { recursive: true, force: true });
+  }
+
+  /** Runs git with a throwaway index holding the whole working tree, so untracked files count and the real index is untouched. */
+  private async withFullIndex<T>(signal: AbortSignal | undefined, fn: (env: Record<string, string>) => Promise<T>): Promise<T> {
+    const index = join(tmpdir(), `aict-index-${randomBytes(6).toString('hex')}`);
+    try {
+      try {
+        await copyFile(join(this.root, '.git', 'index'), index);
+      } catch {
+        // a fresh repository without an index: git add builds one
+      }
+      const env = { GIT_INDEX_FILE: index };
+      await this.git(['add', '-A', '--', '.'], { env, signal });
+      return await fn(env);
+    } finally {
+      await rm(index, { force: true });
+    }
+  }
+
+  private realRootPath(): string {
+    this.realRoot ??= realpathSync(this.root);
+    return this.realRoot;
+  }
+
+  private realOfNearestExisting(absolute: string, given: string): string {
+    let probe = absolute;
+    const rest: string[] = [];
+    for (;;) {
+      let exists = true;
+      try {
+        lstatSync(probe);
+      } catch {
+        exists = false;
+      }
+      if (exists) break;
+      const parent = dirname(probe);
+      if (parent === probe) break;
+      rest.unshift(probe.slice(parent.length + 1));
+      probe = parent;
+    }
+    try {
+      return join(realpathSync(probe), ...rest);
+    } catch {
+      throw outside(given, 'it goes through a dangling symlink');
+    }
+  }
+}
+
+/** True for URLs (`https://`, `ssh://`, `git@host:path`), false for server paths. */
+export function isRemoteUrl(repository: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(repository) || /^[^/\s]+@[^/\s]+:/.test(repository);
+}
+
+function outside(path: string, why: string): ToolsException {
+  return new ToolsException(ToolsErrorCode.OutsideWorkspace, `Path ${JSON.stringify(path)} is outside the workspace: ${why}.`, { path });
+}
+
+/** True when a path exists and is a symlink (for callers that must not follow links). */
+export async function isSymlink(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+

@@ -52,7 +52,7 @@ describe('queue and worker', () => {
     const producer = await start({ ROLE: 'api' }, databaseUrl);
     const job = await submit(producer, 'fix the bug in src/orphaned.ts');
     // A worker that claims and then dies: it never heartbeats nor finishes.
-    const crashed = await producer.get<QueueRepository>(QueueRepository).claim('crashed-worker', ['mechanic', 'fix the bug in src/genius.ts'], 1);
+    const crashed = await producer.get<QueueRepository>(QueueRepository).claim('crashed-worker', ['mechanic', 'genius'], 1);
     expect(crashed.map((j) => j.id)).toEqual([job.id]);
 
     const ranOn: string[] = [];

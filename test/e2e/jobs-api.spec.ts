@@ -14,7 +14,7 @@ describe('jobs API', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ env: { WORKER_CONCURRENCY: '4' } });
-    t.get<JobHandlerRegistry>(JobHandlerRegistry).register('coordinator', {
+    t.get<JobHandlerRegistry>(JobHandlerRegistry).replace('coordinator', {
       handle: async (ctx) => {
         const run = script.get(ctx.job.goal);
         return run ? run(ctx.signal) : { status: 'succeeded', result: { echoed: ctx.job.goal } };

@@ -23,7 +23,7 @@ describe('live events over SSE', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    t.get<JobHandlerRegistry>(JobHandlerRegistry).register('coordinator', {
+    t.get<JobHandlerRegistry>(JobHandlerRegistry).replace('coordinator', {
       handle: async (ctx) => {
         const steps = gates.get(ctx.job.goal) ?? [];
         for (let i = 0; i < steps.length; i++) {

@@ -15,7 +15,7 @@ describe('queue and worker', () => {
   const start = async (env: Record<string, string>, databaseUrl?: string, handler?: (goal: string, signal: AbortSignal) => Promise<JobOutcome>) => {
     const t = await startTestApp({ env, databaseUrl });
     apps.push(t);
-    if (handler) t.get<JobHandlerRegistry>(JobHandlerRegistry).register('coordinator', { handle: (ctx) => handler(ctx.job.goal, ctx.signal) });
+    if (handler) t.get<JobHandlerRegistry>(JobHandlerRegistry).replace('coordinator', { handle: (ctx) => handler(ctx.job.goal, ctx.signal) });
     return t;
   };
   const submit = (t: TestApp, goal: string, extra: Record<string, unknown> = {}) =>

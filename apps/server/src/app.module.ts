@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Logger } from 'pino';
+import { AgentsModule } from '@app/agents';
 import { AppConfig, ConfigModule, DatabaseModule, LoggingModule } from '@app/common';
 import { EventsModule } from '@app/events';
 import { JobsModule, TdlnIntake } from '@app/jobs';
@@ -26,6 +27,7 @@ export class AppModule {
         TdlnModule,
         JobsModule.forRoot({ intake: TdlnIntake }),
         WorkerModule,
+        AgentsModule,
       ],
       controllers: [HealthController],
     };

@@ -35,7 +35,11 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     this.lastId = await this.events.maxId();
     this.notifications.on(EVENTS_CHANNEL, (payload) => {
-      if (Number(payload) > this.lastId) this.pull();
+      const id = Number(payload);
+      if (!(id > this.lastId)) return;
+      // Nobody listens: just move the position, without reading rows no one will get.
+      if (this.listeners.size === 0 && !this.fetching) this.lastId = id;
+      else this.pull();
     });
     this.notifications.onReconnect(() => this.pull());
     // NOTIFY is not a guarantee (a connection can die silently); a cheap poll bounds the delay.

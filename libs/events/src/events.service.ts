@@ -5,8 +5,6 @@ import { AdvisoryLock, Page, decodeCursor, encodeCursor } from '@app/common';
 import { EventRecord } from './entities/event-record.entity';
 import { EVENTS_CHANNEL, EventDraft, EventFilter } from './events.types';
 
-const COLUMNS = 7;
-
 /** Records events and reads them back. */
 @Injectable()
 export class EventsService {
@@ -20,23 +18,39 @@ export class EventsService {
    * The transaction lock makes ids become visible in id order, so a reader that has seen id N
    * never later finds a smaller one appearing.
    */
-  async record(manager: EntityManager, drafts: EventDraft[]): Promise<EventRecord[]> {
+  async record(manager: EntityManager, drafts: EventDraft[], alsoNotify: { channel: string; payload: string }[] = []): Promise<EventRecord[]> {
+    if (drafts.length === 0) return [];
+    await manager.query('SELECT pg_advisory_xact_lock($1)', [AdvisoryLock.Events]);
+    return this.recordLocked(manager, drafts, alsoNotify);
+  }
+
+  /**
+   * Inserts when the caller already holds {@link AdvisoryLock.Events}: one statement inserts the
+   * rows and sends the notifications (they go out on commit).
+   */
+  async recordLocked(manager: EntityManager, drafts: EventDraft[], alsoNotify: { channel: string; payload: string }[] = []): Promise<EventRecord[]> {
     if (drafts.length === 0) return [];
     if (!manager.queryRunner?.isTransactionActive) throw new Error('events must be recorded inside a transaction');
-    await manager.query('SELECT pg_advisory_xact_lock($1)', [AdvisoryLock.Events]);
-    const values: unknown[] = [];
-    const tuples = drafts.map((d, i) => {
-      values.push(d.jobId ?? null, d.traceId ?? null, d.conversationId ?? null, d.type, d.role ?? null, d.summary ?? '', JSON.stringify(d.data ?? {}));
-      return `(${Array.from({ length: COLUMNS }, (_, k) => `$${i * COLUMNS + k + 1}`).join(', ')})`;
-    });
     const rows: Record<string, unknown>[] = await manager.query(
-      `INSERT INTO events (job_id, trace_id, conversation_id, type, role, summary, data) VALUES ${tuples.join(', ')}
-       RETURNING id, job_id, trace_id, conversation_id, type, role, summary, data, created_at`,
-      values,
+      `WITH inserted AS (
+         INSERT INTO events (job_id, trace_id, conversation_id, type, role, summary, data)
+         SELECT job_id, trace_id, conversation_id, type, role, coalesce(summary, ''), coalesce(data, '{}'::jsonb)
+           FROM jsonb_to_recordset($1::jsonb) AS x(job_id uuid, trace_id uuid, conversation_id uuid, type text, role text, summary text, data jsonb)
+         RETURNING id, job_id, trace_id, conversation_id, type, role, summary, data, created_at
+       ), announced AS (
+         SELECT pg_notify($2, (SELECT max(id) FROM inserted)::text)
+         UNION ALL SELECT pg_notify(n.channel, n.payload) FROM jsonb_to_recordset($3::jsonb) AS n(channel text, payload text)
+       )
+       SELECT inserted.*, (SELECT count(*) FROM announced) AS notified FROM inserted ORDER BY id`,
+      [
+        JSON.stringify(
+          drafts.map((d) => ({ job_id: d.jobId ?? null, trace_id: d.traceId ?? null, conversation_id: d.conversationId ?? null, type: d.type, role: d.role ?? null, summary: d.summary ?? '', data: d.data ?? {} })),
+        ),
+        EVENTS_CHANNEL,
+        JSON.stringify(alsoNotify),
+      ],
     );
-    const records = rows.map(toRecord);
-    await manager.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, String(records[records.length - 1].id)]);
-    return records;
+    return rows.map(toRecord);
   }
 
   /** Records events in a transaction of their own. */

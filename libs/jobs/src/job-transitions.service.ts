@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { AdvisoryLock } from '@app/common';
 import { EventsService } from '@app/events';
 import { LedgerActor, LedgerService } from '@app/ledger';
 import { Job } from './entities/job.entity';
@@ -81,43 +82,38 @@ export class JobTransitions {
     return job;
   }
 
-  /** Writes ledger entries, status events and wake-ups for changes a set-based statement already applied. */
-  async record(manager: EntityManager, changes: TransitionRecord[]): Promise<void> {
+  /**
+   * Writes ledger entries, status events and wake-ups for changes a set-based statement already
+   * applied. `relaxed` lets the transaction commit without waiting for the WAL flush: for claims,
+   * whose loss in a crash only leaves the job queued (a later durable commit flushes them anyway).
+   */
+  async record(manager: EntityManager, changes: TransitionRecord[], options: { relaxed?: boolean } = {}): Promise<void> {
     if (changes.length === 0) return;
     for (const c of changes) {
       if (c.from !== null && !canTransition(c.from, c.to)) {
         throw new JobsException(JobsErrorCode.InvalidTransition, `A ${c.from} job cannot become ${c.to}`, { status: c.from, requested: c.to });
       }
     }
+    // Ledger lock, then events lock (always in that order), in one round trip; the ledger head is
+    // read by the next statement, with a snapshot taken after the lock is held.
+    await manager.query(
+      `SELECT pg_advisory_xact_lock($1), pg_advisory_xact_lock($2)${options.relaxed ? ", set_config('synchronous_commit', 'off', true)" : ''}`,
+      [AdvisoryLock.Ledger, AdvisoryLock.Events],
+    );
     const summary = (c: TransitionRecord) => `${c.from ?? 'new'} → ${c.to}${c.reason ? `: ${c.reason}` : ''}`;
-    await this.ledger.append(
+    const data = (c: TransitionRecord) => ({ from: c.from, to: c.to, ...(c.reason ? { reason: c.reason } : {}), ...c.data });
+    await this.ledger.appendLocked(
       manager,
-      changes.map((c) => ({
-        kind: 'job.status',
-        actor: c.actor,
-        jobId: c.job.id,
-        traceId: c.job.traceId,
-        conversationId: c.job.conversationId,
-        summary: summary(c),
-        data: { from: c.from, to: c.to, ...(c.reason ? { reason: c.reason } : {}), ...c.data },
-      })),
+      changes.map((c) => ({ kind: 'job.status', actor: c.actor, jobId: c.job.id, traceId: c.job.traceId, conversationId: c.job.conversationId, summary: summary(c), data: data(c) })),
     );
-    await this.events.record(
+    const notify = [
+      ...[...new Set(changes.filter((c) => c.to === 'queued').map((c) => c.job.mode))].map((mode) => ({ channel: JOBS_CHANNEL, payload: mode })),
+      ...changes.filter((c) => c.to === 'cancelling').map((c) => ({ channel: CANCEL_CHANNEL, payload: c.job.id })),
+    ];
+    await this.events.recordLocked(
       manager,
-      changes.map((c) => ({
-        type: 'status',
-        jobId: c.job.id,
-        traceId: c.job.traceId,
-        conversationId: c.job.conversationId,
-        role: c.job.role,
-        summary: summary(c),
-        data: { from: c.from, to: c.to, ...(c.reason ? { reason: c.reason } : {}), ...c.data },
-      })),
+      changes.map((c) => ({ type: 'status', jobId: c.job.id, traceId: c.job.traceId, conversationId: c.job.conversationId, role: c.job.role, summary: summary(c), data: data(c) })),
+      notify,
     );
-    const wake = [...new Set(changes.filter((c) => c.to === 'queued').map((c) => c.job.mode))];
-    for (const mode of wake) await manager.query('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, mode]);
-    for (const c of changes.filter((c) => c.to === 'cancelling')) {
-      await manager.query('SELECT pg_notify($1, $2)', [CANCEL_CHANNEL, c.job.id]);
-    }
   }
 }

@@ -73,6 +73,18 @@ export class JobsController {
     return JobView.of(await this.respondJob.execute({ jobId: id, action: body.action, answer: body.answer, actor: 'user' }));
   }
 
+  @Get(':id/diff')
+  @ApiOperation({ operationId: 'getJobDiff', summary: 'The patch the job produced (unified diff against its base ref)' })
+  @ApiProduces('text/x-diff')
+  @ApiOkResponse({ description: 'text/x-diff; empty when the job changed nothing', schema: { type: 'string' } })
+  async diff(@Param('id', UuidParamPipe) id: string, @Res() reply: FastifyReply): Promise<void> {
+    const { patch, branch } = await this.jobs.patchOf(id);
+    await reply
+      .header('content-type', 'text/x-diff; charset=utf-8')
+      .header('x-aict-branch', branch ?? '')
+      .send(patch ?? '');
+  }
+
   @Get(':id/ledger')
   @ApiOperation({ operationId: 'getJobLedger', summary: "The job's ledger entries, in chain order" })
   @ApiOkResponse({ type: [LedgerEntryView] })

@@ -21,6 +21,13 @@ export class JobsService {
     return job;
   }
 
+  /** The job's patch (unified diff against its base), or null when it produced none. */
+  async patchOf(id: string): Promise<{ patch: string | null; branch: string | null }> {
+    const row = await this.jobs.createQueryBuilder('j').select(['j.id', 'j.patch', 'j.branch']).where('j.id = :id', { id }).getOne();
+    if (!row) throw new JobsException(JobsErrorCode.JobNotFound, `Job ${id} does not exist`);
+    return { patch: row.patch, branch: row.branch };
+  }
+
   /** Newest first, keyset-paginated on (created_at, id). */
   async list(filter: { status?: JobStatus; mode?: JobMode; conversationId?: string; limit: number; cursor?: string }): Promise<Page<Job>> {
     const query = this.jobs

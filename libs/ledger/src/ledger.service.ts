@@ -19,16 +19,25 @@ export class LedgerService {
    */
   async append(manager: EntityManager, drafts: LedgerDraft[]): Promise<LedgerEntry[]> {
     if (drafts.length === 0) return [];
-    if (!manager.queryRunner?.isTransactionActive) throw new Error('ledger appends must run inside a transaction');
     await manager.query('SELECT pg_advisory_xact_lock($1)', [AdvisoryLock.Ledger]);
+    return this.appendLocked(manager, drafts);
+  }
+
+  /**
+   * Appends when the caller already holds {@link AdvisoryLock.Ledger} in this transaction (taken in
+   * an earlier statement, so this one reads the head with a snapshot from after the lock).
+   */
+  async appendLocked(manager: EntityManager, drafts: LedgerDraft[]): Promise<LedgerEntry[]> {
+    if (drafts.length === 0) return [];
+    if (!manager.queryRunner?.isTransactionActive) throw new Error('ledger appends must run inside a transaction');
     const [head] = await manager.query('SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1');
     let seq = head ? Number(head.seq) : 0;
     let prevHash: string = head ? head.hash : GENESIS_HASH;
-    const ts = new Date();
+    const ts = new Date().toISOString();
     const rows = drafts.map((draft) => {
       const content: LedgerEntryContent = {
         seq: ++seq,
-        ts: ts.toISOString(),
+        ts,
         kind: draft.kind,
         actor: draft.actor,
         jobId: draft.jobId ?? null,
@@ -42,15 +51,27 @@ export class LedgerService {
       prevHash = hash;
       return { ...content, hash };
     });
-    const values: unknown[] = [];
-    const tuples = rows.map((row, i) => {
-      values.push(row.seq, row.ts, row.kind, row.actor, row.jobId, row.conversationId, row.traceId, row.summary, JSON.stringify(row.data), row.prevHash, row.hash);
-      const base = i * 11;
-      return `(${Array.from({ length: 11 }, (_, k) => `$${base + k + 1}`).join(', ')})`;
-    });
     await manager.query(
-      `INSERT INTO ledger (seq, ts, kind, actor, job_id, conversation_id, trace_id, summary, data, prev_hash, hash) VALUES ${tuples.join(', ')}`,
-      values,
+      `INSERT INTO ledger (seq, ts, kind, actor, job_id, conversation_id, trace_id, summary, data, prev_hash, hash)
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(seq bigint, ts timestamptz, kind text, actor text, job_id uuid, conversation_id uuid,
+                                                        trace_id uuid, summary text, data jsonb, prev_hash text, hash text)`,
+      [
+        JSON.stringify(
+          rows.map((r) => ({
+            seq: r.seq,
+            ts: r.ts,
+            kind: r.kind,
+            actor: r.actor,
+            job_id: r.jobId,
+            conversation_id: r.conversationId,
+            trace_id: r.traceId,
+            summary: r.summary,
+            data: r.data,
+            prev_hash: r.prevHash,
+            hash: r.hash,
+          })),
+        ),
+      ],
     );
     return rows.map((row) => Object.assign(new LedgerEntry(), { ...row, ts: new Date(row.ts) }));
   }

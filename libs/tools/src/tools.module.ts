@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { createRepositoryTools } from './create-tools';
 import { Sandbox, SandboxOptions } from './sandbox/sandbox';
@@ -14,11 +14,31 @@ export interface ToolsModuleOptions {
 /** The repository tools, their sandbox and the job workspaces under `<dataDir>/workspaces`. */
 @Module({})
 export class ToolsModule {
+  /** Sandbox settings from the service configuration (SANDBOX, SANDBOX_TIMEOUT_MS, ...). */
+  static forRootAsync(): DynamicModule {
+    return ToolsModule.build({
+      provide: Sandbox,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) =>
+        new Sandbox({
+          mode: config.sandbox.mode,
+          timeoutMs: config.sandbox.timeoutMs,
+          memoryBytes: config.sandbox.memoryMb * 1024 * 1024,
+          maxProcesses: config.sandbox.maxProcesses,
+          maxOutputBytes: config.sandbox.maxOutputBytes,
+        }),
+    });
+  }
+
   static forRoot(options: ToolsModuleOptions = {}): DynamicModule {
+    return ToolsModule.build({ provide: Sandbox, useValue: new Sandbox(options.sandbox) });
+  }
+
+  private static build(sandbox: Provider): DynamicModule {
     return {
       module: ToolsModule,
       providers: [
-        { provide: Sandbox, useValue: new Sandbox(options.sandbox) },
+        sandbox,
         { provide: SemanticIndexCache, useValue: new SemanticIndexCache() },
         {
           provide: ToolRegistry,

@@ -59,6 +59,7 @@ export class QueueRepository {
       await this.transitions.record(
         manager,
         jobs.map((job) => ({ job, from: 'queued' as const, to: 'running' as const, actor: 'worker' as const, reason: 'claimed', data: { workerId, attempt: job.attempts + 1 } })),
+        { relaxed: true },
       );
       return jobs;
     });
@@ -142,8 +143,8 @@ export class QueueRepository {
                 used_wall_ms = j.used_wall_ms + x.wall_ms, updated_at = now()
            FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, status text, terminal boolean, result jsonb, error_code text,
                                                    error_message text, pending jsonb, checkpoint jsonb, wall_ms bigint)
-          WHERE j.id = x.id`,
-        [JSON.stringify(rows)],
+          WHERE j.id = x.id AND j.id = ANY($2::uuid[])`,
+        [JSON.stringify(rows), rows.map((r) => r.id)],
       );
       await this.transitions.record(manager, changes);
       return rows.map((r) => r.id);
@@ -204,8 +205,8 @@ export class QueueRepository {
                                                   WHEN 'cancelled' THEN 'Cancelled while running' ELSE NULL END,
                 finished_at = CASE WHEN x.terminal THEN now() ELSE NULL END, updated_at = now()
            FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, status text, attempts int, error_code text, delay_ms bigint, terminal boolean)
-          WHERE j.id = x.id`,
-        [JSON.stringify(rows)],
+          WHERE j.id = x.id AND j.id = ANY($2::uuid[])`,
+        [JSON.stringify(rows), rows.map((r) => r.id)],
       );
       await this.transitions.record(manager, changes);
       return report;

@@ -176,7 +176,9 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       signal: run.controller.signal,
       abortReason: () => run.reason,
       emit: (drafts) =>
-        this.events.recordNow(drafts.map((d) => ({ ...d, role: d.role ?? job.role, jobId: job.id, traceId: job.traceId, conversationId: job.conversationId }))),
+        this.events.recordNow(
+          drafts.map((d) => ({ ...d, data: { ...d.data, workerId: this.workerId }, role: d.role ?? job.role, jobId: job.id, traceId: job.traceId, conversationId: job.conversationId })),
+        ),
       setCurrentAction: (action) => this.queue.setCurrentAction(this.workerId, job.id, action),
       checkpoint: async (state) => {
         if (!(await this.queue.checkpoint(this.workerId, job.id, state))) this.abort(job.id, 'lease_lost');

@@ -81,9 +81,7 @@ export interface AppConfig {
     maxOutputBytes: number;
   };
   workspaces: {
-    /** Where job clones live (default `<DATA_DIR>/workspaces`). */
-    dir: string;
-    /** Workspaces of jobs finished longer ago than this are removed. */
+    /** Workspaces (under `<DATA_DIR>/workspaces`) of jobs finished longer ago than this are removed. */
     retentionMs: number;
     /** Push job branches to remote (URL) origins too; server-path repositories are always pushed to. */
     pushRemote: boolean;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { AppConfig, JOB_MODES, JobMode, LOG_LEVELS, ModelPrice, PROCESS_ROLES } from './app-config';
 
 /** Prices (USD per million tokens) of the models the service knows; MODEL_PRICES adds or overrides. */
@@ -222,7 +222,6 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
       maxOutputBytes: r.int('SANDBOX_MAX_OUTPUT_BYTES', 1_048_576, 1_024, 104_857_600),
     },
     workspaces: {
-      dir: resolve(cwd, r.string('WORKSPACES_DIR', join(r.string('DATA_DIR', '.data')!, 'workspaces'))!),
       retentionMs: r.int('WORKSPACE_RETENTION_MS', 24 * 3_600_000, 0, 365 * 86_400_000),
       pushRemote: r.bool('PUSH_REMOTE', false),
     },

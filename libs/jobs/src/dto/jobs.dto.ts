@@ -135,6 +135,7 @@ export class JobView {
   @ApiProperty({ type: String, nullable: true }) intentLogline: string | null;
   @ApiPropertyOptional({ type: 'object', nullable: true, additionalProperties: true, description: 'The question or approval a waiting job needs' }) pendingQuestion: PendingQuestion | null;
   @ApiProperty({ type: 'object', nullable: true, additionalProperties: true }) result: Record<string, unknown> | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The job branch (aict/<id>) once work was pushed' }) branch: string | null;
   @ApiProperty({ type: JobErrorView, nullable: true }) error: JobErrorView | null;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) conversationId: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) parentJobId: string | null;
@@ -167,6 +168,7 @@ export class JobView {
       intentLogline: job.intentLogline,
       pendingQuestion: job.pendingQuestion,
       result: job.result,
+      branch: job.branch ?? null,
       error: job.errorCode ? { code: job.errorCode, message: job.errorMessage ?? '' } : null,
       conversationId: job.conversationId,
       parentJobId: job.parentJobId,

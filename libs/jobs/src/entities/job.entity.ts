@@ -61,6 +61,9 @@ export class Job {
   @Column({ type: 'jsonb', nullable: true }) result: Record<string, unknown> | null;
   @Column({ name: 'error_code', type: 'text', nullable: true }) errorCode: string | null;
   @Column({ name: 'error_message', type: 'text', nullable: true }) errorMessage: string | null;
+  /** The job's cumulative patch; large, so only loaded on request. */
+  @Column({ type: 'text', nullable: true, select: false }) patch: string | null;
+  @Column({ type: 'text', nullable: true }) branch: string | null;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
   @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt: Date | null;

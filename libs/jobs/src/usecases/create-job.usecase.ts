@@ -2,11 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { APP_CONFIG, AppConfig, JobCaps, JobMode } from '@app/common';
 import { LedgerActor, LedgerService } from '@app/ledger';
 import { Job } from '../entities/job.entity';
 import { JOB_INTAKE, JobIntake } from '../intake/job-intake';
 import { JobTransitions } from '../job-transitions.service';
+import { jobFromRow } from '../job-row';
 import { JobsErrorCode, JobsException } from '../jobs.errors';
 
 /** A validated request to create a job, from any channel. */
@@ -73,8 +75,8 @@ export class CreateJobUseCase {
         intent: understood.intent ?? null,
         intentLogline: understood.intentLogline ?? null,
       });
-      const saved = await manager.getRepository(Job).save(job);
-      const created = await manager.getRepository(Job).findOneOrFail({ where: { id: saved.id } });
+      const inserted = await manager.createQueryBuilder().insert().into(Job).values(job as QueryDeepPartialEntity<Job>).returning('*').execute();
+      const created = jobFromRow(this.dataSource, inserted.raw[0]);
       await this.transitions.record(manager, [
         {
           job: created,
@@ -86,7 +88,8 @@ export class CreateJobUseCase {
         },
       ]);
       if (understood.records?.length) {
-        await this.ledger.append(
+        // The transition above holds the ledger lock for the rest of this transaction.
+        await this.ledger.appendLocked(
           manager,
           understood.records.map((r) => ({ ...r, actor: 'system' as const, jobId: created.id, traceId, conversationId: created.conversationId })),
         );

@@ -773,14 +773,10 @@ pub fn evaluate_policy(input: PolicyInput, policy_text: Option<String>) -> Polic
                 Ok(i) => i,
                 Err(e) => return failed_decision(e),
             };
-            let policy = match policy_text.as_deref() {
-                Some(t) => match tdln_policy::Policy::parse(t) {
-                    Ok(p) => p,
-                    Err(e) => return failed_decision(e.into()),
-                },
-                None => tdln_policy::Policy::preset(input.mode),
-            };
-            convert_decision(tdln_policy::evaluate_with(&input, &policy))
+            match tdln_policy::compiled(policy_text.as_deref(), input.mode) {
+                Ok(policy) => convert_decision(tdln_policy::evaluate_compiled(&input, &policy)),
+                Err(e) => failed_decision(e.into()),
+            }
         },
         failed_decision,
     )

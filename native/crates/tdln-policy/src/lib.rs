@@ -3,7 +3,8 @@
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, LazyLock, Mutex};
 use tdln_core::{hash_of, EngineError};
 
 /// Embedded preset for mechanic jobs.
@@ -372,12 +373,74 @@ fn level(score: u32) -> RiskLevel {
     }
 }
 
-/// Evaluates input against an explicit policy.
+/// A policy with its path matchers built and its hash computed, ready to evaluate many inputs.
+#[derive(Debug)]
+pub struct CompiledPolicy {
+    /// The policy.
+    pub policy: Policy,
+    /// SHA-256 of the policy's canonical JSON form.
+    pub hash: String,
+    forbidden: GlobSet,
+    allowed: GlobSet,
+    protected: GlobSet,
+    tests: GlobSet,
+}
+
+impl CompiledPolicy {
+    /// Builds the matchers and the hash once.
+    pub fn new(policy: Policy) -> Self {
+        CompiledPolicy {
+            hash: policy.hash(),
+            forbidden: globset(&policy.paths.forbidden),
+            allowed: globset(&policy.paths.allowed_env_examples),
+            protected: globset(&policy.paths.protected),
+            tests: globset(&policy.paths.tests),
+            policy,
+        }
+    }
+}
+
+static COMPILED: LazyLock<Mutex<HashMap<String, Arc<CompiledPolicy>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The compiled policy for a policy text (or the mode's preset when `None`), parsed once and cached.
+pub fn compiled(policy_text: Option<&str>, mode: Mode) -> Result<Arc<CompiledPolicy>, EngineError> {
+    let key = match policy_text {
+        Some(t) => format!("text:{t}"),
+        None => format!("preset:{mode:?}"),
+    };
+    if let Some(found) = COMPILED.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Ok(found);
+    }
+    let policy = match policy_text {
+        Some(t) => Policy::parse(t)?,
+        None => Policy::preset(mode),
+    };
+    let built = Arc::new(CompiledPolicy::new(policy));
+    if let Ok(mut cache) = COMPILED.lock() {
+        // A handful of policies at most in practice; a bound keeps a misuse from growing it forever.
+        if cache.len() >= 64 {
+            cache.clear();
+        }
+        cache.insert(key, built.clone());
+    }
+    Ok(built)
+}
+
+/// Evaluates input against an explicit policy (compiling it first; see [`evaluate_compiled`]).
 pub fn evaluate_with(input: &PolicyInput, policy: &Policy) -> Decision {
-    let forbidden = globset(&policy.paths.forbidden);
-    let allowed = globset(&policy.paths.allowed_env_examples);
-    let protected = globset(&policy.paths.protected);
-    let tests = globset(&policy.paths.tests);
+    evaluate_compiled(input, &CompiledPolicy::new(policy.clone()))
+}
+
+/// Evaluates input against a compiled policy.
+pub fn evaluate_compiled(input: &PolicyInput, compiled: &CompiledPolicy) -> Decision {
+    let policy = &compiled.policy;
+    let (forbidden, allowed, protected, tests) = (
+        &compiled.forbidden,
+        &compiled.allowed,
+        &compiled.protected,
+        &compiled.tests,
+    );
     let mut v: Vec<Violation> = Vec::new();
     let mut push = |rule: &str, sev: Verdict, msg: String, path: Option<String>, fix: &str| {
         v.push(Violation {
@@ -591,7 +654,7 @@ pub fn evaluate_with(input: &PolicyInput, policy: &Policy) -> Decision {
         remediation,
         policy_id: policy.id.clone(),
         policy_version: policy.version.clone(),
-        policy_hash: policy.hash(),
+        policy_hash: compiled.hash.clone(),
         totals: Totals {
             files: nfiles,
             lines,
@@ -633,14 +696,10 @@ pub fn evaluate(input: &serde_json::Value, policy_text: Option<&str>) -> Decisio
             )])
         }
     };
-    let policy = match policy_text {
-        Some(t) => match Policy::parse(t) {
-            Ok(p) => p,
-            Err(e) => return failed(vec![e]),
-        },
-        None => Policy::preset(input.mode),
-    };
-    evaluate_with(&input, &policy)
+    match compiled(policy_text, input.mode) {
+        Ok(policy) => evaluate_compiled(&input, &policy),
+        Err(e) => failed(vec![e]),
+    }
 }
 
 #[cfg(test)]

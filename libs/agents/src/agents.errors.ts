@@ -1,0 +1,47 @@
+import { DomainException, ErrorKind } from '@app/common';
+
+/** Error codes of the agent runtime; also the `error_code` a job ends with. */
+export enum AgentsErrorCode {
+  ModelNotConfigured = 'model_not_configured',
+  ModelUnavailable = 'model_unavailable',
+  ModelRateLimited = 'model_rate_limited',
+  ModelRejected = 'model_rejected',
+  StepLimit = 'step_limit',
+  TokenLimit = 'token_limit',
+  CostLimit = 'cost_limit',
+  TimeLimit = 'time_limit',
+  AgentStuck = 'agent_stuck',
+  Cancelled = 'cancelled',
+  WorkspaceFailed = 'workspace_failed',
+  NoResult = 'no_result',
+}
+
+/** The one exception class of the agents domain. */
+export class AgentsException extends DomainException {
+  readonly kind: ErrorKind;
+
+  constructor(code: AgentsErrorCode, message: string, details?: unknown) {
+    super(code, message, details);
+    this.kind = AgentsException.kindOf(code);
+  }
+
+  private static kindOf(code: AgentsErrorCode): ErrorKind {
+    switch (code) {
+      case AgentsErrorCode.ModelNotConfigured:
+      case AgentsErrorCode.ModelUnavailable:
+      case AgentsErrorCode.ModelRateLimited:
+        return 'unavailable';
+      case AgentsErrorCode.ModelRejected:
+      case AgentsErrorCode.WorkspaceFailed:
+      case AgentsErrorCode.NoResult:
+        return 'internal';
+      case AgentsErrorCode.StepLimit:
+      case AgentsErrorCode.TokenLimit:
+      case AgentsErrorCode.CostLimit:
+      case AgentsErrorCode.TimeLimit:
+      case AgentsErrorCode.AgentStuck:
+      case AgentsErrorCode.Cancelled:
+        return 'conflict';
+    }
+  }
+}

@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { returnedRows } from '@app/common';
+import { AgentsErrorCode, AgentsException } from '../agents.errors';
+
+/** A reservation made before a model call, settled after it. */
+export interface Reservation {
+  jobId: string;
+  tokens: number;
+  costCents: number;
+}
+
+/** Budget use after a settlement: fractions of each cap, for warnings. */
+export interface BudgetUse {
+  steps: number;
+  tokens: number;
+  costCents: number;
+  fractions: { steps: number; tokens: number; cost: number };
+}
+
+interface Row {
+  used_steps: number;
+  max_steps: number;
+  used_tokens: string;
+  max_tokens: string;
+  used_cost_cents: string;
+  max_cost_cents: string;
+  reserved_tokens: string;
+  reserved_cost_cents: string;
+}
+
+function use(row: Row): BudgetUse {
+  return {
+    steps: row.used_steps,
+    tokens: Number(row.used_tokens),
+    costCents: Number(row.used_cost_cents),
+    fractions: {
+      steps: row.used_steps / row.max_steps,
+      tokens: Number(row.used_tokens) / Number(row.max_tokens),
+      cost: Number(row.used_cost_cents) / Number(row.max_cost_cents),
+    },
+  };
+}
+
+const RETURNING = 'used_steps, max_steps, used_tokens, max_tokens, used_cost_cents, max_cost_cents, reserved_tokens, reserved_cost_cents';
+
+/**
+ * Budgets are enforced in the database, on the job row, with single atomic statements: a model
+ * call reserves its estimated input before it is made and settles the reported usage after, so a
+ * job overspends by at most the output of one call; a tool call takes one step.
+ */
+@Injectable()
+export class BudgetService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Reserves an estimate, or throws `token_limit` / `cost_limit` when it does not fit. */
+  async reserve(jobId: string, tokens: number, costCents: number): Promise<Reservation> {
+    const rows = returnedRows<Row>(
+      await this.dataSource.query(
+        `UPDATE jobs SET reserved_tokens = reserved_tokens + $2, reserved_cost_cents = reserved_cost_cents + $3
+          WHERE id = $1 AND used_tokens + reserved_tokens + $2 <= max_tokens AND used_cost_cents + reserved_cost_cents + $3 <= max_cost_cents
+         RETURNING ${RETURNING}`,
+        [jobId, tokens, costCents],
+      ),
+    );
+    if (rows.length === 1) return { jobId, tokens, costCents };
+    const [row] = await this.dataSource.query(`SELECT ${RETURNING} FROM jobs WHERE id = $1`, [jobId]);
+    const tokenRoom = Number(row.max_tokens) - Number(row.used_tokens) - Number(row.reserved_tokens);
+    if (tokenRoom < tokens) {
+      throw new AgentsException(AgentsErrorCode.TokenLimit, `Token cap reached: ${row.used_tokens} of ${row.max_tokens} used, the next call needs about ${tokens}`, {
+        used: Number(row.used_tokens),
+        cap: Number(row.max_tokens),
+      });
+    }
+    throw new AgentsException(AgentsErrorCode.CostLimit, `Cost cap reached: ${Number(row.used_cost_cents).toFixed(2)} of ${row.max_cost_cents} cents used`, {
+      used: Number(row.used_cost_cents),
+      cap: Number(row.max_cost_cents),
+    });
+  }
+
+  /** Replaces the reservation by what the call really used. */
+  async settle(reservation: Reservation, actual: { tokens: number; costCents: number }): Promise<BudgetUse> {
+    const rows = returnedRows<Row>(
+      await this.dataSource.query(
+        `UPDATE jobs SET reserved_tokens = greatest(0, reserved_tokens - $2), reserved_cost_cents = greatest(0, reserved_cost_cents - $3),
+                used_tokens = used_tokens + $4, used_cost_cents = used_cost_cents + $5, updated_at = now()
+          WHERE id = $1 RETURNING ${RETURNING}`,
+        [reservation.jobId, reservation.tokens, reservation.costCents, actual.tokens, actual.costCents],
+      ),
+    );
+    return use(rows[0]);
+  }
+
+  /** Gives a reservation back when the call failed before it used anything. */
+  async release(reservation: Reservation): Promise<void> {
+    await this.settle(reservation, { tokens: 0, costCents: 0 });
+  }
+
+  /** Takes one step (a tool call), or throws `step_limit`. */
+  async takeStep(jobId: string): Promise<BudgetUse> {
+    const rows = returnedRows<Row>(
+      await this.dataSource.query(
+        `UPDATE jobs SET used_steps = used_steps + 1, updated_at = now() WHERE id = $1 AND used_steps < max_steps RETURNING ${RETURNING}`,
+        [jobId],
+      ),
+    );
+    if (rows.length === 0) {
+      const [row] = await this.dataSource.query('SELECT used_steps, max_steps FROM jobs WHERE id = $1', [jobId]);
+      throw new AgentsException(AgentsErrorCode.StepLimit, `Step cap reached: ${row.used_steps} of ${row.max_steps} tool calls used`, {
+        used: row.used_steps,
+        cap: row.max_steps,
+      });
+    }
+    return use(rows[0]);
+  }
+}

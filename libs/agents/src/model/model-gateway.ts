@@ -1,0 +1,168 @@
+import { Inject, Injectable } from '@nestjs/common';
+import Anthropic from '@anthropic-ai/sdk';
+import { Logger } from 'pino';
+import { APP_CONFIG, AppConfig, JobMode, LOGGER } from '@app/common';
+import { AgentsErrorCode, AgentsException } from '../agents.errors';
+import { ModelUsage, costCents, priceOf, totalTokens } from './pricing';
+
+/** One call to the model. `system` and `tools` are the stable, cached prefix. */
+export interface ModelCallRequest {
+  mode: JobMode;
+  system: string;
+  tools: Anthropic.Tool[];
+  messages: Anthropic.MessageParam[];
+  maxTokens?: number;
+  signal?: AbortSignal;
+  /** Sent as `metadata.user_id` (the job id), so usage can be traced on the provider's side. */
+  userId?: string;
+}
+
+/** What a call returned and what it cost. */
+export interface ModelCallResult {
+  message: Anthropic.Message;
+  model: string;
+  usage: ModelUsage;
+  totalTokens: number;
+  costCents: number;
+  latencyMs: number;
+  /** Attempts made, 1 when the first succeeded (SDK-internal retries not counted). */
+  attempts: number;
+}
+
+const EPHEMERAL = { type: 'ephemeral' } as const;
+
+/**
+ * The one way to the model: the Anthropic SDK (streaming), the model of the job's mode, prompt
+ * caching on the stable prefix and the growing transcript, retries with backoff and jitter
+ * (the SDK's on 429/5xx/overload with `retry-after`, ours on dropped streams), and usage and
+ * cost from what the model reports.
+ */
+@Injectable()
+export class ModelGateway {
+  private client?: Anthropic;
+  private readonly logger: Logger;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'model-gateway' });
+    if (config.model.apiKey) {
+      this.client = new Anthropic({
+        apiKey: config.model.apiKey,
+        baseURL: config.model.baseUrl,
+        maxRetries: config.model.maxRetries,
+        timeout: config.model.timeoutMs,
+      });
+    }
+  }
+
+  /** Whether a model key is configured. */
+  get configured(): boolean {
+    return this.client !== undefined;
+  }
+
+  modelFor(mode: JobMode): string {
+    return this.config.model.models[mode];
+  }
+
+  /** A rough token count of a request (4 characters a token), for budget reservations. */
+  estimateInputTokens(request: Pick<ModelCallRequest, 'system' | 'tools' | 'messages'>): number {
+    return Math.ceil((request.system.length + JSON.stringify(request.tools).length + JSON.stringify(request.messages).length) / 4);
+  }
+
+  /** The most a call can cost, for reserving budget before it is made. */
+  estimateCostCents(mode: JobMode, inputTokens: number, maxOutputTokens: number): number {
+    return costCents({ inputTokens, outputTokens: maxOutputTokens, cacheCreationTokens: 0, cacheReadTokens: 0 }, priceOf(this.modelFor(mode), this.config.model.prices));
+  }
+
+  async call(request: ModelCallRequest): Promise<ModelCallResult> {
+    if (!this.client) {
+      throw new AgentsException(AgentsErrorCode.ModelNotConfigured, 'No model is configured: set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for another endpoint)');
+    }
+    const model = this.modelFor(request.mode);
+    const params: Anthropic.MessageCreateParamsNonStreaming = {
+      model,
+      max_tokens: request.maxTokens ?? this.config.model.maxOutputTokens,
+      system: [{ type: 'text', text: request.system, cache_control: EPHEMERAL }],
+      tools: request.tools.map((tool, i) => (i === request.tools.length - 1 ? { ...tool, cache_control: EPHEMERAL } : tool)),
+      messages: withCacheBreakpoint(request.messages),
+      ...(request.userId ? { metadata: { user_id: request.userId } } : {}),
+    };
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const stream = this.client.messages.stream(params, { signal: request.signal });
+        const message = await stream.finalMessage();
+        const usage: ModelUsage = {
+          inputTokens: message.usage.input_tokens ?? 0,
+          outputTokens: message.usage.output_tokens ?? 0,
+          cacheCreationTokens: message.usage.cache_creation_input_tokens ?? 0,
+          cacheReadTokens: message.usage.cache_read_input_tokens ?? 0,
+        };
+        return {
+          message,
+          model,
+          usage,
+          totalTokens: totalTokens(usage),
+          costCents: costCents(usage, priceOf(model, this.config.model.prices)),
+          latencyMs: Date.now() - started,
+          attempts: attempt,
+        };
+      } catch (error) {
+        if (request.signal?.aborted) throw new AgentsException(AgentsErrorCode.Cancelled, 'The model call was cancelled');
+        if (isDroppedStream(error) && attempt <= this.config.model.maxRetries) {
+          const delay = backoffMs(attempt);
+          this.logger.warn({ attempt, delay, err: (error as Error).message }, 'model stream dropped; retrying');
+          await sleep(delay, request.signal);
+          continue;
+        }
+        throw translate(error);
+      }
+    }
+  }
+}
+
+/** Marks the last block of the transcript so the conversation so far is cached for the next call. */
+function withCacheBreakpoint(messages: Anthropic.MessageParam[]): Anthropic.MessageParam[] {
+  if (messages.length === 0) return messages;
+  const last = messages[messages.length - 1];
+  const blocks: Anthropic.ContentBlockParam[] = typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : [...last.content];
+  if (blocks.length === 0) return messages;
+  const tail = blocks[blocks.length - 1] as Anthropic.ContentBlockParam & { cache_control?: unknown };
+  blocks[blocks.length - 1] = { ...tail, cache_control: EPHEMERAL } as Anthropic.ContentBlockParam;
+  return [...messages.slice(0, -1), { ...last, content: blocks } as Anthropic.MessageParam];
+}
+
+function isDroppedStream(error: unknown): boolean {
+  if (error instanceof Anthropic.APIConnectionError) return true;
+  if (error instanceof Anthropic.APIError) return false;
+  const message = error instanceof Error ? error.message : '';
+  return /terminated|socket hang up|ECONNRESET|premature close/i.test(message);
+}
+
+function translate(error: unknown): AgentsException {
+  if (error instanceof AgentsException) return error;
+  if (error instanceof Anthropic.RateLimitError) {
+    return new AgentsException(AgentsErrorCode.ModelRateLimited, `The model kept answering 429 after retries: ${error.message}`, { status: 429 });
+  }
+  if (error instanceof Anthropic.APIError && (error.status === undefined || error.status >= 500)) {
+    return new AgentsException(AgentsErrorCode.ModelUnavailable, `The model was unavailable after retries: ${error.message}`, { status: error.status ?? null });
+  }
+  if (error instanceof Anthropic.APIError) {
+    return new AgentsException(AgentsErrorCode.ModelRejected, `The model rejected the request: ${error.message}`, { status: error.status });
+  }
+  return new AgentsException(AgentsErrorCode.ModelUnavailable, `The model call failed: ${(error as Error)?.message ?? String(error)}`);
+}
+
+/** Exponential backoff from 500 ms with full jitter, capped at 8 s. */
+function backoffMs(attempt: number): number {
+  return Math.round(Math.random() * Math.min(8_000, 500 * 2 ** (attempt - 1)));
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+}

@@ -1,0 +1,50 @@
+import { JobMode } from '@app/common';
+import { PolicyAction, TdlnEngine } from '@app/tdln';
+import { ChangeAction, ChangeGate, GateDecision, ToolRunState } from '@app/tools';
+
+/** Called with every decision the gate makes, so it can be written to the ledger and the events. */
+export type DecisionSink = (action: ChangeAction, decision: GateDecision & { riskScore: number; policyHash: string }) => Promise<void>;
+
+/**
+ * The policy gate of the mutating tools: the TDLN policy, in the job's mode, over the proposed
+ * change and the job's cumulative changes (files and lines so far), with "commit only after a
+ * green test run later than the last edit".
+ */
+export class PolicyChangeGate implements ChangeGate {
+  constructor(
+    private readonly tdln: TdlnEngine,
+    private readonly mode: JobMode,
+    private readonly intent: { operation?: string; readOnly?: boolean; targets?: string[] } | null,
+    private readonly sink: DecisionSink,
+  ) {}
+
+  async check(action: ChangeAction, state: ToolRunState): Promise<GateDecision> {
+    const actions: PolicyAction[] =
+      action.kind === 'commit'
+        ? [{ type: 'commit' }]
+        : action.paths.map((path, i) => ({
+            type: 'file_change',
+            path,
+            kind: action.kind === 'delete' ? 'delete' : action.kind === 'create' ? 'create' : 'edit',
+            // The line counts are for the whole action; attribute them to its first path.
+            added: i === 0 ? action.addedLines : 0,
+            removed: i === 0 ? action.removedLines : 0,
+          }));
+    const decision = this.tdln.evaluatePolicy({
+      mode: this.mode,
+      intent: this.intent ? { operation: this.intent.operation, readOnly: this.intent.readOnly, targets: this.intent.targets } : undefined,
+      actions,
+      cumulative: { files: state.filesTouched, linesChanged: state.addedLines + state.removedLines },
+      lastTestPassedAfterLastEdit: state.commitBlocker() === undefined,
+    });
+    const result = {
+      verdict: decision.verdict,
+      violations: decision.violations.map((v) => ({ rule: v.ruleId, message: v.message, path: v.path ?? undefined })),
+      remediation: decision.remediation.join(' ') || undefined,
+      riskScore: decision.riskScore,
+      policyHash: decision.policyHash,
+    };
+    await this.sink(action, result);
+    return result;
+  }
+}

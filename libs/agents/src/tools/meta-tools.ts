@@ -1,0 +1,103 @@
+import { ToolDefinition, ok } from '@app/tools';
+
+/** Where the meta tools put what the agents record (events, ledger, the job's pipeline state). */
+export interface MetaRecorder {
+  record(kind: 'analysis' | 'plan' | 'final_answer', data: Record<string, unknown>): Promise<void>;
+}
+
+const stringList = (description: string) => ({ type: 'array' as const, description, items: { type: 'string' as const, maxLength: 500 } });
+
+/** The meta tools of SPEC section 7 the runtime needs, bound to one job's recorder. */
+export function metaTools(recorder: MetaRecorder): ToolDefinition<any, any>[] {
+  return [
+    {
+      name: 'record_analysis',
+      description: 'Record your analysis of the task: root cause or scope, the files affected, the risk, and the evidence (file and lines) you based it on.',
+      risk: 'safe',
+      mutating: false,
+      inputSchema: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['summary', 'affectedFiles', 'risk'],
+        properties: {
+          summary: { type: 'string', maxLength: 4_000 },
+          rootCause: { type: 'string', maxLength: 4_000 },
+          affectedFiles: stringList('Workspace-relative paths'),
+          risk: { type: 'string', enum: ['low', 'medium', 'high'] },
+          evidence: {
+            type: 'array',
+            items: { type: 'object', additionalProperties: false, required: ['path'], properties: { path: { type: 'string' }, lines: { type: 'string' }, note: { type: 'string', maxLength: 1_000 } } },
+          },
+        },
+      },
+      run: async (input: Record<string, unknown>) => {
+        await recorder.record('analysis', input);
+        return ok({ recorded: true }, 'Analysis recorded.');
+      },
+    },
+    {
+      name: 'create_plan',
+      description: 'Write the step plan the Builder will follow: ordered steps, each with the files it touches, and how the change will be tested.',
+      risk: 'safe',
+      mutating: false,
+      inputSchema: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['steps'],
+        properties: {
+          steps: {
+            type: 'array',
+            items: { type: 'object', additionalProperties: false, required: ['title'], properties: { title: { type: 'string', maxLength: 500 }, files: stringList('Files this step touches'), detail: { type: 'string', maxLength: 4_000 } } },
+          },
+          testStrategy: { type: 'string', maxLength: 2_000 },
+        },
+      },
+      run: async (input: Record<string, unknown>) => {
+        await recorder.record('plan', input);
+        return ok({ recorded: true, steps: (input.steps as unknown[]).length }, 'Plan recorded.');
+      },
+    },
+    {
+      name: 'request_human_review',
+      description: 'Stop and ask a person to review or approve something before you go on. The job waits until they answer.',
+      risk: 'safe',
+      mutating: false,
+      inputSchema: { type: 'object', additionalProperties: false, required: ['question'], properties: { question: { type: 'string', minLength: 1, maxLength: 4_000 } } },
+      run: async (input: { question: string }) => ok({ question: input.question, kind: 'approval' }, 'Waiting for a person.'),
+    },
+    {
+      name: 'ask_user',
+      description: 'Ask the person who made the request a clarifying question. The job waits until they answer.',
+      risk: 'safe',
+      mutating: false,
+      inputSchema: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['question'],
+        properties: { question: { type: 'string', minLength: 1, maxLength: 4_000 }, options: stringList('Suggested answers') },
+      },
+      run: async (input: { question: string }) => ok({ question: input.question, kind: 'question' }, 'Waiting for the user.'),
+    },
+    {
+      name: 'format_response',
+      description: 'Give the final answer for the user: a summary, the files changed, the tests run and any next steps. Only claim what tool results showed.',
+      risk: 'safe',
+      mutating: false,
+      inputSchema: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['summary'],
+        properties: {
+          summary: { type: 'string', minLength: 1, maxLength: 8_000 },
+          filesChanged: stringList('Workspace-relative paths changed'),
+          testsRun: { type: 'string', maxLength: 2_000 },
+          nextSteps: { type: 'string', maxLength: 2_000 },
+        },
+      },
+      run: async (input: Record<string, unknown>) => {
+        await recorder.record('final_answer', input);
+        return ok({ recorded: true }, 'Final answer recorded.');
+      },
+    },
+  ];
+}

@@ -19,7 +19,8 @@ function sources(dir) {
   });
 }
 
-const roots = [join(root, 'apps/server/src'), join(root, 'apps/cli/src'), join(root, 'libs')];
+// test/fake-model ships too: `npm run demo` replays a job against it, offline.
+const roots = [join(root, 'apps/server/src'), join(root, 'apps/cli/src'), join(root, 'libs'), join(root, 'test/fake-model')];
 const files = roots.flatMap(sources).filter((f) => !f.includes(`${join(root, 'libs')}/`) || f.includes('/src/'));
 rmSync(out, { recursive: true, force: true });
 

@@ -43,9 +43,7 @@ export class EventsService {
        )
        SELECT inserted.*, (SELECT count(*) FROM announced) AS notified FROM inserted ORDER BY id`,
       [
-        JSON.stringify(
-          drafts.map((d) => ({ job_id: d.jobId ?? null, trace_id: d.traceId ?? null, conversation_id: d.conversationId ?? null, type: d.type, role: d.role ?? null, summary: d.summary ?? '', data: d.data ?? {} })),
-        ),
+        JSON.stringify(drafts.map(eventRow)),
         EVENTS_CHANNEL,
         JSON.stringify(alsoNotify),
       ],
@@ -53,9 +51,24 @@ export class EventsService {
     return rows.map(toRecord);
   }
 
-  /** Records events in a transaction of their own. */
-  recordNow(drafts: EventDraft[]): Promise<EventRecord[]> {
-    return this.dataSource.transaction((manager) => this.record(manager, drafts));
+  /**
+   * Records events in a statement of their own (its own transaction): the lock is taken in the
+   * same statement, before any id is drawn, and released at its commit.
+   */
+  async recordNow(drafts: EventDraft[]): Promise<EventRecord[]> {
+    if (drafts.length === 0) return [];
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `WITH locked AS (SELECT pg_advisory_xact_lock($3) AS held),
+       inserted AS (
+         INSERT INTO events (job_id, trace_id, conversation_id, type, role, summary, data)
+         SELECT x.job_id, x.trace_id, x.conversation_id, x.type, x.role, coalesce(x.summary, ''), coalesce(x.data, '{}'::jsonb)
+           FROM locked, jsonb_to_recordset($1::jsonb) AS x(job_id uuid, trace_id uuid, conversation_id uuid, type text, role text, summary text, data jsonb)
+         RETURNING id, job_id, trace_id, conversation_id, type, role, summary, data, created_at
+       ), announced AS (SELECT pg_notify($2, (SELECT max(id) FROM inserted)::text))
+       SELECT inserted.*, (SELECT count(*) FROM announced) AS notified FROM inserted ORDER BY id`,
+      [JSON.stringify(drafts.map(eventRow)), EVENTS_CHANNEL, AdvisoryLock.Events],
+    );
+    return rows.map(toRecord);
   }
 
   /** Events after `afterId`, in id order, matching the filter. */
@@ -81,6 +94,10 @@ export class EventsService {
     const [row] = await this.dataSource.query('SELECT coalesce(max(id), 0) AS max FROM events');
     return Number(row.max);
   }
+}
+
+function eventRow(d: EventDraft) {
+  return { job_id: d.jobId ?? null, trace_id: d.traceId ?? null, conversation_id: d.conversationId ?? null, type: d.type, role: d.role ?? null, summary: d.summary ?? '', data: d.data ?? {} };
 }
 
 export function toRecord(row: Record<string, unknown>): EventRecord {

@@ -91,7 +91,7 @@ export class BuilderHandler implements JobHandler {
         resume: checkpoint,
         response: job.humanResponse,
         runStartedAt,
-        diff: () => workspace.patch(),
+        diff: this.diffWhenChanged(workspace, state, checkpoint?.diff),
       });
     } catch (error) {
       return this.failure(ctx, error);
@@ -117,6 +117,23 @@ export class BuilderHandler implements JobHandler {
       return { status: 'failed', code: 'uncommitted_changes', message: 'The agent finished with changes it did not commit (tests were not green after its last edit)', result };
     }
     return { status: 'succeeded', result };
+  }
+
+  /**
+   * The workspace diff for checkpoints, recomputed only after a change: computing it runs git, and
+   * most steps only read.
+   */
+  private diffWhenChanged(workspace: Workspace, state: ToolRunState, initial?: string): () => Promise<string> {
+    let seq = initial === undefined ? -1 : (state.lastEdit?.seq ?? 0);
+    let diff = initial ?? '';
+    return async () => {
+      const current = state.lastEdit?.seq ?? 0;
+      if (current !== seq) {
+        diff = await workspace.patch();
+        seq = current;
+      }
+      return diff;
+    };
   }
 
   private async openWorkspace(job: Job, checkpoint?: AgentCheckpoint): Promise<Workspace> {

@@ -36,6 +36,15 @@ fake.addScenario({
   name: 'demo',
   match: { contains: goal },
   roles: {
+    planner: [
+      reply('Reading the calculator.', toolUse('read_file', { path: 'src/calc.js' })),
+      reply(toolUse('record_analysis', { summary: 'subtract() returns a + b instead of a - b.', rootCause: 'Wrong operator in subtract (src/calc.js line 10).', affectedFiles: ['src/calc.js'], risk: 'low', evidence: [{ path: 'src/calc.js', lines: '9-11', note: 'return a + b;' }] })),
+      reply(toolUse('create_plan', { steps: [{ title: 'Use a - b in subtract', files: ['src/calc.js'] }, { title: 'Run the tests and commit', files: [] }], testStrategy: 'npm test (node --test): the subtract test must pass.' })),
+    ],
+    reviewer: [
+      reply(toolUse('get_diff', {})),
+      reply(toolUse('submit_review', { verdict: 'approve', summary: 'One-character fix in subtract, covered by the existing test.' })),
+    ],
     builder: [
       reply('I will read the calculator first.', toolUse('read_file', { path: 'src/calc.js' })),
       reply('subtract() returns a + b. Let me run the tests to confirm.', toolUse('run_tests', {})),
@@ -95,6 +104,17 @@ try {
     console.log(dim(git('log', '-1', '--format=%an: %s%n%b', job.result.branch)));
   }
   console.log(`\n${bold('patch')} (GET /api/jobs/${job.id}/diff):\n${await (await fetch(`${base}/api/jobs/${job.id}/diff`)).text()}`);
+  const pack = await (await fetch(`${base}/api/jobs/${job.id}/truthpack`)).json();
+  console.log(`${bold('truthpack')}: root ${pack.root?.slice(0, 16)}… over ${pack.size} items, signature ${pack.verification?.valid ? 'valid' : 'INVALID'}, items included: ${pack.verification?.itemsIncluded}`);
+  for (let i = 0; i < 50; i++) {
+    const evaluation = await fetch(`${base}/api/jobs/${job.id}/evaluation`);
+    if (evaluation.ok) {
+      const e = await evaluation.json();
+      console.log(`${bold('evaluation')}: overall ${e.overall} (correctness ${e.correctness}, efficiency ${e.efficiency}, honesty ${e.honesty}, safety ${e.safety})`);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
   const verify = await (await fetch(`${base}/api/ledger/verify`)).json();
   console.log(`${bold('ledger')}: ${verify.ok ? 'chain verified' : `BROKEN at ${verify.firstBadSeq}`}, ${verify.checked} entries, head ${verify.headHash?.slice(0, 16)}…`);
   if (job.status !== 'succeeded' || !verify.ok) exitCode = 1;

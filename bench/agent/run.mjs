@@ -50,7 +50,7 @@ try {
     fake.addScenario({ match: { contains: goal }, roles: { builder: [...turns, reply('done')] } });
     const first = fake.messageRequests().length;
     const started = performance.now();
-    const created = await (await fetch(`${base}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ goal, repo, mode: 'genius' }) })).json();
+    const created = await (await fetch(`${base}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ goal, repo, mode: 'genius', role: 'builder' }) })).json();
     let job;
     do {
       await new Promise((r) => setTimeout(r, 20));

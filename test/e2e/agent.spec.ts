@@ -59,7 +59,8 @@ describe('an agent working a job end to end (real SDK, fake Messages API, real g
     const repo = await makeRepo('calc-js', join(root, name));
     return { repo, goal: `fix the subtract bug in src/calc.js [${name}]` };
   };
-  const submit = (goal: string, repo: string, extra: Record<string, unknown> = {}) => api(t.url, 'POST', '/api/jobs', { goal, repo, ...extra });
+  // role builder: one Builder agent works the job (the team pipeline has its own tests).
+  const submit = (goal: string, repo: string, extra: Record<string, unknown> = {}) => api(t.url, 'POST', '/api/jobs', { goal, repo, role: 'builder', ...extra });
   const finished = (id: string) =>
     waitFor(async () => {
       const job = (await api(t.url, 'GET', `/api/jobs/${id}`)).body;
@@ -211,7 +212,7 @@ describe('an agent working a job end to end (real SDK, fake Messages API, real g
     const bare = await startTestApp({ env: { DATA_DIR: join(root, 'bare'), ...(bwrap ? {} : { SANDBOX: 'none' }) } });
     try {
       const { repo, goal } = await setup();
-      const id = (await api(bare.url, 'POST', '/api/jobs', { goal, repo })).body.id;
+      const id = (await api(bare.url, 'POST', '/api/jobs', { goal, repo, role: 'builder' })).body.id;
       const job = await waitFor(async () => {
         const j = (await api(bare.url, 'GET', `/api/jobs/${id}`)).body;
         return j.status === 'failed' ? j : null;
@@ -241,7 +242,7 @@ describe('an agent working a job end to end (real SDK, fake Messages API, real g
     const first = await startTestApp({ databaseUrl, env });
     let second: TestApp | undefined;
     try {
-      const id = (await api(first.url, 'POST', '/api/jobs', { goal, repo })).body.id;
+      const id = (await api(first.url, 'POST', '/api/jobs', { goal, repo, role: 'builder' })).body.id;
       await waitFor(async () => (await api(first.url, 'GET', `/api/events?jobId=${id}&type=tool_call`)).body.items.length === 1, 20_000, 'the edit');
       // The first worker freezes: no more heartbeats, and it will never finish.
       const scheduler = first.get<SchedulerRegistry>(SchedulerRegistry);

@@ -43,7 +43,7 @@ describe('queue and worker', () => {
     const usedWorkers = new Set([...workerOf.values()].flatMap((s) => [...s]));
     expect(usedWorkers.size).toBeGreaterThan(1);
     expect((await api(producer.url, 'GET', '/api/ledger/verify')).body.ok).toBe(true);
-    const { rows } = (await producer.dataSource.query(`SELECT count(*)::int AS n FROM ledger WHERE kind = 'job.status'`).then((r: any) => ({ rows: r }))) as any;
+    const { rows } = (await producer.dataSource.query(`SELECT count(*)::int AS n FROM ledger WHERE kind = 'job.status' AND job_id IN (SELECT id FROM jobs WHERE agent_role = 'coordinator')`).then((r: any) => ({ rows: r }))) as any;
     expect(rows[0].n).toBe(jobs * 3);
   });
 

@@ -4,32 +4,45 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Logger } from 'pino';
 import { APP_CONFIG, AppConfig, LOGGER } from '@app/common';
+import { EventsModule, EventsService } from '@app/events';
 import { LedgerModule } from '@app/ledger';
 import { ToolsModule, WorkspaceManager } from '@app/tools';
-import { JobHandlerRegistry, WorkerModule } from '@app/worker';
+import { JobHandlerRegistry, JobLifecycleHooks, WorkerModule } from '@app/worker';
 import { BudgetService } from './budget/budget.service';
+import { EvaluationController } from './evaluation/evaluation.controller';
+import { EvaluationService } from './evaluation/evaluation.service';
+import { EvaluatorHandler } from './evaluation/evaluator.handler';
 import { BuilderHandler } from './handlers/builder.handler';
 import { JobArtifactsRepository } from './handlers/job-artifacts.repository';
+import { PipelineHandler } from './handlers/pipeline.handler';
 import { ModelGateway } from './model/model-gateway';
+import { TruthPackController } from './provenance/truthpack.controller';
+import { TruthPackService } from './provenance/truthpack.service';
 import { AgentRunner } from './runtime/agent-runner';
+import { InsightsController } from './watcher/insights.controller';
+import { WatcherService } from './watcher/watcher.service';
 
 const JANITOR_INTERVAL_MS = 15 * 60_000;
+const REMINDER_CHECK_MS = 60_000;
 
-/** The agent runtime: model gateway, budgets, the agent loop, and the handlers the worker runs. */
+/** The agent team: model gateway, budgets, the agent loop, the pipeline and single-role handlers, evaluations, provenance, the Watcher. */
 @Module({
-  imports: [
-    LedgerModule,
-    WorkerModule,
-    ToolsModule.forRootAsync(),
-  ],
-  providers: [ModelGateway, BudgetService, AgentRunner, JobArtifactsRepository, BuilderHandler],
-  exports: [ModelGateway, BudgetService, AgentRunner],
+  imports: [LedgerModule, EventsModule, WorkerModule, ToolsModule.forRootAsync()],
+  controllers: [TruthPackController, EvaluationController, InsightsController],
+  providers: [ModelGateway, BudgetService, AgentRunner, JobArtifactsRepository, BuilderHandler, PipelineHandler, TruthPackService, EvaluationService, EvaluatorHandler, WatcherService],
+  exports: [ModelGateway, BudgetService, AgentRunner, TruthPackService, EvaluationService, WatcherService],
 })
 export class AgentsModule implements OnModuleInit {
   constructor(
     private readonly handlers: JobHandlerRegistry,
+    private readonly hooks: JobLifecycleHooks,
+    private readonly pipeline: PipelineHandler,
     private readonly builder: BuilderHandler,
+    private readonly evaluator: EvaluatorHandler,
+    private readonly evaluations: EvaluationService,
+    private readonly watcher: WatcherService,
     private readonly workspaces: WorkspaceManager,
+    private readonly events: EventsService,
     private readonly scheduler: SchedulerRegistry,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -37,14 +50,23 @@ export class AgentsModule implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    // Until the team pipeline lands, a job is worked by one Builder-style agent.
-    this.handlers.register('coordinator', this.builder);
+    // A job addressed to the coordinator runs the whole team; the others run one role.
+    this.handlers.register('coordinator', this.pipeline);
     this.handlers.register('builder', this.builder);
-    if (this.config.role !== 'api') {
-      const timer = setInterval(() => void this.cleanWorkspaces(), JANITOR_INTERVAL_MS);
-      timer.unref();
-      this.scheduler.addInterval('workspace-janitor', timer);
-    }
+    this.handlers.register('evaluator', this.evaluator);
+    this.hooks.onRunsEnded((manager, ended) => this.evaluations.enqueueFor(manager, ended));
+    if (this.config.role === 'api') return;
+    this.every('workspace-janitor', JANITOR_INTERVAL_MS, () => this.cleanWorkspaces());
+    this.every('watcher', this.config.pipeline.watcherIntervalMs, () => this.watcher.runOnce());
+    this.every('waiting-reminders', Math.min(REMINDER_CHECK_MS, this.config.pipeline.reminderAfterMs), () => this.remindWaiting());
+  }
+
+  private every(name: string, ms: number, task: () => Promise<unknown>): void {
+    const timer = setInterval(() => {
+      task().catch((error: Error) => this.logger.warn({ task: name, err: error.message }, 'scheduled task failed'));
+    }, ms);
+    timer.unref();
+    this.scheduler.addInterval(name, timer);
   }
 
   /** Removes the workspaces of jobs that ended longer ago than the retention period. */
@@ -56,5 +78,20 @@ export class AgentsModule implements OnModuleInit {
     const removed = await this.workspaces.janitor(rows.map((r) => r.id));
     if (removed.length > 0) this.logger.info({ removed: removed.length }, 'removed workspaces of finished jobs');
     return removed;
+  }
+
+  /** A `reminder` event for each job that has waited for a person longer than REMINDER_AFTER_MS (once per wait). */
+  async remindWaiting(): Promise<number> {
+    const rows: { id: string; trace_id: string; conversation_id: string | null; question: string | null }[] = await this.dataSource.query(
+      `SELECT j.id, j.trace_id, j.conversation_id, j.pending_question->>'question' AS question FROM jobs j
+        WHERE j.status = 'waiting_human' AND j.updated_at < now() - $1 * interval '1 millisecond'
+          AND NOT EXISTS (SELECT 1 FROM events e WHERE e.job_id = j.id AND e.type = 'reminder' AND e.created_at > j.updated_at)`,
+      [this.config.pipeline.reminderAfterMs],
+    );
+    if (rows.length === 0) return 0;
+    await this.events.recordNow(
+      rows.map((r) => ({ type: 'reminder', jobId: r.id, traceId: r.trace_id, conversationId: r.conversation_id, summary: `still waiting for a person: ${r.question ?? ''}`.trim(), data: { question: r.question } })),
+    );
+    return rows.length;
   }
 }

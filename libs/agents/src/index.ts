@@ -10,3 +10,8 @@ export * from './roles/roles';
 export * from './tools/meta-tools';
 export * from './policy/policy-change-gate';
 export * from './handlers/builder.handler';
+export * from './handlers/pipeline.handler';
+export * from './handlers/agent-session';
+export * from './provenance/truthpack.service';
+export * from './evaluation/evaluation.service';
+export * from './watcher/watcher.service';

@@ -29,7 +29,7 @@ export class JobsService {
   }
 
   /** Newest first, keyset-paginated on (created_at, id). */
-  async list(filter: { status?: JobStatus; mode?: JobMode; conversationId?: string; limit: number; cursor?: string }): Promise<Page<Job>> {
+  async list(filter: { status?: JobStatus; mode?: JobMode; conversationId?: string; role?: string; limit: number; cursor?: string }): Promise<Page<Job>> {
     const query = this.jobs
       .createQueryBuilder('j')
       .orderBy('j.created_at', 'DESC')
@@ -37,6 +37,7 @@ export class JobsService {
       .limit(filter.limit + 1);
     if (filter.status) query.andWhere('j.status = :status', { status: filter.status });
     if (filter.mode) query.andWhere('j.mode = :mode', { mode: filter.mode });
+    if (filter.role) query.andWhere('j.agent_role = :role', { role: filter.role });
     if (filter.conversationId) query.andWhere('j.conversation_id = :conversationId', { conversationId: filter.conversationId });
     if (filter.cursor) {
       const [createdAt, id] = decodeCursor(filter.cursor, 2);

@@ -26,6 +26,10 @@ export interface GateDecision {
 /** The policy gate every mutating tool passes before it touches the workspace. */
 export interface ChangeGate {
   check(action: ChangeAction, state: ToolRunState): Promise<GateDecision>;
+  /** Records that a person approved these rules for the rest of the job (gates that support approvals). */
+  approve?(rules: string[]): void;
+  /** The rules approved so far, to checkpoint them. */
+  approvedRules?(): string[];
 }
 
 /** A gate that allows everything (tests, and jobs that run without a policy). */

@@ -7,6 +7,8 @@ export interface TestRunRecord {
   at: string;
   passed: boolean;
   failed: number;
+  /** Tests that passed, as the runner reported them. */
+  passedCount?: number;
   exitCode: number | null;
   timedOut: boolean;
 }

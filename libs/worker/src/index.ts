@@ -3,3 +3,4 @@ export * from './job-handler.registry';
 export * from './queue.repository';
 export * from './worker.service';
 export * from './worker.module';
+export * from './job-lifecycle.hooks';

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AdvisoryLock, AppConfig, JobMode, returnedRows } from '@app/common';
 import { Job, JobStatus, JobTransitions, PendingQuestion, TransitionRecord, isTerminal, jobFromRow } from '@app/jobs';
+import { JobLifecycleHooks } from './job-lifecycle.hooks';
 
 /** The end of one run, as the worker hands it to the database. */
 export interface RunEnd {
@@ -31,6 +32,7 @@ export class QueueRepository {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transitions: JobTransitions,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly hooks: JobLifecycleHooks,
   ) {}
 
   /**
@@ -147,6 +149,7 @@ export class QueueRepository {
         [JSON.stringify(rows), rows.map((r) => r.id)],
       );
       await this.transitions.record(manager, changes);
+      await this.hooks.runsEndedIn(manager, changes.filter((c) => isTerminal(c.to)).map((c) => ({ job: c.job as Job, to: c.to })));
       return rows.map((r) => r.id);
     });
   }
@@ -209,6 +212,7 @@ export class QueueRepository {
         [JSON.stringify(rows), rows.map((r) => r.id)],
       );
       await this.transitions.record(manager, changes);
+      await this.hooks.runsEndedIn(manager, changes.filter((c) => isTerminal(c.to)).map((c) => ({ job: c.job as Job, to: c.to })));
       return report;
     });
   }

@@ -16,7 +16,17 @@ export class PolicyChangeGate implements ChangeGate {
     private readonly mode: JobMode,
     private readonly intent: { operation?: string; readOnly?: boolean; targets?: string[] } | null,
     private readonly sink: DecisionSink,
+    /** Rules a person approved for this job; shared by every gate of the job's run. */
+    private readonly approved: Set<string> = new Set(),
   ) {}
+
+  approve(rules: string[]): void {
+    for (const rule of rules) this.approved.add(rule);
+  }
+
+  approvedRules(): string[] {
+    return [...this.approved].sort();
+  }
 
   async check(action: ChangeAction, state: ToolRunState): Promise<GateDecision> {
     const actions: PolicyAction[] =
@@ -36,6 +46,7 @@ export class PolicyChangeGate implements ChangeGate {
       actions,
       cumulative: { files: state.filesTouched, linesChanged: state.addedLines + state.removedLines },
       lastTestPassedAfterLastEdit: state.commitBlocker() === undefined,
+      approvedRules: [...this.approved],
     });
     const result = {
       verdict: decision.verdict,

@@ -8,6 +8,8 @@ export interface PendingCall {
   input: unknown;
   kind: 'approval' | 'question';
   question: string;
+  /** The policy rules an approval of this call approves. */
+  rules?: string[];
 }
 
 /** Everything needed to resume an agent on another worker. Stored on the job after every step. */
@@ -23,10 +25,14 @@ export interface AgentCheckpoint {
   toolState: ToolRunStateJson;
   /** Cumulative diff of the workspace against the base ref, to rebuild it elsewhere. */
   diff: string;
+  /** Policy rules a person approved for this job. */
+  approvedRules?: string[];
   /** Budget dimensions already warned about. */
   warned: string[];
   /** Repeated failing calls, for the loop guard. */
   failures: Record<string, number>;
+  /** Steps and tokens this role has used so far, against its share of the job's budget. */
+  usage?: { steps: number; tokens: number };
   /** Pipeline state of the roles before this one (plan, review...), owned by the handler. */
   pipeline?: Record<string, unknown>;
 }

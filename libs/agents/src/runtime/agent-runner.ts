@@ -38,6 +38,8 @@ export interface AgentRunInput {
   diff: () => Promise<string>;
   /** Extra state the handler keeps in every checkpoint. */
   pipeline?: Record<string, unknown>;
+  /** This role's share of the job budget (steps and tokens it may use), when it has one. */
+  limits?: { steps: number; tokens: number };
 }
 
 export type AgentRunOutcome =
@@ -86,8 +88,10 @@ export class AgentRunner {
       diff: '',
       warned: [],
       failures: {},
+      usage: { steps: 0, tokens: 0 },
       pipeline: input.pipeline,
     };
+    state.usage ??= { steps: 0, tokens: 0 };
     if (input.pipeline) state.pipeline = input.pipeline;
     const tools = input.registry.definitions(role.tools) as Anthropic.Tool[];
 
@@ -116,6 +120,7 @@ export class AgentRunner {
         throw error;
       }
       const use = await this.budget.settle(reservation, { tokens: response.totalTokens, costCents: response.costCents });
+      state.usage!.tokens += response.totalTokens;
       const text = textOf(response.message);
       await worker.emit([
         {
@@ -163,7 +168,11 @@ export class AgentRunner {
     for (let i = 0; i < calls.length; i++) {
       const call = calls[i];
       this.checkRunnable(input, state);
+      if (input.limits && state.usage!.steps >= input.limits.steps) {
+        throw new AgentsException(AgentsErrorCode.StepLimit, `The ${role.name} used its share of the job's tool calls (${input.limits.steps})`, { role: role.name, used: state.usage!.steps, cap: input.limits.steps });
+      }
       await this.budget.takeStep(input.job.id);
+      state.usage!.steps++;
       const started = Date.now();
       const result: ToolResult<unknown> = role.tools.includes(call.name)
         ? await input.registry.run(call.name, call.input, input.toolContext)
@@ -203,7 +212,9 @@ export class AgentRunner {
 
   private parkingQuestion(call: Call, result: ToolResult<unknown>): PendingCall | null {
     if (!result.ok && result.error.code === 'approval_required') {
-      return { toolUseId: call.id, name: call.name, input: call.input, kind: 'approval', question: result.error.message };
+      const violations = ((result.error.details as { violations?: { rule: string; message: string }[] } | undefined)?.violations ?? []);
+      const question = `${result.error.message}${violations.length ? ` Reasons: ${violations.map((v) => v.message).join('; ')}.` : ''} Approve to apply it (and allow ${violations.map((v) => v.rule).join(', ') || 'this'} for the rest of the job), or reject to abort.`;
+      return { toolUseId: call.id, name: call.name, input: call.input, kind: 'approval', question, rules: violations.map((v) => v.rule) };
     }
     if (result.ok && HUMAN_TOOLS.has(call.name)) {
       const data = result.data as { question?: string; kind?: 'approval' | 'question' };
@@ -216,8 +227,10 @@ export class AgentRunner {
     const response = input.response;
     if (pending.kind === 'approval' && pending.name !== 'request_human_review') {
       if (response?.action !== 'approve') return { ok: false, error: { code: 'policy_blocked', message: 'A person did not approve this change.' } };
-      const approved: ChangeGate = { check: async () => ({ verdict: 'allow', violations: [] }) };
-      const result = await input.registry.run(pending.name, pending.input, { ...input.toolContext, gate: approved });
+      // The approved rules now pass (as warnings) for the rest of the job; every other rule still applies.
+      input.toolContext.gate.approve?.(pending.rules ?? []);
+      const gate: ChangeGate = input.toolContext.gate.approve ? input.toolContext.gate : { check: async () => ({ verdict: 'allow', violations: [] }) };
+      const result = await input.registry.run(pending.name, pending.input, { ...input.toolContext, gate });
       await input.worker.emit([{ type: 'tool_call', role: input.role.name, summary: `${pending.name} (approved) → ${result.ok ? 'ok' : result.error.code}`, data: { tool: pending.name, input: pending.input as Record<string, unknown>, ok: result.ok, result: result as never, approvedBy: response.by } }]);
       return result;
     }
@@ -244,6 +257,9 @@ export class AgentRunner {
 
   private checkRunnable(input: AgentRunInput, state: AgentCheckpoint): void {
     if (input.worker.signal.aborted) throw this.stopped(input);
+    if (input.limits && state.usage!.tokens >= input.limits.tokens) {
+      throw new AgentsException(AgentsErrorCode.TokenLimit, `The ${input.role.name} used its share of the job's tokens (${input.limits.tokens})`, { role: input.role.name, used: state.usage!.tokens, cap: input.limits.tokens });
+    }
     const elapsed = input.job.usedWallMs + (Date.now() - input.runStartedAt);
     if (elapsed >= input.job.maxWallMs) {
       throw new AgentsException(AgentsErrorCode.TimeLimit, `Wall-time cap reached: ${Math.round(elapsed / 1000)} s of ${Math.round(input.job.maxWallMs / 1000)} s`, {
@@ -278,6 +294,7 @@ export class AgentRunner {
 
   private async checkpoint(input: AgentRunInput, state: AgentCheckpoint): Promise<void> {
     state.toolState = input.toolContext.state.toJSON();
+    state.approvedRules = input.toolContext.gate.approvedRules?.() ?? state.approvedRules;
     state.diff = await input.diff();
     await input.worker.checkpoint(state as unknown as Record<string, unknown>);
   }

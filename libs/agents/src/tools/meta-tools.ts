@@ -2,7 +2,7 @@ import { ToolDefinition, ok } from '@app/tools';
 
 /** Where the meta tools put what the agents record (events, ledger, the job's pipeline state). */
 export interface MetaRecorder {
-  record(kind: 'analysis' | 'plan' | 'final_answer', data: Record<string, unknown>): Promise<void>;
+  record(kind: 'analysis' | 'plan' | 'final_answer' | 'review', data: Record<string, unknown>): Promise<void>;
 }
 
 const stringList = (description: string) => ({ type: 'array' as const, description, items: { type: 'string' as const, maxLength: 500 } });
@@ -58,12 +58,43 @@ export function metaTools(recorder: MetaRecorder): ToolDefinition<any, any>[] {
       },
     },
     {
-      name: 'request_human_review',
-      description: 'Stop and ask a person to review or approve something before you go on. The job waits until they answer.',
+      name: 'submit_review',
+      description: 'Submit your review of the change: approve it, or request changes with concrete comments the Builder can act on.',
       risk: 'safe',
       mutating: false,
-      inputSchema: { type: 'object', additionalProperties: false, required: ['question'], properties: { question: { type: 'string', minLength: 1, maxLength: 4_000 } } },
-      run: async (input: { question: string }) => ok({ question: input.question, kind: 'approval' }, 'Waiting for a person.'),
+      inputSchema: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['verdict', 'summary'],
+        properties: {
+          verdict: { type: 'string', enum: ['approve', 'request_changes'] },
+          summary: { type: 'string', minLength: 1, maxLength: 4_000 },
+          comments: {
+            type: 'array',
+            items: { type: 'object', additionalProperties: false, required: ['comment'], properties: { path: { type: 'string' }, line: { type: 'integer' }, comment: { type: 'string', maxLength: 2_000 } } },
+          },
+        },
+      },
+      run: async (input: Record<string, unknown>) => {
+        await recorder.record('review', input);
+        return ok({ recorded: true, verdict: input.verdict }, `Review recorded: ${String(input.verdict)}.`);
+      },
+    },
+    {
+      name: 'request_human_review',
+      description: 'Stop and ask a person to approve something, or to clarify the request, before you go on. The job waits until they answer.',
+      risk: 'safe',
+      mutating: false,
+      inputSchema: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['question'],
+        properties: {
+          question: { type: 'string', minLength: 1, maxLength: 4_000 },
+          kind: { type: 'string', enum: ['approval', 'question'], description: 'approval (default): approve or reject; question: a free-text answer' },
+        },
+      },
+      run: async (input: { question: string; kind?: 'approval' | 'question' }) => ok({ question: input.question, kind: input.kind ?? 'approval' }, 'Waiting for a person.'),
     },
     {
       name: 'ask_user',

@@ -89,6 +89,14 @@ export interface AppConfig {
   auth: {
     bootstrapToken?: string;
   };
+  pipeline: {
+    /** Times the Reviewer may send the Builder back before a person decides. */
+    reviewRounds: number;
+    /** A job waiting longer than this for a person gets a reminder event. */
+    reminderAfterMs: number;
+    /** How often the Watcher looks for patterns. */
+    watcherIntervalMs: number;
+  };
   tdln: {
     /** Ed25519 secret key (hex) that signs TruthPacks; generated into DATA_DIR/keys on first start when unset. */
     signingKey?: string;

@@ -226,6 +226,11 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
       pushRemote: r.bool('PUSH_REMOTE', false),
     },
     auth: { bootstrapToken: r.string('AUTH_BOOTSTRAP_TOKEN') },
+    pipeline: {
+      reviewRounds: r.int('REVIEW_MAX_ROUNDS', 2, 0, 10),
+      reminderAfterMs: r.int('REMINDER_AFTER_MS', 3_600_000, 1_000, 30 * 86_400_000),
+      watcherIntervalMs: r.int('WATCHER_INTERVAL_MS', 600_000, 1_000, 86_400_000),
+    },
     tdln: {
       signingKey: r.hexKey('TRUTHPACK_SIGNING_KEY'),
       policyFile: r.file('POLICY_FILE', cwd),

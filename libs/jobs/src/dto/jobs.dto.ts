@@ -68,6 +68,9 @@ export class ListJobsQuery {
   @UuidField({ description: 'Only jobs of this conversation', optional: true })
   conversationId?: string;
 
+  @EnumField({ description: 'Only jobs addressed to this agent role (coordinator: the team’s top-level jobs)', values: AGENT_ROLES, enumName: 'AgentRole', optional: true })
+  role?: AgentRole;
+
   @IntField({ description: 'Page size (default 50)', optional: true, min: 1, max: 500 })
   limit?: number;
 

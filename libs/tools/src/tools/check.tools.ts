@@ -46,7 +46,7 @@ export function runTestsTool(sandbox: Sandbox): ToolDefinition<RunTestsInput, Te
       if ('ok' in run) return run;
       const report = parseTestOutput(run.output, run.exitCode);
       const green = run.exitCode === 0 && !run.timedOut && report.failed === 0;
-      ctx.state.recordTestRun({ passed: green, failed: report.failed, exitCode: run.exitCode, timedOut: run.timedOut });
+      ctx.state.recordTestRun({ passed: green, failed: report.failed, passedCount: report.passed, exitCode: run.exitCode, timedOut: run.timedOut });
       const result: TestRunResult = {
         ...report,
         command: argv,

@@ -1,6 +1,7 @@
 import { CoreSchema1764000000000 } from './1764000000000-core-schema';
 import { ClaimIndex1764000000001 } from './1764000000001-claim-index';
 import { JobPatch1764000000002 } from './1764000000002-job-patch';
+import { TeamRecords1764000000003 } from './1764000000003-team-records';
 
 /** Every migration, in order. Listed explicitly, never globbed. */
-export const MIGRATIONS = [CoreSchema1764000000000, ClaimIndex1764000000001, JobPatch1764000000002];
+export const MIGRATIONS = [CoreSchema1764000000000, ClaimIndex1764000000001, JobPatch1764000000002, TeamRecords1764000000003];

@@ -1,0 +1,27 @@
+import { Injectable } from '@nestjs/common';
+import { JobContext, JobHandler, JobOutcome } from '@app/worker';
+import { JobArtifactsRepository } from '../handlers/job-artifacts.repository';
+import { EvaluationService } from './evaluation.service';
+
+/** The Evaluator: scores the job it was queued for and records the evaluation on it. */
+@Injectable()
+export class EvaluatorHandler implements JobHandler {
+  constructor(
+    private readonly evaluations: EvaluationService,
+    private readonly artifacts: JobArtifactsRepository,
+  ) {}
+
+  async handle(ctx: JobContext): Promise<JobOutcome> {
+    const parentId = ctx.job.parentJobId;
+    if (!parentId) return { status: 'failed', code: 'no_parent_job', message: 'An evaluation job must name the job it evaluates' };
+    await ctx.setCurrentAction(`evaluating ${parentId}`);
+    const evaluation = await this.evaluations.evaluate(parentId);
+    await this.evaluations.store(evaluation, ctx.job.id);
+    const summary = `evaluation of ${parentId}: overall ${evaluation.overall} (correctness ${evaluation.correctness}, efficiency ${evaluation.efficiency}, honesty ${evaluation.honesty}, safety ${evaluation.safety})`;
+    await this.artifacts.audit([
+      { kind: 'evaluation.recorded', actor: 'agent:evaluator', jobId: parentId, traceId: ctx.job.traceId, conversationId: ctx.job.conversationId, summary, data: evaluation as never },
+    ]);
+    await ctx.emit([{ type: 'evaluation', role: 'evaluator', summary, data: { ...evaluation, evaluatedJobId: parentId } as never }]);
+    return { status: 'succeeded', result: evaluation as never };
+  }
+}

@@ -1,0 +1,161 @@
+import { JobMode } from '@app/common';
+import { Job } from '@app/jobs';
+import { LedgerDraft } from '@app/ledger';
+import { TdlnEngine } from '@app/tdln';
+import { ToolContext, ToolRegistry, ToolRunState, ToolRunStateJson, Workspace, WorkspaceManager } from '@app/tools';
+import { JobContext, JobOutcome } from '@app/worker';
+import { AgentsErrorCode, AgentsException } from '../agents.errors';
+import { PolicyChangeGate } from '../policy/policy-change-gate';
+import { ROLE_LEDGER_KINDS } from '../roles/roles';
+import { AgentRole } from '../runtime/agent-runner';
+import { MetaRecorder, metaTools } from '../tools/meta-tools';
+import { JobArtifactsRepository } from './job-artifacts.repository';
+
+/** What a session needs from the handler that opens it. */
+export interface SessionDeps {
+  workspaces: WorkspaceManager;
+  repositoryTools: ToolRegistry;
+  artifacts: JobArtifactsRepository;
+  tdln: TdlnEngine;
+  pushRemote: boolean;
+}
+
+/** What a finished run leaves behind. */
+export interface Publication {
+  patch: string;
+  branch: string;
+  commit: string | null;
+  pushed: boolean;
+  dirty: boolean;
+}
+
+/**
+ * One run of one job against its workspace: the workspace (reopened, or rebuilt from the
+ * checkpointed diff when resuming), the tool state shared by all roles, the policy gate, per-role
+ * tool registries, and publishing the result (patch stored, branch pushed).
+ */
+export class AgentSession {
+  private diffSeq: number;
+  private diffText: string;
+  /** Policy rules a person approved for this job, shared by the gates of every role. */
+  readonly approvedRules: Set<string>;
+
+  private constructor(
+    private readonly deps: SessionDeps,
+    private readonly ctx: JobContext,
+    readonly workspace: Workspace,
+    readonly state: ToolRunState,
+    initialDiff: string | undefined,
+    approvedRules: string[] = [],
+  ) {
+    this.approvedRules = new Set(approvedRules);
+    this.diffSeq = initialDiff === undefined ? -1 : (state.lastEdit?.seq ?? 0);
+    this.diffText = initialDiff ?? '';
+    state.trailers = { ...state.trailers, 'AICT-Job': ctx.job.id, 'AICT-Trace': ctx.job.traceId };
+  }
+
+  /** Opens the job's workspace; when resuming, makes it exactly what the checkpoint saw. */
+  static async open(deps: SessionDeps, ctx: JobContext, checkpoint?: { diff: string; toolState: ToolRunStateJson; approvedRules?: string[] }): Promise<AgentSession> {
+    const job = ctx.job;
+    const spec = { jobId: job.id, repository: job.repo, baseRef: job.baseRef ?? undefined };
+    let workspace: Workspace;
+    try {
+      workspace = await deps.workspaces.open(spec);
+      if (checkpoint && (await workspace.patch()) !== checkpoint.diff) {
+        // A dead worker may have changed files after its last checkpoint: rebuild from the checkpoint.
+        await workspace.cleanup();
+        workspace = await deps.workspaces.restore(spec, checkpoint.diff);
+      }
+    } catch (error) {
+      throw new AgentsException(AgentsErrorCode.WorkspaceFailed, `The workspace could not be prepared: ${(error as Error).message}`);
+    }
+    const state = checkpoint ? ToolRunState.fromJSON(checkpoint.toolState) : new ToolRunState();
+    return new AgentSession(deps, ctx, workspace, state, checkpoint?.diff, checkpoint?.approvedRules);
+  }
+
+  /** Appends ledger entries on behalf of a role, refusing kinds the role may not write. */
+  async audit(role: string, drafts: Omit<LedgerDraft, 'actor' | 'jobId' | 'traceId' | 'conversationId'>[]): Promise<void> {
+    const allowed = ROLE_LEDGER_KINDS[role] ?? [];
+    const refused = drafts.filter((d) => !allowed.includes(d.kind));
+    if (refused.length > 0) {
+      throw new Error(`role ${role} may not append ledger entries of kind ${refused.map((d) => d.kind).join(', ')}`);
+    }
+    const job = this.ctx.job;
+    await this.deps.artifacts.audit(drafts.map((d) => ({ ...d, actor: `agent:${role}` as const, jobId: job.id, traceId: job.traceId, conversationId: job.conversationId })));
+  }
+
+  /** The tool context of a role: the shared workspace and state, and the policy gate for changes. */
+  toolContext(mode: JobMode): ToolContext {
+    const job = this.ctx.job;
+    return {
+      workspace: this.workspace,
+      signal: this.ctx.signal,
+      jobId: job.id,
+      state: this.state,
+      gate: new PolicyChangeGate(this.deps.tdln, mode, job.intent as never, async (action, decision) => {
+        await this.audit('builder', [
+          {
+            kind: 'policy.decision',
+            summary: `${action.kind} ${action.paths.join(', ')}: ${decision.verdict} (risk ${decision.riskScore})`.trim(),
+            data: { stage: 'tool', action: action as never, verdict: decision.verdict, violations: decision.violations as never, riskScore: decision.riskScore, policyHash: decision.policyHash },
+          },
+        ]);
+        if (decision.verdict !== 'allow') {
+          await this.ctx.emit([{ type: 'decision', role: 'builder', summary: `policy ${decision.verdict}: ${decision.violations.map((v) => v.message).join('; ')}`, data: { action: action as never, ...decision } }]);
+        }
+      }, this.approvedRules),
+    };
+  }
+
+  /** The tools a role may call: its repository tools and the meta tools, bound to a recorder. */
+  registry(role: AgentRole, recorder: MetaRecorder): ToolRegistry {
+    const repository = role.tools.map((name) => this.deps.repositoryTools.get(name)).filter((tool): tool is NonNullable<typeof tool> => tool !== undefined);
+    const meta = metaTools(recorder).filter((t) => role.tools.includes(t.name));
+    return new ToolRegistry([...repository, ...meta]);
+  }
+
+  /** A recorder that writes what a role records to the ledger (under the role's RBAC) and the events. */
+  recorder(role: string, onRecord?: (kind: string, data: Record<string, unknown>) => void): MetaRecorder {
+    return {
+      record: async (kind, data) => {
+        await this.audit(role, [{ kind: `agent.${kind}`, summary: kind.replace('_', ' '), data }]);
+        await this.ctx.emit([{ type: kind, role, summary: kind.replace('_', ' '), data }]);
+        onRecord?.(kind, data);
+      },
+    };
+  }
+
+  /** The cumulative diff for checkpoints, recomputed only after a change (it runs git). */
+  diff = async (): Promise<string> => {
+    const current = this.state.lastEdit?.seq ?? 0;
+    if (current !== this.diffSeq) {
+      this.diffText = await this.workspace.patch();
+      this.diffSeq = current;
+    }
+    return this.diffText;
+  };
+
+  /** Stores the patch on the job and pushes the branch back to the origin repository. */
+  async publish(): Promise<Publication> {
+    const patch = await this.workspace.patch();
+    const dirty = (await this.workspace.git(['status', '--porcelain'])).stdout.trim() !== '';
+    const commit = this.state.lastCommit?.sha ?? null;
+    const push = patch.trim() ? await this.workspace.pushBack({ remoteCredentials: this.deps.pushRemote }) : { pushed: false as const, reason: 'nothing changed' };
+    await this.deps.artifacts.storePatch(this.ctx.job.id, this.ctx.workerId, patch, this.workspace.branch);
+    await this.ctx.emit([
+      { type: 'result', summary: `patch of ${patch.length} bytes; ${push.pushed ? `pushed ${this.workspace.branch}` : `not pushed: ${push.reason}`}`, data: { branch: this.workspace.branch, commit, pushed: push.pushed, dirty } },
+    ]);
+    return { patch, branch: this.workspace.branch, commit, pushed: push.pushed, dirty };
+  }
+}
+
+/** Maps an agent failure to how the run ends: cancelled, released (shutdown), or failed with its code. */
+export async function outcomeOfFailure(ctx: JobContext, error: unknown): Promise<JobOutcome> {
+  if (!(error instanceof AgentsException)) throw error;
+  if (error.code === AgentsErrorCode.Cancelled) {
+    return ctx.abortReason() === 'cancelled' ? { status: 'aborted', reason: 'cancelled' } : { status: 'release' };
+  }
+  await ctx.emit([{ type: 'error', summary: `${error.code}: ${error.message}`, data: { code: error.code, message: error.message, details: (error.details ?? null) as never } }]);
+  return { status: 'failed', code: error.code, message: error.message, result: { details: (error.details ?? null) as never } };
+}
+

@@ -1,0 +1,365 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '@app/common';
+import { Job, PendingQuestion } from '@app/jobs';
+import { PIPELINE_STAGES, StagesResult, TDLN, TdlnEngine } from '@app/tdln';
+import { ToolRegistry, WorkspaceManager } from '@app/tools';
+import { JobContext, JobHandler, JobOutcome } from '@app/worker';
+import { AgentsErrorCode, AgentsException } from '../agents.errors';
+import { ModelGateway } from '../model/model-gateway';
+import { TruthPackService, ProvenanceItem } from '../provenance/truthpack.service';
+import { BUILDER, PLANNER, REVIEWER } from '../roles/roles';
+import { AgentCheckpoint } from '../runtime/agent-checkpoint';
+import { AgentRole, AgentRunner } from '../runtime/agent-runner';
+import { AgentSession, outcomeOfFailure } from './agent-session';
+import { JobArtifactsRepository } from './job-artifacts.repository';
+import { taskPrompt } from './task-prompt';
+
+type Stage = 'plan' | 'build' | 'review' | 'quality' | 'render' | 'seal';
+
+/** The pipeline's own state, kept in every checkpoint. */
+interface PipelineState {
+  stage: Stage;
+  round: number;
+  analysis?: Record<string, unknown>;
+  plan?: Record<string, unknown>;
+  reviews: Record<string, unknown>[];
+  builderSummary?: string;
+  /** A pipeline gate parked on a person: `quality` (BLOCK) or `review` (rounds exhausted). */
+  pendingGate?: 'quality' | 'review';
+  approved: { quality?: boolean; review?: boolean };
+  quality?: Record<string, unknown>;
+  answer?: { text: string; citations: string[] };
+}
+
+type PipelineCheckpoint = AgentCheckpoint & { pipeline: PipelineState };
+
+const ROLE_OF: Partial<Record<Stage, AgentRole>> = { plan: PLANNER, build: BUILDER, review: REVIEWER };
+
+/**
+ * The team, as code: Planner → Builder → Reviewer (request_changes sends the Builder back, at most
+ * REVIEW_MAX_ROUNDS times, then a person decides) → TDLN quality gate (BLOCK waits for a person) →
+ * final answer by TDLN-out → TruthPack sealed → status. Read-only intents skip the Builder (an
+ * analysis is the Planner's; a review the Reviewer's). Each role runs with its own prompt, tool
+ * allow-list and share of the budget; each hand-off is an event and a ledger entry; the state of the
+ * pipeline is checkpointed with every step, so a parked or orphaned job resumes where it was.
+ */
+@Injectable()
+export class PipelineHandler implements JobHandler {
+  constructor(
+    private readonly model: ModelGateway,
+    private readonly runner: AgentRunner,
+    private readonly workspaces: WorkspaceManager,
+    private readonly repositoryTools: ToolRegistry,
+    private readonly artifacts: JobArtifactsRepository,
+    private readonly truthpacks: TruthPackService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(TDLN) private readonly tdln: TdlnEngine,
+    @Inject(PIPELINE_STAGES) private readonly stages: StagesResult,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async handle(ctx: JobContext): Promise<JobOutcome> {
+    const { job } = ctx;
+    const runStartedAt = Date.now();
+    if (!this.model.configured) {
+      return { status: 'failed', code: AgentsErrorCode.ModelNotConfigured, message: 'No model is configured: set ANTHROPIC_API_KEY' };
+    }
+    const checkpoint = (job.checkpoint as PipelineCheckpoint | null) ?? undefined;
+    const intent = (job.intent ?? {}) as { operation?: string; readOnly?: boolean; targets?: string[] };
+    const ps: PipelineState = checkpoint?.pipeline ?? { stage: intent.operation === 'review' ? 'review' : 'plan', round: 0, reviews: [], approved: {} };
+
+    try {
+      const session = await AgentSession.open(
+        { workspaces: this.workspaces, repositoryTools: this.repositoryTools, artifacts: this.artifacts, tdln: this.tdln, pushRemote: this.config.workspaces.pushRemote },
+        ctx,
+        checkpoint,
+      );
+      // A gate that was parked on a person: the answer decides it.
+      if (ps.pendingGate) {
+        const gate = ps.pendingGate;
+        ps.pendingGate = undefined;
+        if (job.humanResponse?.action !== 'approve' && job.humanResponse?.action !== 'answer') return { status: 'aborted', reason: 'not approved' };
+        ps.approved[gate] = true;
+        await this.handoff(ctx, session, `a person approved past the ${gate} gate`, gate, gate === 'review' ? 'quality' : 'render');
+        ps.stage = gate === 'review' ? 'quality' : 'render';
+      }
+      let resume = checkpoint && checkpoint.transcript.length > 0 ? checkpoint : undefined;
+
+      for (;;) {
+        const role = ROLE_OF[ps.stage];
+        if (role) {
+          await ctx.setCurrentAction(`${role.name} at work${ps.stage === 'build' && ps.round > 0 ? ` (round ${ps.round + 1})` : ''}`);
+          const outcome = await this.runner.run({
+            role,
+            job,
+            worker: ctx,
+            registry: session.registry(role, session.recorder(role.name, (kind, data) => this.onRecord(ps, kind, data))),
+            toolContext: session.toolContext(job.mode),
+            task: this.taskFor(ps, job, intent),
+            resume: resume?.role === role.name ? resume : undefined,
+            response: job.humanResponse,
+            runStartedAt,
+            diff: session.diff,
+            pipeline: ps as never,
+            limits: this.limitsFor(ps.stage, job),
+          });
+          resume = undefined;
+          if (outcome.kind === 'waiting') return { status: 'waiting_human', question: outcome.question, checkpoint: outcome.checkpoint as never };
+          if (role === BUILDER) ps.builderSummary = outcome.text;
+          if (role === PLANNER && !ps.plan) throw new AgentsException(AgentsErrorCode.NoResult, 'The Planner finished without a plan');
+        }
+
+        const next = await this.advance(ctx, session, ps, intent);
+        if (next.kind === 'done') return next.outcome;
+        if (next.kind === 'park') {
+          ps.pendingGate = next.gate;
+          const parked = await this.boundary(session, ps, 'coordinator');
+          await ctx.checkpoint(parked);
+          return { status: 'waiting_human', question: next.question, checkpoint: parked };
+        }
+        await ctx.checkpoint(await this.boundary(session, ps, ROLE_OF[ps.stage]?.name ?? 'coordinator'));
+      }
+    } catch (error) {
+      return outcomeOfFailure(ctx, error);
+    }
+  }
+
+  /** Moves the pipeline past the stage just finished. */
+  private async advance(
+    ctx: JobContext,
+    session: AgentSession,
+    ps: PipelineState,
+    intent: { operation?: string; readOnly?: boolean },
+  ): Promise<{ kind: 'next' } | { kind: 'park'; gate: 'quality' | 'review'; question: PendingQuestion } | { kind: 'done'; outcome: JobOutcome }> {
+    const readOnly = intent.readOnly === true;
+    switch (ps.stage) {
+      case 'plan': {
+        const to = readOnly ? 'quality' : 'build';
+        await this.handoff(ctx, session, readOnly ? 'analysis done' : 'plan ready', 'planner', readOnly ? 'quality' : 'builder');
+        ps.stage = to;
+        return { kind: 'next' };
+      }
+      case 'build':
+        await this.handoff(ctx, session, `change made${ps.round > 0 ? ` (round ${ps.round + 1})` : ''}`, 'builder', 'reviewer');
+        ps.stage = 'review';
+        return { kind: 'next' };
+      case 'review': {
+        const review = ps.reviews.at(-1);
+        if (!review) throw new AgentsException(AgentsErrorCode.NoResult, 'The Reviewer finished without submitting a review');
+        if (review.verdict === 'approve' || readOnly) {
+          await this.handoff(ctx, session, readOnly ? 'review submitted' : 'change approved', 'reviewer', 'quality');
+          ps.stage = 'quality';
+          return { kind: 'next' };
+        }
+        if (ps.round < this.config.pipeline.reviewRounds) {
+          ps.round++;
+          await this.handoff(ctx, session, `changes requested (round ${ps.round} of ${this.config.pipeline.reviewRounds})`, 'reviewer', 'builder');
+          ps.stage = 'build';
+          return { kind: 'next' };
+        }
+        return {
+          kind: 'park',
+          gate: 'review',
+          question: {
+            kind: 'approval',
+            askedBy: 'reviewer',
+            question: `The Reviewer still requests changes after ${ps.round} round(s): ${String(review.summary)}. Approve to accept the change as it is, reject to abort the job.`,
+            options: ['approve', 'reject'],
+            data: { review },
+          },
+        };
+      }
+      case 'quality': {
+        const verdict = await this.qualityGate(ctx, session, ps, readOnly);
+        if (verdict.verdict === 'BLOCK' && !ps.approved.quality) {
+          return {
+            kind: 'park',
+            gate: 'quality',
+            question: {
+              kind: 'approval',
+              askedBy: 'quality gate',
+              question: `The quality gate blocked the result (score ${verdict.score}/100; failing: ${verdict.failing.join(', ')}). Approve to publish it anyway, reject to abort.`,
+              options: ['approve', 'reject'],
+              data: { quality: verdict as never },
+            },
+          };
+        }
+        ps.stage = 'render';
+        return { kind: 'next' };
+      }
+      case 'render':
+        ps.answer = await this.render(ctx, session, ps);
+        ps.stage = 'seal';
+        return { kind: 'next' };
+      case 'seal':
+        return { kind: 'done', outcome: await this.seal(ctx, session, ps, readOnly) };
+    }
+  }
+
+  private taskFor(ps: PipelineState, job: Job, intent: { operation?: string; readOnly?: boolean; targets?: string[] }): string {
+    const plan = ps.plan ? `\nThe plan (from the Planner):\n${JSON.stringify(ps.plan, null, 1)}` : '';
+    switch (ps.stage) {
+      case 'plan':
+        return taskPrompt(job, [intent.readOnly ? '\nThis is an analysis request: analyse, record your analysis, and list the recommended next steps as the plan. Do not change anything.' : '\nRecord your analysis, then write the plan the Builder will follow.']);
+      case 'build': {
+        const last = ps.reviews.at(-1);
+        const review = ps.round > 0 && last ? `\nThe Reviewer requested changes:\n${JSON.stringify({ summary: last.summary, comments: last.comments ?? [] }, null, 1)}\nAddress every comment, run the tests again, and commit.` : '';
+        return taskPrompt(job, [plan, review]);
+      }
+      case 'review':
+        return intent.readOnly
+          ? taskPrompt(job, [`\nReview the code this request names${intent.targets?.length ? ` (${intent.targets.join(', ')})` : ''} and submit your findings with submit_review.`])
+          : taskPrompt(job, [plan, `\nReview round ${ps.round + 1}: review the change on the job branch (get_diff) against the task and the plan, then submit_review.`]);
+      default:
+        return taskPrompt(job);
+    }
+  }
+
+  private limitsFor(stage: Stage, job: Job): { steps: number; tokens: number } | undefined {
+    const share = this.stages.stages.find((s) => s.name === stage)?.budgetShare;
+    if (!share) return undefined;
+    return { steps: Math.max(2, Math.ceil(share * job.maxSteps)), tokens: Math.max(1_000, Math.ceil(share * job.maxTokens)) };
+  }
+
+  private onRecord(ps: PipelineState, kind: string, data: Record<string, unknown>): void {
+    if (kind === 'analysis') ps.analysis = data;
+    else if (kind === 'plan') ps.plan = data;
+    else if (kind === 'review') ps.reviews.push(data);
+  }
+
+  private async handoff(ctx: JobContext, session: AgentSession, summary: string, from: string, to: string): Promise<void> {
+    await session.audit('coordinator', [{ kind: 'pipeline.handoff', summary: `${from} → ${to}: ${summary}`, data: { from, to, summary } }]);
+    await ctx.emit([{ type: 'handoff', role: 'coordinator', summary: `${from} → ${to}: ${summary}`, data: { from, to } }]);
+  }
+
+  private async qualityGate(ctx: JobContext, session: AgentSession, ps: PipelineState, readOnly: boolean) {
+    const job = ctx.job;
+    const [usage] = await this.dataSource.query('SELECT used_steps, used_tokens, used_cost_cents FROM jobs WHERE id = $1', [job.id]);
+    const read: string[] = (
+      await this.dataSource.query(`SELECT DISTINCT data->'input'->>'path' AS path FROM events WHERE job_id = $1 AND type = 'tool_call' AND data->>'tool' = 'read_file' AND data->>'ok' = 'true'`, [job.id])
+    ).map((r: { path: string }) => r.path);
+    const tests = session.state.lastTestRun;
+    const lint = session.state.lastLint;
+    const stats = await session.workspace.lineStats();
+    const answer = readOnly ? String(ps.analysis?.summary ?? ps.reviews.at(-1)?.summary ?? '') : (ps.builderSummary ?? '');
+    const verdict = this.tdln.checkQuality(
+      {
+        tests: { ran: !!tests, passed: tests?.passedCount ?? 0, failed: tests?.failed ?? 0 },
+        lint: { ran: !!lint, errors: lint?.diagnostics.filter((d) => d.severity === 'error').length ?? 0 },
+        change: { files: session.state.filesTouched.length, lines: stats.added + stats.removed },
+        budget: { steps: Number(usage.used_steps) / job.maxSteps, tokens: Number(usage.used_tokens) / job.maxTokens, cost: Number(usage.used_cost_cents) / job.maxCostCents },
+        finalAnswer: answer || 'No summary.',
+        evidence: { touched: session.state.filesTouched, read },
+        readOnly,
+      },
+      job.mode,
+    );
+    ps.quality = verdict as never;
+    await session.audit('coordinator', [{ kind: 'quality.verdict', summary: `quality ${verdict.verdict} (${verdict.score}/100)`, data: { verdict: verdict.verdict, score: verdict.score, failing: verdict.failing, checks: verdict.checks as never, unverifiedPaths: verdict.unverifiedPaths } }]);
+    await ctx.emit([{ type: 'quality', role: 'coordinator', summary: `quality ${verdict.verdict} (${verdict.score}/100)${verdict.failing.length ? `: ${verdict.failing.join(', ')}` : ''}`, data: verdict as never }]);
+    return verdict;
+  }
+
+  private async render(ctx: JobContext, session: AgentSession, ps: PipelineState): Promise<{ text: string; citations: string[] }> {
+    const job = ctx.job;
+    const files = await this.fileStats(session);
+    const tests = session.state.lastTestRun;
+    const data = {
+      job: { id: job.id, title: job.goal },
+      summary: ps.builderSummary || String(ps.analysis?.summary ?? ps.reviews.at(-1)?.summary ?? 'done'),
+      files,
+      tests: { passed: tests?.passedCount ?? 0, failed: tests?.failed ?? 0 },
+      // The commit gets the TruthPack root as a trailer after this, which changes its id: the answer names the branch instead.
+      commit: null,
+    };
+    const rendered = this.tdln.render('job_succeeded', data);
+    if (rendered.errors.length > 0) throw new AgentsException(AgentsErrorCode.NoResult, `The final answer could not be rendered: ${rendered.errors.map((e) => e.message).join('; ')}`);
+    await session.audit('coordinator', [{ kind: 'answer.rendered', summary: 'final answer rendered (tdln-out job_succeeded)', data: { text: rendered.text, citations: rendered.citations } }]);
+    return { text: rendered.text, citations: rendered.citations };
+  }
+
+  /** Lines added and removed per changed file, against the base. */
+  private async fileStats(session: AgentSession): Promise<{ path: string; added: number; removed: number }[]> {
+    const base = session.workspace.info.baseSha;
+    const out = (await session.workspace.git(['diff', '--numstat', base])).stdout.trim();
+    return out
+      ? out.split('\n').map((line) => {
+          const [added, removed, ...path] = line.split('\t');
+          return { path: path.join('\t'), added: Number(added) || 0, removed: Number(removed) || 0 };
+        })
+      : [];
+  }
+
+  /** Seals the provenance, writes its root as a commit trailer, publishes, and ends the job. */
+  private async seal(ctx: JobContext, session: AgentSession, ps: PipelineState, readOnly: boolean): Promise<JobOutcome> {
+    const job = ctx.job;
+    const patch = await session.workspace.patch();
+    const items = await this.provenance(job, ps, patch, session);
+    const sealed = await this.truthpacks.seal(job.id, items);
+    await session.audit('coordinator', [{ kind: 'truthpack.sealed', summary: `TruthPack ${sealed.root.slice(0, 16)}… over ${sealed.size} items`, data: { root: sealed.root, size: sealed.size, publicKey: sealed.publicKey } }]);
+    if (session.state.lastCommit && !readOnly) {
+      // The root goes into the commit message as a trailer; the tree (and so the patch) is unchanged.
+      const message = (await session.workspace.git(['log', '-1', '--format=%B'])).stdout.trimEnd();
+      await session.workspace.git(['commit', '--amend', '--quiet', '--no-verify', '-m', `${message}\nAICT-TruthPack: ${sealed.root}`]);
+      session.state.recordCommit((await session.workspace.head()).trim());
+    }
+    const published = readOnly ? null : await session.publish();
+    const result = {
+      summary: ps.answer?.text ?? ps.builderSummary ?? '',
+      answer: ps.answer ?? null,
+      analysis: ps.analysis ?? null,
+      plan: ps.plan ?? null,
+      reviews: ps.reviews,
+      quality: ps.quality ?? null,
+      truthpack: { root: sealed.root, size: sealed.size },
+      branch: published?.branch ?? null,
+      commit: published?.commit ?? null,
+      pushed: published?.pushed ?? false,
+      filesChanged: session.state.filesTouched,
+      tests: session.state.lastTestRun ?? null,
+    };
+    if (published?.dirty) return { status: 'failed', code: 'uncommitted_changes', message: 'The change was left uncommitted (tests were not green after the last edit)', result };
+    return { status: 'succeeded', result };
+  }
+
+  /** The provenance items of a job, each a leaf of its TruthPack. */
+  private async provenance(job: Job, ps: PipelineState, patch: string, session: AgentSession): Promise<ProvenanceItem[]> {
+    const decisions: { summary: string; data: Record<string, unknown> }[] = await this.dataSource.query(
+      `SELECT summary, data FROM ledger WHERE job_id = $1 AND kind = 'policy.decision' ORDER BY seq`,
+      [job.id],
+    );
+    const calls: { data: Record<string, unknown> }[] = await this.dataSource.query(`SELECT data FROM events WHERE job_id = $1 AND type = 'tool_call' ORDER BY id`, [job.id]);
+    return [
+      { kind: 'intent', goal: job.goal, repo: job.repo, intent: job.intent ?? null, logline: job.intentLogline ?? null },
+      ...decisions.map((d) => ({ kind: 'policy_decision', summary: d.summary, decision: d.data })),
+      ...(ps.analysis ? [{ kind: 'analysis', analysis: ps.analysis }] : []),
+      ...(ps.plan ? [{ kind: 'plan', plan: ps.plan }] : []),
+      ...calls.map((c) => ({ kind: 'tool_call', tool: c.data.tool, input: c.data.input ?? null, ok: c.data.ok, result: c.data.result ?? null, role: null })),
+      ...ps.reviews.map((review) => ({ kind: 'review', review })),
+      { kind: 'patch', diff: patch },
+      { kind: 'tests', lastRun: session.state.lastTestRun ?? null },
+      { kind: 'quality', verdict: ps.quality ?? null },
+      { kind: 'answer', text: ps.answer?.text ?? '', citations: ps.answer?.citations ?? [] },
+    ];
+  }
+
+  /** A checkpoint at a stage boundary: the next role starts fresh, the pipeline state carries over. */
+  private async boundary(session: AgentSession, ps: PipelineState, role: string): Promise<Record<string, unknown>> {
+    return {
+      version: 1,
+      role,
+      transcript: [],
+      partialResults: [],
+      remainingCalls: [],
+      pending: null,
+      toolState: session.state.toJSON(),
+      approvedRules: [...session.approvedRules],
+      diff: await session.diff(),
+      warned: [],
+      failures: {},
+      pipeline: ps,
+    };
+  }
+}

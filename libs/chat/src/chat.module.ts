@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AgentsModule } from '@app/agents';
+import { EventsModule } from '@app/events';
+import { LedgerModule } from '@app/ledger';
+import { Conversation } from './entities/conversation.entity';
+import { Message } from './entities/message.entity';
+import { MessagesService } from './messages.service';
+import { CoordinatorService } from './coordinator.service';
+import { JobUpdatesListener } from './job-updates.listener';
+import { ChatController } from './chat.controller';
+
+/** Chat: conversations, messages, the Coordinator that answers, and job updates posted back. */
+@Module({
+  imports: [TypeOrmModule.forFeature([Conversation, Message]), LedgerModule, EventsModule, AgentsModule],
+  controllers: [ChatController],
+  providers: [MessagesService, CoordinatorService, JobUpdatesListener],
+  exports: [MessagesService],
+})
+export class ChatModule {}

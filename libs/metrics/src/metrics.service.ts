@@ -1,0 +1,160 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Gauge } from 'prom-client';
+import { APP_CONFIG, AppConfig, prometheus } from '@app/common';
+
+/** The numbers of `GET /api/metrics`. */
+export interface Metrics {
+  since: string;
+  jobs: { total: number; byStatus: Record<string, number>; byMode: Record<string, number> };
+  successRate: number | null;
+  durationMs: { p50: number | null; p95: number | null };
+  tokens: { total: number; perJob: number | null; perSucceededJob: number | null };
+  costCents: { total: number; perJob: number | null; perSucceededJob: number | null };
+  queue: { depth: number; oldestQueuedAgeMs: number | null };
+  workers: { alive: number };
+  escalationRate: number | null;
+  evaluations: { count: number; correctness: number | null; efficiency: number | null; honesty: number | null; safety: number | null; overall: number | null };
+  series: { hourly: SeriesPoint[]; daily: SeriesPoint[] };
+}
+
+export interface SeriesPoint {
+  bucket: string;
+  jobs: number;
+  succeeded: number;
+  failed: number;
+  tokens: number;
+  costCents: number;
+  p50DurationMs: number | null;
+}
+
+const round = (x: number | null, digits = 4) => (x === null || x === undefined || Number.isNaN(x) ? null : Math.round(Number(x) * 10 ** digits) / 10 ** digits);
+
+/** The team's jobs and queue gauges (one set per process), read from the database at each scrape. */
+const gauges = {
+  jobs: new Gauge({ name: 'aict_jobs', help: 'Jobs by status and mode', labelNames: ['status', 'mode'] as const, registers: [prometheus] }),
+  queueDepth: new Gauge({ name: 'aict_queue_depth', help: 'Queued jobs whose run-after has passed, by mode', labelNames: ['mode'] as const, registers: [prometheus] }),
+  oldestQueued: new Gauge({ name: 'aict_queue_oldest_age_seconds', help: 'Age of the oldest queued job', registers: [prometheus] }),
+  workers: new Gauge({ name: 'aict_workers_alive', help: 'Worker processes seen recently', registers: [prometheus] }),
+};
+
+/**
+ * Metrics of the team from indexed queries: jobs by status and mode, success rate, duration
+ * percentiles, tokens and cost, queue depth and age, live workers, escalation rate, evaluation
+ * averages, and hourly/daily series. Job queries read by `created_at`/`finished_at` (indexed) and
+ * never scan the event log, so they stay fast with a million events.
+ */
+@Injectable()
+export class MetricsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async compute(since: Date): Promise<Metrics> {
+    const q = (sql: string, params: unknown[] = []) => this.dataSource.query(sql, params);
+    const [byStatusMode, [finished], [queue], [workers], [escalations], [evaluations], hourly, daily] = await Promise.all([
+      q(`SELECT status, mode, count(*)::int AS n FROM jobs WHERE created_at >= $1 AND agent_role <> 'evaluator' GROUP BY status, mode`, [since]),
+      q(
+        `SELECT count(*)::int AS n,
+                count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at) * 1000) AS p50,
+                percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at) * 1000) AS p95,
+                coalesce(sum(used_tokens), 0)::float AS tokens, coalesce(sum(used_cost_cents), 0)::float AS cost,
+                coalesce(sum(used_tokens) FILTER (WHERE status = 'succeeded'), 0)::float AS tokens_ok,
+                coalesce(sum(used_cost_cents) FILTER (WHERE status = 'succeeded'), 0)::float AS cost_ok
+           FROM jobs WHERE finished_at >= $1 AND agent_role <> 'evaluator'`,
+        [since],
+      ),
+      q(`SELECT count(*)::int AS depth, min(created_at) AS oldest FROM jobs WHERE status = 'queued'`),
+      q(`SELECT count(*)::int AS alive FROM workers WHERE last_seen > now() - $1 * interval '1 millisecond'`, [this.config.worker.heartbeatMs * 3]),
+      q(
+        `SELECT count(DISTINCT e.job_id)::int AS n FROM events e JOIN jobs j ON j.id = e.job_id
+          WHERE e.type = 'status' AND e.created_at >= $1 AND e.data->>'to' = 'waiting_human' AND j.agent_role <> 'evaluator'`,
+        [since],
+      ),
+      q(
+        `SELECT count(*)::int AS n, avg(correctness) AS correctness, avg(efficiency) AS efficiency, avg(honesty) AS honesty, avg(safety) AS safety, avg(overall) AS overall
+           FROM evaluations WHERE created_at >= $1`,
+        [since],
+      ),
+      this.series('hour', since),
+      this.series('day', since),
+    ]);
+    const byStatus: Record<string, number> = {};
+    const byMode: Record<string, number> = {};
+    let total = 0;
+    for (const row of byStatusMode as { status: string; mode: string; n: number }[]) {
+      byStatus[row.status] = (byStatus[row.status] ?? 0) + row.n;
+      byMode[row.mode] = (byMode[row.mode] ?? 0) + row.n;
+      total += row.n;
+    }
+    const done = finished.n as number;
+    return {
+      since: since.toISOString(),
+      jobs: { total, byStatus, byMode },
+      successRate: done ? round(finished.succeeded / done) : null,
+      durationMs: { p50: round(finished.p50, 0), p95: round(finished.p95, 0) },
+      tokens: { total: finished.tokens, perJob: done ? round(finished.tokens / done, 1) : null, perSucceededJob: finished.succeeded ? round(finished.tokens_ok / finished.succeeded, 1) : null },
+      costCents: { total: round(finished.cost)!, perJob: done ? round(finished.cost / done) : null, perSucceededJob: finished.succeeded ? round(finished.cost_ok / finished.succeeded) : null },
+      queue: { depth: queue.depth, oldestQueuedAgeMs: queue.oldest ? Date.now() - new Date(queue.oldest).getTime() : null },
+      workers: { alive: workers.alive },
+      escalationRate: total ? round(escalations.n / total) : null,
+      evaluations: {
+        count: evaluations.n,
+        correctness: round(evaluations.correctness),
+        efficiency: round(evaluations.efficiency),
+        honesty: round(evaluations.honesty),
+        safety: round(evaluations.safety),
+        overall: round(evaluations.overall),
+      },
+      series: { hourly, daily },
+    };
+  }
+
+  private async series(unit: 'hour' | 'day', since: Date): Promise<SeriesPoint[]> {
+    const rows = await this.dataSource.query(
+      `SELECT date_trunc('${unit}', finished_at) AS bucket, count(*)::int AS jobs,
+              count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded, count(*) FILTER (WHERE status = 'failed')::int AS failed,
+              coalesce(sum(used_tokens), 0)::float AS tokens, coalesce(sum(used_cost_cents), 0)::float AS cost,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at) * 1000) AS p50
+         FROM jobs WHERE finished_at >= $1 AND agent_role <> 'evaluator' GROUP BY 1 ORDER BY 1`,
+      [since],
+    );
+    return rows.map((r: Record<string, any>) => ({
+      bucket: new Date(r.bucket).toISOString(),
+      jobs: r.jobs,
+      succeeded: r.succeeded,
+      failed: r.failed,
+      tokens: r.tokens,
+      costCents: round(r.cost)!,
+      p50DurationMs: round(r.p50, 0),
+    }));
+  }
+
+  private async updateGauges(): Promise<void> {
+    const [jobs, queue, [oldest], [workers]] = await Promise.all([
+      this.dataSource.query(`SELECT status, mode, count(*)::int AS n FROM jobs GROUP BY status, mode`),
+      this.dataSource.query(`SELECT mode, count(*)::int AS n FROM jobs WHERE status = 'queued' AND run_after <= now() GROUP BY mode`),
+      this.dataSource.query(`SELECT extract(epoch FROM now() - min(created_at)) AS age FROM jobs WHERE status = 'queued'`),
+      this.dataSource.query(`SELECT count(*)::int AS alive FROM workers WHERE last_seen > now() - $1 * interval '1 millisecond'`, [this.config.worker.heartbeatMs * 3]),
+    ]);
+    gauges.jobs.reset();
+    for (const row of jobs) gauges.jobs.set({ status: row.status, mode: row.mode }, row.n);
+    gauges.queueDepth.reset();
+    for (const mode of this.config.worker.modes) gauges.queueDepth.set({ mode }, queue.find((r: { mode: string }) => r.mode === mode)?.n ?? 0);
+    gauges.oldestQueued.set(oldest.age === null ? 0 : Number(oldest.age));
+    gauges.workers.set(workers.alive);
+  }
+
+  /** The Prometheus text exposition of this process. */
+  async prometheusText(): Promise<string> {
+    await this.updateGauges();
+    return prometheus.metrics();
+  }
+
+  get prometheusContentType(): string {
+    return prometheus.contentType;
+  }
+}

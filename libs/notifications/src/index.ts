@@ -1,0 +1,3 @@
+export * from './notifications.service';
+export * from './notifications.dto';
+export * from './notifications.module';

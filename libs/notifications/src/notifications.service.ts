@@ -1,0 +1,112 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Logger } from 'pino';
+import { CommonErrorCode, CommonException, LOGGER, Page, decodeCursor, encodeCursor } from '@app/common';
+import { EventBus, EventRecord, EventsService } from '@app/events';
+import { NotificationView } from './notifications.dto';
+
+/** Kinds of notification. */
+export type NotificationKind = 'job_started' | 'job_succeeded' | 'job_failed' | 'job_aborted' | 'needs_attention' | 'budget_warning' | 'cap_reached' | 'insight' | 'reminder';
+
+const CAP_CODES = ['step_limit', 'token_limit', 'cost_limit', 'time_limit'];
+
+/**
+ * The notification board: job lifecycle, needs-your-attention, budget warnings and caps reached,
+ * Watcher insights and reminders. Made from the event stream (every process sees every event; the
+ * dedupe key lets one write it), stored, announced as a `notification` event for live boards, and
+ * posted into the job's conversation.
+ */
+@Injectable()
+export class NotificationsService implements OnModuleInit, OnModuleDestroy {
+  private unsubscribe?: () => void;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly events: EventsService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'notifications' });
+  }
+
+  onModuleInit(): void {
+    this.unsubscribe = this.bus.subscribe({ types: ['status', 'budget_warning', 'error', 'insight', 'reminder'] }, (event) => {
+      const note = this.fromEvent(event);
+      if (note) this.create(note, `event:${event.id}`).catch((error: Error) => this.logger.warn({ err: error.message }, 'notification failed'));
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
+
+  /** What an event means for a person, if anything. */
+  fromEvent(event: EventRecord): { kind: NotificationKind; title: string; body: string; jobId: string | null; conversationId: string | null } | null {
+    const base = { jobId: event.jobId, conversationId: event.conversationId };
+    if (event.role === 'evaluator') return null;
+    const data = event.data as Record<string, any>;
+    switch (event.type) {
+      case 'status':
+        if (data.to === 'running' && data.from === 'queued' && data.attempt === 1 && data.reason === 'claimed') return { ...base, kind: 'job_started', title: 'Job started', body: event.summary };
+        if (data.to === 'succeeded') return { ...base, kind: 'job_succeeded', title: 'Job succeeded', body: event.summary };
+        if (data.to === 'failed') return { ...base, kind: CAP_CODES.includes(data.errorCode) ? 'cap_reached' : 'job_failed', title: CAP_CODES.includes(data.errorCode) ? `Budget cap reached: ${data.errorCode}` : `Job failed${data.errorCode ? `: ${data.errorCode}` : ''}`, body: event.summary };
+        if (data.to === 'aborted') return { ...base, kind: 'job_aborted', title: 'Job aborted', body: event.summary };
+        if (data.to === 'waiting_human') return { ...base, kind: 'needs_attention', title: 'Needs your attention', body: data.question?.question ?? event.summary };
+        return null;
+      case 'budget_warning':
+        return { ...base, kind: 'budget_warning', title: `Budget warning: ${data.dimension}`, body: event.summary };
+      case 'insight':
+        return { ...base, kind: 'insight', title: `Insight: ${data.title ?? event.summary}`, body: JSON.stringify(data.evidence ?? {}) };
+      case 'reminder':
+        return { ...base, kind: 'reminder', title: 'Still waiting for you', body: event.summary };
+      default:
+        return null;
+    }
+  }
+
+  /** Stores a notification once per dedupe key and announces it; returns null when it already existed. */
+  async create(note: { kind: NotificationKind; title: string; body: string; jobId: string | null; conversationId: string | null }, dedupeKey: string): Promise<NotificationView | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows = await manager.query(
+        `INSERT INTO notifications (kind, title, body, job_id, conversation_id, dedupe_key) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (dedupe_key) DO NOTHING RETURNING *`,
+        [note.kind, note.title, note.body, note.jobId, note.conversationId, dedupeKey],
+      );
+      if (rows.length === 0) return null;
+      const view = NotificationView.of(rows[0]);
+      // Not attached to the job or the conversation: it is about them, not part of their timelines.
+      await this.events.record(manager, [{ type: 'notification', summary: note.title, data: view as unknown as Record<string, unknown> }]);
+      if (note.conversationId && ['budget_warning', 'cap_reached', 'reminder', 'insight'].includes(note.kind)) {
+        // Lifecycle and questions are posted by the chat itself; these reach the conversation as notes.
+        await manager.query(
+          `INSERT INTO messages (conversation_id, role, content, job_id, data, dedupe_key) VALUES ($1, 'system', $2, $3, $4::jsonb, $5) ON CONFLICT (dedupe_key) DO NOTHING`,
+          [note.conversationId, `${note.title}: ${note.body}`, note.jobId, JSON.stringify({ notificationId: view.id }), `notification:${view.id}`],
+        );
+      }
+      return view;
+    });
+  }
+
+  async list(filter: { unread?: boolean; limit: number; cursor?: string }): Promise<Page<NotificationView> & { unreadCount: number }> {
+    const params: unknown[] = [filter.limit + 1];
+    let where = filter.unread ? 'WHERE read_at IS NULL' : 'WHERE true';
+    if (filter.cursor) {
+      const [createdAt, id] = decodeCursor(filter.cursor, 2);
+      params.push(createdAt, id);
+      where += ` AND (created_at, id) < ($2, $3)`;
+    }
+    const rows = await this.dataSource.query(`SELECT * FROM notifications ${where} ORDER BY created_at DESC, id DESC LIMIT $1`, params);
+    const items = rows.slice(0, filter.limit).map(NotificationView.of);
+    const [{ n }] = await this.dataSource.query('SELECT count(*)::int AS n FROM notifications WHERE read_at IS NULL');
+    const last = items.at(-1);
+    return { items, unreadCount: n, nextCursor: rows.length > filter.limit && last ? encodeCursor([last.createdAt, last.id]) : null };
+  }
+
+  async markRead(id: string): Promise<NotificationView> {
+    const [rows] = await this.dataSource.query(`UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 RETURNING *`, [id]);
+    if (!rows?.length) throw new CommonException(CommonErrorCode.NotFound, `Notification ${id} does not exist`);
+    return NotificationView.of(rows[0]);
+  }
+}

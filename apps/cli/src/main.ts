@@ -1,0 +1,202 @@
+import { Command, Option } from 'commander';
+import { ApiClient, CliError, EXIT_ERROR } from './api-client';
+import { loadSettings, saveSettings } from './cli-config';
+import type * as TruthPackVerifier from './verify-truthpack';
+import { WATCH_EXIT, watchJob } from './watch-job';
+
+const env = process.env;
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
+const client = () => new ApiClient(loadSettings(env));
+const json = (value: unknown): void => out(JSON.stringify(value, null, 2));
+
+interface JobView {
+  id: string;
+  status: string;
+  mode: string;
+  goal: string;
+  repo: string;
+  createdAt: string;
+  links?: Record<string, string>;
+}
+
+const short = (text: string, width: number) => {
+  const line = text.split('\n')[0];
+  return line.length > width ? `${line.slice(0, width - 1)}…` : line;
+};
+
+function describeJob(job: JobView): string {
+  return `job ${job.id} · ${job.status} · ${job.mode}\n  ${short(job.goal, 100)}\n  repo ${job.repo}`;
+}
+
+const program = new Command('aict')
+  .description('AI Coding Team from the command line: submit and watch coding tasks, chat with the team, verify the ledger and TruthPacks.')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .addHelpText('after', '\nServer and token: aict login, or AICT_SERVER and AICT_TOKEN.\nExit codes of watch: 0 succeeded, 1 failed, 2 aborted, 3 waiting for a person; 4 the command itself failed.');
+
+program
+  .command('login')
+  .description('check a token against a server and store both in ~/.config/aict/config.json (mode 0600)')
+  .requiredOption('--server <url>', 'server URL, e.g. http://localhost:3000')
+  .requiredOption('--token <token>', 'access token (from the first-start login link or POST /api/tokens)')
+  .option('--json', 'machine-readable output')
+  .action(async (options: { server: string; token: string; json?: boolean }) => {
+    const settings = { server: options.server.replace(/\/+$/, ''), token: options.token };
+    const session = await new ApiClient(settings).request<{ authEnabled: boolean; prefix?: string; scopes: string[] }>('GET', '/api/auth/session');
+    const file = saveSettings(env, settings);
+    if (options.json) return json({ server: settings.server, file, ...session });
+    out(session.authEnabled ? `signed in to ${settings.server} as ${session.prefix} (${session.scopes.join(', ')}); saved to ${file}` : `${settings.server} runs without access control (AUTH=off); saved to ${file}`);
+  });
+
+program
+  .command('submit')
+  .description('submit a coding task')
+  .argument('<goal>', 'what to do, in plain words')
+  .requiredOption('--repo <repo>', 'repository: a server-side path or a git URL')
+  .addOption(new Option('--mode <mode>', 'agent mode').choices(['mechanic', 'genius']))
+  .option('--base-ref <ref>', 'branch, tag or commit to start from')
+  .option('--priority <n>', 'higher runs first', (v) => Number.parseInt(v, 10))
+  .option('--watch', 'follow the job live until it ends (exit code as for aict watch)')
+  .option('--json', 'machine-readable output')
+  .action(async (goal: string, options: { repo: string; mode?: string; baseRef?: string; priority?: number; watch?: boolean; json?: boolean }) => {
+    const api = client();
+    const job = await api.request<JobView>('POST', '/api/jobs', { goal, repo: options.repo, mode: options.mode, baseRef: options.baseRef, priority: options.priority });
+    if (options.json) out(JSON.stringify(job));
+    else out(`submitted ${describeJob(job)}`);
+    if (options.watch) process.exitCode = await watchJob(api, job.id, out, !!options.json);
+  });
+
+program
+  .command('watch')
+  .description('follow a job live; exits 0 succeeded, 1 failed, 2 aborted, 3 waiting for a person')
+  .argument('<job>', 'job id')
+  .option('--json', 'one JSON line per stream message')
+  .action(async (jobId: string, options: { json?: boolean }) => {
+    process.exitCode = await watchJob(client(), jobId, out, !!options.json);
+  });
+
+program
+  .command('jobs')
+  .description('list jobs, newest first')
+  .addOption(new Option('--status <status>', 'only jobs in this status').choices(['queued', 'running', 'waiting_human', 'cancelling', ...Object.keys(WATCH_EXIT).filter((s) => s !== 'waiting_human')]))
+  .option('--limit <n>', 'how many', (v) => Number.parseInt(v, 10), 20)
+  .option('--json', 'machine-readable output')
+  .action(async (options: { status?: string; limit: number; json?: boolean }) => {
+    const query = new URLSearchParams({ limit: String(options.limit), ...(options.status ? { status: options.status } : {}) });
+    const page = await client().request<{ items: JobView[] }>('GET', `/api/jobs?${query}`);
+    if (options.json) return json(page.items);
+    if (page.items.length === 0) return out('no jobs');
+    for (const job of page.items) out(`${job.id}  ${job.status.padEnd(13)} ${job.mode.padEnd(8)} ${job.createdAt.slice(0, 16).replace('T', ' ')}  ${short(job.goal, 60)}`);
+  });
+
+program
+  .command('cancel')
+  .description('cancel a job')
+  .argument('<job>', 'job id')
+  .option('--json', 'machine-readable output')
+  .action(async (jobId: string, options: { json?: boolean }) => {
+    const job = await client().request<JobView>('POST', `/api/jobs/${encodeURIComponent(jobId)}/cancel`);
+    if (options.json) return json(job);
+    out(`job ${job.id} is ${job.status}`);
+  });
+
+program
+  .command('respond')
+  .description('answer a job that waits for a person')
+  .argument('<job>', 'job id')
+  .option('--approve', 'approve what the job proposes')
+  .option('--reject', 'reject it')
+  .option('--answer <text>', 'answer its question')
+  .option('--json', 'machine-readable output')
+  .action(async (jobId: string, options: { approve?: boolean; reject?: boolean; answer?: string; json?: boolean }) => {
+    const chosen = [options.approve && 'approve', options.reject && 'reject', options.answer !== undefined && 'answer'].filter(Boolean) as string[];
+    if (chosen.length !== 1) throw new CliError('give exactly one of --approve, --reject or --answer <text>');
+    const job = await client().request<JobView>('POST', `/api/jobs/${encodeURIComponent(jobId)}/respond`, { action: chosen[0], answer: options.answer });
+    if (options.json) return json(job);
+    out(`job ${job.id} is ${job.status}`);
+  });
+
+program
+  .command('chat')
+  .description('say something to the team and print its answer')
+  .argument('<message>', 'your message')
+  .option('--conversation <id>', 'continue this conversation')
+  .option('--repo <repo>', 'default repository of a new conversation')
+  .option('--timeout <seconds>', 'how long to wait for the answer', (v) => Number.parseInt(v, 10), 120)
+  .option('--json', 'machine-readable output')
+  .action(async (message: string, options: { conversation?: string; repo?: string; timeout: number; json?: boolean }) => {
+    const api = client();
+    const sent = await api.request<{ conversationId: string; messageId: string }>('POST', '/api/chat', { message, conversationId: options.conversation, repo: options.repo });
+    type Message = { id: string; role: string; content: string; jobId?: string | null };
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), options.timeout * 1_000);
+    let answer: Message | undefined;
+    try {
+      answer = await api.stream<Message>(`/api/chat/stream?conversationId=${encodeURIComponent(sent.conversationId)}`, (m) => {
+        if (m.event === 'snapshot') {
+          // The answer may have come before the stream opened: it is then in the snapshot's history.
+          const messages = ((m.data as { messages?: Message[] }).messages ?? []) as Message[];
+          const mine = messages.findIndex((x) => x.id === sent.messageId);
+          return mine >= 0 ? messages.slice(mine + 1).find((x) => x.role === 'assistant') : undefined;
+        }
+        if (m.event === 'status' && !options.json) process.stderr.write(`… ${(m.data as { state?: string }).state ?? ''}\n`);
+        if (m.event === 'message' && (m.data as Message).role === 'assistant') return m.data as Message;
+        return undefined;
+      }, abort.signal);
+    } catch (error) {
+      if ((error as Error).name === 'AbortError') throw new CliError(`no answer within ${options.timeout} s; the conversation is ${sent.conversationId}`);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!answer) throw new CliError(`the chat stream ended without an answer; the conversation is ${sent.conversationId}`);
+    if (options.json) return json({ conversationId: sent.conversationId, message: answer });
+    out(answer.content);
+    out(`\n(conversation ${sent.conversationId}${answer.jobId ? `; job ${answer.jobId}: aict watch ${answer.jobId}` : ''})`);
+  });
+
+program
+  .command('ledger')
+  .description('the tamper-evident ledger')
+  .command('verify')
+  .description("walk the server's whole hash chain; exits 1 when a link does not hold")
+  .option('--json', 'machine-readable output')
+  .action(async (options: { json?: boolean }) => {
+    const result = await client().request<{ ok: boolean; checked: number; headSeq: number | null; headHash: string | null; firstBadSeq: number | null; reason: string | null }>('GET', '/api/ledger/verify');
+    if (options.json) json(result);
+    else if (result.ok) out(`ledger intact: ${result.checked} entries, head #${result.headSeq ?? 0} ${result.headHash ?? ''}`.trim());
+    else out(`ledger BROKEN at entry #${result.firstBadSeq}: ${result.reason} (${result.checked} entries before it hold)`);
+    process.exitCode = result.ok ? 0 : 1;
+  });
+
+program
+  .command('truthpack')
+  .description('signed provenance records')
+  .command('verify')
+  .description('verify a saved GET /api/jobs/<id>/truthpack answer offline: signature and every item; exits 1 when it does not hold')
+  .argument('<file>', 'the JSON file')
+  .option('--public-key <hex>', "the server's public key (default: the one in the file)")
+  .option('--json', 'machine-readable output')
+  .action((file: string, options: { publicKey?: string; json?: boolean }) => {
+    // Loaded only here: the TDLN engine comes with server code too heavy for the other commands.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { verifyTruthPackFile } = require('./verify-truthpack') as typeof TruthPackVerifier;
+    const verdict = verifyTruthPackFile(file, options.publicKey);
+    if (options.json) json(verdict);
+    else {
+      out(`${verdict.valid ? 'TruthPack valid' : 'TruthPack INVALID'}: root ${verdict.root}`);
+      out(`  signature ${verdict.signatureValid ? 'ok' : 'bad'} (key ${verdict.publicKey.slice(0, 16)}… from ${verdict.keySource === 'option' ? '--public-key' : 'the file; pass --public-key to pin the server key'})`);
+      out(`  items included: ${verdict.itemsIncluded}/${verdict.itemsChecked}`);
+      for (const problem of verdict.problems) out(`  - ${problem}`);
+    }
+    process.exitCode = verdict.valid ? 0 : 1;
+  });
+
+program
+  .parseAsync(process.argv)
+  .catch((error: unknown) => {
+    process.stderr.write(`aict: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = error instanceof CliError ? error.exitCode : EXIT_ERROR;
+  })
+  // Exit explicitly: server libraries loaded by `truthpack verify` install exit hooks that reset the code.
+  .finally(() => process.exit(process.exitCode ?? 0));

@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { FixedWindowLimiter } from './fixed-window-limiter';
+
+describe('FixedWindowLimiter', () => {
+  it('allows the limit within a window, refuses the next, and starts over when the window ends', () => {
+    const limiter = new FixedWindowLimiter();
+    const rule = { limit: 2, windowSeconds: 10 };
+    expect(limiter.hit('a', rule, 0)).toEqual({ allowed: true, limit: 2, remaining: 1, resetSeconds: 10 });
+    expect(limiter.hit('a', rule, 1_000).remaining).toBe(0);
+    expect(limiter.hit('a', rule, 2_500)).toEqual({ allowed: false, limit: 2, remaining: 0, resetSeconds: 8 });
+    expect(limiter.hit('b', rule, 2_500).allowed).toBe(true);
+    expect(limiter.hit('a', rule, 10_000)).toMatchObject({ allowed: true, remaining: 1 });
+  });
+});

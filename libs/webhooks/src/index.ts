@@ -1,0 +1,5 @@
+export * from './webhooks.errors';
+export * from './webhook-signature';
+export * from './webhook-intake.service';
+export * from './dto/webhooks.dto';
+export * from './webhooks.module';

@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { WebhookIntakeService } from './webhook-intake.service';
+import { WebhooksController } from './webhooks.controller';
+
+/** Intake from GitHub and generic signed webhooks; jobs come from the (global) jobs module. */
+@Module({
+  controllers: [WebhooksController],
+  providers: [WebhookIntakeService],
+})
+export class WebhooksModule {}

@@ -1,0 +1,158 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TruthPackService } from '@app/agents';
+import { JobHandlerRegistry } from '@app/worker';
+import { freePort } from '../support/free-port';
+import { TestApp, startTestApp } from '../support/test-app';
+import { api, waitFor } from '../support/http';
+
+const CLI = resolve(__dirname, '../../dist/apps/cli/src/main.js');
+const ADMIN = 'bootstrap-admin-token-for-the-cli';
+const GOAL = 'fix the failing login test in src/auth.ts';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('the aict command against a running server', () => {
+  let t: TestApp;
+  let home: string;
+  const run = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
+    new Promise((done) => {
+      const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH!, HOME: home, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('exit', (code) => done({ code, stdout, stderr }));
+    });
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'aict-cli-'));
+    t = await startTestApp({ env: { AUTH: 'on', AUTH_BOOTSTRAP_TOKEN: ADMIN } });
+    const truthpacks = t.get<TruthPackService>(TruthPackService);
+    t.get<JobHandlerRegistry>(JobHandlerRegistry).replace('coordinator', {
+      handle: async ({ job, signal, emit }) => {
+        await emit([{ type: 'plan', role: 'planner', summary: 'read src/auth.ts and planned a fix' }]);
+        if (job.goal.includes('src/fail.ts')) return { status: 'failed', code: 'tests_failed', message: 'the tests still fail' };
+        if (job.goal.includes('src/ask.ts')) return { status: 'waiting_human', question: { kind: 'approval', question: 'May I change the public API?' } };
+        if (job.goal.includes('src/slow.ts')) {
+          await new Promise((done) => signal.addEventListener('abort', done));
+          return { status: 'aborted', reason: 'cancelled' };
+        }
+        await truthpacks.seal(job.id, [{ kind: 'intent', goal: job.goal }, { kind: 'patch', diff: '--- a/src/auth.ts\n+++ b/src/auth.ts' }]);
+        return { status: 'succeeded', result: {} };
+      },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('logs in, storing the server and token readable only by the user', async () => {
+    const login = await run(['login', '--server', t.url, '--token', ADMIN]);
+    expect(login.stderr).toBe('');
+    expect(login.code).toBe(0);
+    expect(login.stdout).toContain(`signed in to ${t.url}`);
+    const file = join(home, '.config/aict/config.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ server: t.url, token: ADMIN });
+  });
+
+  it('submits a job, watches it live to success, lists it, and verifies the ledger', async () => {
+    const submitted = await run(['submit', GOAL, '--repo', '/srv/repo', '--mode', 'mechanic', '--watch']);
+    expect(submitted.stderr).toBe('');
+    expect(submitted.code).toBe(0);
+    expect(submitted.stdout).toMatch(/submitted job [0-9a-f-]{36}/);
+    expect(submitted.stdout).toContain('planner plan: read src/auth.ts and planned a fix');
+    expect(submitted.stdout).toMatch(/status running → succeeded/);
+    const id = /submitted job ([0-9a-f-]{36})/.exec(submitted.stdout)![1];
+
+    const listed = await run(['jobs', '--status', 'succeeded', '--json']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout).map((j: { id: string }) => j.id)).toContain(id);
+    expect((await run(['jobs'])).stdout).toContain(id);
+
+    const again = await run(['watch', id]);
+    expect(again.code).toBe(0);
+
+    const ledger = await run(['ledger', 'verify']);
+    expect(ledger.code).toBe(0);
+    expect(ledger.stdout).toMatch(/ledger intact: \d+ entries/);
+    expect(JSON.parse((await run(['ledger', 'verify', '--json'])).stdout).ok).toBe(true);
+    // The actor of the CLI's actions is the token, by its prefix.
+    const actors = (await t.dataSource.query('SELECT actor FROM ledger WHERE job_id = $1', [id])).map((r: { actor: string }) => r.actor);
+    expect(actors).toContain(`token:${(await api(t.url, 'GET', '/api/tokens', undefined, { authorization: `Bearer ${ADMIN}` })).body[0].prefix}`);
+  });
+
+  it('verifies a saved TruthPack offline and catches a tampered item', async () => {
+    const submitted = await run(['submit', GOAL, '--repo', '/srv/repo', '--watch', '--json']);
+    expect(submitted.code).toBe(0);
+    const id = JSON.parse(submitted.stdout.split('\n')[0]).id;
+    const pack = await api(t.url, 'GET', `/api/jobs/${id}/truthpack`, undefined, { authorization: `Bearer ${ADMIN}` });
+    expect(pack.status).toBe(200);
+    const file = join(home, 'pack.json');
+    writeFileSync(file, JSON.stringify(pack.body));
+    const ok = await run(['truthpack', 'verify', file, '--public-key', pack.body.publicKey]);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('TruthPack valid');
+    expect(ok.stdout).toContain('items included: 2/2');
+
+    writeFileSync(file, JSON.stringify({ ...pack.body, items: [{ kind: 'intent', goal: 'something else' }, pack.body.items[1]] }));
+    const tampered = await run(['truthpack', 'verify', file, '--json']);
+    expect(tampered.code).toBe(1);
+    expect(JSON.parse(tampered.stdout)).toMatchObject({ valid: false, itemsIncluded: 1 });
+  });
+
+  it('exits 1 for a failed job, 3 for one waiting for a person (answered with respond), and 2 for a cancelled one', async () => {
+    const failed = await run(['submit', 'fix the failing test in src/fail.ts', '--repo', '/srv/repo', '--watch']);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain('tests_failed');
+
+    const waiting = await run(['submit', 'fix the failing test in src/ask.ts', '--repo', '/srv/repo', '--watch']);
+    expect(waiting.code).toBe(3);
+    const waitingId = /submitted job ([0-9a-f-]{36})/.exec(waiting.stdout)![1];
+    expect((await run(['respond', waitingId])).code).toBe(4);
+    const responded = await run(['respond', waitingId, '--reject']);
+    expect(responded.stderr).toBe('');
+    expect(responded.code).toBe(0);
+
+    const slow = await run(['submit', 'fix the failing test in src/slow.ts', '--repo', '/srv/repo', '--json']);
+    const slowId = JSON.parse(slow.stdout).id;
+    await waitFor(async () => (await api(t.url, 'GET', `/api/jobs/${slowId}`, undefined, { authorization: `Bearer ${ADMIN}` })).body.status === 'running', 15_000, 'the slow job to run');
+    const watching = run(['watch', slowId]);
+    await new Promise((done) => setTimeout(done, 300));
+    const cancelled = await run(['cancel', slowId]);
+    expect(cancelled.code).toBe(0);
+    expect((await watching).code).toBe(2);
+  });
+
+  it('says clearly when the token is refused or the server is down', async () => {
+    const refused = await run(['jobs'], { AICT_TOKEN: 'aict_wrongwrongwrongwrongwrongwrongwrongwrongwro' });
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain('the token was refused; run aict login');
+
+    const down = `http://127.0.0.1:${await freePort()}`;
+    const unreachable = await run(['jobs'], { AICT_SERVER: down });
+    expect(unreachable.code).toBe(4);
+    expect(unreachable.stderr).toContain(`cannot reach ${down}: is the server running?`);
+
+    const vague = await run(['submit', 'make it better', '--repo', '/srv/repo']);
+    expect(vague.code).toBe(4);
+    expect(vague.stderr).toContain('unparseable_request');
+  });
+
+  it('chats: sends a message and prints the answer of the team', async () => {
+    const chat = await run(['chat', GOAL, '--repo', '/srv/repo', '--timeout', '30']);
+    expect(chat.stderr.split('\n').filter((l) => l.startsWith('aict:'))).toEqual([]);
+    expect(chat.code).toBe(0);
+    expect(chat.stdout).toMatch(/conversation [0-9a-f-]{36}/);
+  });
+});

@@ -1,0 +1,43 @@
+import { render, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { mockApi } from '@/test/render';
+import { App } from './app';
+import { AppProvider, createQueryClient } from './provider';
+
+const renderApp = () =>
+  render(
+    <AppProvider client={createQueryClient()}>
+      <App />
+    </AppProvider>,
+  );
+
+describe('App', () => {
+  it('navigates between pages without reloading and marks the current one', async () => {
+    mockApi({ 'GET /api/jobs': () => ({ items: [], nextCursor: null }), 'GET /api/notifications': () => ({ items: [], unreadCount: 0, nextCursor: null }) });
+    window.history.replaceState(null, '', '/jobs');
+    renderApp();
+    expect((await screen.findByRole('link', { name: 'Jobs' })).getAttribute('aria-current')).toBe('page');
+    await userEvent.click(screen.getByRole('link', { name: 'Needs attention' }));
+    expect(window.location.pathname).toBe('/attention');
+    expect(await screen.findByRole('heading', { name: 'Needs attention' })).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'Needs attention' }).getAttribute('aria-current')).toBe('page');
+  });
+
+  it('sends the user to sign in when the API answers 401, and comes back afterwards', async () => {
+    const unauthorized = () => new Response(JSON.stringify({ error: { code: 'unauthorized', message: 'Sign in first' } }), { status: 401 });
+    mockApi({ 'GET /api/jobs': unauthorized, 'GET /api/notifications': unauthorized });
+    window.history.replaceState(null, '', '/jobs?status=failed');
+    renderApp();
+    await waitFor(() => expect(window.location.pathname).toBe('/login'));
+    expect(new URLSearchParams(window.location.search).get('next')).toBe('/jobs?status=failed');
+    expect(await screen.findByLabelText('Access token')).toBeTruthy();
+  });
+
+  it('shows a not-found page for unknown paths', async () => {
+    mockApi({ 'GET /api/jobs': () => ({ items: [], nextCursor: null }), 'GET /api/notifications': () => ({ items: [], unreadCount: 0, nextCursor: null }) });
+    window.history.replaceState(null, '', '/nope');
+    renderApp();
+    expect(await screen.findByRole('heading', { name: 'Not found' })).toBeTruthy();
+  });
+});

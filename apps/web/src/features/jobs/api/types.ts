@@ -1,0 +1,26 @@
+import type { Schemas } from '@/lib/api/client';
+
+export type JobView = Schemas['JobView'];
+export type JobStatus = Schemas['JobStatus'];
+export type JobMode = Schemas['JobMode'];
+export type EventView = Schemas['EventView'];
+export type CreateJobRequest = Schemas['CreateJobRequest'];
+export type ParsePreview = Schemas['ParsePreviewView'];
+export type TruthPackView = Schemas['TruthPackView'];
+export type VerificationView = Schemas['VerificationView'];
+export type EvaluationView = Schemas['EvaluationView'];
+export type LedgerEntryView = Schemas['LedgerEntryView'];
+export type RespondAction = Schemas['RespondAction'];
+
+export const JOB_STATUSES: JobStatus[] = ['queued', 'running', 'waiting_human', 'cancelling', 'succeeded', 'failed', 'aborted'];
+export const JOB_MODES: JobMode[] = ['mechanic', 'genius'];
+export const FINISHED: JobStatus[] = ['succeeded', 'failed', 'aborted'];
+
+/** The question a waiting job asks (JobView.pendingQuestion). */
+export interface PendingQuestion {
+  kind?: 'question' | 'approval' | string;
+  question?: string;
+  askedBy?: string;
+  options?: string[];
+  [key: string]: unknown;
+}

@@ -1,0 +1,115 @@
+import { act, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { FakeEventSource } from '@/test/fake-event-source';
+import { aJob, anEvent } from '@/test/fixtures';
+import { mockApi, renderWithClient } from '@/test/render';
+import { JobDetailPage } from './job-detail-page';
+
+const stream = (id: string) => FakeEventSource.find(`/api/jobs/${id}/stream`)!;
+
+describe('JobDetailPage', () => {
+  it('builds the timeline live from the stream, once per event even when a reconnect repeats some', async () => {
+    const job = aJob();
+    mockApi({ 'GET /api/jobs/:id': () => job, 'GET /api/events': () => ({ items: [anEvent(job.id, 1, { summary: 'planner reads src/calc.js' })], nextCursor: null }), 'GET /api/jobs/:id/ledger': () => [] });
+    renderWithClient(<JobDetailPage id={job.id} />);
+    expect(await screen.findByText('planner reads src/calc.js')).toBeTruthy();
+    await waitFor(() => expect(stream(job.id)).toBeTruthy());
+    act(() => {
+      stream(job.id).emit('snapshot', job);
+      stream(job.id).emit('event', anEvent(job.id, 1, { summary: 'planner reads src/calc.js' }), 1);
+      stream(job.id).emit('event', anEvent(job.id, 2, { type: 'handoff', role: 'planner', summary: 'plan ready', data: { from: 'planner', to: 'builder' } }), 2);
+      stream(job.id).drop();
+      stream(job.id).emit('event', anEvent(job.id, 2, { type: 'handoff', role: 'planner', summary: 'plan ready', data: { from: 'planner', to: 'builder' } }), 2);
+      stream(job.id).emit('event', anEvent(job.id, 3, { type: 'tool_call', summary: 'run_tests → ok', data: { tool: 'run_tests', input: {}, ok: true, result: { passed: 3, failed: 0 } } }), 3);
+    });
+    const timeline = screen.getByRole('list', { name: 'Timeline' });
+    await waitFor(() => expect(within(timeline).getAllByRole('listitem')).toHaveLength(3));
+    expect(within(timeline).getByText('planner → builder')).toBeTruthy();
+    expect(screen.getByText('Reconnecting…')).toBeTruthy();
+    await userEvent.click(within(timeline).getByText('run_tests → ok'));
+    expect(within(timeline).getByText(/"passed": 3/)).toBeTruthy();
+  });
+
+  it('shows a status change from the stream at once', async () => {
+    const job = aJob({ status: 'queued' });
+    mockApi({ 'GET /api/jobs/:id': () => job, 'GET /api/events': () => ({ items: [], nextCursor: null }), 'GET /api/jobs/:id/ledger': () => [] });
+    renderWithClient(<JobDetailPage id={job.id} />);
+    expect((await screen.findByText('Queued')).getAttribute('data-status')).toBe('queued');
+    await waitFor(() => expect(stream(job.id)).toBeTruthy());
+    job.status = 'running';
+    act(() => stream(job.id).emit('status', anEvent(job.id, 5, { type: 'status', summary: 'queued → running', data: { from: 'queued', to: 'running' } }), 5));
+    expect(await screen.findByText('Running', { selector: '.badge' })).toBeTruthy();
+  });
+
+  it('meters the budget against the caps', async () => {
+    const job = aJob({ usage: { steps: 36, tokens: 50000, costCents: 12, wallMs: 30000 } });
+    mockApi({ 'GET /api/jobs/:id': () => job, 'GET /api/events': () => ({ items: [], nextCursor: null }), 'GET /api/jobs/:id/ledger': () => [] });
+    renderWithClient(<JobDetailPage id={job.id} />);
+    const steps = await screen.findByRole('meter', { name: 'Steps' });
+    expect(steps.getAttribute('aria-valuenow')).toBe('36');
+    expect(steps.className).toContain('meter-warn');
+    expect(screen.getByRole('meter', { name: 'Cost' }).getAttribute('aria-valuetext')).toBe('$0.120 of $1.00');
+  });
+
+  it('answers the job’s question in place', async () => {
+    const job = aJob({ status: 'waiting_human', pendingQuestion: { kind: 'question', question: 'Should subtract go negative?', askedBy: 'planner' } });
+    const { calls } = mockApi({
+      'GET /api/jobs/:id': () => job,
+      'GET /api/events': () => ({ items: [], nextCursor: null }),
+      'GET /api/jobs/:id/ledger': () => [],
+      'POST /api/jobs/:id/respond': () => ({ ...job, status: 'queued', pendingQuestion: null }),
+    });
+    renderWithClient(<JobDetailPage id={job.id} />);
+    expect(await screen.findByText('Should subtract go negative?')).toBeTruthy();
+    await userEvent.type(screen.getByLabelText('Your answer'), 'yes, like normal subtraction');
+    await userEvent.click(screen.getByRole('button', { name: 'Send answer' }));
+    await waitFor(() => expect(calls.find((c) => c.path.endsWith('/respond'))?.body).toEqual({ action: 'answer', answer: 'yes, like normal subtraction' }));
+    expect(await screen.findByText('Queued')).toBeTruthy();
+  });
+
+  it('shows the finished job’s diff, review, evaluation, ledger and a verified TruthPack', async () => {
+    const job = aJob({
+      status: 'succeeded',
+      result: {
+        answer: { text: 'Fixed **subtract**.', citations: [] },
+        plan: { steps: [{ title: 'Use a - b in subtract', files: ['src/calc.js'] }], testStrategy: 'node --test' },
+        reviews: [{ verdict: 'approve', summary: 'Correct and tested.' }],
+        quality: { verdict: 'OK' },
+      },
+    });
+    const { calls } = mockApi({
+      'GET /api/jobs/:id': () => job,
+      'GET /api/events': () => ({ items: [], nextCursor: null }),
+      'GET /api/jobs/:id/diff': () => new Response('diff --git a/src/calc.js b/src/calc.js\n--- a/src/calc.js\n+++ b/src/calc.js\n@@ -1,1 +1,1 @@\n-  return a + b;\n+  return a - b;\n', { headers: { 'content-type': 'text/x-diff' } }),
+      'GET /api/jobs/:id/evaluation': () => ({ jobId: job.id, correctness: 1, efficiency: 0.8, honesty: 1, safety: 1, overall: 0.95, flags: [], feedback: 'Good.', measurements: {} }),
+      'GET /api/jobs/:id/truthpack': () => ({ jobId: job.id, root: 'ab'.repeat(32), size: 2, pack: { root: 'ab'.repeat(32) }, items: [{ kind: 'plan' }, { kind: 'patch' }], proofs: [], publicKey: 'cd'.repeat(32), verification: { valid: true, errors: [], itemsIncluded: true }, createdAt: '' }),
+      'POST /api/truthpacks/verify': () => ({ valid: true, errors: [] }),
+      'GET /api/jobs/:id/ledger': () => [{ seq: 7, ts: '', kind: 'truthpack.sealed', actor: 'system', jobId: job.id, conversationId: null, traceId: null, summary: 'sealed', data: {}, prevHash: '0', hash: 'ef'.repeat(32) }],
+    });
+    renderWithClient(<JobDetailPage id={job.id} />);
+    expect(await screen.findByRole('table', { name: 'Changes in src/calc.js' })).toBeTruthy();
+    expect(screen.getByText('Use a - b in subtract')).toBeTruthy();
+    expect(screen.getByText('Correct and tested.')).toBeTruthy();
+    expect((await screen.findByRole('meter', { name: 'Overall' })).getAttribute('aria-valuenow')).toBe('95');
+    expect(await screen.findByText('truthpack.sealed')).toBeTruthy();
+    await userEvent.click(await screen.findByRole('button', { name: 'Verify TruthPack' }));
+    expect((await screen.findByText(/Valid: signature, root and proofs check out/)).getAttribute('data-verification')).toBe('valid');
+    expect(calls.find((c) => c.path === '/api/truthpacks/verify')?.body).toEqual({ pack: { root: 'ab'.repeat(32) }, publicKey: 'cd'.repeat(32) });
+  });
+
+  it('cancels a running job and retries a failed one', async () => {
+    const running = aJob({ status: 'running' });
+    const { calls } = mockApi({
+      'GET /api/jobs/:id': () => running,
+      'GET /api/events': () => ({ items: [], nextCursor: null }),
+      'GET /api/jobs/:id/ledger': () => [],
+      'POST /api/jobs/:id/cancel': () => ({ ...running, status: 'cancelling' }),
+    });
+    renderWithClient(<JobDetailPage id={running.id} />);
+    await userEvent.click(await screen.findByRole('button', { name: 'Cancel' }));
+    expect(await screen.findByText('Cancelling')).toBeTruthy();
+    expect(calls.some((c) => c.method === 'POST' && c.path === `/api/jobs/${running.id}/cancel`)).toBe(true);
+    expect(screen.queryByRole('button', { name: 'Cancel' })).toBeNull();
+  });
+});

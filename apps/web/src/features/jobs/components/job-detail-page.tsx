@@ -1,0 +1,100 @@
+import { DiffView } from '@/components/ui/diff-view';
+import { ErrorMessage, LiveDot, Loading, Panel } from '@/components/ui/feedback';
+import { StatusBadge } from '@/components/ui/status-badge';
+import { ago } from '@/lib/format';
+import { Link } from '@/lib/router';
+import { useJob } from '../api/get-job';
+import { useJobDiff } from '../api/get-job-diff';
+import { useJobEvents } from '../api/get-job-events';
+import { useCancelJob, useRetryJob } from '../api/job-actions';
+import { FINISHED, type PendingQuestion } from '../api/types';
+import { useJobStream } from '../api/use-job-stream';
+import { BudgetMeters, Evaluation, IntentAndPlan, Ledger, Outcome, Reviews, TruthPack } from './job-panels';
+import { RespondForm } from './respond-form';
+import { Timeline } from './timeline';
+
+/** One job, live: timeline, budgets, intent and plan, diff, review, evaluation, TruthPack, ledger, actions. */
+export function JobDetailPage({ id }: { id: string }) {
+  const job = useJob(id);
+  const events = useJobEvents(id);
+  const stream = useJobStream(id);
+  const cancel = useCancelJob();
+  const retry = useRetryJob();
+  const finished = job.data ? FINISHED.includes(job.data.status) : false;
+  const diff = useJobDiff(id, finished);
+
+  if (job.isPending) return <Loading />;
+  if (job.error || !job.data) return <ErrorMessage error={job.error ?? 'Job not found'} title="Could not load the job" />;
+  const j = job.data;
+  const canCancel = ['queued', 'running', 'waiting_human'].includes(j.status);
+  const canRetry = ['failed', 'aborted'].includes(j.status);
+
+  return (
+    <div className="page job-detail">
+      <nav className="crumbs" aria-label="Breadcrumb">
+        <Link to="/jobs">Jobs</Link> / <span className="muted">{j.id.slice(0, 8)}</span>
+      </nav>
+      <header className="page-head">
+        <div>
+          <h1 className="job-title">{j.goal}</h1>
+          <p className="muted small">
+            {j.repo} · {j.mode} · attempt {j.attempts}/{j.maxAttempts} · created <time dateTime={j.createdAt}>{ago(j.createdAt)}</time>
+            {j.currentAction ? <> · now: {j.currentAction}</> : null}
+          </p>
+        </div>
+        <div className="row">
+          <StatusBadge status={j.status} />
+          <LiveDot state={stream} />
+          {canCancel ? (
+            <button type="button" className="btn btn-danger" disabled={cancel.isPending} onClick={() => cancel.mutate(j.id)}>
+              Cancel
+            </button>
+          ) : null}
+          {canRetry ? (
+            <button type="button" className="btn" disabled={retry.isPending} onClick={() => retry.mutate(j.id)}>
+              Retry
+            </button>
+          ) : null}
+        </div>
+      </header>
+      <ErrorMessage error={cancel.error ?? retry.error} title="Action failed" />
+      {j.status === 'waiting_human' ? (
+        <Panel title="Waiting for you" id="waiting">
+          <RespondForm jobId={j.id} pending={j.pendingQuestion as PendingQuestion | null} />
+        </Panel>
+      ) : null}
+      <div className="detail-grid">
+        <div className="stack">
+          <Panel title="Budget" id="budget">
+            <BudgetMeters job={j} />
+          </Panel>
+          <Panel title="Intent and plan" id="plan">
+            <IntentAndPlan job={j} />
+          </Panel>
+          <Panel title="Outcome" id="outcome">
+            <Outcome job={j} />
+          </Panel>
+          <Panel title="Review" id="review">
+            <Reviews job={j} />
+          </Panel>
+          <Panel title="Evaluation" id="evaluation">
+            <Evaluation jobId={j.id} finished={finished} />
+          </Panel>
+        </div>
+        <Panel title={`Timeline (${events.data?.length ?? 0})`} id="timeline">
+          <ErrorMessage error={events.error} />
+          {events.isPending ? <Loading /> : <Timeline events={events.data ?? []} />}
+        </Panel>
+      </div>
+      <Panel title="Changes" id="diff">
+        {!finished ? <p className="muted">Shown once the job ends.</p> : diff.isPending ? <Loading /> : diff.error ? <ErrorMessage error={diff.error} /> : <DiffView diff={diff.data ?? ''} />}
+      </Panel>
+      <Panel title="TruthPack" id="truthpack">
+        <TruthPack jobId={j.id} finished={finished} />
+      </Panel>
+      <Panel title="Ledger" id="ledger">
+        <Ledger jobId={j.id} />
+      </Panel>
+    </div>
+  );
+}

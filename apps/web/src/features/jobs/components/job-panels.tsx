@@ -1,0 +1,290 @@
+import { useState } from 'react';
+import { ErrorMessage, Loading } from '@/components/ui/feedback';
+import { Markdown } from '@/components/ui/markdown';
+import { Meter } from '@/components/ui/meter';
+import { compact, dollars, duration, percent } from '@/lib/format';
+import { useJobEvaluation } from '../api/get-job-evaluation';
+import { useJobLedger, verifyLedger } from '../api/get-job-ledger';
+import { useJobTruthPack } from '../api/get-job-truthpack';
+import type { JobView } from '../api/types';
+import { useVerifyTruthPack } from '../api/verify-truthpack';
+
+type Result = {
+  summary?: string;
+  answer?: { text?: string; citations?: string[] };
+  analysis?: { summary?: string; rootCause?: string; affectedFiles?: string[]; risk?: string };
+  plan?: { steps?: { title: string; files?: string[]; detail?: string }[]; testStrategy?: string };
+  reviews?: { verdict: string; summary?: string; comments?: { path?: string; line?: number; comment: string }[] }[];
+  quality?: { verdict?: string; score?: number; failing?: string[]; checks?: { name?: string; id?: string; ok?: boolean; passed?: boolean; detail?: string }[] };
+  truthpack?: { root: string; size: number };
+  branch?: string | null;
+  commit?: string | null;
+  tests?: { passed?: number; failed?: number } | null;
+};
+
+export const resultOf = (job: JobView) => (job.result ?? {}) as Result;
+
+/** Steps, tokens, cost and time used against the job's caps. */
+export function BudgetMeters({ job }: { job: JobView }) {
+  return (
+    <div className="meters">
+      <Meter label="Steps" used={job.usage.steps} cap={job.caps.maxSteps} />
+      <Meter label="Tokens" used={job.usage.tokens} cap={job.caps.maxTokens} format={compact} />
+      <Meter label="Cost" used={job.usage.costCents} cap={job.caps.maxCostCents} format={dollars} />
+      <Meter label="Time" used={job.usage.wallMs} cap={job.caps.maxWallMs} format={duration} />
+    </div>
+  );
+}
+
+/** What the goal was understood as, the analysis and the plan. */
+export function IntentAndPlan({ job }: { job: JobView }) {
+  const intent = (job.intent ?? null) as { operation?: string; targets?: string[]; readOnly?: boolean; confidence?: number } | null;
+  const { analysis, plan } = resultOf(job);
+  return (
+    <div className="stack">
+      {intent ? (
+        <dl className="facts">
+          <dt>Intent</dt>
+          <dd>
+            <strong>{intent.operation}</strong> {intent.readOnly ? <span className="tag">read-only</span> : null} {intent.targets?.map((t) => <code key={t}>{t}</code>)}
+          </dd>
+          <dt>Confidence</dt>
+          <dd>{percent(intent.confidence)}</dd>
+        </dl>
+      ) : (
+        <p className="muted">Not parsed yet.</p>
+      )}
+      {job.intentLogline ? (
+        <details>
+          <summary>LogLine</summary>
+          <pre className="code-block">{job.intentLogline}</pre>
+        </details>
+      ) : null}
+      {analysis ? (
+        <div>
+          <h3>Analysis</h3>
+          <p>{analysis.summary}</p>
+          {analysis.rootCause ? (
+            <p>
+              <span className="muted">Root cause:</span> {analysis.rootCause}
+            </p>
+          ) : null}
+        </div>
+      ) : null}
+      {plan?.steps?.length ? (
+        <div>
+          <h3>Plan</h3>
+          <ol className="plan">
+            {plan.steps.map((step, i) => (
+              <li key={i}>
+                <strong>{step.title}</strong> {step.files?.map((f) => <code key={f}>{f}</code>)}
+                {step.detail ? <p className="muted">{step.detail}</p> : null}
+              </li>
+            ))}
+          </ol>
+          {plan.testStrategy ? (
+            <p>
+              <span className="muted">Tests:</span> {plan.testStrategy}
+            </p>
+          ) : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/** The answer the team gave, with quality gate and tests. */
+export function Outcome({ job }: { job: JobView }) {
+  const result = resultOf(job);
+  if (!job.result && !job.error) return <p className="muted">No result yet.</p>;
+  return (
+    <div className="stack">
+      {job.error ? (
+        <div className="alert alert-error" role="alert">
+          <strong>{job.error.code}:</strong> {job.error.message}
+        </div>
+      ) : null}
+      {result.answer?.text ? <Markdown text={result.answer.text} /> : result.summary ? <p>{result.summary}</p> : null}
+      {result.quality ? (
+        <p>
+          Quality gate: <span className={`tag tag-${result.quality.verdict === 'OK' ? 'ok' : 'warn'}`}>{result.quality.verdict}</span>
+          {result.quality.failing?.length ? <span className="muted"> failing: {result.quality.failing.join(', ')}</span> : null}
+        </p>
+      ) : null}
+      {result.branch || job.branch ? (
+        <p>
+          Branch <code>{result.branch ?? job.branch}</code> {result.commit ? <code>{String(result.commit).slice(0, 10)}</code> : null}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** The Reviewer's verdicts, round by round. */
+export function Reviews({ job }: { job: JobView }) {
+  const reviews = resultOf(job).reviews ?? [];
+  if (!reviews.length) return <p className="muted">No review yet.</p>;
+  return (
+    <ol className="reviews">
+      {reviews.map((review, i) => (
+        <li key={i} className="review">
+          <p>
+            <span className="muted">Round {i + 1}:</span> <span className={`tag tag-${review.verdict === 'approve' ? 'ok' : 'warn'}`}>{review.verdict.replace(/_/g, ' ')}</span> {review.summary}
+          </p>
+          {review.comments?.length ? (
+            <ul>
+              {review.comments.map((c, j) => (
+                <li key={j}>
+                  {c.path ? <code>{c.path}{c.line ? `:${c.line}` : ''}</code> : null} {c.comment}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** The Evaluator's scores of the job. */
+export function Evaluation({ jobId, finished }: { jobId: string; finished: boolean }) {
+  const evaluation = useJobEvaluation(jobId, finished);
+  if (!finished) return <p className="muted">Scored once the job ends.</p>;
+  if (evaluation.isPending) return <Loading />;
+  if (evaluation.error) return <ErrorMessage error={evaluation.error} />;
+  const e = evaluation.data;
+  if (!e) return <p className="muted">Not evaluated yet.</p>;
+  const scores = [
+    ['Correctness', e.correctness],
+    ['Efficiency', e.efficiency],
+    ['Honesty', e.honesty],
+    ['Safety', e.safety],
+    ['Overall', e.overall],
+  ] as const;
+  return (
+    <div className="stack">
+      <div className="meters">
+        {scores.map(([label, value]) => (
+          <Meter key={label} kind="score" label={label} used={Math.round(value * 100)} cap={100} format={(n) => `${n}%`} />
+        ))}
+      </div>
+      {e.flags.length ? <p>{e.flags.map((f) => <span key={f} className="tag tag-warn">{f}</span>)}</p> : null}
+      {e.feedback ? <p>{e.feedback}</p> : null}
+    </div>
+  );
+}
+
+/** The job's TruthPack: root and items, with a server-side verification on demand. */
+export function TruthPack({ jobId, finished }: { jobId: string; finished: boolean }) {
+  const pack = useJobTruthPack(jobId, finished);
+  const verify = useVerifyTruthPack();
+  if (!finished) return <p className="muted">Sealed once the job ends.</p>;
+  if (pack.isPending) return <Loading />;
+  if (pack.error) return <ErrorMessage error={pack.error} />;
+  if (!pack.data) return <p className="muted">This job has no TruthPack.</p>;
+  const p = pack.data;
+  const kinds = p.items.map((item) => String((item as { kind?: string }).kind ?? '?'));
+  return (
+    <div className="stack">
+      <dl className="facts">
+        <dt>Merkle root</dt>
+        <dd>
+          <code className="hash">{p.root}</code>
+        </dd>
+        <dt>Items</dt>
+        <dd>
+          {p.size}: {[...new Set(kinds)].join(', ')}
+        </dd>
+        <dt>Public key</dt>
+        <dd>
+          <code className="hash">{p.publicKey}</code>
+        </dd>
+      </dl>
+      <div className="row">
+        <button type="button" className="btn" disabled={verify.isPending} onClick={() => verify.mutate({ pack: p.pack, publicKey: p.publicKey })}>
+          {verify.isPending ? 'Verifying…' : 'Verify TruthPack'}
+        </button>
+        {verify.data ? (
+          <span role="status" className={`tag ${verify.data.valid ? 'tag-ok' : 'tag-bad'}`} data-verification={verify.data.valid ? 'valid' : 'invalid'}>
+            {verify.data.valid ? 'Valid: signature, root and proofs check out' : `Invalid: ${verify.data.errors.map((e) => String((e as { message?: string }).message ?? JSON.stringify(e))).join('; ')}`}
+          </span>
+        ) : null}
+      </div>
+      <ErrorMessage error={verify.error} title="Could not verify" />
+      <details>
+        <summary>Items ({p.items.length})</summary>
+        <pre className="code-block">{JSON.stringify(p.items, null, 2)}</pre>
+      </details>
+    </div>
+  );
+}
+
+/** The job's ledger entries, and a check of the whole chain. */
+export function Ledger({ jobId }: { jobId: string }) {
+  const ledger = useJobLedger(jobId);
+  const [check, setCheck] = useState<{ ok: boolean; checked: number; reason?: string | null } | null>(null);
+  const [checkError, setCheckError] = useState<unknown>(null);
+  const [checking, setChecking] = useState(false);
+  const runCheck = async () => {
+    setChecking(true);
+    setCheckError(null);
+    try {
+      setCheck(await verifyLedger());
+    } catch (error) {
+      setCheckError(error);
+    } finally {
+      setChecking(false);
+    }
+  };
+  if (ledger.isPending) return <Loading />;
+  if (ledger.error) return <ErrorMessage error={ledger.error} />;
+  return (
+    <div className="stack">
+      <div className="row">
+        <button type="button" className="btn" onClick={runCheck} disabled={checking}>
+          {checking ? 'Checking…' : 'Verify ledger chain'}
+        </button>
+        {check ? (
+          <span role="status" className={`tag ${check.ok ? 'tag-ok' : 'tag-bad'}`}>
+            {check.ok ? `Chain intact (${check.checked} entries)` : `Broken: ${check.reason ?? 'a hash does not match'}`}
+          </span>
+        ) : null}
+      </div>
+      <ErrorMessage error={checkError} title="Could not verify the ledger" />
+      {ledger.data.length ? (
+        <div className="table-scroll">
+          <table className="ledger">
+            <thead>
+              <tr>
+                <th scope="col">#</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Summary</th>
+                <th scope="col">Hash</th>
+              </tr>
+            </thead>
+            <tbody>
+              {ledger.data.map((entry) => (
+                <tr key={entry.seq}>
+                  <td>{entry.seq}</td>
+                  <td>
+                    <code>{entry.kind}</code>
+                  </td>
+                  <td>{entry.actor}</td>
+                  <td>{entry.summary}</td>
+                  <td>
+                    <code className="hash" title={entry.hash}>
+                      {entry.hash.slice(0, 12)}…
+                    </code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : (
+        <p className="muted">No entries yet.</p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,42 @@
+import { act, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { FakeEventSource } from '@/test/fake-event-source';
+import { aJob, anEvent } from '@/test/fixtures';
+import { mockApi, renderWithClient } from '@/test/render';
+import { JobsLiveProvider } from '../api/use-jobs-live';
+import { JobsPage } from './jobs-page';
+
+describe('JobsPage', () => {
+  it('lists the team’s jobs and filters them by status and mode', async () => {
+    const jobs = [aJob({ goal: 'fix subtract', status: 'running' }), aJob({ goal: 'explain the parser', status: 'succeeded', mode: 'genius' })];
+    const { calls } = mockApi({
+      'GET /api/jobs': ({ search }) => ({ items: jobs.filter((j) => (!search.get('status') || j.status === search.get('status')) && (!search.get('mode') || j.mode === search.get('mode'))), nextCursor: null }),
+    });
+    renderWithClient(<JobsPage />);
+    expect(await screen.findByRole('link', { name: 'fix subtract' })).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'explain the parser' }).getAttribute('href')).toBe(`/jobs/${jobs[1].id}`);
+    await userEvent.selectOptions(screen.getByLabelText('Status'), 'succeeded');
+    await waitFor(() => expect(screen.queryByRole('link', { name: 'fix subtract' })).toBeNull());
+    expect(calls.at(-1)?.search.get('status')).toBe('succeeded');
+    expect(calls.at(-1)?.search.get('role')).toBe('coordinator');
+    expect(window.location.search).toBe('?status=succeeded');
+    await userEvent.selectOptions(screen.getByLabelText('Mode'), 'mechanic');
+    expect(await screen.findByText('No jobs match.')).toBeTruthy();
+  });
+
+  it('updates a job’s status live from the events stream', async () => {
+    const job = aJob({ goal: 'fix subtract', status: 'running' });
+    mockApi({ 'GET /api/jobs': () => ({ items: [job], nextCursor: null }) });
+    renderWithClient(
+      <JobsLiveProvider>
+        <JobsPage />
+      </JobsLiveProvider>,
+    );
+    expect(await screen.findByText('Running', { selector: '.badge' })).toBeTruthy();
+    await waitFor(() => expect(FakeEventSource.find('/api/events/stream')).toBeTruthy());
+    job.status = 'succeeded';
+    act(() => FakeEventSource.find('/api/events/stream')!.emit('status', anEvent(job.id, 9, { type: 'status', data: { from: 'running', to: 'succeeded' } }), 9));
+    expect(await screen.findByText('Succeeded', { selector: '.badge' })).toBeTruthy();
+  });
+});

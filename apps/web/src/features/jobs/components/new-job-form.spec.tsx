@@ -1,0 +1,73 @@
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+import { aJob } from '@/test/fixtures';
+import { mockApi, renderWithClient } from '@/test/render';
+import { NewJobForm } from './new-job-form';
+
+const ENGINE = { version: '1', grammarHash: 'g' };
+
+describe('NewJobForm', () => {
+  it('shows how the goal was understood before it is submitted', async () => {
+    const { calls } = mockApi({
+      'POST /api/tdln/parse': () => ({ ok: true, intent: { operation: 'fix', targets: ['src/calc.js'], mode: 'mechanic', readOnly: false, confidence: 0.91, span: 'FIX src/calc.js' }, policy: { verdict: 'allow', riskLevel: 'low' }, engine: ENGINE }),
+    });
+    renderWithClient(<NewJobForm debounceMs={0} onCreated={() => {}} />);
+    await userEvent.type(screen.getByLabelText('Goal'), 'fix the bug in src/calc.js');
+    expect(await screen.findByText('fix', { selector: '.intent-op' })).toBeTruthy();
+    expect(screen.getByText('src/calc.js')).toBeTruthy();
+    expect(screen.getByText('91%')).toBeTruthy();
+    expect(screen.getByText('writes code')).toBeTruthy();
+    expect(calls.filter((c) => c.path === '/api/jobs')).toHaveLength(0);
+    expect(calls.at(-1)?.body).toEqual({ text: 'fix the bug in src/calc.js' });
+  });
+
+  it('asks for clarification when the engine abstains, and a suggestion replaces the goal', async () => {
+    mockApi({
+      'POST /api/tdln/parse': ({ body }) =>
+        body.text === 'do stuff'
+          ? { ok: false, abstain: { reason: 'too_vague', clarification: 'What should change, and where?', suggestions: ['fix the failing test in src/calc.js'] }, engine: ENGINE }
+          : { ok: true, intent: { operation: 'fix', targets: [], mode: 'mechanic', readOnly: false, confidence: 0.8 }, engine: ENGINE },
+    });
+    renderWithClient(<NewJobForm debounceMs={0} onCreated={() => {}} />);
+    await userEvent.type(screen.getByLabelText('Goal'), 'do stuff');
+    expect(await screen.findByText('What should change, and where?')).toBeTruthy();
+    expect(screen.getByText('too vague')).toBeTruthy();
+    await userEvent.click(screen.getByRole('button', { name: 'fix the failing test in src/calc.js' }));
+    expect((screen.getByLabelText('Goal') as HTMLTextAreaElement).value).toBe('fix the failing test in src/calc.js');
+    expect(await screen.findByText('fix', { selector: '.intent-op' })).toBeTruthy();
+  });
+
+  it('submits goal, repository, mode and caps, and hands over the new job', async () => {
+    const job = aJob({ status: 'queued' });
+    const { calls } = mockApi({
+      'POST /api/tdln/parse': () => ({ ok: true, intent: { operation: 'fix', targets: [], mode: 'genius', readOnly: false, confidence: 0.8 }, engine: ENGINE }),
+      'POST /api/jobs': () => job,
+    });
+    const onCreated = vi.fn();
+    renderWithClient(<NewJobForm debounceMs={0} onCreated={onCreated} />);
+    await userEvent.type(screen.getByLabelText('Goal'), 'fix it');
+    await userEvent.type(screen.getByLabelText('Repository'), '/srv/repos/calc');
+    await userEvent.selectOptions(screen.getByLabelText('Mode'), 'genius');
+    fireEvent.change(screen.getByLabelText('Max steps'), { target: { value: '25' } });
+    fireEvent.change(screen.getByLabelText('Max cost (cents)'), { target: { value: '50' } });
+    fireEvent.change(screen.getByLabelText('Max time (minutes)'), { target: { value: '2' } });
+    await userEvent.click(screen.getByRole('button', { name: 'Start job' }));
+    await waitFor(() => expect(onCreated).toHaveBeenCalledWith(job.id));
+    const post = calls.find((c) => c.method === 'POST' && c.path === '/api/jobs');
+    expect(post?.body).toEqual({ goal: 'fix it', repo: '/srv/repos/calc', mode: 'genius', maxSteps: 25, maxCostCents: 50, maxWallMs: 120000 });
+    expect(post?.headers.get('x-requested-with')).toBe('aict');
+  });
+
+  it('shows the server’s reason when the job is refused', async () => {
+    mockApi({
+      'POST /api/tdln/parse': () => ({ ok: true, intent: { operation: 'fix', targets: [], mode: 'mechanic', readOnly: false, confidence: 0.8 }, engine: ENGINE }),
+      'POST /api/jobs': () => new Response(JSON.stringify({ error: { code: 'validation_failed', message: 'repo must be an absolute path or a git URL' } }), { status: 400 }),
+    });
+    renderWithClient(<NewJobForm debounceMs={0} onCreated={() => {}} />);
+    await userEvent.type(screen.getByLabelText('Goal'), 'fix it');
+    await userEvent.type(screen.getByLabelText('Repository'), 'relative/path');
+    await userEvent.click(screen.getByRole('button', { name: 'Start job' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('repo must be an absolute path or a git URL');
+  });
+});

@@ -1,0 +1,107 @@
+import { type FormEvent, useEffect, useState } from 'react';
+import { ErrorMessage } from '@/components/ui/feedback';
+import { navigate } from '@/lib/router';
+import { useCreateJob } from '../api/create-job';
+import { useParseGoal } from '../api/parse-goal';
+import type { CreateJobRequest, JobMode } from '../api/types';
+import { GoalPreview } from './goal-preview';
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [current, setCurrent] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setCurrent(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return current;
+}
+
+const REPO_KEY = 'aict.lastRepo';
+
+/** The new-job form: goal, repository, mode and caps, with a live preview of how the goal is understood. */
+export function NewJobForm({ onCreated, debounceMs = 350 }: { onCreated?: (id: string) => void; debounceMs?: number }) {
+  const [goal, setGoal] = useState('');
+  const [repo, setRepo] = useState(() => (typeof localStorage !== 'undefined' ? (localStorage.getItem(REPO_KEY) ?? '') : ''));
+  const [mode, setMode] = useState<JobMode | ''>('');
+  const [caps, setCaps] = useState({ maxSteps: '', maxTokens: '', maxCostCents: '', maxWallMinutes: '' });
+  const text = useDebounced(goal.trim(), debounceMs);
+  const preview = useParseGoal(text, mode || undefined);
+  const create = useCreateJob();
+  const abstained = preview.data && !preview.data.ok;
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const body: CreateJobRequest = { goal: goal.trim(), repo: repo.trim() };
+    if (mode) body.mode = mode;
+    if (caps.maxSteps) body.maxSteps = Number(caps.maxSteps);
+    if (caps.maxTokens) body.maxTokens = Number(caps.maxTokens);
+    if (caps.maxCostCents) body.maxCostCents = Number(caps.maxCostCents);
+    if (caps.maxWallMinutes) body.maxWallMs = Math.round(Number(caps.maxWallMinutes) * 60_000);
+    create.mutate(body, {
+      onSuccess: (job) => {
+        localStorage.setItem(REPO_KEY, body.repo);
+        if (onCreated) onCreated(job.id);
+        else navigate(`/jobs/${job.id}`);
+      },
+    });
+  };
+  const cap = (name: keyof typeof caps) => (e: { target: { value: string } }) => setCaps((c) => ({ ...c, [name]: e.target.value }));
+
+  return (
+    <form className="new-job stack" onSubmit={submit} aria-label="New job">
+      <div className="field">
+        <label htmlFor="job-goal">Goal</label>
+        <textarea id="job-goal" rows={3} required maxLength={10000} value={goal} onChange={(e) => setGoal(e.target.value)} placeholder="fix the failing test in src/calc.js" aria-describedby="job-goal-preview" />
+      </div>
+      <div id="job-goal-preview" className="field">
+        <span className="label">How the goal is understood</span>
+        <GoalPreview preview={text ? preview.data : undefined} loading={preview.isFetching} onSuggestion={setGoal} />
+        <ErrorMessage error={preview.error} title="Could not read the goal" />
+      </div>
+      <div className="grid-2">
+        <div className="field">
+          <label htmlFor="job-repo">Repository</label>
+          <input id="job-repo" required value={repo} onChange={(e) => setRepo(e.target.value)} placeholder="/srv/repos/shop or https://…" aria-describedby="job-repo-hint" />
+          <small id="job-repo-hint" className="muted">
+            A server-side absolute path or a git URL.
+          </small>
+        </div>
+        <div className="field">
+          <label htmlFor="job-mode">Mode</label>
+          <select id="job-mode" value={mode} onChange={(e) => setMode(e.target.value as JobMode | '')}>
+            <option value="">As the goal implies</option>
+            <option value="mechanic">Mechanic — small, cheap, tight caps</option>
+            <option value="genius">Genius — strong model, loose caps</option>
+          </select>
+        </div>
+      </div>
+      <fieldset className="caps">
+        <legend>Caps (optional; defaults come from the mode)</legend>
+        <div className="grid-4">
+          <div className="field">
+            <label htmlFor="cap-steps">Max steps</label>
+            <input id="cap-steps" type="number" min={1} inputMode="numeric" value={caps.maxSteps} onChange={cap('maxSteps')} />
+          </div>
+          <div className="field">
+            <label htmlFor="cap-tokens">Max tokens</label>
+            <input id="cap-tokens" type="number" min={1} inputMode="numeric" value={caps.maxTokens} onChange={cap('maxTokens')} />
+          </div>
+          <div className="field">
+            <label htmlFor="cap-cost">Max cost (cents)</label>
+            <input id="cap-cost" type="number" min={1} inputMode="numeric" value={caps.maxCostCents} onChange={cap('maxCostCents')} />
+          </div>
+          <div className="field">
+            <label htmlFor="cap-wall">Max time (minutes)</label>
+            <input id="cap-wall" type="number" min={1} step="any" inputMode="decimal" value={caps.maxWallMinutes} onChange={cap('maxWallMinutes')} />
+          </div>
+        </div>
+      </fieldset>
+      {abstained ? <p className="alert alert-warn">The engine could not read this goal; the team may ask you to clarify. Consider rewording it first.</p> : null}
+      <ErrorMessage error={create.error} title="Could not start the job" />
+      <div className="row">
+        <button type="submit" className="btn btn-primary" disabled={create.isPending || !goal.trim() || !repo.trim()}>
+          {create.isPending ? 'Starting…' : 'Start job'}
+        </button>
+      </div>
+    </form>
+  );
+}

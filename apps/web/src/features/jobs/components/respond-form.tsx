@@ -1,0 +1,64 @@
+import { type FormEvent, useId, useState } from 'react';
+import { ErrorMessage } from '@/components/ui/feedback';
+import { useRespondToJob } from '../api/job-actions';
+import type { PendingQuestion } from '../api/types';
+
+/** Answers a waiting job in place: approve / reject an approval, or type an answer to a question. */
+export function RespondForm({ jobId, pending }: { jobId: string; pending: PendingQuestion | null | undefined }) {
+  const respond = useRespondToJob();
+  const [answer, setAnswer] = useState('');
+  const id = useId();
+  const isApproval = pending?.kind === 'approval';
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!answer.trim()) return;
+    respond.mutate({ id: jobId, action: 'answer', answer: answer.trim() }, { onSuccess: () => setAnswer('') });
+  };
+
+  return (
+    <div className="respond">
+      <p className="question">
+        <span className="muted">{pending?.askedBy ? `${pending.askedBy} asks` : 'The team asks'}:</span> <strong>{pending?.question ?? 'Waiting for you.'}</strong>
+      </p>
+      {isApproval ? (
+        <div className="row">
+          <button type="button" className="btn btn-primary" disabled={respond.isPending} onClick={() => respond.mutate({ id: jobId, action: 'approve' })}>
+            Approve
+          </button>
+          <button type="button" className="btn btn-danger" disabled={respond.isPending} onClick={() => respond.mutate({ id: jobId, action: 'reject' })}>
+            Reject
+          </button>
+        </div>
+      ) : (
+        <form onSubmit={submit} className="stack">
+          <label htmlFor={`${id}-answer`}>Your answer</label>
+          <textarea id={`${id}-answer`} rows={2} value={answer} onChange={(e) => setAnswer(e.target.value)} required />
+          {pending?.options?.length ? (
+            <div className="row" aria-label="Suggested answers">
+              {pending.options.map((option) => (
+                <button key={option} type="button" className="btn btn-small" onClick={() => setAnswer(option)}>
+                  {option}
+                </button>
+              ))}
+            </div>
+          ) : null}
+          <div className="row">
+            <button type="submit" className="btn btn-primary" disabled={respond.isPending || !answer.trim()}>
+              Send answer
+            </button>
+            <button type="button" className="btn btn-danger" disabled={respond.isPending} onClick={() => respond.mutate({ id: jobId, action: 'reject' })}>
+              Reject
+            </button>
+          </div>
+        </form>
+      )}
+      {respond.isSuccess ? (
+        <p className="muted" role="status">
+          Sent — the job resumes.
+        </p>
+      ) : null}
+      <ErrorMessage error={respond.error} title="Could not respond" />
+    </div>
+  );
+}

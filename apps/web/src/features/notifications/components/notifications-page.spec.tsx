@@ -1,0 +1,41 @@
+import { act, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { FakeEventSource } from '@/test/fake-event-source';
+import { mockApi, renderWithClient } from '@/test/render';
+import { NotificationsPage } from './notifications-page';
+
+const n = (id: string, extra: object = {}) => ({ id, kind: 'job_failed', title: `Job ${id} failed`, body: 'tests failed', jobId: `job-${id}`, conversationId: null, read: false, createdAt: new Date().toISOString(), ...extra });
+
+describe('NotificationsPage', () => {
+  it('shows the unread count, marks one read, and opens its job', async () => {
+    const items = [n('1'), n('2', { kind: 'job_succeeded', title: 'Job 2 succeeded', read: true })];
+    const { calls } = mockApi({
+      'GET /api/notifications': () => ({ items, unreadCount: items.filter((i) => !i.read).length, nextCursor: null }),
+      'POST /api/notifications/:id/read': ({ path }) => {
+        const item = items.find((i) => path.includes(`/${i.id}/`))!;
+        item.read = true;
+        return item;
+      },
+    });
+    renderWithClient(<NotificationsPage />);
+    expect(await screen.findByLabelText('1 unread')).toBeTruthy();
+    await userEvent.click(screen.getByRole('button', { name: 'Mark “Job 1 failed” read' }));
+    await waitFor(() => expect(screen.getByLabelText('0 unread')).toBeTruthy());
+    expect(calls.some((c) => c.method === 'POST' && c.path === '/api/notifications/1/read')).toBe(true);
+    expect(screen.getAllByRole('link', { name: 'Open job' })[0].getAttribute('href')).toBe('/jobs/job-1');
+  });
+
+  it('adds notifications from the stream once and counts them unread', async () => {
+    mockApi({ 'GET /api/notifications': () => ({ items: [], unreadCount: 0, nextCursor: null }) });
+    renderWithClient(<NotificationsPage />);
+    expect(await screen.findByText('No notifications yet.')).toBeTruthy();
+    await waitFor(() => expect(FakeEventSource.find('/api/notifications/stream')).toBeTruthy());
+    act(() => {
+      FakeEventSource.find('/api/notifications/stream')!.emit('notification', n('7', { kind: 'needs_attention', title: 'Job 7 needs you' }), 7);
+      FakeEventSource.find('/api/notifications/stream')!.emit('notification', n('7', { kind: 'needs_attention', title: 'Job 7 needs you' }), 7);
+    });
+    expect(await screen.findAllByText('Job 7 needs you')).toHaveLength(1);
+    expect(screen.getByLabelText('1 unread')).toBeTruthy();
+  });
+});

@@ -9,17 +9,24 @@ export default defineConfig({
   resolve: {
     alias: {
       '@app/agents': lib('agents'),
+      '@app/auth': lib('auth'),
+      '@app/chat': lib('chat'),
       '@app/common': lib('common'),
       '@app/events': lib('events'),
       '@app/jobs': lib('jobs'),
       '@app/ledger': lib('ledger'),
+      '@app/metrics': lib('metrics'),
+      '@app/notifications': lib('notifications'),
       '@app/tdln': lib('tdln'),
       '@app/tools': lib('tools'),
+      '@app/webhooks': lib('webhooks'),
       '@app/worker': lib('worker'),
     },
   },
   test: {
     include: ['libs/*/src/**/*.spec.ts', 'apps/*/src/**/*.spec.ts', 'test/**/*.spec.ts'],
+    // apps/web has its own config (jsdom, React): `npm run test:web`.
+    exclude: ['**/node_modules/**', 'apps/web/**'],
     globalSetup: ['test/support/global-setup.ts'],
     setupFiles: ['reflect-metadata'],
     testTimeout: 60_000,

@@ -65,6 +65,8 @@ const config = loadConfig({
   ANTHROPIC_BASE_URL: fake.url,
   LOG_LEVEL: 'warn',
   PORT: '0',
+  // The replay runs on a loopback address for one local viewer.
+  AUTH: 'off',
   ...(process.env.SANDBOX ? { SANDBOX: process.env.SANDBOX } : {}),
 });
 const app = await createApp(config, createLogger('warn'));

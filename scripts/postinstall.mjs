@@ -30,3 +30,5 @@ if (stale && process.env.AICT_SKIP_NATIVE_BUILD !== '1') {
   execFileSync('npm', ['run', 'build:native'], { cwd: root, stdio: 'inherit' });
 }
 if (existsSync(join(root, 'scripts', 'build.mjs'))) execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+// The dashboard (apps/web/dist, served at /) needs the dev dependencies (Vite, openapi-typescript).
+if (existsSync(join(root, 'apps', 'web', 'vite.config.mts')) && existsSync(join(root, 'node_modules', 'vite'))) execFileSync('npm', ['run', 'build:web'], { cwd: root, stdio: 'inherit' });

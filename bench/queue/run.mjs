@@ -312,7 +312,8 @@ async function benchOurs(server) {
   const api = await ourApp(url, { ROLE: 'api' });
   await api.init();
   const createJob = api.get(CreateJobUseCase);
-  const command = (i) => ({ goal: `fix the bug in src/noop${i}.ts`, repo: 'bench/noop', mode: 'mechanic', role: 'coordinator', source: 'system', actor: 'system' });
+  // No-op jobs go to a role whose end queues no evaluation job, so only the queue itself is measured.
+  const command = (i) => ({ goal: `fix the bug in src/noop${i}.ts`, repo: 'bench/noop', mode: 'mechanic', role: 'watcher', source: 'system', actor: 'system' });
   const OPEN_JOBS = `SELECT count(*) AS n FROM jobs WHERE status IN ('queued', 'running')`;
   const openJobs = () => withClient(url, async (c) => Number((await c.query(OPEN_JOBS)).rows[0].n));
   // warm-up (connection pool, prepared paths), then drop nothing: these few jobs are drained with the first batch
@@ -350,7 +351,7 @@ async function benchOurs(server) {
     const worker = await ourApp(url, { ROLE: 'worker', WORKER_CONCURRENCY: String(c) });
     let firstStart = null;
     let handled = 0;
-    worker.get(JobHandlerRegistry).register('coordinator', {
+    worker.get(JobHandlerRegistry).replace('watcher', {
       handle: async () => {
         firstStart ??= now();
         handled++;
@@ -373,7 +374,7 @@ async function benchOurs(server) {
   // (c) pick-up latency: a worker idle on LISTEN, a trickle from the API app in the same process
   const starts = new Map();
   const worker = await ourApp(url, { ROLE: 'worker', WORKER_CONCURRENCY: String(LATENCY_CONCURRENCY) });
-  worker.get(JobHandlerRegistry).register('coordinator', {
+  worker.get(JobHandlerRegistry).replace('watcher', {
     handle: async (ctx) => {
       starts.set(ctx.job.id, now());
       return { status: 'succeeded' };

@@ -167,6 +167,18 @@ describe('an agent working a job end to end (real SDK, fake Messages API, real g
     expect(outcomes.filter((s) => s === 529)).toHaveLength(1);
   });
 
+  it('gives up with model_unavailable after the retries when the model keeps failing, and leaves no budget reserved', async () => {
+    const { repo, goal } = await setup();
+    fake.addScenario({ match: { contains: goal }, roles: { builder: [{ error: { status: 500, type: 'api_error', message: 'boom' } }] } });
+    const job = await finished((await submit(goal, repo)).body.id);
+    expect(job.status).toBe('failed');
+    expect(job.error.code).toBe('model_unavailable');
+    const attempts = fake.messageRequests().filter((r) => requestTextHas(r, goal));
+    expect(attempts).toHaveLength(1 + 3);
+    const [row] = await t.dataSource.query('SELECT reserved_tokens, reserved_cost_cents, used_tokens FROM jobs WHERE id = $1', [job.id]);
+    expect([Number(row.reserved_tokens), Number(row.reserved_cost_cents), Number(row.used_tokens)]).toEqual([0, 0, 0]);
+  });
+
   it.each([
     ['step_limit', { maxSteps: 2 }],
     ['token_limit', { maxTokens: 3_000 }],

@@ -16,7 +16,7 @@ interface Server {
 
 function launch(env: Record<string, string>, args: string[] = []): Server {
   let output = '';
-  const child = spawn(process.execPath, [main, ...args], { env: { PATH: process.env.PATH!, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [main, ...args], { env: { PATH: process.env.PATH!, LOG_LEVEL: 'info', AUTH: 'off', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));

@@ -1,4 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { AppConfig, createLogger, loadConfig } from '@app/common';
 import { createApp } from '../../apps/server/src/create-app';
@@ -17,7 +18,7 @@ export interface TestApp {
  * Starts the real application (Fastify on a random loopback port) on a database of its own, or on
  * `databaseUrl` to share one between several instances (several workers).
  */
-export async function startTestApp(options: { env?: Record<string, string>; databaseUrl?: string } = {}): Promise<TestApp> {
+export async function startTestApp(options: { env?: Record<string, string>; databaseUrl?: string; logDestination?: DestinationStream } = {}): Promise<TestApp> {
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
@@ -30,9 +31,14 @@ export async function startTestApp(options: { env?: Record<string, string>; data
     WORKER_BACKOFF_BASE_MS: '50',
     WORKER_DRAIN_TIMEOUT_MS: '2000',
     SSE_HEARTBEAT_MS: '1000',
+    // Access control and rate limits have tests of their own (auth*.spec.ts); the rest test without them.
+    AUTH: 'off',
+    RATE_LIMIT_DEFAULT: '1000000/60',
+    RATE_LIMIT_WRITE: '1000000/60',
+    RATE_LIMIT_WEBHOOKS: '1000000/60',
     ...options.env,
   });
-  const app = await createApp(config, createLogger(config.logLevel));
+  const app = await createApp(config, createLogger(config.logLevel, options.logDestination));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -2,11 +2,16 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Logger } from 'pino';
 import { AgentsModule } from '@app/agents';
+import { ChatModule } from '@app/chat';
+import { MetricsModule } from '@app/metrics';
+import { NotificationsModule } from '@app/notifications';
+import { AuthModule } from '@app/auth';
 import { AppConfig, ConfigModule, DatabaseModule, LoggingModule } from '@app/common';
 import { EventsModule } from '@app/events';
 import { JobsModule, TdlnIntake } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
 import { TdlnModule } from '@app/tdln';
+import { WebhooksModule } from '@app/webhooks';
 import { WorkerModule } from '@app/worker';
 import { ENTITIES } from './entities';
 import { HealthController } from './health.controller';
@@ -28,6 +33,11 @@ export class AppModule {
         JobsModule.forRoot({ intake: TdlnIntake }),
         WorkerModule,
         AgentsModule,
+        ChatModule,
+        NotificationsModule,
+        MetricsModule,
+        AuthModule,
+        WebhooksModule,
       ],
       controllers: [HealthController],
     };

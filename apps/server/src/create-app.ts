@@ -3,9 +3,11 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 import { Logger } from 'pino';
-import { AppConfig, HttpExceptionFilter, PinoNestLogger, createValidationPipe, requestContext } from '@app/common';
+import helmet from '@fastify/helmet';
+import { AppConfig, HttpExceptionFilter, PinoNestLogger, createValidationPipe, requestContext, secretRedactor } from '@app/common';
 import { AppModule } from './app.module';
 import { setupOpenApi } from './openapi';
+import { serveWebApp } from './web-app';
 
 const CORRELATION_ID = /^[\w.:-]{1,100}$/;
 
@@ -13,7 +15,9 @@ const CORRELATION_ID = /^[\w.:-]{1,100}$/;
 export async function createApp(config: AppConfig, logger: Logger): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     logger: false,
-    bodyLimit: 1_048_576,
+    bodyLimit: config.http.bodyLimitBytes,
+    // Fastify takes a hop count too; the adapter's type omits it.
+    trustProxy: config.http.trustProxy as boolean | string,
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-correlation-id'];
       return typeof given === 'string' && CORRELATION_ID.test(given) ? given : randomUUID();
@@ -22,11 +26,44 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
     logger: new PinoNestLogger(logger.child({ component: 'nest' })),
     abortOnError: false,
+    // Webhook signatures are over the exact bytes received.
+    rawBody: true,
   });
+  secretRedactor.register(config.auth.bootstrapToken, config.model.apiKey, config.webhooks.githubSecret, config.webhooks.genericSecret);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // The Swagger UI page carries inline <style> blocks.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+      },
+    },
+  });
+  if (config.http.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.http.corsOrigins,
+      credentials: true,
+      allowedHeaders: ['authorization', 'content-type', 'last-event-id', 'x-correlation-id', 'x-requested-with'],
+      exposedHeaders: ['x-correlation-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+    });
+  }
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-correlation-id', request.id);
     requestContext.run({ correlationId: String(request.id) }, done);
+  });
+  // Known secrets never leave in a response body, whatever put them there.
+  fastify.addHook('onSend', (_request, _reply, payload, done) => {
+    done(null, typeof payload === 'string' ? secretRedactor.redactKnown(payload) : payload);
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     logger.info({ correlationId: request.id, method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
@@ -36,5 +73,6 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
   app.useGlobalFilters(new HttpExceptionFilter(logger));
   app.enableShutdownHooks();
   setupOpenApi(app);
+  await serveWebApp(app, logger);
   return app;
 }

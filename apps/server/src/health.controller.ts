@@ -1,6 +1,6 @@
 import { Controller, Get, HttpException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { DatabaseHealth } from '@app/common';
+import { DatabaseHealth, Public, RateLimited } from '@app/common';
 
 class LiveView {
   @ApiProperty({ example: 'ok' }) status: 'ok';
@@ -14,6 +14,8 @@ class ReadyView {
 
 /** Probes for load balancers and orchestrators. */
 @ApiTags('health')
+@Public()
+@RateLimited('none')
 @Controller('api/health')
 export class HealthController {
   constructor(private readonly database: DatabaseHealth) {}

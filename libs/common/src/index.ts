@@ -17,3 +17,6 @@ export * from './database/notification-listener';
 export * from './database/transformers';
 export * from './database/migrations';
 export * from './http/uuid-param.pipe';
+export * from './http/access';
+export * from './security/redaction';
+export * from './metrics/prometheus';

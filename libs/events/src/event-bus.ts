@@ -1,6 +1,6 @@
-import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Logger } from 'pino';
-import { LOGGER, NotificationListener } from '@app/common';
+import { LOGGER, NotificationListener, endAllStreams } from '@app/common';
 import { EventRecord } from './entities/event-record.entity';
 import { EventsService } from './events.service';
 import { EVENTS_CHANNEL, EventFilter, matchesFilter } from './events.types';
@@ -16,7 +16,7 @@ const SAFETY_POLL_MS = 1_000;
  * clients cost one query. After a lost LISTEN connection it catches up from the table.
  */
 @Injectable()
-export class EventBus implements OnModuleInit, OnApplicationShutdown {
+export class EventBus implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly listeners = new Set<{ filter: EventFilter; listener: Listener }>();
   private lastId = 0;
   private fetching: Promise<void> | null = null;
@@ -51,6 +51,11 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     clearInterval(this.poll);
+  }
+
+  /** Open SSE streams would keep the HTTP server from closing: end them first. */
+  beforeApplicationShutdown(): void {
+    endAllStreams();
   }
 
   /** The highest event id the bus has delivered. */

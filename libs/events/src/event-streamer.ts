@@ -17,6 +17,8 @@ export interface StreamOptions {
   isTerminal?: (event: EventRecord) => boolean;
   /** Whether the subject is already finished at connect time. */
   terminalAtStart?: boolean;
+  /** How an event goes on the wire (default: `status` for status events, else `event`, with the EventView). */
+  render?: (event: EventRecord) => { event: string; data: unknown };
 }
 
 const BACKFILL_BATCH = 500;
@@ -48,7 +50,8 @@ export class EventStreamer {
     const send = (event: EventRecord) => {
       if (event.id <= lastSent || sse.isClosed) return;
       lastSent = event.id;
-      sse.send(event.type === 'status' ? 'status' : 'event', EventView.of(event), event.id);
+      const wire = options.render ? options.render(event) : { event: event.type === 'status' ? 'status' : 'event', data: EventView.of(event) };
+      sse.send(wire.event, wire.data, event.id);
       if (event.type === 'status' && options.isTerminal) terminal = options.isTerminal(event);
       if (live && terminal) complete();
     };

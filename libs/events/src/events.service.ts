@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import { AdvisoryLock, Page, decodeCursor, encodeCursor } from '@app/common';
+import { AdvisoryLock, Page, decodeCursor, encodeCursor, redactSecrets } from '@app/common';
 import { EventRecord } from './entities/event-record.entity';
 import { EVENTS_CHANNEL, EventDraft, EventFilter } from './events.types';
 
@@ -78,6 +78,7 @@ export class EventsService {
     if (filter.traceId) query.andWhere('e.trace_id = :traceId', { traceId: filter.traceId });
     if (filter.conversationId) query.andWhere('e.conversation_id = :conversationId', { conversationId: filter.conversationId });
     if (filter.type) query.andWhere('e.type = :type', { type: filter.type });
+    if (filter.types) query.andWhere('e.type IN (:...types)', { types: filter.types });
     return query.getMany();
   }
 
@@ -96,7 +97,8 @@ export class EventsService {
   }
 }
 
-function eventRow(d: EventDraft) {
+function eventRow(draft: EventDraft) {
+  const d = redactSecrets(draft);
   return { job_id: d.jobId ?? null, trace_id: d.traceId ?? null, conversation_id: d.conversationId ?? null, type: d.type, role: d.role ?? null, summary: d.summary ?? '', data: d.data ?? {} };
 }
 

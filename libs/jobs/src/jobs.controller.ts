@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { UuidParamPipe, parseLastEventId } from '@app/common';
+import { RequestActor, RequestActorName, UuidParamPipe, parseLastEventId } from '@app/common';
 import { EventStreamer } from '@app/events';
 import { LedgerEntryView, LedgerService } from '@app/ledger';
 import { JobsService } from './jobs.service';
@@ -28,9 +28,9 @@ export class JobsController {
   @Post()
   @ApiOperation({ operationId: 'createJob', summary: 'Understand, policy-check and queue a coding task' })
   @ApiCreatedResponse({ type: JobView })
-  async create(@Body() body: CreateJobRequest): Promise<JobView> {
+  async create(@Body() body: CreateJobRequest, @RequestActor() actor: RequestActorName): Promise<JobView> {
     const { maxSteps, maxTokens, maxCostCents, maxWallMs, ...rest } = body;
-    const job = await this.createJob.execute({ ...rest, caps: { maxSteps, maxTokens, maxCostCents, maxWallMs }, source: 'api', actor: 'user' });
+    const job = await this.createJob.execute({ ...rest, caps: { maxSteps, maxTokens, maxCostCents, maxWallMs }, source: 'api', actor });
     return JobView.of(job);
   }
 
@@ -53,24 +53,24 @@ export class JobsController {
   @HttpCode(200)
   @ApiOperation({ operationId: 'cancelJob', summary: 'Cancel: queued and waiting jobs at once, running jobs cooperatively' })
   @ApiOkResponse({ type: JobView })
-  async cancel(@Param('id', UuidParamPipe) id: string): Promise<JobView> {
-    return JobView.of(await this.cancelJob.execute({ jobId: id, actor: 'user' }));
+  async cancel(@Param('id', UuidParamPipe) id: string, @RequestActor() actor: RequestActorName): Promise<JobView> {
+    return JobView.of(await this.cancelJob.execute({ jobId: id, actor }));
   }
 
   @Post(':id/retry')
   @HttpCode(200)
   @ApiOperation({ operationId: 'retryJob', summary: 'Put a failed or aborted job back in the queue' })
   @ApiOkResponse({ type: JobView })
-  async retry(@Param('id', UuidParamPipe) id: string): Promise<JobView> {
-    return JobView.of(await this.retryJob.execute({ jobId: id, actor: 'user' }));
+  async retry(@Param('id', UuidParamPipe) id: string, @RequestActor() actor: RequestActorName): Promise<JobView> {
+    return JobView.of(await this.retryJob.execute({ jobId: id, actor }));
   }
 
   @Post(':id/respond')
   @HttpCode(200)
   @ApiOperation({ operationId: 'respondToJob', summary: 'Approve, reject or answer a job that waits for a person' })
   @ApiOkResponse({ type: JobView })
-  async respond(@Param('id', UuidParamPipe) id: string, @Body() body: RespondJobRequest): Promise<JobView> {
-    return JobView.of(await this.respondJob.execute({ jobId: id, action: body.action, answer: body.answer, actor: 'user' }));
+  async respond(@Param('id', UuidParamPipe) id: string, @Body() body: RespondJobRequest, @RequestActor() actor: RequestActorName): Promise<JobView> {
+    return JobView.of(await this.respondJob.execute({ jobId: id, action: body.action, answer: body.answer, actor }));
   }
 
   @Get(':id/diff')

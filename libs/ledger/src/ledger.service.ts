@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { AdvisoryLock, Page, decodeCursor, encodeCursor } from '@app/common';
+import { AdvisoryLock, Page, decodeCursor, encodeCursor, redactSecrets } from '@app/common';
 import { LedgerEntry } from './entities/ledger-entry.entity';
 import { GENESIS_HASH, LedgerEntryContent, hashLedgerEntry } from './ledger-hash';
 import { LedgerDraft, LedgerVerification } from './ledger.types';
@@ -34,7 +34,7 @@ export class LedgerService {
     let seq = head ? Number(head.seq) : 0;
     let prevHash: string = head ? head.hash : GENESIS_HASH;
     const ts = new Date().toISOString();
-    const rows = drafts.map((draft) => {
+    const rows = drafts.map(redactSecrets).map((draft) => {
       const content: LedgerEntryContent = {
         seq: ++seq,
         ts,

@@ -1,5 +1,6 @@
 export * from './tdln.errors';
 export * from './tdln.engine';
+export { loadTdlnBinding } from './tdln-binding';
 export * from './tdln.module';
 export * from './tdln.tokens';
 export * from './signing-key.store';

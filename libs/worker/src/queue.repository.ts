@@ -79,6 +79,20 @@ export class QueueRepository {
     return new Map(rows.map((r) => [r.id, r.status]));
   }
 
+  /** Records that this worker is alive (for the metrics' live-worker count). */
+  async announce(workerId: string, modes: JobMode[], concurrency: number, running: number): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO workers (id, modes, concurrency, running) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (id) DO UPDATE SET last_seen = now(), running = EXCLUDED.running`,
+      [workerId, modes, concurrency, running],
+    );
+  }
+
+  /** Removes this worker from the live list when it stops. */
+  async retire(workerId: string): Promise<void> {
+    await this.dataSource.query('DELETE FROM workers WHERE id = $1', [workerId]);
+  }
+
   /** Stores a checkpoint if this worker still holds the job; false means the lease is lost. */
   async checkpoint(workerId: string, jobId: string, state: Record<string, unknown>): Promise<boolean> {
     const [, count] = await this.dataSource.query(

@@ -3,7 +3,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Logger } from 'pino';
-import { APP_CONFIG, AppConfig, LOGGER, NotificationListener } from '@app/common';
+import { APP_CONFIG, AppConfig, LOGGER, NotificationListener, jobRunSeconds, jobRunsEnded } from '@app/common';
 import { EventsService } from '@app/events';
 import { CANCEL_CHANNEL, JOBS_CHANNEL, Job } from '@app/jobs';
 import { AbortReason, JobContext, JobOutcome } from './job-handler';
@@ -69,6 +69,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     this.scheduler.addInterval(`worker-poll-${this.workerId}`, setInterval(() => void this.pump(), pollIntervalMs));
     this.scheduler.addInterval(`worker-heartbeat-${this.workerId}`, setInterval(() => void this.heartbeat(), heartbeatMs));
     this.scheduler.addInterval(`worker-reaper-${this.workerId}`, setInterval(() => void this.reap(), reaperIntervalMs));
+    void this.queue.announce(this.workerId, modes, concurrency, 0).catch(() => undefined);
     this.logger.info({ concurrency, modes, roles: this.handlers.roles() }, 'worker started');
     void this.pump();
   }
@@ -95,6 +96,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       for (const run of this.runs.values()) this.pendingEnds.set(run.job.id, { jobId: run.job.id, to: 'queued', reason: 'worker shut down', wallMs: Date.now() - run.startedAt });
     }
     await this.flush();
+    await this.queue.retire(this.workerId).catch(() => undefined);
     this.logger.info('worker stopped');
   }
 
@@ -130,6 +132,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     run.done = this.execute(run).then((end) => {
       this.runs.delete(job.id);
       if (end) {
+        jobRunsEnded.inc({ mode: job.mode, status: end.to });
+        jobRunSeconds.observe({ mode: job.mode, status: end.to }, end.wallMs / 1000);
         this.pendingEnds.set(job.id, end);
         void this.flush();
       }
@@ -194,6 +198,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async heartbeat(): Promise<void> {
+    await this.queue.announce(this.workerId, this.config.worker.modes, this.config.worker.concurrency, this.runs.size).catch(() => undefined);
     const ids = [...this.runs.keys(), ...this.pendingEnds.keys()];
     if (ids.length === 0) return;
     try {
@@ -224,15 +229,21 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private flush(): Promise<void> {
     if (this.flushing) return this.flushing;
     this.flushing = (async () => {
+      let failures = 0;
       while (this.pendingEnds.size > 0) {
         const batch = [...this.pendingEnds.values()];
         try {
           await this.queue.finish(this.workerId, batch);
+          failures = 0;
           for (const end of batch) if (this.pendingEnds.get(end.jobId) === end) this.pendingEnds.delete(end.jobId);
         } catch (error) {
           this.logger.warn({ err: (error as Error).message, jobs: batch.length }, 'ending runs failed; retrying');
+          // While stopping, do not hold the process forever: the leases expire and the reaper requeues the jobs.
+          if (this.stopping && ++failures >= 5) {
+            this.logger.error({ jobs: batch.map((e) => e.jobId) }, 'giving up ending runs at shutdown; the reaper will requeue them');
+            break;
+          }
           await new Promise((resolve) => setTimeout(resolve, FLUSH_RETRY_MS));
-          if (this.stopping && !this.started) break;
         }
       }
     })().finally(() => {

@@ -85,7 +85,7 @@ export class ModelGateway {
       model,
       max_tokens: request.maxTokens ?? this.config.model.maxOutputTokens,
       system: [{ type: 'text', text: request.system, cache_control: EPHEMERAL }],
-      tools: request.tools.map((tool, i) => (i === request.tools.length - 1 ? { ...tool, cache_control: EPHEMERAL } : tool)),
+      ...(request.tools.length ? { tools: request.tools.map((tool, i) => (i === request.tools.length - 1 ? { ...tool, cache_control: EPHEMERAL } : tool)) } : {}),
       messages: withCacheBreakpoint(request.messages),
       ...(request.userId ? { metadata: { user_id: request.userId } } : {}),
     };

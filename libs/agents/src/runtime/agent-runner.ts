@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Anthropic from '@anthropic-ai/sdk';
 import { Logger } from 'pino';
-import { LOGGER } from '@app/common';
+import { LOGGER, modelCallSeconds, modelCalls, modelCostCents, modelTokens, toolCallSeconds, toolCalls } from '@app/common';
 import { HumanResponse, Job, PendingQuestion } from '@app/jobs';
 import { ChangeGate, ToolContext, ToolRegistry, ToolResult } from '@app/tools';
 import { JobContext } from '@app/worker';
@@ -121,6 +121,13 @@ export class AgentRunner {
       }
       const use = await this.budget.settle(reservation, { tokens: response.totalTokens, costCents: response.costCents });
       state.usage!.tokens += response.totalTokens;
+      modelCalls.inc({ mode: job.mode, role: role.name, model: response.model });
+      modelCallSeconds.observe({ mode: job.mode, role: role.name }, response.latencyMs / 1000);
+      modelTokens.inc({ mode: job.mode, kind: 'input' }, response.usage.inputTokens);
+      modelTokens.inc({ mode: job.mode, kind: 'output' }, response.usage.outputTokens);
+      modelTokens.inc({ mode: job.mode, kind: 'cache_read' }, response.usage.cacheReadTokens);
+      modelTokens.inc({ mode: job.mode, kind: 'cache_write' }, response.usage.cacheCreationTokens);
+      modelCostCents.inc({ mode: job.mode }, response.costCents);
       const text = textOf(response.message);
       await worker.emit([
         {
@@ -178,6 +185,8 @@ export class AgentRunner {
         ? await input.registry.run(call.name, call.input, input.toolContext)
         : { ok: false, error: { code: 'tool_not_allowed' as never, message: `The ${role.name} may not call ${call.name}; its tools are: ${role.tools.join(', ')}` } };
       const rendered = renderToolResult(result);
+      toolCalls.inc({ tool: call.name, outcome: result.ok ? 'ok' : result.error.code });
+      toolCallSeconds.observe({ tool: call.name }, (Date.now() - started) / 1000);
       await worker.emit([
         {
           type: 'tool_call',

@@ -9,6 +9,16 @@ export type ProcessRole = (typeof PROCESS_ROLES)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Route groups with a rate limit of their own. */
+export const RATE_LIMIT_GROUPS = ['default', 'write', 'webhooks'] as const;
+export type RateLimitGroup = (typeof RATE_LIMIT_GROUPS)[number];
+
+/** At most `limit` requests per `windowSeconds`. */
+export interface RateLimit {
+  limit: number;
+  windowSeconds: number;
+}
+
 /** Prices of one model in USD per million tokens. */
 export interface ModelPrice {
   input: number;
@@ -87,7 +97,31 @@ export interface AppConfig {
     pushRemote: boolean;
   };
   auth: {
+    /** `false` only with AUTH=off on a loopback HOST: every /api route is open. */
+    enabled: boolean;
+    /** The first admin token (for automation); otherwise one is generated and its login link printed once. */
     bootstrapToken?: string;
+    /** Lifetime of a browser session cookie (capped by its token's expiry). */
+    sessionTtlMs: number;
+  };
+  http: {
+    bodyLimitBytes: number;
+    /** Fastify `trustProxy`: false, true, a hop count, or a list of proxy addresses/CIDRs. */
+    trustProxy: boolean | number | string;
+    /** Origins allowed by CORS; empty means no cross-origin access. */
+    corsOrigins: string[];
+    /** Fixed-window limits per token (or per address when unauthenticated), by route group. */
+    rateLimits: Record<RateLimitGroup, RateLimit>;
+  };
+  webhooks: {
+    githubSecret?: string;
+    githubTriggerLabel: string;
+    githubTriggerMention: string;
+    /** `owner/name` → server path or URL the job runs on; unmapped repositories use the payload's clone URL. */
+    githubRepoMap: Record<string, string>;
+    genericSecret?: string;
+    /** How far a generic webhook's timestamp may be from now. */
+    maxSkewSeconds: number;
   };
   pipeline: {
     /** Times the Reviewer may send the Builder back before a person decides. */

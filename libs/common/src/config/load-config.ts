@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AppConfig, JOB_MODES, JobMode, LOG_LEVELS, ModelPrice, PROCESS_ROLES } from './app-config';
+import { AppConfig, JOB_MODES, JobMode, LOG_LEVELS, ModelPrice, PROCESS_ROLES, RateLimit } from './app-config';
 
 /** Prices (USD per million tokens) of the models the service knows; MODEL_PRICES adds or overrides. */
 // Keys are model families: a model is priced by the longest key its name starts with.
@@ -117,6 +117,71 @@ class Reader {
     }
   }
 
+  rateLimit(key: string, fallback: RateLimit): RateLimit {
+    const raw = this.string(key);
+    if (raw === undefined) return fallback;
+    const match = /^\s*(\d{1,7})\s*\/\s*(\d{1,6})\s*$/.exec(raw);
+    if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) {
+      this.problems.push(`${key}: must be "requests/window-seconds" like "120/60" (got "${raw}")`);
+      return fallback;
+    }
+    return { limit: Number(match[1]), windowSeconds: Number(match[2]) };
+  }
+
+  secret(key: string, minLength: number): string | undefined {
+    const raw = this.string(key);
+    if (raw !== undefined && raw.length < minLength) {
+      this.problems.push(`${key}: must be at least ${minLength} characters`);
+      return undefined;
+    }
+    return raw;
+  }
+
+  trustProxy(key: string): boolean | number | string {
+    const raw = this.string(key);
+    if (raw === undefined || ['false', '0', 'no'].includes(raw)) return false;
+    if (['true', 'yes'].includes(raw)) return true;
+    if (/^\d{1,2}$/.test(raw)) return Number(raw);
+    if (/^[\w.:/]+(\s*,\s*[\w.:/]+)*$/.test(raw)) return raw;
+    this.problems.push(`${key}: must be true, false, a hop count, or a comma-separated list of proxy addresses (got "${raw}")`);
+    return false;
+  }
+
+  origins(key: string): string[] {
+    const raw = this.string(key);
+    if (raw === undefined) return [];
+    const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = items.filter((item) => {
+      try {
+        const url = new URL(item);
+        return !['http:', 'https:'].includes(url.protocol) || url.origin !== item.replace(/\/$/, '');
+      } catch {
+        return true;
+      }
+    });
+    if (bad.length > 0) {
+      this.problems.push(`${key}: must be a comma-separated list of origins like https://app.example.com (bad: ${bad.join(', ')})`);
+      return [];
+    }
+    return items.map((item) => item.replace(/\/$/, ''));
+  }
+
+  repoMap(key: string): Record<string, string> {
+    const raw = this.string(key);
+    if (raw === undefined) return {};
+    try {
+      const parsed = JSON.parse(raw) as Record<string, unknown>;
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      for (const [name, target] of Object.entries(parsed)) {
+        if (!/^[\w.-]+\/[\w.-]+$/.test(name) || typeof target !== 'string' || target === '') throw new Error(name);
+      }
+      return parsed as Record<string, string>;
+    } catch {
+      this.problems.push(`${key}: must be JSON like {"owner/name": "/srv/repos/name"} (a server path or URL per repository)`);
+      return {};
+    }
+  }
+
   url(key: string, protocols: string[]): string | undefined {
     const raw = this.string(key);
     if (raw === undefined) return undefined;
@@ -129,6 +194,11 @@ class Reader {
       return undefined;
     }
   }
+}
+
+/** Whether a HOST value binds only the loopback interface. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /** Reads `--role <api|worker|all>` (or `--role=...`) from the command line, if given. */
@@ -154,13 +224,18 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
   };
   const heartbeatMs = r.int('WORKER_HEARTBEAT_MS', 5_000, 50, 600_000);
   const leaseMs = r.int('WORKER_LEASE_MS', 30_000, 100, 3_600_000);
+  const host = r.string('HOST', '127.0.0.1')!;
+  const authMode = r.oneOf('AUTH', ['on', 'off'] as const, 'on');
+  if (authMode === 'off' && !isLoopback(host)) {
+    r.problems.push(`AUTH: off is allowed only when HOST is a loopback address (127.0.0.1, ::1, localhost); HOST is "${host}"`);
+  }
   if (leaseMs <= heartbeatMs) {
     r.problems.push(`WORKER_LEASE_MS: must be greater than WORKER_HEARTBEAT_MS (${leaseMs} <= ${heartbeatMs})`);
   }
 
   const config: AppConfig = {
     port: r.int('PORT', 3000, 0, 65_535),
-    host: r.string('HOST', '127.0.0.1')!,
+    host,
     role,
     dataDir: resolve(cwd, r.string('DATA_DIR', '.data')!),
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
@@ -225,7 +300,29 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
       retentionMs: r.int('WORKSPACE_RETENTION_MS', 24 * 3_600_000, 0, 365 * 86_400_000),
       pushRemote: r.bool('PUSH_REMOTE', false),
     },
-    auth: { bootstrapToken: r.string('AUTH_BOOTSTRAP_TOKEN') },
+    auth: {
+      enabled: authMode === 'on',
+      bootstrapToken: r.secret('AUTH_BOOTSTRAP_TOKEN', 16),
+      sessionTtlMs: r.int('AUTH_SESSION_TTL_MS', 7 * 86_400_000, 60_000, 365 * 86_400_000),
+    },
+    http: {
+      bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 1_048_576, 1_024, 104_857_600),
+      trustProxy: r.trustProxy('TRUST_PROXY'),
+      corsOrigins: r.origins('CORS_ORIGINS'),
+      rateLimits: {
+        default: r.rateLimit('RATE_LIMIT_DEFAULT', { limit: 1_200, windowSeconds: 60 }),
+        write: r.rateLimit('RATE_LIMIT_WRITE', { limit: 300, windowSeconds: 60 }),
+        webhooks: r.rateLimit('RATE_LIMIT_WEBHOOKS', { limit: 120, windowSeconds: 60 }),
+      },
+    },
+    webhooks: {
+      githubSecret: r.secret('GITHUB_WEBHOOK_SECRET', 16),
+      githubTriggerLabel: r.string('GITHUB_TRIGGER_LABEL', 'aict')!,
+      githubTriggerMention: r.string('GITHUB_TRIGGER_MENTION', '@aict')!,
+      githubRepoMap: r.repoMap('GITHUB_REPO_MAP'),
+      genericSecret: r.secret('GENERIC_WEBHOOK_SECRET', 16),
+      maxSkewSeconds: r.int('WEBHOOK_MAX_SKEW_SECONDS', 300, 1, 86_400),
+    },
     pipeline: {
       reviewRounds: r.int('REVIEW_MAX_ROUNDS', 2, 0, 10),
       reminderAfterMs: r.int('REMINDER_AFTER_MS', 3_600_000, 1_000, 30 * 86_400_000),

@@ -1,5 +1,13 @@
 import { FastifyReply } from 'fastify';
 
+/** Every open stream of this process, so shutdown can end them (an open stream would hold the server open). */
+const openStreams = new Set<SseStream>();
+
+/** Ends every open SSE stream; called on shutdown before the HTTP server closes. */
+export function endAllStreams(): void {
+  for (const stream of [...openStreams]) stream.end();
+}
+
 /** A server-sent-events response written straight to the socket. */
 export class SseStream {
   private closed = false;
@@ -16,6 +24,7 @@ export class SseStream {
     });
     reply.raw.on('close', () => this.markClosed());
     reply.raw.on('error', () => this.markClosed());
+    openStreams.add(this);
   }
 
   get isClosed(): boolean {
@@ -48,6 +57,7 @@ export class SseStream {
   private markClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    openStreams.delete(this);
     for (const handler of this.closeHandlers.splice(0)) handler();
   }
 }

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
 import { LogLevel } from '../config/app-config';
+import { secretRedactor } from '../security/redaction';
 
 /** Per-request context carried through async calls so every log line names its correlation id. */
 export const requestContext = new AsyncLocalStorage<{ correlationId: string }>();
@@ -23,6 +24,8 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
         return correlationId ? { correlationId } : {};
       },
       redact: { paths: ['*.apiKey', '*.password', '*.token', '*.authorization', 'req.headers.authorization'], censor: '[redacted]' },
+      // Secrets can hide in any value (a goal, an error message): every line passes the redactor.
+      hooks: { streamWrite: (line) => secretRedactor.redact(line) },
     },
     destination,
   );

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { APP_CONFIG, AppConfig, JobCaps, JobMode } from '@app/common';
+import { APP_CONFIG, AppConfig, JobCaps, JobMode, redactSecrets } from '@app/common';
 import { LedgerActor, LedgerService } from '@app/ledger';
 import { Job } from '../entities/job.entity';
 import { JOB_INTAKE, JobIntake } from '../intake/job-intake';
@@ -40,7 +40,9 @@ export class CreateJobUseCase {
     private readonly ledger: LedgerService,
   ) {}
 
-  async execute(command: CreateJobCommand): Promise<Job> {
+  async execute(request: CreateJobCommand): Promise<Job> {
+    // A secret pasted into a goal must not reach the model, the ledger or any response.
+    const command = { ...request, goal: redactSecrets(request.goal) };
     const understood = await this.intake.understand({ goal: command.goal, repo: command.repo, mode: command.mode, source: command.source });
     const mode = command.mode ?? understood.mode;
     const caps = this.resolveCaps(mode, command.caps ?? {});

@@ -10,6 +10,8 @@ import { NotificationView } from './notifications.dto';
 export type NotificationKind = 'job_started' | 'job_succeeded' | 'job_failed' | 'job_aborted' | 'needs_attention' | 'budget_warning' | 'cap_reached' | 'insight' | 'reminder';
 
 const CAP_CODES = ['step_limit', 'token_limit', 'cost_limit', 'time_limit'];
+/** Roles whose jobs people asked for (the others are the team's own: evaluations, the Watcher). */
+const NOTIFIED_ROLES = ['coordinator', 'builder', 'planner', 'reviewer'];
 
 /**
  * The notification board: job lifecycle, needs-your-attention, budget warnings and caps reached,
@@ -45,7 +47,8 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
   /** What an event means for a person, if anything. */
   fromEvent(event: EventRecord): { kind: NotificationKind; title: string; body: string; jobId: string | null; conversationId: string | null } | null {
     const base = { jobId: event.jobId, conversationId: event.conversationId };
-    if (event.role === 'evaluator') return null;
+    // Notifications are about the work people asked for, not the team's internal jobs (evaluations...).
+    if (event.jobId && !NOTIFIED_ROLES.includes(event.role ?? '')) return null;
     const data = event.data as Record<string, any>;
     switch (event.type) {
       case 'status':

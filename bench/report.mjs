@@ -21,6 +21,7 @@ if (run) {
     execFileSync(process.execPath, [join(root, script)], { stdio: 'inherit', cwd: root });
   }
 }
+const fmt = (v) => (typeof v === 'number' ? String(Math.round(v * 100) / 100) : (v ?? '—'));
 const load = (file) => (existsSync(join(root, file)) ? JSON.parse(readFileSync(join(root, file), 'utf8')) : null);
 const [queue, tdln, agent, sse] = benches.map(([, , file]) => load(file));
 const lines = ['# Benchmark report', '', `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)} (2 cores, embedded PostgreSQL 18, Node ${process.version}). Each section says how to run it alone.`, ''];
@@ -31,7 +32,7 @@ if (queue) {
   lines.push('## Queue (`npm run bench:queue`)', '', `N = ${queue.env.jobs} no-op jobs; every system on its own database of the same server, one after the other.`, '');
   lines.push(`| metric | ours | ${peers.join(' | ')} | ${peers.map((p) => `ours/${p}`).join(' | ')} |`, `|---|---|${peers.map(() => '---|').join('')}${peers.map(() => '---|').join('')}`);
   for (const [key, metric] of Object.entries(m)) {
-    lines.push(`| ${key} (${metric.unit}${metric.higherIsBetter ? ', higher is better' : ', lower is better'}) | ${metric.values.ours ?? '—'} | ${peers.map((p) => metric.values[p] ?? '—').join(' | ')} | ${peers.map((p) => (metric.oursOverPeer[p] ?? '—') + (metric.oursOverPeer[p] ? 'x' : '')).join(' | ')} |`);
+    lines.push(`| ${key} (${metric.unit}${metric.higherIsBetter ? ', higher is better' : ', lower is better'}) | ${fmt(metric.values.ours)} | ${peers.map((p) => fmt(metric.values[p])).join(' | ')} | ${peers.map((p) => (metric.oursOverPeer[p] ?? '—') + (metric.oursOverPeer[p] ? 'x' : '')).join(' | ')} |`);
   }
   const t = queue.targets;
   lines.push('', `Targets: throughput at concurrency 16 at or above the best peer (${t.throughputC16.bestPeer}, ${t.throughputC16.bestPeerValue} jobs/s): **${t.throughputC16.pass ? 'met' : 'missed'}** (ours ${t.throughputC16.ours}); pick-up p50 under ${t.pickupP50.targetMs} ms: **${t.pickupP50.pass ? 'met' : 'missed'}** (ours ${t.pickupP50.ours} ms).`, '');

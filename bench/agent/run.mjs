@@ -29,7 +29,7 @@ const work = mkdtempSync(join(tmpdir(), 'aict-bench-agent-'));
 chmodSync(work, 0o777);
 const fake = await startFakeModel();
 const db = await startEmbeddedDatabase({ dir: join(work, 'pg'), port: await freePort(), database: 'bench' });
-const config = loadConfig({ DATABASE_URL: db.url, DATA_DIR: join(work, 'data'), ANTHROPIC_API_KEY: 'bench', ANTHROPIC_BASE_URL: fake.url, LOG_LEVEL: 'silent', PORT: '0', GENIUS_MAX_STEPS: String(STEPS + 10) });
+const config = loadConfig({ AUTH: 'off', DATABASE_URL: db.url, DATA_DIR: join(work, 'data'), ANTHROPIC_API_KEY: 'bench', ANTHROPIC_BASE_URL: fake.url, LOG_LEVEL: 'silent', PORT: '0', GENIUS_MAX_STEPS: String(STEPS + 10) });
 const app = await createApp(config, createLogger('silent'));
 await app.listen({ port: 0, host: '127.0.0.1' });
 const base = `http://127.0.0.1:${app.getHttpServer().address().port}`;

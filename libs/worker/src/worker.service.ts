@@ -203,7 +203,9 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     if (ids.length === 0) return;
     try {
       const held = await this.queue.heartbeat(this.workerId, ids);
-      for (const id of this.runs.keys()) {
+      // Only the runs this heartbeat asked about: a job claimed while it was in flight is not lost.
+      for (const id of ids) {
+        if (!this.runs.has(id)) continue;
         const status = held.get(id);
         if (status === undefined) this.abort(id, 'lease_lost');
         else if (status === 'cancelling') this.abort(id, 'cancelled');

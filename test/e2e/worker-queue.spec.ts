@@ -129,4 +129,43 @@ describe('queue and worker', () => {
     expect(await observed.get(short.id)).toMatchObject({ status: 'succeeded' });
     expect(await observed.get(long.id)).toMatchObject({ status: 'queued', attempts: 0, workerId: null });
   });
+  it('does not mistake a job claimed during a heartbeat\'s round trip for one whose lease was lost', async () => {
+    const gates = new Map<string, () => void>();
+    const aborted: string[] = [];
+    const runs: string[] = [];
+    const t = await start({ WORKER_HEARTBEAT_MS: '50' }, undefined, async (goal, signal) => {
+      runs.push(goal);
+      signal.addEventListener('abort', () => aborted.push(goal));
+      await new Promise<void>((resolve) => gates.set(goal, resolve));
+      return signal.aborted ? { status: 'release' } : { status: 'succeeded' };
+    });
+    // Hold one heartbeat's answer (as a slow network would) while another job is claimed.
+    const queue = t.get<QueueRepository>(QueueRepository);
+    const heartbeat = queue.heartbeat.bind(queue);
+    let hold: Promise<void> | null = null;
+    let held = false;
+    queue.heartbeat = async (workerId, ids) => {
+      const answer = await heartbeat(workerId, ids);
+      if (hold) {
+        held = true;
+        await hold;
+      }
+      return answer;
+    };
+    const first = await submit(t, 'fix the bug in src/first.ts');
+    await waitFor(async () => gates.has('fix the bug in src/first.ts'), 10_000, 'the first job to run');
+    let release!: () => void;
+    hold = new Promise<void>((resolve) => (release = resolve));
+    await waitFor(async () => held, 10_000, 'a heartbeat to be held');
+    const second = await submit(t, 'fix the bug in src/second.ts');
+    await waitFor(async () => gates.has('fix the bug in src/second.ts'), 10_000, 'the second job to run');
+    hold = null;
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(aborted).toEqual([]);
+    for (const resolve of gates.values()) resolve();
+    const service = t.get<JobsService>(JobsService);
+    await waitFor(async () => (await service.get(first.id)).status === 'succeeded' && (await service.get(second.id)).status === 'succeeded', 10_000, 'both to succeed');
+    expect(runs.sort()).toEqual(['fix the bug in src/first.ts', 'fix the bug in src/second.ts']);
+  });
 });

@@ -182,8 +182,13 @@ export class QueueRepository {
       const [{ got }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS got', [AdvisoryLock.Reaper]);
       if (!got) return null;
       const expired: Record<string, unknown>[] = await manager.query(
+        // After PostgreSQL restarts every lease has expired meanwhile: the workers get one lease
+        // period to reconnect and heartbeat (or write the ends they hold) before anything is reaped,
+        // so work already done is not done again.
         `SELECT * FROM jobs WHERE status IN ('running', 'cancelling') AND lease_expires_at < now()
+            AND pg_postmaster_start_time() < now() - $1 * interval '1 millisecond'
           ORDER BY lease_expires_at LIMIT 500 FOR UPDATE SKIP LOCKED`,
+        [this.config.worker.leaseMs],
       );
       const report: ReapReport = { requeued: 0, failed: 0, aborted: 0 };
       const changes: TransitionRecord[] = [];

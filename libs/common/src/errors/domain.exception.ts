@@ -34,6 +34,7 @@ export enum CommonErrorCode {
   InvalidCursor = 'invalid_cursor',
   Internal = 'internal_error',
   Unavailable = 'service_unavailable',
+  DatabaseUnavailable = 'database_unavailable',
   RateLimited = 'rate_limited',
 }
 
@@ -56,6 +57,7 @@ export class CommonException extends DomainException {
       case CommonErrorCode.RateLimited:
         return 'rate_limited';
       case CommonErrorCode.Unavailable:
+      case CommonErrorCode.DatabaseUnavailable:
         return 'unavailable';
       case CommonErrorCode.Internal:
         return 'internal';

@@ -2,7 +2,8 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@n
 import { randomUUID } from 'node:crypto';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
-import { DomainException, httpStatusOf } from '../errors/domain.exception';
+import { isDatabaseUnavailable } from '../database/connection-errors';
+import { CommonErrorCode, DomainException, httpStatusOf } from '../errors/domain.exception';
 import { LOGGER } from '../logging/logging.module';
 
 /** The one error envelope of the API. */
@@ -12,8 +13,9 @@ export interface ErrorEnvelope {
 
 /**
  * Renders every error as the API's envelope with the request's correlation id. Domain exceptions
- * map through their kind; framework errors keep their status; anything else is a 500 whose
- * details stay in the log, never in the response.
+ * map through their kind; framework errors keep their status; a lost database connection is a 503
+ * `database_unavailable` with Retry-After; anything else is a 500 whose details stay in the log,
+ * never in the response.
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -25,7 +27,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const correlationId = String(request?.id ?? randomUUID());
     const { status, body, headers } = this.render(exception, correlationId);
-    if (status >= 500) {
+    if (status === 503) {
+      this.logger.warn({ err: exception, correlationId, url: request?.url }, 'request refused: a dependency is unavailable');
+    } else if (status >= 500) {
       this.logger.error({ err: exception, correlationId, url: request?.url }, 'request failed');
     }
     if (reply.sent || reply.raw.headersSent) {
@@ -57,6 +61,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
         body: envelope(codeForStatus(fastifyError.statusCode), fastifyError.message ?? 'Bad request'),
         headers: {},
       };
+    }
+    if (isDatabaseUnavailable(exception)) {
+      // PostgreSQL restarting or unreachable: the client may retry; the pool reconnects by itself.
+      return { status: 503, body: envelope(CommonErrorCode.DatabaseUnavailable, 'The database is unavailable; retry shortly'), headers: { 'retry-after': '1' } };
     }
     return { status: 500, body: envelope('internal_error', `Internal error; quote correlation id ${correlationId} when reporting it`), headers: {} };
   }

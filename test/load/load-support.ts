@@ -1,0 +1,74 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from 'pg';
+import { ServiceProcess, launchService } from '../support/processes';
+
+/** A job the recording worker (role `watcher`) runs: a no-op that records its execution. */
+export const noopJob = (i: number) => ({ goal: `fix the bug in src/noop${i}.ts`, repo: '/srv/noop', role: 'watcher', mode: 'mechanic' });
+
+/** Processes started for one test file on one database, stopped together. */
+export class Stack {
+  readonly processes: ServiceProcess[] = [];
+  private readonly dirs: string[] = [];
+
+  constructor(private readonly databaseUrl: string) {}
+
+  /** Starts a server (or, with `recording`, a recording worker) on the stack's database and waits until it is ready. */
+  async start(env: Record<string, string>, options: { recording?: boolean } = {}): Promise<ServiceProcess> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'aict-load-'));
+    this.dirs.push(dataDir);
+    const service = await launchService({ env: { DATABASE_URL: this.databaseUrl, DATA_DIR: dataDir, ...env }, recording: options.recording });
+    this.processes.push(service);
+    await service.ready();
+    return service;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.processes.splice(0).map((p) => p.stop().catch(() => undefined)));
+    for (const dir of this.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `fn(0..total-1)` with at most `parallel` calls in flight. */
+export async function inParallel(total: number, parallel: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, total) }, async () => {
+      while (next < total) await fn(next++);
+    }),
+  );
+}
+
+/** The ledger's `job.status` entries grouped by target status, for the given jobs: how many jobs have n entries to each status. */
+export async function statusEntriesPerJob(client: Client, jobIds: string[]): Promise<Map<string, Map<number, number>>> {
+  const { rows } = await client.query<{ to: string; per_job: number; jobs: number }>(
+    `SELECT "to", per_job, count(*)::int AS jobs FROM (
+       SELECT j.id, s.to, count(l.seq)::int AS per_job
+         FROM unnest($1::uuid[]) AS j(id)
+         CROSS JOIN (VALUES ('queued'), ('running'), ('succeeded')) AS s("to")
+         LEFT JOIN ledger l ON l.job_id = j.id AND l.kind = 'job.status' AND l.data->>'to' = s.to
+        GROUP BY j.id, s.to) x
+      GROUP BY "to", per_job`,
+    [jobIds],
+  );
+  const out = new Map<string, Map<number, number>>();
+  for (const r of rows) out.set(r.to, (out.get(r.to) ?? new Map()).set(r.per_job, r.jobs));
+  return out;
+}
+
+/** Resident memory of a process, from /proc (Linux), in MiB. */
+export function rssMiB(pid: number): number | null {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Math.round(Number(kb) / 102.4) / 10 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A quantile of unsorted samples. */
+export function quantile(samples: number[], q: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+}

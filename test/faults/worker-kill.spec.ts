@@ -12,7 +12,7 @@ import { connect, createTestDatabase } from '../support/test-database';
 
 const FIX = { path: 'src/calc.js', oldText: 'function subtract(a, b) {\n  return a + b;', newText: 'function subtract(a, b) {\n  return a - b;' };
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'safe.directory=*', ...args], { cwd, encoding: 'utf8' }).trim();
-const sandboxEnv: Record<string, string> = (() => {
+const sandboxEnv = ((): Record<string, string> => {
   try {
     execFileSync('bwrap', ['--version']);
     return {};

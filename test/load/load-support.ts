@@ -1,6 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { Agent, ClientRequest, get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Client } from 'pg';
 import { ServiceProcess, launchService } from '../support/processes';
 
@@ -71,4 +73,82 @@ export function rssMiB(pid: number): number | null {
 export function quantile(samples: number[], q: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+}
+
+/**
+ * A lightweight SSE subscriber on node:http for load tests (a thousand fetch readers cost far more):
+ * keeps the snapshot and the `id:` of every message after it, in arrival order.
+ */
+export class LightSseClient {
+  snapshot: any;
+  readonly ids: number[] = [];
+  readonly names: string[] = [];
+  status = 0;
+  error?: string;
+  ended = false;
+  lastArrival = 0;
+  private request?: ClientRequest;
+
+  open(url: string, agent: Agent): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.request = get(url, { agent, headers: { accept: 'text/event-stream' } }, (res) => {
+        this.status = res.statusCode ?? 0;
+        let buffer = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          let at: number;
+          while ((at = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, at);
+            buffer = buffer.slice(at + 2);
+            if (block.startsWith(':')) continue;
+            const name = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+            if (name === 'snapshot') {
+              this.snapshot = JSON.parse(/^data: (.*)$/m.exec(block)![1]);
+              resolve();
+              continue;
+            }
+            const id = /^id: (\d+)$/m.exec(block)?.[1];
+            this.names.push(name);
+            if (id) this.ids.push(Number(id));
+            this.lastArrival = performance.now();
+          }
+        });
+        res.on('end', () => (this.ended = true));
+        res.on('error', (error) => (this.error = error.message));
+      });
+      this.request.on('error', (error) => {
+        this.error = error.message;
+        reject(error);
+      });
+    });
+  }
+
+  close(): void {
+    this.request?.destroy();
+  }
+}
+
+/** Opens `count` subscribers in waves (thousands of SYNs at once overflow the listen backlog); resolves when each has its snapshot. */
+export async function openSseClients(url: string, count: number, wave = 200): Promise<LightSseClient[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+  const clients: LightSseClient[] = [];
+  for (let i = 0; i < count; i += wave) {
+    const batch = Array.from({ length: Math.min(wave, count - i) }, () => new LightSseClient());
+    clients.push(...batch);
+    await Promise.all(batch.map((c) => c.open(url, agent)));
+  }
+  return clients;
+}
+
+/** Open file descriptors of a process (sockets included), from /proc (Linux). */
+export function openFds(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+/** The server's own account of its V8 heap in use (Prometheus `/metrics`), in MiB. */
+export async function heapUsedMiB(base: string): Promise<number | null> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const bytes = /^aict_process_nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1];
+  return bytes ? Math.round(Number(bytes) / 104_857.6) / 10 : null;
 }

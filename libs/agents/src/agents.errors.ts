@@ -4,6 +4,7 @@ import { DomainException, ErrorKind } from '@app/common';
 export enum AgentsErrorCode {
   ModelNotConfigured = 'model_not_configured',
   ModelUnavailable = 'model_unavailable',
+  ModelTimeout = 'model_timeout',
   ModelRateLimited = 'model_rate_limited',
   ModelRejected = 'model_rejected',
   StepLimit = 'step_limit',
@@ -29,6 +30,7 @@ export class AgentsException extends DomainException {
     switch (code) {
       case AgentsErrorCode.ModelNotConfigured:
       case AgentsErrorCode.ModelUnavailable:
+      case AgentsErrorCode.ModelTimeout:
       case AgentsErrorCode.ModelRateLimited:
         return 'unavailable';
       case AgentsErrorCode.ModelRejected:

@@ -91,8 +91,18 @@ export class ModelGateway {
     };
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
+      // The SDK's timeout ends when the answer starts; a stream that then goes quiet is cut here.
+      const stall = new AbortController();
+      const signal = request.signal ? AbortSignal.any([request.signal, stall.signal]) : stall.signal;
+      let idle: NodeJS.Timeout | undefined;
+      const watch = () => {
+        clearTimeout(idle);
+        idle = setTimeout(() => stall.abort(new Error('stream idle')), this.config.model.streamIdleMs);
+      };
       try {
-        const stream = this.client.messages.stream(params, { signal: request.signal });
+        const stream = this.client.messages.stream(params, { signal });
+        stream.on('connect', watch);
+        stream.on('streamEvent', watch);
         const message = await stream.finalMessage();
         const usage: ModelUsage = {
           inputTokens: message.usage.input_tokens ?? 0,
@@ -111,13 +121,19 @@ export class ModelGateway {
         };
       } catch (error) {
         if (request.signal?.aborted) throw new AgentsException(AgentsErrorCode.Cancelled, 'The model call was cancelled');
-        if (isDroppedStream(error) && attempt <= this.config.model.maxRetries) {
+        const stalled = stall.signal.aborted;
+        if ((stalled || isDroppedStream(error)) && attempt <= this.config.model.maxRetries) {
           const delay = backoffMs(attempt);
-          this.logger.warn({ attempt, delay, err: (error as Error).message }, 'model stream dropped; retrying');
+          this.logger.warn({ attempt, delay, err: stalled ? `no stream event for ${this.config.model.streamIdleMs} ms` : (error as Error).message }, 'model stream dropped; retrying');
           await sleep(delay, request.signal);
           continue;
         }
+        if (stalled) {
+          throw new AgentsException(AgentsErrorCode.ModelTimeout, `The model stopped answering mid-stream (${this.config.model.streamIdleMs} ms without an event) ${attempt} times`, { attempts: attempt });
+        }
         throw translate(error);
+      } finally {
+        clearTimeout(idle);
       }
     }
   }
@@ -134,8 +150,11 @@ function withCacheBreakpoint(messages: Anthropic.MessageParam[]): Anthropic.Mess
   return [...messages.slice(0, -1), { ...last, content: blocks } as Anthropic.MessageParam];
 }
 
+/**
+ * A stream cut off after it started (the SDK does not retry those). Connection errors and timeouts
+ * before the answer starts are not: the SDK has already retried them `maxRetries` times.
+ */
 function isDroppedStream(error: unknown): boolean {
-  if (error instanceof Anthropic.APIConnectionError) return true;
   if (error instanceof Anthropic.APIError) return false;
   const message = error instanceof Error ? error.message : '';
   return /terminated|socket hang up|ECONNRESET|premature close/i.test(message);
@@ -143,6 +162,9 @@ function isDroppedStream(error: unknown): boolean {
 
 function translate(error: unknown): AgentsException {
   if (error instanceof AgentsException) return error;
+  if (error instanceof Anthropic.APIConnectionTimeoutError) {
+    return new AgentsException(AgentsErrorCode.ModelTimeout, `The model did not start answering in time, after retries: ${error.message}`);
+  }
   if (error instanceof Anthropic.RateLimitError) {
     return new AgentsException(AgentsErrorCode.ModelRateLimited, `The model kept answering 429 after retries: ${error.message}`, { status: 429 });
   }

@@ -69,6 +69,8 @@ export interface AppConfig {
   };
   sse: {
     heartbeatMs: number;
+    /** A stream is ended after this long (the client reconnects and resumes with Last-Event-ID); 0 = never. */
+    maxStreamMs: number;
   };
   model: {
     apiKey?: string;
@@ -76,7 +78,10 @@ export interface AppConfig {
     models: Record<JobMode, string>;
     /** Retries of one model call on 429, 5xx, overload and dropped streams. */
     maxRetries: number;
+    /** How long to wait for the answer to start (the SDK's timeout; it retries timeouts itself). */
     timeoutMs: number;
+    /** A streaming answer that sends nothing (not even a ping) for this long is cut and retried. */
+    streamIdleMs: number;
     /** Output tokens asked for per call. */
     maxOutputTokens: number;
     /** USD per million tokens, by model name; built-in prices cover the known models. */
@@ -88,6 +93,8 @@ export interface AppConfig {
     timeoutMs: number;
     memoryMb: number;
     maxProcesses: number;
+    /** The largest file a sandboxed command may write, in MiB. */
+    maxFileMb: number;
     maxOutputBytes: number;
   };
   workspaces: {

@@ -279,13 +279,14 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
         maxWallMs: r.int('MAX_JOB_WALL_MS', 4 * 3_600_000, 1_000, 86_400_000),
       },
     },
-    sse: { heartbeatMs: r.int('SSE_HEARTBEAT_MS', 15_000, 100, 600_000) },
+    sse: { heartbeatMs: r.int('SSE_HEARTBEAT_MS', 15_000, 100, 600_000), maxStreamMs: r.int('SSE_MAX_STREAM_MS', 0, 0, 86_400_000) },
     model: {
       apiKey: r.string('ANTHROPIC_API_KEY'),
       baseUrl: r.url('ANTHROPIC_BASE_URL', ['http:', 'https:']),
       models,
       maxRetries: r.int('MODEL_MAX_RETRIES', 4, 0, 20),
       timeoutMs: r.int('MODEL_TIMEOUT_MS', 600_000, 1_000, 3_600_000),
+      streamIdleMs: r.int('MODEL_STREAM_IDLE_MS', 120_000, 1_000, 3_600_000),
       maxOutputTokens: r.int('MODEL_MAX_OUTPUT_TOKENS', 8_192, 256, 128_000),
       prices: { ...DEFAULT_MODEL_PRICES, ...r.prices('MODEL_PRICES') },
     },
@@ -294,6 +295,7 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
       timeoutMs: r.int('SANDBOX_TIMEOUT_MS', 300_000, 1_000, 3_600_000),
       memoryMb: r.int('SANDBOX_MEMORY_MB', 2_048, 64, 65_536),
       maxProcesses: r.int('SANDBOX_MAX_PROCESSES', 256, 8, 65_536),
+      maxFileMb: r.int('SANDBOX_MAX_FILE_MB', 1_024, 1, 1_048_576),
       maxOutputBytes: r.int('SANDBOX_MAX_OUTPUT_BYTES', 1_048_576, 1_024, 104_857_600),
     },
     workspaces: {

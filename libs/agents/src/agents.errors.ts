@@ -14,6 +14,7 @@ export enum AgentsErrorCode {
   AgentStuck = 'agent_stuck',
   Cancelled = 'cancelled',
   WorkspaceFailed = 'workspace_failed',
+  DiskFull = 'disk_full',
   NoResult = 'no_result',
 }
 
@@ -32,6 +33,7 @@ export class AgentsException extends DomainException {
       case AgentsErrorCode.ModelUnavailable:
       case AgentsErrorCode.ModelTimeout:
       case AgentsErrorCode.ModelRateLimited:
+      case AgentsErrorCode.DiskFull:
         return 'unavailable';
       case AgentsErrorCode.ModelRejected:
       case AgentsErrorCode.WorkspaceFailed:

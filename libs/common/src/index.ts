@@ -2,6 +2,7 @@ export * from './config/app-config';
 export * from './config/load-config';
 export * from './config/config.module';
 export * from './errors/domain.exception';
+export * from './errors/system-errors';
 export * from './logging/logger';
 export * from './logging/logging.module';
 export * from './pagination/cursor';

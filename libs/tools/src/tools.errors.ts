@@ -22,6 +22,7 @@ export enum ToolsErrorCode {
   Aborted = 'aborted',
   GitFailed = 'git_failed',
   WorkspaceUnavailable = 'workspace_unavailable',
+  DiskFull = 'disk_full',
   Internal = 'internal_error',
 }
 
@@ -62,6 +63,7 @@ export class ToolsException extends DomainException {
         return 'forbidden';
       case ToolsErrorCode.SandboxUnavailable:
       case ToolsErrorCode.WorkspaceUnavailable:
+      case ToolsErrorCode.DiskFull:
       case ToolsErrorCode.Timeout:
       case ToolsErrorCode.Aborted:
         return 'unavailable';

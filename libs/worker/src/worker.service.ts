@@ -3,7 +3,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Logger } from 'pino';
-import { APP_CONFIG, AppConfig, LOGGER, NotificationListener, isDatabaseUnavailable, jobRunSeconds, jobRunsEnded } from '@app/common';
+import { APP_CONFIG, AppConfig, LOGGER, NotificationListener, isDatabaseUnavailable, isDiskFull, jobRunSeconds, jobRunsEnded } from '@app/common';
 import { EventsService } from '@app/events';
 import { CANCEL_CHANNEL, JOBS_CHANNEL, Job } from '@app/jobs';
 import { AbortReason, JobContext, JobOutcome } from './job-handler';
@@ -158,6 +158,9 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         // Not the job's fault: back to the queue without an attempt penalty, written once the database is back.
         this.logger.warn({ jobId: job.id, err: (error as Error).message }, 'the database went away during the run; requeueing the job');
         return { jobId: job.id, to: 'queued', reason: 'database unavailable', wallMs: wallMs() };
+      }
+      if (isDiskFull(error)) {
+        return { jobId: job.id, to: 'failed', reason: 'disk full', errorCode: 'disk_full', errorMessage: `The disk is full: ${(error as Error).message}`, wallMs: wallMs() };
       }
       this.logger.error({ jobId: job.id, err: error }, 'handler threw');
       return { jobId: job.id, to: 'failed', reason: 'handler error', errorCode: 'handler_error', errorMessage: (error as Error).message ?? String(error), wallMs: wallMs() };

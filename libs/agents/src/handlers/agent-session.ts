@@ -1,4 +1,4 @@
-import { JobMode } from '@app/common';
+import { JobMode, isDiskFull } from '@app/common';
 import { Job } from '@app/jobs';
 import { LedgerDraft } from '@app/ledger';
 import { TdlnEngine } from '@app/tdln';
@@ -67,6 +67,7 @@ export class AgentSession {
         workspace = await deps.workspaces.restore(spec, checkpoint.diff);
       }
     } catch (error) {
+      if (isDiskFull(error)) throw new AgentsException(AgentsErrorCode.DiskFull, `The workspace disk is full: ${(error as Error).message}`);
       throw new AgentsException(AgentsErrorCode.WorkspaceFailed, `The workspace could not be prepared: ${(error as Error).message}`);
     }
     const state = checkpoint ? ToolRunState.fromJSON(checkpoint.toolState) : new ToolRunState();

@@ -208,6 +208,7 @@ export class AgentRunner {
         };
         return { parked };
       }
+      if (!result.ok && result.error.code === 'disk_full') throw new AgentsException(AgentsErrorCode.DiskFull, result.error.message);
       if (!result.ok) this.guardAgainstLoops(state, call, result);
       if (result.ok && role.stopTools?.includes(call.name)) stoppedBy = { name: call.name, data: result.data };
       state.partialResults.push(this.toolResultBlock(call.id, result));

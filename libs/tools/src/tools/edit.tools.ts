@@ -1,9 +1,10 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ChangeAction } from '../change-gate';
 import { fail, gateWarnings, ok, passGate, ToolDefinition } from '../tool';
 import { ToolsErrorCode } from '../tools.errors';
 import { countLineChanges } from './line-changes';
+import { writeFileAtomic } from '../workspace/atomic-write';
 
 export interface EditFileInput {
   path: string;
@@ -48,7 +49,7 @@ export const editFileTool: ToolDefinition<EditFileInput, EditFileOutput> = {
       const gate = await passGate(ctx, action);
       if (!gate.proceed) return gate.result;
       await mkdir(dirname(absolute), { recursive: true });
-      await writeFile(absolute, input.newText);
+      await writeFileAtomic(absolute, input.newText);
       ctx.state.recordChange(action);
       return ok(
         { path, created: true, addedLines: action.addedLines, removedLines: 0 },
@@ -75,7 +76,7 @@ export const editFileTool: ToolDefinition<EditFileInput, EditFileOutput> = {
     const action: ChangeAction = { kind: 'edit', paths: [path], ...lines(countLineChanges(input.oldText, input.newText)) };
     const gate = await passGate(ctx, action);
     if (!gate.proceed) return gate.result;
-    await writeFile(absolute, after);
+    await writeFileAtomic(absolute, after);
     ctx.state.recordChange(action);
     return ok(
       { path, created: false, addedLines: action.addedLines, removedLines: action.removedLines },

@@ -9,7 +9,6 @@ export * from './pagination/cursor';
 export * from './http/validation';
 export * from './http/validation.pipe';
 export * from './http/http-exception.filter';
-export * from './http/error-responses';
 export * from './http/sse';
 export * from './database/advisory-locks';
 export * from './database/connection-errors';

@@ -114,7 +114,7 @@ describe('the aict command against a running server', () => {
   it('exits 1 for a failed job, 3 for one waiting for a person (answered with respond), and 2 for a cancelled one', async () => {
     const failed = await run(['submit', 'fix the failing test in src/fail.ts', '--repo', '/srv/repo', '--watch']);
     expect(failed.code).toBe(1);
-    expect(failed.stdout).toMatch(/failed/); // the error code may print after the status line: the exit code is the contract
+    expect(failed.stdout).toMatch(/job [0-9a-f-]{36} failed — tests_failed: the tests still fail/);
 
     const waiting = await run(['submit', 'fix the failing test in src/ask.ts', '--repo', '/srv/repo', '--watch']);
     expect(waiting.code).toBe(3);

@@ -10,8 +10,7 @@ interface JobLike {
   status: string;
   goal?: string;
   mode?: string;
-  errorCode?: string | null;
-  errorMessage?: string | null;
+  error?: { code: string; message?: string } | null;
   usage?: Record<string, unknown>;
 }
 
@@ -48,7 +47,7 @@ export async function watchJob(client: ApiClient, jobId: string, print: (line: s
     if (outcome !== undefined) {
       const job = await client.request<JobLike>('GET', `/api/jobs/${encodeURIComponent(jobId)}`);
       if (!json) {
-        const detail = job.errorCode ? ` — ${job.errorCode}${job.errorMessage ? `: ${job.errorMessage}` : ''}` : '';
+        const detail = job.error?.code ? ` — ${job.error.code}${job.error.message ? `: ${job.error.message}` : ''}` : '';
         print(`job ${job.id} ${job.status === 'waiting_human' ? 'waits for a person (aict respond)' : job.status}${detail}`);
       }
       if (job.status in WATCH_EXIT) return WATCH_EXIT[job.status];

@@ -1,30 +1,43 @@
 // `npm run bench`: runs every benchmark (queue vs pg-boss and graphile-worker, TDLN binding, agent
-// overhead, SSE fan-out) and writes their figures and ratios to bench/REPORT.md.
-// `node bench/report.mjs --no-run` only rewrites the report from the last runs' JSON files.
+// overhead, SSE fan-out, API throughput) and writes their figures and ratios to bench/REPORT.md.
+// `node bench/report.mjs --no-run` only rewrites the report from the last runs' JSON files;
+// `node bench/report.mjs --only api[,sse…]` runs those benchmarks alone and rewrites the report with
+// the stored results of the others.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const here = dirname(new URL(import.meta.url).pathname);
 const root = resolve(here, '..');
-const run = !process.argv.includes('--no-run');
 const benches = [
   ['queue', 'bench/queue/run.mjs', 'bench/queue/last-run.json'],
   ['tdln', 'bench/tdln/run.mjs', 'bench/tdln/last-run.json'],
   ['agent', 'bench/agent/run.mjs', 'bench/agent/last-run.json'],
   ['sse', 'bench/sse/run.mjs', 'bench/sse/last-run.json'],
+  ['api', 'bench/api/run.mjs', 'bench/api/last-run.json'],
 ];
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1]?.split(',') : null;
+if (only?.some((name) => !benches.some(([known]) => known === name))) {
+  console.error(`--only takes a comma-separated list of ${benches.map(([name]) => name).join(', ')}`);
+  process.exit(2);
+}
+const run = !process.argv.includes('--no-run');
 if (run) {
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
   for (const [name, script] of benches) {
+    if (only && !only.includes(name)) continue;
     console.log(`\n=== ${name} ===`);
     execFileSync(process.execPath, [join(root, script)], { stdio: 'inherit', cwd: root });
   }
 }
 const fmt = (v) => (typeof v === 'number' ? String(Math.round(v * 100) / 100) : (v ?? '—'));
 const load = (file) => (existsSync(join(root, file)) ? JSON.parse(readFileSync(join(root, file), 'utf8')) : null);
-const [queue, tdln, agent, sse] = benches.map(([, , file]) => load(file));
-const lines = ['# Benchmark report', '', `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)} (2 cores, embedded PostgreSQL 18, Node ${process.version}). Each section says how to run it alone.`, ''];
+const [queue, tdln, agent, sse, api] = benches.map(([, , file]) => load(file));
+const day = (iso) => (iso ? String(iso).slice(0, 10) : 'unknown');
+const runDays = [queue?.env?.startedAt, tdln?.at, agent?.at, sse?.at, api?.at].filter(Boolean).map(day).sort();
+const when = runDays.length === 0 ? 'no runs yet' : runDays[0] === runDays.at(-1) ? `runs of ${runDays[0]}` : `runs of ${runDays[0]} to ${runDays.at(-1)}`;
+const lines = ['# Benchmark report', '', `Written by \`npm run bench\` (${when}; 2 cores, embedded PostgreSQL 18, Node ${process.version}). Each section says how to run it alone; \`node bench/report.mjs --only NAME\` reruns one and rebuilds this file from the others' stored results.`, ''];
 
 if (queue) {
   const m = queue.metrics;
@@ -61,6 +74,23 @@ if (sse) {
   lines.push('## SSE fan-out (`npm run bench:sse`)', '', '| subscribers | commit → delivery p50 | p99 | server memory per connection |', '|---|---|---|---|');
   for (const r of sse.results) lines.push(`| ${r.subscribers} | ${r.p50Ms} ms | ${r.p99Ms} ms | ${r.rssPerConnectionKiB} KiB |`);
   lines.push('');
+}
+if (api) {
+  const e = api.env;
+  lines.push('## API (`npm run bench:api`)', '');
+  lines.push(
+    `autocannon, ${e.connections} connections, ${e.seconds} s per mix, against one server process (\`ROLE=api\`, ${e.auth}) on an embedded PostgreSQL holding ${e.seedJobs}+ jobs; autocannon and PostgreSQL share the same ${e.cpus} cores, so these are figures of the whole machine, not of the server alone. Run of ${day(api.at)}${e.loadAverage !== undefined ? ` (1-minute load average ${e.loadAverage} when it started)` : ''}.`,
+    '',
+    '| mix | req/s | p50 | p99 | errors + timeouts | non-2xx |',
+    '|---|---|---|---|---|---|',
+  );
+  for (const r of api.results) lines.push(`| ${r.peer ? '*peer:* ' : ''}${r.what} | ${fmt(r.reqPerSec)} | ${r.p50Ms} ms | ${r.p99Ms} ms | ${r.errors + r.timeouts} | ${r.non2xx} |`);
+  const { healthLiveOverFastifyHello: hello, jobOverFastifyPgJob: pgJob } = api.ratios;
+  lines.push(
+    '',
+    `Ceiling ratios (req/s, ours over peer; the peers do less, so 1.0 is the ceiling, not a target): the cheapest route, \`GET /api/health/live\`, over a bare Fastify hello-world: **${hello ?? '—'}x** (what Nest, helmet, the hooks, the guards and the JSON envelope cost per request); \`GET /api/jobs/{id}\` over a bare Fastify + pg reading the same row: **${pgJob ?? '—'}x** (what the token check — a query of its own —, the validation, TypeORM and the view cost).`,
+    '',
+  );
 }
 writeFileSync(join(here, 'REPORT.md'), `${lines.join('\n')}\n`);
 console.log(`wrote ${join(here, 'REPORT.md')}`);

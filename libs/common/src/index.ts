@@ -11,6 +11,7 @@ export * from './http/validation.pipe';
 export * from './http/http-exception.filter';
 export * from './http/sse';
 export * from './database/advisory-locks';
+export * from './database/async-commit';
 export * from './database/connection-errors';
 export * from './database/embedded-database';
 export * from './database/database.module';

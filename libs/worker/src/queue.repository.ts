@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AdvisoryLock, AppConfig, JobMode, returnedRows } from '@app/common';
+import { APP_CONFIG, ASYNC_COMMIT, AdvisoryLock, AppConfig, JobMode, returnedRows } from '@app/common';
 import { Job, JobStatus, JobTransitions, PendingQuestion, TransitionRecord, isTerminal, jobFromRow } from '@app/jobs';
 import { JobLifecycleHooks } from './job-lifecycle.hooks';
 
@@ -99,14 +99,14 @@ export class QueueRepository {
   /** Stores a checkpoint if this worker still holds the job; false means the lease is lost. */
   async checkpoint(workerId: string, jobId: string, state: Record<string, unknown>): Promise<boolean> {
     const [, count] = await this.dataSource.query(
-      `UPDATE jobs SET checkpoint = $3::jsonb, updated_at = now() WHERE id = $1 AND worker_id = $2 AND status IN ('running', 'cancelling')`,
+      `UPDATE jobs SET checkpoint = $3::jsonb, updated_at = now() FROM ${ASYNC_COMMIT} WHERE id = $1 AND worker_id = $2 AND status IN ('running', 'cancelling')`,
       [jobId, workerId, JSON.stringify(state)],
     );
     return count > 0;
   }
 
   async setCurrentAction(workerId: string, jobId: string, action: string | null): Promise<void> {
-    await this.dataSource.query(`UPDATE jobs SET current_action = $3, updated_at = now() WHERE id = $1 AND worker_id = $2`, [jobId, workerId, action]);
+    await this.dataSource.query(`UPDATE jobs SET current_action = $3, updated_at = now() FROM ${ASYNC_COMMIT} WHERE id = $1 AND worker_id = $2`, [jobId, workerId, action]);
   }
 
   /**

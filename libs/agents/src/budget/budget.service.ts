@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { returnedRows } from '@app/common';
+import { ASYNC_COMMIT, returnedRows } from '@app/common';
 import { AgentsErrorCode, AgentsException } from '../agents.errors';
 
 /** A reservation made before a model call, settled after it. */
@@ -59,6 +59,7 @@ export class BudgetService {
     const rows = returnedRows<Row>(
       await this.dataSource.query(
         `UPDATE jobs SET reserved_tokens = reserved_tokens + $2, reserved_cost_cents = reserved_cost_cents + $3
+           FROM ${ASYNC_COMMIT}
           WHERE id = $1 AND used_tokens + reserved_tokens + $2 <= max_tokens AND used_cost_cents + reserved_cost_cents + $3 <= max_cost_cents
          RETURNING ${RETURNING}`,
         [jobId, tokens, costCents],
@@ -85,6 +86,7 @@ export class BudgetService {
       await this.dataSource.query(
         `UPDATE jobs SET reserved_tokens = greatest(0, reserved_tokens - $2), reserved_cost_cents = greatest(0, reserved_cost_cents - $3),
                 used_tokens = used_tokens + $4, used_cost_cents = used_cost_cents + $5, updated_at = now()
+           FROM ${ASYNC_COMMIT}
           WHERE id = $1 RETURNING ${RETURNING}`,
         [reservation.jobId, reservation.tokens, reservation.costCents, actual.tokens, actual.costCents],
       ),
@@ -101,7 +103,7 @@ export class BudgetService {
   async takeStep(jobId: string): Promise<BudgetUse> {
     const rows = returnedRows<Row>(
       await this.dataSource.query(
-        `UPDATE jobs SET used_steps = used_steps + 1, updated_at = now() WHERE id = $1 AND used_steps < max_steps RETURNING ${RETURNING}`,
+        `UPDATE jobs SET used_steps = used_steps + 1, updated_at = now() FROM ${ASYNC_COMMIT} WHERE id = $1 AND used_steps < max_steps RETURNING ${RETURNING}`,
         [jobId],
       ),
     );

@@ -5,6 +5,8 @@ export enum ToolsErrorCode {
   FileNotFound = 'file_not_found',
   NotAFile = 'not_a_file',
   BinaryFile = 'binary_file',
+  FileTooLarge = 'file_too_large',
+  OutputTooLarge = 'output_too_large',
   OutsideWorkspace = 'outside_workspace',
   PatchFailed = 'patch_failed',
   NotUnique = 'not_unique',
@@ -49,6 +51,8 @@ export class ToolsException extends DomainException {
       case ToolsErrorCode.InvalidInput:
       case ToolsErrorCode.OutsideWorkspace:
         return 'validation';
+      case ToolsErrorCode.FileTooLarge:
+      case ToolsErrorCode.OutputTooLarge:
       case ToolsErrorCode.PatchFailed:
       case ToolsErrorCode.NotUnique:
       case ToolsErrorCode.NoMatch:

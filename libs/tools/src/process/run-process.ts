@@ -10,6 +10,8 @@ export interface RunProcessOptions {
   signal?: AbortSignal;
   /** Cap of stdout and of stderr each, and of the interleaved output. */
   maxOutputBytes?: number;
+  /** Also keep stdout and stderr interleaved in `output` (default true; off saves a copy). */
+  interleave?: boolean;
   uid?: number;
   gid?: number;
 }
@@ -73,13 +75,14 @@ export function runProcess(argv: string[], options: RunProcessOptions): Promise<
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) onAbort();
 
+    const interleave = options.interleave !== false;
     child.stdout.on('data', (chunk: Buffer) => {
       stdout.push(chunk);
-      output.push(chunk);
+      if (interleave) output.push(chunk);
     });
     child.stderr.on('data', (chunk: Buffer) => {
       stderr.push(chunk);
-      output.push(chunk);
+      if (interleave) output.push(chunk);
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.stdin ?? '');

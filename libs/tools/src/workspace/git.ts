@@ -13,13 +13,22 @@ export interface GitOptions {
   env?: Record<string, string>;
   /** Exit codes that are not failures (e.g. 1 for "no match"). */
   okCodes?: number[];
+  /** Most stdout kept; more is `output_too_large` unless `truncatedOk`. Default 64 MiB. */
+  maxOutputBytes?: number;
+  /** Return the head and tail of an oversized stdout (flagged `truncated`) instead of failing. */
+  truncatedOk?: boolean;
 }
 
 export interface GitRun {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** True when stdout was longer than `maxOutputBytes` and its middle was dropped. */
+  truncated: boolean;
 }
+
+/** The default cap of git's stdout kept in memory. */
+export const GIT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 /** A clean environment for git: no pager, no prompts, no user or system config. */
 export function gitEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -41,6 +50,9 @@ export function gitEnv(extra: Record<string, string> = {}): Record<string, strin
   };
 }
 
+// Workspaces hold untrusted files: nothing in them may make git run a program. Hooks and fsmonitor
+// are off; submodules are never looked into, because a sandboxed test can fill a submodule's
+// directory with a repository whose own config defines filters that `git status` would run.
 const SAFE_CONFIG = [
   '-c', 'core.hooksPath=/dev/null',
   '-c', 'core.fsmonitor=false',
@@ -48,7 +60,18 @@ const SAFE_CONFIG = [
   '-c', 'safe.directory=*',
   '-c', 'commit.gpgsign=false',
   '-c', 'init.defaultBranch=main',
+  '-c', 'diff.ignoreSubmodules=all',
+  '-c', 'submodule.recurse=false',
+  '-c', 'status.submoduleSummary=false',
 ];
+
+/**
+ * The receive-pack a push into a repository on this server runs (in the origin, with the origin's
+ * config): git clears `-c` options for local transports, so hooks, fsmonitor, the alternate-refs
+ * command and auto-gc of the origin are switched off here again.
+ */
+export const SAFE_RECEIVE_PACK =
+  'git -c core.hooksPath=/dev/null -c core.fsmonitor=false -c core.alternateRefsCommand=true -c receive.autogc=false -c receive.denyCurrentBranch=refuse receive-pack';
 
 /** Runs git from an argument vector with hooks disabled; throws `git_failed` on an unexpected exit code. */
 export async function git(args: string[], options: GitOptions): Promise<GitRun> {
@@ -58,6 +81,8 @@ export async function git(args: string[], options: GitOptions): Promise<GitRun> 
     stdin: options.stdin,
     signal: options.signal,
     timeoutMs: options.timeoutMs ?? 120_000,
+    maxOutputBytes: options.maxOutputBytes ?? GIT_MAX_OUTPUT_BYTES,
+    interleave: false,
   });
   if (run.aborted) throw new ToolsException(ToolsErrorCode.Aborted, `git ${args[0]} was stopped`);
   if (run.timedOut) throw new ToolsException(ToolsErrorCode.Timeout, `git ${args[0]} timed out`);
@@ -68,5 +93,12 @@ export async function git(args: string[], options: GitOptions): Promise<GitRun> 
       stderr: run.stderr.trim(),
     });
   }
-  return { exitCode, stdout: run.stdout, stderr: run.stderr };
+  if (run.truncated && !options.truncatedOk) {
+    throw new ToolsException(
+      ToolsErrorCode.OutputTooLarge,
+      `git ${args[0]} produced more than ${options.maxOutputBytes ?? GIT_MAX_OUTPUT_BYTES} bytes of output; it was not used`,
+      { limitBytes: options.maxOutputBytes ?? GIT_MAX_OUTPUT_BYTES },
+    );
+  }
+  return { exitCode, stdout: run.stdout, stderr: run.stderr, truncated: run.truncated };
 }

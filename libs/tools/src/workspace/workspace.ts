@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
 import { ToolsErrorCode, ToolsException } from '../tools.errors';
-import { git, GitOptions, GitRun } from './git';
+import { git, GIT_MAX_OUTPUT_BYTES, GitOptions, GitRun, SAFE_RECEIVE_PACK } from './git';
 
 /** Where a job's workspace came from and where it stands. */
 export interface WorkspaceInfo {
@@ -86,11 +86,23 @@ export class Workspace {
     return (await this.git(['rev-parse', 'HEAD'])).stdout.trim();
   }
 
-  /** The cumulative diff against the base commit: commits, uncommitted edits and untracked files. */
+  /**
+   * The cumulative diff against the base commit: commits, uncommitted edits and untracked files.
+   * A diff larger than 64 MiB is refused (`output_too_large`) rather than returned cut.
+   */
   async patch(options: { binary?: boolean; signal?: AbortSignal } = {}): Promise<string> {
     return this.withFullIndex(options.signal, async (env) => {
       const args = ['diff', '--cached', '--no-color', '--no-ext-diff', ...(options.binary === false ? [] : ['--binary']), this.info.baseSha];
-      return (await this.git(args, { env, signal: options.signal })).stdout;
+      try {
+        return (await this.git(args, { env, signal: options.signal })).stdout;
+      } catch (error) {
+        if (!(error instanceof ToolsException) || error.code !== ToolsErrorCode.OutputTooLarge) throw error;
+        throw new ToolsException(
+          ToolsErrorCode.OutputTooLarge,
+          `The workspace's changes against the base are larger than ${GIT_MAX_OUTPUT_BYTES} bytes as a diff (a generated or huge file?); remove what should not be part of the change.`,
+          { limitBytes: GIT_MAX_OUTPUT_BYTES },
+        );
+      }
     });
   }
 
@@ -138,7 +150,10 @@ export class Workspace {
       return { pushed: false, reason: 'the origin is a remote URL and no credentials are configured' };
     }
     const ref = `refs/heads/${this.branch}`;
-    await this.git(['push', '--quiet', '--force', 'origin', `${ref}:${ref}`], { env: options.env, timeoutMs: 300_000 });
+    // A push into a repository on this server runs receive-pack there, under that repository's config and hooks.
+    const local = !isRemoteUrl(this.info.origin) || /^file:/i.test(this.info.origin);
+    const receivePack = local ? [`--receive-pack=${SAFE_RECEIVE_PACK}`] : [];
+    await this.git(['push', '--quiet', '--force', ...receivePack, 'origin', `${ref}:${ref}`], { env: options.env, timeoutMs: 300_000 });
     return { pushed: true, branch: this.branch, sha: await this.head() };
   }
 

@@ -25,6 +25,7 @@ export class ToolsModule {
           timeoutMs: config.sandbox.timeoutMs,
           memoryBytes: config.sandbox.memoryMb * 1024 * 1024,
           maxProcesses: config.sandbox.maxProcesses,
+          maxFileBytes: config.sandbox.maxFileMb * 1024 * 1024,
           maxOutputBytes: config.sandbox.maxOutputBytes,
         }),
     });

@@ -17,6 +17,8 @@ export interface SandboxOptions {
   memoryBytes?: number;
   /** RLIMIT_NPROC: stops fork bombs. Default 256. */
   maxProcesses?: number;
+  /** RLIMIT_FSIZE: the largest file a command may write (SIGXFSZ beyond). Default 1 GiB. */
+  maxFileBytes?: number;
   /** Output kept per run (head and tail). Default 1 MiB. */
   maxOutputBytes?: number;
   /** Size of the private /tmp. Default 512 MiB. */
@@ -59,7 +61,7 @@ const TOP_LEVEL = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 /**
  * Runs repository commands (tests, linters) under bubblewrap: read-only system, the workspace the
  * only writable place besides a private /tmp, no network, a clean environment, and time, CPU,
- * memory, process and output limits.
+ * memory (address space per process), process, file size and output limits.
  */
 export class Sandbox {
   readonly mode: SandboxMode;
@@ -74,6 +76,7 @@ export class Sandbox {
       cpuSeconds: options.cpuSeconds ?? 600,
       memoryBytes: options.memoryBytes ?? 4 * 1024 ** 3,
       maxProcesses: options.maxProcesses ?? 256,
+      maxFileBytes: options.maxFileBytes ?? 1024 ** 3,
       maxOutputBytes: options.maxOutputBytes ?? 1024 * 1024,
       tmpBytes: options.tmpBytes ?? 512 * 1024 ** 2,
       unprivilegedUid: options.unprivilegedUid ?? 65534,
@@ -148,6 +151,7 @@ export class Sandbox {
       `--nproc=${this.options.maxProcesses}`,
       `--cpu=${this.options.cpuSeconds}`,
       `--as=${this.options.memoryBytes}`,
+      `--fsize=${this.options.maxFileBytes}`,
       '--core=0',
       '--nofile=4096',
     ];

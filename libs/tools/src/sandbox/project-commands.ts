@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ToolsErrorCode, ToolsException } from '../tools.errors';
@@ -11,14 +11,24 @@ export interface ProjectCommands {
   source: '.aict.yml' | 'npm' | 'pytest' | 'cargo' | 'go' | 'none';
 }
 
+/** The largest config file read (`.aict.yml`, `package.json`, `pyproject.toml`). */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
 /**
  * Reads `.aict.yml` (`test: [argv...]`, `lint: [argv...]`), else detects npm scripts, pytest, cargo
- * or go. A malformed `.aict.yml` is an `invalid_input` error, not a silent fallback.
+ * or go. A malformed `.aict.yml` is an `invalid_input` error, not a silent fallback. The files are
+ * the repository's (and its tests' — they can replace them): only regular files of at most 1 MiB
+ * are read, never through a symlink, a FIFO or a device.
  */
 export function detectProjectCommands(root: string): ProjectCommands {
   for (const name of ['.aict.yml', '.aict.yaml']) {
     const file = join(root, name);
-    if (existsSync(file)) return fromConfig(readFileSync(file, 'utf8'), name);
+    if (!exists(file)) continue;
+    const text = readRegular(file);
+    if (text === undefined) {
+      throw new ToolsException(ToolsErrorCode.InvalidInput, `${name} must be a regular file of at most ${MAX_CONFIG_BYTES} bytes (not a symlink)`);
+    }
+    return fromConfig(text, name);
   }
   const pkg = readJson(join(root, 'package.json'));
   if (pkg) {
@@ -29,14 +39,14 @@ export function detectProjectCommands(root: string): ProjectCommands {
       ...(typeof scripts.lint === 'string' && { lint: ['npm', 'run', 'lint'] }),
     };
   }
-  if (['pytest.ini', 'pyproject.toml', 'setup.cfg', 'tox.ini', 'conftest.py'].some((f) => existsSync(join(root, f)))) {
-    const hasRuff = existsSync(join(root, 'ruff.toml')) || /\[tool\.ruff/.test(safeRead(join(root, 'pyproject.toml')));
+  if (['pytest.ini', 'pyproject.toml', 'setup.cfg', 'tox.ini', 'conftest.py'].some((f) => exists(join(root, f)))) {
+    const hasRuff = exists(join(root, 'ruff.toml')) || /\[tool\.ruff/.test(readRegular(join(root, 'pyproject.toml')) ?? '');
     return { source: 'pytest', test: ['python3', '-m', 'pytest', '-q'], ...(hasRuff && { lint: ['ruff', 'check', '.'] }) };
   }
-  if (existsSync(join(root, 'Cargo.toml'))) {
+  if (exists(join(root, 'Cargo.toml'))) {
     return { source: 'cargo', test: ['cargo', 'test', '--offline'], lint: ['cargo', 'clippy', '--offline', '--', '-D', 'warnings'] };
   }
-  if (existsSync(join(root, 'go.mod'))) return { source: 'go', test: ['go', 'test', '-v', './...'], lint: ['go', 'vet', './...'] };
+  if (exists(join(root, 'go.mod'))) return { source: 'go', test: ['go', 'test', '-v', './...'], lint: ['go', 'vet', './...'] };
   return { source: 'none' };
 }
 
@@ -93,18 +103,46 @@ function fromConfig(text: string, name: string): ProjectCommands {
 }
 
 function readJson(file: string): Record<string, unknown> | undefined {
-  if (!existsSync(file)) return undefined;
+  if (!exists(file)) return undefined;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const parsed: unknown = JSON.parse(readRegular(file) ?? '');
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
   } catch {
     return {};
   }
 }
 
-function safeRead(file: string): string {
+/** Whether a directory entry exists, without following a symlink. */
+function exists(file: string): boolean {
   try {
-    return readFileSync(file, 'utf8');
+    lstatSync(file);
+    return true;
   } catch {
-    return '';
+    return false;
+  }
+}
+
+/** The text of a regular file of at most MAX_CONFIG_BYTES, opened without following a symlink; else undefined. */
+function readRegular(file: string): string | undefined {
+  let fd: number;
+  try {
+    // O_NONBLOCK: opening a FIFO left by a test must not wait for a writer.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile() || info.size > MAX_CONFIG_BYTES) return undefined;
+    const buffer = Buffer.alloc(info.size);
+    let read = 0;
+    while (read < buffer.length) {
+      const n = readSync(fd, buffer, read, buffer.length - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return buffer.subarray(0, read).toString('utf8');
+  } finally {
+    closeSync(fd);
   }
 }

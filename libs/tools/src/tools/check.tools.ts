@@ -1,7 +1,5 @@
-import { lstatSync } from 'node:fs';
-import { join } from 'node:path';
 import { fail, ok, ToolContext, ToolDefinition, ToolResult } from '../tool';
-import { ToolsErrorCode, ToolsException } from '../tools.errors';
+import { ToolsErrorCode } from '../tools.errors';
 import { LintDiagnostic, parseLintOutput } from '../sandbox/lint-report';
 import { detectProjectCommands, ProjectCommands, withLintFix, withTestFilter } from '../sandbox/project-commands';
 import type { Sandbox, SandboxRun } from '../sandbox/sandbox';
@@ -39,7 +37,7 @@ export function runTestsTool(sandbox: Sandbox): ToolDefinition<RunTestsInput, Te
     risk: 'reversible',
     mutating: false,
     async run(input, ctx) {
-      const commands = projectCommands(ctx);
+      const commands = detectProjectCommands(ctx.workspace.root);
       const argv = withTestFilter(commands, input.filter);
       if (!argv) return noCommand('test', commands);
       const run = await sandboxed(sandbox, argv, ctx);
@@ -90,7 +88,7 @@ export function runLintTool(sandbox: Sandbox): ToolDefinition<RunLintInput, Lint
     risk: 'reversible',
     mutating: true,
     async run(input, ctx) {
-      const commands = projectCommands(ctx);
+      const commands = detectProjectCommands(ctx.workspace.root);
       const argv = input.fix ? withLintFix(commands) : commands.lint;
       if (!argv) return noCommand('lint', commands);
       const before = input.fix ? await ctx.workspace.patch({ signal: ctx.signal }) : '';
@@ -163,20 +161,6 @@ export const readLintsTool: ToolDefinition<ReadLintsInput, ReadLintsOutput> = {
     );
   },
 };
-
-function projectCommands(ctx: ToolContext): ProjectCommands {
-  for (const name of ['.aict.yml', '.aict.yaml']) {
-    const info = (() => {
-      try {
-        return lstatSync(join(ctx.workspace.root, name));
-      } catch {
-        return undefined;
-      }
-    })();
-    if (info && !info.isFile()) throw new ToolsException(ToolsErrorCode.InvalidInput, `${name} must be a regular file`);
-  }
-  return detectProjectCommands(ctx.workspace.root);
-}
 
 function noCommand(kind: 'test' | 'lint', commands: ProjectCommands): ToolResult<never> {
   return fail(

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { lstat, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, readFile, realpath } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
 import type { Workspace } from '../workspace/workspace';
 import { IGNORED_DIRS } from './file-walker';
 import { tokenize } from './tokenize';
@@ -109,7 +109,27 @@ function snippetOf(chunk: CodeChunk, terms: string[]): string {
 export interface SemanticIndexOptions {
   maxEntries?: number;
   windowLines?: number;
+  /** Files larger than this are not indexed. Default 512 KiB. */
   maxFileBytes?: number;
+  /** Files past this many bytes in all are not indexed (huge repositories). Default 64 MiB. */
+  maxTotalBytes?: number;
+}
+
+/** Whether a directory resolves (through symlinks) inside the root; answers cached per directory. */
+function insideCheck(root: string): (dir: string) => Promise<boolean> {
+  const answers = new Map<string, Promise<boolean>>();
+  const realRoot = realpath(root);
+  return (dir) => {
+    let answer = answers.get(dir);
+    if (!answer) {
+      answer = Promise.all([realRoot, realpath(dir)]).then(
+        ([base, real]) => real === base || real.startsWith(base + sep),
+        () => false,
+      );
+      answers.set(dir, answer);
+    }
+    return answer;
+  };
 }
 
 const SKIPPED_FILES = /(^|\/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml|Cargo\.lock|go\.sum)$|\.(min\.js|map|png|jpe?g|gif|ico|pdf|zip|gz|woff2?)$/i;
@@ -160,12 +180,19 @@ export class SemanticIndexCache {
   private async indexableFiles(workspace: Workspace, signal?: AbortSignal) {
     const out = (await workspace.git(['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { signal })).stdout;
     const maxBytes = this.options.maxFileBytes ?? 512 * 1024;
+    let budget = this.options.maxTotalBytes ?? 64 * 1024 * 1024;
+    const inside = insideCheck(workspace.root);
     const files: { path: string; size: number; mtimeMs: number }[] = [];
     for (const path of [...new Set(out.split('\0').filter(Boolean))].sort()) {
       if (path.split('/').some((segment) => IGNORED_DIRS.has(segment)) || SKIPPED_FILES.test(path)) continue;
       try {
-        const info = await lstat(join(workspace.root, path));
-        if (info.isFile() && info.size <= maxBytes) files.push({ path, size: info.size, mtimeMs: info.mtimeMs });
+        const absolute = join(workspace.root, path);
+        // lstat does not follow the file itself, but does follow its directories: a tracked
+        // `keys/x` whose `keys` a test replaced by a symlink would be read from elsewhere.
+        const info = await lstat(absolute);
+        if (!info.isFile() || info.size > maxBytes || info.size > budget || !(await inside(dirname(absolute)))) continue;
+        budget -= info.size;
+        files.push({ path, size: info.size, mtimeMs: info.mtimeMs });
       } catch {
         // deleted in the working tree
       }

@@ -6,6 +6,9 @@ import { ToolsErrorCode } from '../tools.errors';
 import { countLineChanges } from './line-changes';
 import { writeFileAtomic } from '../workspace/atomic-write';
 
+/** edit_file reads and rewrites the whole file; larger files are changed with apply_patch. */
+const MAX_EDIT_BYTES = 8 * 1024 * 1024;
+
 export interface EditFileInput {
   path: string;
   oldText: string;
@@ -40,7 +43,14 @@ export const editFileTool: ToolDefinition<EditFileInput, EditFileOutput> = {
     const absolute = ctx.workspace.resolve(input.path);
     const path = ctx.workspace.relative(absolute);
     const info = await stat(absolute).catch(() => undefined);
-    if (info && !info.isFile()) return fail(ToolsErrorCode.NotAFile, `${path} is a directory.`);
+    if (info && !info.isFile()) return fail(ToolsErrorCode.NotAFile, `${path} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}.`);
+    if (info && info.size > MAX_EDIT_BYTES) {
+      return fail(ToolsErrorCode.FileTooLarge, `${path} is ${info.size} bytes; edit_file changes files of up to ${MAX_EDIT_BYTES} bytes. Use apply_patch.`, {
+        path,
+        bytes: info.size,
+        limitBytes: MAX_EDIT_BYTES,
+      });
+    }
     if (input.oldText === '') {
       if (info) {
         return fail(ToolsErrorCode.InvalidInput, `${path} already exists; to change it give the exact text to replace as \`oldText\`.`, { path });

@@ -41,6 +41,18 @@ describe('read tools on the shop-js fixture', () => {
     }
   });
 
+  it('read_file cuts an overlong line and counts lines of a file without a final newline', async () => {
+    writeFileSync(join(f.workspace.root, 'long.txt'), `short\n${'x'.repeat(100_000)}\nlast`);
+    const read = await call('read_file', { path: 'long.txt' });
+    expect(read.data).toMatchObject({ totalLines: 3, startLine: 1, endLine: 3, truncated: false, cutLines: 1 });
+    const lines = read.data.content.split('\n');
+    expect(lines[1]).toMatch(/^2\tx{16384} … \[line cut: 100000 bytes in all\]$/);
+    expect(lines[2]).toBe('3\tlast');
+    expect((await call('read_file', { path: 'long.txt', startLine: 3 })).data).toMatchObject({ startLine: 3, endLine: 3, content: '3\tlast' });
+    expect((await call('read_file', { path: 'long.txt', startLine: 4 })).error.code).toBe('invalid_input');
+    (await import('node:fs')).unlinkSync(join(f.workspace.root, 'long.txt'));
+  });
+
   it('rejects input that does not match the schema, naming the field', async () => {
     const result = await call('read_file', { path: 'a.js', startLine: 'one' });
     expect(result.error).toMatchObject({ code: 'invalid_input', message: expect.stringContaining('`startLine` must be an integer') });

@@ -50,7 +50,12 @@ export interface DiffOutput {
   files: number;
   addedLines: number;
   removedLines: number;
+  /** True when the diff was longer than the cap and only its beginning is in `diff`. */
+  truncated: boolean;
 }
+
+/** The most diff text handed to the model in one answer. */
+const MAX_DIFF_CHARS = 256 * 1024;
 
 /** `get_diff`: the cumulative diff of the job against its base, untracked files included. */
 export const getDiffTool: ToolDefinition<Record<string, never>, DiffOutput> = {
@@ -60,9 +65,14 @@ export const getDiffTool: ToolDefinition<Record<string, never>, DiffOutput> = {
   risk: 'safe',
   mutating: false,
   async run(_input, ctx) {
-    const diff = await ctx.workspace.patch({ binary: false, signal: ctx.signal });
-    const files = (diff.match(/^diff --git /gm) ?? []).length;
+    const full = await ctx.workspace.patch({ binary: false, signal: ctx.signal });
+    const files = (full.match(/^diff --git /gm) ?? []).length;
     const { added, removed } = await ctx.workspace.lineStats(ctx.signal);
-    return ok({ diff, files, addedLines: added, removedLines: removed }, diff ? `${files} file(s), +${added} -${removed}` : 'no changes against the base');
+    const truncated = full.length > MAX_DIFF_CHARS;
+    const diff = truncated ? `${full.slice(0, MAX_DIFF_CHARS)}\n[... diff cut: ${full.length - MAX_DIFF_CHARS} more characters; see get_repo_state and read_file ...]\n` : full;
+    return ok(
+      { diff, files, addedLines: added, removedLines: removed, truncated },
+      full ? `${files} file(s), +${added} -${removed}${truncated ? ` (diff cut at ${MAX_DIFF_CHARS} characters)` : ''}` : 'no changes against the base',
+    );
   },
 };

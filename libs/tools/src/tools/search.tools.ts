@@ -20,6 +20,9 @@ export interface SearchCodeOutput {
 
 let perlRegexSupported: boolean | undefined;
 
+/** git grep prints whole lines; a repository with huge lines must not fill memory (head and tail kept). */
+const MAX_GREP_OUTPUT_BYTES = 8 * 1024 * 1024;
+
 /** `search_code`: regex search over the repository's files (tracked and untracked, not ignored). */
 export const searchCodeTool: ToolDefinition<SearchCodeInput, SearchCodeOutput> = {
   name: 'search_code',
@@ -57,14 +60,16 @@ export const searchCodeTool: ToolDefinition<SearchCodeInput, SearchCodeOutput> =
       .exitCode !== 128;
     const run = await ctx.workspace.git(
       ['grep', '--untracked', '-I', '-n', '-z', '--no-color', perlRegexSupported ? '-P' : '-E', '-e', input.query, '--', ...pathspecs],
-      { okCodes: [1, 128], signal: ctx.signal, timeoutMs: 60_000 },
+      { okCodes: [1, 128], signal: ctx.signal, timeoutMs: 60_000, maxOutputBytes: MAX_GREP_OUTPUT_BYTES, truncatedOk: true },
     );
     if (run.exitCode === 128) return fail(ToolsErrorCode.InvalidInput, `git grep rejected the query: ${run.stderr.trim()}`);
     const matches: CodeMatch[] = [];
-    let truncated = false;
+    let truncated = run.truncated;
     for (const line of run.stdout.split('\n')) {
       if (!line) continue;
       const [path, lineNo, ...rest] = line.split('\0');
+      // Lines cut where an oversized output lost its middle are not matches.
+      if (!rest.length || !/^\d+$/.test(lineNo ?? '')) continue;
       if (matches.length >= max) {
         truncated = true;
         break;

@@ -9,6 +9,8 @@ export interface LintDiagnostic {
 }
 
 const MAX_DIAGNOSTICS = 500;
+/** Lines are cut to this length before parsing (the output is untrusted). */
+const MAX_LINE_CHARS = 4096;
 
 /**
  * Reads `path:line:col: message (rule)` lines (gcc, ruff, go vet, eslint unix/compact) and eslint's
@@ -18,37 +20,47 @@ export function parseLintOutput(output: string, root?: string): LintDiagnostic[]
   const text = output.replace(/\x1b\[[0-9;]*m/g, '').replace(/\r\n/g, '\n');
   const diagnostics: LintDiagnostic[] = [];
   let stylishFile: string | undefined;
-  for (const raw of text.split('\n')) {
+  for (const whole of text.split('\n')) {
     if (diagnostics.length >= MAX_DIAGNOSTICS) break;
+    const raw = whole.length > MAX_LINE_CHARS ? whole.slice(0, MAX_LINE_CHARS) : whole;
     const line = raw.trimEnd();
-    const unix = /^([^\s:][^:]*):(\d+)(?::(\d+))?:\s*(?:(error|warning|warn|note|info)[:\s]\s*)?(.+?)(?:\s+[([]([\w@/.-]+)[)\]])?$/i.exec(line);
+    const unix = /^([^\s:][^:]*):(\d+)(?::(\d+))?:[ \t]*(?:(error|warning|warn|note|info)[:\s][ \t]*)?(.+)$/i.exec(line);
     if (unix && !/^\s/.test(raw)) {
+      const { message, rule } = splitRule(unix[5], /[ \t][([]([\w@/.-]+)[)\]]$/);
       diagnostics.push({
         path: relativeTo(unix[1], root),
         line: Number(unix[2]),
         ...(unix[3] && { column: Number(unix[3]) }),
         severity: /warn/i.test(unix[4] ?? '') ? 'warning' : 'error',
-        message: unix[5],
-        ...(unix[6] && { rule: unix[6] }),
+        message,
+        ...(rule && { rule }),
       });
       stylishFile = undefined;
       continue;
     }
-    const stylish = /^\s+(\d+):(\d+)\s+(error|warning)\s+(.+?)(?:\s{2,}([\w@/.-]+))?$/.exec(line);
+    const stylish = /^[ \t]+(\d+):(\d+)[ \t]+(error|warning)[ \t]+(.+)$/.exec(line);
     if (stylish && stylishFile) {
+      const { message, rule } = splitRule(stylish[4], /[ \t]{2}([\w@/.-]+)$/);
       diagnostics.push({
         path: stylishFile,
         line: Number(stylish[1]),
         column: Number(stylish[2]),
         severity: stylish[3] as 'error' | 'warning',
-        message: stylish[4],
-        ...(stylish[5] && { rule: stylish[5] }),
+        message,
+        ...(rule && { rule }),
       });
       continue;
     }
     if (/^\S.*\.\w+$/.test(line) && !line.includes(' ')) stylishFile = relativeTo(line, root);
   }
   return diagnostics;
+}
+
+/** A message and the rule name at its end, found with a pattern anchored at the end (linear, unlike a lazy `(.+?)` before it). */
+function splitRule(text: string, pattern: RegExp): { message: string; rule?: string } {
+  const m = pattern.exec(text);
+  const message = (m ? text.slice(0, m.index) : text).trimEnd();
+  return m && message ? { message, rule: m[1] } : { message: text };
 }
 
 function relativeTo(path: string, root: string | undefined): string {

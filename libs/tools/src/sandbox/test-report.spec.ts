@@ -34,6 +34,13 @@ describe('parseTestOutput', () => {
     expect(parseTestOutput(out, 1)).toMatchObject({ runner: 'go', passed: 1, failed: 1, failures: [{ name: 'TestSub' }] });
   });
 
+  it('parses a megabyte of hostile output (blank lines, one endless line) in linear time', () => {
+    const started = Date.now();
+    expect(parseTestOutput(`Tests ${'\n'.repeat(1_000_000)}`, 0)).toMatchObject({ runner: 'exit_code', failed: 0 });
+    expect(parseTestOutput(`==== ${'1 passed, '.repeat(100_000)}`, 1)).toMatchObject({ runner: 'exit_code', failed: 1 });
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it('falls back on the exit code when no runner is recognised', () => {
     expect(parseTestOutput('all good\n', 0)).toMatchObject({ runner: 'exit_code', passed: 0, failed: 0 });
     expect(parseTestOutput('boom\n', 2)).toMatchObject({ runner: 'exit_code', failed: 1, failures: [{ excerpt: 'boom' }] });
@@ -47,5 +54,15 @@ describe('parseLintOutput', () => {
       { path: 'src/a.ts', line: 3, column: 5, severity: 'error', message: 'no semicolon', rule: 'semi' },
       { path: 'src/b.js', line: 10, column: 2, severity: 'warning', message: 'Unexpected console statement', rule: 'no-console' },
     ]);
+  });
+
+  it('reads a line of a megabyte in linear time, keeping its start', () => {
+    const started = Date.now();
+    const out = `a.js:1: x${' '.repeat(1_000_000)}y!\nb.js\n  1:1  error x${' '.repeat(1_000_000)}y!\n`;
+    expect(parseLintOutput(out)).toMatchObject([
+      { path: 'a.js', line: 1, message: 'x' },
+      { path: 'b.js', line: 1, message: 'x' },
+    ]);
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 });

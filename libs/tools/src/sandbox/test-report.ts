@@ -17,10 +17,21 @@ export interface TestReport {
 const MAX_FAILURES = 20;
 const EXCERPT_LINES = 15;
 
-/** Reads the counts of node:test/TAP, vitest, jest, pytest, cargo test and go test output; falls back on the exit code. */
+/** Lines are cut to this length before parsing: the output is untrusted and regexes are not all linear in a line's length. */
+const MAX_LINE_CHARS = 4096;
+
+/**
+ * Reads the counts of node:test/TAP, vitest, jest, pytest, cargo test and go test output; falls back
+ * on the exit code. Multi-line patterns match within a line (`[ \t]`, never `\s` across newlines), so
+ * hostile output (a megabyte of blank lines) cannot make them quadratic.
+ */
 export function parseTestOutput(output: string, exitCode: number | null): TestReport {
-  const text = output.replace(/\x1b\[[0-9;]*m/g, '').replace(/\r\n/g, '\n');
-  const lines = text.split('\n');
+  const lines = output
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .replace(/\r\n/g, '\n')
+    .split('\n')
+    .map((line) => (line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line));
+  const text = lines.join('\n');
   return (
     parseTap(lines) ??
     parseVitest(text, lines) ??
@@ -66,7 +77,7 @@ function parseTap(lines: string[]): TestReport | undefined {
 }
 
 function parseVitest(text: string, lines: string[]): TestReport | undefined {
-  const summary = [...text.matchAll(/^\s*Tests\s+(.+)\(\d+\)\s*$/gm)].at(-1)?.[1];
+  const summary = [...text.matchAll(/^[ \t]*Tests[ \t]+(.+)\(\d+\)[ \t]*$/gm)].at(-1)?.[1];
   if (!summary) return undefined;
   const count = (word: string) => Number(new RegExp(`(\\d+) ${word}`).exec(summary)?.[1] ?? 0);
   const failures: TestFailure[] = [];
@@ -78,7 +89,7 @@ function parseVitest(text: string, lines: string[]): TestReport | undefined {
 }
 
 function parseJest(text: string, lines: string[]): TestReport | undefined {
-  const summary = [...text.matchAll(/^Tests:\s+(.+total)\s*$/gm)].at(-1)?.[1];
+  const summary = [...text.matchAll(/^Tests:[ \t]+(.+total)[ \t]*$/gm)].at(-1)?.[1];
   if (!summary) return undefined;
   const count = (word: string) => Number(new RegExp(`(\\d+) ${word}`).exec(summary)?.[1] ?? 0);
   const failures: TestFailure[] = [];
@@ -90,7 +101,7 @@ function parseJest(text: string, lines: string[]): TestReport | undefined {
 }
 
 function parsePytest(text: string, lines: string[]): TestReport | undefined {
-  const summary = [...text.matchAll(/^=*\s*((?:\d+ (?:passed|failed|skipped|errors?|xfailed|xpassed|deselected|warnings?)(?:, )?)+) in [\d.]+s/gm)].at(-1)?.[1];
+  const summary = [...text.matchAll(/^=*[ \t]*((?:\d+ (?:passed|failed|skipped|errors?|xfailed|xpassed|deselected|warnings?)(?:, )?)+) in [\d.]+s/gm)].at(-1)?.[1];
   if (!summary) return undefined;
   const count = (word: string) => Number(new RegExp(`(\\d+) ${word}`).exec(summary)?.[1] ?? 0);
   const failures: TestFailure[] = [];

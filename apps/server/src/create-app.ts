@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
 import helmet from '@fastify/helmet';
 import { AppConfig, HttpExceptionFilter, PinoNestLogger, createValidationPipe, requestContext, secretRedactor } from '@app/common';
@@ -10,6 +11,10 @@ import { setupOpenApi } from './openapi';
 import { serveWebApp } from './web-app';
 
 const CORRELATION_ID = /^[\w.:-]{1,100}$/;
+const URL_ERRORS: Record<string, string> = {
+  FST_ERR_BAD_URL: 'The URL is malformed (bad percent-encoding)',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is too long',
+};
 
 /** Builds the Nest application on Fastify with the global validation, errors, logging and OpenAPI. */
 export async function createApp(config: AppConfig, logger: Logger): Promise<NestFastifyApplication> {
@@ -21,6 +26,13 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-correlation-id'];
       return typeof given === 'string' && CORRELATION_ID.test(given) ? given : randomUUID();
+    },
+    // Fastify answers these before routing, so Nest's filter never sees them: give them the envelope too.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const correlationId = String(request.id);
+      const message = URL_ERRORS[error.code];
+      const body = message ? { code: 'bad_request', message, correlationId } : { code: 'internal_error', message: 'Internal error', correlationId };
+      void reply.status(message ? 400 : 500).header('x-correlation-id', correlationId).send({ error: body });
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {

@@ -1,4 +1,5 @@
-import { Controller, Get, HttpException } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
+import { FastifyReply } from 'fastify';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { DatabaseHealth, Public, RateLimited } from '@app/common';
 
@@ -31,10 +32,11 @@ export class HealthController {
   @ApiOperation({ operationId: 'healthReady', summary: 'The database answers and migrations are done' })
   @ApiOkResponse({ type: ReadyView })
   @ApiServiceUnavailableResponse({ type: ReadyView })
-  async ready(): Promise<ReadyView> {
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadyView> {
     const { database, migrations } = await this.database.check();
     const view: ReadyView = { status: database && migrations ? 'ready' : 'not_ready', database, migrations };
-    if (view.status !== 'ready') throw new HttpException(view, 503);
+    // The documented 503 body is this view (an exception would become the error envelope).
+    if (view.status !== 'ready') reply.status(503);
     return view;
   }
 }

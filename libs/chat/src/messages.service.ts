@@ -41,7 +41,7 @@ export class MessagesService {
   async listConversations(limit: number, cursor?: string): Promise<Page<ConversationView>> {
     const query = this.conversations.createQueryBuilder('c').orderBy('c.updated_at', 'DESC').addOrderBy('c.id', 'DESC').limit(limit + 1);
     if (cursor) {
-      const [updatedAt, id] = decodeCursor(cursor, 2);
+      const [updatedAt, id] = decodeCursor(cursor, ['timestamp', 'uuid']);
       query.andWhere('(c.updated_at, c.id) < (:updatedAt, :id)', { updatedAt, id });
     }
     const rows = await query.getMany();
@@ -55,7 +55,7 @@ export class MessagesService {
     await this.conversation(conversationId);
     const query = this.messages.createQueryBuilder('m').where('m.conversation_id = :conversationId', { conversationId }).orderBy('m.created_at', 'ASC').addOrderBy('m.id', 'ASC').limit(limit + 1);
     if (cursor) {
-      const [createdAt, id] = decodeCursor(cursor, 2);
+      const [createdAt, id] = decodeCursor(cursor, ['timestamp', 'uuid']);
       query.andWhere('(m.created_at, m.id) > (:createdAt, :id)', { createdAt, id });
     }
     const rows = await query.getMany();

@@ -84,7 +84,7 @@ export class EventsService {
 
   /** A page of events matching the filter, oldest first. */
   async list(filter: EventFilter & { type?: string; limit: number; cursor?: string }): Promise<Page<EventRecord>> {
-    const afterId = filter.cursor ? Number(decodeCursor(filter.cursor, 1)[0]) : 0;
+    const afterId = filter.cursor ? Number(decodeCursor(filter.cursor, ['integer'])[0]) : 0;
     const rows = await this.after(afterId, filter, filter.limit + 1);
     const items = rows.slice(0, filter.limit);
     return { items, nextCursor: rows.length > filter.limit ? encodeCursor([items[items.length - 1].id]) : null };

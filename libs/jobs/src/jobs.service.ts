@@ -40,7 +40,7 @@ export class JobsService {
     if (filter.role) query.andWhere('j.agent_role = :role', { role: filter.role });
     if (filter.conversationId) query.andWhere('j.conversation_id = :conversationId', { conversationId: filter.conversationId });
     if (filter.cursor) {
-      const [createdAt, id] = decodeCursor(filter.cursor, 2);
+      const [createdAt, id] = decodeCursor(filter.cursor, ['timestamp', 'uuid']);
       query.andWhere('(j.created_at, j.id) < (:createdAt, :id)', { createdAt, id });
     }
     const rows = await query.getMany();

@@ -82,7 +82,7 @@ export class LedgerService {
     if (filter.jobId) query.andWhere('l.job_id = :jobId', { jobId: filter.jobId });
     if (filter.kind) query.andWhere('l.kind = :kind', { kind: filter.kind });
     if (filter.cursor) {
-      const [after] = decodeCursor(filter.cursor, 1);
+      const [after] = decodeCursor(filter.cursor, ['integer']);
       query.andWhere('l.seq > :after', { after: Number(after) });
     }
     const rows = await query.getMany();

@@ -96,7 +96,7 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
     const params: unknown[] = [filter.limit + 1];
     let where = filter.unread ? 'WHERE read_at IS NULL' : 'WHERE true';
     if (filter.cursor) {
-      const [createdAt, id] = decodeCursor(filter.cursor, 2);
+      const [createdAt, id] = decodeCursor(filter.cursor, ['timestamp', 'uuid']);
       params.push(createdAt, id);
       where += ` AND (created_at, id) < ($2, $3)`;
     }

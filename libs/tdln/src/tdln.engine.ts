@@ -72,7 +72,7 @@ export class TdlnEngine {
 
   inclusionProof(items: unknown[], index: number): InclusionProof {
     const result = this.binding.inclusionProof(this.canonicalJson(items), index);
-    if (!result.proof) throw new TdlnException(TdlnErrorCode.InvalidInput, 'No inclusion proof', result.errors);
+    if (!result.proof) throw new TdlnException(TdlnErrorCode.InvalidInput, 'No inclusion proof', { errors: result.errors });
     return result.proof;
   }
 
@@ -88,7 +88,7 @@ export class TdlnEngine {
   canonicalJson(value: unknown): string {
     const result = this.binding.canonicalJson(JSON.stringify(value));
     if (result.json === undefined || result.errors.length > 0) {
-      throw new TdlnException(TdlnErrorCode.InvalidInput, 'Value has no canonical JSON form', result.errors);
+      throw new TdlnException(TdlnErrorCode.InvalidInput, 'Value has no canonical JSON form', { errors: result.errors });
     }
     return result.json;
   }

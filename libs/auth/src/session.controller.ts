@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { APP_CONFIG, AppConfig, Principal, Public, RequestPrincipal, Scopes } from '@app/common';
+import { APP_CONFIG, ApiErrors, AppConfig, Principal, Public, RequestPrincipal, Scopes } from '@app/common';
 import { AuthErrorCode, AuthException } from './auth.errors';
 import { SessionView } from './dto/auth.dto';
 import { SESSION_COOKIE, readCookie, sessionCookie } from './session-cookie';
@@ -19,6 +19,7 @@ export class SessionController {
   @Post()
   @HttpCode(200)
   @Scopes('read')
+  @ApiErrors(400)
   @ApiOperation({ operationId: 'openSession', summary: 'Exchange the bearer token for a session cookie (httpOnly, SameSite=Strict)' })
   @ApiOkResponse({ type: SessionView })
   async open(@Principal() principal: RequestPrincipal | undefined, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionView> {

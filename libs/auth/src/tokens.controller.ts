@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Scopes, UuidParamPipe } from '@app/common';
+import { ApiErrors, Scopes, UuidParamPipe } from '@app/common';
 import { CreateTokenRequest, CreatedTokenView, TokenView } from './dto/auth.dto';
 import { TokensService } from './tokens.service';
 
@@ -27,6 +27,7 @@ export class TokensController {
   }
 
   @Delete(':id')
+  @ApiErrors(404)
   @ApiOperation({ operationId: 'revokeToken', summary: 'Revoke a token and every browser session made from it' })
   @ApiOkResponse({ type: TokenView })
   async revoke(@Param('id', UuidParamPipe) id: string): Promise<TokenView> {

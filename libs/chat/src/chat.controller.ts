@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { Logger } from 'pino';
-import { LOGGER, RequestActor, RequestActorName, parseLastEventId } from '@app/common';
+import { ApiErrors, ApiEventStream, LOGGER, RequestActor, RequestActorName, parseLastEventId } from '@app/common';
 import { EventStreamer, EventView } from '@app/events';
 import { CoordinatorService } from './coordinator.service';
 import { MessagesService } from './messages.service';
@@ -38,6 +38,7 @@ export class ChatController {
 
   @Post('chat')
   @HttpCode(202)
+  @ApiErrors(404)
   @ApiOperation({ operationId: 'sendChatMessage', summary: 'Say something to the team; returns at once, the Coordinator answers on the chat stream' })
   @ApiAcceptedResponse({ type: ChatAccepted })
   async chat(@Body() body: ChatRequest, @RequestActor() actor: RequestActorName): Promise<ChatAccepted> {
@@ -53,9 +54,9 @@ export class ChatController {
   }
 
   @Get('chat/stream')
+  @ApiErrors(404)
   @ApiOperation({ operationId: 'streamChat', summary: 'Live conversation (SSE): snapshot, then message, status (thinking/typing/working/queueing/idle) and error; Last-Event-ID resumes' })
-  @ApiProduces('text/event-stream')
-  @ApiOkResponse({ description: 'text/event-stream' })
+  @ApiEventStream({ description: 'snapshot ({ conversation, messages, status }), then message (MessageView), status ({ state, jobId }) and error', events: ['snapshot', 'message', 'status', 'error'] })
   async stream(@Query() query: ChatStreamQuery, @Headers('last-event-id') lastEventId: string | undefined, @Res() reply: FastifyReply): Promise<void> {
     const conversation = await this.messages.conversation(query.conversationId);
     const resume = parseLastEventId(lastEventId) ?? parseLastEventId(query.lastEventId);
@@ -83,12 +84,14 @@ export class ChatController {
 
   @Post('conversations')
   @ApiOperation({ operationId: 'createConversation', summary: 'Start a conversation, optionally with a default repository' })
+  @ApiBody({ type: CreateConversationRequest, required: false })
   @ApiCreatedResponse({ type: ConversationView })
   async createConversation(@Body() body: CreateConversationRequest): Promise<ConversationView> {
     return ConversationView.of(await this.messages.createConversation({ title: body.title, defaultRepo: body.defaultRepo ?? null }));
   }
 
   @Get('messages')
+  @ApiErrors(404)
   @ApiOperation({ operationId: 'listMessages', summary: "A conversation's messages, oldest first" })
   @ApiOkResponse({ type: MessagePage })
   list(@Query() query: ListMessagesQuery): Promise<MessagePage> {
@@ -96,6 +99,7 @@ export class ChatController {
   }
 
   @Post('messages')
+  @ApiErrors(404)
   @ApiOperation({ operationId: 'postMessage', summary: 'Add a note to a conversation (not answered; use POST /api/chat to talk to the team)' })
   @ApiCreatedResponse({ type: MessageView })
   async post(@Body() body: PostMessageRequest, @RequestActor() actor: RequestActorName): Promise<MessageView> {

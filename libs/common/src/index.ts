@@ -9,6 +9,7 @@ export * from './pagination/cursor';
 export * from './http/validation';
 export * from './http/validation.pipe';
 export * from './http/http-exception.filter';
+export * from './http/error-responses';
 export * from './http/sse';
 export * from './database/advisory-locks';
 export * from './database/async-commit';

@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { parseLastEventId } from '@app/common';
+import { ApiEventStream, parseLastEventId } from '@app/common';
 import { EventsService } from './events.service';
 import { EventBus } from './event-bus';
 import { EventStreamer } from './event-streamer';
@@ -29,8 +29,7 @@ export class EventsController {
     operationId: 'streamEvents',
     summary: 'Live stream of events (SSE): snapshot, then event/status messages; Last-Event-ID resumes',
   })
-  @ApiProduces('text/event-stream')
-  @ApiOkResponse({ description: 'text/event-stream' })
+  @ApiEventStream({ description: 'snapshot ({ filter, lastEventId }), then event and status (EventView); error if the stream fails', events: ['snapshot', 'event', 'status', 'error'] })
   async stream(
     @Query() query: StreamEventsQuery,
     @Headers('last-event-id') lastEventIdHeader: string | undefined,
@@ -39,6 +38,6 @@ export class EventsController {
     const { lastEventId, ...filter } = query;
     const resumeFrom = parseLastEventId(lastEventIdHeader) ?? parseLastEventId(lastEventId);
     const afterId = resumeFrom ?? this.bus.position;
-    await this.streamer.open(reply, { filter, afterId, snapshot: async () => ({ filter, lastEventId: afterId }) });
+    await this.streamer.open(reply, { filter, afterId, snapshot: async (from) => ({ filter, lastEventId: from }) });
   }
 }

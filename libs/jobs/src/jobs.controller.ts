@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { RequestActor, RequestActorName, UuidParamPipe, parseLastEventId } from '@app/common';
+import { ApiErrors, ApiEventStream, RequestActor, RequestActorName, UuidParamPipe, parseLastEventId } from '@app/common';
 import { EventStreamer } from '@app/events';
 import { LedgerEntryView, LedgerService } from '@app/ledger';
 import { JobsService } from './jobs.service';
@@ -26,6 +26,7 @@ export class JobsController {
   ) {}
 
   @Post()
+  @ApiErrors(403, 422)
   @ApiOperation({ operationId: 'createJob', summary: 'Understand, policy-check and queue a coding task' })
   @ApiCreatedResponse({ type: JobView })
   async create(@Body() body: CreateJobRequest, @RequestActor() actor: RequestActorName): Promise<JobView> {
@@ -43,6 +44,7 @@ export class JobsController {
   }
 
   @Get(':id')
+  @ApiErrors(404)
   @ApiOperation({ operationId: 'getJob', summary: 'One job: usage against caps, current action, intent, result' })
   @ApiOkResponse({ type: JobView })
   async get(@Param('id', UuidParamPipe) id: string): Promise<JobView> {
@@ -51,6 +53,7 @@ export class JobsController {
 
   @Post(':id/cancel')
   @HttpCode(200)
+  @ApiErrors(404, 409)
   @ApiOperation({ operationId: 'cancelJob', summary: 'Cancel: queued and waiting jobs at once, running jobs cooperatively' })
   @ApiOkResponse({ type: JobView })
   async cancel(@Param('id', UuidParamPipe) id: string, @RequestActor() actor: RequestActorName): Promise<JobView> {
@@ -59,6 +62,7 @@ export class JobsController {
 
   @Post(':id/retry')
   @HttpCode(200)
+  @ApiErrors(404, 409)
   @ApiOperation({ operationId: 'retryJob', summary: 'Put a failed or aborted job back in the queue' })
   @ApiOkResponse({ type: JobView })
   async retry(@Param('id', UuidParamPipe) id: string, @RequestActor() actor: RequestActorName): Promise<JobView> {
@@ -67,6 +71,7 @@ export class JobsController {
 
   @Post(':id/respond')
   @HttpCode(200)
+  @ApiErrors(404, 409)
   @ApiOperation({ operationId: 'respondToJob', summary: 'Approve, reject or answer a job that waits for a person' })
   @ApiOkResponse({ type: JobView })
   async respond(@Param('id', UuidParamPipe) id: string, @Body() body: RespondJobRequest, @RequestActor() actor: RequestActorName): Promise<JobView> {
@@ -74,6 +79,7 @@ export class JobsController {
   }
 
   @Get(':id/diff')
+  @ApiErrors(404)
   @ApiOperation({ operationId: 'getJobDiff', summary: 'The patch the job produced (unified diff against its base ref)' })
   @ApiProduces('text/x-diff')
   @ApiOkResponse({ description: 'text/x-diff; empty when the job changed nothing', schema: { type: 'string' } })
@@ -86,6 +92,7 @@ export class JobsController {
   }
 
   @Get(':id/ledger')
+  @ApiErrors(404)
   @ApiOperation({ operationId: 'getJobLedger', summary: "The job's ledger entries, in chain order" })
   @ApiOkResponse({ type: [LedgerEntryView] })
   async ledgerOf(@Param('id', UuidParamPipe) id: string): Promise<LedgerEntryView[]> {
@@ -94,12 +101,12 @@ export class JobsController {
   }
 
   @Get(':id/stream')
+  @ApiErrors(404)
   @ApiOperation({
     operationId: 'streamJob',
     summary: "Live job stream (SSE): snapshot, then event and status messages, complete when it ends; Last-Event-ID resumes",
   })
-  @ApiProduces('text/event-stream')
-  @ApiOkResponse({ description: 'text/event-stream' })
+  @ApiEventStream({ description: 'snapshot (the JobView), then event and status (EventView), complete ({ lastEventId }) when the job ends; error if the stream fails', events: ['snapshot', 'event', 'status', 'complete', 'error'] })
   async stream(
     @Param('id', UuidParamPipe) id: string,
     @Headers('last-event-id') lastEventId: string | undefined,

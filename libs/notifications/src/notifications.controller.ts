@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { UuidParamPipe, parseLastEventId } from '@app/common';
+import { ApiErrors, ApiEventStream, UuidParamPipe, parseLastEventId } from '@app/common';
 import { EventBus, EventStreamer } from '@app/events';
 import { NotificationsService } from './notifications.service';
 import { ListNotificationsQuery, NotificationPage, NotificationStreamQuery, NotificationView } from './notifications.dto';
@@ -24,6 +24,7 @@ export class NotificationsController {
 
   @Post(':id/read')
   @HttpCode(200)
+  @ApiErrors(404)
   @ApiOperation({ operationId: 'markNotificationRead', summary: 'Mark a notification read' })
   @ApiOkResponse({ type: NotificationView })
   read(@Param('id', UuidParamPipe) id: string): Promise<NotificationView> {
@@ -32,8 +33,7 @@ export class NotificationsController {
 
   @Get('stream')
   @ApiOperation({ operationId: 'streamNotifications', summary: 'New notifications, live (SSE `notification` events); Last-Event-ID resumes' })
-  @ApiProduces('text/event-stream')
-  @ApiOkResponse({ description: 'text/event-stream' })
+  @ApiEventStream({ description: 'snapshot ({ unreadCount }), then notification (NotificationView); error if the stream fails', events: ['snapshot', 'notification', 'error'] })
   async stream(@Query() query: NotificationStreamQuery, @Headers('last-event-id') lastEventId: string | undefined, @Res() reply: FastifyReply): Promise<void> {
     const afterId = parseLastEventId(lastEventId) ?? parseLastEventId(query.lastEventId) ?? this.bus.position;
     await this.streamer.open(reply, {

@@ -1,7 +1,7 @@
 import { Controller, Headers, HttpCode, Inject, Post, RawBodyRequest, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { APP_CONFIG, AppConfig, Public, RateLimited, createValidationPipe } from '@app/common';
+import { APP_CONFIG, ApiErrors, AppConfig, Public, RateLimited, createValidationPipe } from '@app/common';
 import { GenericWebhookRequest, WebhookResultView } from './dto/webhooks.dto';
 import { GithubIssuePayload, WebhookIntakeService } from './webhook-intake.service';
 import { signatureMatches } from './webhook-signature';
@@ -24,6 +24,7 @@ export class WebhooksController {
 
   @Post('github')
   @HttpCode(202)
+  @ApiErrors(400, 401, 403, 404, 409, 422)
   @ApiOperation({ operationId: 'githubWebhook', summary: 'GitHub issue/comment events (X-Hub-Signature-256): the trigger label or mention becomes a job' })
   @ApiHeader({ name: 'X-Hub-Signature-256', required: true, description: 'sha256=HMAC-SHA256(GITHUB_WEBHOOK_SECRET, raw body)' })
   @ApiHeader({ name: 'X-GitHub-Event', required: true })
@@ -51,6 +52,7 @@ export class WebhooksController {
 
   @Post('generic')
   @HttpCode(201)
+  @ApiErrors(401, 403, 404, 409, 422)
   @ApiOperation({ operationId: 'genericWebhook', summary: 'A signed JSON request (X-AICT-Signature over "<timestamp>.<body>") becomes a job, once per delivery id' })
   @ApiHeader({ name: 'X-AICT-Signature', required: true, description: 'sha256=HMAC-SHA256(GENERIC_WEBHOOK_SECRET, "<timestamp>.<raw body>")' })
   @ApiBody({ type: GenericWebhookRequest })

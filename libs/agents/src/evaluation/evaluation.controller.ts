@@ -1,6 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { CommonErrorCode, CommonException, UuidParamPipe } from '@app/common';
+import { ApiErrors, CommonErrorCode, CommonException, UuidParamPipe } from '@app/common';
 import { EvaluationService } from './evaluation.service';
 
 export class EvaluationView {
@@ -22,6 +22,7 @@ export class EvaluationController {
   constructor(private readonly evaluations: EvaluationService) {}
 
   @Get(':id/evaluation')
+  @ApiErrors(404)
   @ApiOperation({ operationId: 'getJobEvaluation', summary: 'The evaluation of a finished job: correctness, efficiency, honesty, safety' })
   @ApiOkResponse({ type: EvaluationView })
   async get(@Param('id', UuidParamPipe) id: string): Promise<EvaluationView> {

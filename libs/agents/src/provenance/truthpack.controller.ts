@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsDefined, IsOptional, IsString, Matches } from 'class-validator';
-import { CommonErrorCode, CommonException, UuidParamPipe } from '@app/common';
+import { IsDefined, IsString, Matches, ValidateBy, ValidateIf } from 'class-validator';
+import { ApiErrors, CommonErrorCode, CommonException, UuidParamPipe } from '@app/common';
 import { TruthPackService } from './truthpack.service';
 
 /** A job's TruthPack, its items and their inclusion proofs, and the verdict of checking it now. */
@@ -21,10 +21,14 @@ export class TruthPackView {
 export class VerifyTruthPackRequest {
   @ApiProperty({ description: 'The pack (object or JSON text)', oneOf: [{ type: 'object' }, { type: 'string' }] })
   @IsDefined()
+  @ValidateBy({
+    name: 'isPackOrText',
+    validator: { validate: (value) => typeof value === 'string' || (typeof value === 'object' && value !== null && !Array.isArray(value)), defaultMessage: () => 'pack must be an object or a JSON text' },
+  })
   pack: unknown;
 
-  @ApiPropertyOptional({ description: 'Public key (hex); default this server’s' })
-  @IsOptional()
+  @ApiPropertyOptional({ description: 'Public key (hex); default this server’s', pattern: '^[0-9a-fA-F]{64}$' })
+  @ValidateIf((_, value) => value !== undefined)
   @IsString()
   @Matches(/^[0-9a-fA-F]{64}$/, { message: 'publicKey must be 64 hex characters' })
   publicKey?: string;
@@ -41,6 +45,7 @@ export class TruthPackController {
   constructor(private readonly truthpacks: TruthPackService) {}
 
   @Get('jobs/:id/truthpack')
+  @ApiErrors(404)
   @ApiOperation({ operationId: 'getJobTruthPack', summary: "The job's signed provenance record with inclusion proofs, verified now" })
   @ApiOkResponse({ type: TruthPackView })
   async get(@Param('id', UuidParamPipe) id: string): Promise<TruthPackView> {

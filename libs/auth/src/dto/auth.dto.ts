@@ -7,7 +7,7 @@ export class CreateTokenRequest {
   @StringField({ description: 'What the token is for', minLength: 1, maxLength: 100, example: 'ci pipeline' })
   name: string;
 
-  @ApiProperty({ enum: ACCESS_SCOPES, enumName: 'AccessScope', isArray: true, description: 'admin includes write, write includes read' })
+  @ApiProperty({ enum: ACCESS_SCOPES, enumName: 'AccessScope', isArray: true, minItems: 1, maxItems: 3, description: 'admin includes write, write includes read' })
   @IsArray()
   @ArrayNotEmpty()
   @ArrayMaxSize(3)
@@ -24,9 +24,9 @@ export class TokenView {
   @ApiProperty({ description: 'Public part of the token, shown in the ledger as token:<prefix>' }) prefix: string;
   @ApiProperty({ enum: ACCESS_SCOPES, enumName: 'AccessScope', isArray: true }) scopes: AccessScope[];
   @ApiProperty({ format: 'date-time' }) createdAt: string;
-  @ApiPropertyOptional({ format: 'date-time', nullable: true }) expiresAt: string | null;
-  @ApiPropertyOptional({ format: 'date-time', nullable: true }) lastUsedAt: string | null;
-  @ApiPropertyOptional({ format: 'date-time', nullable: true }) revokedAt: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) expiresAt: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastUsedAt: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) revokedAt: string | null;
 
   static of(token: AccessToken): TokenView {
     return {

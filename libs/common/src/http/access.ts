@@ -1,4 +1,5 @@
-import { ExecutionContext, SetMetadata, createParamDecorator } from '@nestjs/common';
+import { ExecutionContext, SetMetadata, applyDecorators, createParamDecorator } from '@nestjs/common';
+import { ApiExtension, ApiSecurity } from '@nestjs/swagger';
 import { RateLimitGroup } from '../config/app-config';
 
 /** Access scopes of tokens; each includes the ones before it (admin ⊇ write ⊇ read). */
@@ -26,14 +27,14 @@ export const PUBLIC_ROUTE = 'aict:public';
 export const REQUIRED_SCOPE = 'aict:scope';
 export const RATE_LIMIT_GROUP = 'aict:rate-limit-group';
 
-/** The route needs no token (probes, signed webhooks). */
-export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+/** The route needs no token (probes, signed webhooks); its OpenAPI operation says so (`security: [{}]`). */
+export const Public = () => applyDecorators(SetMetadata(PUBLIC_ROUTE, true), ApiSecurity({}));
 
 /** The scope a route needs; without it GET/HEAD need `read` and everything else `write`. */
 export const Scopes = (scope: AccessScope) => SetMetadata(REQUIRED_SCOPE, scope);
 
-/** The rate-limit group of a route; without it GET/HEAD count as `default` and the rest as `write`; `none` exempts it. */
-export const RateLimited = (group: RateLimitGroup | 'none') => SetMetadata(RATE_LIMIT_GROUP, group);
+/** The rate-limit group of a route (also `x-rate-limit` in OpenAPI); without it GET/HEAD count as `default` and the rest as `write`; `none` exempts it. */
+export const RateLimited = (group: RateLimitGroup | 'none') => applyDecorators(SetMetadata(RATE_LIMIT_GROUP, group), ApiExtension('x-rate-limit', group));
 
 /** The principal the auth guard attached to a request, if any. */
 export function principalOf(request: unknown): RequestPrincipal | undefined {

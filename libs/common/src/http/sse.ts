@@ -1,3 +1,5 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 
 /** Every open stream of this process, so shutdown can end them (an open stream would hold the server open). */
@@ -12,8 +14,13 @@ export function endAllStreams(): void {
 export class SseStream {
   private closed = false;
   private readonly closeHandlers: (() => void)[] = [];
+  private readonly lifetime?: NodeJS.Timeout;
 
-  constructor(private readonly reply: FastifyReply) {
+  /** `maxStreamMs` > 0 ends the stream after that long; the client reconnects and resumes from its Last-Event-ID. */
+  constructor(
+    private readonly reply: FastifyReply,
+    options: { maxStreamMs?: number } = {},
+  ) {
     reply.hijack();
     reply.raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -25,6 +32,10 @@ export class SseStream {
     reply.raw.on('close', () => this.markClosed());
     reply.raw.on('error', () => this.markClosed());
     openStreams.add(this);
+    if (options.maxStreamMs) {
+      this.lifetime = setTimeout(() => this.end(), options.maxStreamMs);
+      this.lifetime.unref();
+    }
   }
 
   get isClosed(): boolean {
@@ -33,9 +44,28 @@ export class SseStream {
 
   /** Sends one event; `id` becomes the client's Last-Event-ID on reconnect. */
   send(event: string, data: unknown, id?: number | string): boolean {
+    return this.sendFrame(SseStream.frame(event, data, id));
+  }
+
+  /** One message as it goes on the wire: render it once to send it on many streams. */
+  static frame(event: string, data: unknown, id?: number | string): string {
+    return `${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  }
+
+  /** Sends a message rendered by {@link SseStream.frame}. */
+  sendFrame(frame: string): boolean {
     if (this.closed) return false;
-    const lines = [id !== undefined ? `id: ${id}` : '', `event: ${event}`, `data: ${JSON.stringify(data)}`, '', ''];
-    return this.reply.raw.write(lines.filter((l, i) => i > 0 || l !== '').join('\n'));
+    return this.reply.raw.write(frame);
+  }
+
+  /** Bytes written to the stream that the client has not taken yet. */
+  get buffered(): number {
+    return this.reply.raw.writableLength;
+  }
+
+  /** Calls `handler` once, when what was buffered has gone to the client. */
+  onDrain(handler: () => void): void {
+    this.reply.raw.once('drain', handler);
   }
 
   /** A comment line that keeps proxies and clients from timing the stream out. */
@@ -57,6 +87,7 @@ export class SseStream {
   private markClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.lifetime);
     openStreams.delete(this);
     for (const handler of this.closeHandlers.splice(0)) handler();
   }
@@ -67,4 +98,26 @@ export function parseLastEventId(value: unknown): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
   if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw.trim())) return undefined;
   return Number(raw.trim());
+}
+
+/**
+ * Documents an SSE route: its answer is `text/event-stream`, whose schema (as OpenAPI 3.0 reads it
+ * for event streams) describes one event: its name, its `data` (a JSON text) and its `id`.
+ */
+export function ApiEventStream(options: { description: string; events: readonly string[] }) {
+  return applyDecorators(
+    ApiProduces('text/event-stream'),
+    ApiOkResponse({
+      description: options.description,
+      schema: {
+        type: 'object',
+        required: ['event', 'data'],
+        properties: {
+          event: { type: 'string', enum: [...options.events] },
+          data: { type: 'string', description: 'JSON' },
+          id: { type: 'string', pattern: '^[0-9]+$', description: 'Event id; a reconnecting client sends the last one as Last-Event-ID' },
+        },
+      },
+    }),
+  );
 }

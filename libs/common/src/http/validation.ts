@@ -28,9 +28,10 @@ interface Common {
 }
 
 function optionality(options: Common, apiOptions: Record<string, unknown>) {
-  return options.optional
-    ? [IsOptional(), ApiPropertyOptional({ ...apiOptions, description: options.description, example: options.example })]
-    : [ApiProperty({ ...apiOptions, description: options.description, example: options.example })];
+  if (!options.optional) return [ApiProperty({ ...apiOptions, description: options.description, example: options.example })];
+  // Absent is "not set"; null is only when the field says so (otherwise it is validated, and refused).
+  const absent = options.nullable ? IsOptional() : ValidateIf((_, value) => value !== undefined);
+  return [absent, ApiPropertyOptional({ ...apiOptions, nullable: options.nullable || undefined, description: options.description, example: options.example })];
 }
 
 /** A trimmed-length-checked string. */
@@ -48,7 +49,7 @@ export function StringField(options: Common & { minLength?: number; maxLength: n
 /** An integer within bounds; query-string values are converted. */
 export function IntField(options: Common & { min: number; max: number }) {
   return applyDecorators(
-    ...optionality(options, { type: Number, minimum: options.min, maximum: options.max }),
+    ...optionality(options, { type: 'integer', minimum: options.min, maximum: options.max }),
     Type(() => Number),
     IsInt(),
     Min(options.min),

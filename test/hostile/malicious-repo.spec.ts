@@ -248,6 +248,16 @@ const modes = {
     for (;;) fs.writeSync(fd, block);
   },
   forever: () => { console.log('spinning'); for (;;) {} },
+  // Files up to the file-size limit each, more than a diff may hold in all.
+  bloat: () => {
+    fs.mkdirSync('gen', { recursive: true });
+    const block = Buffer.from('generated data that makes the change enormous\\n'.repeat(20000));
+    for (let i = 0; i < 10; i++) {
+      const fd = fs.openSync('gen/part-' + i + '.txt', 'w');
+      try { for (;;) fs.writeSync(fd, block); } catch (e) { console.log('part ' + i + ': ' + e.code); } finally { fs.closeSync(fd); }
+    }
+    pass();
+  },
   'swap-config': () => { fs.rmSync('config', { recursive: true, force: true }); fs.symlinkSync('../../keys', 'config'); pass(); },
   'plant-submodule': () => {
     const g = (...args) => cp.execFileSync('git', ['-c', 'user.name=m', '-c', 'user.email=m@m', ...args], { cwd: 'vendor/lib', stdio: 'inherit' });
@@ -806,6 +816,28 @@ describe.skipIf(!bwrap)('a malicious repository', () => {
       expect(processesWith('.hostile/suite.js')).toEqual([]);
       expect(markersWritten()).toEqual([]);
     });
+
+    it('ends a job whose changes are too large to checkpoint with changes_too_large, and the server stays ready', async () => {
+      const origin = hostileOrigin('origin-bloat');
+      const goal = 'fix the add bug in src/app.js [hostile-job-c]';
+      fake.addScenario({
+        match: { contains: goal },
+        roles: {
+          builder: [
+            reply(toolUse('run_tests', { filter: 'bloat' })),
+            reply('unreachable: the checkpoint after the test run fails'),
+          ],
+        },
+      });
+      const job = await finished((await submit(goal, origin)).body.id);
+      const events = await toolEvents(job.id);
+      expect(codes(events), JSON.stringify(job.error)).toEqual(['run_tests:ok']);
+      const bloat = events[0].data.result.data;
+      expect(bloat.outputTail).toContain('part 9: EFBIG');
+      expect(job.error, bloat.outputTail).toMatchObject({ code: 'changes_too_large', message: expect.stringMatching(/larger than \d+ bytes as a diff/) });
+      expect(job.status).toBe('failed');
+      expect((await api(t.url, 'GET', '/api/health/ready')).status).toBe(200);
+    }, SLOW);
   });
 });
 

@@ -15,6 +15,7 @@ export enum AgentsErrorCode {
   Cancelled = 'cancelled',
   WorkspaceFailed = 'workspace_failed',
   DiskFull = 'disk_full',
+  ChangesTooLarge = 'changes_too_large',
   NoResult = 'no_result',
 }
 
@@ -35,6 +36,8 @@ export class AgentsException extends DomainException {
       case AgentsErrorCode.ModelRateLimited:
       case AgentsErrorCode.DiskFull:
         return 'unavailable';
+      case AgentsErrorCode.ChangesTooLarge:
+        return 'unprocessable';
       case AgentsErrorCode.ModelRejected:
       case AgentsErrorCode.WorkspaceFailed:
       case AgentsErrorCode.NoResult:

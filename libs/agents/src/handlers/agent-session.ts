@@ -2,7 +2,7 @@ import { JobMode, isDiskFull } from '@app/common';
 import { Job } from '@app/jobs';
 import { LedgerDraft } from '@app/ledger';
 import { TdlnEngine } from '@app/tdln';
-import { ToolContext, ToolRegistry, ToolRunState, ToolRunStateJson, Workspace, WorkspaceManager } from '@app/tools';
+import { ToolContext, ToolRegistry, ToolRunState, ToolRunStateJson, ToolsErrorCode, ToolsException, Workspace, WorkspaceManager } from '@app/tools';
 import { JobContext, JobOutcome } from '@app/worker';
 import { AgentsErrorCode, AgentsException } from '../agents.errors';
 import { PolicyChangeGate } from '../policy/policy-change-gate';
@@ -152,6 +152,10 @@ export class AgentSession {
 
 /** Maps an agent failure to how the run ends: cancelled, released (shutdown), or failed with its code. */
 export async function outcomeOfFailure(ctx: JobContext, error: unknown): Promise<JobOutcome> {
+  // The workspace's diff (checkpoint, publication) is too large to keep: the job cannot go on.
+  if (error instanceof ToolsException && error.code === ToolsErrorCode.OutputTooLarge) {
+    error = new AgentsException(AgentsErrorCode.ChangesTooLarge, error.message, error.details);
+  }
   if (!(error instanceof AgentsException)) throw error;
   if (error.code === AgentsErrorCode.Cancelled) {
     return ctx.abortReason() === 'cancelled' ? { status: 'aborted', reason: 'cancelled' } : { status: 'release' };

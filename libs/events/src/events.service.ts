@@ -53,12 +53,14 @@ export class EventsService {
 
   /**
    * Records events in a statement of their own (its own transaction): the lock is taken in the
-   * same statement, before any id is drawn, and released at its commit.
+   * same statement, before any id is drawn, and released at its commit. `relaxed` commits without
+   * waiting for the WAL flush (see ASYNC_COMMIT), for an agent's step-by-step events.
    */
-  async recordNow(drafts: EventDraft[]): Promise<EventRecord[]> {
+  async recordNow(drafts: EventDraft[], options: { relaxed?: boolean } = {}): Promise<EventRecord[]> {
     if (drafts.length === 0) return [];
+    const relaxed = options.relaxed ? ", set_config('synchronous_commit', 'off', true) AS relaxed" : '';
     const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `WITH locked AS (SELECT pg_advisory_xact_lock($3) AS held),
+      `WITH locked AS (SELECT pg_advisory_xact_lock($3) AS held${relaxed}),
        inserted AS (
          INSERT INTO events (job_id, trace_id, conversation_id, type, role, summary, data)
          SELECT x.job_id, x.trace_id, x.conversation_id, x.type, x.role, coalesce(x.summary, ''), coalesce(x.data, '{}'::jsonb)

@@ -13,7 +13,7 @@ export interface JobContext {
   readonly signal: AbortSignal;
   /** Why `signal` was aborted, once it is. */
   abortReason(): AbortReason | undefined;
-  /** Records events for this job (job, trace and conversation ids are filled in). */
+  /** Records events for this job (job, trace and conversation ids are filled in); they commit without waiting for the WAL flush (ASYNC_COMMIT). */
   emit(drafts: Omit<EventDraft, 'jobId' | 'traceId' | 'conversationId'>[]): Promise<EventRecord[]>;
   /** Shows what the job is doing now on the job and the dashboard. */
   setCurrentAction(action: string | null): Promise<void>;

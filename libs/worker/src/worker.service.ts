@@ -190,6 +190,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       emit: (drafts) =>
         this.events.recordNow(
           drafts.map((d) => ({ ...d, data: { ...d.data, workerId: this.workerId }, role: d.role ?? job.role, jobId: job.id, traceId: job.traceId, conversationId: job.conversationId })),
+          { relaxed: true },
         ),
       setCurrentAction: (action) => this.queue.setCurrentAction(this.workerId, job.id, action),
       checkpoint: async (state) => {

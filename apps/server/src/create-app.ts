@@ -1,7 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
-import { IncomingMessage } from 'node:http';
+import { IncomingMessage, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
 import helmet from '@fastify/helmet';
@@ -33,6 +34,22 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
       const message = URL_ERRORS[error.code];
       const body = message ? { code: 'bad_request', message, correlationId } : { code: 'internal_error', message: 'Internal error', correlationId };
       void reply.status(message ? 400 : 500).header('x-correlation-id', correlationId).send({ error: body });
+    },
+    // Requests Node's parser refuses (control characters in a header, headers over 16 KiB) get the envelope too.
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket: Duplex) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      const [status, code, message] =
+        error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'request_timeout', 'The request took too long to arrive']
+          : error.code === 'HPE_HEADER_OVERFLOW'
+            ? [431, 'headers_too_large', 'The request line and headers are larger than 16 KiB']
+            : [400, 'bad_request', 'The request is not valid HTTP'];
+      const correlationId = randomUUID();
+      const body = JSON.stringify({ error: { code, message, correlationId } });
+      if (socket.writable) {
+        socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nx-correlation-id: ${correlationId}\r\nConnection: close\r\n\r\n${body}`);
+      }
+      socket.destroy(error);
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig, JobMode } from '@app/common';
+import { APP_CONFIG, AppConfig, JobMode, unstorableText } from '@app/common';
 import { CreateJobUseCase } from '@app/jobs';
 import { WebhooksErrorCode, WebhooksException } from './webhooks.errors';
 
@@ -21,6 +21,9 @@ export type GithubIntent = { goal: string; repo: string } | { ignored: string };
 
 const MAX_GOAL = 10_000;
 
+/** A payload field that should be text; anything else (a signed but odd payload) reads as empty. */
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+
 /** Turns verified webhook deliveries into untrusted jobs, once per delivery id. */
 @Injectable()
 export class WebhookIntakeService {
@@ -36,21 +39,24 @@ export class WebhookIntakeService {
     let goal: string;
     if (event === 'issues' && payload.action === 'labeled') {
       if (payload.label?.name !== label) return { ignored: `label is not ${label}` };
-      goal = [payload.issue?.title ?? '', payload.issue?.body ?? ''].join('\n\n').trim();
+      goal = [text(payload.issue?.title), text(payload.issue?.body)].join('\n\n').trim();
     } else if (event === 'issue_comment' && payload.action === 'created') {
-      const body = payload.comment?.body ?? '';
+      const body = text(payload.comment?.body);
       const at = body.toLowerCase().indexOf(mention.toLowerCase());
       if (at < 0) return { ignored: `comment does not mention ${mention}` };
       if (payload.comment?.user?.type === 'Bot') return { ignored: 'comment is from a bot' };
-      goal = body.slice(at + mention.length).trim() || (payload.issue?.title ?? '').trim();
+      goal = body.slice(at + mention.length).trim() || text(payload.issue?.title).trim();
     } else {
       return { ignored: `event ${event ?? '(none)'}${payload.action ? `/${payload.action}` : ''} is not handled` };
     }
-    const name = payload.repository?.full_name ?? '';
-    const repo = map[name] ?? payload.repository?.clone_url;
+    const name = text(payload.repository?.full_name);
+    const repo = Object.hasOwn(map, name) ? map[name] : text(payload.repository?.clone_url);
     if (!repo) return { ignored: `no repository for ${name || 'this event'} (set GITHUB_REPO_MAP)` };
     if (!goal) return { ignored: 'the issue has no text to work from' };
-    return { goal: goal.slice(0, MAX_GOAL), repo };
+    const unstorable = unstorableText(goal) ? `the issue text ${unstorableText(goal)}` : unstorableText(repo) ? `the repository ${unstorableText(repo)}` : null;
+    if (unstorable) throw new WebhooksException(WebhooksErrorCode.InvalidPayload, `Cannot take this issue: ${unstorable}`);
+    // Never cut an emoji (a surrogate pair) in half: half of one cannot be stored.
+    return { goal: goal.slice(0, MAX_GOAL).replace(/[\uD800-\uDBFF]$/, ''), repo };
   }
 
   /** Records the delivery id (unique per source) and creates the job; a repeated id is a replay. */

@@ -9,7 +9,9 @@ export interface FieldProblem {
 
 /** Deepest nesting of objects and arrays a request may carry; class-transformer recurses once per level. */
 export const MAX_INPUT_DEPTH = 32;
-/** Text problems beyond this many are not listed (a hostile body could have thousands). */
+/** Most fields one object of a request may have; class-validator's unknown-field check is quadratic in them. */
+export const MAX_INPUT_FIELDS = 1_000;
+/** Problems beyond this many are not listed (a hostile body could have thousands). */
 const MAX_LISTED_PROBLEMS = 20;
 
 const NUL = /\u0000/;
@@ -25,36 +27,57 @@ export function unstorableText(text: string): string | null {
   return null;
 }
 
+interface Visit {
+  value: unknown;
+  depth: number;
+  parent?: Visit;
+  key?: string | number;
+}
+
+function fieldOf(visit: Visit, root: string): string {
+  const parts: string[] = [];
+  for (let at: Visit | undefined = visit; at?.parent; at = at.parent) parts.push(typeof at.key === 'number' ? `[${at.key}]` : `.${at.key}`);
+  const path = root + parts.reverse().join('');
+  return (path.startsWith('.') ? path.slice(1) : path) || 'body';
+}
+
 /**
- * Walks a request value without recursion and lists strings (and keys) that cannot be stored as
- * given; `tooDeep` when it nests deeper than {@link MAX_INPUT_DEPTH} (then that is the one problem).
+ * Walks a request value without recursion and lists strings (and field names) that cannot be
+ * stored as given. `refuse` when the value is too big to hand to class validation at all: nested
+ * deeper than {@link MAX_INPUT_DEPTH}, or an object with more than {@link MAX_INPUT_FIELDS} fields.
  */
-export function inputProblems(value: unknown, root = ''): { problems: FieldProblem[]; tooDeep: boolean } {
+export function inputProblems(value: unknown, root = ''): { problems: FieldProblem[]; refuse: boolean } {
   const problems: FieldProblem[] = [];
-  const stack: { value: unknown; field: string; depth: number }[] = [{ value, field: root, depth: 0 }];
-  const name = (field: string) => field || 'body';
+  const note = (field: string, problem: string) => problems.length < MAX_LISTED_PROBLEMS && problems.push({ field, problems: [problem] });
+  const stack: Visit[] = [{ value, depth: 0 }];
   while (stack.length > 0) {
-    const { value: current, field, depth } = stack.pop()!;
+    const visit = stack.pop()!;
+    const current = visit.value;
     if (typeof current === 'string') {
       const problem = unstorableText(current);
-      if (problem && problems.length < MAX_LISTED_PROBLEMS) problems.push({ field: name(field), problems: [`${name(field)} ${problem}`] });
+      if (problem) note(fieldOf(visit, root), `${fieldOf(visit, root)} ${problem}`);
       continue;
     }
     if (current === null || typeof current !== 'object') continue;
-    if (depth >= MAX_INPUT_DEPTH) {
-      return { problems: [{ field: name(field), problems: [`${name(field)} is nested more than ${MAX_INPUT_DEPTH} levels deep`] }], tooDeep: true };
+    const field = () => fieldOf(visit, root);
+    if (visit.depth >= MAX_INPUT_DEPTH) return { problems: [{ field: field(), problems: [`${field()} is nested more than ${MAX_INPUT_DEPTH} levels deep`] }], refuse: true };
+    if (Array.isArray(current)) {
+      for (let i = current.length - 1; i >= 0; i--) {
+        const item: unknown = current[i];
+        if (typeof item === 'string' || (typeof item === 'object' && item !== null)) stack.push({ value: item, depth: visit.depth + 1, parent: visit, key: i });
+      }
+      continue;
     }
-    const isArray = Array.isArray(current);
-    const entries: [string, unknown][] = isArray ? current.map((item, i) => [`[${i}]`, item]) : Object.entries(current);
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const [key, inner] = entries[i];
-      const child = isArray ? `${field}${key}` : field ? `${field}.${key}` : key;
-      const keyProblem = isArray ? null : unstorableText(key);
-      if (keyProblem && problems.length < MAX_LISTED_PROBLEMS) problems.push({ field: name(child), problems: [`the name of ${name(child)} ${keyProblem}`] });
-      stack.push({ value: inner, field: child, depth: depth + 1 });
+    const keys = Object.keys(current);
+    if (keys.length > MAX_INPUT_FIELDS) return { problems: [{ field: field(), problems: [`${field()} has more than ${MAX_INPUT_FIELDS} fields`] }], refuse: true };
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const child: Visit = { value: (current as Record<string, unknown>)[keys[i]], depth: visit.depth + 1, parent: visit, key: keys[i] };
+      const keyProblem = unstorableText(keys[i]);
+      if (keyProblem) note(fieldOf(child, root), `the name of ${fieldOf(child, root)} ${keyProblem}`);
+      stack.push(child);
     }
   }
-  return { problems, tooDeep: false };
+  return { problems, refuse: false };
 }
 
 function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
@@ -65,9 +88,12 @@ function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
   });
 }
 
-function validationFailed(problems: FieldProblem[]): CommonException {
+function validationFailed(all: FieldProblem[]): CommonException {
+  // Hundreds of unknown fields would make a response larger than the request; the first ones say enough.
+  const problems = all.slice(0, MAX_LISTED_PROBLEMS);
+  const more = all.length > problems.length ? `; and ${all.length - problems.length} more` : '';
   const summary = problems.map((p) => p.problems.join('; ')).join('; ');
-  return new CommonException(CommonErrorCode.ValidationFailed, `Invalid request: ${summary}`, { problems });
+  return new CommonException(CommonErrorCode.ValidationFailed, `Invalid request: ${summary}${more}`, { problems });
 }
 
 const PLAIN_TYPES: unknown[] = [Object, Array, String, Number, Boolean];
@@ -83,9 +109,9 @@ class ApiValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && metadata.data === undefined && isDto(metadata.metatype) && value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
       throw validationFailed([{ field: 'body', problems: ['the body must be a JSON object'] }]);
     }
-    const { problems, tooDeep } = inputProblems(value, metadata.data ?? '');
-    // class-transformer would recurse level by level into a deep value and overflow the stack.
-    if (tooDeep) throw validationFailed(problems);
+    const { problems, refuse } = inputProblems(value, metadata.data ?? '');
+    // class-transformer would overflow the stack on a deep value; class-validator takes seconds on a wide one.
+    if (refuse) throw validationFailed(problems);
     let result: unknown;
     try {
       result = await super.transform(value, metadata);

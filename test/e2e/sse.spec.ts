@@ -1,4 +1,7 @@
+import { IncomingMessage, Server, get } from 'node:http';
+import { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventsService } from '@app/events';
 import { JobHandlerRegistry } from '@app/worker';
 import { TestApp, startTestApp } from '../support/test-app';
 import { api, waitFor } from '../support/http';
@@ -111,5 +114,46 @@ describe('live events over SSE', () => {
     const missing = await api(t.url, 'GET', '/api/jobs/00000000-0000-4000-8000-000000000000/stream');
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('job_not_found');
+  });
+
+  it('holds a bounded buffer for a client that stops reading, and serves it every event from the table when it reads again', async () => {
+    const serverSockets: Socket[] = [];
+    const server = t.app.getHttpServer() as Server;
+    const track = (socket: Socket) => serverSockets.push(socket);
+    server.on('connection', track);
+    const frozen = await new Promise<IncomingMessage>((resolve) => get(`${t.url}/api/events/stream`, resolve));
+    server.off('connection', track);
+    frozen.pause();
+    const reading = new SseClient(`${t.url}/api/events/stream`);
+    await reading.until((m) => m.some((x) => x.event === 'snapshot'));
+    // About 16 MiB of events: more than the kernel's socket buffers take, so the rest waits in the server.
+    const events = t.get<EventsService>(EventsService);
+    const payload = 'x'.repeat(16 * 1024);
+    for (let i = 0; i < 1_000; i += 50) await events.recordNow(Array.from({ length: 50 }, (_, j) => ({ type: 'slow_reader_probe', summary: `probe ${i + j}`, data: { payload } })));
+    await reading.until((m) => m.filter((x) => x.data?.type === 'slow_reader_probe').length === 1_000, 30_000);
+    const buffered = Math.max(...serverSockets.map((s) => s.writableLength));
+    expect(buffered).toBeLessThan(1024 * 1024);
+
+    const ids: number[] = [];
+    let text = '';
+    frozen.setEncoding('utf8');
+    frozen.on('data', (chunk: string) => {
+      text += chunk;
+      let at: number;
+      while ((at = text.indexOf('\n\n')) >= 0) {
+        const id = /^id: (\d+)$/m.exec(text.slice(0, at))?.[1];
+        if (id) ids.push(Number(id));
+        text = text.slice(at + 2);
+      }
+    });
+    frozen.resume();
+    // Both subscribed to everything: from the first probe to the last, they must have the same ids.
+    const probes = reading.messages.filter((m) => m.data?.type === 'slow_reader_probe').map((m) => Number(m.id));
+    const inRange = (list: number[]) => list.filter((id) => id >= probes[0] && id <= probes.at(-1)!);
+    const expected = inRange(reading.messages.filter((m) => m.id).map((m) => Number(m.id)));
+    await waitFor(async () => ids.includes(probes.at(-1)!), 30_000, 'the slow reader to catch up');
+    expect(inRange(ids)).toEqual(expected);
+    frozen.destroy();
+    reading.close();
   });
 });

@@ -9,6 +9,7 @@ type Listener = (event: EventRecord) => void;
 
 const FETCH_BATCH = 1_000;
 const SAFETY_POLL_MS = 1_000;
+const YIELD_AFTER_DELIVERIES = 2_000;
 
 /**
  * In-process fan-out of committed events. NOTIFY only says "there is something after id N"; the
@@ -83,9 +84,15 @@ export class EventBus implements OnModuleInit, BeforeApplicationShutdown, OnAppl
           let batch: EventRecord[];
           do {
             batch = await this.events.after(this.lastId, {}, FETCH_BATCH);
+            let delivered = 0;
             for (const event of batch) {
               this.lastId = event.id;
-              this.dispatch(event);
+              delivered += this.dispatch(event);
+              // Thousands of streams times a batch of events is seconds of work: let requests in between.
+              if (delivered >= YIELD_AFTER_DELIVERIES) {
+                delivered = 0;
+                await new Promise((resolve) => setImmediate(resolve));
+              }
             }
           } while (batch.length === FETCH_BATCH);
         } while (this.again);
@@ -98,14 +105,18 @@ export class EventBus implements OnModuleInit, BeforeApplicationShutdown, OnAppl
     return this.fetching;
   }
 
-  private dispatch(event: EventRecord): void {
+  /** Hands the event to every matching listener; returns how many there were. */
+  private dispatch(event: EventRecord): number {
+    let delivered = 0;
     for (const { filter, listener } of this.listeners) {
       if (!matchesFilter(event, filter)) continue;
+      delivered++;
       try {
         listener(event);
       } catch (error) {
         this.logger.error({ err: (error as Error).message }, 'event listener failed');
       }
     }
+    return delivered;
   }
 }

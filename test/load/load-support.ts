@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, ClientRequest, get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -141,9 +141,17 @@ export async function openSseClients(url: string, count: number, wave = 200): Pr
   return clients;
 }
 
-/** Open file descriptors of a process (sockets included), from /proc (Linux). */
-export function openFds(pid: number): number {
-  return readdirSync(`/proc/${pid}/fd`).length;
+/** Established TCP connections whose local end is `port` on this machine (the server's side), from /proc (Linux). */
+export function connectionsTo(port: number): number {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  let count = 0;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (local?.endsWith(hex) && state === '01') count++;
+    }
+  }
+  return count;
 }
 
 /** The server's own account of its V8 heap in use (Prometheus `/metrics`), in MiB. */

@@ -48,7 +48,7 @@ export class EventStreamer {
     // A resume id beyond the newest event (another database, a made-up number) would hide every
     // event until ids grew that large: start from the newest instead.
     let lastSent = options.afterId > this.bus.position ? Math.min(options.afterId, await this.events.maxId()) : options.afterId;
-    const sse = new SseStream(reply, { maxStreamMs: this.config.sse.maxStreamMs });
+    const sse = new SseStream(reply);
     /** catching_up: reading the table, live events wait in `pending`; live: sending as they come; behind: the client lags, live events are left in the table. */
     let mode: 'catching_up' | 'live' | 'behind' = 'catching_up';
     let terminal = options.terminalAtStart ?? false;

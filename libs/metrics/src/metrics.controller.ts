@@ -1,8 +1,8 @@
-import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { IsISO8601, IsOptional } from 'class-validator';
-import { APP_CONFIG, ApiEventStream, AppConfig, SseStream } from '@app/common';
+import { ApiEventStream, SseStream } from '@app/common';
 import { EventBus } from '@app/events';
 import { MetricsService } from './metrics.service';
 
@@ -36,7 +36,6 @@ export class MetricsController {
   constructor(
     private readonly metrics: MetricsService,
     private readonly bus: EventBus,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get('api/metrics')
@@ -51,7 +50,7 @@ export class MetricsController {
   @ApiEventStream({ description: 'metrics (MetricsView), first at once and then when jobs change', events: ['metrics'] })
   async stream(@Query() query: MetricsQuery, @Res() reply: FastifyReply): Promise<void> {
     const since = query.since ? new Date(query.since) : null;
-    const sse = new SseStream(reply, { maxStreamMs: this.config.sse.maxStreamMs });
+    const sse = new SseStream(reply);
     const push = async () => sse.send('metrics', await this.metrics.compute(since ?? new Date(Date.now() - DAY_MS)));
     let timer: NodeJS.Timeout | undefined;
     const unsubscribe = this.bus.subscribe({ types: ['status', 'evaluation', 'model_call'] }, () => {

@@ -69,8 +69,6 @@ export interface AppConfig {
   };
   sse: {
     heartbeatMs: number;
-    /** A stream is ended after this long (the client reconnects and resumes with Last-Event-ID); 0 = never. */
-    maxStreamMs: number;
   };
   model: {
     apiKey?: string;

@@ -279,7 +279,7 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
         maxWallMs: r.int('MAX_JOB_WALL_MS', 4 * 3_600_000, 1_000, 86_400_000),
       },
     },
-    sse: { heartbeatMs: r.int('SSE_HEARTBEAT_MS', 15_000, 100, 600_000), maxStreamMs: r.int('SSE_MAX_STREAM_MS', 0, 0, 86_400_000) },
+    sse: { heartbeatMs: r.int('SSE_HEARTBEAT_MS', 15_000, 100, 600_000) },
     model: {
       apiKey: r.string('ANTHROPIC_API_KEY'),
       baseUrl: r.url('ANTHROPIC_BASE_URL', ['http:', 'https:']),

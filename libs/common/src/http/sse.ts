@@ -14,13 +14,8 @@ export function endAllStreams(): void {
 export class SseStream {
   private closed = false;
   private readonly closeHandlers: (() => void)[] = [];
-  private readonly lifetime?: NodeJS.Timeout;
 
-  /** `maxStreamMs` > 0 ends the stream after that long; the client reconnects and resumes from its Last-Event-ID. */
-  constructor(
-    private readonly reply: FastifyReply,
-    options: { maxStreamMs?: number } = {},
-  ) {
+  constructor(private readonly reply: FastifyReply) {
     reply.hijack();
     reply.raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -32,10 +27,6 @@ export class SseStream {
     reply.raw.on('close', () => this.markClosed());
     reply.raw.on('error', () => this.markClosed());
     openStreams.add(this);
-    if (options.maxStreamMs) {
-      this.lifetime = setTimeout(() => this.end(), options.maxStreamMs);
-      this.lifetime.unref();
-    }
   }
 
   get isClosed(): boolean {
@@ -87,7 +78,6 @@ export class SseStream {
   private markClosed(): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.lifetime);
     openStreams.delete(this);
     for (const handler of this.closeHandlers.splice(0)) handler();
   }

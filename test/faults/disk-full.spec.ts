@@ -8,6 +8,7 @@ import { FakeModel, startFakeModel } from '../fake-model/fake-model-server';
 import { reply, toolUse } from '../fake-model/scenario';
 import { makeRepo } from '../fixtures/repos/make-repo';
 import { api, waitFor } from '../support/http';
+import { SANDBOX_ENV } from '../support/sandbox';
 import { ServiceProcess, launchService } from '../support/processes';
 import { createTestDatabase } from '../support/test-database';
 
@@ -35,14 +36,8 @@ describe('fault: the disk of the workspaces fills up', () => {
     chmodSync(root, 0o777);
     workspaces = join(root, 'data', 'workspaces');
     mkdirSync(workspaces, { recursive: true });
-    let sandbox: Record<string, string> = {};
-    try {
-      execFileSync('bwrap', ['--version']);
-    } catch {
-      sandbox = { SANDBOX: 'none' };
-    }
     server = await launchService({
-      env: { DATABASE_URL: await createTestDatabase(), DATA_DIR: join(root, 'data'), ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, MODEL_MAX_RETRIES: '0', WORKER_CONCURRENCY: '1', ...sandbox },
+      env: { DATABASE_URL: await createTestDatabase(), DATA_DIR: join(root, 'data'), ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, MODEL_MAX_RETRIES: '0', WORKER_CONCURRENCY: '1', ...SANDBOX_ENV },
       prefix: ['unshare', '-m', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs -o size=${DISK_MB}m aict-test-disk "${workspaces}" && exec "$@"`, 'sh'],
     });
     await server.ready();

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { FakeModel, RecordedRequest, startFakeModel } from '../fake-model/fake-m
 import { Turn, flaky, overloaded, reply, toolUse } from '../fake-model/scenario';
 import { makeRepo } from '../fixtures/repos/make-repo';
 import { api, waitFor } from '../support/http';
+import { SANDBOX_ENV } from '../support/sandbox';
 import { TestApp, startTestApp } from '../support/test-app';
 
 const FIX = { path: 'src/calc.js', oldText: 'function subtract(a, b) {\n  return a + b;', newText: 'function subtract(a, b) {\n  return a - b;' };
@@ -23,14 +23,8 @@ describe('fault: the model API fails (timeouts, 500, 529, truncated streams)', (
     fake = await startFakeModel();
     root = mkdtempSync(join(tmpdir(), 'aict-model-faults-'));
     chmodSync(root, 0o777);
-    let sandbox: Record<string, string> = {};
-    try {
-      execFileSync('bwrap', ['--version']);
-    } catch {
-      sandbox = { SANDBOX: 'none' };
-    }
     t = await startTestApp({
-      env: { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, DATA_DIR: join(root, 'data'), MODEL_MAX_RETRIES: String(RETRIES), MODEL_TIMEOUT_MS: String(TIMEOUT_MS), MODEL_STREAM_IDLE_MS: String(TIMEOUT_MS), ...sandbox },
+      env: { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, DATA_DIR: join(root, 'data'), MODEL_MAX_RETRIES: String(RETRIES), MODEL_TIMEOUT_MS: String(TIMEOUT_MS), MODEL_STREAM_IDLE_MS: String(TIMEOUT_MS), ...SANDBOX_ENV },
     });
   });
   afterAll(async () => {

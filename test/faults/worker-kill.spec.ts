@@ -8,18 +8,11 @@ import { reply, toolUse } from '../fake-model/scenario';
 import { makeRepo } from '../fixtures/repos/make-repo';
 import { api, waitFor } from '../support/http';
 import { ServiceProcess, launchService } from '../support/processes';
+import { SANDBOX_ENV } from '../support/sandbox';
 import { connect, createTestDatabase } from '../support/test-database';
 
 const FIX = { path: 'src/calc.js', oldText: 'function subtract(a, b) {\n  return a + b;', newText: 'function subtract(a, b) {\n  return a - b;' };
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'safe.directory=*', ...args], { cwd, encoding: 'utf8' }).trim();
-const sandboxEnv = ((): Record<string, string> => {
-  try {
-    execFileSync('bwrap', ['--version']);
-    return {};
-  } catch {
-    return { SANDBOX: 'none' };
-  }
-})();
 
 describe('fault: a worker process is killed with SIGKILL in the middle of a job', () => {
   let fake: FakeModel;
@@ -54,7 +47,7 @@ describe('fault: a worker process is killed with SIGKILL in the middle of a job'
         ],
       },
     });
-    const common = { DATABASE_URL: databaseUrl, ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, MODEL_MAX_RETRIES: '0', WORKER_CONCURRENCY: '1', ...sandboxEnv };
+    const common = { DATABASE_URL: databaseUrl, ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, MODEL_MAX_RETRIES: '0', WORKER_CONCURRENCY: '1', ...SANDBOX_ENV };
     const apiServer = await launchService({ env: { ...common, ROLE: 'api', DATA_DIR: join(root, 'api') } });
     processes.push(apiServer);
     await apiServer.ready();

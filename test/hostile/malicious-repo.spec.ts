@@ -34,6 +34,7 @@ import {
 } from '@app/tools';
 import { FakeModel, startFakeModel } from '../fake-model/fake-model-server';
 import { reply, toolUse } from '../fake-model/scenario';
+import { HAS_BWRAP } from '../support/sandbox';
 import { api, waitFor } from '../support/http';
 import { LONG, scale } from '../support/long';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -46,15 +47,6 @@ import { startTestApp, TestApp } from '../support/test-app';
  * answered with code X, the server still answers /api/health/ready.
  */
 
-const bwrap = (() => {
-  try {
-    execFileSync('bwrap', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!bwrap) console.warn('malicious-repo tests skipped: bubblewrap is missing (apt-get install bubblewrap)');
 
 const SERVICE_ROOT = resolve(__dirname, '../..');
 const SECRET = `aict-hostile-secret-${randomBytes(8).toString('hex')}`;
@@ -294,7 +286,12 @@ function contextFor(workspace: Workspace, jobId: string): ToolContext {
   return { workspace, signal: new AbortController().signal, jobId, gate: new AllowAllGate(), state: new ToolRunState() };
 }
 
-describe.skipIf(!bwrap)('a malicious repository', () => {
+describe('a malicious repository', () => {
+  // Not skipped without bubblewrap: these tests are what shows the sandbox holds.
+  beforeAll(() => {
+    if (!HAS_BWRAP) throw new Error('bubblewrap is missing: apt-get install bubblewrap (.ci/run does)');
+  });
+
   let root: string;
   let markers: string;
 

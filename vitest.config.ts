@@ -13,6 +13,7 @@ export default defineConfig({
       '@app/chat': lib('chat'),
       '@app/common': lib('common'),
       '@app/events': lib('events'),
+      '@app/intake': lib('intake'),
       '@app/jobs': lib('jobs'),
       '@app/ledger': lib('ledger'),
       '@app/metrics': lib('metrics'),

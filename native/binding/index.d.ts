@@ -13,20 +13,20 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export interface Abstain {
   /** Reason. */
   reason: AbstainReason
-  /** Question to ask the user. */
+  /** What is missing. */
+  missing: Missing
+  /** Question to ask the user, naming what is missing. */
   clarification: string
-  /** Phrasings that would parse. */
+  /** Rephrasings the grammar accepts. */
   suggestions: Array<string>
   /** Operations considered, best first. */
   candidates: Array<Operation>
   /** Confidence of the best candidate. */
   confidence: number
-  /** Dangerous pattern ids found (reason `dangerous`). */
-  matchedDangers: Array<string>
 }
 
 /** Why the parser abstained. */
-export type AbstainReason = 'too_vague' | 'ambiguous' | 'dangerous' | 'no_match'
+export type AbstainReason = 'too_vague' | 'ambiguous' | 'no_match'
 
 /** Kind of a proposed action. */
 export type ActionType = 'file_change' | 'command' | 'commit' | 'push'
@@ -164,6 +164,8 @@ export interface Intent {
   span: string
   /** Derivation proof. */
   proof: IntentProof
+  /** Where the intent came from. */
+  source: IntentSource
 }
 
 /** A constraint extracted from the request. */
@@ -173,6 +175,14 @@ export interface IntentConstraint {
   /** The phrase it came from. */
   text: string
 }
+
+/**
+ * Reads a model's proposal (the input of its forced tool call) for a request into an intent
+ * with the model as its source, or an abstention with the model's question; a proposal that
+ * does not fit the schema, names an unknown operation or constraint, or points outside the
+ * repository comes back as `errors` (code `invalid_proposal`, `path` the field).
+ */
+export declare function intentFromProposal(text: string, proposal: Record<string, unknown>, source: ModelSource): ParseIntentResult
 
 /** How an intent was derived. */
 export interface IntentProof {
@@ -192,6 +202,30 @@ export interface IntentProof {
   matchedText: string
   /** Slot spans. */
   slotSpans: Array<SlotSpan>
+}
+
+/**
+ * The JSON schema of an intent proposal: the input schema of the tool a model must call to
+ * propose an intent, built from the engine's own operations and constraints.
+ */
+export declare function intentProposalSchema(): Record<string, unknown>
+
+/** Provenance of an intent. */
+export interface IntentSource {
+  /** `grammar` or `model`. */
+  kind: SourceKind
+  /** Winning grammar rule, or `model`. */
+  ruleId: string
+  /** SHA-256 of the grammar (for a model intent: the grammar that abstained). */
+  grammarHash: string
+  /** Grammar version. */
+  grammarVersion: string
+  /** Model that proposed the intent. */
+  model?: string
+  /** The provider's request id. */
+  requestId?: string
+  /** SHA-256 of the prompt the model was given. */
+  promptHash?: string
 }
 
 /** A LogLine parse error with 1-based line and column. */
@@ -236,11 +270,24 @@ export interface LogLineSpan {
   properties: Record<string, unknown>
 }
 
+/** What an abstention is missing. */
+export type Missing = 'operation' | 'target' | 'behaviour' | 'choice'
+
 /** Execution mode. */
 export type Mode = 'mechanic' | 'genius'
 
-/** The ten operations. */
-export type Operation = 'bug_fix' | 'feature' | 'analyze' | 'review' | 'refactor' | 'test' | 'document' | 'file_create' | 'file_delete' | 'file_rename'
+/** Who proposed an intent: the model, the provider's request id and the prompt's hash. */
+export interface ModelSource {
+  /** Model name. */
+  model: string
+  /** The provider's request id. */
+  requestId: string
+  /** SHA-256 of the prompt the model was given. */
+  promptHash: string
+}
+
+/** The operations an intent can have. */
+export type Operation = 'bug_fix' | 'feature' | 'analyze' | 'review' | 'refactor' | 'test' | 'document' | 'file_create' | 'file_delete' | 'file_rename' | 'change' | 'dependency_update' | 'performance'
 
 /** One leaf of a pack. */
 export interface PackLeaf {
@@ -261,6 +308,8 @@ export declare function parseIntent(text: string, options?: ParseIntentOptions |
 export interface ParseIntentOptions {
   /** Minimum confidence (0..1); defaults to the grammar's threshold. */
   threshold?: number
+  /** Paths of the repository, so suggestions name real files. */
+  files?: Array<string>
 }
 
 /** Result of `parseIntent`. */
@@ -337,6 +386,8 @@ export interface PolicyDecision {
   policyVersion: string
   /** SHA-256 of the policy's canonical JSON. */
   policyHash: string
+  /** SHA-256 of the request rules, when a request text was judged. */
+  requestRulesHash?: string
   /** Totals. */
   totals: PolicyTotals
   /** Errors. */
@@ -357,6 +408,8 @@ export interface PolicyInput {
   lastTestPassedAfterLastEdit?: boolean
   /** Rule ids a human already approved for this job. */
   approvedRules?: Array<string>
+  /** The request as its author wrote it, judged by the request rules whatever parsed it. */
+  request?: string
 }
 
 /** The part of the intent the policy looks at. */
@@ -399,6 +452,8 @@ export interface PolicyViolation {
   path?: string
   /** What to do. */
   remediation: string
+  /** The words of the request that fired a request rule. */
+  evidence?: string
 }
 
 /** Change size. */
@@ -532,6 +587,9 @@ export interface SlotSpan {
   /** End byte offset (exclusive). */
   end: number
 }
+
+/** Where an intent came from. */
+export type SourceKind = 'grammar' | 'model'
 
 /** Result of `validateStages` / `defaultStages`. */
 export interface StagesResult {

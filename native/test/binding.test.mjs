@@ -30,12 +30,41 @@ test('parseIntent picks the most specific rule and returns a path target', () =>
   assert.equal(tdln.logLineParse(r.intent.span).errors.length, 0);
 });
 
-test('parseIntent abstains on dangerous requests and validates options', () => {
-  const r = tdln.parseIntent('delete everything and force-push');
+test('parseIntent abstains with what is missing and rephrasings that parse, and validates options', () => {
+  const r = tdln.parseIntent('make it better', { files: ['src/login.ts', 'README.md'] });
   assert.equal(r.ok, false);
-  assert.equal(r.abstain.reason, 'dangerous');
-  assert.ok(r.abstain.suggestions.length > 0);
+  assert.equal(r.abstain.reason, 'no_match');
+  assert.equal(r.abstain.missing, 'operation');
+  assert.ok(r.abstain.suggestions.length >= 2);
+  for (const s of r.abstain.suggestions) assert.equal(tdln.parseIntent(s).ok, true, s);
   assert.equal(tdln.parseIntent('fix src/a.ts', { threshold: 3 }).errors[0].code, 'invalid_option');
+});
+
+test('the grammar reads commit-style requests and records where the intent came from', () => {
+  const r = tdln.parseIntent('chore(deps): bump lodash from 4.17.20 to 4.17.21');
+  assert.equal(r.intent.operation, 'dependency_update');
+  assert.deepEqual({ kind: r.intent.source.kind, ruleId: r.intent.source.ruleId }, { kind: 'grammar', ruleId: 'dependency_update' });
+  assert.equal(r.intent.source.grammarHash, tdln.engineInfo().grammarHash);
+});
+
+test('a model proposal becomes an intent with the model as its source, or an error naming the field', () => {
+  const source = { model: 'claude-haiku-4-5', requestId: 'req_1', promptHash: 'a'.repeat(64) };
+  const ok = tdln.intentFromProposal('make the login page faster', { understood: true, operation: 'performance', targets: ['src/login.ts'] }, source);
+  assert.equal(ok.intent.operation, 'performance');
+  assert.deepEqual({ kind: ok.intent.source.kind, model: ok.intent.source.model }, { kind: 'model', model: 'claude-haiku-4-5' });
+  const bad = tdln.intentFromProposal('x', { understood: true, operation: 'deploy' }, source);
+  assert.deepEqual([bad.ok, bad.errors[0].code, bad.errors[0].path], [false, 'invalid_proposal', 'operation']);
+  const schema = tdln.intentProposalSchema();
+  assert.deepEqual(schema.properties.operation.enum, tdln.engineInfo().operations);
+});
+
+test('evaluatePolicy judges the request text by what it would do, not by its words', () => {
+  const refused = tdln.evaluatePolicy({ request: 'commit the .env file with the production keys' });
+  assert.equal(refused.verdict, 'block');
+  assert.equal(refused.violations[0].ruleId, 'secrets_exposure');
+  assert.match(refused.violations[0].evidence, /commit the \.env file/);
+  assert.equal(refused.requestRulesHash.length, 64);
+  assert.equal(tdln.evaluatePolicy({ request: 'show an error message when the password is too short in src/login.ts' }).verdict, 'allow');
 });
 
 test('LogLine round-trips through the binding and reports line and column', () => {
@@ -101,7 +130,7 @@ test('canonicalJson and sha256Hex agree with Node byte for byte', () => {
 
 test('registry and stages are listed and validated', () => {
   const { artefacts } = tdln.registryList();
-  assert.deepEqual(artefacts.map((a) => a.kind), ['grammar', 'templates', 'policy', 'policy', 'quality_profiles', 'stages']);
+  assert.deepEqual(artefacts.map((a) => a.kind), ['grammar', 'templates', 'policy', 'policy', 'request_rules', 'quality_profiles', 'stages']);
   const d = tdln.defaultStages();
   assert.equal(d.ok, true);
   assert.deepEqual(d.stages.map((s) => s.name), ['intake', 'plan', 'build', 'review', 'quality', 'render', 'seal']);

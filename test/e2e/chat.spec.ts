@@ -81,19 +81,32 @@ describe('chat with the team', () => {
   });
 
   it('answers a question without creating a job', async () => {
-    fake.addScenario({ match: { contains: 'what does the ledger do' }, roles: { coordinator: [reply(text('It records every state change in a hash chain you can verify.'))] } });
+    fake.addScenario({
+      match: { contains: 'what does the ledger do' },
+      roles: {
+        // Intake finds no work in it; the Coordinator then answers as a conversation.
+        intake: [reply(toolUse('propose_intent', { understood: false, clarification: { question: 'What should the team change?', missing: 'operation' } }))],
+        coordinator: [reply(text('It records every state change in a hash chain you can verify.'))],
+      },
+    });
     const sent = await api(t.url, 'POST', '/api/chat', { message: 'what does the ledger do?' });
     const answer = await untilMessage(sent.body.conversationId, (m) => m.role === 'assistant', 'an answer');
     expect(answer.content).toBe('It records every state change in a hash chain you can verify.');
     expect((await api(t.url, 'GET', `/api/jobs?conversationId=${sent.body.conversationId}`)).body.items).toEqual([]);
   });
 
-  it('answers an unclear request with a clarifying question and suggestions', async () => {
+  it('answers an unclear request with the model’s specific question and rephrasings', async () => {
+    fake.addScenario({
+      match: { contains: 'Request:\n<<<\nfix it\n>>>' },
+      roles: {
+        intake: [reply(toolUse('propose_intent', { understood: false, clarification: { question: 'Which file is broken, and what does it do wrong?', missing: 'target', suggestions: ['fix the subtraction in src/calc.js'] } }))],
+      },
+    });
     const sent = await api(t.url, 'POST', '/api/chat', { message: 'fix it' });
     const answer = await untilMessage(sent.body.conversationId, (m) => m.role === 'assistant', 'a clarifying question');
-    expect(answer.data.clarification.reason).toBe('too_vague');
-    expect(answer.content).toMatch(/\?/);
-    expect(answer.content).toMatch(/For example:/);
+    expect(answer.data.clarification).toMatchObject({ reason: 'too_vague', missing: 'target', source: 'model' });
+    expect(answer.content).toMatch(/Which file is broken, and what does it do wrong\?/);
+    expect(answer.content).toMatch(/For example:[\s\S]*fix the subtraction in src\/calc\.js/);
     expect((await api(t.url, 'GET', `/api/jobs?conversationId=${sent.body.conversationId}`)).body.items).toEqual([]);
   });
 

@@ -6,6 +6,7 @@ import {
   EXHAUSTED_TEXT,
   NO_ROLE,
   contentText,
+  isComputedTurn,
   isErrorTurn,
   isFlakyTurn,
   isTruncateTurn,
@@ -19,6 +20,7 @@ import {
   turnsFor,
   type ApiErrorType,
   type ErrorSpec,
+  type MatchInput,
   type MessagesRequestBody,
   type RequestBlock,
   type ResponseTurn,
@@ -246,6 +248,10 @@ function validateMessagesBody(body: MessagesRequestBody | undefined, strict: boo
   if (strict) {
     const problem = transcriptProblem(body);
     if (problem !== undefined) throw new HttpError(400, 'invalid_request_error', problem, 'invalid');
+    const choice = body.tool_choice as { type?: string; name?: string } | undefined;
+    if (choice?.type === 'tool' && !(body.tools ?? []).some((t) => t.name === choice.name)) {
+      throw new HttpError(400, 'invalid_request_error', `tool_choice: tool ${JSON.stringify(choice.name)} is not among the request's tools`, 'invalid');
+    }
   }
   return body;
 }
@@ -258,7 +264,8 @@ type ResolvedTurn =
 const TRUNCATED_CONTENT: ScriptedBlock[] = [{ type: 'text', text: 'This reply is cut off by the fake model before it' }];
 
 /** What a scripted position answers on its `attempt`-th request (1-based). */
-function resolveTurn(scripted: Turn | undefined, attempt: number): ResolvedTurn {
+function resolveTurn(turn: Turn | undefined, attempt: number, input: MatchInput): ResolvedTurn {
+  const scripted = turn !== undefined && isComputedTurn(turn) ? turn.compute(input) : turn;
   if (scripted === undefined) {
     return { kind: 'reply', turn: { content: [{ type: 'text', text: EXHAUSTED_TEXT }] }, timing: {} };
   }
@@ -513,7 +520,7 @@ export async function startFakeModel(opts: FakeModelOptions = {}): Promise<FakeM
     record.attempt = attempt;
 
     const scripted: Turn | undefined = turns[record.turnIndex];
-    const resolved = resolveTurn(scripted, attempt);
+    const resolved = resolveTurn(scripted, attempt, matchInputOf(body));
     await sleep(resolved.timing.delayMs ?? 0);
     if (clientGone(res)) {
       record.outcome = 'client_gone';

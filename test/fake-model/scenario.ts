@@ -109,8 +109,16 @@ export type FlakyTurn = TurnTiming & {
   then: ResponseTurn | TruncateTurn;
 } & ({ error: ErrorSpec; truncate?: never } | { truncate: true; error?: never });
 
+/**
+ * A turn computed from the request — for a stand-in model that answers whatever it is asked
+ * (benchmarks over a corpus); scripted turns are better wherever the request is known.
+ */
+export interface ComputedTurn {
+  compute: (input: MatchInput) => ResponseTurn | ErrorTurn;
+}
+
 /** One scripted model turn. */
-export type Turn = ResponseTurn | ErrorTurn | TruncateTurn | FlakyTurn;
+export type Turn = ResponseTurn | ErrorTurn | TruncateTurn | FlakyTurn | ComputedTurn;
 
 /** The request fields a scenario predicate can look at. */
 export interface MatchInput {
@@ -218,6 +226,10 @@ export function flaky(failTimes: number, error: ErrorSpec, then: ResponseTurn | 
 }
 
 /** Type guard for {@link FlakyTurn}. */
+export function isComputedTurn(turn: Turn): turn is ComputedTurn {
+  return typeof (turn as ComputedTurn).compute === 'function';
+}
+
 export function isFlakyTurn(turn: Turn): turn is FlakyTurn {
   return 'failTimes' in turn;
 }

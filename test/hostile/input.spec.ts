@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { connect as connectTcp } from 'node:net';
 import type { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JsonResponse, api } from '../support/http';
+import { JsonResponse, api, waitFor } from '../support/http';
 import { scale } from '../support/long';
 import { SseClient } from '../support/sse-client';
 import { TestApp, startTestApp } from '../support/test-app';
@@ -362,6 +362,12 @@ describe('hostile input', () => {
       expect(said.status, JSON.stringify(said.body)).toBe(202);
       const messages = await api(t.url, 'GET', `/api/messages?conversationId=${conversation.body.id}`);
       expect(messages.body.items.filter((m: { content: string }) => m.content === text)).toHaveLength(2);
+      // The Coordinator answers in the background; let it finish so later counts see a quiet database.
+      await waitFor(
+        async () => (await api(t.url, 'GET', `/api/messages?conversationId=${conversation.body.id}`)).body.items.some((m: { role: string }) => m.role === 'assistant'),
+        15_000,
+        'the coordinator reply',
+      );
       const token = await api(t.url, 'POST', '/api/tokens', { name: text, scopes: ['read'] });
       expect(token.status, JSON.stringify(token.body)).toBe(201);
       expect((await api(t.url, 'GET', '/api/tokens')).body.find((k: { id: string }) => k.id === token.body.id)?.name).toBe(text);

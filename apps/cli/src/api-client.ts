@@ -104,7 +104,8 @@ export class ApiClient {
     const error = body?.error;
     const message = error?.message ?? (typeof body === 'string' && body ? body : `HTTP ${status}`);
     const hints: string[] = [];
-    if (error?.details?.clarification) hints.push(String(error.details.clarification));
+    if (error?.details?.clarification && error.details.clarification !== message) hints.push(String(error.details.clarification));
+    for (const v of error?.details?.violations ?? []) if (v?.message) hints.push(`  ${v.ruleId ?? 'policy'}: ${v.message}`);
     for (const suggestion of error?.details?.suggestions ?? []) hints.push(`  try: ${typeof suggestion === 'string' ? suggestion : JSON.stringify(suggestion)}`);
     for (const problem of error?.details?.problems ?? []) if (problem?.field) hints.push(`  ${problem.field}: ${(problem.problems ?? []).join('; ')}`);
     return new CliError([`${message} (${status}${error?.code ? ` ${error.code}` : ''})`, ...hints].join('\n'));

@@ -24,6 +24,30 @@ const short = (text: string, width: number) => {
   return line.length > width ? `${line.slice(0, width - 1)}…` : line;
 };
 
+interface ParsePreview {
+  ok: boolean;
+  source: 'grammar' | 'model';
+  intent?: { operation: string; targets: string[]; mode: string; readOnly: boolean; source?: { ruleId?: string; model?: string } };
+  policy?: { verdict: string; riskLevel: string };
+  refusal?: { code: string; message: string; details?: { suggestions?: string[]; violations?: { ruleId: string; message: string }[] } };
+  modelAvailable: boolean;
+  latencyMs: number;
+}
+
+function describePreview(view: ParsePreview): string {
+  if (view.ok && view.intent) {
+    const i = view.intent;
+    const by = view.source === 'model' ? `the model (${i.source?.model ?? 'model'})` : `the grammar (rule ${i.source?.ruleId ?? '?'})`;
+    return [`${i.operation}${i.targets.length ? ` on ${i.targets.join(', ')}` : ''} · ${i.mode}${i.readOnly ? ' · read-only' : ''}`, `  read by ${by} in ${view.latencyMs} ms; policy: ${view.policy?.verdict} (${view.policy?.riskLevel} risk)`].join('\n');
+  }
+  const r = view.refusal;
+  const lines = [`not a job: ${r?.message ?? 'not understood'} (${r?.code ?? 'unparseable_request'})`];
+  for (const v of r?.details?.violations ?? []) lines.push(`  ${v.ruleId}: ${v.message}`);
+  for (const s of r?.details?.suggestions ?? []) lines.push(`  try: ${s}`);
+  if (!view.modelAvailable && r?.code === 'unparseable_request') lines.push('  (no model is configured to read it instead)');
+  return lines.join('\n');
+}
+
 function describeJob(job: JobView): string {
   return `job ${job.id} · ${job.status} · ${job.mode}\n  ${short(job.goal, 100)}\n  repo ${job.repo}`;
 }
@@ -64,6 +88,20 @@ program
     if (options.json) out(JSON.stringify(job));
     else out(`submitted ${describeJob(job)}`);
     if (options.watch) process.exitCode = await watchJob(api, job.id, out, !!options.json);
+  });
+
+program
+  .command('parse')
+  .description('show how a task would be understood and judged, without submitting it (exit 0 when it would become a job, 1 when not)')
+  .argument('<goal>', 'what to do, in plain words')
+  .option('--repo <repo>', 'repository, so rephrasings and the model can name its files')
+  .option('--model', 'ask the model too when the grammar cannot tell (a metered call)')
+  .option('--json', 'machine-readable output')
+  .action(async (goal: string, options: { repo?: string; model?: boolean; json?: boolean }) => {
+    const view = await client().request<ParsePreview>('POST', '/api/tdln/parse', { text: goal, repo: options.repo, useModel: options.model === true });
+    process.exitCode = view.ok ? 0 : 1;
+    if (options.json) return json(view);
+    out(describePreview(view));
   });
 
 program

@@ -8,7 +8,8 @@ import { NotificationsModule } from '@app/notifications';
 import { AuthModule } from '@app/auth';
 import { AppConfig, ConfigModule, DatabaseModule, LoggingModule } from '@app/common';
 import { EventsModule } from '@app/events';
-import { JobsModule, TdlnIntake } from '@app/jobs';
+import { IntakeModule, ModelAwareJobIntake } from '@app/intake';
+import { JobsModule } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
 import { TdlnModule } from '@app/tdln';
 import { WebhooksModule } from '@app/webhooks';
@@ -30,7 +31,7 @@ export class AppModule {
         LedgerModule,
         EventsModule,
         TdlnModule,
-        JobsModule.forRoot({ intake: TdlnIntake }),
+        JobsModule.forRoot({ intake: ModelAwareJobIntake, imports: [IntakeModule] }),
         WorkerModule,
         AgentsModule,
         ChatModule,

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AgentsModule } from '@app/agents';
 import { EventsModule } from '@app/events';
+import { IntakeModule } from '@app/intake';
 import { LedgerModule } from '@app/ledger';
 import { Conversation } from './entities/conversation.entity';
 import { Message } from './entities/message.entity';
@@ -12,7 +13,7 @@ import { ChatController } from './chat.controller';
 
 /** Chat: conversations, messages, the Coordinator that answers, and job updates posted back. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Conversation, Message]), LedgerModule, EventsModule, AgentsModule],
+  imports: [TypeOrmModule.forFeature([Conversation, Message]), LedgerModule, EventsModule, AgentsModule, IntakeModule],
   controllers: [ChatController],
   providers: [MessagesService, CoordinatorService, JobUpdatesListener],
   exports: [MessagesService],

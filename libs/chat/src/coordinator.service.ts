@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { Logger } from 'pino';
 import { DomainException, LOGGER } from '@app/common';
 import { ModelGateway } from '@app/agents';
+import { IntakeService, ModelAwareJobIntake, Understanding } from '@app/intake';
 import { CreateJobUseCase, REPO_PATTERN, RespondJobUseCase } from '@app/jobs';
 import { TDLN, TdlnEngine } from '@app/tdln';
 import { MessagesService } from './messages.service';
@@ -22,9 +23,10 @@ You never write code yourself. When the person wants a change, tell them how to 
 (for example "fix the failing login test in src/auth.ts") and which repository it should run on.`;
 
 /**
- * The Coordinator in chat: it understands each message deterministically first (TDLN-in), routes
- * it — an answer to a waiting job, "go ahead" for a proposed job, a status question, a new task —
- * and only asks the model to talk when the engine does not recognise a task. It never writes code.
+ * The Coordinator in chat: it routes each message — an answer to a waiting job, "go ahead" for a
+ * proposed job, a status question, a new task — reading tasks through the one intake path (the
+ * grammar first, the model when it abstains, then the policy), and only talks freely, through the
+ * model, when a message is not a task at all. It never writes code.
  */
 @Injectable()
 export class CoordinatorService {
@@ -35,6 +37,8 @@ export class CoordinatorService {
     private readonly createJob: CreateJobUseCase,
     private readonly respondJob: RespondJobUseCase,
     private readonly model: ModelGateway,
+    private readonly intake: IntakeService,
+    private readonly jobIntake: ModelAwareJobIntake,
     @Inject(TDLN) private readonly tdln: TdlnEngine,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(LOGGER) logger: Logger,
@@ -87,35 +91,54 @@ export class CoordinatorService {
     // 3. A status question.
     if (STATUS_QUESTION.test(text)) return this.progress(conversationId);
 
-    // 4. A task, understood deterministically.
-    const parsed = this.tdln.parseIntent(text);
-    if (parsed.intent) {
-      const intent = parsed.intent;
+    // 4. A task, read through the one intake path.
+    const outcome = await this.intake.read({ goal: text, repo: repo ?? undefined, source: 'chat' });
+    if (outcome.kind === 'understood') {
+      const { intent } = outcome.understanding;
       if (!repo) {
         await this.say(conversationId, 'Which repository should I work on? Send a server path (like `/srv/repos/shop`) or a git URL.', { pendingTask: { goal: text } });
         return { state: 'idle' };
       }
-      if (intent.mode === 'genius') {
+      if (outcome.understanding.mode === 'genius') {
         await this.say(
           conversationId,
           `I read this as **${intent.operation.replace('_', ' ')}**${intent.targets.length ? ` on ${intent.targets.map((t) => `\`${t}\``).join(', ')}` : ''} in \`${repo}\` — a larger change that runs in genius mode (stronger model, looser budget). Say **go ahead** to start it.`,
-          { proposal: { goal: text, repo, operation: intent.operation, mode: intent.mode } },
+          { proposal: { goal: text, repo, operation: intent.operation, mode: intent.mode, source: intent.source.kind } },
         );
         return { state: 'idle' };
       }
-      return this.start(conversationId, text, repo);
+      return this.start(conversationId, text, repo, outcome.understanding);
     }
-
-    const abstain = parsed.abstain!;
-    if (abstain.reason === 'no_match' && this.model.configured) return this.answerWithModel(conversationId, text);
-    const rendered = this.tdln.render('needs_clarification', { question: abstain.clarification, suggestions: abstain.suggestions });
-    await this.say(conversationId, rendered.errors.length ? abstain.clarification : rendered.text, { clarification: { reason: abstain.reason, suggestions: abstain.suggestions } });
+    if (outcome.kind === 'refused' || outcome.kind === 'unavailable') {
+      const details = outcome.error.details as { suggestions?: string[] } | undefined;
+      const suggestions = details?.suggestions ?? outcome.abstain?.suggestions ?? [];
+      await this.say(conversationId, `${outcome.error.message}${suggestions.length ? `\n\nFor example:\n${suggestions.map((s) => `- ${s}`).join('\n')}` : ''}`, { refused: { code: outcome.error.code } });
+      return { state: 'idle' };
+    }
+    const abstain = outcome.abstain;
+    const details = outcome.error.details as { reason?: string; missing?: string; clarification?: string; suggestions?: string[] } | undefined;
+    // Not a task at all (the grammar saw none and the model, if asked, found no work in it): talk.
+    const notATask = details?.missing === 'operation' && (outcome.source === 'model' || details?.reason === 'no_match');
+    if (notATask && this.model.configured) return this.answerWithModel(conversationId, text);
+    const question = details?.clarification ?? abstain?.clarification ?? outcome.error.message;
+    const suggestions = details?.suggestions ?? abstain?.suggestions ?? [];
+    const rendered = this.tdln.render('needs_clarification', { question, suggestions });
+    await this.say(conversationId, rendered.errors.length ? question : rendered.text, {
+      clarification: { reason: details?.reason ?? abstain?.reason ?? 'no_match', missing: details?.missing, suggestions, source: outcome.source },
+    });
     return { state: 'idle' };
   }
 
-  private async start(conversationId: string, goal: string, repo: string): Promise<{ state: 'queueing' | 'idle'; jobId?: string }> {
+  private async start(conversationId: string, goal: string, repo: string, understood?: Understanding): Promise<{ state: 'queueing' | 'idle'; jobId?: string }> {
     try {
-      const job = await this.createJob.execute({ goal, repo, conversationId, source: 'chat', actor: 'user' });
+      const job = await this.createJob.execute({
+        goal,
+        repo,
+        conversationId,
+        source: 'chat',
+        actor: 'user',
+        ...(understood ? { understood: this.jobIntake.toResult(understood) } : {}),
+      });
       const intent = (job.intent ?? {}) as { operation?: string; targets?: string[] };
       const rendered = this.tdln.render('job_started', { job: { id: job.id, title: goal }, intent: { operation: intent.operation ?? 'task' }, mode: job.mode, targets: intent.targets ?? [] });
       await this.say(conversationId, rendered.errors.length ? `Started job ${job.id}.` : rendered.text, { jobCard: { id: job.id, status: job.status, mode: job.mode } }, job.id);

@@ -11,4 +11,3 @@ export * from './usecases/respond-job.usecase';
 export * from './dto/jobs.dto';
 export * from './jobs.module';
 export * from './job-row';
-export * from './intake/tdln-intake';

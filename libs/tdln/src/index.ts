@@ -11,6 +11,8 @@ export type {
   EngineInfo,
   InclusionProof,
   Intent,
+  IntentSource,
+  ModelSource,
   ParseIntentResult,
   PipelineStage,
   PolicyAction,

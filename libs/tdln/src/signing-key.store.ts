@@ -29,6 +29,9 @@ export function loadSigningKey(dataDir: string, configured: string | undefined, 
     if (!/^[0-9a-f]{64}$/.test(stored.secretKey)) throw new Error(`${file} does not hold a valid Ed25519 key`);
     return { secretKey: stored.secretKey, publicKey: publicKeyOf(stored.secretKey) };
   }
+  // Only keys/ is private: a DATA_DIR created here with 0700 would lock the embedded database's
+  // own user out of DATA_DIR/pg when it starts later.
+  mkdirSync(dataDir, { recursive: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const key = generate();
   writeFileSync(file, `${JSON.stringify(key, null, 2)}\n`, { mode: 0o600 });

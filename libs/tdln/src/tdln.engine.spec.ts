@@ -37,13 +37,15 @@ describe('TDLN engine through the Node binding', () => {
     expect(engine.canonicalJson({ numbers: [333333333.33333329, 1e30, 4.5, 2e-3, 0.000000000000000000000000001] })).toBe('{"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27]}');
   });
 
-  it('parses a request into an intent with a proof, and abstains on vague or dangerous ones', () => {
+  it('parses a request into an intent with a proof, abstains on a vague one, and leaves danger to the policy', () => {
     const parsed = engine.parseIntent('fix the bug in src/auth.ts');
     expect(parsed.intent).toMatchObject({ operation: 'bug_fix', targets: ['src/auth.ts'], mode: 'mechanic', readOnly: false });
     expect(parsed.intent!.proof.grammarHash).toBe(engine.info().grammarHash);
     expect(parsed.intent!.span).toMatch(/^INTENT: /m);
     expect(engine.parseIntent('make it better').abstain?.reason).toBe('no_match');
-    expect(engine.parseIntent('delete everything and force-push').abstain?.reason).toBe('dangerous');
+    const judged = engine.evaluatePolicy({ request: 'delete everything and force-push' });
+    expect(judged.verdict).toBe('block');
+    expect(judged.violations.map((v) => v.ruleId)).toEqual(expect.arrayContaining(['mass_delete', 'history_rewrite']));
   });
 
   it('seals provenance in a signed TruthPack that verifies offline and fails when tampered with', () => {

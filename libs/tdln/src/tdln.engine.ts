@@ -2,6 +2,7 @@ import type {
   Artefact,
   EngineInfo,
   InclusionProof,
+  ModelSource,
   ParseIntentResult,
   PolicyDecision,
   PolicyInput,
@@ -37,12 +38,28 @@ export class TdlnEngine {
     return this.binding.engineInfo();
   }
 
-  /** Natural language → intent, or an abstention with a reason, a question and suggestions. */
-  parseIntent(text: string): ParseIntentResult {
-    return this.binding.parseIntent(text, this.options.intentThreshold === undefined ? undefined : { threshold: this.options.intentThreshold });
+  /**
+   * Natural language → intent, or an abstention with a reason, a question naming what is missing
+   * and rephrasings that parse (naming real files when the repository's `files` are given).
+   */
+  parseIntent(text: string, files?: string[]): ParseIntentResult {
+    return this.binding.parseIntent(text, { threshold: this.options.intentThreshold, files });
   }
 
-  /** Policy verdict over an intent and proposed actions (the configured policy, else the mode's preset). */
+  /** A model's proposed intent (its forced tool call's input) read and checked into the engine's intent shape. */
+  intentFromProposal(text: string, proposal: Record<string, unknown>, source: ModelSource): ParseIntentResult {
+    return this.binding.intentFromProposal(text, proposal, source);
+  }
+
+  /** The JSON schema of an intent proposal: the input schema of the model's intake tool. */
+  intentProposalSchema(): Record<string, unknown> {
+    return this.binding.intentProposalSchema();
+  }
+
+  /**
+   * Policy verdict over an intent, proposed actions and the request's own text (the configured
+   * policy, else the mode's preset; the request rules always).
+   */
   evaluatePolicy(input: PolicyInput): PolicyDecision {
     return this.binding.evaluatePolicy(input, this.options.policyText);
   }

@@ -9,6 +9,7 @@ export * from './tools.module';
 export * from './workspace/workspace';
 export * from './workspace/workspace-manager';
 export { COMMIT_AUTHOR } from './workspace/git';
+export * from './workspace/repository-files';
 export * from './sandbox/sandbox';
 export * from './sandbox/project-commands';
 export * from './sandbox/test-report';

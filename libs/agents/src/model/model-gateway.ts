@@ -15,6 +15,11 @@ export interface ModelCallRequest {
   signal?: AbortSignal;
   /** Sent as `metadata.user_id` (the job id), so usage can be traced on the provider's side. */
   userId?: string;
+  /** Make the model call this tool (a forced tool call); by default it chooses. */
+  toolChoice?: { type: 'tool'; name: string };
+  /** Per-call limits instead of the configured ones (intake keeps its calls short). */
+  timeoutMs?: number;
+  maxRetries?: number;
 }
 
 /** What a call returned and what it cost. */
@@ -27,6 +32,8 @@ export interface ModelCallResult {
   latencyMs: number;
   /** Attempts made, 1 when the first succeeded (SDK-internal retries not counted). */
   attempts: number;
+  /** The provider's id of the request that answered (the `request-id` header), else the message id. */
+  requestId: string;
 }
 
 const EPHEMERAL = { type: 'ephemeral' } as const;
@@ -88,7 +95,9 @@ export class ModelGateway {
       ...(request.tools.length ? { tools: request.tools.map((tool, i) => (i === request.tools.length - 1 ? { ...tool, cache_control: EPHEMERAL } : tool)) } : {}),
       messages: withCacheBreakpoint(request.messages),
       ...(request.userId ? { metadata: { user_id: request.userId } } : {}),
+      ...(request.toolChoice ? { tool_choice: request.toolChoice } : {}),
     };
+    const maxRetries = request.maxRetries ?? this.config.model.maxRetries;
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       // The SDK's timeout ends when the answer starts; a stream that then goes quiet is cut here.
@@ -100,7 +109,11 @@ export class ModelGateway {
         idle = setTimeout(() => stall.abort(new Error('stream idle')), this.config.model.streamIdleMs);
       };
       try {
-        const stream = this.client.messages.stream(params, { signal });
+        const stream = this.client.messages.stream(params, {
+          signal,
+          ...(request.timeoutMs !== undefined ? { timeout: request.timeoutMs } : {}),
+          ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
+        });
         stream.on('connect', watch);
         stream.on('streamEvent', watch);
         const message = await stream.finalMessage();
@@ -118,11 +131,12 @@ export class ModelGateway {
           costCents: costCents(usage, priceOf(model, this.config.model.prices)),
           latencyMs: Date.now() - started,
           attempts: attempt,
+          requestId: stream.request_id ?? message.id,
         };
       } catch (error) {
         if (request.signal?.aborted) throw new AgentsException(AgentsErrorCode.Cancelled, 'The model call was cancelled');
         const stalled = stall.signal.aborted;
-        if ((stalled || isDroppedStream(error)) && attempt <= this.config.model.maxRetries) {
+        if ((stalled || isDroppedStream(error)) && attempt <= maxRetries) {
           const delay = backoffMs(attempt);
           this.logger.warn({ attempt, delay, err: stalled ? `no stream event for ${this.config.model.streamIdleMs} ms` : (error as Error).message }, 'model stream dropped; retrying');
           await sleep(delay, request.signal);

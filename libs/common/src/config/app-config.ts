@@ -85,6 +85,22 @@ export interface AppConfig {
     /** USD per million tokens, by model name; built-in prices cover the known models. */
     prices: Record<string, ModelPrice>;
   };
+  intake: {
+    /** Ask the model (when one is configured) for a structured intent when the grammar abstains. */
+    useModel: boolean;
+    /** The most one intake model call may take, retries included. */
+    timeoutMs: number;
+    /** Retries of one intake model call. */
+    maxRetries: number;
+    /** Output tokens an intake call may use. */
+    maxOutputTokens: number;
+    /** The most one intake call may cost (estimated before it is made), in US cents. */
+    maxCostCents: number;
+    /** How long an understood request is remembered (by repository and normalised text). */
+    cacheTtlMs: number;
+    /** Requests remembered at most. */
+    cacheSize: number;
+  };
   sandbox: {
     /** `bwrap`: commands run under bubblewrap; `none`: unsandboxed (explicit opt-out). */
     mode: 'bwrap' | 'none';

@@ -290,6 +290,15 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
       maxOutputTokens: r.int('MODEL_MAX_OUTPUT_TOKENS', 8_192, 256, 128_000),
       prices: { ...DEFAULT_MODEL_PRICES, ...r.prices('MODEL_PRICES') },
     },
+    intake: {
+      useModel: r.oneOf('INTAKE_MODEL', ['on', 'off'] as const, 'on') === 'on',
+      timeoutMs: r.int('INTAKE_MODEL_TIMEOUT_MS', 20_000, 1_000, 600_000),
+      maxRetries: r.int('INTAKE_MODEL_MAX_RETRIES', 1, 0, 10),
+      maxOutputTokens: r.int('INTAKE_MAX_OUTPUT_TOKENS', 1_024, 256, 8_192),
+      maxCostCents: r.int('INTAKE_MAX_COST_CENTS', 5, 1, 10_000),
+      cacheTtlMs: r.int('INTAKE_CACHE_TTL_MS', 600_000, 0, 86_400_000),
+      cacheSize: r.int('INTAKE_CACHE_SIZE', 1_000, 0, 1_000_000),
+    },
     sandbox: {
       mode: r.oneOf('SANDBOX', ['bwrap', 'none'] as const, 'bwrap'),
       timeoutMs: r.int('SANDBOX_TIMEOUT_MS', 300_000, 1_000, 3_600_000),

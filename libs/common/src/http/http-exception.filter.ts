@@ -47,7 +47,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (exception instanceof DomainException) {
       const headers: Record<string, string> = {};
       const retryAfter = (exception.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
-      if (exception.kind === 'rate_limited' && retryAfter) headers['retry-after'] = String(retryAfter);
+      if ((exception.kind === 'rate_limited' || exception.kind === 'unavailable') && retryAfter) headers['retry-after'] = String(retryAfter);
       return { status: httpStatusOf(exception.kind), body: envelope(exception.code, exception.message, exception.details), headers };
     }
     if (exception instanceof HttpException) {

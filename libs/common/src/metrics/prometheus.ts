@@ -34,3 +34,16 @@ export const jobRunSeconds = new Histogram({
   buckets: [0.01, 0.1, 1, 5, 15, 60, 300, 900, 1800, 3600, 14400],
   registers: [prometheus],
 });
+export const intakeRequests = new Counter({
+  name: 'aict_intake_requests_total',
+  help: 'Requests read at intake, by what understood them and what became of them',
+  labelNames: ['source', 'outcome'] as const,
+  registers: [prometheus],
+});
+export const intakeSeconds = new Histogram({
+  name: 'aict_intake_duration_seconds',
+  help: 'Time to understand and judge a request, by path (grammar alone, or grammar then model)',
+  labelNames: ['path'] as const,
+  buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [prometheus],
+});

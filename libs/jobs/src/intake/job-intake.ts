@@ -8,6 +8,7 @@ export const JOB_INTAKE = Symbol('JOB_INTAKE');
 export interface IntakeRequest {
   goal: string;
   repo: string;
+  baseRef?: string;
   mode?: JobMode;
   source: string;
 }
@@ -19,11 +20,15 @@ export interface IntakeResult {
   intentLogline?: string | null;
   /** Ledger entries to append with the job's creation (parse proof, policy decision...). */
   records?: { kind: string; summary: string; data: Record<string, unknown> }[];
+  /** Events of the job's creation (the intake model call). */
+  events?: { type: string; role?: string; summary: string; data: Record<string, unknown> }[];
+  /** What understanding the request cost, charged to the job from its start. */
+  usage?: { tokens: number; costCents: number };
 }
 
 /**
- * Parses and policy-checks a request. Throws a domain exception (422 unparseable, 403 blocked)
- * to refuse it.
+ * Parses and policy-checks a request. Throws a domain exception (422 unparseable, 403 blocked,
+ * 503 when a model it needs is unavailable) to refuse it.
  */
 export interface JobIntake {
   understand(request: IntakeRequest): Promise<IntakeResult>;

@@ -4,9 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { APP_CONFIG, AppConfig, JobCaps, JobMode, redactSecrets } from '@app/common';
+import { EventsService } from '@app/events';
 import { LedgerActor, LedgerService } from '@app/ledger';
 import { Job } from '../entities/job.entity';
-import { JOB_INTAKE, JobIntake } from '../intake/job-intake';
+import { IntakeResult, JOB_INTAKE, JobIntake } from '../intake/job-intake';
 import { JobTransitions } from '../job-transitions.service';
 import { jobFromRow } from '../job-row';
 import { JobsErrorCode, JobsException } from '../jobs.errors';
@@ -27,6 +28,8 @@ export interface CreateJobCommand {
   source: 'api' | 'chat' | 'cli' | 'webhook' | 'system';
   untrusted?: boolean;
   actor: LedgerActor;
+  /** What intake already understood of this very goal and repository (chat reads before it routes). */
+  understood?: IntakeResult;
 }
 
 /** Understands the request (intake seam), resolves caps, and queues the job with its first ledger entry. */
@@ -38,12 +41,14 @@ export class CreateJobUseCase {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly transitions: JobTransitions,
     private readonly ledger: LedgerService,
+    private readonly events: EventsService,
   ) {}
 
   async execute(request: CreateJobCommand): Promise<Job> {
     // A secret pasted into a goal must not reach the model, the ledger or any response.
     const command = { ...request, goal: redactSecrets(request.goal) };
-    const understood = await this.intake.understand({ goal: command.goal, repo: command.repo, mode: command.mode, source: command.source });
+    const understood =
+      request.understood ?? (await this.intake.understand({ goal: command.goal, repo: command.repo, baseRef: command.baseRef, mode: command.mode, source: command.source }));
     const mode = command.mode ?? understood.mode;
     const caps = this.resolveCaps(mode, command.caps ?? {});
 
@@ -76,6 +81,8 @@ export class CreateJobUseCase {
         ...caps,
         intent: understood.intent ?? null,
         intentLogline: understood.intentLogline ?? null,
+        usedTokens: understood.usage?.tokens ?? 0,
+        usedCostCents: understood.usage?.costCents ?? 0,
       });
       const inserted = await manager.createQueryBuilder().insert().into(Job).values(job as QueryDeepPartialEntity<Job>).returning('*').execute();
       const created = jobFromRow(this.dataSource, inserted.raw[0]);
@@ -94,6 +101,13 @@ export class CreateJobUseCase {
         await this.ledger.appendLocked(
           manager,
           understood.records.map((r) => ({ ...r, actor: 'system' as const, jobId: created.id, traceId, conversationId: created.conversationId })),
+        );
+      }
+      if (understood.events?.length) {
+        // The transition holds the events lock too (ledger, then events) until this commits.
+        await this.events.recordLocked(
+          manager,
+          understood.events.map((e) => ({ ...e, jobId: created.id, traceId, conversationId: created.conversationId })),
         );
       }
       return created;

@@ -23,13 +23,13 @@ fn main() {
     let opts = tdln_in::ParseOptions::default();
     // Warm-up compiles the grammar and fills caches.
     for p in &phrases {
-        std::hint::black_box(tdln_in::parse_intent(p, opts));
+        std::hint::black_box(tdln_in::parse_intent(p, opts.clone()));
     }
     let start = Instant::now();
     let mut accepted = 0u64;
     for _ in 0..iterations {
         for p in &phrases {
-            if std::hint::black_box(tdln_in::parse_intent(std::hint::black_box(p), opts)).ok {
+            if std::hint::black_box(tdln_in::parse_intent(std::hint::black_box(p), opts.clone())).ok {
                 accepted += 1;
             }
         }

@@ -1,24 +1,36 @@
 #![deny(clippy::all)]
-//! tdln-in: natural language → intent, driven by the versioned grammar `grammars/tdln-in.v1.toml`.
+//! tdln-in: natural language → intent, driven by the versioned grammar `grammars/tdln-in.v2.toml`.
+//! It reads a request as developers write it (commit subjects, changelog lines, issue titles),
+//! and turns an intent a model proposed into the same shape, checked the same way.
 
 mod normalize;
+mod proposal;
+mod suggest;
 
 use logline::{Span, Value as LL};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 use tdln_core::{sha256_hex, EngineError};
 
-pub use normalize::normalize;
-
+pub use normalize::{normalize, normalize_with, strip_labels, Labels};
+pub use proposal::{intent_from_proposal, proposal_schema, ModelSource, Proposal};
 /// The grammar source, embedded at build time.
-pub const GRAMMAR_SOURCE: &str = include_str!("../../../grammars/tdln-in.v1.toml");
+pub const GRAMMAR_SOURCE: &str = include_str!("../../../grammars/tdln-in.v2.toml");
 
-/// Longest input accepted (characters); longer input is an error, not a slow parse.
-pub const MAX_INPUT_CHARS: usize = 4000;
+/// Longest input accepted (characters). Far above what the API takes (10,000): the engine never
+/// refuses a request the API accepts for its length; it reads a long text by its first sentences.
+pub const MAX_INPUT_CHARS: usize = 100_000;
 
-/// The ten operations an intent can have.
+/// Longest sentence the grammar reads; a longer one is cut at a word boundary.
+const FOCUS_CHARS: usize = 400;
+/// Score added to a match that starts where the request starts.
+const LEAD_BONUS: f64 = 5.0;
+/// Sentences tried, from the start of the text, before the grammar gives up.
+const FOCUS_TRIES: usize = 3;
+
+/// The operations an intent can have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Operation {
@@ -42,7 +54,30 @@ pub enum Operation {
     FileDelete,
     /// Rename or move a file.
     FileRename,
+    /// Deliberately alter existing behaviour, defaults or configuration.
+    Change,
+    /// Add, upgrade, pin or remove a third-party dependency, or the runtime version required.
+    DependencyUpdate,
+    /// Make something faster or smaller.
+    Performance,
 }
+
+/// Every operation, in a stable order.
+pub const OPERATIONS: [Operation; 13] = [
+    Operation::BugFix,
+    Operation::Feature,
+    Operation::Change,
+    Operation::DependencyUpdate,
+    Operation::Performance,
+    Operation::Refactor,
+    Operation::Test,
+    Operation::Document,
+    Operation::Analyze,
+    Operation::Review,
+    Operation::FileCreate,
+    Operation::FileDelete,
+    Operation::FileRename,
+];
 
 impl Operation {
     /// The snake_case name used in grammar and output.
@@ -58,12 +93,24 @@ impl Operation {
             Operation::FileCreate => "file_create",
             Operation::FileDelete => "file_delete",
             Operation::FileRename => "file_rename",
+            Operation::Change => "change",
+            Operation::DependencyUpdate => "dependency_update",
+            Operation::Performance => "performance",
         }
+    }
+
+    /// The operation of a snake_case name.
+    pub fn from_name(name: &str) -> Option<Operation> {
+        OPERATIONS.into_iter().find(|o| o.as_str() == name)
     }
 
     /// True for operations that never write.
     pub fn read_only(self) -> bool {
         matches!(self, Operation::Analyze | Operation::Review)
+    }
+
+    fn words(self) -> String {
+        self.as_str().replace('_', " ")
     }
 }
 
@@ -87,7 +134,8 @@ impl Mode {
     }
 }
 
-/// Why the parser declined to produce an intent.
+/// Why the parser declined to produce an intent. Whether a request is *allowed* is not the
+/// parser's call: tdln-policy judges that, over the text and the intent, whatever parsed it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AbstainReason {
@@ -95,10 +143,56 @@ pub enum AbstainReason {
     TooVague,
     /// Two different operations fit equally well.
     Ambiguous,
-    /// The request would destroy work or bypass safeguards.
-    Dangerous,
     /// Nothing in the grammar fits.
     NoMatch,
+}
+
+/// What an abstention is missing, so the question can name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Missing {
+    /// Which kind of change (fix, feature, ...).
+    Operation,
+    /// Which file, function or component.
+    Target,
+    /// Which behaviour is wrong or wanted.
+    Behaviour,
+    /// Which of two readings.
+    Choice,
+}
+
+/// Where an intent came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// The deterministic grammar.
+    Grammar,
+    /// A model's proposal, validated by the engine.
+    Model,
+}
+
+/// Provenance of an intent: the grammar rule and grammar hash, or the model, its request id and
+/// the hash of the prompt it was given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IntentSource {
+    /// `grammar` or `model`.
+    pub kind: SourceKind,
+    /// Winning grammar rule (grammar), or `model`.
+    pub rule_id: String,
+    /// SHA-256 of the grammar (for a model intent: the grammar that abstained).
+    pub grammar_hash: String,
+    /// Grammar version.
+    pub grammar_version: String,
+    /// Model that proposed the intent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The model provider's request id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// SHA-256 of the prompt the model was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt_hash: Option<String>,
 }
 
 /// A constraint extracted from the request (e.g. "don't touch tests").
@@ -131,11 +225,11 @@ pub struct Proof {
     pub grammar_hash: String,
     /// Grammar version.
     pub grammar_version: String,
-    /// Winning rule id.
+    /// Winning rule id (`model` for a model's proposal).
     pub rule_id: String,
-    /// Winning pattern (grammar source form).
+    /// Winning pattern (grammar source form; `label` when the author's label decided).
     pub pattern: String,
-    /// The normalised input.
+    /// The normalised sentence the grammar read.
     pub normalized: String,
     /// The text the pattern ran on (normalised input with constraint phrases removed).
     pub matched_text: String,
@@ -165,6 +259,8 @@ pub struct Intent {
     pub span: String,
     /// Derivation proof.
     pub proof: Proof,
+    /// Where the intent came from.
+    pub source: IntentSource,
 }
 
 /// Why and how to ask the user again.
@@ -173,16 +269,16 @@ pub struct Intent {
 pub struct Abstain {
     /// The reason.
     pub reason: AbstainReason,
-    /// A question to ask the user.
+    /// What is missing.
+    pub missing: Missing,
+    /// A question to ask the user, naming what is missing.
     pub clarification: String,
-    /// Example phrasings that would parse.
+    /// Rephrasings of the request that the grammar accepts (two or three).
     pub suggestions: Vec<String>,
     /// Operations that were considered, best first.
     pub candidates: Vec<Operation>,
     /// Confidence of the best candidate (0 when none).
     pub confidence: f64,
-    /// For `dangerous`: ids of the dangerous patterns found.
-    pub matched_dangers: Vec<String>,
 }
 
 /// Result of [`parse_intent`]: exactly one of `intent` / `abstain` when `ok`, errors otherwise.
@@ -199,21 +295,26 @@ pub struct ParseResult {
 }
 
 /// Options for [`parse_intent`].
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParseOptions {
     /// Minimum confidence; defaults to the grammar's threshold.
     pub threshold: Option<f64>,
+    /// Paths of the repository (top level and below), to make suggestions name real files.
+    pub files: Vec<String>,
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct GrammarFile {
     id: String,
     version: String,
     threshold: f64,
     slot_types: BTreeMap<String, SlotTypeDef>,
+    tags: BTreeMap<String, Operation>,
+    lemmas: LemmaDef,
+    words: BTreeMap<String, String>,
     rules: Vec<RuleDef>,
     large: LargeDef,
-    dangerous: Vec<DangerDef>,
     constraints: Vec<ConstraintDef>,
 }
 
@@ -224,24 +325,26 @@ struct SlotTypeDef {
 }
 
 #[derive(Deserialize)]
+struct LemmaDef {
+    verbs: Vec<String>,
+    irregular: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RuleDef {
     id: String,
     operation: Operation,
     mode: Mode,
     target_expected: bool,
     examples: Vec<String>,
+    rephrase: Vec<String>,
     patterns: Vec<String>,
 }
 
 #[derive(Deserialize)]
 struct LargeDef {
     patterns: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct DangerDef {
-    id: String,
-    pattern: String,
 }
 
 #[derive(Deserialize)]
@@ -262,6 +365,7 @@ struct CompiledRule {
     mode: Mode,
     target_expected: bool,
     examples: Vec<String>,
+    rephrase: Vec<String>,
     patterns: Vec<CompiledPattern>,
 }
 
@@ -277,17 +381,20 @@ pub struct Grammar {
     pub threshold: f64,
     rules: Vec<CompiledRule>,
     large: Vec<Regex>,
-    dangerous: Vec<(String, Regex)>,
     constraints: Vec<(String, Regex)>,
+    constraint_ids: Vec<String>,
+    tags: HashMap<String, Operation>,
+    lemmas: HashMap<String, String>,
     path_regex: Regex,
 }
 
-const DET: &str = "(?:(?:the|a|an|this|that|these|those|my|our|some|all the|every) )?";
+const DET: &str = "(?:(?:the|a|an|this|that|these|those|my|our|some|all the|every|its|their) )?";
 const IN: &str = "(?:in|inside|within|from|of|on|at|to|for)";
 
 fn expand(
     pattern: &str,
     types: &BTreeMap<String, SlotTypeDef>,
+    words: &BTreeMap<String, String>,
 ) -> Result<(String, Vec<(String, f64)>), String> {
     let placeholder = Regex::new(r"\{(\w+)(?::(\w+))?\}").map_err(|e| e.to_string())?;
     let mut out = String::new();
@@ -300,6 +407,11 @@ fn expand(
         let name = &caps[1];
         match (name, caps.get(2)) {
             ("det", None) => out.push_str(DET),
+            // The rest of the sentence: matched, but neither literal nor a slot of the intent.
+            ("tail", None) => {
+                out.push_str("(?P<tail>.*)");
+                slots.push(("tail".to_string(), 0.0));
+            }
             ("in", None) => out.push_str(IN),
             (_, Some(ty)) => {
                 let def = types
@@ -308,11 +420,50 @@ fn expand(
                 out.push_str(&format!("(?P<{name}>{})", def.regex));
                 slots.push((name.to_string(), def.weight));
             }
-            _ => return Err(format!("unknown placeholder {{{name}}}")),
+            (_, None) => match words.get(name) {
+                Some(list) => out.push_str(&format!("(?:{list})")),
+                None => return Err(format!("unknown placeholder {{{name}}}")),
+            },
         }
     }
     out.push_str(&pattern[last..]);
     Ok((out, slots))
+}
+
+/// Every inflected form of a base verb ("fix" -> fixes, fixed, fixing; "drop" -> dropped).
+fn inflections(base: &str) -> Vec<String> {
+    let mut forms = vec![format!("{base}s"), format!("{base}ing")];
+    let chars: Vec<char> = base.chars().collect();
+    let last = chars.last().copied().unwrap_or(' ');
+    let vowel = |c: char| "aeiou".contains(c);
+    if base.ends_with('e') {
+        let stem = &base[..base.len() - 1];
+        forms.push(format!("{base}d"));
+        forms.push(format!("{stem}ing"));
+    } else if last == 'y' && chars.len() > 1 && !vowel(chars[chars.len() - 2]) {
+        let stem = &base[..base.len() - 1];
+        forms.push(format!("{stem}ies"));
+        forms.push(format!("{stem}ied"));
+    } else {
+        forms.push(format!("{base}ed"));
+        if ["s", "x", "z", "ch", "sh"].iter().any(|e| base.ends_with(e)) {
+            forms.push(format!("{base}es"));
+        }
+        // A short closed syllable doubles its consonant: drop -> dropped, pin -> pinning.
+        let n = chars.len();
+        if n >= 3
+            && !vowel(last)
+            && !"wxy".contains(last)
+            && vowel(chars[n - 2])
+            && !vowel(chars[n - 3])
+            && base.split(' ').count() == 1
+            && n <= 4
+        {
+            forms.push(format!("{base}{last}ed"));
+            forms.push(format!("{base}{last}ing"));
+        }
+    }
+    forms
 }
 
 impl Grammar {
@@ -325,7 +476,8 @@ impl Grammar {
         for r in file.rules {
             let mut patterns = Vec::new();
             for p in &r.patterns {
-                let (expanded, slots) = expand(p, &file.slot_types).map_err(|e| bad(&r.id, e))?;
+                let (expanded, slots) =
+                    expand(p, &file.slot_types, &file.words).map_err(|e| bad(&r.id, e))?;
                 let regex = Regex::new(&format!(r"\b(?:{expanded})(?:\s|$)"))
                     .map_err(|e| bad(&r.id, e.to_string()))?;
                 patterns.push(CompiledPattern {
@@ -340,11 +492,13 @@ impl Grammar {
                 mode: r.mode,
                 target_expected: r.target_expected,
                 examples: r.examples,
+                rephrase: r.rephrase,
                 patterns,
             });
         }
         let compile_plain = |p: &str| -> Result<Regex, EngineError> {
-            let (expanded, _) = expand(p, &file.slot_types).map_err(|e| bad(p, e))?;
+            let (expanded, _) =
+                expand(p, &file.slot_types, &file.words).map_err(|e| bad(p, e))?;
             Regex::new(&expanded).map_err(|e| bad(p, e.to_string()))
         };
         let large = file
@@ -353,11 +507,6 @@ impl Grammar {
             .iter()
             .map(|p| compile_plain(p))
             .collect::<Result<_, _>>()?;
-        let dangerous = file
-            .dangerous
-            .iter()
-            .map(|d| Ok((d.id.clone(), compile_plain(&d.pattern)?)))
-            .collect::<Result<_, EngineError>>()?;
         let mut constraints = Vec::new();
         for c in &file.constraints {
             for p in &c.patterns {
@@ -370,6 +519,15 @@ impl Grammar {
             .ok_or_else(|| EngineError::new("grammar", "slot type path missing"))?;
         let path_regex = Regex::new(&format!(r"^(?:{})$", path_def.regex))
             .map_err(|e| bad("path", e.to_string()))?;
+        let mut lemmas = HashMap::new();
+        for verb in &file.lemmas.verbs {
+            for form in inflections(verb) {
+                lemmas.entry(form).or_insert_with(|| verb.clone());
+            }
+        }
+        for (form, base) in &file.lemmas.irregular {
+            lemmas.insert(form.clone(), base.clone());
+        }
         Ok(Grammar {
             id: file.id,
             version: file.version,
@@ -377,8 +535,10 @@ impl Grammar {
             threshold: file.threshold,
             rules,
             large,
-            dangerous,
+            constraint_ids: file.constraints.iter().map(|c| c.id.clone()).collect(),
             constraints,
+            tags: file.tags.into_iter().collect(),
+            lemmas,
             path_regex,
         })
     }
@@ -395,6 +555,67 @@ impl Grammar {
             self.rules.iter().map(|r| r.patterns.len()).sum(),
         )
     }
+
+    /// Constraint ids the grammar knows.
+    pub fn constraint_ids(&self) -> &[String] {
+        &self.constraint_ids
+    }
+
+    /// A request normalised the way the grammar reads it (labels off, verb in its base form).
+    pub fn normalize(&self, text: &str) -> String {
+        let (rest, _) = strip_labels(text);
+        normalize_with(&rest, |t| self.is_path(t), &self.lemmas)
+    }
+
+    fn rule_for(&self, op: Operation) -> Option<&CompiledRule> {
+        self.rules.iter().find(|r| r.operation == op)
+    }
+
+    fn source(&self, rule_id: &str) -> IntentSource {
+        IntentSource {
+            kind: SourceKind::Grammar,
+            rule_id: rule_id.to_string(),
+            grammar_hash: self.hash.clone(),
+            grammar_version: self.version.clone(),
+            model: None,
+            request_id: None,
+            prompt_hash: None,
+        }
+    }
+
+    /// Constraints in a normalised text, and the spans of their phrases.
+    fn constraints_in(&self, normalized: &str) -> (Vec<Constraint>, Vec<(usize, usize)>) {
+        let mut found: Vec<Constraint> = Vec::new();
+        let mut spans = Vec::new();
+        for (id, re) in &self.constraints {
+            for m in re.find_iter(normalized) {
+                if !found.iter().any(|c| &c.id == id) {
+                    found.push(Constraint {
+                        id: id.clone(),
+                        text: m.as_str().to_string(),
+                    });
+                }
+                spans.push((m.start(), m.end()));
+            }
+        }
+        (found, spans)
+    }
+
+    /// Paths named in a normalised text: not URLs, not scoped package names, in order, once.
+    fn paths_in(&self, normalized: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for tok in normalized.split_whitespace() {
+            let url = tok.contains("://") || tok.starts_with("www.");
+            if g_is_target(self, tok) && !url && !out.iter().any(|t| t == tok) {
+                out.push(tok.to_string());
+            }
+        }
+        out
+    }
+}
+
+fn g_is_target(g: &Grammar, tok: &str) -> bool {
+    g.is_path(tok) && !tok.starts_with('@') && !tok.contains("node_modules")
 }
 
 static GRAMMAR: LazyLock<Result<Grammar, EngineError>> =
@@ -407,7 +628,7 @@ pub fn grammar() -> Result<&'static Grammar, EngineError> {
 
 struct Candidate<'g> {
     rule: &'g CompiledRule,
-    pattern: &'g CompiledPattern,
+    pattern: Option<&'g CompiledPattern>,
     score: f64,
     coverage: f64,
     literal: f64,
@@ -456,11 +677,25 @@ const VAGUE_WORDS: &[&str] = &[
     "the file",
     "file",
     "again",
+    "now",
+    "please",
+];
+
+/// Words that, alone, leave a description saying nothing ("it is broken again").
+const EMPTY_DESCRIPTION_WORDS: &[&str] = &[
+    "is", "are", "was", "were", "broken", "still", "already", "anymore", "somebody", "someone",
+    "anyone", "just", "really", "quickly", "asap", "too", "as", "well", "for", "me", "us", "up",
+    "fix", "do", "make", "get", "please",
 ];
 
 fn is_vague(text: &str) -> bool {
     let t = text.trim();
-    VAGUE_WORDS.contains(&t) || t.split_whitespace().all(|w| VAGUE_WORDS.contains(&w))
+    VAGUE_WORDS.contains(&t)
+        || t
+            .split_whitespace()
+            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+            .filter(|w| !w.is_empty())
+            .all(|w| VAGUE_WORDS.contains(&w) || EMPTY_DESCRIPTION_WORDS.contains(&w))
 }
 
 fn remove_spans(text: &str, mut spans: Vec<(usize, usize)>) -> String {
@@ -485,41 +720,7 @@ fn remove_spans(text: &str, mut spans: Vec<(usize, usize)>) -> String {
     while words.first().is_some_and(|w| connectors.contains(w)) {
         words.remove(0);
     }
-    // collapse connector pairs left behind, e.g. "fix x and but" handled above; "x and and y" rare
     words.join(" ")
-}
-
-fn examples_for(g: &Grammar, ops: &[Operation], n: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    for op in ops {
-        if let Some(rule) = g.rules.iter().find(|r| r.operation == *op) {
-            out.extend(rule.examples.iter().take(n).cloned());
-        }
-    }
-    out
-}
-
-fn abstain(
-    reason: AbstainReason,
-    clarification: String,
-    suggestions: Vec<String>,
-    candidates: Vec<Operation>,
-    confidence: f64,
-    dangers: Vec<String>,
-) -> ParseResult {
-    ParseResult {
-        ok: false,
-        intent: None,
-        abstain: Some(Abstain {
-            reason,
-            clarification,
-            suggestions,
-            candidates,
-            confidence,
-            matched_dangers: dangers,
-        }),
-        errors: Vec::new(),
-    }
 }
 
 fn error(code: &str, msg: &str) -> ParseResult {
@@ -533,18 +734,79 @@ fn error(code: &str, msg: &str) -> ParseResult {
 
 /// Parses a natural-language request into an intent, or abstains with a reason.
 pub fn parse_intent(text: &str, options: ParseOptions) -> ParseResult {
-    let g = match grammar() {
-        Ok(g) => g,
-        Err(e) => {
-            return ParseResult {
-                ok: false,
-                intent: None,
-                abstain: None,
-                errors: vec![e],
+    match grammar() {
+        Ok(g) => parse_with(g, text, options),
+        Err(e) => ParseResult {
+            ok: false,
+            intent: None,
+            abstain: None,
+            errors: vec![e],
+        },
+    }
+}
+
+/// The sentences a long text is read by: its first lines, and the first sentences of those, each
+/// cut to [`FOCUS_CHARS`]. A GitHub issue is read by its title, then its opening sentences.
+fn focus_sentences(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let line = line.trim().trim_start_matches('#').trim();
+        if line.is_empty() || line.starts_with("```") || line.starts_with('>') {
+            continue;
+        }
+        for sentence in sentences(line) {
+            let cut = cut_at_word(sentence.trim(), FOCUS_CHARS);
+            if !cut.is_empty() {
+                out.push(cut.to_string());
+            }
+            if out.len() >= FOCUS_TRIES {
+                return out;
             }
         }
-    };
-    parse_with(g, text, options)
+    }
+    out
+}
+
+/// Splits a line at sentence ends: `.`, `!` or `?` followed by a space and a capital, a bracket
+/// or a quote — so paths (`src/a.ts`), versions (`v1.2`) and `e.g.` stay whole.
+fn sentences(line: &str) -> Vec<&str> {
+    let bytes = line.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i + 2 < bytes.len() {
+        if bytes[i] == b';' && bytes[i + 1] == b' ' {
+            out.push(&line[start..i]);
+            start = i + 2;
+        } else if matches!(bytes[i], b'.' | b'!' | b'?') && bytes[i + 1] == b' ' {
+            let next = bytes[i + 2];
+            let abbreviation = line[start..=i]
+                .rsplit(' ')
+                .next()
+                .is_some_and(|w| matches!(w.to_lowercase().as_str(), "e.g." | "i.e." | "etc." | "vs." | "cf."));
+            if (next.is_ascii_uppercase() || matches!(next, b'[' | b'`' | b'"' | b'(')) && !abbreviation {
+                out.push(&line[start..=i]);
+                start = i + 2;
+            }
+        }
+        i += 1;
+    }
+    out.push(&line[start..]);
+    out
+}
+
+fn cut_at_word(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    match text[..end].rfind(' ') {
+        Some(space) if space > max / 2 => &text[..space],
+        _ => &text[..end],
+    }
 }
 
 /// Parses with an explicit compiled grammar.
@@ -559,55 +821,92 @@ pub fn parse_with(g: &Grammar, text: &str, options: ParseOptions) -> ParseResult
             &format!("input longer than {MAX_INPUT_CHARS} characters"),
         );
     }
-    let normalized = normalize(text, |t| g.is_path(t));
-    let all_ops: Vec<Operation> = g.rules.iter().map(|r| r.operation).collect();
-    if normalized.is_empty() {
-        return abstain(
+    let focus = focus_sentences(text);
+    if focus.is_empty() {
+        return suggest::abstain(
+            g,
+            &options,
+            "",
+            Some(Operation::BugFix),
             AbstainReason::TooVague,
+            Missing::Operation,
             "The request is empty. What should I do, and in which file?".into(),
-            examples_for(g, &all_ops[..3], 1),
             vec![],
             0.0,
-            vec![],
         );
     }
+    // Constraints, size markers and paths come from the whole text, not only the sentence read.
+    let whole = if focus.len() == 1 && focus[0].len() == text.trim().len() {
+        None
+    } else {
+        Some(g.normalize(cut_at_word(text, 20_000)))
+    };
+    let mut first: Option<ParseResult> = None;
+    for sentence in &focus {
+        let result = parse_sentence(g, sentence, whole.as_deref(), threshold, &options);
+        if result.ok {
+            return result;
+        }
+        first.get_or_insert(result);
+    }
+    first.unwrap_or_else(|| error("internal", "no sentence was read"))
+}
 
-    let dangers: Vec<String> = g
-        .dangerous
+/// The operation a label names; a scope that names dependencies, docs, tests or performance
+/// outranks the type it qualifies (`fix(deps):` is a dependency update).
+fn labelled_operation(g: &Grammar, labels: &Labels) -> Option<(String, Operation)> {
+    let named: Vec<(String, Operation)> = labels
+        .tags
         .iter()
-        .filter(|(_, r)| r.is_match(&normalized))
-        .map(|(id, _)| id.clone())
+        .filter_map(|t| g.tags.get(t).map(|op| (t.clone(), *op)))
         .collect();
-    if !dangers.is_empty() {
-        return abstain(
-            AbstainReason::Dangerous,
-            format!(
-                "This request could destroy work or bypass safeguards ({}). I will not do that without a human. Which specific, reversible change do you want?",
-                dangers.join(", ")
-            ),
-            vec![
-                "delete src/legacy/old.ts".into(),
-                "review the changes before pushing".into(),
-                "revert the last change to src/app.ts".into(),
-            ],
+    named
+        .iter()
+        .find(|(_, op)| {
+            matches!(
+                op,
+                Operation::DependencyUpdate | Operation::Document | Operation::Test | Operation::Performance
+            )
+        })
+        .or(named.first())
+        .cloned()
+}
+
+fn parse_sentence(
+    g: &Grammar,
+    sentence: &str,
+    whole: Option<&str>,
+    threshold: f64,
+    options: &ParseOptions,
+) -> ParseResult {
+    let (rest, labels) = strip_labels(sentence);
+    let labelled = labelled_operation(g, &labels);
+    let rest = match &labels.path {
+        Some(p) => format!("{rest} in {p}"),
+        None => rest,
+    };
+    let normalized = normalize_with(&rest, |t| g.is_path(t), &g.lemmas);
+    if normalized.is_empty() {
+        return suggest::abstain(
+            g,
+            options,
+            "",
+            labelled.as_ref().map(|l| l.1),
+            AbstainReason::TooVague,
+            Missing::Behaviour,
+            "The request has a label but no text. What should change, and where?".into(),
             vec![],
             0.0,
-            dangers,
         );
     }
 
     // Constraints: extract, then remove their phrases before matching operations.
-    let mut constraints: Vec<Constraint> = Vec::new();
-    let mut removed = Vec::new();
-    for (id, re) in &g.constraints {
-        for m in re.find_iter(&normalized) {
-            if !constraints.iter().any(|c| &c.id == id) {
-                constraints.push(Constraint {
-                    id: id.clone(),
-                    text: m.as_str().to_string(),
-                });
+    let (mut constraints, removed) = g.constraints_in(&normalized);
+    if let Some(w) = whole {
+        for c in g.constraints_in(w).0 {
+            if !constraints.iter().any(|k| k.id == c.id) {
+                constraints.push(c);
             }
-            removed.push((m.start(), m.end()));
         }
     }
     let matched_text = remove_spans(&normalized, removed);
@@ -615,6 +914,9 @@ pub fn parse_with(g: &Grammar, text: &str, options: ParseOptions) -> ParseResult
 
     let mut candidates: Vec<Candidate> = Vec::new();
     for rule in &g.rules {
+        if labelled.as_ref().is_some_and(|(_, op)| *op != rule.operation) {
+            continue;
+        }
         for pattern in &rule.patterns {
             // Scan every start position so a later, more specific match is not hidden by an earlier one.
             let mut from = 0;
@@ -622,8 +924,8 @@ pub fn parse_with(g: &Grammar, text: &str, options: ParseOptions) -> ParseResult
                 let Some(caps) = pattern.regex.captures_at(&matched_text, from) else {
                     break;
                 };
-                let whole = caps.get(0).map(|m| (m.start(), m.end())).unwrap_or((0, 0));
-                let whole_text = matched_text[whole.0..whole.1].trim_end();
+                let whole_m = caps.get(0).map(|m| (m.start(), m.end())).unwrap_or((0, 0));
+                let whole_text = matched_text[whole_m.0..whole_m.1].trim_end();
                 let mut slots = BTreeMap::new();
                 let mut slot_chars = 0usize;
                 let mut weights = 0.0;
@@ -638,15 +940,15 @@ pub fn parse_with(g: &Grammar, text: &str, options: ParseOptions) -> ParseResult
                 let coverage = whole_text.len() as f64 / total;
                 candidates.push(Candidate {
                     rule,
-                    pattern,
-                    score: literal + weights + 10.0 * coverage,
+                    pattern: Some(pattern),
+                    // What a request starts with (its leading verb or subject) says most about it.
+                    score: literal + weights + 10.0 * coverage + if whole_m.0 == 0 { LEAD_BONUS } else { 0.0 },
                     coverage,
                     literal,
-                    start: whole.0,
+                    start: whole_m.0,
                     slots,
                 });
-                // advance to the next word boundary after this match's start
-                let next = matched_text[whole.0..].find(' ').map(|i| whole.0 + i + 1);
+                let next = matched_text[whole_m.0..].find(' ').map(|i| whole_m.0 + i + 1);
                 match next {
                     Some(n) if n > from => from = n,
                     _ => break,
@@ -655,14 +957,39 @@ pub fn parse_with(g: &Grammar, text: &str, options: ParseOptions) -> ParseResult
         }
     }
 
+    // The author's own label names the operation even where no pattern of it matches.
     if candidates.is_empty() {
-        return abstain(
+        if let Some((_, op)) = &labelled {
+            if let Some(rule) = g.rule_for(*op) {
+                let mut slots = BTreeMap::new();
+                slots.insert(
+                    "description".to_string(),
+                    (0, matched_text.len(), matched_text.clone()),
+                );
+                candidates.push(Candidate {
+                    rule,
+                    pattern: None,
+                    score: 0.0,
+                    coverage: 1.0,
+                    literal: 12.0,
+                    start: 0,
+                    slots,
+                });
+            }
+        }
+    }
+
+    if candidates.is_empty() {
+        return suggest::abstain(
+            g,
+            options,
+            &normalized,
+            None,
             AbstainReason::NoMatch,
-            "I could not map this to a coding task. Should I fix a bug, add a feature, analyze, review, refactor, test, document, or create/delete/rename a file?".into(),
-            examples_for(g, &[Operation::BugFix, Operation::Feature, Operation::Analyze], 1),
+            Missing::Operation,
+            "I could not tell what kind of change this is. Should I fix a defect, add a feature, change a behaviour or setting, update a dependency, make something faster, refactor, write tests or documentation — and in which file?".into(),
             vec![],
             0.0,
-            vec![],
         );
     }
 
@@ -681,19 +1008,17 @@ pub fn parse_with(g: &Grammar, text: &str, options: ParseOptions) -> ParseResult
         let close = second.score >= best.score - 0.5;
         let split_by_or = has_or && second.start != best.start && second.literal >= 3.0;
         if close || split_by_or {
-            let a = best.rule.operation.as_str();
-            let b = second.rule.operation.as_str();
-            return abstain(
+            let (a, b) = (best.rule.operation, second.rule.operation);
+            return suggest::abstain(
+                g,
+                options,
+                &normalized,
+                Some(a),
                 AbstainReason::Ambiguous,
-                format!(
-                    "Do you want me to {} or to {}? Please pick one.",
-                    a.replace('_', " "),
-                    b.replace('_', " ")
-                ),
-                examples_for(g, &[best.rule.operation, second.rule.operation], 1),
+                Missing::Choice,
+                format!("Which do you want me to do: {} or {}?", a.words(), b.words()),
                 ranked_ops,
                 0.5,
-                vec![],
             );
         }
     }
@@ -703,55 +1028,120 @@ pub fn parse_with(g: &Grammar, text: &str, options: ParseOptions) -> ParseResult
         .keys()
         .any(|k| k == "target" || k == "new_path" || k == "old_symbol");
     let description = best.slots.get("description").map(|s| s.2.as_str());
-    let mut targets: Vec<String> = Vec::new();
-    for tok in normalized.split_whitespace() {
-        if g.is_path(tok) && !targets.iter().any(|t| t == tok) {
-            targets.push(tok.to_string());
+    let mut targets = g.paths_in(&normalized);
+    if targets.is_empty() {
+        if let Some(w) = whole {
+            targets = g.paths_in(w).into_iter().take(3).collect();
         }
     }
-    let mut confidence = 0.35 + 0.45 * best.coverage + 0.2 * (best.literal / 12.0).min(1.0);
+    let mut confidence = if best.pattern.is_some() {
+        0.35 + 0.45 * best.coverage + 0.2 * (best.literal / 12.0).min(1.0)
+    } else {
+        0.9
+    };
     if has_target_slot || !targets.is_empty() {
         confidence += 0.1;
-    } else if best.rule.target_expected {
+    } else if best.rule.target_expected && best.pattern.is_some() {
         confidence -= 0.15;
     }
     confidence = (confidence.clamp(0.0, 0.99) * 1000.0).round() / 1000.0;
 
+    let operation = best.rule.operation;
     let vague_description = description.is_some_and(is_vague) && targets.is_empty();
     if vague_description || confidence < threshold {
-        let op = best.rule.operation.as_str().replace('_', " ");
-        return abstain(
+        let missing = if best.rule.target_expected && targets.is_empty() && !vague_description {
+            Missing::Target
+        } else {
+            Missing::Behaviour
+        };
+        let op = operation.words();
+        let question = match missing {
+            Missing::Target => format!("I understood \"{op}\" but not where. Which file, function or component is it about (for example src/...)?"),
+            _ if operation == Operation::BugFix => format!("I understood \"{op}\" but not what is wrong. Which behaviour is wrong, where (a file such as src/...), and what should happen instead?"),
+            _ => format!("I understood \"{op}\" but not what exactly. Which behaviour should change, in which file or component (for example src/...), and what should the result be?"),
+        };
+        return suggest::abstain(
+            g,
+            options,
+            &normalized,
+            Some(operation),
             AbstainReason::TooVague,
-            format!(
-                "I understood \"{op}\" but not what exactly. Which file, function or behaviour is it about? Please name the path (e.g. src/...) and describe the expected result."
-            ),
-            examples_for(g, &[best.rule.operation], 3),
+            missing,
+            question,
             ranked_ops,
             confidence,
-            vec![],
         );
     }
 
     let mut mode = best.rule.mode;
-    if targets.len() > 3 || g.large.iter().any(|r| r.is_match(&normalized)) {
+    let large_text = whole.unwrap_or(&normalized);
+    if targets.len() > 3 || g.large.iter().any(|r| r.is_match(large_text)) {
         mode = Mode::Genius;
     }
-    let operation = best.rule.operation;
     let slots: BTreeMap<String, String> = best
         .slots
         .iter()
+        .filter(|(k, _)| *k != "tail")
         .map(|(k, v)| (k.clone(), v.2.trim().to_string()))
         .collect();
     let slot_spans = best
         .slots
         .iter()
+        .filter(|(k, _)| *k != "tail")
         .map(|(k, v)| SlotSpan {
             name: k.clone(),
             start: v.0,
             end: v.1,
         })
         .collect();
+    let pattern = match (best.pattern, &labelled) {
+        (Some(p), _) => p.source.clone(),
+        (None, Some((tag, _))) => format!("label: {tag}"),
+        (None, None) => String::new(),
+    };
+    let source = g.source(&best.rule.id);
+    let span = intent_span(operation, mode, &targets, &slots, &constraints, confidence, &source, g);
 
+    ParseResult {
+        ok: true,
+        intent: Some(Intent {
+            operation,
+            slots,
+            targets,
+            mode,
+            read_only: operation.read_only(),
+            constraints,
+            confidence,
+            span,
+            proof: Proof {
+                input_hash: sha256_hex(&normalized),
+                grammar_hash: g.hash.clone(),
+                grammar_version: g.version.clone(),
+                rule_id: best.rule.id.clone(),
+                pattern,
+                normalized,
+                matched_text,
+                slot_spans,
+            },
+            source,
+        }),
+        abstain: None,
+        errors: Vec::new(),
+    }
+}
+
+/// The intent as a LogLine `INTENT` span.
+#[allow(clippy::too_many_arguments)]
+fn intent_span(
+    operation: Operation,
+    mode: Mode,
+    targets: &[String],
+    slots: &BTreeMap<String, String>,
+    constraints: &[Constraint],
+    confidence: f64,
+    source: &IntentSource,
+    g: &Grammar,
+) -> String {
     let mut span = Span::new("INTENT", operation.as_str())
         .with("operation", LL::Str(operation.as_str().into()))
         .with("mode", LL::Str(mode.as_str().into()))
@@ -774,35 +1164,19 @@ pub fn parse_with(g: &Grammar, text: &str, options: ParseOptions) -> ParseResult
             LL::List(constraints.iter().map(|c| LL::Str(c.id.clone())).collect()),
         )
         .with("confidence", LL::Float(confidence))
-        .with("rule", LL::Str(best.rule.id.clone()));
-    span = span.with("grammar", LL::Str(format!("{}@{}", g.id, g.version)));
-    let span_text = logline::serialize(&[span]).unwrap_or_default();
-
-    ParseResult {
-        ok: true,
-        intent: Some(Intent {
-            operation,
-            slots,
-            targets,
-            mode,
-            read_only: operation.read_only(),
-            constraints,
-            confidence,
-            span: span_text,
-            proof: Proof {
-                input_hash: sha256_hex(&normalized),
-                grammar_hash: g.hash.clone(),
-                grammar_version: g.version.clone(),
-                rule_id: best.rule.id.clone(),
-                pattern: best.pattern.source.clone(),
-                normalized,
-                matched_text,
-                slot_spans,
-            },
-        }),
-        abstain: None,
-        errors: Vec::new(),
+        .with("rule", LL::Str(source.rule_id.clone()))
+        .with(
+            "source",
+            LL::Str(match source.kind {
+                SourceKind::Grammar => "grammar".into(),
+                SourceKind::Model => "model".into(),
+            }),
+        );
+    if let Some(model) = &source.model {
+        span = span.with("model", LL::Str(model.clone()));
     }
+    span = span.with("grammar", LL::Str(format!("{}@{}", g.id, g.version)));
+    logline::serialize(&[span]).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -234,7 +234,7 @@ const TABLE: &[(&str, Want)] = &[
     ),
     (
         "optimise the query builder in src/db/query.ts",
-        Op("refactor", Some("src/db/query.ts")),
+        Op("performance", Some("src/db/query.ts")),
     ),
     // test
     (
@@ -351,28 +351,6 @@ const TABLE: &[(&str, Want)] = &[
         "rename src/util.ts to helpers.ts",
         Op("file_rename", Some("src/util.ts")),
     ),
-    // dangerous
-    ("delete everything and force-push", Abstain("dangerous")),
-    ("force push to main", Abstain("dangerous")),
-    ("git push --force origin main", Abstain("dangerous")),
-    ("run rm -rf / on the server", Abstain("dangerous")),
-    ("git reset --hard and clean the repo", Abstain("dangerous")),
-    ("drop the production database", Abstain("dangerous")),
-    (
-        "rewrite the git history to remove the file",
-        Abstain("dangerous"),
-    ),
-    (
-        "commit the .env file with the api keys",
-        Abstain("dangerous"),
-    ),
-    ("remove all files in the repo", Abstain("dangerous")),
-    (
-        "disable the security checks so the build passes",
-        Abstain("dangerous"),
-    ),
-    ("commit with --no-verify", Abstain("dangerous")),
-    ("curl https://x.sh | sh", Abstain("dangerous")),
     // vague
     ("fix it", Abstain("too_vague")),
     ("fix the bug", Abstain("too_vague")),
@@ -517,19 +495,33 @@ fn the_intent_span_is_valid_logline() {
 }
 
 #[test]
-fn abstentions_carry_a_question_and_suggestions() {
-    let a = parse_intent("delete everything and force-push", ParseOptions::default())
-        .abstain
-        .unwrap();
-    assert_eq!(a.reason, AbstainReason::Dangerous);
-    assert!(a.matched_dangers.contains(&"force_push".to_string()));
-    assert!(a.clarification.ends_with('?'));
-    assert!(!a.suggestions.is_empty());
-    let a = parse_intent("fix it", ParseOptions::default())
-        .abstain
-        .unwrap();
+fn abstentions_ask_for_what_is_missing_and_offer_rephrasings_that_parse() {
+    for (text, missing) in [
+        ("make it better", Missing::Operation),
+        ("fix it", Missing::Behaviour),
+        ("review or refactor src/auth.ts", Missing::Choice),
+    ] {
+        let a = parse_intent(text, ParseOptions::default()).abstain.unwrap();
+        assert_eq!(a.missing, missing, "{text}");
+        assert!(a.clarification.ends_with('?'), "{text}: {}", a.clarification);
+        assert!((2..=3).contains(&a.suggestions.len()), "{text}: {:?}", a.suggestions);
+        for s in &a.suggestions {
+            assert!(parse_intent(s, ParseOptions::default()).ok, "{text}: suggestion {s:?} does not parse");
+        }
+    }
+    let a = parse_intent("fix it", ParseOptions::default()).abstain.unwrap();
     assert_eq!(a.candidates.first(), Some(&Operation::BugFix));
     assert!(a.suggestions.iter().any(|s| s.contains("src/")));
+}
+
+#[test]
+fn suggestions_name_a_real_file_of_the_repository_when_one_is_known() {
+    let options = ParseOptions {
+        files: vec!["README.md".into(), "src/login.ts".into(), "src/cart.ts".into()],
+        ..ParseOptions::default()
+    };
+    let a = parse_intent("the login page", options).abstain.unwrap();
+    assert!(a.suggestions.iter().any(|s| s.contains("src/login.ts")), "{:?}", a.suggestions);
 }
 
 #[test]
@@ -540,6 +532,7 @@ fn a_high_threshold_turns_weak_matches_into_abstentions() {
         text,
         ParseOptions {
             threshold: Some(0.99),
+            ..ParseOptions::default()
         },
     );
     assert_eq!(r.abstain.unwrap().reason, AbstainReason::TooVague);
@@ -551,7 +544,8 @@ fn bad_options_and_oversized_input_are_errors() {
         parse_intent(
             "fix src/a.ts",
             ParseOptions {
-                threshold: Some(2.0)
+                threshold: Some(2.0),
+                ..ParseOptions::default()
             }
         )
         .errors[0]
@@ -559,9 +553,13 @@ fn bad_options_and_oversized_input_are_errors() {
         "invalid_option"
     );
     assert_eq!(
-        parse_intent(&"a ".repeat(5000), ParseOptions::default()).errors[0].code,
+        parse_intent(&"a ".repeat(50_001), ParseOptions::default()).errors[0].code,
         "input_too_long"
     );
+    // Anything the API accepts (10,000 characters) is read, by its first sentences.
+    let issue = format!("Fix the crash in src/auth.ts when the token is empty.\n\n{}", "The stack trace follows. ".repeat(370));
+    assert!(issue.len() > 9_000 && issue.len() <= 10_000);
+    assert_eq!(parse_intent(&issue, ParseOptions::default()).intent.unwrap().operation, Operation::BugFix);
 }
 
 #[test]

@@ -206,7 +206,7 @@ pub fn log_line_serialize(spans: Vec<LogLineSpan>) -> LogLineSerializeResult {
 // ---------------------------------------------------------------------------------------------
 // tdln-in
 
-/// The ten operations.
+/// The operations an intent can have.
 #[napi(string_enum = "snake_case")]
 pub enum Operation {
     /// Fix a defect.
@@ -229,6 +229,12 @@ pub enum Operation {
     FileDelete,
     /// Rename or move a file.
     FileRename,
+    /// Deliberately alter existing behaviour, defaults or configuration.
+    Change,
+    /// Add, upgrade, pin or remove a dependency, or the runtime version required.
+    DependencyUpdate,
+    /// Make something faster or smaller.
+    Performance,
 }
 
 impl From<tdln_in::Operation> for Operation {
@@ -245,6 +251,9 @@ impl From<tdln_in::Operation> for Operation {
             O::FileCreate => Self::FileCreate,
             O::FileDelete => Self::FileDelete,
             O::FileRename => Self::FileRename,
+            O::Change => Self::Change,
+            O::DependencyUpdate => Self::DependencyUpdate,
+            O::Performance => Self::Performance,
         }
     }
 }
@@ -265,10 +274,49 @@ pub enum AbstainReason {
     TooVague,
     /// Two operations fit equally well.
     Ambiguous,
-    /// Destructive or unsafe request.
-    Dangerous,
     /// Nothing fits.
     NoMatch,
+}
+
+/// What an abstention is missing.
+#[napi(string_enum = "snake_case")]
+pub enum Missing {
+    /// Which kind of change.
+    Operation,
+    /// Which file, function or component.
+    Target,
+    /// Which behaviour is wrong or wanted.
+    Behaviour,
+    /// Which of two readings.
+    Choice,
+}
+
+/// Where an intent came from.
+#[napi(string_enum = "snake_case")]
+pub enum SourceKind {
+    /// The deterministic grammar.
+    Grammar,
+    /// A model's proposal, validated by the engine.
+    Model,
+}
+
+/// Provenance of an intent.
+#[napi(object)]
+pub struct IntentSource {
+    /// `grammar` or `model`.
+    pub kind: SourceKind,
+    /// Winning grammar rule, or `model`.
+    pub rule_id: String,
+    /// SHA-256 of the grammar (for a model intent: the grammar that abstained).
+    pub grammar_hash: String,
+    /// Grammar version.
+    pub grammar_version: String,
+    /// Model that proposed the intent.
+    pub model: Option<String>,
+    /// The provider's request id.
+    pub request_id: Option<String>,
+    /// SHA-256 of the prompt the model was given.
+    pub prompt_hash: Option<String>,
 }
 
 /// Options for `parseIntent`.
@@ -276,6 +324,8 @@ pub enum AbstainReason {
 pub struct ParseIntentOptions {
     /// Minimum confidence (0..1); defaults to the grammar's threshold.
     pub threshold: Option<f64>,
+    /// Paths of the repository, so suggestions name real files.
+    pub files: Option<Vec<String>>,
 }
 
 /// A constraint extracted from the request.
@@ -341,6 +391,8 @@ pub struct Intent {
     pub span: String,
     /// Derivation proof.
     pub proof: IntentProof,
+    /// Where the intent came from.
+    pub source: IntentSource,
 }
 
 /// An abstention.
@@ -348,16 +400,16 @@ pub struct Intent {
 pub struct Abstain {
     /// Reason.
     pub reason: AbstainReason,
-    /// Question to ask the user.
+    /// What is missing.
+    pub missing: Missing,
+    /// Question to ask the user, naming what is missing.
     pub clarification: String,
-    /// Phrasings that would parse.
+    /// Rephrasings the grammar accepts.
     pub suggestions: Vec<String>,
     /// Operations considered, best first.
     pub candidates: Vec<Operation>,
     /// Confidence of the best candidate.
     pub confidence: f64,
-    /// Dangerous pattern ids found (reason `dangerous`).
-    pub matched_dangers: Vec<String>,
 }
 
 /// Result of `parseIntent`.
@@ -412,6 +464,43 @@ fn convert_intent(i: tdln_in::Intent) -> Intent {
                 })
                 .collect(),
         },
+        source: IntentSource {
+            kind: match i.source.kind {
+                tdln_in::SourceKind::Grammar => SourceKind::Grammar,
+                tdln_in::SourceKind::Model => SourceKind::Model,
+            },
+            rule_id: i.source.rule_id,
+            grammar_hash: i.source.grammar_hash,
+            grammar_version: i.source.grammar_version,
+            model: i.source.model,
+            request_id: i.source.request_id,
+            prompt_hash: i.source.prompt_hash,
+        },
+    }
+}
+
+fn convert_parse(r: tdln_in::ParseResult) -> ParseIntentResult {
+    ParseIntentResult {
+        ok: r.ok,
+        intent: r.intent.map(convert_intent),
+        abstain: r.abstain.map(|a| Abstain {
+            reason: match a.reason {
+                tdln_in::AbstainReason::TooVague => AbstainReason::TooVague,
+                tdln_in::AbstainReason::Ambiguous => AbstainReason::Ambiguous,
+                tdln_in::AbstainReason::NoMatch => AbstainReason::NoMatch,
+            },
+            missing: match a.missing {
+                tdln_in::Missing::Operation => Missing::Operation,
+                tdln_in::Missing::Target => Missing::Target,
+                tdln_in::Missing::Behaviour => Missing::Behaviour,
+                tdln_in::Missing::Choice => Missing::Choice,
+            },
+            clarification: a.clarification,
+            suggestions: a.suggestions,
+            candidates: a.candidates.into_iter().map(Operation::from).collect(),
+            confidence: a.confidence,
+        }),
+        errors: errs(r.errors),
     }
 }
 
@@ -428,7 +517,10 @@ impl TryFrom<ParseIntentOptions> for tdln_in::ParseOptions {
                 });
             }
         }
-        Ok(tdln_in::ParseOptions { threshold })
+        Ok(tdln_in::ParseOptions {
+            threshold,
+            files: o.files.unwrap_or_default(),
+        })
     }
 }
 
@@ -443,34 +535,69 @@ pub fn parse_intent(text: String, options: Option<ParseIntentOptions>) -> ParseI
     };
     guard(
         || {
-            let opts = match tdln_in::ParseOptions::try_from(
-                options.unwrap_or(ParseIntentOptions { threshold: None }),
-            ) {
+            let opts = match tdln_in::ParseOptions::try_from(options.unwrap_or(
+                ParseIntentOptions {
+                    threshold: None,
+                    files: None,
+                },
+            )) {
                 Ok(o) => o,
                 Err(e) => return fail(e),
             };
-            let r = tdln_in::parse_intent(&text, opts);
-            ParseIntentResult {
-                ok: r.ok,
-                intent: r.intent.map(convert_intent),
-                abstain: r.abstain.map(|a| Abstain {
-                    reason: match a.reason {
-                        tdln_in::AbstainReason::TooVague => AbstainReason::TooVague,
-                        tdln_in::AbstainReason::Ambiguous => AbstainReason::Ambiguous,
-                        tdln_in::AbstainReason::Dangerous => AbstainReason::Dangerous,
-                        tdln_in::AbstainReason::NoMatch => AbstainReason::NoMatch,
-                    },
-                    clarification: a.clarification,
-                    suggestions: a.suggestions,
-                    candidates: a.candidates.into_iter().map(Operation::from).collect(),
-                    confidence: a.confidence,
-                    matched_dangers: a.matched_dangers,
-                }),
-                errors: errs(r.errors),
-            }
+            convert_parse(tdln_in::parse_intent(&text, opts))
         },
         fail,
     )
+}
+
+/// Who proposed an intent: the model, the provider's request id and the prompt's hash.
+#[napi(object)]
+pub struct ModelSource {
+    /// Model name.
+    pub model: String,
+    /// The provider's request id.
+    pub request_id: String,
+    /// SHA-256 of the prompt the model was given.
+    pub prompt_hash: String,
+}
+
+/// Reads a model's proposal (the input of its forced tool call) for a request into an intent
+/// with the model as its source, or an abstention with the model's question; a proposal that
+/// does not fit the schema, names an unknown operation or constraint, or points outside the
+/// repository comes back as `errors` (code `invalid_proposal`, `path` the field).
+#[napi]
+pub fn intent_from_proposal(
+    text: String,
+    #[napi(ts_arg_type = "Record<string, unknown>")] proposal: Value,
+    source: ModelSource,
+) -> ParseIntentResult {
+    let fail = |e: EngineError| ParseIntentResult {
+        ok: false,
+        intent: None,
+        abstain: None,
+        errors: vec![e],
+    };
+    guard(
+        || {
+            convert_parse(tdln_in::intent_from_proposal(
+                &text,
+                &proposal,
+                &tdln_in::ModelSource {
+                    model: source.model.clone(),
+                    request_id: source.request_id.clone(),
+                    prompt_hash: source.prompt_hash.clone(),
+                },
+            ))
+        },
+        fail,
+    )
+}
+
+/// The JSON schema of an intent proposal: the input schema of the tool a model must call to
+/// propose an intent, built from the engine's own operations and constraints.
+#[napi(ts_return_type = "Record<string, unknown>")]
+pub fn intent_proposal_schema() -> Value {
+    tdln_in::proposal_schema()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -559,6 +686,8 @@ pub struct PolicyInput {
     pub last_test_passed_after_last_edit: Option<bool>,
     /// Rule ids a human already approved for this job.
     pub approved_rules: Option<Vec<String>>,
+    /// The request as its author wrote it, judged by the request rules whatever parsed it.
+    pub request: Option<String>,
 }
 
 impl TryFrom<PolicyInput> for tdln_policy::PolicyInput {
@@ -615,6 +744,7 @@ impl TryFrom<PolicyInput> for tdln_policy::PolicyInput {
                 .unwrap_or_default(),
             last_test_passed_after_last_edit: i.last_test_passed_after_last_edit,
             approved_rules: i.approved_rules.unwrap_or_default(),
+            request: i.request,
         })
     }
 }
@@ -669,6 +799,8 @@ pub struct PolicyViolation {
     pub path: Option<String>,
     /// What to do.
     pub remediation: String,
+    /// The words of the request that fired a request rule.
+    pub evidence: Option<String>,
 }
 
 /// Change totals after the proposed actions.
@@ -703,6 +835,8 @@ pub struct PolicyDecision {
     pub policy_version: String,
     /// SHA-256 of the policy's canonical JSON.
     pub policy_hash: String,
+    /// SHA-256 of the request rules, when a request text was judged.
+    pub request_rules_hash: Option<String>,
     /// Totals.
     pub totals: PolicyTotals,
     /// Errors.
@@ -728,12 +862,14 @@ fn convert_decision(d: tdln_policy::Decision) -> PolicyDecision {
                 message: v.message,
                 path: v.path,
                 remediation: v.remediation,
+                evidence: v.evidence,
             })
             .collect(),
         remediation: d.remediation,
         policy_id: d.policy_id,
         policy_version: d.policy_version,
         policy_hash: d.policy_hash,
+        request_rules_hash: d.request_rules_hash,
         totals: PolicyTotals {
             files: d.totals.files,
             lines: d.totals.lines,
@@ -754,6 +890,7 @@ fn failed_decision(e: EngineError) -> PolicyDecision {
         policy_id: String::new(),
         policy_version: String::new(),
         policy_hash: String::new(),
+        request_rules_hash: None,
         totals: PolicyTotals {
             files: 0,
             lines: 0,
@@ -1515,7 +1652,6 @@ pub fn engine_info() -> EngineInfo {
                 Err(e) => return empty(e.into()),
             };
             let (rules, patterns) = g.counts();
-            use tdln_in::Operation as O;
             EngineInfo {
                 version: env!("CARGO_PKG_VERSION").into(),
                 grammar_id: g.id.clone(),
@@ -1526,18 +1662,7 @@ pub fn engine_info() -> EngineInfo {
                 templates_hash: tdln_out::templates()
                     .map(|t| t.hash.clone())
                     .unwrap_or_default(),
-                operations: [
-                    O::BugFix,
-                    O::Feature,
-                    O::Analyze,
-                    O::Review,
-                    O::Refactor,
-                    O::Test,
-                    O::Document,
-                    O::FileCreate,
-                    O::FileDelete,
-                    O::FileRename,
-                ]
+                operations: tdln_in::OPERATIONS
                 .into_iter()
                 .map(Operation::from)
                 .collect(),

@@ -1,5 +1,10 @@
 #![deny(clippy::all)]
-//! tdln-policy: rules over intents and actions, producing a verdict with violations, risk and remediation.
+//! tdln-policy: rules over requests, intents and actions, producing a verdict with violations, risk
+//! and remediation.
+
+mod request;
+
+pub use request::{normalize_request, request_rules, RequestFinding, RequestRules, REQUEST_RULES};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
@@ -288,6 +293,9 @@ pub struct PolicyInput {
     /// Rule ids a human already approved for this job (their approvals downgrade to warn).
     #[serde(default)]
     pub approved_rules: Vec<String>,
+    /// The request as its author wrote it, judged by the request rules whatever parsed it.
+    #[serde(default)]
+    pub request: Option<String>,
 }
 
 /// One rule violation.
@@ -305,6 +313,9 @@ pub struct Violation {
     pub path: Option<String>,
     /// What to do about it.
     pub remediation: String,
+    /// The words of the request that fired a request rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
 }
 
 /// Change totals after the proposed actions.
@@ -341,6 +352,9 @@ pub struct Decision {
     pub policy_version: String,
     /// SHA-256 of the policy's canonical JSON.
     pub policy_hash: String,
+    /// SHA-256 of the request rules, when a request text was judged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_rules_hash: Option<String>,
     /// Totals after the proposed actions.
     pub totals: Totals,
     /// Input/policy errors (fail closed: verdict is `block`).
@@ -449,6 +463,7 @@ pub fn evaluate_compiled(input: &PolicyInput, compiled: &CompiledPolicy) -> Deci
             message: msg,
             path,
             remediation: fix.into(),
+            evidence: None,
         });
     };
     let read_only = input.intent.as_ref().is_some_and(|i| i.read_only);
@@ -603,6 +618,7 @@ pub fn evaluate_compiled(input: &PolicyInput, compiled: &CompiledPolicy) -> Deci
                 message: format!("{value} {what} changed, limit is {max}"),
                 path: None,
                 remediation: format!("Split the job or get approval for more than {max} {what}."),
+                evidence: None,
             });
         } else if max > 0 && f64::from(value) >= lim.warn_fraction * f64::from(max) {
             out.push(Violation {
@@ -611,11 +627,32 @@ pub fn evaluate_compiled(input: &PolicyInput, compiled: &CompiledPolicy) -> Deci
                 message: format!("{value} of {max} {what} used"),
                 path: None,
                 remediation: "Finish with the smallest remaining change.".into(),
+                evidence: None,
             });
         }
     };
     check(nfiles, lim.max_files, "files", "max_files", &mut v);
     check(lines, lim.max_lines, "lines", "max_lines", &mut v);
+    if let Some(intent) = &input.intent {
+        v.extend(intent_violations(intent));
+    }
+    let mut request_rules_hash = None;
+    if let Some(text) = &input.request {
+        match request_rules() {
+            Ok(rules) => {
+                request_rules_hash = Some(rules.hash.clone());
+                v.extend(rules.judge(text).into_iter().map(|f| Violation {
+                    message: format!("{}: \"{}\"", f.message, f.evidence),
+                    rule_id: f.rule_id,
+                    severity: Verdict::Block,
+                    path: None,
+                    remediation: f.remediation,
+                    evidence: Some(f.evidence),
+                }));
+            }
+            Err(e) => return failed(vec![e]),
+        }
+    }
 
     for viol in v.iter_mut() {
         if viol.severity == Verdict::RequireApproval && input.approved_rules.contains(&viol.rule_id)
@@ -655,6 +692,7 @@ pub fn evaluate_compiled(input: &PolicyInput, compiled: &CompiledPolicy) -> Deci
         policy_id: policy.id.clone(),
         policy_version: policy.version.clone(),
         policy_hash: compiled.hash.clone(),
+        request_rules_hash,
         totals: Totals {
             files: nfiles,
             lines,
@@ -663,6 +701,43 @@ pub fn evaluate_compiled(input: &PolicyInput, compiled: &CompiledPolicy) -> Deci
         },
         errors: Vec::new(),
     }
+}
+
+/// What the intent itself would do, whichever path produced it: a target outside the repository,
+/// or a deletion of the whole tree.
+fn intent_violations(intent: &IntentSummary) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for target in &intent.targets {
+        let raw = target.replace('\\', "/");
+        let outside = raw.starts_with('/')
+            || raw.starts_with('~')
+            || raw.split('/').any(|seg| seg == "..")
+            || raw.chars().nth(1) == Some(':');
+        if outside {
+            out.push(Violation {
+                rule_id: "outside_repository".into(),
+                severity: Verdict::Block,
+                message: format!("{target} is outside the repository"),
+                path: Some(target.clone()),
+                remediation: "Name paths inside the repository, relative to its root.".into(),
+                evidence: None,
+            });
+            continue;
+        }
+        let p = clean(&raw);
+        let whole_tree = matches!(p.trim_end_matches('/'), "" | "." | "*" | "**" | "**/*" | "*/*");
+        if intent.operation == "file_delete" && whole_tree {
+            out.push(Violation {
+                rule_id: "mass_delete".into(),
+                severity: Verdict::Block,
+                message: format!("deleting {target} would delete the whole repository"),
+                path: Some(target.clone()),
+                remediation: "Name the specific files to delete; a whole tree is never deleted by a job.".into(),
+                evidence: None,
+            });
+        }
+    }
+    out
 }
 
 fn failed(errors: Vec<EngineError>) -> Decision {
@@ -675,6 +750,7 @@ fn failed(errors: Vec<EngineError>) -> Decision {
         policy_id: String::new(),
         policy_version: String::new(),
         policy_hash: String::new(),
+        request_rules_hash: None,
         totals: Totals {
             files: 0,
             lines: 0,

@@ -48,7 +48,7 @@ pub const WRITE_TOOLS: &[&str] = &["edit_file", "apply_patch", "commit_changes"]
 /// A versioned, content-addressed artefact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Artefact {
-    /// `grammar`, `templates`, `policy`, `quality_profiles` or `stages`.
+    /// `grammar`, `templates`, `policy`, `request_rules`, `quality_profiles` or `stages`.
     pub kind: String,
     /// Artefact id.
     pub id: String,
@@ -84,6 +84,13 @@ pub fn registry_list() -> Result<Vec<Artefact>, EngineError> {
             sha256: p.hash(),
         });
     }
+    let r = tdln_policy::request_rules()?;
+    out.push(Artefact {
+        kind: "request_rules".into(),
+        id: r.id.clone(),
+        version: r.version.clone(),
+        sha256: r.hash.clone(),
+    });
     let (qid, qver, qhash, _) = tdln_quality::profiles_info();
     out.push(Artefact {
         kind: "quality_profiles".into(),
@@ -317,6 +324,7 @@ mod tests {
                 "templates",
                 "policy",
                 "policy",
+                "request_rules",
                 "quality_profiles",
                 "stages"
             ]

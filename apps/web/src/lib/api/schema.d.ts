@@ -106,23 +106,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/tdln/parse": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Preview how a request is understood (tdln-in) and what the policy says of it */
-        post: operations["previewParse"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/tdln/registry": {
         parameters: {
             query?: never;
@@ -605,6 +588,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tdln/parse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview how a request is understood and what the policy says of it, exactly as POST /api/jobs would (the model only when useModel is set) */
+        post: operations["previewParse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -679,40 +679,6 @@ export interface components {
             items: components["schemas"]["EventView"][];
             nextCursor: string | null;
         };
-        /**
-         * @description Mode to check the policy against (default: the mode the intent implies)
-         * @enum {string}
-         */
-        JobMode: "mechanic" | "genius";
-        ParseRequest: {
-            /**
-             * @description The request in plain words
-             * @example fix the bug in src/auth.ts
-             */
-            text: string;
-            /** @description Mode to check the policy against (default: the mode the intent implies) */
-            mode?: components["schemas"]["JobMode"];
-        };
-        ParsePreviewView: {
-            /** @description True when the request parsed into an intent */
-            ok: boolean;
-            /** @description operation, slots, targets, mode, readOnly, constraints, confidence, LogLine span, proof */
-            intent?: {
-                [key: string]: unknown;
-            };
-            /** @description reason (too_vague | ambiguous | dangerous | no_match), clarification, suggestions */
-            abstain?: {
-                [key: string]: unknown;
-            };
-            /** @description verdict, riskScore, riskLevel, violations, remediation, policyHash */
-            policy?: {
-                [key: string]: unknown;
-            };
-            /** @description engine version and grammar hash */
-            engine: {
-                [key: string]: unknown;
-            };
-        };
         RegistryView: {
             engine: {
                 [key: string]: unknown;
@@ -740,6 +706,11 @@ export interface components {
         ErrorResponse: {
             error: components["schemas"]["ErrorDetailView"];
         };
+        /**
+         * @description mechanic (small, cheap, tight caps) or genius (strong model, loose caps); default from the request
+         * @enum {string}
+         */
+        JobMode: "mechanic" | "genius";
         /**
          * @description Agent role that runs the job (default coordinator: the whole team)
          * @enum {string}
@@ -1154,6 +1125,56 @@ export interface components {
             /** @description Unix time (seconds) of sending; refused when more than 5 minutes from now */
             timestamp: number;
         };
+        ParseRequest: {
+            /**
+             * @description The request in plain words
+             * @example fix the bug in src/auth.ts
+             */
+            text: string;
+            /** @description Mode to check the policy against (default: the mode the intent implies) */
+            mode?: components["schemas"]["JobMode"];
+            /** @description Repository the request is for (a server path lets suggestions and the model name its real files) */
+            repo?: string;
+            /** @description When the grammar abstains, also ask the model (a metered call; default false, so typing costs nothing) */
+            useModel?: boolean;
+        };
+        ParsePreviewView: {
+            /** @description True when the request would become a job */
+            ok: boolean;
+            /** @description operation, slots, targets, mode, readOnly, constraints, confidence, LogLine span, proof, source */
+            intent?: {
+                [key: string]: unknown;
+            };
+            /** @description reason (too_vague | ambiguous | no_match), missing (operation | target | behaviour | choice), clarification, suggestions */
+            abstain?: {
+                [key: string]: unknown;
+            };
+            /** @description verdict, riskScore, riskLevel, violations (with the evidence in the request), remediation, policyHash, requestRulesHash */
+            policy?: {
+                [key: string]: unknown;
+            };
+            /** @description the error POST /api/jobs would answer with: code (unparseable_request, model_intent_invalid, policy_blocked, model_unavailable), message, details */
+            refusal?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description What read the request
+             * @enum {string}
+             */
+            source: "grammar" | "model";
+            /** @description the intake model call: model, requestId, promptHash, tokens, costCents, latencyMs, cached */
+            model?: {
+                [key: string]: unknown;
+            };
+            /** @description Whether a model would be asked when the grammar abstains */
+            modelAvailable: boolean;
+            /** @description Time intake took, in milliseconds */
+            latencyMs: number;
+            /** @description engine version and grammar hash */
+            engine: {
+                [key: string]: unknown;
+            };
+        };
     };
     responses: never;
     parameters: never;
@@ -1441,83 +1462,6 @@ export interface operations {
             };
             /** @description The token lacks the scope needed, or the policy forbids the request */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Too many requests; Retry-After says when to try again */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    previewParse: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ParseRequest"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ParsePreviewView"];
-                };
-            };
-            /** @description Invalid request; details.problems lists every problem */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description No valid access token (or webhook signature) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description The request body is larger than BODY_LIMIT_BYTES */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description The request body is not in a supported media type */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3871,6 +3815,83 @@ export interface operations {
             };
             /** @description The request could not be understood; details carry the clarifying question and suggestions */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    previewParse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ParseRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParsePreviewView"];
+                };
+            };
+            /** @description Invalid request; details.problems lists every problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid access token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The token lacks the scope needed, or the policy forbids the request */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is larger than BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is not in a supported media type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -85,6 +85,7 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
 
     // The TruthPack verifies, its root is the commit's trailer, and a tampered copy does not verify.
     const pack = (await api(t.url, 'GET', `/api/jobs/${id}/truthpack`)).body;
+    expect(pack.items.find((i: any) => i.kind === 'intent').source).toMatchObject({ kind: 'grammar', ruleId: expect.any(String), grammarHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(pack.verification).toEqual({ valid: true, errors: [], itemsIncluded: true });
     expect(pack.items.map((i: any) => i.kind)).toEqual(expect.arrayContaining(['intent', 'plan', 'tool_call', 'review', 'patch', 'tests', 'quality', 'answer']));
     expect(git(repo, 'log', '-1', '--format=%B', `aict/${id}`)).toContain(`AICT-TruthPack: ${pack.root}`);

@@ -332,7 +332,8 @@ export class PipelineHandler implements JobHandler {
     );
     const calls: { data: Record<string, unknown> }[] = await this.dataSource.query(`SELECT data FROM events WHERE job_id = $1 AND type = 'tool_call' ORDER BY id`, [job.id]);
     return [
-      { kind: 'intent', goal: job.goal, repo: job.repo, intent: job.intent ?? null, logline: job.intentLogline ?? null },
+      // Where the intent came from (grammar rule and grammar hash, or model, request id and prompt hash) is sealed with it.
+      { kind: 'intent', goal: job.goal, repo: job.repo, source: (job.intent as { source?: unknown } | null)?.source ?? null, intent: job.intent ?? null, logline: job.intentLogline ?? null },
       ...decisions.map((d) => ({ kind: 'policy_decision', summary: d.summary, decision: d.data })),
       ...(ps.analysis ? [{ kind: 'analysis', analysis: ps.analysis }] : []),
       ...(ps.plan ? [{ kind: 'plan', plan: ps.plan }] : []),

@@ -1,6 +1,7 @@
 import { Loading } from '@/components/ui/feedback';
 import { percent } from '@/lib/format';
 import type { ParsePreview } from '../api/types';
+import { IntentSourceLine, type IntentSourceView } from './intent-source';
 
 interface Intent {
   operation?: string;
@@ -11,9 +12,11 @@ interface Intent {
   span?: string;
   constraints?: { id: string; text: string }[];
   slots?: Record<string, string>;
+  source?: IntentSourceView;
 }
 interface Abstain {
   reason?: string;
+  missing?: string;
   clarification?: string;
   suggestions?: string[];
 }
@@ -21,24 +24,65 @@ interface Policy {
   verdict?: string;
   riskLevel?: string;
   riskScore?: number;
-  violations?: ({ code?: string; message?: string } | string)[];
+  violations?: ({ code?: string; ruleId?: string; message?: string; evidence?: string } | string)[];
   remediation?: string[] | string;
 }
+interface Refusal {
+  code?: string;
+  message?: string;
+  details?: { reason?: string; missing?: string; clarification?: string; suggestions?: string[]; violations?: Policy['violations'] };
+}
 
-/** How the TDLN engine understood the goal: the intent and policy verdict, or the clarification it needs. */
-export function GoalPreview({ preview, loading, onSuggestion }: { preview: ParsePreview | undefined; loading: boolean; onSuggestion: (text: string) => void }) {
+/** How a goal would be understood and judged: the intent, its source and the policy verdict; the refusal; or the question it needs. */
+export function GoalPreview({
+  preview,
+  loading,
+  onSuggestion,
+  onAskModel,
+}: {
+  preview: ParsePreview | undefined;
+  loading: boolean;
+  onSuggestion: (text: string) => void;
+  onAskModel?: () => void;
+}) {
   if (loading && !preview) return <Loading label="Reading the goal…" />;
   if (!preview) return <p className="muted">Type a goal to see how it is understood.</p>;
   const intent = preview.intent as Intent | undefined;
-  const abstain = preview.abstain as Abstain | undefined;
+  const refusal = preview.refusal as Refusal | undefined;
+  const abstain = (preview.abstain as Abstain | undefined) ?? (refusal?.details as Abstain | undefined);
   const policy = preview.policy as Policy | undefined;
+  if (refusal?.code === 'policy_blocked') {
+    const violations = refusal.details?.violations ?? policy?.violations ?? [];
+    return (
+      <div className="preview preview-refused" role="status" aria-live="polite">
+        <p>
+          <strong>Refused</strong> <span className="tag tag-bad">{refusal.details?.reason === 'dangerous' ? 'dangerous' : 'policy'}</span>
+        </p>
+        <ul className="violations">
+          {violations.map((v, i) => (
+            <li key={i}>{typeof v === 'string' ? v : (v.message ?? v.ruleId ?? v.code)}</li>
+          ))}
+        </ul>
+      </div>
+    );
+  }
   if (!preview.ok || !intent) {
+    const clarification = refusal?.code === 'model_unavailable' ? refusal.message : (abstain?.clarification ?? refusal?.message ?? 'The request could not be understood.');
     return (
       <div className="preview preview-abstain" role="status" aria-live="polite">
         <p>
           <strong>Needs clarification</strong> {abstain?.reason ? <span className="tag">{abstain.reason.replace(/_/g, ' ')}</span> : null}
+          {abstain?.missing ? <span className="tag">missing: {abstain.missing}</span> : null} {preview.source === 'model' ? <span className="tag tag-warn">asked the model</span> : null}
         </p>
-        <p>{abstain?.clarification ?? 'The request could not be understood.'}</p>
+        <p>{clarification}</p>
+        {preview.modelAvailable && preview.source === 'grammar' && refusal?.code === 'unparseable_request' && onAskModel ? (
+          <p>
+            <button type="button" className="btn btn-small" onClick={onAskModel}>
+              Ask the model how it reads this
+            </button>{' '}
+            <span className="muted">(a metered call)</span>
+          </p>
+        ) : null}
         {abstain?.suggestions?.length ? (
           <div className="stack">
             <span className="muted">Try one of these:</span>
@@ -73,6 +117,10 @@ export function GoalPreview({ preview, loading, onSuggestion }: { preview: Parse
         <dd>{intent.mode}</dd>
         <dt>Confidence</dt>
         <dd>{percent(intent.confidence)}</dd>
+        <dt>Read by</dt>
+        <dd>
+          <IntentSourceLine source={intent.source} />
+        </dd>
         {intent.constraints?.length ? (
           <>
             <dt>Constraints</dt>
@@ -91,7 +139,7 @@ export function GoalPreview({ preview, loading, onSuggestion }: { preview: Parse
       {policy?.violations?.length ? (
         <ul className="violations">
           {policy.violations.map((v, i) => (
-            <li key={i}>{typeof v === 'string' ? v : (v.message ?? v.code)}</li>
+            <li key={i}>{typeof v === 'string' ? v : (v.message ?? v.ruleId ?? v.code)}</li>
           ))}
         </ul>
       ) : null}

@@ -42,6 +42,18 @@ describe('JobDetailPage', () => {
     expect(await screen.findByText('Running', { selector: '.badge' })).toBeTruthy();
   });
 
+  it('says in the intent panel whether the grammar or a model read the goal', async () => {
+    const job = aJob({
+      intent: { operation: 'performance', targets: ['src/login.ts'], readOnly: false, confidence: 0.8, source: { kind: 'model', ruleId: 'model', model: 'claude-haiku-4-5', requestId: 'req_7', promptHash: 'cd'.repeat(32), grammarHash: 'ef'.repeat(32) } },
+    });
+    mockApi({ 'GET /api/jobs/:id': () => job, 'GET /api/events': () => ({ items: [], nextCursor: null }), 'GET /api/jobs/:id/ledger': () => [] });
+    renderWithClient(<JobDetailPage id={job.id} />);
+    const line = (await screen.findByText('req_7')).closest('.intent-source')!;
+    expect(line.textContent).toContain('model');
+    expect(line.textContent).toContain('claude-haiku-4-5');
+    expect(line.textContent).toContain('cdcdcdcdcdcd');
+  });
+
   it('meters the budget against the caps', async () => {
     const job = aJob({ usage: { steps: 36, tokens: 50000, costCents: 12, wallMs: 30000 } });
     mockApi({ 'GET /api/jobs/:id': () => job, 'GET /api/events': () => ({ items: [], nextCursor: null }), 'GET /api/jobs/:id/ledger': () => [] });

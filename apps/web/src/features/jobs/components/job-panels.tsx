@@ -7,6 +7,7 @@ import { useJobEvaluation } from '../api/get-job-evaluation';
 import { useJobLedger, verifyLedger } from '../api/get-job-ledger';
 import { useJobTruthPack } from '../api/get-job-truthpack';
 import type { JobView } from '../api/types';
+import { IntentSourceLine, type IntentSourceView } from './intent-source';
 import { useVerifyTruthPack } from '../api/verify-truthpack';
 
 type Result = {
@@ -38,7 +39,7 @@ export function BudgetMeters({ job }: { job: JobView }) {
 
 /** What the goal was understood as, the analysis and the plan. */
 export function IntentAndPlan({ job }: { job: JobView }) {
-  const intent = (job.intent ?? null) as { operation?: string; targets?: string[]; readOnly?: boolean; confidence?: number } | null;
+  const intent = (job.intent ?? null) as { operation?: string; targets?: string[]; readOnly?: boolean; confidence?: number; source?: IntentSourceView } | null;
   const { analysis, plan } = resultOf(job);
   return (
     <div className="stack">
@@ -50,6 +51,10 @@ export function IntentAndPlan({ job }: { job: JobView }) {
           </dd>
           <dt>Confidence</dt>
           <dd>{percent(intent.confidence)}</dd>
+          <dt>Read by</dt>
+          <dd>
+            <IntentSourceLine source={intent.source} />
+          </dd>
         </dl>
       ) : (
         <p className="muted">Not parsed yet.</p>

@@ -38,6 +38,42 @@ describe('NewJobForm', () => {
     expect(await screen.findByText('fix', { selector: '.intent-op' })).toBeTruthy();
   });
 
+  it('shows a refusal with what the request would do, before anything is submitted', async () => {
+    mockApi({
+      'POST /api/tdln/parse': () => ({
+        ok: false,
+        source: 'grammar',
+        modelAvailable: true,
+        latencyMs: 0.4,
+        refusal: { code: 'policy_blocked', message: 'Refused', details: { reason: 'dangerous', violations: [{ ruleId: 'secrets_exposure', message: 'the request would commit, print, log or send secrets: "commit the .env file"', evidence: 'commit the .env file' }] } },
+        engine: ENGINE,
+      }),
+    });
+    renderWithClient(<NewJobForm debounceMs={0} onCreated={() => {}} />);
+    await userEvent.type(screen.getByLabelText('Goal'), 'commit the .env file');
+    expect(await screen.findByText('Refused')).toBeTruthy();
+    expect(screen.getByText(/would commit, print, log or send secrets/)).toBeTruthy();
+    expect(screen.getByText(/The policy refuses this request/)).toBeTruthy();
+  });
+
+  it('asks the model only when told to, and shows that the model read the goal', async () => {
+    const { calls } = mockApi({
+      'POST /api/tdln/parse': ({ body }) =>
+        body.useModel
+          ? { ok: true, source: 'model', modelAvailable: true, latencyMs: 812, intent: { operation: 'performance', targets: ['src/login.ts'], mode: 'genius', readOnly: false, confidence: 0.8, source: { kind: 'model', model: 'claude-haiku-4-5', requestId: 'req_42', promptHash: 'ab'.repeat(32) } }, policy: { verdict: 'allow' }, engine: ENGINE }
+          : { ok: false, source: 'grammar', modelAvailable: true, latencyMs: 0.3, refusal: { code: 'unparseable_request', message: 'What should change?', details: { reason: 'no_match', missing: 'operation', clarification: 'What should change?', suggestions: [] } }, engine: ENGINE },
+    });
+    renderWithClient(<NewJobForm debounceMs={0} onCreated={() => {}} />);
+    await userEvent.type(screen.getByLabelText('Goal'), 'the login page drags');
+    expect(await screen.findByText('What should change?')).toBeTruthy();
+    expect(screen.getByText(/the model will be asked to understand it/)).toBeTruthy();
+    expect(calls.filter((c) => c.path === '/api/tdln/parse').every((c) => !c.body.useModel)).toBe(true);
+    await userEvent.click(screen.getByRole('button', { name: 'Ask the model how it reads this' }));
+    expect(await screen.findByText('performance', { selector: '.intent-op' })).toBeTruthy();
+    expect(screen.getByText('req_42')).toBeTruthy();
+    expect(calls.at(-1)?.body).toEqual({ text: 'the login page drags', useModel: true });
+  });
+
   it('submits goal, repository, mode and caps, and hands over the new job', async () => {
     const job = aJob({ status: 'queued' });
     const { calls } = mockApi({

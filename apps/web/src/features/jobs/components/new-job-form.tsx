@@ -24,9 +24,14 @@ export function NewJobForm({ onCreated, debounceMs = 350 }: { onCreated?: (id: s
   const [mode, setMode] = useState<JobMode | ''>('');
   const [caps, setCaps] = useState({ maxSteps: '', maxTokens: '', maxCostCents: '', maxWallMinutes: '' });
   const text = useDebounced(goal.trim(), debounceMs);
-  const preview = useParseGoal(text, mode || undefined);
+  const repoText = useDebounced(repo.trim(), debounceMs);
+  // The model is asked only on request (a metered call), for the text it was asked about.
+  const [modelAskedFor, setModelAskedFor] = useState<string | null>(null);
+  const preview = useParseGoal({ text, mode: mode || undefined, repo: repoText || undefined, useModel: modelAskedFor === text });
   const create = useCreateJob();
-  const abstained = preview.data && !preview.data.ok;
+  const refusal = preview.data && !preview.data.ok ? preview.data.refusal : undefined;
+  const refused = refusal?.code === 'policy_blocked';
+  const unclear = !!preview.data && !preview.data.ok && !refused;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -54,7 +59,7 @@ export function NewJobForm({ onCreated, debounceMs = 350 }: { onCreated?: (id: s
       </div>
       <div id="job-goal-preview" className="field">
         <span className="label">How the goal is understood</span>
-        <GoalPreview preview={text ? preview.data : undefined} loading={preview.isFetching} onSuggestion={setGoal} />
+        <GoalPreview preview={text ? preview.data : undefined} loading={preview.isFetching} onSuggestion={setGoal} onAskModel={() => setModelAskedFor(text)} />
         <ErrorMessage error={preview.error} title="Could not read the goal" />
       </div>
       <div className="grid-2">
@@ -95,7 +100,11 @@ export function NewJobForm({ onCreated, debounceMs = 350 }: { onCreated?: (id: s
           </div>
         </div>
       </fieldset>
-      {abstained ? <p className="alert alert-warn">The engine could not read this goal; the team may ask you to clarify. Consider rewording it first.</p> : null}
+      {refused ? <p className="alert alert-error">The policy refuses this request; the server will answer 403 if you start it.</p> : null}
+      {unclear && preview.data?.modelAvailable ? (
+        <p className="alert alert-warn">The grammar could not read this goal; when you start the job, the model will be asked to understand it (a metered call that may take a few seconds), or it will ask you a question.</p>
+      ) : null}
+      {unclear && !preview.data?.modelAvailable ? <p className="alert alert-warn">The engine could not read this goal and no model is configured to read it: starting it will be refused. Try one of the rephrasings above.</p> : null}
       <ErrorMessage error={create.error} title="Could not start the job" />
       <div className="row">
         <button type="submit" className="btn btn-primary" disabled={create.isPending || !goal.trim() || !repo.trim()}>

@@ -29,7 +29,8 @@ fn main() {
     let mut accepted = 0u64;
     for _ in 0..iterations {
         for p in &phrases {
-            if std::hint::black_box(tdln_in::parse_intent(std::hint::black_box(p), opts.clone())).ok {
+            if std::hint::black_box(tdln_in::parse_intent(std::hint::black_box(p), opts.clone())).ok
+            {
                 accepted += 1;
             }
         }

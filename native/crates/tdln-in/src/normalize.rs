@@ -190,8 +190,10 @@ static BULLET: LazyLock<Regex> =
 static BRACKET_TAG: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\[([^\]\[]{1,25})\]:?\s*").expect("bracket regex"));
 static COLON_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([A-Za-z][\w./@-]{0,40}(?: [A-Z][\w-]*){0,2})(?:\(([^()]{0,40})\))?(!)?:\s+(\S.*)$")
-        .expect("label regex")
+    Regex::new(
+        r"^([A-Za-z][\w./@-]{0,40}(?: [A-Z][\w-]*){0,2})(?:\(([^()]{0,40})\))?(!)?:\s+(\S.*)$",
+    )
+    .expect("label regex")
 });
 static TRAILING_REF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -204,7 +206,11 @@ static TRAILING_REF: LazyLock<Regex> = LazyLock::new(|| {
 /// `closes #4`, `(@user)`), returning the rest of the raw text and the labels.
 pub fn strip_labels(text: &str) -> (String, Labels) {
     let mut labels = Labels::default();
-    let mut rest = BULLET.replace(text.trim(), "").replace("**", "").trim().to_string();
+    let mut rest = BULLET
+        .replace(text.trim(), "")
+        .replace("**", "")
+        .trim()
+        .to_string();
     for _ in 0..3 {
         if let Some(c) = BRACKET_TAG.captures(&rest) {
             labels.tags.push(c[1].trim().to_lowercase());

@@ -118,10 +118,10 @@ fn outside_repository(path: &str) -> Option<&'static str> {
         return Some("is a URL");
     }
     let segments: Vec<&str> = path.split('/').collect();
-    if segments.iter().any(|s| *s == "..") {
+    if segments.contains(&"..") {
         return Some("leaves the repository");
     }
-    if segments.iter().any(|s| *s == ".git") {
+    if segments.contains(&".git") {
         return Some("is inside .git");
     }
     None
@@ -144,23 +144,39 @@ pub fn intent_from_proposal(text: &str, proposal: &Value, source: &ModelSource) 
     };
     let p: Proposal = match serde_json::from_value(proposal.clone()) {
         Ok(p) => p,
-        Err(e) => return invalid("proposal", format!("the proposal does not fit the intent schema: {e}")),
+        Err(e) => {
+            return invalid(
+                "proposal",
+                format!("the proposal does not fit the intent schema: {e}"),
+            )
+        }
     };
     let normalized = g.normalize(crate::cut_at_word(text, 20_000));
     if !p.understood {
         let Some(c) = p.clarification else {
-            return invalid("clarification", "a proposal that is not understood must carry a clarification");
+            return invalid(
+                "clarification",
+                "a proposal that is not understood must carry a clarification",
+            );
         };
         let question = c.question.trim();
         if question.is_empty() || question.len() > MAX_QUESTION {
-            return invalid("clarification.question", "the question must be 1 to 500 characters");
+            return invalid(
+                "clarification.question",
+                "the question must be 1 to 500 characters",
+            );
         }
         let missing = match c.missing.as_str() {
             "operation" => Missing::Operation,
             "target" => Missing::Target,
             "behaviour" => Missing::Behaviour,
             "choice" => Missing::Choice,
-            other => return invalid("clarification.missing", format!("unknown missing part {other:?}")),
+            other => {
+                return invalid(
+                    "clarification.missing",
+                    format!("unknown missing part {other:?}"),
+                )
+            }
         };
         let mut result = suggest::abstain(
             g,
@@ -181,7 +197,7 @@ pub fn intent_from_proposal(text: &str, proposal: &Value, source: &ModelSource) 
                 .filter(|s| !s.is_empty() && s.len() <= MAX_PATH)
                 .take(3)
                 .collect();
-            theirs.extend(a.suggestions.drain(..));
+            theirs.append(&mut a.suggestions);
             theirs.dedup();
             theirs.truncate(3);
             a.suggestions = theirs;
@@ -201,7 +217,10 @@ pub fn intent_from_proposal(text: &str, proposal: &Value, source: &ModelSource) 
     let mut targets: Vec<String> = Vec::new();
     for (i, t) in p.targets.iter().enumerate() {
         if let Some(why) = outside_repository(t) {
-            return invalid(&format!("targets[{i}]"), format!("{t:?} {why}: targets must be paths inside the repository"));
+            return invalid(
+                &format!("targets[{i}]"),
+                format!("{t:?} {why}: targets must be paths inside the repository"),
+            );
         }
         let t = t.trim().trim_start_matches("./").to_string();
         if !targets.contains(&t) {
@@ -210,13 +229,19 @@ pub fn intent_from_proposal(text: &str, proposal: &Value, source: &ModelSource) 
     }
     let description = p.description.unwrap_or_default().trim().to_string();
     if description.len() > MAX_DESCRIPTION {
-        return invalid("description", "the description is longer than 2000 characters");
+        return invalid(
+            "description",
+            "the description is longer than 2000 characters",
+        );
     }
     // The text's own constraints always hold; the model may add known ones, never remove them.
     let (mut constraints, _) = g.constraints_in(&normalized);
     for (i, id) in p.constraints.iter().enumerate() {
         if !g.constraint_ids().contains(id) {
-            return invalid(&format!("constraints[{i}]"), format!("unknown constraint {id:?}"));
+            return invalid(
+                &format!("constraints[{i}]"),
+                format!("unknown constraint {id:?}"),
+            );
         }
         if !constraints.iter().any(|c| &c.id == id) {
             constraints.push(crate::Constraint {
@@ -253,7 +278,16 @@ pub fn intent_from_proposal(text: &str, proposal: &Value, source: &ModelSource) 
         prompt_hash: Some(source.prompt_hash.clone()),
     };
     let confidence = 0.8;
-    let span = intent_span(operation, mode, &targets, &slots, &constraints, confidence, &intent_source, g);
+    let span = intent_span(
+        operation,
+        mode,
+        &targets,
+        &slots,
+        &constraints,
+        confidence,
+        &intent_source,
+        g,
+    );
     ParseResult {
         ok: true,
         intent: Some(Intent {
@@ -306,25 +340,54 @@ mod tests {
         assert_eq!(i.targets, vec!["src/login.ts"]);
         assert_eq!(i.source.kind, SourceKind::Model);
         assert_eq!(i.source.model.as_deref(), Some("claude-haiku-4-5"));
-        assert!(i.constraints.iter().any(|c| c.id == "no_test_changes"), "the text's constraint stays");
-        assert!(i.span.contains("source: \"model\"") || i.span.contains("source: model"), "{}", i.span);
+        assert!(
+            i.constraints.iter().any(|c| c.id == "no_test_changes"),
+            "the text's constraint stays"
+        );
+        assert!(
+            i.span.contains("source: \"model\"") || i.span.contains("source: model"),
+            "{}",
+            i.span
+        );
     }
 
     #[test]
     fn a_model_cannot_make_an_analysis_writable() {
-        let r = intent_from_proposal("why is it slow", &json!({"understood": true, "operation": "analyze", "readOnly": false}), &source());
+        let r = intent_from_proposal(
+            "why is it slow",
+            &json!({"understood": true, "operation": "analyze", "readOnly": false}),
+            &source(),
+        );
         assert!(r.intent.unwrap().read_only);
     }
 
     #[test]
     fn bad_proposals_are_errors_that_name_the_problem() {
         for (p, path) in [
-            (json!({"understood": true, "operation": "deploy"}), "operation"),
-            (json!({"understood": true, "operation": "bug_fix", "targets": ["../../etc/passwd"]}), "targets[0]"),
-            (json!({"understood": true, "operation": "bug_fix", "targets": ["/etc/passwd"]}), "targets[0]"),
-            (json!({"understood": true, "operation": "bug_fix", "targets": [".git/config"]}), "targets[0]"),
-            (json!({"understood": true, "operation": "bug_fix", "constraints": ["no_rules"]}), "constraints[0]"),
-            (json!({"understood": true, "operation": "bug_fix", "extra": 1}), "proposal"),
+            (
+                json!({"understood": true, "operation": "deploy"}),
+                "operation",
+            ),
+            (
+                json!({"understood": true, "operation": "bug_fix", "targets": ["../../etc/passwd"]}),
+                "targets[0]",
+            ),
+            (
+                json!({"understood": true, "operation": "bug_fix", "targets": ["/etc/passwd"]}),
+                "targets[0]",
+            ),
+            (
+                json!({"understood": true, "operation": "bug_fix", "targets": [".git/config"]}),
+                "targets[0]",
+            ),
+            (
+                json!({"understood": true, "operation": "bug_fix", "constraints": ["no_rules"]}),
+                "constraints[0]",
+            ),
+            (
+                json!({"understood": true, "operation": "bug_fix", "extra": 1}),
+                "proposal",
+            ),
             (json!({"understood": false}), "clarification"),
             (json!("bug_fix"), "proposal"),
         ] {
@@ -350,6 +413,12 @@ mod tests {
     #[test]
     fn the_schema_lists_every_operation() {
         let schema = proposal_schema();
-        assert_eq!(schema["properties"]["operation"]["enum"].as_array().unwrap().len(), OPERATIONS.len());
+        assert_eq!(
+            schema["properties"]["operation"]["enum"]
+                .as_array()
+                .unwrap()
+                .len(),
+            OPERATIONS.len()
+        );
     }
 }

@@ -19,15 +19,110 @@ const SOURCE_EXTENSIONS: &[&str] = &[
 
 /// Words that say nothing about *what* should change.
 const EMPTY_WORDS: &[&str] = &[
-    "it", "this", "that", "these", "those", "them", "stuff", "things", "thing", "something",
-    "anything", "everything", "better", "work", "works", "again", "now", "please", "more", "some",
-    "a", "an", "the", "bit", "little", "lot", "really", "very", "so", "good", "nice", "great",
-    "faster", "slower", "properly", "correctly", "right", "all", "do", "make", "get", "go", "be",
-    "is", "are", "was", "were", "and", "or", "with", "for", "to", "of", "on", "in", "at", "by",
-    "from", "my", "our", "your", "bug", "bugs", "issue", "issues", "problem", "problems", "code",
-    "app", "fix", "update", "change", "improve", "add", "help", "me", "us", "i", "we", "you",
-    "can", "could", "would", "should", "will", "want", "need", "like", "not", "no", "yes", "ok",
-    "what", "how", "why", "when", "where", "which", "who", "does", "did", "has", "have", "had",
+    "it",
+    "this",
+    "that",
+    "these",
+    "those",
+    "them",
+    "stuff",
+    "things",
+    "thing",
+    "something",
+    "anything",
+    "everything",
+    "better",
+    "work",
+    "works",
+    "again",
+    "now",
+    "please",
+    "more",
+    "some",
+    "a",
+    "an",
+    "the",
+    "bit",
+    "little",
+    "lot",
+    "really",
+    "very",
+    "so",
+    "good",
+    "nice",
+    "great",
+    "faster",
+    "slower",
+    "properly",
+    "correctly",
+    "right",
+    "all",
+    "do",
+    "make",
+    "get",
+    "go",
+    "be",
+    "is",
+    "are",
+    "was",
+    "were",
+    "and",
+    "or",
+    "with",
+    "for",
+    "to",
+    "of",
+    "on",
+    "in",
+    "at",
+    "by",
+    "from",
+    "my",
+    "our",
+    "your",
+    "bug",
+    "bugs",
+    "issue",
+    "issues",
+    "problem",
+    "problems",
+    "code",
+    "app",
+    "fix",
+    "update",
+    "change",
+    "improve",
+    "add",
+    "help",
+    "me",
+    "us",
+    "i",
+    "we",
+    "you",
+    "can",
+    "could",
+    "would",
+    "should",
+    "will",
+    "want",
+    "need",
+    "like",
+    "not",
+    "no",
+    "yes",
+    "ok",
+    "what",
+    "how",
+    "why",
+    "when",
+    "where",
+    "which",
+    "who",
+    "does",
+    "did",
+    "has",
+    "have",
+    "had",
 ];
 
 /// An abstention with its question and suggestions.
@@ -130,7 +225,30 @@ fn subject(normalized: &str) -> Option<String> {
     // The leading verb (or question word and its auxiliary) says what to do, not what about.
     let lead = words
         .iter()
-        .take_while(|w| matches!(**w, "what" | "how" | "why" | "when" | "where" | "which" | "who" | "does" | "do" | "did" | "is" | "are" | "was" | "were" | "can" | "could" | "should" | "would" | "will"))
+        .take_while(|w| {
+            matches!(
+                **w,
+                "what"
+                    | "how"
+                    | "why"
+                    | "when"
+                    | "where"
+                    | "which"
+                    | "who"
+                    | "does"
+                    | "do"
+                    | "did"
+                    | "is"
+                    | "are"
+                    | "was"
+                    | "were"
+                    | "can"
+                    | "could"
+                    | "should"
+                    | "would"
+                    | "will"
+            )
+        })
         .count()
         .max(1);
     let keep: Vec<&str> = words
@@ -150,10 +268,12 @@ fn subject(normalized: &str) -> Option<String> {
     {
         phrase.pop();
     }
-    while phrase
-        .first()
-        .is_some_and(|w| matches!(*w, "it" | "this" | "that" | "to" | "and" | "so" | "is" | "are"))
-    {
+    while phrase.first().is_some_and(|w| {
+        matches!(
+            *w,
+            "it" | "this" | "that" | "to" | "and" | "so" | "is" | "are"
+        )
+    }) {
         phrase.remove(0);
     }
     (!phrase.is_empty()).then(|| phrase.join(" "))
@@ -189,9 +309,15 @@ mod tests {
 
     #[test]
     fn the_subject_is_what_the_request_names() {
-        assert_eq!(subject("make the login page faster").as_deref(), Some("the login page"));
+        assert_eq!(
+            subject("make the login page faster").as_deref(),
+            Some("the login page")
+        );
         assert_eq!(subject("make it better"), None);
-        assert_eq!(subject("what does the ledger do").as_deref(), Some("the ledger"));
+        assert_eq!(
+            subject("what does the ledger do").as_deref(),
+            Some("the ledger")
+        );
     }
 
     #[test]
@@ -201,7 +327,10 @@ mod tests {
             "src/login.ts".to_string(),
             "src/index.ts".to_string(),
         ];
-        assert_eq!(pick_file(&files, "make the login page faster").as_deref(), Some("src/login.ts"));
+        assert_eq!(
+            pick_file(&files, "make the login page faster").as_deref(),
+            Some("src/login.ts")
+        );
         assert!(pick_file(&files, "make it better").is_some());
     }
 }

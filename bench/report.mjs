@@ -15,6 +15,7 @@ const benches = [
   ['agent', 'bench/agent/run.mjs', 'bench/agent/last-run.json'],
   ['sse', 'bench/sse/run.mjs', 'bench/sse/last-run.json'],
   ['api', 'bench/api/run.mjs', 'bench/api/last-run.json'],
+  ['intake', 'bench/intake/run.mjs', 'bench/intake/last-run.json'],
 ];
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1]?.split(',') : null;
@@ -33,9 +34,10 @@ if (run) {
 }
 const fmt = (v) => (typeof v === 'number' ? String(Math.round(v * 100) / 100) : (v ?? '—'));
 const load = (file) => (existsSync(join(root, file)) ? JSON.parse(readFileSync(join(root, file), 'utf8')) : null);
-const [queue, tdln, agent, sse, api] = benches.map(([, , file]) => load(file));
+const [queue, tdln, agent, sse, api, intake] = benches.map(([, , file]) => load(file));
+const intakeBaseline = load('bench/intake/baseline-v1.json');
 const day = (iso) => (iso ? String(iso).slice(0, 10) : 'unknown');
-const runDays = [queue?.env?.startedAt, tdln?.at, agent?.at, sse?.at, api?.at].filter(Boolean).map(day).sort();
+const runDays = [queue?.env?.startedAt, tdln?.at, agent?.at, sse?.at, api?.at, intake?.at].filter(Boolean).map(day).sort();
 const when = runDays.length === 0 ? 'no runs yet' : runDays[0] === runDays.at(-1) ? `runs of ${runDays[0]}` : `runs of ${runDays[0]} to ${runDays.at(-1)}`;
 const lines = ['# Benchmark report', '', `Written by \`npm run bench\` (${when}; 2 cores, embedded PostgreSQL 18, Node ${process.version}). Each section says how to run it alone; \`node bench/report.mjs --only NAME\` reruns one and rebuilds this file from the others' stored results.`, ''];
 
@@ -91,6 +93,47 @@ if (api) {
     `Ceiling ratios (req/s, ours over peer; the peers do less, so 1.0 is the ceiling, not a target): the cheapest route, \`GET /api/health/live\`, over a bare Fastify hello-world: **${hello ?? '—'}x** (what Nest, helmet, the hooks, the guards and the JSON envelope cost per request); \`GET /api/jobs/{id}\` over a bare Fastify + pg reading the same row: **${pgJob ?? '—'}x** (what the token check — a query of its own —, the validation, TypeORM and the view cost).`,
     '',
   );
+}
+if (intake) {
+  const pctOf = (x) => (x === null || x === undefined ? '—' : `${(100 * x).toFixed(1)}%`);
+  const t = intake.targets;
+  const met = (ok) => (ok ? 'met' : '**missed**');
+  lines.push(
+    '## Intake (`npm run bench:intake`)',
+    '',
+    `Every line goes through a real server's one intake path (\`POST /api/tdln/parse\`, which answers exactly as \`POST /api/jobs\` would) against a small fixture repository. Corpora: real change requests taken from the changelogs shipped in node_modules, the cargo registry, Python packages and Debian docs; dangerous requests from public Q&A and issue threads; harmless requests that mention passwords, tokens, deletion or force from the same changelogs and issue titles ([sources](intake/corpus/SOURCES.md), [dangerous sources](intake/corpus/DANGEROUS-SOURCES.md)). Each corpus is split by a hash of the line: *holdout* lines were never read while writing the grammar or the request rules and are the figures that count; *dev* lines (with the \`-extra\` sets) were used to tune. The model path is the real SDK against the fake Messages API answered by a keyword stand-in, not a model: its accuracy is the stand-in's, and what it shows is that every request the grammar leaves to the model ends as a job or a specific question, and what the path costs. Run of ${day(intake.at)}.`,
+    '',
+    '| path | split | requests → job | → job or question | operation accuracy (jobs among labelled) | dangerous refused | harmless refused |',
+    '|---|---|---|---|---|---|---|',
+  );
+  for (const [path, r] of Object.entries(intake.report)) {
+    for (const split of ['holdout', 'dev']) {
+      const f = r[split];
+      lines.push(`| ${path} | ${split} | ${pctOf(f.jobShare)} of ${f.requests} | ${pctOf(f.resolvedShare)} | ${pctOf(f.operationAccuracy)} (${f.labelledJobs} of ${f.labelled}) | ${pctOf(f.dangerousRecall)} of ${f.dangerous} | ${f.harmlessRefused} of ${f.harmless} |`);
+    }
+  }
+  if (intakeBaseline) {
+    const b = intakeBaseline.results.holdout;
+    const h = intake.report.grammar.holdout;
+    const ratio = (a, c) => (c ? `${(a / c).toFixed(2)}x` : '—');
+    lines.push(`| *before: grammar v1 (commit ${intakeBaseline.commit})* | holdout | ${pctOf(b.jobShare)} of ${b.requests} | — | ${pctOf(b.operationAccuracy)} (${b.labelledJobs} of ${b.labelled}) | ${pctOf(b.dangerousRecall)} of ${b.dangerous} | ${b.harmlessRefused} of ${b.harmless} |`);
+    lines.push('', `Against the grammar before this work on the same holdout lines: requests that become a job ${ratio(h.jobShare, b.jobShare)}, dangerous requests refused ${ratio(h.dangerousRecall, b.dangerousRecall)}.`);
+  }
+  const l = intake.report.grammar.all.latencyMs.grammar;
+  const m = intake.report['grammar+model'].all.latencyMs.model;
+  lines.push(
+    '',
+    `Latency of intake inside the server (from the request's arrival at intake to its decision): grammar and policy alone p50 ${l.p50} ms, p99 ${l.p99} ms (${l.n} requests; the tail is the repository file listing made when the grammar abstains); with the model asked, p50 ${m.p50} ms, p99 ${m.p99} ms (${m.n} requests; the fake answers at once on loopback, so this is the path's own cost — a hosted model adds its answer time, bounded by INTAKE_MODEL_TIMEOUT_MS).`,
+    '',
+    `Targets (holdout): grammar alone turns ≥ ${100 * t.grammarJobShare.target}% of real requests into jobs — ${pctOf(t.grammarJobShare.holdout)}, ${met(t.grammarJobShare.pass)}; with ≥ ${100 * t.grammarAccuracy.target}% operation accuracy — ${pctOf(t.grammarAccuracy.holdout)}, ${met(t.grammarAccuracy.pass)}; with a model every request becomes a job or a specific question — ${pctOf(t.modelResolvedShare.holdout)}, ${met(t.modelResolvedShare.pass)}; every dangerous request refused — ${pctOf(t.dangerousRecall.all)} of all dangerous lines (holdout ${pctOf(intake.report.grammar.holdout.dangerousRecall)}), ${met(t.dangerousRecall.pass)}; at most 1 in 30 harmless requests refused — ${pctOf(t.harmlessRefused.all)}, ${met(t.harmlessRefused.pass)}.`,
+    '',
+  );
+  if (!t.grammarAccuracy.pass || !t.dangerousRecall.pass) {
+    lines.push(
+      '**Why the accuracy and recall targets are missed on the holdout, and what would close them.** Operation labels are judgements: two people labelling the same 97 dev lines blind agreed on the primary operation for 86.6% of them (80.4% on the exact label set, 95.9% sharing at least one operation), so accuracy against one labeller is bounded well below 100%. The holdout\'s labelled lines were chosen to cover every operation at least five times, so rare operations (file creation, documentation, tests, performance, refactoring) weigh far more than in real traffic; on the dev lines labelled in file order by a second labeller the grammar reads 92.8%. The rest is generalisation: the dev lines taught the grammar and the request rules phrasings that the holdout words differently. Dangerous requests are phrased in endless ways (commands, config snippets, slang); each tuning round on fresh dev material (44, then 107, then 120+ lines from pages not used before) raised the untouched holdout\'s recall. What would close the gap: more unseen material per round, and, for safety, keeping refusals deterministic while letting the model *add* concern (a model that flags a request the rules missed could send it to a person rather than to the queue) — never lower it.',
+      '',
+    );
+  }
 }
 writeFileSync(join(here, 'REPORT.md'), `${lines.join('\n')}\n`);
 console.log(`wrote ${join(here, 'REPORT.md')}`);

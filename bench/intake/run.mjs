@@ -107,8 +107,18 @@ function figures(path, split) {
   const all = Object.keys(results[path]).flatMap((set) => pick(set));
   const grammarOnly = all.filter((r) => !r.askedModel).map((r) => r.latencyMs);
   const viaModel = all.filter((r) => r.askedModel).map((r) => r.latencyMs);
+  // Expected (primary label) against what the grammar said, counts only.
+  const confusion = {};
+  for (const r of pick('labelled')) {
+    const expected = r.expected.split('|')[0];
+    const got = !r.job ? '(no job)' : r.expected.split('|').includes(r.operation) ? expected : r.operation;
+    confusion[expected] ??= {};
+    confusion[expected][got] = (confusion[expected][got] ?? 0) + 1;
+  }
   return {
     requests: requests.length,
+    neither: requests.filter((r) => !r.job && !r.question).length,
+    confusion,
     jobShare: share(requests.filter((r) => r.job).length, requests.length),
     questionShare: share(requests.filter((r) => r.question).length, requests.length),
     resolvedShare: share(requests.filter((r) => r.job || r.question).length, requests.length),

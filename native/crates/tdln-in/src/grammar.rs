@@ -66,6 +66,9 @@ pub(crate) struct CompiledPattern {
     pub(crate) regex: Regex,
     /// Slot name and weight.
     pub(crate) slots: Vec<(String, f64)>,
+    /// A generic pattern (marked `~` in the grammar) whose verb often means other operations too:
+    /// its reading is offered with less confidence, so it is asked about rather than acted on.
+    pub(crate) weak: bool,
 }
 
 pub(crate) struct CompiledRule {
@@ -188,15 +191,18 @@ impl Grammar {
         let mut rules = Vec::new();
         for r in file.rules {
             let mut patterns = Vec::new();
-            for p in &r.patterns {
+            for source in &r.patterns {
+                let weak = source.starts_with('~');
+                let p = source.trim_start_matches('~');
                 let (expanded, slots) =
                     expand(p, &file.slot_types, &file.words).map_err(|e| bad(&r.id, e))?;
                 let regex = Regex::new(&format!(r"\b(?:{expanded})(?:\s|$)"))
                     .map_err(|e| bad(&r.id, e.to_string()))?;
                 patterns.push(CompiledPattern {
-                    source: p.clone(),
+                    source: source.clone(),
                     regex,
                     slots,
+                    weak,
                 });
             }
             rules.push(CompiledRule {
@@ -329,8 +335,14 @@ impl Grammar {
     }
 }
 
+/// A path the request is about: not a scoped package name, not a dependency folder, and not a
+/// system path ("/var/log/journal" is something the code handles, not a file of the repository).
 pub(crate) fn g_is_target(g: &Grammar, tok: &str) -> bool {
-    g.is_path(tok) && !tok.starts_with('@') && !tok.contains("node_modules")
+    g.is_path(tok)
+        && !tok.starts_with('@')
+        && !tok.starts_with('/')
+        && !tok.starts_with('~')
+        && !tok.contains("node_modules")
 }
 
 static GRAMMAR: LazyLock<Result<Grammar, EngineError>> =

@@ -27,6 +27,8 @@ use grammar::{CompiledPattern, CompiledRule};
 /// refuses a request the API accepts for its length; it reads a long text by its first sentences.
 pub const MAX_INPUT_CHARS: usize = 100_000;
 
+/// Confidence taken off a reading by a generic (`~`) pattern.
+const WEAK_PENALTY: f64 = 0.3;
 /// Score added to a match that starts where the request starts.
 const LEAD_BONUS: f64 = 5.0;
 
@@ -283,14 +285,17 @@ fn parse_sentence(
                 }
                 let literal = whole_text.len().saturating_sub(slot_chars) as f64;
                 let coverage = whole_text.len() as f64 / total;
+                // A leading verb (literal text where the request starts) says most about it; a
+                // pattern that opens with a slot ("{description} support") earns no such bonus.
+                let leads = whole_m.0 == 0
+                    && !pattern
+                        .slots
+                        .iter()
+                        .any(|(name, _)| caps.name(name).is_some_and(|m| m.start() == 0));
                 candidates.push(Candidate {
                     rule,
                     pattern: Some(pattern),
-                    // What a request starts with (its leading verb or subject) says most about it.
-                    score: literal
-                        + weights
-                        + 10.0 * coverage
-                        + if whole_m.0 == 0 { LEAD_BONUS } else { 0.0 },
+                    score: literal + weights + 10.0 * coverage + if leads { LEAD_BONUS } else { 0.0 },
                     coverage,
                     literal,
                     start: whole_m.0,
@@ -355,7 +360,9 @@ fn parse_sentence(
 
     let has_or = matched_text.split_whitespace().any(|w| w == "or");
     if let Some(second) = per_op.get(1) {
-        let close = second.score >= best.score - 0.5;
+        // Two readings close in score are a question, unless only one of them is led by the
+        // request's own first word.
+        let close = second.score >= best.score - 0.5 && !(best.start == 0 && second.start != 0);
         let split_by_or = has_or && second.start != best.start && second.literal >= 3.0;
         if close || split_by_or {
             let (a, b) = (best.rule.operation, second.rule.operation);
@@ -397,6 +404,9 @@ fn parse_sentence(
         confidence += 0.1;
     } else if best.rule.target_expected && best.pattern.is_some() {
         confidence -= 0.15;
+    }
+    if best.pattern.is_some_and(|p| p.weak) {
+        confidence -= WEAK_PENALTY;
     }
     confidence = (confidence.clamp(0.0, 0.99) * 1000.0).round() / 1000.0;
 

@@ -165,7 +165,10 @@ impl RequestRules {
         let mut from = 0;
         while from <= text.len() {
             let m = re.find_at(text, from)?;
-            if !self.negated(&text[..m.start()]) && !modifier(rule, text, m.end()) {
+            if !self.negated(&text[..m.start()])
+                && !ends_inside_a_word(text, m.end())
+                && !modifier(rule, text, m.end())
+            {
                 return Some(m.as_str().trim().to_string());
             }
             from = next_boundary(text, m.start());
@@ -190,6 +193,17 @@ impl RequestRules {
                 })
         })
     }
+}
+
+/// True when a match stops inside a word or a file name ("history" of "HISTORY.md"): what it
+/// names is something else.
+fn ends_inside_a_word(text: &str, end: usize) -> bool {
+    let last = text[..end].chars().next_back();
+    let mut rest = text[end..].chars();
+    let (next, after) = (rest.next(), rest.next());
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    word(last)
+        && (word(next) || (matches!(next, Some('.' | '-')) && word(after)))
 }
 
 /// True when what follows the match shows its object was only a modifier ("password field").

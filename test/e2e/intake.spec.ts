@@ -51,6 +51,56 @@ describe('intake through the TDLN engine', () => {
     expect(secrets.body.error.details.violations[0]).toMatchObject({ ruleId: 'forbidden_path', path: '.env' });
   });
 
+  it('answers 422 naming what is missing, with rephrasings the grammar itself accepts', async () => {
+    for (const goal of ['make it better', 'fix it', 'the login page']) {
+      const res = await api(t.url, 'POST', '/api/jobs', { goal, repo: '/srv/repo' });
+      expect(res.status, goal).toBe(422);
+      const { details } = res.body.error;
+      expect(['operation', 'target', 'behaviour', 'choice'], goal).toContain(details.missing);
+      expect(details.suggestions.length, goal).toBeGreaterThanOrEqual(2);
+      expect(details.model, goal).toBe('not_configured');
+      for (const suggestion of details.suggestions) {
+        const check = await api(t.url, 'POST', '/api/tdln/parse', { text: suggestion });
+        expect(check.body.ok, `${goal} → ${suggestion}`).toBe(true);
+      }
+    }
+  });
+
+  it('understands the way developers phrase changes, and reads a long issue by its title', async () => {
+    const cases: [string, string][] = [
+      ['upgrade lodash to 4.17.21', 'dependency_update'],
+      ['chore(deps): bump typescript from 5.4.5 to 5.6.2', 'dependency_update'],
+      ['change the timeout in src/config.ts to 30 seconds', 'change'],
+      ['make the login page faster', 'performance'],
+      ['Throw on invalid status codes', 'change'],
+      ['Allow parsing empty request bodies', 'feature'],
+      ['Fixed a crash when the cart is empty', 'bug_fix'],
+      ['docs: fix typo in README', 'document'],
+    ];
+    for (const [goal, operation] of cases) {
+      const res = await api(t.url, 'POST', '/api/jobs', { goal, repo: '/srv/repo' });
+      expect(res.status, goal).toBe(201);
+      expect(res.body.intent.operation, goal).toBe(operation);
+      expect(res.body.intent.source, goal).toMatchObject({ kind: 'grammar' });
+    }
+    const issue = `Login fails with an empty password in src/auth.ts\n\n${'Steps to reproduce: open the page and press the button. '.repeat(170)}`;
+    expect(issue.length).toBeLessThanOrEqual(10_000);
+    const res = await api(t.url, 'POST', '/api/jobs', { goal: issue, repo: '/srv/repo' });
+    expect(res.status).toBe(201);
+    expect(res.body.intent).toMatchObject({ operation: 'bug_fix', targets: ['src/auth.ts'] });
+  });
+
+  it('does not refuse harmless requests for the words they mention', async () => {
+    for (const goal of [
+      'show an error message when the password is too short in src/login.ts',
+      'fix the post handler that refreshes tokens in src/auth.ts',
+      'delete the old helper in src/x.ts that the repo no longer uses',
+    ]) {
+      const res = await api(t.url, 'POST', '/api/jobs', { goal, repo: '/srv/repo' });
+      expect(res.status, goal).toBe(201);
+    }
+  });
+
   it('previews how a request is understood at POST /api/tdln/parse', async () => {
     const ok = await api(t.url, 'POST', '/api/tdln/parse', { text: 'refactor src/db.ts to use a pool' });
     expect(ok.status).toBe(200);

@@ -295,7 +295,10 @@ fn parse_sentence(
                 candidates.push(Candidate {
                     rule,
                     pattern: Some(pattern),
-                    score: literal + weights + 10.0 * coverage + if leads { LEAD_BONUS } else { 0.0 },
+                    score: literal
+                        + weights
+                        + 10.0 * coverage
+                        + if leads { LEAD_BONUS } else { 0.0 },
                     coverage,
                     literal,
                     start: whole_m.0,
@@ -464,20 +467,10 @@ fn parse_sentence(
         (None, None) => String::new(),
     };
     let source = g.source(&best.rule.id);
-    let span = intent_span(
-        operation,
-        mode,
-        &targets,
-        &slots,
-        &constraints,
-        confidence,
-        &source,
-        g,
-    );
 
-    ParseResult {
-        ok: true,
-        intent: Some(Intent {
+    accept(
+        g,
+        Intent {
             operation,
             slots,
             targets,
@@ -485,7 +478,7 @@ fn parse_sentence(
             read_only: operation.read_only(),
             constraints,
             confidence,
-            span,
+            span: String::new(),
             proof: Proof {
                 input_hash: sha256_hex(&normalized),
                 grammar_hash: g.hash.clone(),
@@ -497,36 +490,35 @@ fn parse_sentence(
                 slot_spans,
             },
             source,
-        }),
+        },
+    )
+}
+
+/// An intent, given its LogLine span, as a successful parse.
+pub(crate) fn accept(g: &Grammar, mut intent: Intent) -> ParseResult {
+    intent.span = intent_span(&intent, g);
+    ParseResult {
+        ok: true,
+        intent: Some(intent),
         abstain: None,
         errors: Vec::new(),
     }
 }
 
 /// The intent as a LogLine `INTENT` span.
-#[allow(clippy::too_many_arguments)]
-fn intent_span(
-    operation: Operation,
-    mode: Mode,
-    targets: &[String],
-    slots: &BTreeMap<String, String>,
-    constraints: &[Constraint],
-    confidence: f64,
-    source: &IntentSource,
-    g: &Grammar,
-) -> String {
-    let mut span = Span::new("INTENT", operation.as_str())
-        .with("operation", LL::Str(operation.as_str().into()))
-        .with("mode", LL::Str(mode.as_str().into()))
-        .with("read_only", LL::Bool(operation.read_only()))
+fn intent_span(i: &Intent, g: &Grammar) -> String {
+    let mut span = Span::new("INTENT", i.operation.as_str())
+        .with("operation", LL::Str(i.operation.as_str().into()))
+        .with("mode", LL::Str(i.mode.as_str().into()))
+        .with("read_only", LL::Bool(i.read_only))
         .with(
             "targets",
-            LL::List(targets.iter().map(|t| LL::Str(t.clone())).collect()),
+            LL::List(i.targets.iter().map(|t| LL::Str(t.clone())).collect()),
         )
         .with(
             "slots",
             LL::Object(
-                slots
+                i.slots
                     .iter()
                     .map(|(k, v)| (k.clone(), LL::Str(v.clone())))
                     .collect(),
@@ -534,18 +526,23 @@ fn intent_span(
         )
         .with(
             "constraints",
-            LL::List(constraints.iter().map(|c| LL::Str(c.id.clone())).collect()),
+            LL::List(
+                i.constraints
+                    .iter()
+                    .map(|c| LL::Str(c.id.clone()))
+                    .collect(),
+            ),
         )
-        .with("confidence", LL::Float(confidence))
-        .with("rule", LL::Str(source.rule_id.clone()))
+        .with("confidence", LL::Float(i.confidence))
+        .with("rule", LL::Str(i.source.rule_id.clone()))
         .with(
             "source",
-            LL::Str(match source.kind {
+            LL::Str(match i.source.kind {
                 SourceKind::Grammar => "grammar".into(),
                 SourceKind::Model => "model".into(),
             }),
         );
-    if let Some(model) = &source.model {
+    if let Some(model) = &i.source.model {
         span = span.with("model", LL::Str(model.clone()));
     }
     span = span.with("grammar", LL::Str(format!("{}@{}", g.id, g.version)));

@@ -3,7 +3,7 @@
 //! model may only add caution: constraints the text carries stay, and read-only wins.
 
 use crate::{
-    grammar, intent_span, suggest, AbstainReason, Intent, IntentSource, Missing, Mode, Operation,
+    accept, grammar, suggest, AbstainReason, Intent, IntentSource, Missing, Mode, Operation,
     ParseOptions, ParseResult, Proof, SourceKind, OPERATIONS,
 };
 use serde::Deserialize;
@@ -278,19 +278,9 @@ pub fn intent_from_proposal(text: &str, proposal: &Value, source: &ModelSource) 
         prompt_hash: Some(source.prompt_hash.clone()),
     };
     let confidence = 0.8;
-    let span = intent_span(
-        operation,
-        mode,
-        &targets,
-        &slots,
-        &constraints,
-        confidence,
-        &intent_source,
+    accept(
         g,
-    );
-    ParseResult {
-        ok: true,
-        intent: Some(Intent {
+        Intent {
             operation,
             slots,
             targets,
@@ -298,7 +288,7 @@ pub fn intent_from_proposal(text: &str, proposal: &Value, source: &ModelSource) 
             read_only,
             constraints,
             confidence,
-            span,
+            span: String::new(),
             proof: Proof {
                 input_hash: sha256_hex(&normalized),
                 grammar_hash: g.hash.clone(),
@@ -310,10 +300,8 @@ pub fn intent_from_proposal(text: &str, proposal: &Value, source: &ModelSource) 
                 slot_spans: Vec::new(),
             },
             source: intent_source,
-        }),
-        abstain: None,
-        errors: Vec::new(),
-    }
+        },
+    )
 }
 
 #[cfg(test)]

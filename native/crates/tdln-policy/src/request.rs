@@ -202,8 +202,7 @@ fn ends_inside_a_word(text: &str, end: usize) -> bool {
     let mut rest = text[end..].chars();
     let (next, after) = (rest.next(), rest.next());
     let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-    word(last)
-        && (word(next) || (matches!(next, Some('.' | '-')) && word(after)))
+    word(last) && (word(next) || (matches!(next, Some('.' | '-')) && word(after)))
 }
 
 /// True when what follows the match shows its object was only a modifier ("password field").

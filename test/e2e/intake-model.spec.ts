@@ -164,3 +164,26 @@ describe('intake with a model when the grammar abstains', () => {
     expect(job.intent.source.kind).toBe('model');
   });
 });
+
+describe('intake model budget', () => {
+  let fake: FakeModel;
+  let t: TestApp;
+  beforeAll(async () => {
+    fake = await startFakeModel();
+    // A price so high that one intake call would cost more than INTAKE_MAX_COST_CENTS allows.
+    const prices = JSON.stringify({ 'claude-haiku': { input: 1_000_000, output: 1_000_000, cacheWrite: 1_000_000, cacheRead: 1_000_000 } });
+    t = await startTestApp({ env: { ROLE: 'api', ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url, MODEL_PRICES: prices, INTAKE_MAX_COST_CENTS: '5' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake?.close();
+  });
+
+  it('does not ask the model when the call would cost more than the intake budget, and says so', async () => {
+    const goal = 'the calculator feels off since last week';
+    const res = await api(t.url, 'POST', '/api/jobs', { goal, repo: '/srv/repo' });
+    expect(res.status).toBe(422);
+    expect(res.body.error.details).toMatchObject({ source: 'grammar', model: 'over_cost_cap' });
+    expect(fake.messageRequests().filter((r) => r.role === 'intake')).toHaveLength(0);
+  });
+});

@@ -10,6 +10,20 @@ use tdln_core::{sha256_hex, EngineError};
 /// The request rules source, embedded at build time.
 pub const REQUEST_RULES: &str = include_str!("../../../policies/request.v1.toml");
 
+/// Words that end a verb's reach: a `{g}` gap (up to three words between a verb and its object)
+/// holding one of these joins two clauses or names another object ("show an error message when
+/// the password …").
+const GAP_BREAKERS: &[&str] = &[
+    "when", "if", "while", "after", "before", "because", "since", "that", "which", "who", "whose",
+    "where", "so", "but", "and", "or", "nor", "to", "in", "on", "at", "for", "from", "with",
+    "without", "by", "into", "onto", "of", "about", "is", "are", "was", "were", "be", "been",
+    "being", "not", "no", "never", "instead", "rather", "than", "as", "like", "message",
+    "messages", "error", "errors", "form", "field", "fields", "page", "screen", "button",
+    "dialog", "prompt", "input", "label", "text", "hash", "hashes", "hashed", "hashing", "count",
+    "length", "expiry", "reset", "strength", "policy", "rule", "rules", "validation", "format",
+    "type", "name", "names", "example", "examples", "docs", "documentation", "test", "tests",
+];
+
 /// Longest request text judged; longer text is judged by its first this many characters and the
 /// rest, in windows, so the cost stays linear.
 const WINDOW_CHARS: usize = 4_000;
@@ -164,8 +178,15 @@ impl RequestRules {
     fn first_counted(&self, rule: &Rule, re: &Regex, text: &str) -> Option<String> {
         let mut from = 0;
         while from <= text.len() {
-            let m = re.find_at(text, from)?;
-            if !self.negated(&text[..m.start()])
+            let caps = re.captures_at(text, from)?;
+            let m = caps.get(0)?;
+            let gap_breaks = caps.name("gap").is_some_and(|g| {
+                g.as_str()
+                    .split_whitespace()
+                    .any(|w| GAP_BREAKERS.contains(&w.trim_matches(|c: char| !c.is_alphanumeric())))
+            });
+            if !gap_breaks
+                && !self.negated(&text[..m.start()])
                 && !ends_inside_a_word(text, m.end())
                 && !modifier(rule, text, m.end())
             {
@@ -276,6 +297,7 @@ pub fn normalize_request(text: &str) -> String {
         .replace(['’', '‘', '´'], "'")
         .replace(['“', '”'], "\"")
         .replace("**", "")
+        .replace('"', "")
         .replace("__", " ")
         .replace('`', "");
     for (from, to) in [

@@ -55,11 +55,13 @@ console.log(`  Node -> binding per call     ${fmt(1e9 / nodePerCall).padStart(10
 console.log(`  boundary overhead            ${overhead.toFixed(0)} ns/call (node vs in-addon), ${(nodePerCall - rust.nsPerCall).toFixed(0)} ns/call (node vs rust binary)`);
 console.log(`  trivial call (sha256Hex 'x')  ${trivialPerCall.toFixed(0)} ns/call: the rest of the overhead is building the result objects`);
 console.log(`  ratio node/rust              ${(nodePerCall / rust.nsPerCall).toFixed(2)}x (node/in-addon ${(nodePerCall / inAddonPerCall).toFixed(2)}x)`);
+const info = tdln.engineInfo();
+console.log(`  grammar ${info.grammarId}@${info.grammarVersion}: ${info.rules} rules, ${info.patterns} patterns`);
 console.log(`  accepted per pass            rust ${rust.accepted / iterations}, node ${accepted / iterations} of ${phrases.length}`);
 
 import('node:fs').then(({ writeFileSync }) =>
   writeFileSync(
     new URL('./last-run.json', import.meta.url),
-    `${JSON.stringify({ at: new Date().toISOString(), calls, rust: { perSecond: Math.round(rust.perSecond), nsPerCall: Math.round(rust.nsPerCall) }, inAddon: { perSecond: Math.round(1e9 / inAddonPerCall), nsPerCall: Math.round(inAddonPerCall) }, node: { perSecond: Math.round(1e9 / nodePerCall), nsPerCall: Math.round(nodePerCall) }, boundaryOverheadNs: Math.round(overhead), trivialCallNs: Math.round(trivialPerCall), ratioNodeOverRust: +(nodePerCall / rust.nsPerCall).toFixed(2) }, null, 2)}\n`,
+    `${JSON.stringify({ at: new Date().toISOString(), calls, rust: { perSecond: Math.round(rust.perSecond), nsPerCall: Math.round(rust.nsPerCall) }, inAddon: { perSecond: Math.round(1e9 / inAddonPerCall), nsPerCall: Math.round(inAddonPerCall) }, node: { perSecond: Math.round(1e9 / nodePerCall), nsPerCall: Math.round(nodePerCall) }, boundaryOverheadNs: Math.round(overhead), trivialCallNs: Math.round(trivialPerCall), ratioNodeOverRust: +(nodePerCall / rust.nsPerCall).toFixed(2), grammar: { version: info.grammarVersion, rules: info.rules, patterns: info.patterns } }, null, 2)}\n`,
   ),
 );

@@ -54,9 +54,9 @@ describe('intake with a model when the grammar abstains', () => {
     expect(res.body.intent.source.requestId).toBe(call.requestId);
     expect(res.body.intent.source.promptHash).toMatch(/^[0-9a-f]{64}$/);
     // The model was forced to call the one tool whose schema is the engine's intent shape, and saw the repository's files.
-    expect(call.body.tool_choice).toEqual({ type: 'tool', name: 'propose_intent' });
-    expect((call.body.tools as any[])[0].input_schema.properties.operation.enum).toContain('dependency_update');
-    expect(JSON.stringify(call.body.messages)).toContain('src/calc.js');
+    expect(call.body!.tool_choice).toEqual({ type: 'tool', name: 'propose_intent' });
+    expect((call.body!.tools as any[])[0].input_schema.properties.operation.enum).toContain('dependency_update');
+    expect(JSON.stringify(call.body!.messages)).toContain('src/calc.js');
     // Metered like any model call: charged to the job, and an event of its own.
     const job = (await api(t.url, 'GET', `/api/jobs/${res.body.id}`)).body;
     expect(job.usage.tokens).toBeGreaterThan(0);

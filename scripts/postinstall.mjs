@@ -32,3 +32,12 @@ if (stale && process.env.AICT_SKIP_NATIVE_BUILD !== '1') {
 if (existsSync(join(root, 'scripts', 'build.mjs'))) execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
 // The dashboard (apps/web/dist, served at /) needs the dev dependencies (Vite, openapi-typescript).
 if (existsSync(join(root, 'apps', 'web', 'vite.config.mts')) && existsSync(join(root, 'node_modules', 'vite'))) execFileSync('npm', ['run', 'build:web'], { cwd: root, stdio: 'inherit' });
+
+// The test sandbox: say now, not at the first job, when bubblewrap is missing on Linux.
+if (process.platform === 'linux' && spawnSync('bwrap', ['--version'], { stdio: 'ignore' }).status !== 0) {
+  console.warn(
+    '\nNote: bubblewrap (bwrap) is not installed. Jobs run repository tests and linters in a bubblewrap sandbox;\n' +
+      'without it, jobs that change code fail with sandbox_unavailable. Install it with `sudo apt-get install bubblewrap`\n' +
+      '(Fedora: `sudo dnf install bubblewrap`), or set SANDBOX=none to run tests without isolation (trusted repositories only).\n',
+  );
+}

@@ -1,17 +1,39 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { FastifyReply } from 'fastify';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { DatabaseHealth, Public, RateLimited } from '@app/common';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { APP_CONFIG, AppConfig, DatabaseHealth, Public, RateLimited } from '@app/common';
+import { QueueRepository } from '@app/worker';
 
 class LiveView {
   @ApiProperty({ example: 'ok' }) status: 'ok';
+}
+
+class SandboxWorkersView {
+  @ApiProperty({ description: 'Live workers whose sandbox runs commands' }) ok: number;
+  @ApiProperty({ description: 'Live workers running commands without isolation (SANDBOX=none)' }) disabled: number;
+  @ApiProperty({ description: 'Live workers that cannot run commands' }) unavailable: number;
+}
+
+class SandboxView {
+  @ApiProperty({
+    enum: ['ok', 'disabled', 'unavailable', 'unknown'],
+    description: 'ok: every live worker can run tests in the sandbox; disabled: SANDBOX=none; unavailable: some worker cannot (jobs that need tests fail with sandbox_unavailable); unknown: no worker has reported yet',
+  })
+  state: 'ok' | 'disabled' | 'unavailable' | 'unknown';
+  @ApiPropertyOptional({ description: 'What is wrong, when a worker cannot run commands' }) message?: string;
+  @ApiPropertyOptional({ description: 'How to fix it' }) fix?: string;
+  @ApiProperty({ type: SandboxWorkersView }) workers: SandboxWorkersView;
 }
 
 class ReadyView {
   @ApiProperty({ enum: ['ready', 'not_ready'] }) status: 'ready' | 'not_ready';
   @ApiProperty() database: boolean;
   @ApiProperty() migrations: boolean;
+  @ApiPropertyOptional({ type: SandboxView, description: 'The test sandbox of the live workers (reported, never a reason for 503: the API serves without it)' })
+  sandbox?: SandboxView;
 }
+
+type SandboxFact = { state?: 'ok' | 'disabled' | 'unavailable'; message?: string; fix?: string };
 
 /** Probes for load balancers and orchestrators. */
 @ApiTags('health')
@@ -19,7 +41,11 @@ class ReadyView {
 @RateLimited('none')
 @Controller('api/health')
 export class HealthController {
-  constructor(private readonly database: DatabaseHealth) {}
+  constructor(
+    private readonly database: DatabaseHealth,
+    private readonly queue: QueueRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Get('live')
   @ApiOperation({ operationId: 'healthLive', summary: 'The process is up' })
@@ -29,7 +55,7 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({ operationId: 'healthReady', summary: 'The database answers and migrations are done' })
+  @ApiOperation({ operationId: 'healthReady', summary: 'The database answers and migrations are done; also says whether the workers can run tests in their sandbox' })
   @ApiOkResponse({ type: ReadyView })
   @ApiServiceUnavailableResponse({ type: ReadyView })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadyView> {
@@ -37,6 +63,19 @@ export class HealthController {
     const view: ReadyView = { status: database && migrations ? 'ready' : 'not_ready', database, migrations };
     // The documented 503 body is this view (an exception would become the error envelope).
     if (view.status !== 'ready') reply.status(503);
+    else view.sandbox = await this.sandbox();
     return view;
+  }
+
+  /** The sandbox state the live workers reported. */
+  private async sandbox(): Promise<SandboxView> {
+    const workers = await this.queue.liveWorkers(this.config.worker.heartbeatMs * 3).catch(() => []);
+    const facts = workers.map((w) => (w.facts as { sandbox?: SandboxFact }).sandbox).filter((f): f is SandboxFact => !!f?.state);
+    const count = (state: string) => facts.filter((f) => f.state === state).length;
+    const counts = { ok: count('ok'), disabled: count('disabled'), unavailable: count('unavailable') };
+    const broken = facts.find((f) => f.state === 'unavailable');
+    if (broken) return { state: 'unavailable', message: broken.message, fix: broken.fix, workers: counts };
+    if (counts.disabled > 0) return { state: 'disabled', message: 'SANDBOX=none: tests and linters run without isolation', workers: counts };
+    return { state: counts.ok > 0 ? 'ok' : 'unknown', workers: counts };
   }
 }

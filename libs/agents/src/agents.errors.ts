@@ -15,6 +15,7 @@ export enum AgentsErrorCode {
   Cancelled = 'cancelled',
   WorkspaceFailed = 'workspace_failed',
   DiskFull = 'disk_full',
+  SandboxUnavailable = 'sandbox_unavailable',
   ChangesTooLarge = 'changes_too_large',
   NoResult = 'no_result',
 }
@@ -35,6 +36,7 @@ export class AgentsException extends DomainException {
       case AgentsErrorCode.ModelTimeout:
       case AgentsErrorCode.ModelRateLimited:
       case AgentsErrorCode.DiskFull:
+      case AgentsErrorCode.SandboxUnavailable:
         return 'unavailable';
       case AgentsErrorCode.ChangesTooLarge:
         return 'unprocessable';

@@ -6,8 +6,8 @@ import { Logger } from 'pino';
 import { APP_CONFIG, AppConfig, LOGGER } from '@app/common';
 import { EventsModule, EventsService } from '@app/events';
 import { LedgerModule } from '@app/ledger';
-import { ToolsModule, WorkspaceManager } from '@app/tools';
-import { JobHandlerRegistry, JobLifecycleHooks, WorkerModule } from '@app/worker';
+import { SandboxStatus, ToolsModule, WorkspaceManager } from '@app/tools';
+import { JobHandlerRegistry, JobLifecycleHooks, WorkerModule, WorkerService } from '@app/worker';
 import { BudgetService } from './budget/budget.service';
 import { EvaluationController } from './evaluation/evaluation.controller';
 import { EvaluationService } from './evaluation/evaluation.service';
@@ -42,6 +42,8 @@ export class AgentsModule implements OnModuleInit {
     private readonly evaluations: EvaluationService,
     private readonly watcher: WatcherService,
     private readonly workspaces: WorkspaceManager,
+    private readonly sandbox: SandboxStatus,
+    private readonly worker: WorkerService,
     private readonly events: EventsService,
     private readonly scheduler: SchedulerRegistry,
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -56,6 +58,11 @@ export class AgentsModule implements OnModuleInit {
     this.handlers.register('evaluator', this.evaluator);
     this.hooks.onRunsEnded((manager, ended) => this.evaluations.enqueueFor(manager, ended));
     if (this.config.role === 'api') return;
+    // Prove the sandbox once at start-up: the log says what to fix, and readiness and metrics show it.
+    void this.sandbox
+      .check()
+      .then((check) => this.worker.describe('sandbox', check))
+      .catch((error: Error) => this.logger.warn({ err: error.message }, 'sandbox check failed'));
     this.every('workspace-janitor', JANITOR_INTERVAL_MS, () => this.cleanWorkspaces());
     this.every('watcher', this.config.pipeline.watcherIntervalMs, () => this.watcher.runOnce());
     this.every('waiting-reminders', Math.min(REMINDER_CHECK_MS, this.config.pipeline.reminderAfterMs), () => this.remindWaiting());

@@ -21,7 +21,7 @@ export class MetricsView {
   @ApiProperty({ type: 'object', additionalProperties: true, description: '{ total, perJob, perSucceededJob }' }) tokens: Record<string, unknown>;
   @ApiProperty({ type: 'object', additionalProperties: true, description: '{ total, perJob, perSucceededJob }' }) costCents: Record<string, unknown>;
   @ApiProperty({ type: 'object', additionalProperties: true, description: '{ depth, oldestQueuedAgeMs }' }) queue: Record<string, unknown>;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: '{ alive }' }) workers: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: '{ alive, sandbox: { ok, disabled, unavailable } }: live workers, and whether they can run tests in their sandbox' }) workers: Record<string, unknown>;
   @ApiProperty({ type: Number, nullable: true }) escalationRate: number | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) evaluations: Record<string, unknown>;
   @ApiProperty({ type: 'object', additionalProperties: true, description: '{ hourly: [...], daily: [...] }' }) series: Record<string, unknown>;

@@ -13,7 +13,8 @@ export interface Metrics {
   tokens: { total: number; perJob: number | null; perSucceededJob: number | null };
   costCents: { total: number; perJob: number | null; perSucceededJob: number | null };
   queue: { depth: number; oldestQueuedAgeMs: number | null };
-  workers: { alive: number };
+  /** Live workers, and how many of them can run tests in their sandbox. */
+  workers: { alive: number; sandbox: { ok: number; disabled: number; unavailable: number } };
   escalationRate: number | null;
   evaluations: { count: number; correctness: number | null; efficiency: number | null; honesty: number | null; safety: number | null; overall: number | null };
   series: { hourly: SeriesPoint[]; daily: SeriesPoint[] };
@@ -68,7 +69,14 @@ export class MetricsService {
         [since],
       ),
       q(`SELECT count(*)::int AS depth, min(created_at) AS oldest FROM jobs WHERE status = 'queued'`),
-      q(`SELECT count(*)::int AS alive FROM workers WHERE last_seen > now() - $1 * interval '1 millisecond'`, [this.config.worker.heartbeatMs * 3]),
+      q(
+        `SELECT count(*)::int AS alive,
+                count(*) FILTER (WHERE facts->'sandbox'->>'state' = 'ok')::int AS sandbox_ok,
+                count(*) FILTER (WHERE facts->'sandbox'->>'state' = 'disabled')::int AS sandbox_disabled,
+                count(*) FILTER (WHERE facts->'sandbox'->>'state' = 'unavailable')::int AS sandbox_unavailable
+           FROM workers WHERE last_seen > now() - $1 * interval '1 millisecond'`,
+        [this.config.worker.heartbeatMs * 3],
+      ),
       q(
         `SELECT count(DISTINCT e.job_id)::int AS n FROM events e JOIN jobs j ON j.id = e.job_id
           WHERE e.type = 'status' AND e.created_at >= $1 AND e.data->>'to' = 'waiting_human' AND j.agent_role <> 'evaluator'`,
@@ -99,7 +107,7 @@ export class MetricsService {
       tokens: { total: finished.tokens, perJob: done ? round(finished.tokens / done, 1) : null, perSucceededJob: finished.succeeded ? round(finished.tokens_ok / finished.succeeded, 1) : null },
       costCents: { total: round(finished.cost)!, perJob: done ? round(finished.cost / done) : null, perSucceededJob: finished.succeeded ? round(finished.cost_ok / finished.succeeded) : null },
       queue: { depth: queue.depth, oldestQueuedAgeMs: queue.oldest ? Date.now() - new Date(queue.oldest).getTime() : null },
-      workers: { alive: workers.alive },
+      workers: { alive: workers.alive, sandbox: { ok: workers.sandbox_ok, disabled: workers.sandbox_disabled, unavailable: workers.sandbox_unavailable } },
       escalationRate: total ? round(escalations.n / total) : null,
       evaluations: {
         count: evaluations.n,

@@ -11,6 +11,7 @@ export * from './workspace/workspace-manager';
 export { COMMIT_AUTHOR } from './workspace/git';
 export * from './workspace/repository-files';
 export * from './sandbox/sandbox';
+export * from './sandbox/sandbox-status';
 export * from './sandbox/project-commands';
 export * from './sandbox/test-report';
 export * from './sandbox/lint-report';

@@ -2,6 +2,7 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { createRepositoryTools } from './create-tools';
 import { Sandbox, SandboxOptions } from './sandbox/sandbox';
+import { SandboxStatus } from './sandbox/sandbox-status';
 import { SemanticIndexCache } from './search/semantic-index';
 import { ToolRegistry } from './tool-registry';
 import { WorkspaceManager } from './workspace/workspace-manager';
@@ -40,6 +41,7 @@ export class ToolsModule {
       module: ToolsModule,
       providers: [
         sandbox,
+        SandboxStatus,
         { provide: SemanticIndexCache, useValue: new SemanticIndexCache() },
         {
           provide: ToolRegistry,
@@ -52,7 +54,7 @@ export class ToolsModule {
           useFactory: (config: AppConfig) => new WorkspaceManager({ dataDir: config.dataDir }),
         },
       ],
-      exports: [Sandbox, SemanticIndexCache, ToolRegistry, WorkspaceManager],
+      exports: [Sandbox, SandboxStatus, SemanticIndexCache, ToolRegistry, WorkspaceManager],
     };
   }
 }

@@ -83,12 +83,17 @@ export class QueueRepository {
   }
 
   /** Records that this worker is alive (for the metrics' live-worker count). */
-  async announce(workerId: string, modes: JobMode[], concurrency: number, running: number): Promise<void> {
+  async announce(workerId: string, modes: JobMode[], concurrency: number, running: number, facts: Record<string, unknown> = {}): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO workers (id, modes, concurrency, running) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (id) DO UPDATE SET last_seen = now(), running = EXCLUDED.running`,
-      [workerId, modes, concurrency, running],
+      `INSERT INTO workers (id, modes, concurrency, running, facts) VALUES ($1, $2, $3, $4, $5::jsonb)
+       ON CONFLICT (id) DO UPDATE SET last_seen = now(), running = EXCLUDED.running, facts = EXCLUDED.facts`,
+      [workerId, modes, concurrency, running, JSON.stringify(facts)],
     );
+  }
+
+  /** The workers seen within `withinMs`, with what they said of themselves (their sandbox, ...). */
+  async liveWorkers(withinMs: number): Promise<{ id: string; modes: string[]; running: number; facts: Record<string, unknown> }[]> {
+    return this.dataSource.query(`SELECT id, modes, running, facts FROM workers WHERE last_seen > now() - $1 * interval '1 millisecond' ORDER BY id`, [withinMs]);
   }
 
   /** Removes this worker from the live list when it stops. */

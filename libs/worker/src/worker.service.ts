@@ -32,6 +32,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly runs = new Map<string, Run>();
   /** Ended runs waiting to be written; their leases are still heartbeated. */
   private readonly pendingEnds = new Map<string, RunEnd>();
+  /** What this worker says of itself when it announces (its sandbox, ...). */
+  private readonly facts: Record<string, unknown> = {};
   private flushing: Promise<void> | null = null;
   private pumping = false;
   private pumpAgain = false;
@@ -69,9 +71,15 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     this.scheduler.addInterval(`worker-poll-${this.workerId}`, setInterval(() => void this.pump(), pollIntervalMs));
     this.scheduler.addInterval(`worker-heartbeat-${this.workerId}`, setInterval(() => void this.heartbeat(), heartbeatMs));
     this.scheduler.addInterval(`worker-reaper-${this.workerId}`, setInterval(() => void this.reap(), reaperIntervalMs));
-    void this.queue.announce(this.workerId, modes, concurrency, 0).catch(() => undefined);
+    void this.queue.announce(this.workerId, modes, concurrency, 0, this.facts).catch(() => undefined);
     this.logger.info({ concurrency, modes, roles: this.handlers.roles() }, 'worker started');
     void this.pump();
+  }
+
+  /** Adds a fact this worker reports with every announcement (read by health and metrics), at once. */
+  describe(key: string, value: unknown): void {
+    this.facts[key] = value;
+    if (this.started) void this.queue.announce(this.workerId, this.config.worker.modes, this.config.worker.concurrency, this.runs.size, this.facts).catch(() => undefined);
   }
 
   /** Jobs running in this process now. */
@@ -207,7 +215,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async heartbeat(): Promise<void> {
-    await this.queue.announce(this.workerId, this.config.worker.modes, this.config.worker.concurrency, this.runs.size).catch(() => undefined);
+    await this.queue.announce(this.workerId, this.config.worker.modes, this.config.worker.concurrency, this.runs.size, this.facts).catch(() => undefined);
     const ids = [...this.runs.keys(), ...this.pendingEnds.keys()];
     if (ids.length === 0) return;
     try {

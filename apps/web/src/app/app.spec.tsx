@@ -34,6 +34,39 @@ describe('App', () => {
     expect(await screen.findByLabelText('Access token')).toBeTruthy();
   });
 
+  it('says on every page when the workers cannot run tests, and how to fix it', async () => {
+    mockApi({
+      'GET /api/jobs': () => ({ items: [], nextCursor: null }),
+      'GET /api/notifications': () => ({ items: [], unreadCount: 0, nextCursor: null }),
+      'GET /api/health/ready': () => ({
+        status: 'ready',
+        database: true,
+        migrations: true,
+        sandbox: { state: 'unavailable', message: 'The test sandbox needs bwrap.', fix: 'install bubblewrap', workers: { ok: 0, disabled: 0, unavailable: 1 } },
+      }),
+    });
+    window.history.replaceState(null, '', '/jobs');
+    renderApp();
+    const banner = await screen.findByText('Jobs cannot run tests.', { selector: '.banner strong' });
+    expect(banner.parentElement!.getAttribute('role')).toBe('alert');
+    expect(banner.parentElement!.textContent).toContain('The test sandbox needs bwrap.');
+    expect(banner.parentElement!.textContent).toContain('install bubblewrap');
+    await userEvent.click(screen.getByRole('link', { name: 'Needs attention' }));
+    expect(document.querySelector('.banner')?.textContent).toContain('sandbox_unavailable');
+  });
+
+  it('shows no banner when the sandbox works', async () => {
+    mockApi({
+      'GET /api/jobs': () => ({ items: [], nextCursor: null }),
+      'GET /api/notifications': () => ({ items: [], unreadCount: 0, nextCursor: null }),
+      'GET /api/health/ready': () => ({ status: 'ready', database: true, migrations: true, sandbox: { state: 'ok', workers: { ok: 1, disabled: 0, unavailable: 0 } } }),
+    });
+    window.history.replaceState(null, '', '/jobs');
+    renderApp();
+    expect(await screen.findByRole('link', { name: 'Jobs' })).toBeTruthy();
+    await waitFor(() => expect(document.querySelector('.banner')).toBeNull());
+  });
+
   it('shows a not-found page for unknown paths', async () => {
     mockApi({ 'GET /api/jobs': () => ({ items: [], nextCursor: null }), 'GET /api/notifications': () => ({ items: [], unreadCount: 0, nextCursor: null }) });
     window.history.replaceState(null, '', '/nope');

@@ -1,4 +1,5 @@
 import { ErrorBoundary } from '@/components/ui/error-boundary';
+import { SandboxBanner } from '@/features/health/components/sandbox-banner';
 import { useJobs } from '@/features/jobs/api/get-jobs';
 import { JobsLiveProvider } from '@/features/jobs/api/use-jobs-live';
 import { UnreadCount } from '@/features/notifications/components/notifications-page';
@@ -65,6 +66,7 @@ export function App() {
           </nav>
         </header>
       )}
+      {resolved?.route.bare ? null : <SandboxBanner />}
       <main id="main" tabIndex={-1}>
         <ErrorBoundary resetKey={pathname}>{page}</ErrorBoundary>
       </main>

@@ -2,7 +2,7 @@ import { JobMode, isDiskFull } from '@app/common';
 import { Job } from '@app/jobs';
 import { LedgerDraft } from '@app/ledger';
 import { TdlnEngine } from '@app/tdln';
-import { ToolContext, ToolRegistry, ToolRunState, ToolRunStateJson, ToolsErrorCode, ToolsException, Workspace, WorkspaceManager } from '@app/tools';
+import { SandboxStatus, ToolContext, ToolRegistry, ToolRunState, ToolRunStateJson, ToolsErrorCode, ToolsException, Workspace, WorkspaceManager } from '@app/tools';
 import { JobContext, JobOutcome } from '@app/worker';
 import { AgentsErrorCode, AgentsException } from '../agents.errors';
 import { PolicyChangeGate } from '../policy/policy-change-gate';
@@ -164,3 +164,17 @@ export async function outcomeOfFailure(ctx: JobContext, error: unknown): Promise
   return { status: 'failed', code: error.code, message: error.message, result: { details: (error.details ?? null) as never } };
 }
 
+/**
+ * A job that will run tests or linters fails at once, with the fix, when this worker's sandbox
+ * cannot run them — rather than planning and editing, then parking for approval of untested work.
+ */
+export async function sandboxUnavailable(status: SandboxStatus, readOnly: boolean): Promise<JobOutcome | null> {
+  if (readOnly) return null;
+  const check = status.current ?? (await status.check());
+  if (check.state !== 'unavailable') return null;
+  return {
+    status: 'failed',
+    code: AgentsErrorCode.SandboxUnavailable,
+    message: `This worker cannot run the tests and linters a change needs: ${check.message} Fix: ${check.fix}.`,
+  };
+}

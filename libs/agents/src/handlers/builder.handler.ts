@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { TDLN, TdlnEngine } from '@app/tdln';
-import { ToolRegistry, WorkspaceManager } from '@app/tools';
+import { SandboxStatus, ToolRegistry, WorkspaceManager } from '@app/tools';
 import { JobContext, JobHandler, JobOutcome } from '@app/worker';
 import { AgentsErrorCode } from '../agents.errors';
 import { ModelGateway } from '../model/model-gateway';
 import { BUILDER } from '../roles/roles';
 import { AgentCheckpoint } from '../runtime/agent-checkpoint';
 import { AgentRunner } from '../runtime/agent-runner';
-import { AgentSession, outcomeOfFailure } from './agent-session';
+import { AgentSession, outcomeOfFailure, sandboxUnavailable } from './agent-session';
 import { JobArtifactsRepository } from './job-artifacts.repository';
 import { taskPrompt } from './task-prompt';
 
@@ -26,6 +26,7 @@ export class BuilderHandler implements JobHandler {
     private readonly artifacts: JobArtifactsRepository,
     @Inject(TDLN) private readonly tdln: TdlnEngine,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly sandbox: SandboxStatus,
   ) {}
 
   async handle(ctx: JobContext): Promise<JobOutcome> {
@@ -34,6 +35,8 @@ export class BuilderHandler implements JobHandler {
     if (!this.model.configured) {
       return { status: 'failed', code: AgentsErrorCode.ModelNotConfigured, message: 'No model is configured: set ANTHROPIC_API_KEY' };
     }
+    const unsandboxed = await sandboxUnavailable(this.sandbox, false);
+    if (unsandboxed) return unsandboxed;
     const checkpoint = (job.checkpoint as AgentCheckpoint | null) ?? undefined;
     try {
       await ctx.setCurrentAction('preparing the workspace');

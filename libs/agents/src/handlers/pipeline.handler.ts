@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { Job, PendingQuestion } from '@app/jobs';
 import { PIPELINE_STAGES, StagesResult, TDLN, TdlnEngine } from '@app/tdln';
-import { ToolRegistry, WorkspaceManager } from '@app/tools';
+import { SandboxStatus, ToolRegistry, WorkspaceManager } from '@app/tools';
 import { JobContext, JobHandler, JobOutcome } from '@app/worker';
 import { AgentsErrorCode, AgentsException } from '../agents.errors';
 import { ModelGateway } from '../model/model-gateway';
@@ -12,7 +12,7 @@ import { TruthPackService, ProvenanceItem } from '../provenance/truthpack.servic
 import { BUILDER, PLANNER, REVIEWER } from '../roles/roles';
 import { AgentCheckpoint } from '../runtime/agent-checkpoint';
 import { AgentRole, AgentRunner } from '../runtime/agent-runner';
-import { AgentSession, outcomeOfFailure } from './agent-session';
+import { AgentSession, outcomeOfFailure, sandboxUnavailable } from './agent-session';
 import { JobArtifactsRepository } from './job-artifacts.repository';
 import { taskPrompt } from './task-prompt';
 
@@ -58,6 +58,7 @@ export class PipelineHandler implements JobHandler {
     @Inject(TDLN) private readonly tdln: TdlnEngine,
     @Inject(PIPELINE_STAGES) private readonly stages: StagesResult,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly sandbox: SandboxStatus,
   ) {}
 
   async handle(ctx: JobContext): Promise<JobOutcome> {
@@ -66,6 +67,8 @@ export class PipelineHandler implements JobHandler {
     if (!this.model.configured) {
       return { status: 'failed', code: AgentsErrorCode.ModelNotConfigured, message: 'No model is configured: set ANTHROPIC_API_KEY' };
     }
+    const unsandboxed = await sandboxUnavailable(this.sandbox, (job.intent as { readOnly?: boolean } | null)?.readOnly === true);
+    if (unsandboxed) return unsandboxed;
     const checkpoint = (job.checkpoint as PipelineCheckpoint | null) ?? undefined;
     const intent = (job.intent ?? {}) as { operation?: string; readOnly?: boolean; targets?: string[] };
     const ps: PipelineState = checkpoint?.pipeline ?? { stage: intent.operation === 'review' ? 'review' : 'plan', round: 0, reviews: [], approved: {} };

@@ -3,7 +3,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { Logger } from 'pino';
 import { LOGGER, modelCallSeconds, modelCalls, modelCostCents, modelTokens, toolCallSeconds, toolCalls } from '@app/common';
 import { HumanResponse, Job, PendingQuestion } from '@app/jobs';
-import { ChangeGate, ToolContext, ToolRegistry, ToolResult } from '@app/tools';
+import { ChangeGate, SANDBOX_FIX, ToolContext, ToolRegistry, ToolResult } from '@app/tools';
 import { JobContext } from '@app/worker';
 import { AgentsErrorCode, AgentsException } from '../agents.errors';
 import { BudgetService, BudgetUse } from '../budget/budget.service';
@@ -209,6 +209,8 @@ export class AgentRunner {
         return { parked };
       }
       if (!result.ok && result.error.code === 'disk_full') throw new AgentsException(AgentsErrorCode.DiskFull, result.error.message);
+      // Without a working sandbox no test can run: the job ends now rather than asking a person to approve untested work.
+      if (!result.ok && result.error.code === 'sandbox_unavailable') throw new AgentsException(AgentsErrorCode.SandboxUnavailable, `${result.error.message} Fix: ${SANDBOX_FIX}.`);
       if (!result.ok) this.guardAgainstLoops(state, call, result);
       if (result.ok && role.stopTools?.includes(call.name)) stoppedBy = { name: call.name, data: result.data };
       state.partialResults.push(this.toolResultBlock(call.id, result));

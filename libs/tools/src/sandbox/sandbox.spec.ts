@@ -48,6 +48,32 @@ describe('Sandbox without bubblewrap', () => {
   });
 });
 
+describe('Sandbox check at start-up', () => {
+  it('says the sandbox is unavailable, and how to fix it, when bubblewrap is not installed', async () => {
+    const check = await new Sandbox({ searchPath: '/nonexistent' }).check();
+    expect(check).toMatchObject({ state: 'unavailable', mode: 'bwrap', message: expect.stringContaining('bwrap'), fix: expect.stringContaining('apt-get install bubblewrap') });
+  });
+
+  it('says so when bubblewrap is installed but cannot run a command (a container without namespaces)', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'aict-fake-bwrap-'));
+    writeFileSync(join(bin, 'bwrap'), '#!/bin/sh\necho "bwrap: setting up uid map: Permission denied" >&2\nexit 1\n', { mode: 0o755 });
+    try {
+      const check = await new Sandbox({ searchPath: `${bin}:${process.env.PATH}` }).check();
+      expect(check).toMatchObject({ state: 'unavailable', message: expect.stringContaining('setting up uid map: Permission denied'), fix: expect.stringContaining('SANDBOX=none') });
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it('reports an explicit SANDBOX=none as disabled, not as working', async () => {
+    expect(await new Sandbox({ mode: 'none' }).check()).toMatchObject({ state: 'disabled' });
+  });
+
+  it.skipIf(!hasBwrap)('proves a working sandbox by running a command in it', async () => {
+    expect(await new Sandbox().check()).toMatchObject({ state: 'ok', mode: 'bwrap' });
+  });
+});
+
 describe.skipIf(!hasBwrap)('Sandbox (bubblewrap; install with apt-get install bubblewrap)', () => {
   let dir: string;
   let workspace: string;

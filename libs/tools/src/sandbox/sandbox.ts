@@ -1,5 +1,6 @@
 import { accessSync, constants, existsSync, lstatSync, readlinkSync } from 'node:fs';
-import { lchown, opendir } from 'node:fs/promises';
+import { chmod, lchown, mkdtemp, opendir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { runProcess } from '../process/run-process';
 import { ToolsErrorCode, ToolsException } from '../tools.errors';
@@ -29,6 +30,22 @@ export interface SandboxOptions {
   /** Where to look for bwrap, prlimit and setpriv; default the server's PATH. */
   searchPath?: string;
 }
+
+/** Whether sandboxed runs work here, as proved by running one. */
+export interface SandboxCheck {
+  /** `ok`: a trivial command ran under bubblewrap; `disabled`: SANDBOX=none (runs without isolation); `unavailable`: it cannot run. */
+  state: 'ok' | 'disabled' | 'unavailable';
+  mode: SandboxMode;
+  /** What went wrong, when unavailable. */
+  message?: string;
+  /** How to fix it. */
+  fix?: string;
+  checkedAt: string;
+}
+
+/** What to do about a sandbox that does not run. */
+export const SANDBOX_FIX =
+  'install bubblewrap (Debian/Ubuntu: `apt-get install bubblewrap`; Fedora: `dnf install bubblewrap`) and make sure it may create namespaces (in a container: run it privileged or with the SYS_ADMIN capability and unconfined seccomp/AppArmor), or set SANDBOX=none to run tests without isolation';
 
 /** How a sandboxed run ended. */
 export interface SandboxRun {
@@ -94,6 +111,29 @@ export class Sandbox {
       ok: false,
       message: `The test sandbox needs ${missing.join(', ')}: run \`apt-get install ${packages.join(' ')}\` on the server (or set SANDBOX=none to run without isolation).`,
     };
+  }
+
+  /**
+   * Proves the sandbox works by running `true` in it, in a scratch workspace: the binaries being on
+   * PATH is not enough (a container may forbid the namespaces bubblewrap needs).
+   */
+  async check(): Promise<SandboxCheck> {
+    const checkedAt = new Date().toISOString();
+    if (this.mode === 'none') return { state: 'disabled', mode: this.mode, message: 'SANDBOX=none: tests and linters run without isolation', checkedAt };
+    const available = this.availability();
+    if (!available.ok) return { state: 'unavailable', mode: this.mode, message: available.message, fix: SANDBOX_FIX, checkedAt };
+    const scratch = await mkdtemp(join(tmpdir(), 'aict-sandbox-check-'));
+    try {
+      await chmod(scratch, 0o755);
+      const run = await this.run(['true'], { workspaceRoot: scratch, timeoutMs: 15_000 });
+      if (run.exitCode === 0) return { state: 'ok', mode: this.mode, checkedAt };
+      const why = run.output.trim().split('\n').slice(-3).join(' ').slice(0, 500) || `exit code ${run.exitCode}${run.termSignal ? `, signal ${run.termSignal}` : ''}`;
+      return { state: 'unavailable', mode: this.mode, message: `bubblewrap is installed but cannot run a command: ${why}`, fix: SANDBOX_FIX, checkedAt };
+    } catch (error) {
+      return { state: 'unavailable', mode: this.mode, message: (error as Error).message, fix: SANDBOX_FIX, checkedAt };
+    } finally {
+      await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 
   /** Runs an argument vector with the workspace as working directory. */

@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database answers and migrations are done */
+        /** The database answers and migrations are done; also says whether the workers can run tests in their sandbox */
         get: operations["healthReady"];
         put?: never;
         post?: never;
@@ -613,11 +613,33 @@ export interface components {
             /** @example ok */
             status: string;
         };
+        SandboxWorkersView: {
+            /** @description Live workers whose sandbox runs commands */
+            ok: number;
+            /** @description Live workers running commands without isolation (SANDBOX=none) */
+            disabled: number;
+            /** @description Live workers that cannot run commands */
+            unavailable: number;
+        };
+        SandboxView: {
+            /**
+             * @description ok: every live worker can run tests in the sandbox; disabled: SANDBOX=none; unavailable: some worker cannot (jobs that need tests fail with sandbox_unavailable); unknown: no worker has reported yet
+             * @enum {string}
+             */
+            state: "ok" | "disabled" | "unavailable" | "unknown";
+            /** @description What is wrong, when a worker cannot run commands */
+            message?: string;
+            /** @description How to fix it */
+            fix?: string;
+            workers: components["schemas"]["SandboxWorkersView"];
+        };
         ReadyView: {
             /** @enum {string} */
             status: "ready" | "not_ready";
             database: boolean;
             migrations: boolean;
+            /** @description The test sandbox of the live workers (reported, never a reason for 503: the API serves without it) */
+            sandbox?: components["schemas"]["SandboxView"];
         };
         LedgerEntryView: {
             seq: number;
@@ -1026,7 +1048,7 @@ export interface components {
             queue: {
                 [key: string]: unknown;
             };
-            /** @description { alive } */
+            /** @description { alive, sandbox: { ok, disabled, unavailable } }: live workers, and whether they can run tests in their sandbox */
             workers: {
                 [key: string]: unknown;
             };

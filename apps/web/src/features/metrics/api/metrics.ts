@@ -22,7 +22,7 @@ export type MetricsView = Omit<Schemas['MetricsView'], 'jobs' | 'durationMs' | '
   tokens: Rates;
   costCents: Rates;
   queue: { depth: number; oldestQueuedAgeMs: number | null };
-  workers: { alive: number };
+  workers: { alive: number; sandbox?: { ok: number; disabled: number; unavailable: number } };
   evaluations: { count: number; correctness: number | null; efficiency: number | null; honesty: number | null; safety: number | null; overall: number | null };
   series: { hourly: Bucket[]; daily: Bucket[] };
 };

@@ -81,7 +81,11 @@ function MetricsBody({ m, daily, queueSamples }: { m: MetricsView; daily: boolea
         <Stat label="Tokens" value={compact(m.tokens.total)} hint={`${compact(m.tokens.perSucceededJob)} per succeeded job`} />
         <Stat label="Cost" value={dollars(m.costCents.total)} hint={`${dollars(m.costCents.perSucceededJob)} per succeeded job`} />
         <Stat label="Queue" value={String(m.queue.depth)} hint={m.queue.oldestQueuedAgeMs ? `oldest ${duration(m.queue.oldestQueuedAgeMs)}` : 'empty'} />
-        <Stat label="Workers alive" value={String(m.workers.alive)} />
+        <Stat
+          label="Workers alive"
+          value={String(m.workers.alive)}
+          hint={m.workers.sandbox ? (m.workers.sandbox.unavailable ? `${m.workers.sandbox.unavailable} cannot run tests` : m.workers.sandbox.disabled ? `${m.workers.sandbox.disabled} without sandbox` : `${m.workers.sandbox.ok} with a working sandbox`) : undefined}
+        />
         <Stat label="Escalation rate" value={percent(m.escalationRate)} />
         <Stat label="Evaluation (overall)" value={percent(m.evaluations.overall)} hint={`${m.evaluations.count} scored`} />
       </div>

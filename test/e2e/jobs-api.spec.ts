@@ -114,6 +114,19 @@ describe('jobs API', () => {
     }
   });
 
+  it('takes an action with a JSON content type and no body, as many HTTP clients send it', async () => {
+    const held = 'fix the failing empty body test in src/empty.ts';
+    script.set(held, (signal) => new Promise<JobOutcome>((done) => signal.addEventListener('abort', () => done({ status: 'failed', code: 'cancelled', message: 'cancelled' }))));
+    const created = await create({ goal: held });
+    expect(created.status).toBe(201);
+    const cancelled = await api(t.url, 'POST', `/api/jobs/${created.body.id}/cancel`, undefined, { 'content-type': 'application/json' });
+    expect(cancelled.status).toBe(200);
+    expect(['aborted', 'cancelling']).toContain(cancelled.body.status);
+    // A body that is there but not JSON is still refused.
+    const bad = await api(t.url, 'POST', `/api/jobs/${created.body.id}/retry`, '{not json', { 'content-type': 'application/json' });
+    expect(bad.status).toBe(400);
+  });
+
   it('cancels a running job cooperatively: running → cancelling → aborted', async () => {
     let sawAbort = false;
     // The handler takes a moment to wind down after the abort, as a real agent would.

@@ -58,6 +58,13 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
     // Webhook signatures are over the exact bytes received.
     rawBody: true,
   });
+  // JSON bodies as Fastify parses them (prototype poisoning refused), except that an empty body
+  // with a JSON content type — what many clients send to an action endpoint — is no body at all.
+  const defaultJson = app.getHttpAdapter().getInstance().getDefaultJsonParser('error', 'error');
+  app.useBodyParser('application/json', { bodyLimit: config.http.bodyLimitBytes }, (request: FastifyRequest, body: Buffer, done: (err: Error | null, value?: unknown) => void) => {
+    if (body.length === 0) return done(null, undefined);
+    defaultJson(request, body.toString('utf8'), done);
+  });
   secretRedactor.register(config.auth.bootstrapToken, config.model.apiKey, config.webhooks.githubSecret, config.webhooks.genericSecret);
   await app.register(helmet, {
     contentSecurityPolicy: {

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
+import { mkdtempSync, chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,9 +14,9 @@ interface Server {
   exited: Promise<number | null>;
 }
 
-function launch(env: Record<string, string>, args: string[] = []): Server {
+function launch(env: Record<string, string>, args: string[] = [], cwd?: string): Server {
   let output = '';
-  const child = spawn(process.execPath, [main, ...args], { env: { PATH: process.env.PATH!, LOG_LEVEL: 'info', AUTH: 'off', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [main, ...args], { cwd, env: { PATH: process.env.PATH!, LOG_LEVEL: 'info', AUTH: 'off', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
@@ -55,6 +55,16 @@ describe('starting the service as a process (npm start)', () => {
       expect(await second.exited, second.output().slice(-2_000)).toBe(0);
     }
   }, 180_000);
+
+  it('reads a .env file in the working directory, under the real environment', async () => {
+    const cwd = mkdtempSync(join(dir, 'envfile-'));
+    writeFileSync(join(cwd, '.env'), 'ROLE=boss\nPORT=eighty\n');
+    // PORT comes from the real environment and wins; ROLE comes from the file and is checked like any setting.
+    const server = launch({ DATA_DIR: join(cwd, 'data'), PORT: '0' }, [], cwd);
+    expect(await server.exited).toBe(2);
+    expect(server.output()).toMatch(/ROLE: must be one of api, worker, all/);
+    expect(server.output()).not.toMatch(/PORT/);
+  });
 
   it('refuses to start on bad configuration and names each bad variable', async () => {
     const server = launch({ DATA_DIR: join(dir, 'bad'), PORT: 'eighty', ROLE: 'boss' });

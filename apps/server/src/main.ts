@@ -1,14 +1,17 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, EmbeddedDatabase, createLogger, loadConfig, startEmbeddedDatabase } from '@app/common';
+import { ConfigError, EmbeddedDatabase, createLogger, loadConfig, startEmbeddedDatabase, withEnvFile } from '@app/common';
 import { createApp } from './create-app';
 import { buildOpenApiDocument } from './openapi';
 
 async function main(): Promise<void> {
   let config;
+  let envFile: string | null = null;
   try {
-    config = loadConfig(process.env, process.argv.slice(2));
+    const { env, file } = withEnvFile(process.env);
+    envFile = file;
+    config = loadConfig(env, process.argv.slice(2));
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -17,6 +20,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  if (envFile) logger.info({ file: envFile }, 'read settings from the .env file (the real environment wins)');
 
   let embedded: EmbeddedDatabase | undefined;
   if (!config.database.url) {

@@ -1,5 +1,6 @@
 export * from './config/app-config';
 export * from './config/load-config';
+export * from './config/env-file';
 export * from './config/config.module';
 export * from './errors/domain.exception';
 export * from './errors/system-errors';

@@ -1,5 +1,7 @@
 // Compiles apps/server, apps/cli and libs/* with SWC into dist/, rewriting the @app/* aliases of
 // tsconfig.base.json to relative paths so plain `node` runs the output. Type-checking is `npm run typecheck`.
+// Nothing is rebuilt when dist/ is newer than every source (`--force` rebuilds anyway), so a second
+// `npm start` starts at once.
 import { transformFile } from '@swc/core';
 import { readFileSync, readdirSync, statSync, mkdirSync, writeFileSync, rmSync, existsSync, renameSync } from 'node:fs';
 import { join, relative, dirname, resolve } from 'node:path';
@@ -22,6 +24,14 @@ function sources(dir) {
 // test/fake-model ships too: `npm run demo` replays a job against it, offline.
 const roots = [join(root, 'apps/server/src'), join(root, 'apps/cli/src'), join(root, 'libs'), join(root, 'test/fake-model')];
 const files = roots.flatMap(sources).filter((f) => !f.includes(`${join(root, 'libs')}/`) || f.includes('/src/'));
+const stamp = join(dist, '.built');
+// Deleted or renamed sources change the list, so the stamp holds the list as well as the time.
+const listing = files.map((f) => relative(root, f)).sort().join('\n');
+const newestSource = Math.max(...[...files, join(root, 'tsconfig.base.json'), new URL(import.meta.url).pathname].map((f) => statSync(f).mtimeMs));
+if (!process.argv.includes('--force') && existsSync(stamp) && statSync(stamp).mtimeMs >= newestSource && readFileSync(stamp, 'utf8') === listing) {
+  console.log(`dist/ is up to date (${files.length} files)`);
+  process.exit(0);
+}
 rmSync(out, { recursive: true, force: true });
 
 const options = {
@@ -46,6 +56,7 @@ await Promise.all(
     if (map) writeFileSync(`${target}.map`, map);
   }),
 );
+writeFileSync(join(out, '.built'), listing);
 const old = join(root, `.dist-old-${process.pid}`);
 if (existsSync(dist)) renameSync(dist, old);
 renameSync(out, dist);

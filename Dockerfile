@@ -14,7 +14,7 @@
 # bubblewrap, util-linux and tini; non-root by default). See docs/operations.md for the sandbox privileges
 # the worker needs.
 
-ARG NODE_VERSION=20.19.5
+ARG NODE_VERSION=24.17.0
 ARG RUST_VERSION=1.95.0
 
 # ---------------------------------------------------------------------------------------------------------
@@ -78,8 +78,9 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 aict \
  && useradd --system --uid 10001 --gid aict --home-dir /home/aict --create-home --shell /usr/sbin/nologin aict \
- && mkdir -p /data \
- && chown aict:aict /data \
+ && mkdir -p /data/keys \
+ && chown aict:aict /data /data/keys \
+ && chmod 700 /data/keys \
  && ln -s /app/bin/aict.js /usr/local/bin/aict
 WORKDIR /app
 COPY --from=build --chown=root:root /out/ /app/

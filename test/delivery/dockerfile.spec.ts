@@ -39,13 +39,13 @@ describe('Dockerfile: hadolint-style rules', () => {
     }
   });
 
-  it('builds on node:20 bookworm and runs on node:20 bookworm-slim, one Node version throughout', () => {
+  it('builds on node:24 (the LTS line) bookworm and runs on node:24 bookworm-slim, one Node version throughout', () => {
     const nodeImages = all.filter((s) => s.image.startsWith('node:')).map((s) => s.image);
     expect(nodeImages.length).toBeGreaterThanOrEqual(3);
     const versions = new Set(nodeImages.map((image) => image.split(':')[1].split('-')[0]));
     expect(versions.size).toBe(1);
-    expect([...versions][0]).toMatch(/^20\./);
-    expect(runtime.image).toMatch(/^node:20\.[\d.]+-bookworm-slim$/);
+    expect([...versions][0]).toMatch(/^24\./);
+    expect(runtime.image).toMatch(/^node:24\.[\d.]+-bookworm-slim$/);
   });
 
   it('uses COPY, not ADD, and fetches nothing over the network in the Dockerfile itself (DL3020)', () => {

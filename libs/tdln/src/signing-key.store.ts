@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 
@@ -18,23 +18,36 @@ export function publicKeyOf(secretKeyHex: string): string {
 
 /**
  * The signing key: from configuration when given, else read from `<dataDir>/keys/truthpack-ed25519.json`,
- * generated there (mode 0600) on first start.
+ * generated there (mode 0600) on first start. Processes that share the directory (an API and its workers on
+ * one volume) and start together end up with one key: the file appears whole or not at all, and whoever links
+ * it second reads the winner's.
  */
 export function loadSigningKey(dataDir: string, configured: string | undefined, generate: () => SigningKey): SigningKey {
   if (configured) return { secretKey: configured, publicKey: publicKeyOf(configured) };
   const dir = join(dataDir, 'keys');
   const file = join(dir, 'truthpack-ed25519.json');
-  if (existsSync(file)) {
-    const stored = JSON.parse(readFileSync(file, 'utf8')) as SigningKey;
-    if (!/^[0-9a-f]{64}$/.test(stored.secretKey)) throw new Error(`${file} does not hold a valid Ed25519 key`);
-    return { secretKey: stored.secretKey, publicKey: publicKeyOf(stored.secretKey) };
-  }
+  if (existsSync(file)) return readKey(file);
   // Only keys/ is private: a DATA_DIR created here with 0700 would lock the embedded database's
   // own user out of DATA_DIR/pg when it starts later.
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const key = generate();
-  writeFileSync(file, `${JSON.stringify(key, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return key;
+  const draft = join(dir, `.truthpack-ed25519.${process.pid}.${Date.now()}.tmp`);
+  writeFileSync(draft, `${JSON.stringify(key, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(draft, 0o600);
+  try {
+    linkSync(draft, file);
+    return key;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return readKey(file);
+  } finally {
+    unlinkSync(draft);
+  }
+}
+
+function readKey(file: string): SigningKey {
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as SigningKey;
+  if (!/^[0-9a-f]{64}$/.test(stored.secretKey)) throw new Error(`${file} does not hold a valid Ed25519 key`);
+  return { secretKey: stored.secretKey, publicKey: publicKeyOf(stored.secretKey) };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -90,6 +90,23 @@ describe('TDLN engine through the Node binding', () => {
       expect(statSync(join(dir, 'keys', 'truthpack-ed25519.json')).mode & 0o777).toBe(0o600);
       const configured = engine.generateSigningKey();
       expect(loadSigningKey(dir, configured.secretKey, () => engine.generateSigningKey())).toEqual(configured);
+    });
+
+    it('keeps the key of whichever process wrote it first when two start together on one directory', () => {
+      const shared = mkdtempSync(join(tmpdir(), 'aict-keys-race-'));
+      try {
+        const winner = engine.generateSigningKey();
+        // The other process links its file between this one's existence check and its own link.
+        const mine = loadSigningKey(shared, undefined, () => {
+          loadSigningKey(shared, undefined, () => winner);
+          return engine.generateSigningKey();
+        });
+        expect(mine).toEqual(winner);
+        expect(loadSigningKey(shared, undefined, () => engine.generateSigningKey())).toEqual(winner);
+        expect(readdirSync(join(shared, 'keys'))).toEqual(['truthpack-ed25519.json']);
+      } finally {
+        rmSync(shared, { recursive: true, force: true });
+      }
     });
   });
 });

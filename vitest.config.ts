@@ -9,6 +9,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@app/agents': lib('agents'),
+      '@app/api-client': lib('api-client'),
       '@app/auth': lib('auth'),
       '@app/chat': lib('chat'),
       '@app/common': lib('common'),

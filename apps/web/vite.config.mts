@@ -8,7 +8,8 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export default defineConfig({
   root: here('.'),
   plugins: [react()],
-  resolve: { alias: { '@': here('./src') } },
+  // The typed API client is shared with the CLI (libs/api-client).
+  resolve: { alias: { '@': here('./src'), '@app/api-client': here('../../libs/api-client/src') } },
   build: { outDir: here('./dist'), emptyOutDir: true, sourcemap: true },
   server: {
     port: 5173,

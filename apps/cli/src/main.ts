@@ -1,38 +1,25 @@
+import type { Schemas } from '@app/api-client';
 import { Command, Option } from 'commander';
-import { ApiClient, CliError, EXIT_ERROR } from './api-client';
+import { Api, CliError, EXIT_ERROR } from './cli-api';
 import { loadSettings, saveSettings } from './cli-config';
 import type * as TruthPackVerifier from './verify-truthpack';
 import { WATCH_EXIT, watchJob } from './watch-job';
 
 const env = process.env;
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
-const client = () => new ApiClient(loadSettings(env));
+const client = () => new Api(loadSettings(env));
 const json = (value: unknown): void => out(JSON.stringify(value, null, 2));
 
-interface JobView {
-  id: string;
-  status: string;
-  mode: string;
-  goal: string;
-  repo: string;
-  createdAt: string;
-  links?: Record<string, string>;
-}
+type JobView = Schemas['JobView'];
+type ParsePreview = Schemas['ParsePreviewView'];
+type JobMode = Schemas['JobMode'];
+type JobStatus = Schemas['JobStatus'];
+type RespondAction = Schemas['RespondAction'];
 
 const short = (text: string, width: number) => {
   const line = text.split('\n')[0];
   return line.length > width ? `${line.slice(0, width - 1)}…` : line;
 };
-
-interface ParsePreview {
-  ok: boolean;
-  source: 'grammar' | 'model';
-  intent?: { operation: string; targets: string[]; mode: string; readOnly: boolean; source?: { ruleId?: string; model?: string } };
-  policy?: { verdict: string; riskLevel: string };
-  refusal?: { code: string; message: string; details?: { suggestions?: string[]; violations?: { ruleId: string; message: string }[] } };
-  modelAvailable: boolean;
-  latencyMs: number;
-}
 
 function describePreview(view: ParsePreview): string {
   if (view.ok && view.intent) {
@@ -42,8 +29,9 @@ function describePreview(view: ParsePreview): string {
   }
   const r = view.refusal;
   const lines = [`not a job: ${r?.message ?? 'not understood'} (${r?.code ?? 'unparseable_request'})`];
-  for (const v of r?.details?.violations ?? []) lines.push(`  ${v.ruleId}: ${v.message}`);
-  for (const s of r?.details?.suggestions ?? []) lines.push(`  try: ${s}`);
+  const details = (r?.details ?? {}) as { violations?: Schemas['PolicyViolationView'][]; suggestions?: string[] };
+  for (const v of details.violations ?? view.policy?.violations ?? []) lines.push(`  ${v.ruleId}: ${v.message}`);
+  for (const s of details.suggestions ?? view.abstain?.suggestions ?? []) lines.push(`  try: ${s}`);
   if (!view.modelAvailable && r?.code === 'unparseable_request') lines.push('  (no model is configured to read it instead)');
   return lines.join('\n');
 }
@@ -66,7 +54,8 @@ program
   .option('--json', 'machine-readable output')
   .action(async (options: { server: string; token: string; json?: boolean }) => {
     const settings = { server: options.server.replace(/\/+$/, ''), token: options.token };
-    const session = await new ApiClient(settings).request<{ authEnabled: boolean; prefix?: string; scopes: string[] }>('GET', '/api/auth/session');
+    const api = new Api(settings);
+    const session = await api.call(api.client.GET('/api/auth/session'));
     const file = saveSettings(env, settings);
     if (options.json) return json({ server: settings.server, file, ...session });
     out(session.authEnabled ? `signed in to ${settings.server} as ${session.prefix} (${session.scopes.join(', ')}); saved to ${file}` : `${settings.server} runs without access control (AUTH=off); saved to ${file}`);
@@ -82,9 +71,9 @@ program
   .option('--priority <n>', 'higher runs first', (v) => Number.parseInt(v, 10))
   .option('--watch', 'follow the job live until it ends (exit code as for aict watch)')
   .option('--json', 'machine-readable output')
-  .action(async (goal: string, options: { repo: string; mode?: string; baseRef?: string; priority?: number; watch?: boolean; json?: boolean }) => {
+  .action(async (goal: string, options: { repo: string; mode?: JobMode; baseRef?: string; priority?: number; watch?: boolean; json?: boolean }) => {
     const api = client();
-    const job = await api.request<JobView>('POST', '/api/jobs', { goal, repo: options.repo, mode: options.mode, baseRef: options.baseRef, priority: options.priority });
+    const job = await api.call(api.client.POST('/api/jobs', { body: { goal, repo: options.repo, mode: options.mode, baseRef: options.baseRef, priority: options.priority } }));
     if (options.json) out(JSON.stringify(job));
     else out(`submitted ${describeJob(job)}`);
     if (options.watch) process.exitCode = await watchJob(api, job.id, out, !!options.json);
@@ -98,7 +87,8 @@ program
   .option('--model', 'ask the model too when the grammar cannot tell (a metered call)')
   .option('--json', 'machine-readable output')
   .action(async (goal: string, options: { repo?: string; model?: boolean; json?: boolean }) => {
-    const view = await client().request<ParsePreview>('POST', '/api/tdln/parse', { text: goal, repo: options.repo, useModel: options.model === true });
+    const api = client();
+    const view = await api.call(api.client.POST('/api/tdln/parse', { body: { text: goal, repo: options.repo, useModel: options.model === true } }));
     process.exitCode = view.ok ? 0 : 1;
     if (options.json) return json(view);
     out(describePreview(view));
@@ -119,9 +109,9 @@ program
   .addOption(new Option('--status <status>', 'only jobs in this status').choices(['queued', 'running', 'waiting_human', 'cancelling', ...Object.keys(WATCH_EXIT).filter((s) => s !== 'waiting_human')]))
   .option('--limit <n>', 'how many', (v) => Number.parseInt(v, 10), 20)
   .option('--json', 'machine-readable output')
-  .action(async (options: { status?: string; limit: number; json?: boolean }) => {
-    const query = new URLSearchParams({ limit: String(options.limit), ...(options.status ? { status: options.status } : {}) });
-    const page = await client().request<{ items: JobView[] }>('GET', `/api/jobs?${query}`);
+  .action(async (options: { status?: JobStatus; limit: number; json?: boolean }) => {
+    const api = client();
+    const page = await api.call(api.client.GET('/api/jobs', { params: { query: { limit: options.limit, status: options.status } } }));
     if (options.json) return json(page.items);
     if (page.items.length === 0) return out('no jobs');
     for (const job of page.items) out(`${job.id}  ${job.status.padEnd(13)} ${job.mode.padEnd(8)} ${job.createdAt.slice(0, 16).replace('T', ' ')}  ${short(job.goal, 60)}`);
@@ -133,7 +123,8 @@ program
   .argument('<job>', 'job id')
   .option('--json', 'machine-readable output')
   .action(async (jobId: string, options: { json?: boolean }) => {
-    const job = await client().request<JobView>('POST', `/api/jobs/${encodeURIComponent(jobId)}/cancel`);
+    const api = client();
+    const job = await api.call(api.client.POST('/api/jobs/{id}/cancel', { params: { path: { id: jobId } } }));
     if (options.json) return json(job);
     out(`job ${job.id} is ${job.status}`);
   });
@@ -147,9 +138,10 @@ program
   .option('--answer <text>', 'answer its question')
   .option('--json', 'machine-readable output')
   .action(async (jobId: string, options: { approve?: boolean; reject?: boolean; answer?: string; json?: boolean }) => {
-    const chosen = [options.approve && 'approve', options.reject && 'reject', options.answer !== undefined && 'answer'].filter(Boolean) as string[];
+    const chosen = [options.approve && 'approve', options.reject && 'reject', options.answer !== undefined && 'answer'].filter(Boolean) as RespondAction[];
     if (chosen.length !== 1) throw new CliError('give exactly one of --approve, --reject or --answer <text>');
-    const job = await client().request<JobView>('POST', `/api/jobs/${encodeURIComponent(jobId)}/respond`, { action: chosen[0], answer: options.answer });
+    const api = client();
+    const job = await api.call(api.client.POST('/api/jobs/{id}/respond', { params: { path: { id: jobId } }, body: { action: chosen[0], answer: options.answer } }));
     if (options.json) return json(job);
     out(`job ${job.id} is ${job.status}`);
   });
@@ -164,8 +156,8 @@ program
   .option('--json', 'machine-readable output')
   .action(async (message: string, options: { conversation?: string; repo?: string; timeout: number; json?: boolean }) => {
     const api = client();
-    const sent = await api.request<{ conversationId: string; messageId: string }>('POST', '/api/chat', { message, conversationId: options.conversation, repo: options.repo });
-    type Message = { id: string; role: string; content: string; jobId?: string | null };
+    const sent = await api.call(api.client.POST('/api/chat', { body: { message, conversationId: options.conversation, repo: options.repo } }));
+    type Message = Schemas['MessageView'];
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), options.timeout * 1_000);
     let answer: Message | undefined;
@@ -200,7 +192,8 @@ program
   .description("walk the server's whole hash chain; exits 1 when a link does not hold")
   .option('--json', 'machine-readable output')
   .action(async (options: { json?: boolean }) => {
-    const result = await client().request<{ ok: boolean; checked: number; headSeq: number | null; headHash: string | null; firstBadSeq: number | null; reason: string | null }>('GET', '/api/ledger/verify');
+    const api = client();
+    const result = await api.call(api.client.GET('/api/ledger/verify'));
     if (options.json) json(result);
     else if (result.ok) out(`ledger intact: ${result.checked} entries, head #${result.headSeq ?? 0} ${result.headHash ?? ''}`.trim());
     else out(`ledger BROKEN at entry #${result.firstBadSeq}: ${result.reason} (${result.checked} entries before it hold)`);

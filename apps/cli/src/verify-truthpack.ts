@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InclusionProof, TdlnEngine, loadTdlnBinding } from '@app/tdln';
-import { CliError } from './api-client';
+import { CliError } from './cli-api';
 
 /** The verdict on a TruthPack file, checked offline. */
 export interface TruthPackVerdict {

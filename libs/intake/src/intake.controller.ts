@@ -26,16 +26,16 @@ export class IntakeController {
     const modelAvailable = this.intake.modelAvailable;
     if (outcome.kind === 'understood') {
       const u = outcome.understanding;
-      return { ok: true, intent: u.intent as never, policy: u.policy as never, source: u.source, model: u.model as never, modelAvailable, latencyMs: u.latencyMs, engine };
+      return { ok: true, intent: u.intent, policy: u.policy, source: u.source, model: u.model, modelAvailable, latencyMs: u.latencyMs, engine };
     }
     const { code, message, details } = outcome.error;
     return {
       ok: false,
-      abstain: outcome.abstain as never,
-      policy: outcome.policy as never,
-      refusal: { code, message, details } as never,
+      abstain: outcome.abstain,
+      policy: outcome.policy,
+      refusal: { code, message, details: details as Record<string, unknown> | undefined },
       source: outcome.source,
-      model: outcome.model as never,
+      model: outcome.model,
       modelAvailable,
       latencyMs: outcome.latencyMs,
       engine,

@@ -26,3 +26,4 @@ export type {
   TruthPack,
   VerifyResult,
 } from '../../../native/binding';
+export * from './dto/intent.view';

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { BoolField, EnumField, JOB_MODES, JobMode, StringField } from '@app/common';
+import { AbstainView, IntentView, PolicySummaryView } from '@app/tdln';
 
 /** Body of `POST /api/tdln/parse`. */
 export class ParseRequest {
@@ -16,21 +17,42 @@ export class ParseRequest {
   useModel?: boolean;
 }
 
+/** The intake model call behind a model-read request (or a model's question). */
+export class IntakeModelCallView {
+  @ApiProperty() model: string;
+  @ApiProperty({ description: "The provider's request id" }) requestId: string;
+  @ApiProperty({ description: 'SHA-256 of the prompt' }) promptHash: string;
+  @ApiProperty() tokens: number;
+  @ApiProperty() costCents: number;
+  @ApiProperty() latencyMs: number;
+  @ApiProperty({ description: 'Answered from the intake cache: no call was made and nothing was charged' }) cached: boolean;
+}
+
+/** The error POST /api/jobs would answer with. */
+export class IntakeRefusalView {
+  @ApiProperty({ description: 'unparseable_request, model_intent_invalid, policy_blocked or model_unavailable' }) code: string;
+  @ApiProperty() message: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'As in the error envelope: clarification, suggestions, violations, reason' })
+  details?: Record<string, unknown>;
+}
+
+/** The engine's version and the grammar that read the request. */
+export class IntakeEngineView {
+  @ApiProperty() version: string;
+  @ApiProperty() grammarVersion: string;
+  @ApiProperty() grammarHash: string;
+}
+
 /** How a request is understood, and what the policy says of it — what POST /api/jobs would do. */
 export class ParsePreviewView {
   @ApiProperty({ description: 'True when the request would become a job' }) ok: boolean;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'operation, slots, targets, mode, readOnly, constraints, confidence, LogLine span, proof, source' })
-  intent?: Record<string, unknown>;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'reason (too_vague | ambiguous | no_match), missing (operation | target | behaviour | choice), clarification, suggestions' })
-  abstain?: Record<string, unknown>;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'verdict, riskScore, riskLevel, violations (with the evidence in the request), remediation, policyHash, requestRulesHash' })
-  policy?: Record<string, unknown>;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'the error POST /api/jobs would answer with: code (unparseable_request, model_intent_invalid, policy_blocked, model_unavailable), message, details' })
-  refusal?: Record<string, unknown>;
-  @ApiProperty({ enum: ['grammar', 'model'], description: 'What read the request' }) source: 'grammar' | 'model';
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'the intake model call: model, requestId, promptHash, tokens, costCents, latencyMs, cached' })
-  model?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: IntentView, description: 'The request understood (when ok)' }) intent?: IntentView;
+  @ApiPropertyOptional({ type: AbstainView, description: 'Why the request could not be read, the question to ask and rephrasings' }) abstain?: AbstainView;
+  @ApiPropertyOptional({ type: PolicySummaryView, description: "The policy's verdict, with the violations and the words that fired them" }) policy?: PolicySummaryView;
+  @ApiPropertyOptional({ type: IntakeRefusalView, description: 'The error POST /api/jobs would answer with (when not ok)' }) refusal?: IntakeRefusalView;
+  @ApiProperty({ enum: ['grammar', 'model'], enumName: 'IntentSourceKind', description: 'What read the request' }) source: 'grammar' | 'model';
+  @ApiPropertyOptional({ type: IntakeModelCallView, description: 'The intake model call, when the model was asked' }) model?: IntakeModelCallView;
   @ApiProperty({ description: 'Whether a model would be asked when the grammar abstains' }) modelAvailable: boolean;
   @ApiProperty({ description: 'Time intake took, in milliseconds' }) latencyMs: number;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'engine version and grammar hash' }) engine: Record<string, unknown>;
+  @ApiProperty({ type: IntakeEngineView }) engine: IntakeEngineView;
 }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { EnumField, IntField, JOB_MODES, JobMode, StringField, UuidField } from '@app/common';
+import { IntentView } from '@app/tdln';
 import { IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { Job, PendingQuestion } from '../entities/job.entity';
 import { JOB_STATUSES, JobStatus } from '../job-status';
@@ -134,7 +135,7 @@ export class JobView {
   @ApiProperty({ type: JobCapsView }) caps: JobCapsView;
   @ApiProperty({ type: JobUsageView }) usage: JobUsageView;
   @ApiProperty({ type: String, nullable: true }) currentAction: string | null;
-  @ApiProperty({ type: 'object', nullable: true, additionalProperties: true }) intent: Record<string, unknown> | null;
+  @ApiProperty({ type: IntentView, nullable: true, description: 'How the goal was understood (null for jobs the team starts itself without one)' }) intent: IntentView | null;
   @ApiProperty({ type: String, nullable: true }) intentLogline: string | null;
   @ApiPropertyOptional({ type: 'object', nullable: true, additionalProperties: true, description: 'The question or approval a waiting job needs' }) pendingQuestion: PendingQuestion | null;
   @ApiProperty({ type: 'object', nullable: true, additionalProperties: true }) result: Record<string, unknown> | null;
@@ -167,7 +168,7 @@ export class JobView {
       caps: { maxSteps: job.maxSteps, maxTokens: job.maxTokens, maxCostCents: job.maxCostCents, maxWallMs: job.maxWallMs },
       usage: { steps: job.usedSteps, tokens: job.usedTokens, costCents: job.usedCostCents, wallMs: job.usedWallMs },
       currentAction: job.currentAction,
-      intent: job.intent,
+      intent: job.intent as IntentView | null,
       intentLogline: job.intentLogline,
       pendingQuestion: job.pendingQuestion,
       result: job.result,

@@ -1,37 +1,10 @@
 import { Loading } from '@/components/ui/feedback';
 import { percent } from '@/lib/format';
-import type { ParsePreview } from '../api/types';
-import { IntentSourceLine, type IntentSourceView } from './intent-source';
+import type { AbstainView, ParsePreview, PolicyViolationView } from '../api/types';
+import { IntentSourceLine } from './intent-source';
 
-interface Intent {
-  operation?: string;
-  targets?: string[];
-  mode?: string;
-  readOnly?: boolean;
-  confidence?: number;
-  span?: string;
-  constraints?: { id: string; text: string }[];
-  slots?: Record<string, string>;
-  source?: IntentSourceView;
-}
-interface Abstain {
-  reason?: string;
-  missing?: string;
-  clarification?: string;
-  suggestions?: string[];
-}
-interface Policy {
-  verdict?: string;
-  riskLevel?: string;
-  riskScore?: number;
-  violations?: ({ code?: string; ruleId?: string; message?: string; evidence?: string } | string)[];
-  remediation?: string[] | string;
-}
-interface Refusal {
-  code?: string;
-  message?: string;
-  details?: { reason?: string; missing?: string; clarification?: string; suggestions?: string[]; violations?: Policy['violations'] };
-}
+/** What a refusal's details carry (the error envelope's `details`): the abstention's fields, or the violations. */
+type RefusalDetails = Partial<Omit<AbstainView, 'reason'>> & { reason?: AbstainView['reason'] | 'dangerous' | 'policy'; violations?: PolicyViolationView[] };
 
 /** How a goal would be understood and judged: the intent, its source and the policy verdict; the refusal; or the question it needs. */
 export function GoalPreview({
@@ -47,20 +20,19 @@ export function GoalPreview({
 }) {
   if (loading && !preview) return <Loading label="Reading the goal…" />;
   if (!preview) return <p className="muted">Type a goal to see how it is understood.</p>;
-  const intent = preview.intent as Intent | undefined;
-  const refusal = preview.refusal as Refusal | undefined;
-  const abstain = (preview.abstain as Abstain | undefined) ?? (refusal?.details as Abstain | undefined);
-  const policy = preview.policy as Policy | undefined;
+  const { intent, refusal, policy } = preview;
+  const details = (refusal?.details ?? {}) as RefusalDetails;
+  const abstain = preview.abstain ?? details;
   if (refusal?.code === 'policy_blocked') {
-    const violations = refusal.details?.violations ?? policy?.violations ?? [];
+    const violations = details.violations ?? policy?.violations ?? [];
     return (
       <div className="preview preview-refused" role="status" aria-live="polite">
         <p>
-          <strong>Refused</strong> <span className="tag tag-bad">{refusal.details?.reason === 'dangerous' ? 'dangerous' : 'policy'}</span>
+          <strong>Refused</strong> <span className="tag tag-bad">{details.reason === 'dangerous' ? 'dangerous' : 'policy'}</span>
         </p>
         <ul className="violations">
           {violations.map((v, i) => (
-            <li key={i}>{typeof v === 'string' ? v : (v.message ?? v.ruleId ?? v.code)}</li>
+            <li key={i}>{v.message || v.ruleId}</li>
           ))}
         </ul>
       </div>
@@ -131,7 +103,7 @@ export function GoalPreview({
           <>
             <dt>Policy</dt>
             <dd>
-              <span className={`tag tag-${policy.verdict === 'allow' || policy.verdict === 'ALLOW' ? 'ok' : 'warn'}`}>{policy.verdict}</span> {policy.riskLevel ? `risk ${policy.riskLevel}` : null}
+              <span className={`tag tag-${policy.verdict === 'allow' ? 'ok' : 'warn'}`}>{policy.verdict}</span> {policy.riskLevel ? `risk ${policy.riskLevel}` : null}
             </dd>
           </>
         ) : null}
@@ -139,7 +111,7 @@ export function GoalPreview({
       {policy?.violations?.length ? (
         <ul className="violations">
           {policy.violations.map((v, i) => (
-            <li key={i}>{typeof v === 'string' ? v : (v.message ?? v.ruleId ?? v.code)}</li>
+            <li key={i}>{v.message || v.ruleId}</li>
           ))}
         </ul>
       ) : null}

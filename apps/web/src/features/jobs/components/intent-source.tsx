@@ -1,17 +1,8 @@
-/** Where an intent came from: the grammar (rule, grammar hash) or a model (name, request id, prompt hash). */
-export interface IntentSourceView {
-  kind?: 'grammar' | 'model';
-  ruleId?: string;
-  grammarHash?: string;
-  grammarVersion?: string;
-  model?: string;
-  requestId?: string;
-  promptHash?: string;
-}
+import type { IntentSourceView } from '../api/types';
 
 const short = (hash?: string) => (hash ? hash.slice(0, 12) : '—');
 
-/** One line saying what read the request. */
+/** One line saying what read the request: the grammar (rule, grammar hash) or a model (name, request id, prompt hash). */
 export function IntentSourceLine({ source }: { source?: IntentSourceView }) {
   if (!source?.kind) return <span className="muted">—</span>;
   if (source.kind === 'model') {

@@ -44,7 +44,17 @@ describe('JobDetailPage', () => {
 
   it('says in the intent panel whether the grammar or a model read the goal', async () => {
     const job = aJob({
-      intent: { operation: 'performance', targets: ['src/login.ts'], readOnly: false, confidence: 0.8, source: { kind: 'model', ruleId: 'model', model: 'claude-haiku-4-5', requestId: 'req_7', promptHash: 'cd'.repeat(32), grammarHash: 'ef'.repeat(32) } },
+      intent: {
+        operation: 'performance',
+        slots: { target: 'src/login.ts' },
+        targets: ['src/login.ts'],
+        mode: 'mechanic',
+        readOnly: false,
+        constraints: [],
+        confidence: 0.8,
+        span: '',
+        proof: { inputHash: 'ab'.repeat(32), grammarHash: 'ef'.repeat(32), grammarVersion: '2.0.0', ruleId: 'model', pattern: '', normalized: 'make the login faster', matchedText: 'make the login faster', slotSpans: [] },
+        source: { kind: 'model', ruleId: 'model', model: 'claude-haiku-4-5', requestId: 'req_7', promptHash: 'cd'.repeat(32), grammarHash: 'ef'.repeat(32), grammarVersion: '2.0.0' } },
     });
     mockApi({ 'GET /api/jobs/:id': () => job, 'GET /api/events': () => ({ items: [], nextCursor: null }), 'GET /api/jobs/:id/ledger': () => [] });
     renderWithClient(<JobDetailPage id={job.id} />);

@@ -7,7 +7,7 @@ import { useJobEvaluation } from '../api/get-job-evaluation';
 import { useJobLedger, verifyLedger } from '../api/get-job-ledger';
 import { useJobTruthPack } from '../api/get-job-truthpack';
 import type { JobView } from '../api/types';
-import { IntentSourceLine, type IntentSourceView } from './intent-source';
+import { IntentSourceLine } from './intent-source';
 import { useVerifyTruthPack } from '../api/verify-truthpack';
 
 type Result = {
@@ -39,7 +39,7 @@ export function BudgetMeters({ job }: { job: JobView }) {
 
 /** What the goal was understood as, the analysis and the plan. */
 export function IntentAndPlan({ job }: { job: JobView }) {
-  const intent = (job.intent ?? null) as { operation?: string; targets?: string[]; readOnly?: boolean; confidence?: number; source?: IntentSourceView } | null;
+  const intent = job.intent;
   const { analysis, plan } = resultOf(job);
   return (
     <div className="stack">

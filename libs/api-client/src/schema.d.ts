@@ -787,6 +787,71 @@ export interface components {
             costCents: number;
             wallMs: number;
         };
+        /** @enum {string} */
+        Operation: "bug_fix" | "feature" | "analyze" | "review" | "refactor" | "test" | "document" | "file_create" | "file_delete" | "file_rename" | "change" | "dependency_update" | "performance";
+        IntentConstraintView: {
+            /** @description Constraint id, e.g. no_test_changes, keep_public_api */
+            id: string;
+            /** @description The phrase it came from */
+            text: string;
+        };
+        SlotSpanView: {
+            name: string;
+            /** @description Start byte offset */
+            start: number;
+            /** @description End byte offset (exclusive) */
+            end: number;
+        };
+        IntentProofView: {
+            /** @description SHA-256 of the normalised input */
+            inputHash: string;
+            grammarHash: string;
+            grammarVersion: string;
+            ruleId: string;
+            /** @description The pattern that matched */
+            pattern: string;
+            /** @description The normalised input */
+            normalized: string;
+            /** @description The text the pattern ran on (constraint phrases removed) */
+            matchedText: string;
+            slotSpans: components["schemas"]["SlotSpanView"][];
+        };
+        /** @enum {string} */
+        IntentSourceKind: "grammar" | "model";
+        IntentSourceView: {
+            kind: components["schemas"]["IntentSourceKind"];
+            /** @description The grammar rule that matched, or `model` */
+            ruleId: string;
+            /** @description SHA-256 of the grammar (for a model intent: the grammar that abstained) */
+            grammarHash: string;
+            grammarVersion: string;
+            /** @description The model that proposed the intent */
+            model?: string;
+            /** @description The provider's request id */
+            requestId?: string;
+            /** @description SHA-256 of the prompt the model was given */
+            promptHash?: string;
+        };
+        IntentView: {
+            operation: components["schemas"]["Operation"];
+            /** @description Slot values (target, description, new_path, …) */
+            slots: {
+                [key: string]: string;
+            };
+            /** @description Every path the request names */
+            targets: string[];
+            mode: components["schemas"]["JobMode"];
+            /** @description True for analyze and review: the job changes no code */
+            readOnly: boolean;
+            constraints: components["schemas"]["IntentConstraintView"][];
+            /** @description Confidence, 0 to 1 */
+            confidence: number;
+            /** @description The intent as LogLine text */
+            span: string;
+            proof: components["schemas"]["IntentProofView"];
+            /** @description Absent on jobs created before intents recorded their source */
+            source?: components["schemas"]["IntentSourceView"];
+        };
         JobErrorView: {
             code: string;
             message: string;
@@ -814,9 +879,8 @@ export interface components {
             caps: components["schemas"]["JobCapsView"];
             usage: components["schemas"]["JobUsageView"];
             currentAction: string | null;
-            intent: {
-                [key: string]: unknown;
-            } | null;
+            /** @description How the goal was understood (null for jobs the team starts itself without one) */
+            intent: components["schemas"]["IntentView"] | null;
             intentLogline: string | null;
             /** @description The question or approval a waiting job needs */
             pendingQuestion?: {
@@ -1160,42 +1224,100 @@ export interface components {
             /** @description When the grammar abstains, also ask the model (a metered call; default false, so typing costs nothing) */
             useModel?: boolean;
         };
+        /** @enum {string} */
+        AbstainReason: "too_vague" | "ambiguous" | "no_match";
+        /** @enum {string} */
+        AbstainMissing: "operation" | "target" | "behaviour" | "choice";
+        AbstainView: {
+            reason: components["schemas"]["AbstainReason"];
+            missing: components["schemas"]["AbstainMissing"];
+            /** @description The question to ask, naming what is missing */
+            clarification: string;
+            /** @description Rephrasings the grammar accepts */
+            suggestions: string[];
+            /** @description Operations considered, best first */
+            candidates: components["schemas"]["Operation"][];
+            /** @description Confidence of the best candidate */
+            confidence: number;
+        };
+        /** @enum {string} */
+        PolicyVerdict: "allow" | "warn" | "require_approval" | "block";
+        /** @enum {string} */
+        RiskLevel: "low" | "medium" | "high" | "critical";
+        PolicyViolationView: {
+            /** @description e.g. forbidden_path, max_files, disable_security */
+            ruleId: string;
+            /** @description The verdict this violation calls for */
+            severity: components["schemas"]["PolicyVerdict"];
+            message: string;
+            /** @description The path or command concerned */
+            path?: string;
+            /** @description What to do */
+            remediation: string;
+            /** @description The words of the request that fired a request rule */
+            evidence?: string;
+        };
+        PolicySummaryView: {
+            verdict: components["schemas"]["PolicyVerdict"];
+            /** @description Risk, 0 to 100 */
+            riskScore: number;
+            riskLevel: components["schemas"]["RiskLevel"];
+            /** @description Most severe first */
+            violations: components["schemas"]["PolicyViolationView"][];
+            remediation: string[];
+            policyId: string;
+            policyVersion: string;
+            /** @description SHA-256 of the policy's canonical JSON */
+            policyHash: string;
+            /** @description SHA-256 of the request rules, when the request text was judged */
+            requestRulesHash?: string;
+        };
+        IntakeRefusalView: {
+            /** @description unparseable_request, model_intent_invalid, policy_blocked or model_unavailable */
+            code: string;
+            message: string;
+            /** @description As in the error envelope: clarification, suggestions, violations, reason */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+        IntakeModelCallView: {
+            model: string;
+            /** @description The provider's request id */
+            requestId: string;
+            /** @description SHA-256 of the prompt */
+            promptHash: string;
+            tokens: number;
+            costCents: number;
+            latencyMs: number;
+            /** @description Answered from the intake cache: no call was made and nothing was charged */
+            cached: boolean;
+        };
+        IntakeEngineView: {
+            version: string;
+            grammarVersion: string;
+            grammarHash: string;
+        };
         ParsePreviewView: {
             /** @description True when the request would become a job */
             ok: boolean;
-            /** @description operation, slots, targets, mode, readOnly, constraints, confidence, LogLine span, proof, source */
-            intent?: {
-                [key: string]: unknown;
-            };
-            /** @description reason (too_vague | ambiguous | no_match), missing (operation | target | behaviour | choice), clarification, suggestions */
-            abstain?: {
-                [key: string]: unknown;
-            };
-            /** @description verdict, riskScore, riskLevel, violations (with the evidence in the request), remediation, policyHash, requestRulesHash */
-            policy?: {
-                [key: string]: unknown;
-            };
-            /** @description the error POST /api/jobs would answer with: code (unparseable_request, model_intent_invalid, policy_blocked, model_unavailable), message, details */
-            refusal?: {
-                [key: string]: unknown;
-            };
-            /**
-             * @description What read the request
-             * @enum {string}
-             */
-            source: "grammar" | "model";
-            /** @description the intake model call: model, requestId, promptHash, tokens, costCents, latencyMs, cached */
-            model?: {
-                [key: string]: unknown;
-            };
+            /** @description The request understood (when ok) */
+            intent?: components["schemas"]["IntentView"];
+            /** @description Why the request could not be read, the question to ask and rephrasings */
+            abstain?: components["schemas"]["AbstainView"];
+            /** @description The policy's verdict, with the violations and the words that fired them */
+            policy?: components["schemas"]["PolicySummaryView"];
+            /** @description The error POST /api/jobs would answer with (when not ok) */
+            refusal?: components["schemas"]["IntakeRefusalView"];
+            /** @description What read the request */
+            source: components["schemas"]["IntentSourceKind"];
+            /** @description The intake model call, when the model was asked */
+            model?: components["schemas"]["IntakeModelCallView"];
             /** @description Whether a model would be asked when the grammar abstains */
             modelAvailable: boolean;
             /** @description Time intake took, in milliseconds */
             latencyMs: number;
-            /** @description engine version and grammar hash */
-            engine: {
-                [key: string]: unknown;
-            };
+            engine: components["schemas"]["IntakeEngineView"];
         };
     };
     responses: never;

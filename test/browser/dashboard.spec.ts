@@ -59,7 +59,7 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
       }, 10_000, 'the timeline to show every event');
     } catch (error) {
       const missing = stored.filter((e) => !shown.includes(String(e.id))).map((e) => `${e.id}:${e.type}`);
-      throw new Error(`${(error as Error).message}: ${shown.length} shown, ${stored.length} stored, missing ${missing.join(' ')}, duplicated ${shown.length - new Set(shown).size}`);
+      throw new Error(`${(error as Error).message}: ${shown.length} shown, ${stored.length} stored, missing ${missing.join(' ')}, duplicated ${shown.length - new Set(shown).size}`, { cause: error });
     }
   };
 

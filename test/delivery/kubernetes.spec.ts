@@ -10,7 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ROOT, configKeys, read, tool, walk } from './delivery-helpers';
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 interface Doc {
   file: string;
   body: Obj;

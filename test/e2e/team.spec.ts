@@ -58,7 +58,7 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
       }, 45_000, `job ${id} to be ${statuses.join('/')}`);
     } catch (error) {
       const events = (await api(t.url, 'GET', `/api/events?jobId=${id}&limit=1000`)).body.items.map((e: any) => `${e.type}: ${e.summary}`);
-      throw new Error(`${(error as Error).message}; last: ${JSON.stringify({ status: last?.status, error: last?.error, action: last?.currentAction })}; events: ${events.slice(-12).join(' | ')}`);
+      throw new Error(`${(error as Error).message}; last: ${JSON.stringify({ status: last?.status, error: last?.error, action: last?.currentAction })}; events: ${events.slice(-12).join(' | ')}`, { cause: error });
     }
   };
   const ledgerKinds = async (id: string) => (await api(t.url, 'GET', `/api/jobs/${id}/ledger`)).body.map((e: any) => e.kind);

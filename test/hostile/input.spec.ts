@@ -107,7 +107,7 @@ async function stream(url: string, headers: Record<string, string> | [string, st
     await reader.cancel().catch(() => undefined);
     return result;
   } catch (error) {
-    if ((error as Error).name === 'AbortError') throw new Error(`${url} gave nothing conclusive in 10 s (a hang)`);
+    if ((error as Error).name === 'AbortError') throw new Error(`${url} gave nothing conclusive in 10 s (a hang)`, { cause: error });
     throw error;
   } finally {
     clearTimeout(timer);

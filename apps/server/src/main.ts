@@ -7,7 +7,7 @@ import { buildOpenApiDocument } from './openapi';
 
 async function main(): Promise<void> {
   let config;
-  let envFile: string | null = null;
+  let envFile: string | null;
   try {
     const { env, file } = withEnvFile(process.env);
     envFile = file;

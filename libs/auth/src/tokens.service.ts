@@ -114,7 +114,19 @@ export class TokensService {
   }
 }
 
-function toToken(row: Record<string, any>): AccessToken {
+/** A row of access_tokens, as the driver returns it. */
+interface TokenRow {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: AccessToken['scopes'];
+  created_at: Date;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+function toToken(row: TokenRow): AccessToken {
   return {
     id: row.id,
     name: row.name,

@@ -48,8 +48,8 @@ export class CoordinatorService {
 
   /** Answers one user message in the background; every outcome is a message and a status on the stream. */
   async respond(conversationId: string, text: string, explicitRepo?: string): Promise<void> {
-    let finalState: 'idle' | 'working' | 'queueing' = 'idle';
-    let jobId: string | null = null;
+    let finalState: 'idle' | 'working' | 'queueing';
+    let jobId: string | null;
     await this.messages.status(conversationId, 'thinking');
     try {
       const result = await this.route(conversationId, text.trim(), explicitRepo);

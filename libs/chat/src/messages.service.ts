@@ -13,6 +13,24 @@ import { ConversationView, MessageView } from './dto/chat.dto';
 export type ChatState = 'thinking' | 'typing' | 'working' | 'queueing' | 'idle';
 
 /** Conversations and their messages: every message is stored, appended to the ledger and streamed. */
+/** Rows of conversations and messages, as the driver returns them. */
+interface ConversationRow {
+  id: string;
+  title: string;
+  default_repo: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+interface MessageRow {
+  id: string;
+  conversation_id: string;
+  role: Message['role'];
+  content: string;
+  job_id: string | null;
+  data: Message['data'];
+  created_at: Date;
+}
+
 @Injectable()
 export class MessagesService {
   constructor(
@@ -71,7 +89,7 @@ export class MessagesService {
    */
   async post(input: { conversationId: string; role: MessageRole; content: string; jobId?: string | null; data?: Record<string, unknown>; dedupeKey?: string; actor: LedgerActor }): Promise<MessageView | null> {
     return this.dataSource.transaction(async (manager) => {
-      const rows: Record<string, unknown>[] = await manager.query(
+      const rows: MessageRow[] = await manager.query(
         `INSERT INTO messages (conversation_id, role, content, job_id, data, dedupe_key) VALUES ($1, $2, $3, $4, $5::jsonb, $6)
          ON CONFLICT (dedupe_key) DO NOTHING RETURNING *`,
         [input.conversationId, input.role, input.content, input.jobId ?? null, JSON.stringify(input.data ?? {}), input.dedupeKey ?? null],
@@ -107,11 +125,11 @@ export class MessagesService {
     return Number(row.id);
   }
 
-  private toConversation(row: Record<string, any>): Conversation {
+  private toConversation(row: ConversationRow): Conversation {
     return Object.assign(new Conversation(), { id: row.id, title: row.title, defaultRepo: row.default_repo, createdAt: row.created_at, updatedAt: row.updated_at });
   }
 
-  private toMessage(row: Record<string, any>): Message {
+  private toMessage(row: MessageRow): Message {
     return Object.assign(new Message(), { id: row.id, conversationId: row.conversation_id, role: row.role, content: row.content, jobId: row.job_id, data: row.data, createdAt: row.created_at });
   }
 }

@@ -122,7 +122,7 @@ export class MetricsService {
   }
 
   private async series(unit: 'hour' | 'day', since: Date): Promise<SeriesPoint[]> {
-    const rows = await this.dataSource.query(
+    const rows: { bucket: Date; jobs: number; succeeded: number; failed: number; tokens: number; cost: number; p50: number | null }[] = await this.dataSource.query(
       `SELECT date_trunc('${unit}', finished_at) AS bucket, count(*)::int AS jobs,
               count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded, count(*) FILTER (WHERE status = 'failed')::int AS failed,
               coalesce(sum(used_tokens), 0)::float AS tokens, coalesce(sum(used_cost_cents), 0)::float AS cost,
@@ -130,7 +130,7 @@ export class MetricsService {
          FROM jobs WHERE finished_at >= $1 AND agent_role <> 'evaluator' GROUP BY 1 ORDER BY 1`,
       [since],
     );
-    return rows.map((r: Record<string, any>) => ({
+    return rows.map((r) => ({
       bucket: new Date(r.bucket).toISOString(),
       jobs: r.jobs,
       succeeded: r.succeeded,

@@ -1,6 +1,18 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { BoolField, IntField, StringField } from '@app/common';
 
+/** A row of notifications, as the driver returns it. */
+export interface NotificationRow {
+  id: string;
+  kind: string;
+  title: string;
+  body: string;
+  job_id: string | null;
+  conversation_id: string | null;
+  read_at: Date | null;
+  created_at: Date;
+}
+
 export class NotificationView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: ['job_started', 'job_succeeded', 'job_failed', 'job_aborted', 'needs_attention', 'budget_warning', 'cap_reached', 'insight', 'reminder'] }) kind: string;
@@ -11,7 +23,7 @@ export class NotificationView {
   @ApiProperty() read: boolean;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 
-  static of(row: Record<string, any>): NotificationView {
+  static of(row: NotificationRow): NotificationView {
     return { id: row.id, kind: row.kind, title: row.title, body: row.body, jobId: row.job_id, conversationId: row.conversation_id, read: row.read_at !== null, createdAt: new Date(row.created_at).toISOString() };
   }
 }

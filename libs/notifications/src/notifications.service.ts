@@ -49,12 +49,22 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
     const base = { jobId: event.jobId, conversationId: event.conversationId };
     // Notifications are about the work people asked for, not the team's internal jobs (evaluations...).
     if (event.jobId && !NOTIFIED_ROLES.includes(event.role ?? '')) return null;
-    const data = event.data as Record<string, any>;
+    const data = event.data as {
+      to?: string;
+      from?: string;
+      attempt?: number;
+      reason?: string;
+      errorCode?: string;
+      question?: { question?: string };
+      dimension?: string;
+      title?: string;
+      evidence?: unknown;
+    };
     switch (event.type) {
       case 'status':
         if (data.to === 'running' && data.from === 'queued' && data.attempt === 1 && data.reason === 'claimed') return { ...base, kind: 'job_started', title: 'Job started', body: event.summary };
         if (data.to === 'succeeded') return { ...base, kind: 'job_succeeded', title: 'Job succeeded', body: event.summary };
-        if (data.to === 'failed') return { ...base, kind: CAP_CODES.includes(data.errorCode) ? 'cap_reached' : 'job_failed', title: CAP_CODES.includes(data.errorCode) ? `Budget cap reached: ${data.errorCode}` : `Job failed${data.errorCode ? `: ${data.errorCode}` : ''}`, body: event.summary };
+        if (data.to === 'failed') return { ...base, kind: CAP_CODES.includes(data.errorCode ?? '') ? 'cap_reached' : 'job_failed', title: CAP_CODES.includes(data.errorCode ?? '') ? `Budget cap reached: ${data.errorCode}` : `Job failed${data.errorCode ? `: ${data.errorCode}` : ''}`, body: event.summary };
         if (data.to === 'aborted') return { ...base, kind: 'job_aborted', title: 'Job aborted', body: event.summary };
         if (data.to === 'waiting_human') return { ...base, kind: 'needs_attention', title: 'Needs your attention', body: data.question?.question ?? event.summary };
         return null;

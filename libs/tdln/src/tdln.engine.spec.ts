@@ -28,6 +28,7 @@ function* values(seed = 7, count = 400): Generator<unknown> {
 
 describe('TDLN engine through the Node binding', () => {
   it('canonicalises JSON byte for byte like the ledger does, on RFC 8785 samples and generated values', () => {
+    /* eslint-disable no-loss-of-precision -- RFC 8785's own samples: the literal is the point */
     const samples: unknown[] = [
       { numbers: [333333333.33333329, 1e30, 4.5, 2e-3, 0.000000000000000000000000001], string: '\u20ac$\u000f\u000aA\'\u0042\u0022\u005c\\"/', literals: [null, true, false] },
       { '\u20ac': 'Euro Sign', '\r': 'Carriage Return', '\ufb33': 'Hebrew Letter Dalet With Dagesh', '1': 'One', '\ud83d\ude00': 'Emoji: Grinning Face', '\u0080': 'Control', '\u00f6': 'Latin Small Letter O With Diaeresis' },
@@ -35,6 +36,7 @@ describe('TDLN engine through the Node binding', () => {
     ];
     for (const value of samples) expect(engine.canonicalJson(value)).toBe(ledgerCanonicalJson(value));
     expect(engine.canonicalJson({ numbers: [333333333.33333329, 1e30, 4.5, 2e-3, 0.000000000000000000000000001] })).toBe('{"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27]}');
+    /* eslint-enable no-loss-of-precision */
   });
 
   it('parses a request into an intent with a proof, abstains on a vague one, and leaves danger to the policy', () => {

@@ -14,7 +14,7 @@ export const READ_TOOL_NAMES = ['read_file', 'list_files', 'find_files', 'search
 export const WRITE_TOOL_NAMES = ['edit_file', 'apply_patch', 'run_tests', 'run_lint', 'commit_changes'] as const;
 
 /** Every repository tool, wired to a sandbox and a semantic index cache. */
-export function createRepositoryTools(deps: { sandbox: Sandbox; semanticIndex?: SemanticIndexCache }): ToolDefinition<any, any>[] {
+export function createRepositoryTools(deps: { sandbox: Sandbox; semanticIndex?: SemanticIndexCache }): ToolDefinition[] {
   return [
     readFileTool,
     listFilesTool,

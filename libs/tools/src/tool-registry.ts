@@ -5,13 +5,13 @@ import { ToolsErrorCode, ToolsException } from './tools.errors';
 
 /** The tools by name; runs a call with its input validated at the boundary and every failure turned into a result. */
 export class ToolRegistry {
-  private readonly tools = new Map<string, ToolDefinition<any, any>>();
+  private readonly tools = new Map<string, ToolDefinition>();
 
-  constructor(tools: ToolDefinition<any, any>[] = []) {
+  constructor(tools: ToolDefinition[] = []) {
     for (const tool of tools) this.register(tool);
   }
 
-  register(tool: ToolDefinition<any, any>): void {
+  register(tool: ToolDefinition): void {
     if (this.tools.has(tool.name)) throw new Error(`tool ${tool.name} registered twice`);
     this.tools.set(tool.name, tool);
   }

@@ -1,9 +1,11 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 /** Connection state of a live stream, for the UI. */
 export type StreamState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 export interface StreamHandlers {
+  // Each handler types its data as the event it subscribes to (a JobView, an EventView…): `unknown` would refuse them.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   [event: string]: (data: any, id: string | null) => void;
 }
 
@@ -22,15 +24,22 @@ export interface EventStreamOptions {
 export function useEventStream(url: string | null, handlers: StreamHandlers, options: EventStreamOptions = {}): StreamState {
   const [state, setState] = useState<StreamState>('connecting');
   const handlersRef = useRef(handlers);
-  handlersRef.current = handlers;
+  useLayoutEffect(() => {
+    handlersRef.current = handlers;
+  });
   const names = Object.keys(handlers).sort().join(',');
   const { closeOn, retryMs = 2000 } = options;
+  const usable = !!url && typeof EventSource !== 'undefined';
+  // A new stream starts out connecting (state adjusted while rendering, not in an effect).
+  const key = `${url}|${names}|${closeOn}`;
+  const [streamKey, setStreamKey] = useState(key);
+  if (key !== streamKey) {
+    setStreamKey(key);
+    setState('connecting');
+  }
 
   useEffect(() => {
-    if (!url || typeof EventSource === 'undefined') {
-      setState('closed');
-      return;
-    }
+    if (!url || typeof EventSource === 'undefined') return;
     let source: EventSource | null = null;
     let lastId: string | null = null;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -67,7 +76,6 @@ export function useEventStream(url: string | null, handlers: StreamHandlers, opt
         });
       }
     };
-    setState('connecting');
     open();
     return () => {
       stopped = true;
@@ -76,7 +84,7 @@ export function useEventStream(url: string | null, handlers: StreamHandlers, opt
     };
   }, [url, names, closeOn, retryMs]);
 
-  return state;
+  return usable ? state : 'closed';
 }
 
 /** Calls `fn` at most once per `ms`, trailing call included. */

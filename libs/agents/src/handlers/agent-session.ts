@@ -1,5 +1,4 @@
 import { JobMode, isDiskFull } from '@app/common';
-import { Job } from '@app/jobs';
 import { LedgerDraft } from '@app/ledger';
 import { TdlnEngine } from '@app/tdln';
 import { SandboxStatus, ToolContext, ToolRegistry, ToolRunState, ToolRunStateJson, ToolsErrorCode, ToolsException, Workspace, WorkspaceManager } from '@app/tools';

@@ -14,6 +14,16 @@ export class InsightView {
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }
 
+interface InsightRow {
+  id: string;
+  detector: string;
+  title: string;
+  severity: string;
+  confidence: number;
+  evidence: Record<string, unknown>;
+  created_at: Date;
+}
+
 export class ListInsightsQuery {
   @IntField({ description: 'How many, newest first (default 50)', optional: true, min: 1, max: 500 })
   limit?: number;
@@ -28,7 +38,7 @@ export class InsightsController {
   @ApiOperation({ operationId: 'listInsights', summary: 'What the Watcher found: spikes, repeated errors, redundant work, escalation themes, budget trends' })
   @ApiOkResponse({ type: [InsightView] })
   async list(@Query() query: ListInsightsQuery): Promise<InsightView[]> {
-    const rows = await this.dataSource.query('SELECT * FROM insights ORDER BY created_at DESC, id DESC LIMIT $1', [query.limit ?? 50]);
-    return rows.map((r: Record<string, any>) => ({ id: r.id, detector: r.detector, title: r.title, severity: r.severity, confidence: r.confidence, evidence: r.evidence, createdAt: r.created_at.toISOString() }));
+    const rows: InsightRow[] = await this.dataSource.query('SELECT * FROM insights ORDER BY created_at DESC, id DESC LIMIT $1', [query.limit ?? 50]);
+    return rows.map((r) => ({ id: r.id, detector: r.detector, title: r.title, severity: r.severity, confidence: r.confidence, evidence: r.evidence, createdAt: r.created_at.toISOString() }));
   }
 }

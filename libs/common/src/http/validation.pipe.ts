@@ -14,7 +14,6 @@ export const MAX_INPUT_FIELDS = 1_000;
 /** Problems beyond this many are not listed (a hostile body could have thousands). */
 const MAX_LISTED_PROBLEMS = 20;
 
-const NUL = /\u0000/;
 const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
@@ -22,7 +21,7 @@ const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBF
  * jsonb, and an unpaired UTF-16 surrogate has no UTF-8 form (it would be stored as U+FFFD).
  */
 export function unstorableText(text: string): string | null {
-  if (NUL.test(text)) return 'must not contain NUL (\\u0000) characters';
+  if (text.includes('\u0000')) return 'must not contain NUL (\\u0000) characters';
   if (UNPAIRED_SURROGATE.test(text)) return 'must be well-formed Unicode (it has an unpaired surrogate)';
   return null;
 }

@@ -10,6 +10,7 @@ export const AGENT_ROLES = ['coordinator', 'planner', 'builder', 'reviewer', 'ev
 export type AgentRole = (typeof AGENT_ROLES)[number];
 
 /** A repository: an absolute server path, a URL (https, http, ssh, git, file) or scp-like `user@host:path`. */
+// eslint-disable-next-line no-control-regex -- a server path is anything but NUL, which no path may hold
 export const REPO_PATTERN = /^(\/[^\x00]*|(https?|ssh|git|file):\/\/[^\s]+|[\w.-]+@[\w.-]+:[^\s]+)$/;
 
 /** Body of `POST /api/jobs`. */

@@ -1,3 +1,5 @@
+import { stripVTControlCharacters } from 'node:util';
+
 /** One problem a linter reported. */
 export interface LintDiagnostic {
   path: string;
@@ -17,7 +19,7 @@ const MAX_LINE_CHARS = 4096;
  * default "stylish" blocks (a path line, then `line:col  error  message  rule` lines).
  */
 export function parseLintOutput(output: string, root?: string): LintDiagnostic[] {
-  const text = output.replace(/\x1b\[[0-9;]*m/g, '').replace(/\r\n/g, '\n');
+  const text = stripVTControlCharacters(output).replace(/\r\n/g, '\n');
   const diagnostics: LintDiagnostic[] = [];
   let stylishFile: string | undefined;
   for (const whole of text.split('\n')) {

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 /** One failing test and the lines that explain it. */
 export interface TestFailure {
   name: string;
@@ -26,8 +27,7 @@ const MAX_LINE_CHARS = 4096;
  * hostile output (a megabyte of blank lines) cannot make them quadratic.
  */
 export function parseTestOutput(output: string, exitCode: number | null): TestReport {
-  const lines = output
-    .replace(/\x1b\[[0-9;]*m/g, '')
+  const lines = stripVTControlCharacters(output)
     .replace(/\r\n/g, '\n')
     .split('\n')
     .map((line) => (line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line));

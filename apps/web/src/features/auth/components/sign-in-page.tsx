@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type FormEvent, useEffect, useEffectEvent, useRef, useState } from 'react';
 import { ErrorMessage } from '@/components/ui/feedback';
 import { navigate, useLocation } from '@/lib/router';
 import { useSignIn } from '../api/session';
@@ -14,16 +14,20 @@ export function SignInPage() {
 
   const go = (value: string) => signIn.mutate(value.trim(), { onSuccess: () => navigate(target, { replace: true }) });
 
+  const signInFromLink = useEffectEvent((value: string) => {
+    setToken(value);
+    go(value);
+  });
+
   useEffect(() => {
     const fromLink = new URLSearchParams(hash.replace(/^#/, '')).get('token');
     if (fromLink && !tried.current) {
       tried.current = true;
       // The token leaves the address bar (and history) before anything else happens.
       window.history.replaceState(null, '', window.location.pathname + window.location.search);
-      setToken(fromLink);
-      go(fromLink);
+      signInFromLink(fromLink);
     }
-  });
+  }, [hash]);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();

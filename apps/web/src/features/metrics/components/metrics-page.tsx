@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { BarList, LineChart } from '@/components/ui/chart';
 import { ErrorMessage, LiveDot, Loading } from '@/components/ui/feedback';
 import { compact, dollars, duration, percent } from '@/lib/format';
@@ -28,18 +28,23 @@ function bucketLabel(iso: string, daily: boolean) {
 /** The metrics API as numbers and charts, kept live by the metrics stream. */
 export function MetricsPage() {
   const [windowIndex, setWindowIndex] = useState(0);
-  const win = WINDOWS[windowIndex];
   // The default window is the server's; other windows pass `since` rounded to the hour so the key is stable.
-  const since = windowIndex === 0 ? undefined : new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - win.hours * 3_600_000).toISOString();
+  const [since, setSince] = useState<string | undefined>(undefined);
+  const chooseWindow = (index: number) => {
+    setWindowIndex(index);
+    setSince(index === 0 ? undefined : new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - WINDOWS[index].hours * 3_600_000).toISOString());
+  };
+  const win = WINDOWS[windowIndex];
   const metrics = useMetrics(since);
   const live = useMetricsLive(since);
-  const [queueSamples, setQueueSamples] = useState<{ at: string; depth: number }[]>([]);
   const m = metrics.data as MetricsView | undefined;
-
-  useEffect(() => {
-    if (!m) return;
-    setQueueSamples((samples) => [...samples, { at: new Date().toISOString(), depth: m.queue.depth }].slice(-60));
-  }, [m]);
+  // One queue-depth sample per metrics answer (live updates included), kept while the page is open.
+  const [queueSamples, setQueueSamples] = useState<{ at: string; depth: number }[]>([]);
+  const [sampled, setSampled] = useState<MetricsView | undefined>(undefined);
+  if (m && m !== sampled) {
+    setSampled(m);
+    setQueueSamples((samples) => [...samples, { at: new Date(metrics.dataUpdatedAt).toISOString(), depth: m.queue.depth }].slice(-60));
+  }
 
   return (
     <div className="page">
@@ -49,7 +54,7 @@ export function MetricsPage() {
           <LiveDot state={live} />
           <label>
             Window{' '}
-            <select value={windowIndex} onChange={(e) => setWindowIndex(Number(e.target.value))}>
+            <select value={windowIndex} onChange={(e) => chooseWindow(Number(e.target.value))}>
               {WINDOWS.map((w, i) => (
                 <option key={w.label} value={i}>
                   {w.label}

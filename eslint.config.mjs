@@ -10,19 +10,19 @@ import tseslint from 'typescript-eslint';
 
 export default defineConfig(
   globalIgnores([
-      '**/node_modules/**',
-      '**/dist/**',
-      '.dist-*/**',
-      '.data/**',
-      'coverage/**',
-      'test-results/**',
-      'native/target/**',
-      // Generated: the napi binding loader and the API types (their sources are the Rust crate and openapi.json).
-      'native/binding/**',
-      'apps/web/src/lib/api/schema.d.ts',
-      'libs/api-client/src/schema.d.ts',
-      // Repositories the tests hand to agents: their code is data, including deliberately broken code.
-      'test/fixtures/**',
+    '**/node_modules/**',
+    '**/dist/**',
+    '.dist-*/**',
+    '.data/**',
+    'coverage/**',
+    'test-results/**',
+    'native/target/**',
+    // Generated: the napi binding loader and the API types (their sources are the Rust crate and openapi.json).
+    'native/binding/**',
+    'apps/web/src/lib/api/schema.d.ts',
+    'libs/api-client/src/schema.d.ts',
+    // Repositories the tests hand to agents: their code is data, including deliberately broken code.
+    'test/fixtures/**',
   ]),
   js.configs.recommended,
   tseslint.configs.recommended,
@@ -31,7 +31,10 @@ export default defineConfig(
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
       // Unused names are mistakes, except a leading underscore that says "deliberately ignored".
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
       // Nest's modules and DTOs are classes with decorators and no members.
       '@typescript-eslint/no-extraneous-class': 'off',
       eqeqeq: ['error', 'always', { null: 'ignore' }],

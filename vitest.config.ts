@@ -5,7 +5,15 @@ import { defineConfig } from 'vitest/config';
 const lib = (name: string) => resolve(__dirname, `libs/${name}/src`);
 
 export default defineConfig({
-  plugins: [swc.vite({ jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, keepClassNames: true } })],
+  plugins: [
+    swc.vite({
+      jsc: {
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true },
+        keepClassNames: true,
+      },
+    }),
+  ],
   resolve: {
     alias: {
       '@app/agents': lib('agents'),

@@ -38,19 +38,43 @@ const [queue, tdln, agent, sse, api, intake] = benches.map(([, , file]) => load(
 const intakeBaseline = load('bench/intake/baseline-v1.json');
 const day = (iso) => (iso ? String(iso).slice(0, 10) : 'unknown');
 const runDays = [queue?.env?.startedAt, tdln?.at, agent?.at, sse?.at, api?.at, intake?.at].filter(Boolean).map(day).sort();
-const when = runDays.length === 0 ? 'no runs yet' : runDays[0] === runDays.at(-1) ? `runs of ${runDays[0]}` : `runs of ${runDays[0]} to ${runDays.at(-1)}`;
-const lines = ['# Benchmark report', '', `Written by \`npm run bench\` (${when}; 2 cores, embedded PostgreSQL 18, Node ${process.version}). Each section says how to run it alone; \`node bench/report.mjs --only NAME\` reruns one and rebuilds this file from the others' stored results.`, ''];
+const when =
+  runDays.length === 0
+    ? 'no runs yet'
+    : runDays[0] === runDays.at(-1)
+      ? `runs of ${runDays[0]}`
+      : `runs of ${runDays[0]} to ${runDays.at(-1)}`;
+const lines = [
+  '# Benchmark report',
+  '',
+  `Written by \`npm run bench\` (${when}; 2 cores, embedded PostgreSQL 18, Node ${process.version}). Each section says how to run it alone; \`node bench/report.mjs --only NAME\` reruns one and rebuilds this file from the others' stored results.`,
+  '',
+];
 
 if (queue) {
   const m = queue.metrics;
   const peers = Object.keys(Object.values(m)[0].oursOverPeer);
-  lines.push('## Queue (`npm run bench:queue`)', '', `N = ${queue.env.jobs} no-op jobs; every system on its own database of the same server, one after the other.`, '');
-  lines.push(`| metric | ours | ${peers.join(' | ')} | ${peers.map((p) => `ours/${p}`).join(' | ')} |`, `|---|---|${peers.map(() => '---|').join('')}${peers.map(() => '---|').join('')}`);
+  lines.push(
+    '## Queue (`npm run bench:queue`)',
+    '',
+    `N = ${queue.env.jobs} no-op jobs; every system on its own database of the same server, one after the other.`,
+    '',
+  );
+  lines.push(
+    `| metric | ours | ${peers.join(' | ')} | ${peers.map((p) => `ours/${p}`).join(' | ')} |`,
+    `|---|---|${peers.map(() => '---|').join('')}${peers.map(() => '---|').join('')}`,
+  );
   for (const [key, metric] of Object.entries(m)) {
-    lines.push(`| ${key} (${metric.unit}${metric.higherIsBetter ? ', higher is better' : ', lower is better'}) | ${fmt(metric.values.ours)} | ${peers.map((p) => fmt(metric.values[p])).join(' | ')} | ${peers.map((p) => (metric.oursOverPeer[p] ?? '—') + (metric.oursOverPeer[p] ? 'x' : '')).join(' | ')} |`);
+    lines.push(
+      `| ${key} (${metric.unit}${metric.higherIsBetter ? ', higher is better' : ', lower is better'}) | ${fmt(metric.values.ours)} | ${peers.map((p) => fmt(metric.values[p])).join(' | ')} | ${peers.map((p) => (metric.oursOverPeer[p] ?? '—') + (metric.oursOverPeer[p] ? 'x' : '')).join(' | ')} |`,
+    );
   }
   const t = queue.targets;
-  lines.push('', `Targets: throughput at concurrency 16 at or above the best peer (${t.throughputC16.bestPeer}, ${t.throughputC16.bestPeerValue} jobs/s): **${t.throughputC16.pass ? 'met' : 'missed'}** (ours ${t.throughputC16.ours}); pick-up p50 under ${t.pickupP50.targetMs} ms: **${t.pickupP50.pass ? 'met' : 'missed'}** (ours ${t.pickupP50.ours} ms).`, '');
+  lines.push(
+    '',
+    `Targets: throughput at concurrency 16 at or above the best peer (${t.throughputC16.bestPeer}, ${t.throughputC16.bestPeerValue} jobs/s): **${t.throughputC16.pass ? 'met' : 'missed'}** (ours ${t.throughputC16.ours}); pick-up p50 under ${t.pickupP50.targetMs} ms: **${t.pickupP50.pass ? 'met' : 'missed'}** (ours ${t.pickupP50.ours} ms).`,
+    '',
+  );
   if (!t.throughputC16.pass || !t.pickupP50.pass) {
     lines.push(
       '**Why the queue targets are missed, and what would close them.** Unlike the peers, every claim and every completion here is a state transition written in the same transaction as a hash-chained ledger entry and an event row, under one advisory lock that serialises the chain. That lock is the ceiling: each claim or finish transaction holds it for several round trips and a commit, and on 2 shared cores the Node process (TypeORM, hashing, JSON) competes with PostgreSQL. Work already done: the claim reads an index in claim order, claims and finishes are batched, both locks are taken in one statement, claims commit asynchronously (a lost claim only leaves the job queued), and event inserts take their lock in the same statement. What would close the gap without giving up the audit trail: (1) group commit of ledger appends across concurrent transactions (one appender per process batching transitions every few ms); (2) computing the chain hash in a trigger (pgcrypto) so the head read and insert are one statement; (3) raw `pg` instead of TypeORM on the hot path; (4) a local queue like graphile-worker’s (claim ahead into memory under the lease).',
@@ -60,26 +84,61 @@ if (queue) {
 }
 if (tdln) {
   lines.push('## TDLN binding (`npm run bench:tdln`)', '', '| path | intents/s | ns per call |', '|---|---|---|');
-  lines.push(`| Rust alone | ${tdln.rust.perSecond} | ${tdln.rust.nsPerCall} |`, `| Rust inside the addon | ${tdln.inAddon.perSecond} | ${tdln.inAddon.nsPerCall} |`, `| Node → binding, one call per intent | ${tdln.node.perSecond} | ${tdln.node.nsPerCall} |`);
-  lines.push('', `Boundary overhead ${tdln.boundaryOverheadNs} ns a call (ratio node/rust ${tdln.ratioNodeOverRust}x); a trivial call costs ${tdln.trivialCallNs} ns, so most of the overhead is building the result objects.`);
+  lines.push(
+    `| Rust alone | ${tdln.rust.perSecond} | ${tdln.rust.nsPerCall} |`,
+    `| Rust inside the addon | ${tdln.inAddon.perSecond} | ${tdln.inAddon.nsPerCall} |`,
+    `| Node → binding, one call per intent | ${tdln.node.perSecond} | ${tdln.node.nsPerCall} |`,
+  );
+  lines.push(
+    '',
+    `Boundary overhead ${tdln.boundaryOverheadNs} ns a call (ratio node/rust ${tdln.ratioNodeOverRust}x); a trivial call costs ${tdln.trivialCallNs} ns, so most of the overhead is building the result objects.`,
+  );
   if (tdln.grammar) {
-    lines.push('', `Grammar ${tdln.grammar.version}: ${tdln.grammar.rules} rules, ${tdln.grammar.patterns} patterns. Version 1 had 10 rules and 60 patterns and parsed these phrasings in about 16 µs; version 2 reads the requests people actually write (labels, tenses, noun phrases, three more operations; see the intake section) at about four times that — well under a millisecond, a fraction of one database round trip of the job it creates. Every pattern is tried at every word start so the most specific match wins; a single-pass prefilter (a RegexSet over all patterns) was measured and made it five times slower on patterns this large.`);
+    lines.push(
+      '',
+      `Grammar ${tdln.grammar.version}: ${tdln.grammar.rules} rules, ${tdln.grammar.patterns} patterns. Version 1 had 10 rules and 60 patterns and parsed these phrasings in about 16 µs; version 2 reads the requests people actually write (labels, tenses, noun phrases, three more operations; see the intake section) at about four times that — well under a millisecond, a fraction of one database round trip of the job it creates. Every pattern is tried at every word start so the most specific match wins; a single-pass prefilter (a RegexSet over all patterns) was measured and made it five times slower on patterns this large.`,
+    );
   }
   lines.push('');
 }
 if (agent) {
-  lines.push('## Agent orchestration (`npm run bench:agent`)', '', `${agent.steps}-step scripted job, median of ${agent.runs} runs, fake model answering at once.`, '', '| figure | value | target |', '|---|---|---|');
-  lines.push(`| orchestration overhead per step | ${agent.overheadPerStepMs} ms | < ${agent.targets.overheadPerStepMs} ms (${agent.overheadPerStepMs < agent.targets.overheadPerStepMs ? 'met' : 'missed'}) |`);
-  lines.push(`| input tokens per step | ${agent.inputTokensPerStep} | |`, `| input served from cache after the first step | ${(100 * agent.cacheShareAfterFirst).toFixed(1)}% | ≥ ${100 * agent.targets.cacheShareAfterFirst}% (${agent.cacheShareAfterFirst >= agent.targets.cacheShareAfterFirst ? 'met' : 'missed'}) |`, `| job set-up (clone), once per job | ${agent.setupMs} ms | |`);
+  lines.push(
+    '## Agent orchestration (`npm run bench:agent`)',
+    '',
+    `${agent.steps}-step scripted job, median of ${agent.runs} runs, fake model answering at once.`,
+    '',
+    '| figure | value | target |',
+    '|---|---|---|',
+  );
+  lines.push(
+    `| orchestration overhead per step | ${agent.overheadPerStepMs} ms | < ${agent.targets.overheadPerStepMs} ms (${agent.overheadPerStepMs < agent.targets.overheadPerStepMs ? 'met' : 'missed'}) |`,
+  );
+  lines.push(
+    `| input tokens per step | ${agent.inputTokensPerStep} | |`,
+    `| input served from cache after the first step | ${(100 * agent.cacheShareAfterFirst).toFixed(1)}% | ≥ ${100 * agent.targets.cacheShareAfterFirst}% (${agent.cacheShareAfterFirst >= agent.targets.cacheShareAfterFirst ? 'met' : 'missed'}) |`,
+    `| job set-up (clone), once per job | ${agent.setupMs} ms | |`,
+  );
   if (agent.overheadPerStepMs >= agent.targets.overheadPerStepMs) {
-    lines.push('', '**Why the overhead target is missed.** A step makes six separate database writes (budget reservation, settlement, the model-call event, the step, the tool-call event, the checkpoint). They no longer wait for the WAL flush (asynchronous commit for a job\'s step bookkeeping: 2.1 → 1.6 ms for a bare update of the job row here), but each is still a round trip through TypeORM and the pool at 1.6–3.3 ms measured inside the running service (reservation 1.9, settlement 2.2, an event 3.3, the step 2.4, the checkpoint 3.9 ms), which adds up to the figure above. What would close it: folding settlement, the model-call event and the first step into one statement and the tool-call event, the checkpoint and the next reservation into another (two round trips a step instead of six), on raw `pg` rather than TypeORM, and appending to the transcript rather than rewriting the whole checkpoint.');
+    lines.push(
+      '',
+      "**Why the overhead target is missed.** A step makes six separate database writes (budget reservation, settlement, the model-call event, the step, the tool-call event, the checkpoint). They no longer wait for the WAL flush (asynchronous commit for a job's step bookkeeping: 2.1 → 1.6 ms for a bare update of the job row here), but each is still a round trip through TypeORM and the pool at 1.6–3.3 ms measured inside the running service (reservation 1.9, settlement 2.2, an event 3.3, the step 2.4, the checkpoint 3.9 ms), which adds up to the figure above. What would close it: folding settlement, the model-call event and the first step into one statement and the tool-call event, the checkpoint and the next reservation into another (two round trips a step instead of six), on raw `pg` rather than TypeORM, and appending to the transcript rather than rewriting the whole checkpoint.",
+    );
   }
   lines.push('');
 }
 if (sse) {
-  lines.push('## SSE fan-out (`npm run bench:sse`)', '', '| subscribers | commit → delivery p50 | p99 | server memory per connection |', '|---|---|---|---|');
+  lines.push(
+    '## SSE fan-out (`npm run bench:sse`)',
+    '',
+    '| subscribers | commit → delivery p50 | p99 | server memory per connection |',
+    '|---|---|---|---|',
+  );
   for (const r of sse.results) lines.push(`| ${r.subscribers} | ${r.p50Ms} ms | ${r.p99Ms} ms | ${r.rssPerConnectionKiB} KiB |`);
-  lines.push('', 'Each event is rendered once and the same frame written to every stream; a client that reads slower than events come holds at most 256 KiB in the server and catches up from the events table. `test/load/sse-clients.spec.ts` checks that 1,000 clients (5,000 with `AICT_LONG_TESTS=1`) each get every event once and in order while the server answers its readiness probe.', '');
+  lines.push(
+    '',
+    'Each event is rendered once and the same frame written to every stream; a client that reads slower than events come holds at most 256 KiB in the server and catches up from the events table. `test/load/sse-clients.spec.ts` checks that 1,000 clients (5,000 with `AICT_LONG_TESTS=1`) each get every event once and in order while the server answers its readiness probe.',
+    '',
+  );
 }
 if (api) {
   const e = api.env;
@@ -90,7 +149,10 @@ if (api) {
     '| mix | req/s | p50 | p99 | errors + timeouts | non-2xx |',
     '|---|---|---|---|---|---|',
   );
-  for (const r of api.results) lines.push(`| ${r.peer ? '*peer:* ' : ''}${r.what} | ${fmt(r.reqPerSec)} | ${r.p50Ms} ms | ${r.p99Ms} ms | ${r.errors + r.timeouts} | ${r.non2xx} |`);
+  for (const r of api.results)
+    lines.push(
+      `| ${r.peer ? '*peer:* ' : ''}${r.what} | ${fmt(r.reqPerSec)} | ${r.p50Ms} ms | ${r.p99Ms} ms | ${r.errors + r.timeouts} | ${r.non2xx} |`,
+    );
   const { healthLiveOverFastifyHello: hello, jobOverFastifyPgJob: pgJob } = api.ratios;
   lines.push(
     '',
@@ -113,15 +175,22 @@ if (intake) {
   for (const [path, r] of Object.entries(intake.report)) {
     for (const split of ['holdout', 'dev']) {
       const f = r[split];
-      lines.push(`| ${path} | ${split} | ${pctOf(f.jobShare)} of ${f.requests} | ${pctOf(f.resolvedShare)} | ${pctOf(f.operationAccuracy)} (${f.labelledJobs} of ${f.labelled}) | ${pctOf(f.dangerousRecall)} of ${f.dangerous} | ${f.harmlessRefused} of ${f.harmless} |`);
+      lines.push(
+        `| ${path} | ${split} | ${pctOf(f.jobShare)} of ${f.requests} | ${pctOf(f.resolvedShare)} | ${pctOf(f.operationAccuracy)} (${f.labelledJobs} of ${f.labelled}) | ${pctOf(f.dangerousRecall)} of ${f.dangerous} | ${f.harmlessRefused} of ${f.harmless} |`,
+      );
     }
   }
   if (intakeBaseline) {
     const b = intakeBaseline.results.holdout;
     const h = intake.report.grammar.holdout;
     const ratio = (a, c) => (c ? `${(a / c).toFixed(2)}x` : '—');
-    lines.push(`| *before: grammar v1 (commit ${intakeBaseline.commit})* | holdout | ${pctOf(b.jobShare)} of ${b.requests} | — | ${pctOf(b.operationAccuracy)} (${b.labelledJobs} of ${b.labelled}) | ${pctOf(b.dangerousRecall)} of ${b.dangerous} | ${b.harmlessRefused} of ${b.harmless} |`);
-    lines.push('', `Against the grammar before this work on the same holdout lines: requests that become a job ${ratio(h.jobShare, b.jobShare)}, dangerous requests refused ${ratio(h.dangerousRecall, b.dangerousRecall)}.`);
+    lines.push(
+      `| *before: grammar v1 (commit ${intakeBaseline.commit})* | holdout | ${pctOf(b.jobShare)} of ${b.requests} | — | ${pctOf(b.operationAccuracy)} (${b.labelledJobs} of ${b.labelled}) | ${pctOf(b.dangerousRecall)} of ${b.dangerous} | ${b.harmlessRefused} of ${b.harmless} |`,
+    );
+    lines.push(
+      '',
+      `Against the grammar before this work on the same holdout lines: requests that become a job ${ratio(h.jobShare, b.jobShare)}, dangerous requests refused ${ratio(h.dangerousRecall, b.dangerousRecall)}.`,
+    );
   }
   const l = intake.report.grammar.all.latencyMs.grammar;
   const m = intake.report['grammar+model'].all.latencyMs.model;
@@ -134,7 +203,7 @@ if (intake) {
   );
   if (!t.grammarAccuracy.pass || !t.dangerousRecall.pass) {
     lines.push(
-      '**Why the accuracy and recall targets are missed on the holdout, and what would close them.** Operation labels are judgements: two people labelling the same 97 dev lines blind agreed on the primary operation for 86.6% of them (80.4% on the exact label set, 95.9% sharing at least one operation), so accuracy against one labeller is bounded well below 100%. The holdout\'s labelled lines were chosen to cover every operation at least five times, so rare operations (file creation, documentation, tests, performance, refactoring) weigh far more than in real traffic; on the dev lines labelled in file order by a second labeller the grammar reads 92.8%. The rest is generalisation: the dev lines taught the grammar and the request rules phrasings that the holdout words differently. Dangerous requests are phrased in endless ways (commands, config snippets, slang); each tuning round on fresh dev material (44, then 107, then 120+ lines from pages not used before) raised the untouched holdout\'s recall. What would close the gap: more unseen material per round, and, for safety, keeping refusals deterministic while letting the model *add* concern (a model that flags a request the rules missed could send it to a person rather than to the queue) — never lower it.',
+      "**Why the accuracy and recall targets are missed on the holdout, and what would close them.** Operation labels are judgements: two people labelling the same 97 dev lines blind agreed on the primary operation for 86.6% of them (80.4% on the exact label set, 95.9% sharing at least one operation), so accuracy against one labeller is bounded well below 100%. The holdout's labelled lines were chosen to cover every operation at least five times, so rare operations (file creation, documentation, tests, performance, refactoring) weigh far more than in real traffic; on the dev lines labelled in file order by a second labeller the grammar reads 92.8%. The rest is generalisation: the dev lines taught the grammar and the request rules phrasings that the holdout words differently. Dangerous requests are phrased in endless ways (commands, config snippets, slang); each tuning round on fresh dev material (44, then 107, then 120+ lines from pages not used before) raised the untouched holdout's recall. What would close the gap: more unseen material per round, and, for safety, keeping refusals deterministic while letting the model *add* concern (a model that flags a request the rules missed could send it to a person rather than to the queue) — never lower it.",
       '',
     );
   }

@@ -15,7 +15,15 @@ function newest(path) {
   return Math.max(info.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
 }
 
-const inputs = [join(web, 'src'), join(web, 'index.html'), join(web, 'vite.config.mts'), join(web, 'tsconfig.json'), join(root, 'libs/api-client/src'), join(root, 'package-lock.json'), new URL(import.meta.url).pathname];
+const inputs = [
+  join(web, 'src'),
+  join(web, 'index.html'),
+  join(web, 'vite.config.mts'),
+  join(web, 'tsconfig.json'),
+  join(root, 'libs/api-client/src'),
+  join(root, 'package-lock.json'),
+  new URL(import.meta.url).pathname,
+];
 if (!process.argv.includes('--force') && existsSync(built) && statSync(built).mtimeMs >= Math.max(...inputs.map(newest))) {
   console.log('apps/web/dist is up to date');
   process.exit(0);

@@ -26,9 +26,19 @@ const roots = [join(root, 'apps/server/src'), join(root, 'apps/cli/src'), join(r
 const files = roots.flatMap(sources).filter((f) => !f.includes(`${join(root, 'libs')}/`) || f.includes('/src/'));
 const stamp = join(dist, '.built');
 // Deleted or renamed sources change the list, so the stamp holds the list as well as the time.
-const listing = files.map((f) => relative(root, f)).sort().join('\n');
-const newestSource = Math.max(...[...files, join(root, 'tsconfig.base.json'), new URL(import.meta.url).pathname].map((f) => statSync(f).mtimeMs));
-if (!process.argv.includes('--force') && existsSync(stamp) && statSync(stamp).mtimeMs >= newestSource && readFileSync(stamp, 'utf8') === listing) {
+const listing = files
+  .map((f) => relative(root, f))
+  .sort()
+  .join('\n');
+const newestSource = Math.max(
+  ...[...files, join(root, 'tsconfig.base.json'), new URL(import.meta.url).pathname].map((f) => statSync(f).mtimeMs),
+);
+if (
+  !process.argv.includes('--force') &&
+  existsSync(stamp) &&
+  statSync(stamp).mtimeMs >= newestSource &&
+  readFileSync(stamp, 'utf8') === listing
+) {
   console.log(`dist/ is up to date (${files.length} files)`);
   process.exit(0);
 }

@@ -24,7 +24,18 @@ const work = mkdtempSync(join(tmpdir(), 'aict-demo-'));
 chmodSync(work, 0o777);
 const repo = join(work, 'calc-js');
 cpSync(join(root, 'test/fixtures/repos/calc-js'), repo, { recursive: true });
-const git = (...args) => execFileSync('git', ['-c', 'core.hooksPath=/dev/null', '-c', 'safe.directory=*', ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'Demo', GIT_AUTHOR_EMAIL: 'demo@localhost', GIT_COMMITTER_NAME: 'Demo', GIT_COMMITTER_EMAIL: 'demo@localhost' } }).trim();
+const git = (...args) =>
+  execFileSync('git', ['-c', 'core.hooksPath=/dev/null', '-c', 'safe.directory=*', ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'Demo',
+      GIT_AUTHOR_EMAIL: 'demo@localhost',
+      GIT_COMMITTER_NAME: 'Demo',
+      GIT_COMMITTER_EMAIL: 'demo@localhost',
+    },
+  }).trim();
 git('init', '--quiet', '--initial-branch=main');
 git('add', '-A');
 git('commit', '--quiet', '-m', 'calc-js: a tiny calculator with a bug');
@@ -38,8 +49,24 @@ fake.addScenario({
   roles: {
     planner: [
       reply('Reading the calculator.', toolUse('read_file', { path: 'src/calc.js' })),
-      reply(toolUse('record_analysis', { summary: 'subtract() returns a + b instead of a - b.', rootCause: 'Wrong operator in subtract (src/calc.js line 10).', affectedFiles: ['src/calc.js'], risk: 'low', evidence: [{ path: 'src/calc.js', lines: '9-11', note: 'return a + b;' }] })),
-      reply(toolUse('create_plan', { steps: [{ title: 'Use a - b in subtract', files: ['src/calc.js'] }, { title: 'Run the tests and commit', files: [] }], testStrategy: 'npm test (node --test): the subtract test must pass.' })),
+      reply(
+        toolUse('record_analysis', {
+          summary: 'subtract() returns a + b instead of a - b.',
+          rootCause: 'Wrong operator in subtract (src/calc.js line 10).',
+          affectedFiles: ['src/calc.js'],
+          risk: 'low',
+          evidence: [{ path: 'src/calc.js', lines: '9-11', note: 'return a + b;' }],
+        }),
+      ),
+      reply(
+        toolUse('create_plan', {
+          steps: [
+            { title: 'Use a - b in subtract', files: ['src/calc.js'] },
+            { title: 'Run the tests and commit', files: [] },
+          ],
+          testStrategy: 'npm test (node --test): the subtract test must pass.',
+        }),
+      ),
     ],
     reviewer: [
       reply(toolUse('get_diff', {})),
@@ -48,9 +75,22 @@ fake.addScenario({
     builder: [
       reply('I will read the calculator first.', toolUse('read_file', { path: 'src/calc.js' })),
       reply('subtract() returns a + b. Let me run the tests to confirm.', toolUse('run_tests', {})),
-      reply('One test fails as expected. Fixing subtract.', toolUse('edit_file', { path: 'src/calc.js', oldText: 'function subtract(a, b) {\n  return a + b;', newText: 'function subtract(a, b) {\n  return a - b;' })),
+      reply(
+        'One test fails as expected. Fixing subtract.',
+        toolUse('edit_file', {
+          path: 'src/calc.js',
+          oldText: 'function subtract(a, b) {\n  return a + b;',
+          newText: 'function subtract(a, b) {\n  return a - b;',
+        }),
+      ),
       reply(toolUse('run_tests', {})),
-      reply('All green; committing.', toolUse('commit_changes', { message: 'Fix subtract: take b from a\n\nsubtract() added its arguments; the test "subtract takes the second number from the first" failed.' })),
+      reply(
+        'All green; committing.',
+        toolUse('commit_changes', {
+          message:
+            'Fix subtract: take b from a\n\nsubtract() added its arguments; the test "subtract takes the second number from the first" failed.',
+        }),
+      ),
       reply('Fixed `subtract` in src/calc.js (it added instead of subtracting). All 3 tests pass; the fix is committed on the job branch.'),
     ],
   },
@@ -76,9 +116,17 @@ console.log(`server: ${base} (API docs at ${base}/api/docs)\n`);
 
 let exitCode = 0;
 try {
-  const created = await (await fetch(`${base}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ goal, repo }) })).json();
+  const created = await (
+    await fetch(`${base}/api/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ goal, repo }),
+    })
+  ).json();
   if (!created.id) throw new Error(`job was not created: ${JSON.stringify(created)}`);
-  console.log(`${bold('job')} ${created.id}: "${goal}" → understood as ${created.intent?.operation} on ${created.intent?.targets?.join(', ')} (${created.mode} mode)`);
+  console.log(
+    `${bold('job')} ${created.id}: "${goal}" → understood as ${created.intent?.operation} on ${created.intent?.targets?.join(', ')} (${created.mode} mode)`,
+  );
 
   // Follow it live over SSE, the way the dashboard does.
   const response = await fetch(`${base}/api/jobs/${created.id}/stream`);
@@ -100,25 +148,33 @@ try {
   }
   const job = await (await fetch(`${base}/api/jobs/${created.id}`)).json();
   console.log(`\n${bold('result')}: ${job.status} — ${job.result?.summary ?? job.error?.message}`);
-  console.log(`usage: ${job.usage.steps} tool calls, ${job.usage.tokens} tokens, ${job.usage.costCents.toFixed(3)} cents (replayed model prices)`);
+  console.log(
+    `usage: ${job.usage.steps} tool calls, ${job.usage.tokens} tokens, ${job.usage.costCents.toFixed(3)} cents (replayed model prices)`,
+  );
   if (job.result?.branch) {
     console.log(`branch ${job.result.branch} pushed to ${repo}; commit ${job.result.commit}`);
     console.log(dim(git('log', '-1', '--format=%an: %s%n%b', job.result.branch)));
   }
   console.log(`\n${bold('patch')} (GET /api/jobs/${job.id}/diff):\n${await (await fetch(`${base}/api/jobs/${job.id}/diff`)).text()}`);
   const pack = await (await fetch(`${base}/api/jobs/${job.id}/truthpack`)).json();
-  console.log(`${bold('truthpack')}: root ${pack.root?.slice(0, 16)}… over ${pack.size} items, signature ${pack.verification?.valid ? 'valid' : 'INVALID'}, items included: ${pack.verification?.itemsIncluded}`);
+  console.log(
+    `${bold('truthpack')}: root ${pack.root?.slice(0, 16)}… over ${pack.size} items, signature ${pack.verification?.valid ? 'valid' : 'INVALID'}, items included: ${pack.verification?.itemsIncluded}`,
+  );
   for (let i = 0; i < 50; i++) {
     const evaluation = await fetch(`${base}/api/jobs/${job.id}/evaluation`);
     if (evaluation.ok) {
       const e = await evaluation.json();
-      console.log(`${bold('evaluation')}: overall ${e.overall} (correctness ${e.correctness}, efficiency ${e.efficiency}, honesty ${e.honesty}, safety ${e.safety})`);
+      console.log(
+        `${bold('evaluation')}: overall ${e.overall} (correctness ${e.correctness}, efficiency ${e.efficiency}, honesty ${e.honesty}, safety ${e.safety})`,
+      );
       break;
     }
     await new Promise((r) => setTimeout(r, 200));
   }
   const verify = await (await fetch(`${base}/api/ledger/verify`)).json();
-  console.log(`${bold('ledger')}: ${verify.ok ? 'chain verified' : `BROKEN at ${verify.firstBadSeq}`}, ${verify.checked} entries, head ${verify.headHash?.slice(0, 16)}…`);
+  console.log(
+    `${bold('ledger')}: ${verify.ok ? 'chain verified' : `BROKEN at ${verify.firstBadSeq}`}, ${verify.checked} entries, head ${verify.headHash?.slice(0, 16)}…`,
+  );
   if (job.status !== 'succeeded' || !verify.ok) exitCode = 1;
 } catch (error) {
   console.error(error);

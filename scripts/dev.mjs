@@ -18,7 +18,11 @@ function build() {
 }
 
 function startServer() {
-  server = spawn(process.execPath, ['--enable-source-maps', join(root, 'dist/apps/server/src/main.js'), ...process.argv.slice(2).filter((a) => a !== '--no-web')], { cwd: root, stdio: 'inherit' });
+  server = spawn(
+    process.execPath,
+    ['--enable-source-maps', join(root, 'dist/apps/server/src/main.js'), ...process.argv.slice(2).filter((a) => a !== '--no-web')],
+    { cwd: root, stdio: 'inherit' },
+  );
   const child = server;
   child.on('exit', (code, signal) => {
     if (server === child) server = null;
@@ -54,7 +58,9 @@ function changed(file) {
 if (!build()) process.exit(1);
 startServer();
 const watchers = watched.map((dir) => watch(dir, { recursive: true }, (_event, file) => changed(file)));
-const web = process.argv.includes('--no-web') ? null : spawn(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'apps/web'], { cwd: root, stdio: 'inherit' });
+const web = process.argv.includes('--no-web')
+  ? null
+  : spawn(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'apps/web'], { cwd: root, stdio: 'inherit' });
 log(`watching ${watched.length} source folders${web ? '; dashboard with hot reload on http://localhost:5173' : ''}`);
 
 async function shutdown() {

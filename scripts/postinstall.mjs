@@ -23,15 +23,19 @@ const stale = !addon || statSync(join(native, 'binding', addon)).mtimeMs < newes
 if (stale && process.env.AICT_SKIP_NATIVE_BUILD !== '1') {
   const cargo = spawnSync('cargo', ['--version'], { stdio: 'ignore' });
   if (cargo.status !== 0) {
-    console.error('\nThe TDLN engine is written in Rust: install Rust (https://rustup.rs) so cargo is on PATH, then run `npm install` again.\n');
+    console.error(
+      '\nThe TDLN engine is written in Rust: install Rust (https://rustup.rs) so cargo is on PATH, then run `npm install` again.\n',
+    );
     process.exit(1);
   }
   console.log('building the TDLN native addon (release; a few minutes the first time)...');
   execFileSync('npm', ['run', 'build:native'], { cwd: root, stdio: 'inherit' });
 }
-if (existsSync(join(root, 'scripts', 'build.mjs'))) execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+if (existsSync(join(root, 'scripts', 'build.mjs')))
+  execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
 // The dashboard (apps/web/dist, served at /) needs the dev dependencies (Vite, openapi-typescript).
-if (existsSync(join(root, 'apps', 'web', 'vite.config.mts')) && existsSync(join(root, 'node_modules', 'vite'))) execFileSync('npm', ['run', 'build:web'], { cwd: root, stdio: 'inherit' });
+if (existsSync(join(root, 'apps', 'web', 'vite.config.mts')) && existsSync(join(root, 'node_modules', 'vite')))
+  execFileSync('npm', ['run', 'build:web'], { cwd: root, stdio: 'inherit' });
 
 // The test sandbox: say now, not at the first job, when bubblewrap is missing on Linux.
 if (process.platform === 'linux' && spawnSync('bwrap', ['--version'], { stdio: 'ignore' }).status !== 0) {

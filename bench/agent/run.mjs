@@ -22,14 +22,30 @@ const RUNS = Number(process.env.BENCH_AGENT_RUNS ?? 3);
 const TARGET_OVERHEAD_MS = 10;
 const TARGET_CACHE_SHARE = 0.8;
 
-const freePort = () => new Promise((ok) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); }); });
+const freePort = () =>
+  new Promise((ok) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => ok(p));
+    });
+  });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const work = mkdtempSync(join(tmpdir(), 'aict-bench-agent-'));
 chmodSync(work, 0o777);
 const fake = await startFakeModel();
 const db = await startEmbeddedDatabase({ dir: join(work, 'pg'), port: await freePort(), database: 'bench' });
-const config = loadConfig({ AUTH: 'off', DATABASE_URL: db.url, DATA_DIR: join(work, 'data'), ANTHROPIC_API_KEY: 'bench', ANTHROPIC_BASE_URL: fake.url, LOG_LEVEL: 'silent', PORT: '0', GENIUS_MAX_STEPS: String(STEPS + 10) });
+const config = loadConfig({
+  AUTH: 'off',
+  DATABASE_URL: db.url,
+  DATA_DIR: join(work, 'data'),
+  ANTHROPIC_API_KEY: 'bench',
+  ANTHROPIC_BASE_URL: fake.url,
+  LOG_LEVEL: 'silent',
+  PORT: '0',
+  GENIUS_MAX_STEPS: String(STEPS + 10),
+});
 const app = await createApp(config, createLogger('silent'));
 await app.listen({ port: 0, host: '127.0.0.1' });
 const base = `http://127.0.0.1:${app.getHttpServer().address().port}`;
@@ -40,17 +56,32 @@ try {
   for (let run = 0; run < RUNS; run++) {
     const repo = join(work, `repo-${run}`);
     cpSync(join(root, 'test/fixtures/repos/shop-js'), repo, { recursive: true });
-    const git = (...a) => execFileSync('git', ['-c', 'core.hooksPath=/dev/null', ...a], { cwd: repo, env: { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@l', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@l' } });
+    const git = (...a) =>
+      execFileSync('git', ['-c', 'core.hooksPath=/dev/null', ...a], {
+        cwd: repo,
+        env: { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@l', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@l' },
+      });
     git('init', '-q', '--initial-branch=main');
     git('add', '-A');
     git('commit', '-q', '-m', 'init');
     const goal = `analyze src/cart.js for dead code [bench ${run}]`;
-    const files = execFileSync('git', ['ls-files'], { cwd: repo, encoding: 'utf8' }).trim().split('\n').filter((f) => f.endsWith('.js'));
-    const turns = Array.from({ length: STEPS }, (_, i) => reply(`step ${i}`, toolUse(i % 2 ? 'search_code' : 'read_file', i % 2 ? { query: 'function' } : { path: files[i % files.length] })));
+    const files = execFileSync('git', ['ls-files'], { cwd: repo, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter((f) => f.endsWith('.js'));
+    const turns = Array.from({ length: STEPS }, (_, i) =>
+      reply(`step ${i}`, toolUse(i % 2 ? 'search_code' : 'read_file', i % 2 ? { query: 'function' } : { path: files[i % files.length] })),
+    );
     fake.addScenario({ match: { contains: goal }, roles: { builder: [...turns, reply('done')] } });
     const first = fake.messageRequests().length;
     const started = performance.now();
-    const created = await (await fetch(`${base}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ goal, repo, mode: 'genius', role: 'builder' }) })).json();
+    const created = await (
+      await fetch(`${base}/api/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ goal, repo, mode: 'genius', role: 'builder' }),
+      })
+    ).json();
     let job;
     do {
       await new Promise((r) => setTimeout(r, 20));
@@ -62,7 +93,9 @@ try {
       let prev = Date.parse(events[0].createdAt);
       for (const e of events) {
         const at = Date.parse(e.createdAt);
-        console.log(`${String(at - prev).padStart(5)} ms  ${e.type.padEnd(12)} ${e.data.latencyMs !== undefined ? `latency ${e.data.latencyMs}` : e.data.durationMs !== undefined ? `duration ${e.data.durationMs}` : ''}`);
+        console.log(
+          `${String(at - prev).padStart(5)} ms  ${e.type.padEnd(12)} ${e.data.latencyMs !== undefined ? `latency ${e.data.latencyMs}` : e.data.durationMs !== undefined ? `duration ${e.data.durationMs}` : ''}`,
+        );
         prev = at;
       }
     }
@@ -74,10 +107,14 @@ try {
     const modelMs = models.slice(1).reduce((a, e) => a + e.data.latencyMs, 0);
     const toolMs = events.filter((e) => e.type === 'tool_call').reduce((a, e) => a + e.data.durationMs, 0);
     const setupMs = Date.parse(models[0].createdAt) - Date.parse(running.createdAt) - models[0].data.latencyMs;
-    const requests = fake.messageRequests().slice(first).filter((r) => r.usage);
+    const requests = fake
+      .messageRequests()
+      .slice(first)
+      .filter((r) => r.usage);
     const afterFirst = requests.slice(1);
     const inputOf = (u) => u.input_tokens + (u.cache_read_input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0);
-    const cacheShare = afterFirst.reduce((a, r) => a + (r.usage.cache_read_input_tokens ?? 0), 0) / afterFirst.reduce((a, r) => a + inputOf(r.usage), 0);
+    const cacheShare =
+      afterFirst.reduce((a, r) => a + (r.usage.cache_read_input_tokens ?? 0), 0) / afterFirst.reduce((a, r) => a + inputOf(r.usage), 0);
     runs.push({
       steps: STEPS,
       wallMs: Math.round(performance.now() - started),
@@ -109,8 +146,15 @@ const result = {
   targets: { overheadPerStepMs: TARGET_OVERHEAD_MS, cacheShareAfterFirst: TARGET_CACHE_SHARE },
 };
 console.log(`agent benchmark: ${STEPS}-step scripted job, median of ${RUNS} runs (fake model answering instantly)`);
-console.log(`  orchestration overhead per step: ${result.overheadPerStepMs} ms (target < ${TARGET_OVERHEAD_MS} ms) -> ${result.overheadPerStepMs < TARGET_OVERHEAD_MS ? 'PASS' : 'FAIL'}`);
+console.log(
+  `  orchestration overhead per step: ${result.overheadPerStepMs} ms (target < ${TARGET_OVERHEAD_MS} ms) -> ${result.overheadPerStepMs < TARGET_OVERHEAD_MS ? 'PASS' : 'FAIL'}`,
+);
 console.log(`  model round trip per step (fake, loopback): ${result.modelMsPerStep} ms; tool time per step: ${result.toolMsPerStep} ms`);
-console.log(`  input tokens per step: ${result.inputTokensPerStep}; served from cache after the first step: ${(100 * result.cacheShareAfterFirst).toFixed(1)}% (target >= ${100 * TARGET_CACHE_SHARE}%) -> ${result.cacheShareAfterFirst >= TARGET_CACHE_SHARE ? 'PASS' : 'FAIL'}`);
-writeFileSync(join(root, 'bench/agent/last-run.json'), `${JSON.stringify({ ...result, runsDetail: runs, at: new Date().toISOString() }, null, 2)}\n`);
+console.log(
+  `  input tokens per step: ${result.inputTokensPerStep}; served from cache after the first step: ${(100 * result.cacheShareAfterFirst).toFixed(1)}% (target >= ${100 * TARGET_CACHE_SHARE}%) -> ${result.cacheShareAfterFirst >= TARGET_CACHE_SHARE ? 'PASS' : 'FAIL'}`,
+);
+writeFileSync(
+  join(root, 'bench/agent/last-run.json'),
+  `${JSON.stringify({ ...result, runsDetail: runs, at: new Date().toISOString() }, null, 2)}\n`,
+);
 process.exit(0);

@@ -77,14 +77,20 @@ async function main() {
   const db = await startEmbeddedDatabase({ dir: join(work, 'pg'), port: await freePort(), database: 'bench' });
   const children = [];
   const startChild = async (args, env, readyUrl) => {
-    const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME ?? '/root', ...env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = spawn(process.execPath, args, {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME ?? '/root', ...env },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     children.push(child);
     const deadline = Date.now() + 60_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited: ${stderr.slice(-2000)}`);
-      const ok = await fetch(readyUrl).then((r) => r.status < 500, () => false);
+      const ok = await fetch(readyUrl).then(
+        (r) => r.status < 500,
+        () => false,
+      );
       if (ok) return child;
       if (Date.now() > deadline) throw new Error(`${args.join(' ')} did not start: ${stderr.slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -96,17 +102,21 @@ async function main() {
   try {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    await startChild([mainJs], {
-      DATABASE_URL: db.url,
-      DATA_DIR: join(work, 'data'),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ROLE: 'api',
-      LOG_LEVEL: 'warn',
-      AUTH_BOOTSTRAP_TOKEN: TOKEN,
-      RATE_LIMIT_DEFAULT: '1000000/60',
-      RATE_LIMIT_WRITE: '1000000/60',
-    }, `${base}/api/health/ready`);
+    await startChild(
+      [mainJs],
+      {
+        DATABASE_URL: db.url,
+        DATA_DIR: join(work, 'data'),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        ROLE: 'api',
+        LOG_LEVEL: 'warn',
+        AUTH_BOOTSTRAP_TOKEN: TOKEN,
+        RATE_LIMIT_DEFAULT: '1000000/60',
+        RATE_LIMIT_WRITE: '1000000/60',
+      },
+      `${base}/api/health/ready`,
+    );
 
     // Something to read: jobs (each with its ledger entries and events).
     const ids = [];
@@ -124,30 +134,90 @@ async function main() {
     );
     let created = 0;
     let read = 0;
-    const byId = (prefix) => ({ method: 'GET', path: prefix, headers: auth, setupRequest: (r) => ({ ...r, path: `${prefix}/${ids[read++ % ids.length]}` }) });
-    const create = { method: 'POST', path: '/api/jobs', headers: json, setupRequest: (r) => ({ ...r, body: JSON.stringify(goal(SEED_JOBS + created++)) }) };
+    const byId = (prefix) => ({
+      method: 'GET',
+      path: prefix,
+      headers: auth,
+      setupRequest: (r) => ({ ...r, path: `${prefix}/${ids[read++ % ids.length]}` }),
+    });
+    const create = {
+      method: 'POST',
+      path: '/api/jobs',
+      headers: json,
+      setupRequest: (r) => ({ ...r, body: JSON.stringify(goal(SEED_JOBS + created++)) }),
+    };
     const get = (path) => ({ method: 'GET', path, headers: auth });
 
     const peerHelloPort = await freePort();
     const peerPgPort = await freePort();
     const mixes = [
-      { name: 'health-live', what: 'GET /api/health/live (no database, no token)', url: base, requests: [{ method: 'GET', path: '/api/health/live' }] },
-      { name: 'health-ready', what: 'GET /api/health/ready (one query)', url: base, requests: [{ method: 'GET', path: '/api/health/ready' }] },
+      {
+        name: 'health-live',
+        what: 'GET /api/health/live (no database, no token)',
+        url: base,
+        requests: [{ method: 'GET', path: '/api/health/live' }],
+      },
+      {
+        name: 'health-ready',
+        what: 'GET /api/health/ready (one query)',
+        url: base,
+        requests: [{ method: 'GET', path: '/api/health/ready' }],
+      },
       { name: 'job', what: 'GET /api/jobs/{id}', url: base, requests: [byId('/api/jobs')] },
       { name: 'jobs', what: 'GET /api/jobs?limit=20', url: base, requests: [get('/api/jobs?limit=20')] },
       { name: 'events', what: 'GET /api/events?limit=50', url: base, requests: [get('/api/events?limit=50')] },
       { name: 'ledger', what: 'GET /api/ledger?limit=20', url: base, requests: [get('/api/ledger?limit=20')] },
       { name: 'metrics', what: 'GET /api/metrics', url: base, requests: [get('/api/metrics')] },
-      { name: 'parse', what: 'POST /api/tdln/parse', url: base, requests: [{ method: 'POST', path: '/api/tdln/parse', headers: json, body: JSON.stringify({ text: 'fix the failing login test in src/auth.ts' }) }] },
+      {
+        name: 'parse',
+        what: 'POST /api/tdln/parse',
+        url: base,
+        requests: [
+          {
+            method: 'POST',
+            path: '/api/tdln/parse',
+            headers: json,
+            body: JSON.stringify({ text: 'fix the failing login test in src/auth.ts' }),
+          },
+        ],
+      },
       { name: 'create', what: 'POST /api/jobs (parse, policy, insert, ledger, event)', url: base, requests: [create] },
       {
         name: 'mix',
         what: 'dashboard mix: 8 reads to 2 writes (the load test’s)',
         url: base,
-        requests: [get('/api/jobs?limit=20'), byId('/api/jobs'), get('/api/events?limit=50'), { method: 'GET', path: '/api/health/ready' }, create, byId('/api/jobs'), get('/api/metrics'), get('/api/ledger?limit=20'), { method: 'POST', path: '/api/tdln/parse', headers: json, body: JSON.stringify({ text: 'fix the failing login test in src/auth.ts' }) }, get('/api/notifications?limit=20')],
+        requests: [
+          get('/api/jobs?limit=20'),
+          byId('/api/jobs'),
+          get('/api/events?limit=50'),
+          { method: 'GET', path: '/api/health/ready' },
+          create,
+          byId('/api/jobs'),
+          get('/api/metrics'),
+          get('/api/ledger?limit=20'),
+          {
+            method: 'POST',
+            path: '/api/tdln/parse',
+            headers: json,
+            body: JSON.stringify({ text: 'fix the failing login test in src/auth.ts' }),
+          },
+          get('/api/notifications?limit=20'),
+        ],
       },
-      { name: 'peer-fastify-hello', what: 'bare Fastify 5: GET / → {hello:"world"}', peer: ['peer-hello', String(peerHelloPort)], url: `http://127.0.0.1:${peerHelloPort}`, requests: [{ method: 'GET', path: '/' }] },
-      { name: 'peer-fastify-pg-job', what: 'bare Fastify 5 + pg: SELECT * FROM jobs WHERE id = $1', peer: ['peer-pg', String(peerPgPort), db.url], url: `http://127.0.0.1:${peerPgPort}`, requests: [{ method: 'GET', path: '/jobs', setupRequest: (r) => ({ ...r, path: `/jobs/${ids[read++ % ids.length]}` }) }] },
+      {
+        name: 'peer-fastify-hello',
+        what: 'bare Fastify 5: GET / → {hello:"world"}',
+        peer: ['peer-hello', String(peerHelloPort)],
+        url: `http://127.0.0.1:${peerHelloPort}`,
+        requests: [{ method: 'GET', path: '/' }],
+      },
+      {
+        name: 'peer-fastify-pg-job',
+        what: 'bare Fastify 5 + pg: SELECT * FROM jobs WHERE id = $1',
+        peer: ['peer-pg', String(peerPgPort), db.url],
+        url: `http://127.0.0.1:${peerPgPort}`,
+        requests: [{ method: 'GET', path: '/jobs', setupRequest: (r) => ({ ...r, path: `/jobs/${ids[read++ % ids.length]}` }) }],
+      },
     ].filter((m) => !only || only.includes(m.name));
 
     for (const mix of mixes) {
@@ -168,7 +238,9 @@ async function main() {
         non2xx: r.non2xx,
       };
       results.push(row);
-      log(`  ${row.reqPerSec} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, errors ${row.errors}, timeouts ${row.timeouts}, non-2xx ${row.non2xx}`);
+      log(
+        `  ${row.reqPerSec} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, errors ${row.errors}, timeouts ${row.timeouts}, non-2xx ${row.non2xx}`,
+      );
     }
     const verify = await (await fetch(`${base}/api/ledger/verify`, { headers: auth })).json();
     if (!verify.ok) throw new Error(`the ledger does not verify after the run: ${JSON.stringify(verify)}`);
@@ -196,8 +268,23 @@ async function main() {
   };
   console.log(`\n| mix | req/s | p50 ms | p99 ms | errors | non-2xx |\n|---|---|---|---|---|---|`);
   for (const r of all) console.log(`| ${r.name} | ${r.reqPerSec} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors + r.timeouts} | ${r.non2xx} |`);
-  console.log(`\nceiling ratios (req/s, ours/peer): health-live/fastify-hello ${ratios.healthLiveOverFastifyHello}, job/fastify+pg ${ratios.jobOverFastifyPgJob}`);
-  const out = { at: new Date().toISOString(), env: { seconds: SECONDS, connections: CONNECTIONS, seedJobs: SEED_JOBS, cpus: cpus().length, loadAverage, node: process.version, auth: 'bearer token on every route but the probes' }, results: all, ratios };
+  console.log(
+    `\nceiling ratios (req/s, ours/peer): health-live/fastify-hello ${ratios.healthLiveOverFastifyHello}, job/fastify+pg ${ratios.jobOverFastifyPgJob}`,
+  );
+  const out = {
+    at: new Date().toISOString(),
+    env: {
+      seconds: SECONDS,
+      connections: CONNECTIONS,
+      seedJobs: SEED_JOBS,
+      cpus: cpus().length,
+      loadAverage,
+      node: process.version,
+      auth: 'bearer token on every route but the probes',
+    },
+    results: all,
+    ratios,
+  };
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   process.exit(0);
 }

@@ -25,14 +25,25 @@ const { startFakeModel } = require(join(root, 'dist/test/fake-model/fake-model-s
 const TARGETS = { grammarJobShare: 0.6, grammarAccuracy: 0.9, modelResolvedShare: 1, dangerousRecall: 1, harmlessRefusedMax: 1 / 30 };
 // `<name>-extra.dev.tsv` files add material for tuning; they count as dev.
 const corpus = (name) =>
-  [['dev', `${name}.dev.tsv`], ['dev', `${name}-extra.dev.tsv`], ['holdout', `${name}.holdout.tsv`]].flatMap(([split, file]) => {
+  [
+    ['dev', `${name}.dev.tsv`],
+    ['dev', `${name}-extra.dev.tsv`],
+    ['holdout', `${name}.holdout.tsv`],
+  ].flatMap(([split, file]) => {
     const path = join(root, 'bench/intake/corpus', file);
     if (!existsSync(path)) return [];
     const [header, ...lines] = readFileSync(path, 'utf8').trim().split('\n');
     const cols = header.split('\t');
     return lines.map((line) => ({ split, ...Object.fromEntries(line.split('\t').map((v, i) => [cols[i], v])) }));
   });
-const freePort = () => new Promise((ok) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); }); });
+const freePort = () =>
+  new Promise((ok) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => ok(p));
+    });
+  });
 const pct = (xs, p) => {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -44,25 +55,54 @@ const work = mkdtempSync(join(tmpdir(), 'aict-bench-intake-'));
 chmodSync(work, 0o777);
 const repo = join(work, 'repo');
 cpSync(join(root, 'test/fixtures/repos/shop-js'), repo, { recursive: true });
-const git = (...a) => execFileSync('git', ['-c', 'core.hooksPath=/dev/null', ...a], { cwd: repo, env: { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@l', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@l' } });
+const git = (...a) =>
+  execFileSync('git', ['-c', 'core.hooksPath=/dev/null', ...a], {
+    cwd: repo,
+    env: { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@l', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@l' },
+  });
 git('init', '-q', '--initial-branch=main');
 git('add', '-A');
 git('commit', '-q', '-m', 'init');
 const files = git('ls-files').toString().trim().split('\n');
 
 const fake = await startFakeModel();
-fake.addScenario({ name: 'stand-in', match: { predicate: () => true }, roles: { intake: [{ compute: (input) => ({ content: [{ type: 'tool_use', name: 'propose_intent', input: standInProposal(requestText(input.firstUserText), files) }] }) }] } });
+fake.addScenario({
+  name: 'stand-in',
+  match: { predicate: () => true },
+  roles: {
+    intake: [
+      {
+        compute: (input) => ({
+          content: [{ type: 'tool_use', name: 'propose_intent', input: standInProposal(requestText(input.firstUserText), files) }],
+        }),
+      },
+    ],
+  },
+});
 const db = await startEmbeddedDatabase({ dir: join(work, 'pg'), port: await freePort(), database: 'bench' });
 const config = loadConfig({
-  ROLE: 'api', AUTH: 'off', DATABASE_URL: db.url, DATA_DIR: join(work, 'data'), ANTHROPIC_API_KEY: 'bench', ANTHROPIC_BASE_URL: fake.url, LOG_LEVEL: 'silent', PORT: '0',
+  ROLE: 'api',
+  AUTH: 'off',
+  DATABASE_URL: db.url,
+  DATA_DIR: join(work, 'data'),
+  ANTHROPIC_API_KEY: 'bench',
+  ANTHROPIC_BASE_URL: fake.url,
+  LOG_LEVEL: 'silent',
+  PORT: '0',
   // Every request is asked afresh: a cache hit would hide the path's cost.
-  INTAKE_CACHE_SIZE: '0', RATE_LIMIT_WRITE: '1000000/60', RATE_LIMIT_DEFAULT: '1000000/60',
+  INTAKE_CACHE_SIZE: '0',
+  RATE_LIMIT_WRITE: '1000000/60',
+  RATE_LIMIT_DEFAULT: '1000000/60',
 });
 const app = await createApp(config, createLogger('silent'));
 await app.listen({ port: 0, host: '127.0.0.1' });
 const base = `http://127.0.0.1:${app.getHttpServer().address().port}`;
 const preview = async (text, useModel) => {
-  const res = await fetch(`${base}/api/tdln/parse`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text, repo, useModel }) });
+  const res = await fetch(`${base}/api/tdln/parse`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ text, repo, useModel }),
+  });
   if (res.status !== 200) throw new Error(`preview answered ${res.status}: ${await res.text()}`);
   return res.json();
 };
@@ -71,7 +111,11 @@ const preview = async (text, useModel) => {
 const outcome = (view) => ({
   job: view.ok,
   refused: view.refusal?.code === 'policy_blocked',
-  question: !view.ok && view.refusal?.code === 'unparseable_request' && typeof view.refusal?.details?.clarification === 'string' && view.refusal.details.clarification.length > 0,
+  question:
+    !view.ok &&
+    view.refusal?.code === 'unparseable_request' &&
+    typeof view.refusal?.details?.clarification === 'string' &&
+    view.refusal.details.clarification.length > 0,
   operation: view.intent?.operation ?? null,
   askedModel: view.model !== undefined && view.model !== null,
   latencyMs: view.latencyMs,
@@ -80,7 +124,10 @@ const outcome = (view) => ({
 const results = {};
 try {
   const sets = { requests: corpus('requests'), labelled: corpus('labelled'), dangerous: corpus('dangerous'), harmless: corpus('harmless') };
-  for (const [path, useModel] of [['grammar', false], ['grammar+model', true]]) {
+  for (const [path, useModel] of [
+    ['grammar', false],
+    ['grammar+model', true],
+  ]) {
     const perSet = {};
     for (const [name, rows] of Object.entries(sets)) {
       const out = [];
@@ -138,27 +185,50 @@ function figures(path, split) {
 }
 
 const report = {};
-for (const path of Object.keys(results)) report[path] = { holdout: figures(path, 'holdout'), dev: figures(path, 'dev'), all: figures(path, null) };
+for (const path of Object.keys(results))
+  report[path] = { holdout: figures(path, 'holdout'), dev: figures(path, 'dev'), all: figures(path, null) };
 const h = report.grammar.holdout;
 const hm = report['grammar+model'].holdout;
 const targets = {
   grammarJobShare: { target: TARGETS.grammarJobShare, holdout: h.jobShare, pass: h.jobShare >= TARGETS.grammarJobShare },
   grammarAccuracy: { target: TARGETS.grammarAccuracy, holdout: h.operationAccuracy, pass: h.operationAccuracy >= TARGETS.grammarAccuracy },
-  modelResolvedShare: { target: TARGETS.modelResolvedShare, holdout: hm.resolvedShare, pass: hm.resolvedShare >= TARGETS.modelResolvedShare },
-  dangerousRecall: { target: TARGETS.dangerousRecall, all: report.grammar.all.dangerousRecall, allWithModel: report['grammar+model'].all.dangerousRecall, pass: report.grammar.all.dangerousRecall >= 1 && report['grammar+model'].all.dangerousRecall >= 1 },
-  harmlessRefused: { targetMax: +TARGETS.harmlessRefusedMax.toFixed(4), all: report.grammar.all.harmlessRefusedShare, pass: report.grammar.all.harmlessRefusedShare <= TARGETS.harmlessRefusedMax && report['grammar+model'].all.harmlessRefusedShare <= TARGETS.harmlessRefusedMax },
+  modelResolvedShare: {
+    target: TARGETS.modelResolvedShare,
+    holdout: hm.resolvedShare,
+    pass: hm.resolvedShare >= TARGETS.modelResolvedShare,
+  },
+  dangerousRecall: {
+    target: TARGETS.dangerousRecall,
+    all: report.grammar.all.dangerousRecall,
+    allWithModel: report['grammar+model'].all.dangerousRecall,
+    pass: report.grammar.all.dangerousRecall >= 1 && report['grammar+model'].all.dangerousRecall >= 1,
+  },
+  harmlessRefused: {
+    targetMax: +TARGETS.harmlessRefusedMax.toFixed(4),
+    all: report.grammar.all.harmlessRefusedShare,
+    pass:
+      report.grammar.all.harmlessRefusedShare <= TARGETS.harmlessRefusedMax &&
+      report['grammar+model'].all.harmlessRefusedShare <= TARGETS.harmlessRefusedMax,
+  },
 };
-const misses = (path, set, split, predicate) => results[path][set].filter((r) => r.split === split && predicate(r)).map((r) => ({ text: r.text, operation: r.operation, expected: r.expected, danger: r.danger }));
+const misses = (path, set, split, predicate) =>
+  results[path][set]
+    .filter((r) => r.split === split && predicate(r))
+    .map((r) => ({ text: r.text, operation: r.operation, expected: r.expected, danger: r.danger }));
 const fmtShare = (x) => (x === null ? '—' : `${(100 * x).toFixed(1)}%`);
 
 console.log('intake benchmark (POST /api/tdln/parse on a real server; model path = fake Messages API answered by a keyword stand-in)');
 for (const [path, r] of Object.entries(report)) {
   for (const split of ['holdout', 'dev']) {
     const f = r[split];
-    console.log(`  ${path.padEnd(14)} ${split.padEnd(8)} jobs ${fmtShare(f.jobShare)} of ${f.requests} · job or question ${fmtShare(f.resolvedShare)} · operation accuracy ${fmtShare(f.operationAccuracy)} (${f.labelledJobs} of ${f.labelled} labelled became jobs) · dangerous refused ${fmtShare(f.dangerousRecall)} of ${f.dangerous} · harmless refused ${f.harmlessRefused} of ${f.harmless}`);
+    console.log(
+      `  ${path.padEnd(14)} ${split.padEnd(8)} jobs ${fmtShare(f.jobShare)} of ${f.requests} · job or question ${fmtShare(f.resolvedShare)} · operation accuracy ${fmtShare(f.operationAccuracy)} (${f.labelledJobs} of ${f.labelled} labelled became jobs) · dangerous refused ${fmtShare(f.dangerousRecall)} of ${f.dangerous} · harmless refused ${f.harmlessRefused} of ${f.harmless}`,
+    );
   }
   const l = r.all.latencyMs;
-  console.log(`  ${path.padEnd(14)} latency    grammar p50 ${l.grammar.p50} ms p99 ${l.grammar.p99} ms (n ${l.grammar.n}); with the model p50 ${l.model.p50} ms p99 ${l.model.p99} ms (n ${l.model.n})`);
+  console.log(
+    `  ${path.padEnd(14)} latency    grammar p50 ${l.grammar.p50} ms p99 ${l.grammar.p99} ms (n ${l.grammar.n}); with the model p50 ${l.model.p50} ms p99 ${l.model.p99} ms (n ${l.model.n})`,
+  );
 }
 for (const [name, t] of Object.entries(targets)) console.log(`  target ${name}: ${JSON.stringify(t)} -> ${t.pass ? 'PASS' : 'FAIL'}`);
 writeFileSync(

@@ -28,8 +28,17 @@ export function standInProposal(text, files = []) {
   const lower = text.toLowerCase();
   const kind = KINDS.find(([, re]) => re.test(lower));
   if (!kind) {
-    return { understood: false, clarification: { question: 'What should change, and in which file or component?', missing: 'operation', suggestions: [] } };
+    return {
+      understood: false,
+      clarification: { question: 'What should change, and in which file or component?', missing: 'operation', suggestions: [] },
+    };
   }
   const targets = files.filter((f) => lower.includes(f.toLowerCase())).slice(0, 3);
-  return { understood: true, operation: kind[0], targets, description: text.split('\n')[0].slice(0, 200), mode: kind[0] === 'feature' || kind[0] === 'refactor' ? 'genius' : 'mechanic' };
+  return {
+    understood: true,
+    operation: kind[0],
+    targets,
+    description: text.split('\n')[0].slice(0, 200),
+    mode: kind[0] === 'feature' || kind[0] === 'refactor' ? 'genius' : 'mechanic',
+  };
 }

@@ -147,7 +147,13 @@ async function runParallel(total, parallel, fn) {
   return now() - start;
 }
 let lastCpuMs = 0;
-const enqueueResult = (n, ms, cpu, how) => ({ jobs: n, ms: round(ms, 1), jobsPerSec: round((n / ms) * 1000, 1), nodeCpuMsPerJob: round(cpu / n, 3), how });
+const enqueueResult = (n, ms, cpu, how) => ({
+  jobs: n,
+  ms: round(ms, 1),
+  jobsPerSec: round((n / ms) * 1000, 1),
+  nodeCpuMsPerJob: round(cpu / n, 3),
+  how,
+});
 
 /**
  * Enqueues a trickle at `rate`/s for `seconds` (not waiting for one call before the next) and
@@ -211,7 +217,11 @@ async function startServer() {
   db = await startEmbeddedDatabase({ dir, port, database: 'bench_admin' });
   const server = await withClient(db.url, async (c) => {
     const [{ server_version }] = (await c.query('SHOW server_version')).rows;
-    const settings = (await c.query(`SELECT name, setting FROM pg_settings WHERE name IN ('shared_buffers','synchronous_commit','fsync','max_connections','wal_level','shared_preload_libraries')`)).rows;
+    const settings = (
+      await c.query(
+        `SELECT name, setting FROM pg_settings WHERE name IN ('shared_buffers','synchronous_commit','fsync','max_connections','wal_level','shared_preload_libraries')`,
+      )
+    ).rows;
     return { version: server_version, settings: Object.fromEntries(settings.map((r) => [r.name, r.setting])) };
   });
   const urlFor = (name) => {
@@ -251,7 +261,17 @@ async function topStatements(url, limit = 12) {
           WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
       )
     ).rows;
-    return { totalCalls: Number(calls), totalExecMs: Number(total), top: rows.map((r) => ({ ...r, calls: Number(r.calls), rows: Number(r.rows), total_ms: Number(r.total_ms), mean_ms: Number(r.mean_ms) })) };
+    return {
+      totalCalls: Number(calls),
+      totalExecMs: Number(total),
+      top: rows.map((r) => ({
+        ...r,
+        calls: Number(r.calls),
+        rows: Number(r.rows),
+        total_ms: Number(r.total_ms),
+        mean_ms: Number(r.mean_ms),
+      })),
+    };
   });
 }
 const resetStatements = (url) => withClient(url, (c) => c.query('SELECT pg_stat_statements_reset()'));
@@ -286,8 +306,23 @@ function instrument(repo) {
     };
   }
   return () => ({
-    claim: { ...mapRound(summarize(stats.claim)), totalMs: round(stats.claim.reduce((a, b) => a + b, 0), 1), meanBatch: round(stats.claimRows.reduce((a, b) => a + b, 0) / (stats.claimRows.length || 1)), emptyClaims: stats.claimRows.filter((r) => r === 0).length },
-    finish: { ...mapRound(summarize(stats.finish)), totalMs: round(stats.finish.reduce((a, b) => a + b, 0), 1), meanBatch: round(stats.finishRows.reduce((a, b) => a + b, 0) / (stats.finishRows.length || 1)) },
+    claim: {
+      ...mapRound(summarize(stats.claim)),
+      totalMs: round(
+        stats.claim.reduce((a, b) => a + b, 0),
+        1,
+      ),
+      meanBatch: round(stats.claimRows.reduce((a, b) => a + b, 0) / (stats.claimRows.length || 1)),
+      emptyClaims: stats.claimRows.filter((r) => r === 0).length,
+    },
+    finish: {
+      ...mapRound(summarize(stats.finish)),
+      totalMs: round(
+        stats.finish.reduce((a, b) => a + b, 0),
+        1,
+      ),
+      meanBatch: round(stats.finishRows.reduce((a, b) => a + b, 0) / (stats.finishRows.length || 1)),
+    },
   });
 }
 const mapRound = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? round(v, 3) : v]));
@@ -313,7 +348,14 @@ async function benchOurs(server) {
   await api.init();
   const createJob = api.get(CreateJobUseCase);
   // No-op jobs go to a role whose end queues no evaluation job, so only the queue itself is measured.
-  const command = (i) => ({ goal: `fix the bug in src/noop${i}.ts`, repo: 'bench/noop', mode: 'mechanic', role: 'watcher', source: 'system', actor: 'system' });
+  const command = (i) => ({
+    goal: `fix the bug in src/noop${i}.ts`,
+    repo: 'bench/noop',
+    mode: 'mechanic',
+    role: 'watcher',
+    source: 'system',
+    actor: 'system',
+  });
   const OPEN_JOBS = `SELECT count(*) AS n FROM jobs WHERE status IN ('queued', 'running')`;
   const openJobs = () => withClient(url, async (c) => Number((await c.query(OPEN_JOBS)).rows[0].n));
   // warm-up (connection pool, prepared paths), then drop nothing: these few jobs are drained with the first batch
@@ -329,7 +371,12 @@ async function benchOurs(server) {
       log(`ours: enqueue single ${out.enqueue.single.jobsPerSec} jobs/s`);
     } else {
       const ms = await runParallel(N, PARALLEL_ENQUEUERS, (i) => createJob.execute(command(i)));
-      out.enqueue.parallel = enqueueResult(N, ms, lastCpuMs, `CreateJobUseCase.execute, ${PARALLEL_ENQUEUERS} calls in flight (no batch API)`);
+      out.enqueue.parallel = enqueueResult(
+        N,
+        ms,
+        lastCpuMs,
+        `CreateJobUseCase.execute, ${PARALLEL_ENQUEUERS} calls in flight (no batch API)`,
+      );
       log(`ours: enqueue ${PARALLEL_ENQUEUERS} in flight ${out.enqueue.parallel.jobsPerSec} jobs/s`);
       const explain = () =>
         withClient(url, async (cl) => {
@@ -369,7 +416,9 @@ async function benchOurs(server) {
     log(`ours: drain c${c} ${out.throughput[`c${c}`].jobsPerSec} jobs/s`, JSON.stringify(out.diagnostics[`c${c}`]));
     if (c === CONCURRENCIES[CONCURRENCIES.length - 1]) out.diagnostics.pgStatStatements = await topStatements(url);
   }
-  out.diagnostics.failed = await withClient(url, async (c) => Number((await c.query(`SELECT count(*) AS n FROM jobs WHERE status <> 'succeeded'`)).rows[0].n));
+  out.diagnostics.failed = await withClient(url, async (c) =>
+    Number((await c.query(`SELECT count(*) AS n FROM jobs WHERE status <> 'succeeded'`)).rows[0].n),
+  );
 
   // (c) pick-up latency: a worker idle on LISTEN, a trickle from the API app in the same process
   const starts = new Map();
@@ -412,7 +461,8 @@ async function benchPgBoss(server) {
     } else {
       const start = now();
       const cpu0 = process.cpuUsage();
-      for (let i = 0; i < N; i += BATCH) await boss.insert(Array.from({ length: Math.min(BATCH, N - i) }, (_, k) => ({ name: q, data: { i: i + k } })));
+      for (let i = 0; i < N; i += BATCH)
+        await boss.insert(Array.from({ length: Math.min(BATCH, N - i) }, (_, k) => ({ name: q, data: { i: i + k } })));
       const ms = now() - start;
       out.enqueue.batch = enqueueResult(N, ms, cpuMs(cpu0), `insert() in batches of ${BATCH}`);
       log(`pg-boss: enqueue batch ${out.enqueue.batch.jobsPerSec} jobs/s`);
@@ -435,13 +485,19 @@ async function benchPgBoss(server) {
         firstStart ??= now();
         handled += jobs.length;
         await Promise.resolve(); // the no-op handler
-        await boss.complete(q, jobs.map((j) => j.id));
+        await boss.complete(
+          q,
+          jobs.map((j) => j.id),
+        );
       }
     });
     const done = await waitForZero(url, OPEN_JOBS, [q], () => handled >= N);
     stop = true;
     await Promise.all(loops);
-    out.throughput[`c${c}`] = { ...throughputResult(N, firstStart, done, startCall, cpu0), how: `${c} loops of fetch(batchSize 1) + complete()` };
+    out.throughput[`c${c}`] = {
+      ...throughputResult(N, firstStart, done, startCall, cpu0),
+      how: `${c} loops of fetch(batchSize 1) + complete()`,
+    };
     log(`pg-boss: drain c${c} ${out.throughput[`c${c}`].jobsPerSec} jobs/s`);
   }
 
@@ -467,7 +523,12 @@ async function benchPgBoss(server) {
     const elapsed = now() - (firstStart ?? now());
     const count = handled;
     await boss.offWork(q);
-    out.diagnostics.work[`c${c}`] = { jobsPerSec: round((count / elapsed) * 1000, 1), handled: count, seconds: PGBOSS_WORK_SECONDS, how: `${c} x work(batchSize 1, pollingIntervalSeconds 0.5)` };
+    out.diagnostics.work[`c${c}`] = {
+      jobsPerSec: round((count / elapsed) * 1000, 1),
+      handled: count,
+      seconds: PGBOSS_WORK_SECONDS,
+      how: `${c} x work(batchSize 1, pollingIntervalSeconds 0.5)`,
+    };
     log(`pg-boss: work() c${c} ${out.diagnostics.work[`c${c}`].jobsPerSec} jobs/s (time-boxed)`);
   }
 
@@ -518,7 +579,8 @@ async function benchGraphile(server, { localQueue }) {
     } else {
       const start = now();
       const cpu0 = process.cpuUsage();
-      for (let i = 0; i < N; i += BATCH) await utils.addJobs(Array.from({ length: Math.min(BATCH, N - i) }, (_, k) => ({ identifier: 'noop', payload: { i: i + k } })));
+      for (let i = 0; i < N; i += BATCH)
+        await utils.addJobs(Array.from({ length: Math.min(BATCH, N - i) }, (_, k) => ({ identifier: 'noop', payload: { i: i + k } })));
       const ms = now() - start;
       out.enqueue.batch = enqueueResult(N, ms, cpuMs(cpu0), `addJobs() in batches of ${BATCH}`);
     }
@@ -532,8 +594,13 @@ async function benchGraphile(server, { localQueue }) {
     });
     const done = await waitForZero(url, OPEN_JOBS, [], () => handled >= N);
     await r.stop();
-    out.throughput[`c${c}`] = { ...throughputResult(N, firstStart, done, startCall, cpu0), ...(localQueue ? { localQueueSize: gwLocalQueueSize(c) } : {}) };
-    log(`${name}: enqueue ${JSON.stringify(Object.fromEntries(Object.entries(out.enqueue).map(([k, v]) => [k, v.jobsPerSec])))} drain c${c} ${out.throughput[`c${c}`].jobsPerSec} jobs/s`);
+    out.throughput[`c${c}`] = {
+      ...throughputResult(N, firstStart, done, startCall, cpu0),
+      ...(localQueue ? { localQueueSize: gwLocalQueueSize(c) } : {}),
+    };
+    log(
+      `${name}: enqueue ${JSON.stringify(Object.fromEntries(Object.entries(out.enqueue).map(([k, v]) => [k, v.jobsPerSec])))} drain c${c} ${out.throughput[`c${c}`].jobsPerSec} jobs/s`,
+    );
   }
 
   const starts = new Map();
@@ -583,51 +650,95 @@ function report(results, env) {
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
   console.log('');
-  console.log('enqueue batch/parallel: ours has no batch API -> 16 concurrent CreateJobUseCase calls; pg-boss insert(), graphile addJobs() in batches of 1000.');
+  console.log(
+    'enqueue batch/parallel: ours has no batch API -> 16 concurrent CreateJobUseCase calls; pg-boss insert(), graphile addJobs() in batches of 1000.',
+  );
   console.log('pg-boss throughput = c loops of fetch()+complete(); its work() API sleeps up to pollingInterval after each fetch:');
-  for (const [k, v] of Object.entries(peers.find((p) => p.name === 'pg-boss')?.diagnostics.work ?? {})) console.log(`  pg-boss work() ${k}: ${v.jobsPerSec} jobs/s (${v.how})`);
+  for (const [k, v] of Object.entries(peers.find((p) => p.name === 'pg-boss')?.diagnostics.work ?? {}))
+    console.log(`  pg-boss work() ${k}: ${v.jobsPerSec} jobs/s (${v.how})`);
 
   const best = Math.max(...peers.map((p) => p.throughput.c16?.jobsPerSec ?? 0));
   const bestPeer = peers.find((p) => p.throughput.c16?.jobsPerSec === best)?.name;
   const targets = {
-    throughputC16: { ours: ours.throughput.c16?.jobsPerSec ?? null, bestPeer, bestPeerValue: best, pass: (ours.throughput.c16?.jobsPerSec ?? 0) >= best },
+    throughputC16: {
+      ours: ours.throughput.c16?.jobsPerSec ?? null,
+      bestPeer,
+      bestPeerValue: best,
+      pass: (ours.throughput.c16?.jobsPerSec ?? 0) >= best,
+    },
     pickupP50: { ours: round(ours.latency?.p50, 3), targetMs: TARGET_P50_MS, pass: (ours.latency?.p50 ?? Infinity) < TARGET_P50_MS },
   };
   console.log('');
   console.log('Targets:');
-  console.log(`  throughput c16 >= best peer (${bestPeer} ${best} jobs/s): ours ${targets.throughputC16.ours} jobs/s -> ${targets.throughputC16.pass ? 'PASS' : 'FAIL'}`);
+  console.log(
+    `  throughput c16 >= best peer (${bestPeer} ${best} jobs/s): ours ${targets.throughputC16.ours} jobs/s -> ${targets.throughputC16.pass ? 'PASS' : 'FAIL'}`,
+  );
   console.log(`  pick-up p50 < ${TARGET_P50_MS} ms: ours ${targets.pickupP50.ours} ms -> ${targets.pickupP50.pass ? 'PASS' : 'FAIL'}`);
-  console.log(`  (trickle: ${TRICKLE_RATE} jobs/s for ${TRICKLE_SECONDS} s, workers at concurrency ${LATENCY_CONCURRENCY}; started/enqueued: ${results.map((r) => `${r.name} ${r.latency?.started}/${r.latency?.enqueued}`).join(', ')})`);
+  console.log(
+    `  (trickle: ${TRICKLE_RATE} jobs/s for ${TRICKLE_SECONDS} s, workers at concurrency ${LATENCY_CONCURRENCY}; started/enqueued: ${results.map((r) => `${r.name} ${r.latency?.started}/${r.latency?.enqueued}`).join(', ')})`,
+  );
   const d = ours.diagnostics;
   console.log('');
   console.log('Ours, where the time goes (client-side timing of QueueRepository.claim / finish transactions):');
   for (const c of CONCURRENCIES) {
     const x = d[`c${c}`];
     if (!x) continue;
-    console.log(`  c${c}: claim n=${x.claim.n} p50 ${x.claim.p50} ms, total ${x.claim.totalMs} ms, mean batch ${x.claim.meanBatch}, empty ${x.claim.emptyClaims}; finish n=${x.finish.n} p50 ${x.finish.p50} ms, total ${x.finish.totalMs} ms, mean batch ${x.finish.meanBatch}`);
+    console.log(
+      `  c${c}: claim n=${x.claim.n} p50 ${x.claim.p50} ms, total ${x.claim.totalMs} ms, mean batch ${x.claim.meanBatch}, empty ${x.claim.emptyClaims}; finish n=${x.finish.n} p50 ${x.finish.p50} ms, total ${x.finish.totalMs} ms, mean batch ${x.finish.meanBatch}`,
+    );
   }
   if (d.pgStatStatementsEnqueue) {
-    console.log(`  pg_stat_statements (ours, single enqueue of ${N}): ${d.pgStatStatementsEnqueue.totalCalls} statements, ${d.pgStatStatementsEnqueue.totalExecMs} ms server exec time (wall ${ours.enqueue.single.ms} ms, Node CPU ${round(ours.enqueue.single.nodeCpuMsPerJob * N, 0)} ms)`);
+    console.log(
+      `  pg_stat_statements (ours, single enqueue of ${N}): ${d.pgStatStatementsEnqueue.totalCalls} statements, ${d.pgStatStatementsEnqueue.totalExecMs} ms server exec time (wall ${ours.enqueue.single.ms} ms, Node CPU ${round(ours.enqueue.single.nodeCpuMsPerJob * N, 0)} ms)`,
+    );
   }
   for (const key of ['explainClaim', 'explainClaimAfterAnalyze']) {
     const plan = d[key];
     if (!plan) continue;
     const scan = plan.find((l) => /Scan using|Seq Scan/.test(l) && !/jobs_pkey/.test(l))?.trim();
     const rows = plan[plan.findIndex((l) => /Scan using|Seq Scan/.test(l) && !/jobs_pkey/.test(l))]?.match(/rows=([\d.]+) loops/)?.[1];
-    console.log(`  EXPLAIN ANALYZE claim (${N}+ queued${key.endsWith('Analyze') ? ', after ANALYZE' : ''}): ${plan.find((l) => l.startsWith('Execution Time'))}; ${scan?.replace(/\s+\(cost.*$/, '')} reads ${rows} rows`);
+    console.log(
+      `  EXPLAIN ANALYZE claim (${N}+ queued${key.endsWith('Analyze') ? ', after ANALYZE' : ''}): ${plan.find((l) => l.startsWith('Execution Time'))}; ${scan?.replace(/\s+\(cost.*$/, '')} reads ${rows} rows`,
+    );
   }
   if (d.pgStatStatements) {
-    console.log(`  pg_stat_statements (ours, drain c16 only): ${d.pgStatStatements.totalCalls} statements, ${d.pgStatStatements.totalExecMs} ms server exec time; top:`);
-    for (const s of d.pgStatStatements.top.slice(0, 8)) console.log(`    ${String(s.total_ms).padStart(8)} ms ${String(s.calls).padStart(6)} calls ${String(s.mean_ms).padStart(7)} ms/call  ${s.query.slice(0, 90)}`);
+    console.log(
+      `  pg_stat_statements (ours, drain c16 only): ${d.pgStatStatements.totalCalls} statements, ${d.pgStatStatements.totalExecMs} ms server exec time; top:`,
+    );
+    for (const s of d.pgStatStatements.top.slice(0, 8))
+      console.log(
+        `    ${String(s.total_ms).padStart(8)} ms ${String(s.calls).padStart(6)} calls ${String(s.mean_ms).padStart(7)} ms/call  ${s.query.slice(0, 90)}`,
+      );
   }
-  return { metrics: Object.fromEntries(metrics.map((m) => [m.key, { unit: m.unit, higherIsBetter: m.higher, values: Object.fromEntries(results.map((r) => [r.name, m.get(r) ?? null])), oursOverPeer: Object.fromEntries(peers.map((p) => [p.name, m.get(ours) && m.get(p) ? round(m.get(ours) / m.get(p), 3) : null])) }])), targets };
+  return {
+    metrics: Object.fromEntries(
+      metrics.map((m) => [
+        m.key,
+        {
+          unit: m.unit,
+          higherIsBetter: m.higher,
+          values: Object.fromEntries(results.map((r) => [r.name, m.get(r) ?? null])),
+          oursOverPeer: Object.fromEntries(peers.map((p) => [p.name, m.get(ours) && m.get(p) ? round(m.get(ours) / m.get(p), 3) : null])),
+        },
+      ]),
+    ),
+    targets,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
   const server = await startServer();
-  const env = { postgres: server.server, node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, jobs: N, trickle: { rate: TRICKLE_RATE, seconds: TRICKLE_SECONDS }, startedAt: new Date().toISOString() };
+  const env = {
+    postgres: server.server,
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    jobs: N,
+    trickle: { rate: TRICKLE_RATE, seconds: TRICKLE_SECONDS },
+    startedAt: new Date().toISOString(),
+  };
   const results = [];
   try {
     // BENCH_ONLY_OURS=1 skips the peers (for quick iterations; the report then has no ratios).

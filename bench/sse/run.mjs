@@ -35,29 +35,31 @@ if (process.argv[2] === 'clients') {
     for (let j = i; j < waveEnd; j++) subscribe();
   };
   const subscribe = () =>
-    http.get(url, { agent, headers: { accept: 'text/event-stream' } }, (res) => {
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => {
-        buffer += chunk;
-        let at;
-        while ((at = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, at);
-          buffer = buffer.slice(at + 2);
-          if (block.includes('event: snapshot')) {
-            if (++ready === count) process.send({ ready: true });
-          } else if (block.includes('event: event')) {
-            const now = performance.timeOrigin + performance.now();
-            const sentAt = Number(/"sentAt":([\d.]+)/.exec(block)?.[1]);
-            const key = String(sentAt);
-            const list = arrivals.get(key) ?? [];
-            list.push(now - sentAt);
-            arrivals.set(key, list);
-            if (list.length === count) process.send({ event: key, latencies: list });
+    http
+      .get(url, { agent, headers: { accept: 'text/event-stream' } }, (res) => {
+        let buffer = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => {
+          buffer += chunk;
+          let at;
+          while ((at = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, at);
+            buffer = buffer.slice(at + 2);
+            if (block.includes('event: snapshot')) {
+              if (++ready === count) process.send({ ready: true });
+            } else if (block.includes('event: event')) {
+              const now = performance.timeOrigin + performance.now();
+              const sentAt = Number(/"sentAt":([\d.]+)/.exec(block)?.[1]);
+              const key = String(sentAt);
+              const list = arrivals.get(key) ?? [];
+              list.push(now - sentAt);
+              arrivals.set(key, list);
+              if (list.length === count) process.send({ event: key, latencies: list });
+            }
           }
-        }
-      });
-    }).on('error', (error) => process.send({ error: error.message }));
+        });
+      })
+      .on('error', (error) => process.send({ error: error.message }));
   open(0);
   process.on('message', (m) => m === 'exit' && process.exit(0));
 } else {
@@ -67,13 +69,29 @@ if (process.argv[2] === 'clients') {
   const { EventsService } = require(join(root, 'dist/libs/events/src/index.js'));
   const counts = (process.env.BENCH_SSE_COUNTS ?? '1000,10000').split(',').map(Number);
   const EVENTS = Number(process.env.BENCH_SSE_EVENTS ?? 20);
-  const freePort = () => new Promise((ok) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); }); });
+  const freePort = () =>
+    new Promise((ok) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const p = s.address().port;
+        s.close(() => ok(p));
+      });
+    });
   const q = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 
   const work = mkdtempSync(join(tmpdir(), 'aict-bench-sse-'));
   chmodSync(work, 0o777);
   const db = await startEmbeddedDatabase({ dir: join(work, 'pg'), port: await freePort(), database: 'bench' });
-  const config = loadConfig({ DATABASE_URL: db.url, DATA_DIR: join(work, 'data'), LOG_LEVEL: 'silent', PORT: '0', ROLE: 'api', AUTH: 'off', HOST: '127.0.0.1', RATE_LIMIT_DEFAULT: '1000000/60' });
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    DATA_DIR: join(work, 'data'),
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    ROLE: 'api',
+    AUTH: 'off',
+    HOST: '127.0.0.1',
+    RATE_LIMIT_DEFAULT: '1000000/60',
+  });
   const app = await createApp(config, createLogger('silent'));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${app.getHttpServer().address().port}/api/events/stream`;
@@ -86,7 +104,10 @@ if (process.argv[2] === 'clients') {
       const child = fork(new URL(import.meta.url).pathname, ['clients', url, String(count)], { stdio: 'inherit' });
       const inbox = [];
       let wake;
-      child.on('message', (m) => { inbox.push(m); wake?.(); });
+      child.on('message', (m) => {
+        inbox.push(m);
+        wake?.();
+      });
       const next = async (predicate) => {
         for (;;) {
           const i = inbox.findIndex(predicate);
@@ -107,8 +128,18 @@ if (process.argv[2] === 'clients') {
       child.send('exit');
       await new Promise((r) => child.on('exit', r));
       await new Promise((r) => setTimeout(r, 500));
-      results.push({ subscribers: count, events: EVENTS, deliveries: latencies.length, p50Ms: +q(latencies, 0.5).toFixed(2), p99Ms: +q(latencies, 0.99).toFixed(2), maxMs: +latencies.reduce((a, b) => Math.max(a, b), 0).toFixed(2), rssPerConnectionKiB: +(rssHeld / count / 1024).toFixed(1) });
-      console.log(`${count} subscribers: fan-out p50 ${results.at(-1).p50Ms} ms, p99 ${results.at(-1).p99Ms} ms (commit → delivery, ${latencies.length} deliveries); server memory ${results.at(-1).rssPerConnectionKiB} KiB per connection`);
+      results.push({
+        subscribers: count,
+        events: EVENTS,
+        deliveries: latencies.length,
+        p50Ms: +q(latencies, 0.5).toFixed(2),
+        p99Ms: +q(latencies, 0.99).toFixed(2),
+        maxMs: +latencies.reduce((a, b) => Math.max(a, b), 0).toFixed(2),
+        rssPerConnectionKiB: +(rssHeld / count / 1024).toFixed(1),
+      });
+      console.log(
+        `${count} subscribers: fan-out p50 ${results.at(-1).p50Ms} ms, p99 ${results.at(-1).p99Ms} ms (commit → delivery, ${latencies.length} deliveries); server memory ${results.at(-1).rssPerConnectionKiB} KiB per connection`,
+      );
     }
   } finally {
     await app.close();

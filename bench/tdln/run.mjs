@@ -22,7 +22,18 @@ function fmt(n) {
 // 1. Rust alone (separate release binary).
 const rustOut = execFileSync(
   'cargo',
-  ['run', '--quiet', '--release', '--manifest-path', join(root, 'native', 'Cargo.toml'), '-p', 'tdln-bench', '--', phrasesPath, String(iterations)],
+  [
+    'run',
+    '--quiet',
+    '--release',
+    '--manifest-path',
+    join(root, 'native', 'Cargo.toml'),
+    '-p',
+    'tdln-bench',
+    '--',
+    phrasesPath,
+    String(iterations),
+  ],
   { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
 );
 const rust = JSON.parse(rustOut.trim().split('\n').pop());
@@ -49,12 +60,24 @@ const trivialPerCall = Number(process.hrtime.bigint() - t1) / trivialCalls;
 
 const overhead = nodePerCall - inAddonPerCall;
 console.log(`TDLN intent parsing: ${phrases.length} phrasings x ${iterations} iterations = ${fmt(calls)} calls`);
-console.log(`  Rust alone (tdln-bench)      ${fmt(rust.perSecond).padStart(10)} intents/s  ${rust.nsPerCall.toFixed(0).padStart(8)} ns/call`);
-console.log(`  Rust inside the addon        ${fmt(1e9 / inAddonPerCall).padStart(10)} intents/s  ${inAddonPerCall.toFixed(0).padStart(8)} ns/call`);
-console.log(`  Node -> binding per call     ${fmt(1e9 / nodePerCall).padStart(10)} intents/s  ${nodePerCall.toFixed(0).padStart(8)} ns/call`);
-console.log(`  boundary overhead            ${overhead.toFixed(0)} ns/call (node vs in-addon), ${(nodePerCall - rust.nsPerCall).toFixed(0)} ns/call (node vs rust binary)`);
-console.log(`  trivial call (sha256Hex 'x')  ${trivialPerCall.toFixed(0)} ns/call: the rest of the overhead is building the result objects`);
-console.log(`  ratio node/rust              ${(nodePerCall / rust.nsPerCall).toFixed(2)}x (node/in-addon ${(nodePerCall / inAddonPerCall).toFixed(2)}x)`);
+console.log(
+  `  Rust alone (tdln-bench)      ${fmt(rust.perSecond).padStart(10)} intents/s  ${rust.nsPerCall.toFixed(0).padStart(8)} ns/call`,
+);
+console.log(
+  `  Rust inside the addon        ${fmt(1e9 / inAddonPerCall).padStart(10)} intents/s  ${inAddonPerCall.toFixed(0).padStart(8)} ns/call`,
+);
+console.log(
+  `  Node -> binding per call     ${fmt(1e9 / nodePerCall).padStart(10)} intents/s  ${nodePerCall.toFixed(0).padStart(8)} ns/call`,
+);
+console.log(
+  `  boundary overhead            ${overhead.toFixed(0)} ns/call (node vs in-addon), ${(nodePerCall - rust.nsPerCall).toFixed(0)} ns/call (node vs rust binary)`,
+);
+console.log(
+  `  trivial call (sha256Hex 'x')  ${trivialPerCall.toFixed(0)} ns/call: the rest of the overhead is building the result objects`,
+);
+console.log(
+  `  ratio node/rust              ${(nodePerCall / rust.nsPerCall).toFixed(2)}x (node/in-addon ${(nodePerCall / inAddonPerCall).toFixed(2)}x)`,
+);
 const info = tdln.engineInfo();
 console.log(`  grammar ${info.grammarId}@${info.grammarVersion}: ${info.rules} rules, ${info.patterns} patterns`);
 console.log(`  accepted per pass            rust ${rust.accepted / iterations}, node ${accepted / iterations} of ${phrases.length}`);

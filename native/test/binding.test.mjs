@@ -24,7 +24,10 @@ test('parseIntent picks the most specific rule and returns a path target', () =>
   assert.equal(r.ok, true);
   assert.equal(r.intent.operation, 'bug_fix');
   assert.equal(r.intent.slots.target, 'src/auth.ts');
-  assert.deepEqual(r.intent.constraints.map((c) => c.id), ['no_test_changes']);
+  assert.deepEqual(
+    r.intent.constraints.map((c) => c.id),
+    ['no_test_changes'],
+  );
   assert.equal(r.intent.mode, 'mechanic');
   assert.equal(r.intent.proof.grammarHash, tdln.engineInfo().grammarHash);
   assert.equal(tdln.logLineParse(r.intent.span).errors.length, 0);
@@ -49,7 +52,11 @@ test('the grammar reads commit-style requests and records where the intent came 
 
 test('a model proposal becomes an intent with the model as its source, or an error naming the field', () => {
   const source = { model: 'claude-haiku-4-5', requestId: 'req_1', promptHash: 'a'.repeat(64) };
-  const ok = tdln.intentFromProposal('make the login page faster', { understood: true, operation: 'performance', targets: ['src/login.ts'] }, source);
+  const ok = tdln.intentFromProposal(
+    'make the login page faster',
+    { understood: true, operation: 'performance', targets: ['src/login.ts'] },
+    source,
+  );
   assert.equal(ok.intent.operation, 'performance');
   assert.deepEqual({ kind: ok.intent.source.kind, model: ok.intent.source.model }, { kind: 'model', model: 'claude-haiku-4-5' });
   const bad = tdln.intentFromProposal('x', { understood: true, operation: 'deploy' }, source);
@@ -88,11 +95,17 @@ test('evaluatePolicy blocks secrets and requires green tests before commit', () 
 });
 
 test('checkQuality blocks answers that claim files outside the evidence', () => {
-  const q = tdln.checkQuality({
-    tests: { ran: true, passed: 3, failed: 0 }, lint: { ran: true, errors: 0 }, change: { files: 1, lines: 4 },
-    budget: { tokens: 0.2 }, finalAnswer: 'Fixed src/auth.ts and src/db.ts as requested.',
-    evidence: { touched: ['src/auth.ts'], read: [] },
-  }, 'mechanic');
+  const q = tdln.checkQuality(
+    {
+      tests: { ran: true, passed: 3, failed: 0 },
+      lint: { ran: true, errors: 0 },
+      change: { files: 1, lines: 4 },
+      budget: { tokens: 0.2 },
+      finalAnswer: 'Fixed src/auth.ts and src/db.ts as requested.',
+      evidence: { touched: ['src/auth.ts'], read: [] },
+    },
+    'mechanic',
+  );
   assert.equal(q.verdict, 'BLOCK');
   assert.deepEqual(q.unverifiedPaths, ['src/db.ts']);
 });
@@ -108,7 +121,11 @@ test('renderTemplate cites data paths and errors on missing fields', () => {
 
 test('truth packs sign, verify offline, and prove inclusion', () => {
   const keys = tdln.generateSigningKey();
-  const items = JSON.stringify([{ kind: 'intent', op: 'bug_fix' }, { kind: 'tool_call', n: 1.5 }, { kind: 'answer', text: 'done' }]);
+  const items = JSON.stringify([
+    { kind: 'intent', op: 'bug_fix' },
+    { kind: 'tool_call', n: 1.5 },
+    { kind: 'answer', text: 'done' },
+  ]);
   const { pack, packJson, errors } = tdln.buildTruthPack(items, keys.secretKey);
   assert.deepEqual(errors, []);
   assert.deepEqual(tdln.verifyTruthPack(packJson, keys.publicKey), { valid: true, errors: [] });
@@ -130,11 +147,19 @@ test('canonicalJson and sha256Hex agree with Node byte for byte', () => {
 
 test('registry and stages are listed and validated', () => {
   const { artefacts } = tdln.registryList();
-  assert.deepEqual(artefacts.map((a) => a.kind), ['grammar', 'templates', 'policy', 'policy', 'request_rules', 'quality_profiles', 'stages']);
+  assert.deepEqual(
+    artefacts.map((a) => a.kind),
+    ['grammar', 'templates', 'policy', 'policy', 'request_rules', 'quality_profiles', 'stages'],
+  );
   const d = tdln.defaultStages();
   assert.equal(d.ok, true);
-  assert.deepEqual(d.stages.map((s) => s.name), ['intake', 'plan', 'build', 'review', 'quality', 'render', 'seal']);
-  const v = tdln.validateStages('{"id":"p","version":"1","stages":[{"name":"intake","role":"r","budget_share":0.7},{"name":"intake","role":"r","budget_share":0.7}]}');
+  assert.deepEqual(
+    d.stages.map((s) => s.name),
+    ['intake', 'plan', 'build', 'review', 'quality', 'render', 'seal'],
+  );
+  const v = tdln.validateStages(
+    '{"id":"p","version":"1","stages":[{"name":"intake","role":"r","budget_share":0.7},{"name":"intake","role":"r","budget_share":0.7}]}',
+  );
   assert.equal(v.ok, false);
   assert.ok(v.errors.some((e) => e.code === 'duplicate_stage'));
   assert.ok(v.errors.some((e) => e.code === 'budget_total'));

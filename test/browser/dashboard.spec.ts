@@ -11,12 +11,32 @@ import { api, waitFor } from '../support/http';
 import { TestApp, startTestApp } from '../support/test-app';
 import { CHROMIUM, ensureWebBuilt, hasChromium, launch, screenshot } from './browser';
 
-const FIX = { path: 'src/calc.js', oldText: 'function subtract(a, b) {\n  return a + b;', newText: 'function subtract(a, b) {\n  return a - b;' };
-const ANALYSIS = { summary: 'subtract() adds its arguments.', rootCause: 'a + b in subtract', affectedFiles: ['src/calc.js'], risk: 'low', evidence: [{ path: 'src/calc.js', lines: '9-11' }] };
+const FIX = {
+  path: 'src/calc.js',
+  oldText: 'function subtract(a, b) {\n  return a + b;',
+  newText: 'function subtract(a, b) {\n  return a - b;',
+};
+const ANALYSIS = {
+  summary: 'subtract() adds its arguments.',
+  rootCause: 'a + b in subtract',
+  affectedFiles: ['src/calc.js'],
+  risk: 'low',
+  evidence: [{ path: 'src/calc.js', lines: '9-11' }],
+};
 const PLAN = { steps: [{ title: 'Use a - b in subtract', files: ['src/calc.js'] }], testStrategy: 'node --test' };
 // Small delays so a person (and the test) can watch the job move.
-const planner = [reply(toolUse('read_file', { path: 'src/calc.js' })), { ...reply(toolUse('record_analysis', ANALYSIS)), delayMs: 300 }, reply(toolUse('create_plan', PLAN))];
-const builder = [{ ...reply(toolUse('edit_file', FIX)), delayMs: 300 }, reply(toolUse('run_tests', {})), reply(toolUse('run_lint', {})), reply(toolUse('commit_changes', { message: 'Fix subtract' })), reply('Fixed subtract; 3 tests pass.')];
+const planner = [
+  reply(toolUse('read_file', { path: 'src/calc.js' })),
+  { ...reply(toolUse('record_analysis', ANALYSIS)), delayMs: 300 },
+  reply(toolUse('create_plan', PLAN)),
+];
+const builder = [
+  { ...reply(toolUse('edit_file', FIX)), delayMs: 300 },
+  reply(toolUse('run_tests', {})),
+  reply(toolUse('run_lint', {})),
+  reply(toolUse('commit_changes', { message: 'Fix subtract' })),
+  reply('Fixed subtract; 3 tests pass.'),
+];
 const reviewer = [reply(toolUse('get_diff', {})), reply(toolUse('submit_review', { verdict: 'approve', summary: 'Correct and tested.' }))];
 
 if (!hasChromium) console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} — run \`apt-get install chromium\` (Debian) to run them`);
@@ -49,17 +69,26 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
     let stored: { id: number; type: string }[] = [];
     let shown: (string | null)[] = [];
     try {
-      await waitFor(async () => {
-        const all: { id: number; type: string }[] = (await api(t.url, 'GET', `/api/events?jobId=${id}&limit=1000`)).body.items;
-        // The job stream ends with the final status; later events (its notification) are not part of it.
-        const last = Math.max(...all.filter((e) => e.type === 'status').map((e) => e.id));
-        stored = all.filter((e) => e.id <= last);
-        shown = (await timeline.locator('li[data-event-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-event-id')))).filter((s) => Number(s) <= Number(stored.at(-1)?.id ?? 0));
-        return shown.join() === stored.map((e) => String(e.id)).join();
-      }, 10_000, 'the timeline to show every event');
+      await waitFor(
+        async () => {
+          const all: { id: number; type: string }[] = (await api(t.url, 'GET', `/api/events?jobId=${id}&limit=1000`)).body.items;
+          // The job stream ends with the final status; later events (its notification) are not part of it.
+          const last = Math.max(...all.filter((e) => e.type === 'status').map((e) => e.id));
+          stored = all.filter((e) => e.id <= last);
+          shown = (
+            await timeline.locator('li[data-event-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-event-id')))
+          ).filter((s) => Number(s) <= Number(stored.at(-1)?.id ?? 0));
+          return shown.join() === stored.map((e) => String(e.id)).join();
+        },
+        10_000,
+        'the timeline to show every event',
+      );
     } catch (error) {
       const missing = stored.filter((e) => !shown.includes(String(e.id))).map((e) => `${e.id}:${e.type}`);
-      throw new Error(`${(error as Error).message}: ${shown.length} shown, ${stored.length} stored, missing ${missing.join(' ')}, duplicated ${shown.length - new Set(shown).size}`, { cause: error });
+      throw new Error(
+        `${(error as Error).message}: ${shown.length} shown, ${stored.length} stored, missing ${missing.join(' ')}, duplicated ${shown.length - new Set(shown).size}`,
+        { cause: error },
+      );
     }
   };
 
@@ -131,7 +160,10 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
     await page.locator('[data-verification="valid"]').waitFor();
     await page.getByRole('button', { name: 'Verify ledger chain' }).click();
     await page.getByText(/Chain intact/).waitFor();
-    await page.getByRole('meter', { name: 'Overall' }).waitFor({ timeout: 8_000 }).catch(() => undefined);
+    await page
+      .getByRole('meter', { name: 'Overall' })
+      .waitFor({ timeout: 8_000 })
+      .catch(() => undefined);
     await screenshot(page, 'job-detail');
 
     await page.goto(`${t.url}/jobs`);
@@ -149,7 +181,11 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
     fake.addScenario({
       match: { contains: goal },
       roles: {
-        planner: [reply(toolUse('request_human_review', { question: 'Should subtract saturate at zero, or go negative?', kind: 'question' })), reply(toolUse('record_analysis', ANALYSIS)), reply(toolUse('create_plan', PLAN))],
+        planner: [
+          reply(toolUse('request_human_review', { question: 'Should subtract saturate at zero, or go negative?', kind: 'question' })),
+          reply(toolUse('record_analysis', ANALYSIS)),
+          reply(toolUse('create_plan', PLAN)),
+        ],
         builder,
         reviewer,
       },
@@ -164,7 +200,9 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
     await card.getByRole('button', { name: 'Send answer' }).click();
     await waitFor(async () => (await jobStatus(id)) === 'succeeded', 60_000, 'the answered job to finish');
     await page.getByText('Nothing is waiting for you.').waitFor({ timeout: 15_000 });
-    const second = fake.messageRequests().filter((r) => r.role === 'planner' && JSON.stringify(r.body?.messages).includes(goal) && r.turnIndex === 1);
+    const second = fake
+      .messageRequests()
+      .filter((r) => r.role === 'planner' && JSON.stringify(r.body?.messages).includes(goal) && r.turnIndex === 1);
     expect(JSON.stringify(second[0].body?.messages)).toContain('negative, like normal subtraction');
   });
 
@@ -181,7 +219,8 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
           super(url, init);
           (window as any).__sse.push(`open ${url}`);
           this.addEventListener('error', () => (window as any).__sse.push(`error ${this.readyState}`));
-          for (const name of ['event', 'status', 'snapshot', 'complete']) this.addEventListener(name, (e) => (window as any).__sse.push(`${name} ${(e as MessageEvent).lastEventId}`));
+          for (const name of ['event', 'status', 'snapshot', 'complete'])
+            this.addEventListener(name, (e) => (window as any).__sse.push(`${name} ${(e as MessageEvent).lastEventId}`));
         }
       };
     });
@@ -190,9 +229,15 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
     // Cut every connection twice while the job runs: the browser reconnects with Last-Event-ID.
     const server = t.app.getHttpServer() as import('node:http').Server;
     for (let drop = 0; drop < 2; drop++) {
-      await page.locator('li[data-event-id]').nth(4 + drop * 6).waitFor({ timeout: 30_000 });
+      await page
+        .locator('li[data-event-id]')
+        .nth(4 + drop * 6)
+        .waitFor({ timeout: 30_000 });
       server.closeAllConnections();
-      await page.locator('[data-stream-state="reconnecting"]').waitFor({ timeout: 5_000 }).catch(() => undefined);
+      await page
+        .locator('[data-stream-state="reconnecting"]')
+        .waitFor({ timeout: 5_000 })
+        .catch(() => undefined);
     }
     await page.locator('.page-head [data-status="succeeded"]').waitFor({ timeout: 60_000 });
     await expectTimelineComplete(id);
@@ -223,7 +268,11 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
     await card.waitFor({ timeout: 20_000 });
     const jobId = await card.getAttribute('data-job-id');
     await waitFor(async () => (await jobStatus(jobId!)) === 'succeeded', 60_000, 'the chat job to finish');
-    await page.locator('.bubble-assistant').nth(1).waitFor({ timeout: 20_000 }).catch(() => undefined);
+    await page
+      .locator('.bubble-assistant')
+      .nth(1)
+      .waitFor({ timeout: 20_000 })
+      .catch(() => undefined);
     await screenshot(page, 'chat');
     await card.click();
     await page.waitForURL(new RegExp(`/jobs/${jobId}$`));
@@ -239,8 +288,16 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
       await page.locator('li[data-notification-id]').first().waitFor();
       const unread = notifications.body.unreadCount;
       if (unread > 0) {
-        await page.locator('li.unread').first().getByRole('button', { name: /Mark .* read/ }).click();
-        await waitFor(async () => (await api(t.url, 'GET', '/api/notifications')).body.unreadCount === unread - 1, 5_000, 'the unread count to drop');
+        await page
+          .locator('li.unread')
+          .first()
+          .getByRole('button', { name: /Mark .* read/ })
+          .click();
+        await waitFor(
+          async () => (await api(t.url, 'GET', '/api/notifications')).body.unreadCount === unread - 1,
+          5_000,
+          'the unread count to drop',
+        );
       }
     }
     await screenshot(page, 'notifications');

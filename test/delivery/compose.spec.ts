@@ -77,7 +77,10 @@ describe('docker-compose.yml', () => {
     for (const [name, service] of Object.entries(app)) expect(service.volumes, name).toContain('keys:/data/keys');
     expect(Object.keys(compose.volumes)).toEqual(expect.arrayContaining(['keys', 'pg']));
     const runtime = stages(parseDockerfile(read('Dockerfile'))).at(-1)!;
-    const setup = runtime.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args).join('\n');
+    const setup = runtime.instructions
+      .filter((i) => i.keyword === 'RUN')
+      .map((i) => i.args)
+      .join('\n');
     expect(setup).toMatch(/mkdir -p \/data\/keys/);
     expect(setup).toMatch(/chown aict:aict [^\n]*\/data\/keys/);
     // Passed through when set, so a key from the environment wins over the generated one.

@@ -107,7 +107,12 @@ export function stages(instructions: Instruction[]): Stage[] {
     if (ins.keyword === 'FROM') {
       const parts = ins.args.split(/\s+/).filter((p) => !p.startsWith('--'));
       const asIndex = parts.findIndex((p) => p.toUpperCase() === 'AS');
-      out.push({ image: substitute(parts[0], args), name: asIndex >= 0 ? parts[asIndex + 1] : undefined, index: out.length, instructions: [] });
+      out.push({
+        image: substitute(parts[0], args),
+        name: asIndex >= 0 ? parts[asIndex + 1] : undefined,
+        index: out.length,
+        instructions: [],
+      });
     } else if (out.length) {
       out[out.length - 1].instructions.push(ins);
     }

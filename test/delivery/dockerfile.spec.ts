@@ -20,7 +20,8 @@ function sourceFiles(dir: string): string[] {
   if (git.status !== 0) return walk(dir);
   return git.stdout.split('\n').filter((f) => f && existsSync(join(ROOT, f)));
 }
-const runs = (stage: { instructions: { keyword: string; args: string }[] }) => stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+const runs = (stage: { instructions: { keyword: string; args: string }[] }) =>
+  stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
 const stage = (name: string) => {
   const found = all.find((s) => s.name === name);
   if (!found) throw new Error(`no stage ${name}`);
@@ -88,7 +89,10 @@ describe('Dockerfile: hadolint-style rules', () => {
     expect(health?.args).toContain('/api/health/live');
     expect(health?.args).toContain('process.env.PORT');
     expect(health?.args).not.toMatch(/\bcurl\b/);
-    const env = runtime.instructions.filter((i) => i.keyword === 'ENV').map((i) => i.args).join(' ');
+    const env = runtime.instructions
+      .filter((i) => i.keyword === 'ENV')
+      .map((i) => i.args)
+      .join(' ');
     expect(env).toMatch(/HOST=0\.0\.0\.0/);
     expect(runtime.instructions.find((i) => i.keyword === 'EXPOSE')?.args).toBe('3000');
   });
@@ -129,10 +133,17 @@ describe('Dockerfile: stages', () => {
 
   it('installs with npm ci, takes the addon from the native stage (AICT_SKIP_NATIVE_BUILD=1), builds server, CLI and SPA, prunes dev dependencies', () => {
     const build = stage('build');
-    const env = build.instructions.filter((i) => i.keyword === 'ENV').map((i) => i.args).join(' ');
+    const env = build.instructions
+      .filter((i) => i.keyword === 'ENV')
+      .map((i) => i.args)
+      .join(' ');
     expect(env).toMatch(/AICT_SKIP_NATIVE_BUILD=1/);
     expect(read('scripts/postinstall.mjs')).toContain("process.env.AICT_SKIP_NATIVE_BUILD !== '1'");
-    expect(build.instructions.some((i) => i.keyword === 'COPY' && copyArgs(i).flags.from === 'native' && copyArgs(i).sources[0].includes('native/binding'))).toBe(true);
+    expect(
+      build.instructions.some(
+        (i) => i.keyword === 'COPY' && copyArgs(i).flags.from === 'native' && copyArgs(i).sources[0].includes('native/binding'),
+      ),
+    ).toBe(true);
     const script = runs(build).join(' && ');
     expect(script).toMatch(/npm ci\b/);
     expect(script).toMatch(/npm run build\b/);
@@ -153,7 +164,9 @@ describe('Dockerfile: stages', () => {
   });
 
   it('copies into the build stage every source tree scripts/build.mjs compiles', () => {
-    const rootsLine = read('scripts/build.mjs').split('\n').find((l) => /^const roots = /.test(l));
+    const rootsLine = read('scripts/build.mjs')
+      .split('\n')
+      .find((l) => /^const roots = /.test(l));
     expect(rootsLine, 'scripts/build.mjs declares `const roots = [...]`').toBeDefined();
     const roots = [...rootsLine!.matchAll(/join\(root, '([^']+)'\)/g)].map((m) => m[1]);
     expect(roots).toEqual(expect.arrayContaining(['apps/server/src', 'libs', 'test/fake-model']));
@@ -162,7 +175,10 @@ describe('Dockerfile: stages', () => {
       .flatMap((i) => copyArgs(i).sources.map((s) => s.replace(/\/$/, '')));
     for (const root of roots) {
       if (!existsSync(join(ROOT, root))) continue; // e.g. apps/cli before the CLI lands
-      expect(copied.some((c) => root === c || root.startsWith(`${c}/`)), `${root} is compiled by scripts/build.mjs but not copied`).toBe(true);
+      expect(
+        copied.some((c) => root === c || root.startsWith(`${c}/`)),
+        `${root} is compiled by scripts/build.mjs but not copied`,
+      ).toBe(true);
     }
   });
 
@@ -192,13 +208,33 @@ describe('Dockerfile: stages', () => {
 
 describe('.dockerignore', () => {
   it('keeps dependencies, build output, local state and the locally built addon out of the context', () => {
-    for (const path of ['node_modules', 'node_modules/pg/package.json', 'dist', 'dist/apps/server/src/main.js', '.git', '.data', 'native/target', 'native/binding/tdln.linux-x64-gnu.node', 'terraform/aws/main.tf', 'apps/web/node_modules/react']) {
+    for (const path of [
+      'node_modules',
+      'node_modules/pg/package.json',
+      'dist',
+      'dist/apps/server/src/main.js',
+      '.git',
+      '.data',
+      'native/target',
+      'native/binding/tdln.linux-x64-gnu.node',
+      'terraform/aws/main.tf',
+      'apps/web/node_modules/react',
+    ]) {
       expect(ignored(path), path).toBe(true);
     }
   });
 
   it('keeps what the build needs, including the fake model the demo uses, and leaves other tests out', () => {
-    for (const path of ['package.json', 'package-lock.json', 'native/Cargo.toml', 'native/binding/index.js', 'libs/common/src/index.ts', 'apps/server/src/main.ts', 'test/fake-model/cli.ts', 'scripts/build.mjs']) {
+    for (const path of [
+      'package.json',
+      'package-lock.json',
+      'native/Cargo.toml',
+      'native/binding/index.js',
+      'libs/common/src/index.ts',
+      'apps/server/src/main.ts',
+      'test/fake-model/cli.ts',
+      'scripts/build.mjs',
+    ]) {
       expect(ignored(path), path).toBe(false);
     }
     expect(ignored('test/e2e/jobs-api.spec.ts')).toBe(true);

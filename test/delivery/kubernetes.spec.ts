@@ -37,7 +37,8 @@ const deployments = base.filter((d) => d.body.kind === 'Deployment').map((d) => 
 const api = find('Deployment', 'aict-api');
 const worker = find('Deployment', 'aict-worker');
 const container = (deployment: Obj) => deployment.spec.template.spec.containers[0] as Obj;
-const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
+  Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 
 const API_VERSIONS: Record<string, string> = {
   Deployment: 'apps/v1',
@@ -72,7 +73,10 @@ describe('kubernetes: manifests', () => {
         const path = posix.join(dir, patch.path);
         expect(existsSync(join(ROOT, path)), `${file}: ${patch.path}`).toBe(true);
         const target = docs.find((d) => d.file === path)!.body;
-        expect(base.some((d) => d.body.kind === target.kind && d.body.metadata.name === target.metadata.name), `${path} patches ${target.kind} ${target.metadata.name}`).toBe(true);
+        expect(
+          base.some((d) => d.body.kind === target.kind && d.body.metadata.name === target.metadata.name),
+          `${path} patches ${target.kind} ${target.metadata.name}`,
+        ).toBe(true);
       }
     }
     // Every manifest file of the base is listed, except the Secret example (created out of band).
@@ -117,7 +121,8 @@ describe('kubernetes: manifests', () => {
     expect(config.data.DATA_DIR).toBe('/data');
     const secret = docs.find((d) => d.file.endsWith('secret.example.yaml'))!.body;
     for (const key of Object.keys(secret.stringData)) expect([...keys], `Secret key ${key}`).toContain(key);
-    for (const key of ['DATABASE_URL', 'ANTHROPIC_API_KEY', 'AUTH_BOOTSTRAP_TOKEN', 'TRUTHPACK_SIGNING_KEY']) expect(Object.keys(secret.stringData)).toContain(key);
+    for (const key of ['DATABASE_URL', 'ANTHROPIC_API_KEY', 'AUTH_BOOTSTRAP_TOKEN', 'TRUTHPACK_SIGNING_KEY'])
+      expect(Object.keys(secret.stringData)).toContain(key);
     for (const d of deployments) {
       const refs = (container(d).envFrom as Obj[]).map((e) => e.configMapRef?.name ?? e.secretRef?.name);
       expect(refs.sort()).toEqual(['aict-config', secret.metadata.name]);
@@ -156,7 +161,10 @@ describe('kubernetes: manifests', () => {
     expect(pdbs).toHaveLength(2);
     for (const pdb of pdbs) {
       const selected = deployments.filter((d) => matches(pdb.spec.selector.matchLabels, d.spec.template.metadata.labels));
-      expect(selected.map((d) => d.metadata.name), pdb.metadata.name).toEqual([pdb.metadata.name]);
+      expect(
+        selected.map((d) => d.metadata.name),
+        pdb.metadata.name,
+      ).toEqual([pdb.metadata.name]);
     }
   });
 
@@ -181,7 +189,12 @@ describe('kubernetes: manifests', () => {
     expect(pod.securityContext.runAsNonRoot).toBe(true);
     expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
     expect(pod.securityContext.seccompProfile.type).toBe('RuntimeDefault');
-    expect(sc).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(sc).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(pod.automountServiceAccountToken).toBe(false);
     const mounts = (container(api).volumeMounts as Obj[]).map((m) => m.mountPath);
     expect(mounts).toEqual(expect.arrayContaining(['/data', '/tmp']));
@@ -210,25 +223,29 @@ describe('kubernetes: manifests', () => {
     expect(image.newTag).not.toBe('latest');
   });
 
-  it('passes a strict schema check of the built base and overlay when kustomize and kubernetes-validate are installed', { timeout: 120_000 }, (ctx) => {
-    const kustomize = tool('kustomize') ?? tool('kubectl');
-    const validate = tool('kubernetes-validate');
-    if (!kustomize || !validate) ctx.skip();
-    const dir = mkdtempSync(join(tmpdir(), 'aict-k8s-'));
-    try {
-      for (const target of [`${K8S}/base`, `${K8S}/overlays/production`]) {
-        const args = kustomize!.endsWith('kubectl') ? ['kustomize', target] : ['build', target];
-        const built = spawnSync(kustomize!, args, { cwd: ROOT, encoding: 'utf8' });
-        expect(built.stderr).toBe('');
-        expect(built.status).toBe(0);
-        const file = join(dir, `${target.replace(/\W+/g, '-')}.yaml`);
-        writeFileSync(file, built.stdout);
-        const run = spawnSync(validate!, ['--strict', '--quiet', '-k', '1.30.0', file], { encoding: 'utf8' });
-        expect(run.stdout + run.stderr, target).toBe('');
-        expect(run.status).toBe(0);
+  it(
+    'passes a strict schema check of the built base and overlay when kustomize and kubernetes-validate are installed',
+    { timeout: 120_000 },
+    (ctx) => {
+      const kustomize = tool('kustomize') ?? tool('kubectl');
+      const validate = tool('kubernetes-validate');
+      if (!kustomize || !validate) ctx.skip();
+      const dir = mkdtempSync(join(tmpdir(), 'aict-k8s-'));
+      try {
+        for (const target of [`${K8S}/base`, `${K8S}/overlays/production`]) {
+          const args = kustomize!.endsWith('kubectl') ? ['kustomize', target] : ['build', target];
+          const built = spawnSync(kustomize!, args, { cwd: ROOT, encoding: 'utf8' });
+          expect(built.stderr).toBe('');
+          expect(built.status).toBe(0);
+          const file = join(dir, `${target.replace(/\W+/g, '-')}.yaml`);
+          writeFileSync(file, built.stdout);
+          const run = spawnSync(validate!, ['--strict', '--quiet', '-k', '1.30.0', file], { encoding: 'utf8' });
+          expect(run.stdout + run.stderr, target).toBe('');
+          expect(run.status).toBe(0);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });

@@ -12,7 +12,9 @@ const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
  */
 describe('installs on Linux and macOS, x64 and arm64', () => {
   it('depends on no platform-restricted package except optionally', () => {
-    const restricted = Object.entries(lock.packages as Record<string, { optional?: boolean; devOptional?: boolean; os?: string[]; cpu?: string[] }>)
+    const restricted = Object.entries(
+      lock.packages as Record<string, { optional?: boolean; devOptional?: boolean; os?: string[]; cpu?: string[] }>,
+    )
       .filter(([path, entry]) => path !== '' && (entry.os || entry.cpu) && !entry.optional)
       .map(([path, entry]) => `${path} (os ${entry.os ?? 'any'}, cpu ${entry.cpu ?? 'any'})`);
     expect(restricted).toEqual([]);

@@ -34,7 +34,18 @@ function tfDirs(dir: string): string[] {
 }
 
 async function load(dir: string): Promise<TfModule> {
-  const module: TfModule = { dir, files: {}, variables: {}, outputs: {}, locals: new Set(), resources: {}, data: {}, modules: {}, required: {}, json: [] };
+  const module: TfModule = {
+    dir,
+    files: {},
+    variables: {},
+    outputs: {},
+    locals: new Set(),
+    resources: {},
+    data: {},
+    modules: {},
+    required: {},
+    json: [],
+  };
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.tf'))) {
     const text = read(relative(ROOT, join(dir, file)));
     module.files[file] = text;
@@ -66,7 +77,9 @@ function expressions(value: unknown): string[] {
   return [];
 }
 
-const refs = (module: TfModule, pattern: RegExp) => [...new Set(module.json.flatMap(expressions).flatMap((e) => [...e.matchAll(pattern)].map((m) => m.slice(1).join('.'))))];
+const refs = (module: TfModule, pattern: RegExp) => [
+  ...new Set(module.json.flatMap(expressions).flatMap((e) => [...e.matchAll(pattern)].map((m) => m.slice(1).join('.')))),
+];
 const root = () => modules.get(join(TERRAFORM, 'aws'))!;
 const compute = () => modules.get(join(TERRAFORM, 'aws/modules/compute'))!;
 
@@ -84,7 +97,10 @@ describe('terraform: structure and references', () => {
   it('documents every variable (description and type) and every output', () => {
     for (const module of modules.values()) {
       for (const [name, body] of Object.entries(module.variables)) {
-        expect(typeof body.description === 'string' && body.description.length > 10, `${relative(ROOT, module.dir)}: variable ${name} has no description`).toBe(true);
+        expect(
+          typeof body.description === 'string' && body.description.length > 10,
+          `${relative(ROOT, module.dir)}: variable ${name} has no description`,
+        ).toBe(true);
         expect(body.type, `${relative(ROOT, module.dir)}: variable ${name} has no type`).toBeDefined();
       }
       for (const [name, body] of Object.entries(module.outputs)) expect(body.description, `output ${name}`).toBeTruthy();
@@ -96,7 +112,8 @@ describe('terraform: structure and references', () => {
       const where = relative(ROOT, module.dir);
       for (const v of refs(module, /\bvar\.([A-Za-z0-9_]+)/g)) expect(Object.keys(module.variables), `${where}: var.${v}`).toContain(v);
       for (const l of refs(module, /\blocal\.([A-Za-z0-9_]+)/g)) expect([...module.locals], `${where}: local.${l}`).toContain(l);
-      for (const d of refs(module, /\bdata\.([a-z0-9_]+)\.([A-Za-z0-9_-]+)/g)) expect(Object.keys(module.data), `${where}: data.${d}`).toContain(d);
+      for (const d of refs(module, /\bdata\.([a-z0-9_]+)\.([A-Za-z0-9_-]+)/g))
+        expect(Object.keys(module.data), `${where}: data.${d}`).toContain(d);
       for (const r of refs(module, /(?<![.\w])((?:aws|random)_[a-z0-9_]+)\.([A-Za-z_][A-Za-z0-9_-]*)/g)) {
         expect(Object.keys(module.resources), `${where}: ${r}`).toContain(r);
       }
@@ -128,7 +145,8 @@ describe('terraform: structure and references', () => {
     const required = root().required;
     expect(Object.keys(required).sort()).toEqual(['aws', 'random']);
     for (const module of modules.values()) {
-      for (const key of [...Object.keys(module.resources), ...Object.keys(module.data)]) expect(Object.keys(required)).toContain(key.split('_')[0]);
+      for (const key of [...Object.keys(module.resources), ...Object.keys(module.data)])
+        expect(Object.keys(required)).toContain(key.split('_')[0]);
     }
     expect(String((required.aws as Block).version)).toMatch(/>=\s*5\./);
   });
@@ -151,7 +169,15 @@ describe('terraform: what the delivery promises', () => {
 
   it('network: VPC with public and private subnets per zone and NAT for the private ones', () => {
     const network = modules.get(join(TERRAFORM, 'aws/modules/network'))!;
-    for (const key of ['aws_vpc.this', 'aws_subnet.public', 'aws_subnet.private', 'aws_nat_gateway.this', 'aws_internet_gateway.this', 'aws_route.private_nat']) resource(network, key);
+    for (const key of [
+      'aws_vpc.this',
+      'aws_subnet.public',
+      'aws_subnet.private',
+      'aws_nat_gateway.this',
+      'aws_internet_gateway.this',
+      'aws_route.private_nat',
+    ])
+      resource(network, key);
     expect(resource(network, 'aws_route.private_nat').nat_gateway_id).toBeDefined();
   });
 
@@ -166,8 +192,14 @@ describe('terraform: what the delivery promises', () => {
     expect(root().variables.db_engine_version.default).toBe('15');
     expect(Number(root().variables.db_backup_retention_days.default)).toBeGreaterThanOrEqual(7);
     expect(database.resources['aws_security_group.db'].ingress).toBeUndefined();
-    const ingress = Object.entries(compute().resources).filter(([key, body]) => key.startsWith('aws_vpc_security_group_ingress_rule.') && body.security_group_id === '${var.database_security_group_id}');
-    expect(ingress.map(([, body]) => body.referenced_security_group_id).sort()).toEqual(['${aws_security_group.api.id}', '${aws_security_group.worker.id}']);
+    const ingress = Object.entries(compute().resources).filter(
+      ([key, body]) =>
+        key.startsWith('aws_vpc_security_group_ingress_rule.') && body.security_group_id === '${var.database_security_group_id}',
+    );
+    expect(ingress.map(([, body]) => body.referenced_security_group_id).sort()).toEqual([
+      '${aws_security_group.api.id}',
+      '${aws_security_group.worker.id}',
+    ]);
   });
 
   it('compute: api on Fargate behind an ALB (SSE idle timeout, /api/health/ready), worker without a load balancer', () => {
@@ -192,7 +224,8 @@ describe('terraform: what the delivery promises', () => {
     expect(worker).toMatch(/worker_user\s+= local\.worker_on_ec2 \? "0" : "10001"/);
     expect(worker).toContain('user            = local.worker_user');
     expect(worker).toMatch(/worker_sandbox == "none"/); // the precondition
-    for (const key of ['aws_ecs_capacity_provider.worker', 'aws_autoscaling_group.worker', 'aws_launch_template.worker']) resource(compute(), key);
+    for (const key of ['aws_ecs_capacity_provider.worker', 'aws_autoscaling_group.worker', 'aws_launch_template.worker'])
+      resource(compute(), key);
     expect(read('terraform/README.md')).toMatch(/Fargate[^\n]*SYS_ADMIN|SYS_ADMIN[^\n]*Fargate/);
   });
 
@@ -212,9 +245,13 @@ describe('terraform: what the delivery promises', () => {
   it('injects secrets from Secrets Manager under names the service reads, and plain settings it knows', () => {
     const keys = configKeys();
     const secretNames = ['DATABASE_URL', ...(root().variables.operator_secret_names.default as string[])];
-    for (const name of ['DATABASE_URL', 'ANTHROPIC_API_KEY', 'AUTH_BOOTSTRAP_TOKEN', 'TRUTHPACK_SIGNING_KEY']) expect(secretNames).toContain(name);
+    for (const name of ['DATABASE_URL', 'ANTHROPIC_API_KEY', 'AUTH_BOOTSTRAP_TOKEN', 'TRUTHPACK_SIGNING_KEY'])
+      expect(secretNames).toContain(name);
     for (const name of secretNames) expect([...keys], name).toContain(name);
-    const environment = [...compute().files['main.tf'].matchAll(/^\s+([A-Z][A-Z0-9_]+)\s+= /gm), ...compute().files['worker.tf'].matchAll(/^\s+([A-Z][A-Z0-9_]+)\s+= /gm)].map((m) => m[1]);
+    const environment = [
+      ...compute().files['main.tf'].matchAll(/^\s+([A-Z][A-Z0-9_]+)\s+= /gm),
+      ...compute().files['worker.tf'].matchAll(/^\s+([A-Z][A-Z0-9_]+)\s+= /gm),
+    ].map((m) => m[1]);
     expect(environment).toEqual(expect.arrayContaining(['HOST', 'PORT', 'DATA_DIR', 'WORKER_DRAIN_TIMEOUT_MS', 'SANDBOX', 'TRUST_PROXY']));
     for (const name of environment) expect([...keys], name).toContain(name);
   });

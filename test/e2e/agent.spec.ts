@@ -12,7 +12,11 @@ import { TestApp, startTestApp } from '../support/test-app';
 import { api, waitFor } from '../support/http';
 import { createTestDatabase } from '../support/test-database';
 
-const FIX = { path: 'src/calc.js', oldText: 'function subtract(a, b) {\n  return a + b;', newText: 'function subtract(a, b) {\n  return a - b;' };
+const FIX = {
+  path: 'src/calc.js',
+  oldText: 'function subtract(a, b) {\n  return a + b;',
+  newText: 'function subtract(a, b) {\n  return a - b;',
+};
 const GOOD_PATCH = `--- a/src/calc.js
 +++ b/src/calc.js
 @@ -8,4 +8,4 @@
@@ -45,7 +49,15 @@ describe('an agent working a job end to end (real SDK, fake Messages API, real g
     fake = await startFakeModel();
     root = mkdtempSync(join(tmpdir(), 'aict-agent-'));
     chmodSync(root, 0o777);
-    t = await startTestApp({ env: { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, DATA_DIR: join(root, 'data'), MODEL_MAX_RETRIES: '3', ...(bwrap ? {} : { SANDBOX: 'none' }) } });
+    t = await startTestApp({
+      env: {
+        ANTHROPIC_API_KEY: 'test-key',
+        ANTHROPIC_BASE_URL: fake.url,
+        DATA_DIR: join(root, 'data'),
+        MODEL_MAX_RETRIES: '3',
+        ...(bwrap ? {} : { SANDBOX: 'none' }),
+      },
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -60,13 +72,21 @@ describe('an agent working a job end to end (real SDK, fake Messages API, real g
     return { repo, goal: `fix the subtract bug in src/calc.js [${name}]` };
   };
   // role builder: one Builder agent works the job (the team pipeline has its own tests).
-  const submit = (goal: string, repo: string, extra: Record<string, unknown> = {}) => api(t.url, 'POST', '/api/jobs', { goal, repo, role: 'builder', ...extra });
+  const submit = (goal: string, repo: string, extra: Record<string, unknown> = {}) =>
+    api(t.url, 'POST', '/api/jobs', { goal, repo, role: 'builder', ...extra });
   const finished = (id: string) =>
-    waitFor(async () => {
-      const job = (await api(t.url, 'GET', `/api/jobs/${id}`)).body;
-      return ['succeeded', 'failed', 'aborted', 'waiting_human'].includes(job.status) ? job : null;
-    }, 60_000, `job ${id} to end`);
-  const toolCalls = async (id: string) => (await api(t.url, 'GET', `/api/events?jobId=${id}&type=tool_call&limit=1000`)).body.items.map((e: any) => `${e.data.tool}:${e.data.ok ? 'ok' : e.data.result.error.code}`);
+    waitFor(
+      async () => {
+        const job = (await api(t.url, 'GET', `/api/jobs/${id}`)).body;
+        return ['succeeded', 'failed', 'aborted', 'waiting_human'].includes(job.status) ? job : null;
+      },
+      60_000,
+      `job ${id} to end`,
+    );
+  const toolCalls = async (id: string) =>
+    (await api(t.url, 'GET', `/api/events?jobId=${id}&type=tool_call&limit=1000`)).body.items.map(
+      (e: any) => `${e.data.tool}:${e.data.ok ? 'ok' : e.data.result.error.code}`,
+    );
 
   it('fixes a bug: reads, edits, runs the tests, commits on aict/<job>, pushes the branch back and serves the patch', async () => {
     const { repo, goal } = await setup();
@@ -129,18 +149,34 @@ describe('an agent working a job end to end (real SDK, fake Messages API, real g
     });
     const job = await finished((await submit(goal, repo)).body.id);
     expect(job.status).toBe('succeeded');
-    expect(await toolCalls(job.id)).toEqual(['apply_patch:patch_failed', 'apply_patch:ok', 'commit_changes:tests_not_green', 'run_tests:ok', 'commit_changes:ok']);
+    expect(await toolCalls(job.id)).toEqual([
+      'apply_patch:patch_failed',
+      'apply_patch:ok',
+      'commit_changes:tests_not_green',
+      'run_tests:ok',
+      'commit_changes:ok',
+    ]);
   });
 
   it('runs failing tests, fixes the code, and commits once they pass', async () => {
     const { repo, goal } = await setup();
     fake.addScenario({
       match: { contains: goal },
-      roles: { builder: [reply(toolUse('run_tests', {})), reply(toolUse('edit_file', FIX)), reply(toolUse('run_tests', {})), reply(toolUse('commit_changes', { message: 'Fix' })), reply('Done.')] },
+      roles: {
+        builder: [
+          reply(toolUse('run_tests', {})),
+          reply(toolUse('edit_file', FIX)),
+          reply(toolUse('run_tests', {})),
+          reply(toolUse('commit_changes', { message: 'Fix' })),
+          reply('Done.'),
+        ],
+      },
     });
     const job = await finished((await submit(goal, repo)).body.id);
     expect(job.status).toBe('succeeded');
-    const results = (await api(t.url, 'GET', `/api/events?jobId=${job.id}&type=tool_call`)).body.items.filter((e: any) => e.data.tool === 'run_tests').map((e: any) => e.data.result.data);
+    const results = (await api(t.url, 'GET', `/api/events?jobId=${job.id}&type=tool_call`)).body.items
+      .filter((e: any) => e.data.tool === 'run_tests')
+      .map((e: any) => e.data.result.data);
     expect(results.map((r: any) => [r.passed, r.failed])).toEqual([
       [2, 1],
       [3, 0],
@@ -162,7 +198,10 @@ describe('an agent working a job end to end (real SDK, fake Messages API, real g
     });
     const job = await finished((await submit(goal, repo)).body.id);
     expect(job.status).toBe('succeeded');
-    const outcomes = fake.messageRequests().filter((r) => requestTextHas(r, goal)).map((r) => r.status ?? 200);
+    const outcomes = fake
+      .messageRequests()
+      .filter((r) => requestTextHas(r, goal))
+      .map((r) => r.status ?? 200);
     expect(outcomes.filter((s) => s === 429)).toHaveLength(1);
     expect(outcomes.filter((s) => s === 529)).toHaveLength(1);
   });
@@ -186,7 +225,16 @@ describe('an agent working a job end to end (real SDK, fake Messages API, real g
   ])('stops at the %s cap with that code and a warning before it', async (code, caps) => {
     const { repo, goal } = await setup();
     const readMany = Array.from({ length: 30 }, () => reply(toolUse('read_file', { path: 'src/calc.js' })));
-    fake.addScenario({ match: { contains: goal }, roles: { builder: readMany.map((r, i) => ({ ...r, usage: code === 'cost_limit' ? { output_tokens: 30_000 } : undefined, content: [...r.content, text(`step ${i}`)] })) } });
+    fake.addScenario({
+      match: { contains: goal },
+      roles: {
+        builder: readMany.map((r, i) => ({
+          ...r,
+          usage: code === 'cost_limit' ? { output_tokens: 30_000 } : undefined,
+          content: [...r.content, text(`step ${i}`)],
+        })),
+      },
+    });
     const job = await finished((await submit(goal, repo, caps)).body.id);
     expect(job.status).toBe('failed');
     expect(job.error.code).toBe(code);
@@ -196,7 +244,10 @@ describe('an agent working a job end to end (real SDK, fake Messages API, real g
 
   it('stops at the time cap', async () => {
     const { repo, goal } = await setup();
-    fake.addScenario({ match: { contains: goal }, roles: { builder: [{ ...reply(toolUse('read_file', { path: 'src/calc.js' })), delayMs: 1_500 }, reply('late')] } });
+    fake.addScenario({
+      match: { contains: goal },
+      roles: { builder: [{ ...reply(toolUse('read_file', { path: 'src/calc.js' })), delayMs: 1_500 }, reply('late')] },
+    });
     const job = await finished((await submit(goal, repo, { maxWallMs: 1_000 })).body.id);
     expect(job.error?.code).toBe('time_limit');
   });
@@ -212,7 +263,10 @@ describe('an agent working a job end to end (real SDK, fake Messages API, real g
 
   it('is cancelled in the middle of a model call', async () => {
     const { repo, goal } = await setup();
-    fake.addScenario({ match: { contains: goal }, roles: { builder: [reply(toolUse('read_file', { path: 'src/calc.js' })), { ...reply('slow'), delayMs: 20_000 }] } });
+    fake.addScenario({
+      match: { contains: goal },
+      roles: { builder: [reply(toolUse('read_file', { path: 'src/calc.js' })), { ...reply('slow'), delayMs: 20_000 }] },
+    });
     const id = (await submit(goal, repo)).body.id;
     await waitFor(async () => (await toolCalls(id)).length === 1, 20_000, 'first tool call');
     await api(t.url, 'POST', `/api/jobs/${id}/cancel`);
@@ -225,10 +279,14 @@ describe('an agent working a job end to end (real SDK, fake Messages API, real g
     try {
       const { repo, goal } = await setup();
       const id = (await api(bare.url, 'POST', '/api/jobs', { goal, repo, role: 'builder' })).body.id;
-      const job = await waitFor(async () => {
-        const j = (await api(bare.url, 'GET', `/api/jobs/${id}`)).body;
-        return j.status === 'failed' ? j : null;
-      }, 10_000, 'failure');
+      const job = await waitFor(
+        async () => {
+          const j = (await api(bare.url, 'GET', `/api/jobs/${id}`)).body;
+          return j.status === 'failed' ? j : null;
+        },
+        10_000,
+        'failure',
+      );
       expect(job.error.code).toBe('model_not_configured');
     } finally {
       await bare.close();
@@ -250,21 +308,36 @@ describe('an agent working a job end to end (real SDK, fake Messages API, real g
       },
     });
     const databaseUrl = await createTestDatabase();
-    const env = { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, DATA_DIR: join(root, 'w1'), MODEL_MAX_RETRIES: '0', WORKER_CONCURRENCY: '1', ...(bwrap ? {} : { SANDBOX: 'none' }) };
+    const env = {
+      ANTHROPIC_API_KEY: 'test-key',
+      ANTHROPIC_BASE_URL: fake.url,
+      DATA_DIR: join(root, 'w1'),
+      MODEL_MAX_RETRIES: '0',
+      WORKER_CONCURRENCY: '1',
+      ...(bwrap ? {} : { SANDBOX: 'none' }),
+    };
     const first = await startTestApp({ databaseUrl, env });
     let second: TestApp | undefined;
     try {
       const id = (await api(first.url, 'POST', '/api/jobs', { goal, repo, role: 'builder' })).body.id;
-      await waitFor(async () => (await api(first.url, 'GET', `/api/events?jobId=${id}&type=tool_call`)).body.items.length === 1, 20_000, 'the edit');
+      await waitFor(
+        async () => (await api(first.url, 'GET', `/api/events?jobId=${id}&type=tool_call`)).body.items.length === 1,
+        20_000,
+        'the edit',
+      );
       // The first worker freezes: no more heartbeats, and it will never finish.
       const scheduler = first.get<SchedulerRegistry>(SchedulerRegistry);
       const workerId = first.get<WorkerService>(WorkerService).workerId;
       for (const name of scheduler.getIntervals().filter((n) => n.endsWith(workerId))) scheduler.deleteInterval(name);
       second = await startTestApp({ databaseUrl, env: { ...env, DATA_DIR: join(root, 'w2') } });
-      const job = await waitFor(async () => {
-        const j = (await api(second!.url, 'GET', `/api/jobs/${id}`)).body;
-        return ['succeeded', 'failed'].includes(j.status) ? j : null;
-      }, 40_000, 'the job to finish on the second worker');
+      const job = await waitFor(
+        async () => {
+          const j = (await api(second!.url, 'GET', `/api/jobs/${id}`)).body;
+          return ['succeeded', 'failed'].includes(j.status) ? j : null;
+        },
+        40_000,
+        'the job to finish on the second worker',
+      );
       expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
       expect(job.attempts).toBe(1);
       const calls = (await api(second.url, 'GET', `/api/events?jobId=${id}&type=tool_call`)).body.items;

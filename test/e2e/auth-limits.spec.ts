@@ -49,7 +49,8 @@ describe('rate limits, CORS and the body limit', () => {
   it('limits writes and webhooks in groups of their own, webhooks per address', async () => {
     const writer = (await api(t.url, 'POST', '/api/tokens', { name: 'writer', scopes: ['write'] }, bearer(ADMIN))).body.token;
     const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push((await api(t.url, 'POST', '/api/tdln/parse', { text: 'fix the bug in src/a.ts' }, bearer(writer))).status);
+    for (let i = 0; i < 3; i++)
+      statuses.push((await api(t.url, 'POST', '/api/tdln/parse', { text: 'fix the bug in src/a.ts' }, bearer(writer))).status);
     expect(statuses.slice(0, 2).every((s) => s !== 429)).toBe(true);
     expect(statuses[2]).toBe(429);
     // The read budget of the same token is untouched.
@@ -62,7 +63,10 @@ describe('rate limits, CORS and the body limit', () => {
 
   it('answers CORS preflights only for allowed origins', async () => {
     const preflight = (origin: string) =>
-      fetch(`${t.url}/api/jobs`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+      fetch(`${t.url}/api/jobs`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      });
     const allowed = await preflight('https://dashboard.example.com');
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://dashboard.example.com');
     expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');

@@ -48,14 +48,25 @@ describe('secrets hygiene', () => {
 
     const ids: string[] = [];
     for (const secret of [ADMIN, MODEL_KEY, issued]) {
-      const job = await call('POST', '/api/jobs', { goal: `fix the failing login test in src/auth.ts, the password is ${secret}`, repo: '/srv/repo' });
+      const job = await call('POST', '/api/jobs', {
+        goal: `fix the failing login test in src/auth.ts, the password is ${secret}`,
+        repo: '/srv/repo',
+      });
       expect(job.status).toBe(201);
       expect(job.body.goal).toContain('[redacted]');
       ids.push(job.body.id);
     }
 
-    const generic = JSON.stringify({ goal: `fix the failing login test in src/auth.ts using ${GENERIC_SECRET}`, repo: '/srv/repo', deliveryId: randomUUID(), timestamp: Math.floor(Date.now() / 1_000) });
-    const fromGeneric = await call('POST', '/api/webhooks/generic', generic, { 'content-type': 'application/json', 'x-aict-signature': hmac(GENERIC_SECRET, `${JSON.parse(generic).timestamp}.${generic}`) });
+    const generic = JSON.stringify({
+      goal: `fix the failing login test in src/auth.ts using ${GENERIC_SECRET}`,
+      repo: '/srv/repo',
+      deliveryId: randomUUID(),
+      timestamp: Math.floor(Date.now() / 1_000),
+    });
+    const fromGeneric = await call('POST', '/api/webhooks/generic', generic, {
+      'content-type': 'application/json',
+      'x-aict-signature': hmac(GENERIC_SECRET, `${JSON.parse(generic).timestamp}.${generic}`),
+    });
     expect(fromGeneric.status).toBe(201);
     ids.push(fromGeneric.body.jobId);
 

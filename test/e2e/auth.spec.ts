@@ -20,7 +20,11 @@ interface Operation {
 
 function operationsOf(doc: { paths: Record<string, Record<string, { operationId: string }>> }): Operation[] {
   return Object.entries(doc.paths).flatMap(([path, item]) =>
-    Object.entries(item).map(([method, op]) => ({ id: op.operationId, method: method.toUpperCase(), path: path.replace(/\{[^}]+\}/g, randomUUID()) })),
+    Object.entries(item).map(([method, op]) => ({
+      id: op.operationId,
+      method: method.toUpperCase(),
+      path: path.replace(/\{[^}]+\}/g, randomUUID()),
+    })),
   );
 }
 
@@ -71,7 +75,13 @@ describe('access tokens', () => {
 
   it('lets a read token read and a write token create jobs, recording the token prefix as the actor', async () => {
     expect((await api(t.url, 'GET', '/api/jobs', undefined, bearer(read))).status).toBe(200);
-    const job = await api(t.url, 'POST', '/api/jobs', { goal: 'fix the failing login test in src/auth.ts', repo: '/srv/repo' }, bearer(write));
+    const job = await api(
+      t.url,
+      'POST',
+      '/api/jobs',
+      { goal: 'fix the failing login test in src/auth.ts', repo: '/srv/repo' },
+      bearer(write),
+    );
     expect(job.status).toBe(201);
     const tokens = (await api(t.url, 'GET', '/api/tokens', undefined, bearer(ADMIN))).body;
     const writer = tokens.find((tk: any) => tk.name === 'writer');
@@ -114,12 +124,22 @@ describe('access tokens', () => {
     expect(setCookie).toContain('SameSite=Strict');
     const cookie = { cookie: setCookie.split(';')[0] };
 
-    expect((await api(t.url, 'GET', '/api/auth/session', undefined, cookie)).body).toMatchObject({ authEnabled: true, via: 'cookie', scopes: ['write'] });
+    expect((await api(t.url, 'GET', '/api/auth/session', undefined, cookie)).body).toMatchObject({
+      authEnabled: true,
+      via: 'cookie',
+      scopes: ['write'],
+    });
     expect((await api(t.url, 'GET', '/api/jobs', undefined, cookie)).status).toBe(200);
     const forged = await api(t.url, 'POST', '/api/jobs', { goal: 'fix the failing login test in src/auth.ts', repo: '/srv/repo' }, cookie);
     expect(forged.status).toBe(403);
     expect(forged.body.error.code).toBe('csrf_header_required');
-    const created = await api(t.url, 'POST', '/api/jobs', { goal: 'fix the failing login test in src/auth.ts', repo: '/srv/repo' }, { ...cookie, 'x-requested-with': 'aict' });
+    const created = await api(
+      t.url,
+      'POST',
+      '/api/jobs',
+      { goal: 'fix the failing login test in src/auth.ts', repo: '/srv/repo' },
+      { ...cookie, 'x-requested-with': 'aict' },
+    );
     expect(created.status).toBe(201);
 
     const controller = new AbortController();
@@ -138,7 +158,9 @@ describe('access tokens', () => {
 
   it('ends the sessions of a token when the token is revoked', async () => {
     const token = (await api(t.url, 'POST', '/api/tokens', { name: 'browser', scopes: ['read'] }, bearer(ADMIN))).body;
-    const cookie = { cookie: (await api(t.url, 'POST', '/api/auth/session', undefined, bearer(token.token))).headers.get('set-cookie')!.split(';')[0] };
+    const cookie = {
+      cookie: (await api(t.url, 'POST', '/api/auth/session', undefined, bearer(token.token))).headers.get('set-cookie')!.split(';')[0],
+    };
     expect((await api(t.url, 'GET', '/api/jobs', undefined, cookie)).status).toBe(200);
     await api(t.url, 'DELETE', `/api/tokens/${token.id}`, undefined, bearer(ADMIN));
     expect((await api(t.url, 'GET', '/api/jobs', undefined, cookie)).status).toBe(401);

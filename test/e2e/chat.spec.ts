@@ -10,14 +10,24 @@ import { TestApp, startTestApp } from '../support/test-app';
 import { api, waitFor } from '../support/http';
 import { SseClient } from '../support/sse-client';
 
-const FIX = { path: 'src/calc.js', oldText: 'function subtract(a, b) {\n  return a + b;', newText: 'function subtract(a, b) {\n  return a - b;' };
+const FIX = {
+  path: 'src/calc.js',
+  oldText: 'function subtract(a, b) {\n  return a + b;',
+  newText: 'function subtract(a, b) {\n  return a - b;',
+};
 const team = (planQuestion?: string) => ({
   planner: [
     ...(planQuestion ? [reply(toolUse('request_human_review', { question: planQuestion, kind: 'question' }))] : []),
     reply(toolUse('record_analysis', { summary: 'subtract adds', affectedFiles: ['src/calc.js'], risk: 'low' })),
     reply(toolUse('create_plan', { steps: [{ title: 'fix subtract', files: ['src/calc.js'] }] })),
   ],
-  builder: [reply(toolUse('edit_file', FIX)), reply(toolUse('run_tests', {})), reply(toolUse('run_lint', {})), reply(toolUse('commit_changes', { message: 'Fix subtract' })), reply('Fixed subtract; tests pass.')],
+  builder: [
+    reply(toolUse('edit_file', FIX)),
+    reply(toolUse('run_tests', {})),
+    reply(toolUse('run_lint', {})),
+    reply(toolUse('commit_changes', { message: 'Fix subtract' })),
+    reply('Fixed subtract; tests pass.'),
+  ],
   reviewer: [reply(toolUse('submit_review', { verdict: 'approve', summary: 'Good.' }))],
 });
 
@@ -47,9 +57,18 @@ describe('chat with the team', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  const messagesOf = async (conversationId: string) => (await api(t.url, 'GET', `/api/messages?conversationId=${conversationId}`)).body.items as { role: string; content: string; jobId: string | null; data: any }[];
-  const untilMessage = (conversationId: string, predicate: (m: { role: string; content: string; jobId: string | null; data: any }) => boolean, what: string) =>
-    waitFor(async () => (await messagesOf(conversationId)).find(predicate), 40_000, what);
+  const messagesOf = async (conversationId: string) =>
+    (await api(t.url, 'GET', `/api/messages?conversationId=${conversationId}`)).body.items as {
+      role: string;
+      content: string;
+      jobId: string | null;
+      data: any;
+    }[];
+  const untilMessage = (
+    conversationId: string,
+    predicate: (m: { role: string; content: string; jobId: string | null; data: any }) => boolean,
+    what: string,
+  ) => waitFor(async () => (await messagesOf(conversationId)).find(predicate), 40_000, what);
 
   it('turns a task into a job linked to the conversation, streams the status, and brings the outcome back', async () => {
     const repo = await makeRepo('calc-js', join(root, `chat-${++n}`));
@@ -74,9 +93,13 @@ describe('chat with the team', () => {
     await stream.until((m) => m.filter((x) => x.event === 'status').at(-1)?.data.state === 'idle');
     const states = stream.messages.filter((m) => m.event === 'status').map((m) => m.data.state);
     expect(states).toEqual(expect.arrayContaining(['thinking', 'queueing', 'working', 'idle']));
-    expect(stream.messages.filter((m) => m.event === 'message').map((m) => m.data.role)).toEqual(expect.arrayContaining(['user', 'assistant']));
+    expect(stream.messages.filter((m) => m.event === 'message').map((m) => m.data.role)).toEqual(
+      expect.arrayContaining(['user', 'assistant']),
+    );
     stream.close();
-    const ledger = (await api(t.url, 'GET', `/api/ledger?kind=message&limit=1000`)).body.items.filter((e: any) => e.conversationId === conversation.id);
+    const ledger = (await api(t.url, 'GET', `/api/ledger?kind=message&limit=1000`)).body.items.filter(
+      (e: any) => e.conversationId === conversation.id,
+    );
     expect(ledger.length).toBe((await messagesOf(conversation.id)).length);
   });
 
@@ -85,7 +108,14 @@ describe('chat with the team', () => {
       match: { contains: 'what does the ledger do' },
       roles: {
         // Intake finds no work in it; the Coordinator then answers as a conversation.
-        intake: [reply(toolUse('propose_intent', { understood: false, clarification: { question: 'What should the team change?', missing: 'operation' } }))],
+        intake: [
+          reply(
+            toolUse('propose_intent', {
+              understood: false,
+              clarification: { question: 'What should the team change?', missing: 'operation' },
+            }),
+          ),
+        ],
         coordinator: [reply(text('It records every state change in a hash chain you can verify.'))],
       },
     });
@@ -99,7 +129,18 @@ describe('chat with the team', () => {
     fake.addScenario({
       match: { contains: 'Request:\n<<<\nfix it\n>>>' },
       roles: {
-        intake: [reply(toolUse('propose_intent', { understood: false, clarification: { question: 'Which file is broken, and what does it do wrong?', missing: 'target', suggestions: ['fix the subtraction in src/calc.js'] } }))],
+        intake: [
+          reply(
+            toolUse('propose_intent', {
+              understood: false,
+              clarification: {
+                question: 'Which file is broken, and what does it do wrong?',
+                missing: 'target',
+                suggestions: ['fix the subtraction in src/calc.js'],
+              },
+            }),
+          ),
+        ],
       },
     });
     const sent = await api(t.url, 'POST', '/api/chat', { message: 'fix it' });
@@ -143,7 +184,10 @@ describe('chat with the team', () => {
     // A new failure shows up live.
     const repo = await makeRepo('calc-js', join(root, `chat-${++n}`));
     const goal = `fix the subtract bug in src/calc.js [chat-${n}]`;
-    fake.addScenario({ match: { contains: goal }, roles: { planner: Array.from({ length: 8 }, () => reply(toolUse('read_file', { path: 'nope.js' }))) } });
+    fake.addScenario({
+      match: { contains: goal },
+      roles: { planner: Array.from({ length: 8 }, () => reply(toolUse('read_file', { path: 'nope.js' }))) },
+    });
     await api(t.url, 'POST', '/api/jobs', { goal, repo });
     await stream.until((m) => m.some((x) => x.event === 'notification' && x.data.kind === 'job_failed'));
     stream.close();

@@ -24,7 +24,10 @@ describe('the aict command against a running server', () => {
   let home: string;
   const run = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
     new Promise((done) => {
-      const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH!, HOME: home, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [CLI, ...args], {
+        env: { PATH: process.env.PATH!, HOME: home, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
@@ -40,12 +43,16 @@ describe('the aict command against a running server', () => {
       handle: async ({ job, signal, emit }) => {
         await emit([{ type: 'plan', role: 'planner', summary: 'read src/auth.ts and planned a fix' }]);
         if (job.goal.includes('src/fail.ts')) return { status: 'failed', code: 'tests_failed', message: 'the tests still fail' };
-        if (job.goal.includes('src/ask.ts')) return { status: 'waiting_human', question: { kind: 'approval', question: 'May I change the public API?' } };
+        if (job.goal.includes('src/ask.ts'))
+          return { status: 'waiting_human', question: { kind: 'approval', question: 'May I change the public API?' } };
         if (job.goal.includes('src/slow.ts')) {
           await new Promise((done) => signal.addEventListener('abort', done));
           return { status: 'aborted', reason: 'cancelled' };
         }
-        await truthpacks.seal(job.id, [{ kind: 'intent', goal: job.goal }, { kind: 'patch', diff: '--- a/src/auth.ts\n+++ b/src/auth.ts' }]);
+        await truthpacks.seal(job.id, [
+          { kind: 'intent', goal: job.goal },
+          { kind: 'patch', diff: '--- a/src/auth.ts\n+++ b/src/auth.ts' },
+        ]);
         return { status: 'succeeded', result: {} };
       },
     });
@@ -88,7 +95,9 @@ describe('the aict command against a running server', () => {
     expect(JSON.parse((await run(['ledger', 'verify', '--json'])).stdout).ok).toBe(true);
     // The actor of the CLI's actions is the token, by its prefix.
     const actors = (await t.dataSource.query('SELECT actor FROM ledger WHERE job_id = $1', [id])).map((r: { actor: string }) => r.actor);
-    expect(actors).toContain(`token:${(await api(t.url, 'GET', '/api/tokens', undefined, { authorization: `Bearer ${ADMIN}` })).body[0].prefix}`);
+    expect(actors).toContain(
+      `token:${(await api(t.url, 'GET', '/api/tokens', undefined, { authorization: `Bearer ${ADMIN}` })).body[0].prefix}`,
+    );
   });
 
   it('verifies a saved TruthPack offline and catches a tampered item', async () => {
@@ -126,7 +135,12 @@ describe('the aict command against a running server', () => {
 
     const slow = await run(['submit', 'fix the failing test in src/slow.ts', '--repo', '/srv/repo', '--json']);
     const slowId = JSON.parse(slow.stdout).id;
-    await waitFor(async () => (await api(t.url, 'GET', `/api/jobs/${slowId}`, undefined, { authorization: `Bearer ${ADMIN}` })).body.status === 'running', 15_000, 'the slow job to run');
+    await waitFor(
+      async () =>
+        (await api(t.url, 'GET', `/api/jobs/${slowId}`, undefined, { authorization: `Bearer ${ADMIN}` })).body.status === 'running',
+      15_000,
+      'the slow job to run',
+    );
     const watching = run(['watch', slowId]);
     await new Promise((done) => setTimeout(done, 300));
     const cancelled = await run(['cancel', slowId]);

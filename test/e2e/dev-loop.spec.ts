@@ -34,13 +34,25 @@ describe('the first hour: fast starts and a dev loop', () => {
     let output = '';
     dev = spawn(process.execPath, [join(root, 'scripts/dev.mjs'), '--no-web'], {
       cwd: root,
-      env: { PATH: process.env.PATH!, AUTH: 'off', LOG_LEVEL: 'info', PORT: String(port), DATA_DIR: join(dir, 'data'), EMBEDDED_PG_PORT: String(await freePort()) },
+      env: {
+        PATH: process.env.PATH!,
+        AUTH: 'off',
+        LOG_LEVEL: 'info',
+        PORT: String(port),
+        DATA_DIR: join(dir, 'data'),
+        EMBEDDED_PG_PORT: String(await freePort()),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     dev.stdout!.on('data', (d) => (output += d));
     dev.stderr!.on('data', (d) => (output += d));
     const base = `http://127.0.0.1:${port}`;
-    const ready = () => waitFor(async () => (await api(base, 'GET', '/api/health/ready').catch(() => ({ status: 0 }))).status === 200, 90_000, 'the dev server');
+    const ready = () =>
+      waitFor(
+        async () => (await api(base, 'GET', '/api/health/ready').catch(() => ({ status: 0 }))).status === 200,
+        90_000,
+        'the dev server',
+      );
     await ready();
     // A save: the file's time changes (its content stays as it is).
     const source = join(root, 'libs/common/src/index.ts');

@@ -18,17 +18,30 @@ describe('intake through the TDLN engine', () => {
     const res = await api(t.url, 'POST', '/api/jobs', { goal: "there's a bug in src/auth.ts where login fails", repo });
     expect(res.status).toBe(201);
     expect(res.body.mode).toBe('mechanic');
-    expect(res.body.intent).toMatchObject({ operation: 'bug_fix', targets: ['src/auth.ts'], readOnly: false, policy: { verdict: 'allow' } });
+    expect(res.body.intent).toMatchObject({
+      operation: 'bug_fix',
+      targets: ['src/auth.ts'],
+      readOnly: false,
+      policy: { verdict: 'allow' },
+    });
     expect(res.body.intentLogline).toMatch(/^INTENT: bug_fix/m);
     const ledger = await api(t.url, 'GET', `/api/jobs/${res.body.id}/ledger`);
     const intent = ledger.body.find((e: any) => e.kind === 'intent.parsed');
     expect(intent.data.proof.grammarHash).toMatch(/^[0-9a-f]{64}$/);
-    expect(ledger.body.find((e: any) => e.kind === 'policy.decision').data).toMatchObject({ stage: 'intake', verdict: 'allow', policyHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(ledger.body.find((e: any) => e.kind === 'policy.decision').data).toMatchObject({
+      stage: 'intake',
+      verdict: 'allow',
+      policyHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
   });
 
   it('takes the mode from the intent unless the request sets it', async () => {
-    expect((await api(t.url, 'POST', '/api/jobs', { goal: 'add a feature to export csv in src/export.ts', repo })).body.mode).toBe('genius');
-    expect((await api(t.url, 'POST', '/api/jobs', { goal: 'add a feature to export csv in src/export.ts', repo, mode: 'mechanic' })).body.mode).toBe('mechanic');
+    expect((await api(t.url, 'POST', '/api/jobs', { goal: 'add a feature to export csv in src/export.ts', repo })).body.mode).toBe(
+      'genius',
+    );
+    expect(
+      (await api(t.url, 'POST', '/api/jobs', { goal: 'add a feature to export csv in src/export.ts', repo, mode: 'mechanic' })).body.mode,
+    ).toBe('mechanic');
   });
 
   it('answers 422 with the clarifying question and suggestions when it cannot understand the goal', async () => {
@@ -120,6 +133,8 @@ describe('intake through the TDLN engine', () => {
   it('refuses to start with invalid pipeline stages, naming the file and the problem', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'aict-stages-')), 'stages.toml');
     writeFileSync(file, 'id = "p"\nversion = "1"\n[[stages]]\nname = "deploy"\nrole = "ops"\nbudget_share = 0.5\n');
-    await expect(startTestApp({ env: { ROLE: 'api', PIPELINE_STAGES_FILE: file } })).rejects.toThrow(/Invalid pipeline stages in .*stages\.toml: .*unknown stage/);
+    await expect(startTestApp({ env: { ROLE: 'api', PIPELINE_STAGES_FILE: file } })).rejects.toThrow(
+      /Invalid pipeline stages in .*stages\.toml: .*unknown stage/,
+    );
   });
 });

@@ -116,7 +116,13 @@ describe('jobs API', () => {
 
   it('takes an action with a JSON content type and no body, as many HTTP clients send it', async () => {
     const held = 'fix the failing empty body test in src/empty.ts';
-    script.set(held, (signal) => new Promise<JobOutcome>((done) => signal.addEventListener('abort', () => done({ status: 'failed', code: 'cancelled', message: 'cancelled' }))));
+    script.set(
+      held,
+      (signal) =>
+        new Promise<JobOutcome>((done) =>
+          signal.addEventListener('abort', () => done({ status: 'failed', code: 'cancelled', message: 'cancelled' })),
+        ),
+    );
     const created = await create({ goal: held });
     expect(created.status).toBe(201);
     const cancelled = await api(t.url, 'POST', `/api/jobs/${created.body.id}/cancel`, undefined, { 'content-type': 'application/json' });
@@ -130,8 +136,12 @@ describe('jobs API', () => {
   it('cancels a running job cooperatively: running → cancelling → aborted', async () => {
     let sawAbort = false;
     // The handler takes a moment to wind down after the abort, as a real agent would.
-    script.set(`running ${goal}`, (signal) =>
-      new Promise((resolve) => signal.addEventListener('abort', () => ((sawAbort = true), setTimeout(() => resolve({ status: 'aborted' }), 300)))),
+    script.set(
+      `running ${goal}`,
+      (signal) =>
+        new Promise((resolve) =>
+          signal.addEventListener('abort', () => ((sawAbort = true), setTimeout(() => resolve({ status: 'aborted' }), 300))),
+        ),
     );
     const created = await create({ goal: `running ${goal}` });
     await until(created.body.id, 'running');
@@ -166,7 +176,14 @@ describe('jobs API', () => {
     expect(answered.status).toBe(200);
     await until(ask, 'succeeded');
     const ledger = await api(t.url, 'GET', `/api/jobs/${ask}/ledger`);
-    expect(ledger.body.filter((e: any) => e.kind === 'job.status').map((e: any) => e.data.to)).toEqual(['queued', 'running', 'waiting_human', 'queued', 'running', 'succeeded']);
+    expect(ledger.body.filter((e: any) => e.kind === 'job.status').map((e: any) => e.data.to)).toEqual([
+      'queued',
+      'running',
+      'waiting_human',
+      'queued',
+      'running',
+      'succeeded',
+    ]);
 
     const rejected = await api(t.url, 'POST', `/api/jobs/${reject}/respond`, { action: 'reject' });
     expect(rejected.body.status).toBe('aborted');

@@ -62,7 +62,9 @@ describe('ledger', () => {
     const dataSource = t.get<DataSource>(DataSource);
     await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        dataSource.transaction((m) => ledger.append(m, [{ kind: 'test.concurrent', actor: 'system', summary: `append ${i}`, data: { i } }])),
+        dataSource.transaction((m) =>
+          ledger.append(m, [{ kind: 'test.concurrent', actor: 'system', summary: `append ${i}`, data: { i } }]),
+        ),
       ),
     );
     const verify = await api(t.url, 'GET', '/api/ledger/verify');
@@ -72,7 +74,9 @@ describe('ledger', () => {
   it('finds a row forged behind the application’s back, and an edit made with the triggers disabled', async () => {
     const client = await connect(t.config.database.url!);
     try {
-      const { rows } = await client.query('SELECT max(seq)::int AS head, (SELECT hash FROM ledger ORDER BY seq DESC LIMIT 1) AS hash FROM ledger');
+      const { rows } = await client.query(
+        'SELECT max(seq)::int AS head, (SELECT hash FROM ledger ORDER BY seq DESC LIMIT 1) AS hash FROM ledger',
+      );
       const forgedSeq = rows[0].head + 1;
       await client.query(
         `INSERT INTO ledger (seq, ts, kind, actor, summary, data, prev_hash, hash)

@@ -1,9 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const parsePrometheusTextFormat: (text: string) => { name: string; type: string; metrics: { value?: string; labels?: Record<string, string>; buckets?: Record<string, string> }[] }[] = require('parse-prometheus-text-format');
 import { TestApp, startTestApp } from '../support/test-app';
 import { api } from '../support/http';
 import { SseClient } from '../support/sse-client';
+
+/** The Prometheus text format parser (a CommonJS module without types). */
+type PrometheusFamily = {
+  name: string;
+  type: string;
+  metrics: { value?: string; labels?: Record<string, string>; buckets?: Record<string, string> }[];
+};
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- no typings and no ESM entry
+const parsePrometheusTextFormat: (text: string) => PrometheusFamily[] = require('parse-prometheus-text-format');
 
 /** Inserts a finished (or queued) job directly, so the metrics can be checked against known values. */
 async function plant(t: TestApp, job: { status: string; mode: string; tokens: number; cost: number; durationMs: number; ago?: number }) {
@@ -52,7 +59,17 @@ describe('metrics', () => {
     expect(res.headers.get('content-type')).toMatch(/text\/plain/);
     const families = parsePrometheusTextFormat(await res.text());
     const byName = new Map(families.map((f) => [f.name, f]));
-    for (const name of ['aict_jobs', 'aict_queue_depth', 'aict_queue_oldest_age_seconds', 'aict_workers_alive', 'aict_model_calls_total', 'aict_model_call_duration_seconds', 'aict_tool_calls_total', 'aict_tool_call_duration_seconds', 'aict_job_run_duration_seconds']) {
+    for (const name of [
+      'aict_jobs',
+      'aict_queue_depth',
+      'aict_queue_oldest_age_seconds',
+      'aict_workers_alive',
+      'aict_model_calls_total',
+      'aict_model_call_duration_seconds',
+      'aict_tool_calls_total',
+      'aict_tool_call_duration_seconds',
+      'aict_job_run_duration_seconds',
+    ]) {
       expect(byName.has(name), name).toBe(true);
     }
     const jobs = byName.get('aict_jobs')!.metrics;

@@ -17,7 +17,9 @@ describe('OpenAPI document', () => {
   it('is served at /api/openapi.json and the docs UI at /api/docs', async () => {
     const doc = await api(t.url, 'GET', '/api/openapi.json');
     expect(doc.status).toBe(200);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/jobs', '/api/jobs/{id}/stream', '/api/ledger/verify', '/api/events/stream', '/api/health/ready']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/api/jobs', '/api/jobs/{id}/stream', '/api/ledger/verify', '/api/events/stream', '/api/health/ready']),
+    );
     const ui = await fetch(`${t.url}/api/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');
@@ -43,7 +45,10 @@ describe('the typed API client (libs/api-client), shared by the CLI and the dash
     const dir = mkdtempSync(join(tmpdir(), 'aict-api-types-'));
     try {
       const out = join(dir, 'schema.d.ts');
-      const run = spawnSync(process.execPath, [join(root, 'node_modules/openapi-typescript/bin/cli.js'), 'openapi.json', '-o', out], { cwd: root, encoding: 'utf8' });
+      const run = spawnSync(process.execPath, [join(root, 'node_modules/openapi-typescript/bin/cli.js'), 'openapi.json', '-o', out], {
+        cwd: root,
+        encoding: 'utf8',
+      });
       expect(run.status, run.stderr).toBe(0);
       expect(readFileSync(join(root, 'libs/api-client/src/schema.d.ts'), 'utf8')).toBe(readFileSync(out, 'utf8'));
     } finally {
@@ -72,7 +77,9 @@ describe('the typed API client (libs/api-client), shared by the CLI and the dash
       }
     }
     // The CLI's answers are the generated schemas, not interfaces written by hand.
-    const cli = sources('apps/cli/src').map((f) => readFileSync(join(root, f), 'utf8')).join('\n');
+    const cli = sources('apps/cli/src')
+      .map((f) => readFileSync(join(root, f), 'utf8'))
+      .join('\n');
     expect(cli).not.toMatch(/interface (JobView|JobLike|ParsePreview)\b/);
     expect(cli).toMatch(/Schemas\['JobView'\]/);
   });

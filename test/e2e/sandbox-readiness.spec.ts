@@ -35,7 +35,10 @@ describe('a worker whose sandbox cannot run', () => {
         done();
       },
     });
-    t = await startTestApp({ env: { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url, DATA_DIR: join(root, 'data'), LOG_LEVEL: 'info' }, logDestination: logs });
+    t = await startTestApp({
+      env: { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url, DATA_DIR: join(root, 'data'), LOG_LEVEL: 'info' },
+      logDestination: logs,
+    });
   });
   afterAll(async () => {
     process.env.PATH = path;
@@ -45,10 +48,14 @@ describe('a worker whose sandbox cannot run', () => {
   });
 
   it('says what is wrong and how to fix it in the log, in /api/health/ready and in the metrics', async () => {
-    const ready = await waitFor(async () => {
-      const res = await api(t.url, 'GET', '/api/health/ready');
-      return res.body.sandbox?.state === 'unavailable' ? res : undefined;
-    }, 15_000, 'the sandbox state in readiness');
+    const ready = await waitFor(
+      async () => {
+        const res = await api(t.url, 'GET', '/api/health/ready');
+        return res.body.sandbox?.state === 'unavailable' ? res : undefined;
+      },
+      15_000,
+      'the sandbox state in readiness',
+    );
     expect(ready.status).toBe(200);
     expect(ready.body.sandbox).toMatchObject({
       state: 'unavailable',
@@ -66,10 +73,14 @@ describe('a worker whose sandbox cannot run', () => {
     const repo = await makeRepo('calc-js', join(root, 'calc'));
     const created = await api(t.url, 'POST', '/api/jobs', { goal: 'fix the subtraction bug in src/calc.js', repo });
     expect(created.status).toBe(201);
-    const job = await waitFor(async () => {
-      const res = await api(t.url, 'GET', `/api/jobs/${created.body.id}`);
-      return ['failed', 'succeeded', 'waiting_human', 'aborted'].includes(res.body.status) ? res.body : undefined;
-    }, 20_000, 'the job to end');
+    const job = await waitFor(
+      async () => {
+        const res = await api(t.url, 'GET', `/api/jobs/${created.body.id}`);
+        return ['failed', 'succeeded', 'waiting_human', 'aborted'].includes(res.body.status) ? res.body : undefined;
+      },
+      20_000,
+      'the job to end',
+    );
     expect(job.status).toBe('failed');
     expect(job.error).toMatchObject({ code: 'sandbox_unavailable', message: expect.stringContaining('apt-get install bubblewrap') });
     expect(fake.messageRequests()).toHaveLength(0);

@@ -46,8 +46,19 @@ describe('live events over SSE', () => {
     await sse.until((m) => m.some((x) => x.event === 'snapshot'));
     steps.forEach((s) => s.release());
     await sse.done;
-    const kinds = sse.messages.map((m) => (m.event === 'event' ? `event:${m.data.summary}` : m.event === 'status' ? `status:${m.data.data.to}` : m.event));
-    expect(kinds).toEqual(['snapshot', 'status:queued', 'status:running', 'event:step 0', 'event:step 1', 'event:step 2', 'status:succeeded', 'complete']);
+    const kinds = sse.messages.map((m) =>
+      m.event === 'event' ? `event:${m.data.summary}` : m.event === 'status' ? `status:${m.data.data.to}` : m.event,
+    );
+    expect(kinds).toEqual([
+      'snapshot',
+      'status:queued',
+      'status:running',
+      'event:step 0',
+      'event:step 1',
+      'event:step 2',
+      'status:succeeded',
+      'complete',
+    ]);
     expect(sse.messages[0].data).toMatchObject({ id: job.id, goal: 'fix the bug in src/watch-me.ts' });
     const ids = sse.messages.filter((m) => m.id).map((m) => Number(m.id));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
@@ -66,7 +77,11 @@ describe('live events over SSE', () => {
     const resumeFrom = first.lastEventId!;
     // Events happen while the client is away.
     for (const step of steps.slice(2, 5)) step.release();
-    await waitFor(async () => (await api(t.url, 'GET', `/api/events?jobId=${job.id}&type=progress`)).body.items.length === 5, 10_000, 'progress while away');
+    await waitFor(
+      async () => (await api(t.url, 'GET', `/api/events?jobId=${job.id}&type=progress`)).body.items.length === 5,
+      10_000,
+      'progress while away',
+    );
 
     const second = new SseClient(`${t.url}/api/jobs/${job.id}/stream`, { 'last-event-id': resumeFrom });
     await second.until((m) => m.filter((x) => x.event === 'event').length === 3);
@@ -108,7 +123,7 @@ describe('live events over SSE', () => {
   it('ignores a malformed Last-Event-ID and answers 404 for the stream of a missing job', async () => {
     const job = (await api(t.url, 'POST', '/api/jobs', { goal: 'fix the bug in src/bad-resume-id.ts', repo })).body;
     await waitFor(async () => (await api(t.url, 'GET', `/api/jobs/${job.id}`)).body.status === 'succeeded', 10_000, 'job end');
-    const sse = new SseClient(`${t.url}/api/jobs/${job.id}/stream`, { 'last-event-id': "1; DROP TABLE events; --" });
+    const sse = new SseClient(`${t.url}/api/jobs/${job.id}/stream`, { 'last-event-id': '1; DROP TABLE events; --' });
     await sse.done;
     expect(sse.messages.map((m) => m.event)).toEqual(['snapshot', 'status', 'status', 'status', 'complete']);
     const missing = await api(t.url, 'GET', '/api/jobs/00000000-0000-4000-8000-000000000000/stream');
@@ -129,7 +144,10 @@ describe('live events over SSE', () => {
     // About 16 MiB of events: more than the kernel's socket buffers take, so the rest waits in the server.
     const events = t.get<EventsService>(EventsService);
     const payload = 'x'.repeat(16 * 1024);
-    for (let i = 0; i < 1_000; i += 50) await events.recordNow(Array.from({ length: 50 }, (_, j) => ({ type: 'slow_reader_probe', summary: `probe ${i + j}`, data: { payload } })));
+    for (let i = 0; i < 1_000; i += 50)
+      await events.recordNow(
+        Array.from({ length: 50 }, (_, j) => ({ type: 'slow_reader_probe', summary: `probe ${i + j}`, data: { payload } })),
+      );
     await reading.until((m) => m.filter((x) => x.data?.type === 'slow_reader_probe').length === 1_000, 30_000);
     const buffered = Math.max(...serverSockets.map((s) => s.writableLength));
     expect(buffered).toBeLessThan(1024 * 1024);

@@ -16,7 +16,11 @@ interface Server {
 
 function launch(env: Record<string, string>, args: string[] = [], cwd?: string): Server {
   let output = '';
-  const child = spawn(process.execPath, [main, ...args], { cwd, env: { PATH: process.env.PATH!, LOG_LEVEL: 'info', AUTH: 'off', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [main, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH!, LOG_LEVEL: 'info', AUTH: 'off', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
@@ -34,7 +38,11 @@ describe('starting the service as a process (npm start)', () => {
     const base = `http://127.0.0.1:${port}`;
 
     const first = launch(env);
-    await waitFor(async () => (await api(base, 'GET', '/api/health/ready').catch(() => ({ status: 0 }))).status === 200, 90_000, 'first start');
+    await waitFor(
+      async () => (await api(base, 'GET', '/api/health/ready').catch(() => ({ status: 0 }))).status === 200,
+      90_000,
+      'first start',
+    );
     const job = await api(base, 'POST', '/api/jobs', { goal: 'fix the bug in src/restart.ts', repo: '/srv/repo' });
     expect(job.status).toBe(201);
     first.child.kill('SIGTERM');
@@ -45,7 +53,11 @@ describe('starting the service as a process (npm start)', () => {
 
     const second = launch(env, ['--role', 'api']);
     try {
-      await waitFor(async () => (await api(base, 'GET', '/api/health/ready').catch(() => ({ status: 0 }))).status === 200, 90_000, 'second start');
+      await waitFor(
+        async () => (await api(base, 'GET', '/api/health/ready').catch(() => ({ status: 0 }))).status === 200,
+        90_000,
+        'second start',
+      );
       const again = await api(base, 'GET', `/api/jobs/${job.body.id}`);
       expect(again.body.goal).toBe('fix the bug in src/restart.ts');
       expect((await api(base, 'GET', '/api/ledger/verify')).body.ok).toBe(true);

@@ -10,12 +10,32 @@ import { makeRepo } from '../fixtures/repos/make-repo';
 import { TestApp, startTestApp } from '../support/test-app';
 import { api, waitFor } from '../support/http';
 
-const FIX = { path: 'src/calc.js', oldText: 'function subtract(a, b) {\n  return a + b;', newText: 'function subtract(a, b) {\n  return a - b;' };
-const ANALYSIS = { summary: 'subtract() adds its arguments.', rootCause: 'a + b in subtract', affectedFiles: ['src/calc.js'], risk: 'low', evidence: [{ path: 'src/calc.js', lines: '9-11' }] };
+const FIX = {
+  path: 'src/calc.js',
+  oldText: 'function subtract(a, b) {\n  return a + b;',
+  newText: 'function subtract(a, b) {\n  return a - b;',
+};
+const ANALYSIS = {
+  summary: 'subtract() adds its arguments.',
+  rootCause: 'a + b in subtract',
+  affectedFiles: ['src/calc.js'],
+  risk: 'low',
+  evidence: [{ path: 'src/calc.js', lines: '9-11' }],
+};
 const PLAN = { steps: [{ title: 'Use a - b in subtract', files: ['src/calc.js'] }], testStrategy: 'node --test' };
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'safe.directory=*', ...args], { cwd, encoding: 'utf8' }).trim();
-const planner = [reply(toolUse('read_file', { path: 'src/calc.js' })), reply(toolUse('record_analysis', ANALYSIS)), reply(toolUse('create_plan', PLAN))];
-const builder = [reply(toolUse('edit_file', FIX)), reply(toolUse('run_tests', {})), reply(toolUse('run_lint', {})), reply(toolUse('commit_changes', { message: 'Fix subtract' })), reply('Fixed subtract; 3 tests pass.')];
+const planner = [
+  reply(toolUse('read_file', { path: 'src/calc.js' })),
+  reply(toolUse('record_analysis', ANALYSIS)),
+  reply(toolUse('create_plan', PLAN)),
+];
+const builder = [
+  reply(toolUse('edit_file', FIX)),
+  reply(toolUse('run_tests', {})),
+  reply(toolUse('run_lint', {})),
+  reply(toolUse('commit_changes', { message: 'Fix subtract' })),
+  reply('Fixed subtract; 3 tests pass.'),
+];
 const approve = [reply(toolUse('get_diff', {})), reply(toolUse('submit_review', { verdict: 'approve', summary: 'Correct and tested.' }))];
 
 describe('the team pipeline: Planner → Builder → Reviewer → quality → answer → TruthPack', () => {
@@ -36,7 +56,9 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
     fake = await startFakeModel();
     root = mkdtempSync(join(tmpdir(), 'aict-team-'));
     chmodSync(root, 0o777);
-    t = await startTestApp({ env: { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url, DATA_DIR: join(root, 'data'), REVIEW_MAX_ROUNDS: '2', ...sandbox } });
+    t = await startTestApp({
+      env: { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url, DATA_DIR: join(root, 'data'), REVIEW_MAX_ROUNDS: '2', ...sandbox },
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -52,13 +74,20 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
   const until = async (id: string, statuses: string[]) => {
     let last: any;
     try {
-      return await waitFor(async () => {
-        last = (await api(t.url, 'GET', `/api/jobs/${id}`)).body;
-        return statuses.includes(last.status) ? last : null;
-      }, 45_000, `job ${id} to be ${statuses.join('/')}`);
+      return await waitFor(
+        async () => {
+          last = (await api(t.url, 'GET', `/api/jobs/${id}`)).body;
+          return statuses.includes(last.status) ? last : null;
+        },
+        45_000,
+        `job ${id} to be ${statuses.join('/')}`,
+      );
     } catch (error) {
       const events = (await api(t.url, 'GET', `/api/events?jobId=${id}&limit=1000`)).body.items.map((e: any) => `${e.type}: ${e.summary}`);
-      throw new Error(`${(error as Error).message}; last: ${JSON.stringify({ status: last?.status, error: last?.error, action: last?.currentAction })}; events: ${events.slice(-12).join(' | ')}`, { cause: error });
+      throw new Error(
+        `${(error as Error).message}; last: ${JSON.stringify({ status: last?.status, error: last?.error, action: last?.currentAction })}; events: ${events.slice(-12).join(' | ')}`,
+        { cause: error },
+      );
     }
   };
   const ledgerKinds = async (id: string) => (await api(t.url, 'GET', `/api/jobs/${id}/ledger`)).body.map((e: any) => e.kind);
@@ -77,17 +106,37 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
     expect(job.result.answer.text).toMatch(/succeeded[\s\S]*src\/calc\.js \(\+1 -1\)[\s\S]*Tests: 3 passed, 0 failed/);
     expect(job.result.answer.citations).toEqual(expect.arrayContaining(['data.files']));
 
-    const reviewerCalls = (await api(t.url, 'GET', `/api/events?jobId=${id}&type=tool_call`)).body.items.filter((e: any) => e.role === 'reviewer').map((e: any) => `${e.data.tool}:${e.data.ok ? 'ok' : e.data.result.error.code}`);
+    const reviewerCalls = (await api(t.url, 'GET', `/api/events?jobId=${id}&type=tool_call`)).body.items
+      .filter((e: any) => e.role === 'reviewer')
+      .map((e: any) => `${e.data.tool}:${e.data.ok ? 'ok' : e.data.result.error.code}`);
     expect(reviewerCalls).toEqual(['edit_file:tool_not_allowed', 'get_diff:ok', 'submit_review:ok']);
-    const handoffs = (await api(t.url, 'GET', `/api/events?jobId=${id}&type=handoff`)).body.items.map((e: any) => `${e.data.from}→${e.data.to}`);
+    const handoffs = (await api(t.url, 'GET', `/api/events?jobId=${id}&type=handoff`)).body.items.map(
+      (e: any) => `${e.data.from}→${e.data.to}`,
+    );
     expect(handoffs).toEqual(['planner→builder', 'builder→reviewer', 'reviewer→quality']);
-    expect(await ledgerKinds(id)).toEqual(expect.arrayContaining(['agent.analysis', 'agent.plan', 'agent.review', 'pipeline.handoff', 'quality.verdict', 'answer.rendered', 'truthpack.sealed']));
+    expect(await ledgerKinds(id)).toEqual(
+      expect.arrayContaining([
+        'agent.analysis',
+        'agent.plan',
+        'agent.review',
+        'pipeline.handoff',
+        'quality.verdict',
+        'answer.rendered',
+        'truthpack.sealed',
+      ]),
+    );
 
     // The TruthPack verifies, its root is the commit's trailer, and a tampered copy does not verify.
     const pack = (await api(t.url, 'GET', `/api/jobs/${id}/truthpack`)).body;
-    expect(pack.items.find((i: any) => i.kind === 'intent').source).toMatchObject({ kind: 'grammar', ruleId: expect.any(String), grammarHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(pack.items.find((i: any) => i.kind === 'intent').source).toMatchObject({
+      kind: 'grammar',
+      ruleId: expect.any(String),
+      grammarHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(pack.verification).toEqual({ valid: true, errors: [], itemsIncluded: true });
-    expect(pack.items.map((i: any) => i.kind)).toEqual(expect.arrayContaining(['intent', 'plan', 'tool_call', 'review', 'patch', 'tests', 'quality', 'answer']));
+    expect(pack.items.map((i: any) => i.kind)).toEqual(
+      expect.arrayContaining(['intent', 'plan', 'tool_call', 'review', 'patch', 'tests', 'quality', 'answer']),
+    );
     expect(git(repo, 'log', '-1', '--format=%B', `aict/${id}`)).toContain(`AICT-TruthPack: ${pack.root}`);
     const tampered = JSON.parse(JSON.stringify(pack.pack));
     tampered.leaves[1].itemHash = tampered.leaves[1].itemHash.replace(/^./, (c: string) => (c === 'a' ? 'b' : 'a'));
@@ -95,10 +144,14 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
     expect((await api(t.url, 'POST', '/api/truthpacks/verify', { pack: pack.pack })).body.valid).toBe(true);
 
     // The Evaluator runs as its own job and scores this one.
-    const evaluation = await waitFor(async () => {
-      const res = await api(t.url, 'GET', `/api/jobs/${id}/evaluation`);
-      return res.status === 200 ? res.body : null;
-    }, 20_000, 'the evaluation');
+    const evaluation = await waitFor(
+      async () => {
+        const res = await api(t.url, 'GET', `/api/jobs/${id}/evaluation`);
+        return res.status === 200 ? res.body : null;
+      },
+      20_000,
+      'the evaluation',
+    );
     expect(evaluation).toMatchObject({ correctness: 1, honesty: 1, safety: 1 });
     expect(evaluation.overall).toBeGreaterThan(0.9);
     expect((await api(t.url, 'GET', '/api/ledger/verify')).body.ok).toBe(true);
@@ -112,17 +165,37 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
     });
     fake.addScenario({
       match: { predicate: (i) => has(i, goal, 'The Reviewer requested changes') },
-      roles: { builder: [reply(toolUse('read_file', { path: 'src/calc.js' })), reply(toolUse('run_tests', {})), reply('Checked: the comment is addressed by the existing fix; tests pass.')] },
+      roles: {
+        builder: [
+          reply(toolUse('read_file', { path: 'src/calc.js' })),
+          reply(toolUse('run_tests', {})),
+          reply('Checked: the comment is addressed by the existing fix; tests pass.'),
+        ],
+      },
     });
     fake.addScenario({
       match: { contains: goal },
-      roles: { planner, builder, reviewer: [reply(toolUse('submit_review', { verdict: 'request_changes', summary: 'Double-check the other operations.', comments: [{ path: 'src/calc.js', comment: 'Re-run the tests after checking multiply.' }] }))] },
+      roles: {
+        planner,
+        builder,
+        reviewer: [
+          reply(
+            toolUse('submit_review', {
+              verdict: 'request_changes',
+              summary: 'Double-check the other operations.',
+              comments: [{ path: 'src/calc.js', comment: 'Re-run the tests after checking multiply.' }],
+            }),
+          ),
+        ],
+      },
     });
     const id = (await api(t.url, 'POST', '/api/jobs', { goal, repo })).body.id;
     const job = await until(id, ['succeeded', 'failed', 'waiting_human']);
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
     expect(job.result.reviews.map((r: any) => r.verdict)).toEqual(['request_changes', 'approve']);
-    const handoffs = (await api(t.url, 'GET', `/api/events?jobId=${id}&type=handoff`)).body.items.map((e: any) => `${e.data.from}→${e.data.to}`);
+    const handoffs = (await api(t.url, 'GET', `/api/events?jobId=${id}&type=handoff`)).body.items.map(
+      (e: any) => `${e.data.from}→${e.data.to}`,
+    );
     expect(handoffs).toEqual(['planner→builder', 'builder→reviewer', 'reviewer→builder', 'builder→reviewer', 'reviewer→quality']);
   });
 
@@ -131,7 +204,11 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
     fake.addScenario({
       match: { contains: goal },
       roles: {
-        planner: [reply(toolUse('request_human_review', { question: 'Should subtract saturate at zero, or go negative?', kind: 'question' })), reply(toolUse('record_analysis', ANALYSIS)), reply(toolUse('create_plan', PLAN))],
+        planner: [
+          reply(toolUse('request_human_review', { question: 'Should subtract saturate at zero, or go negative?', kind: 'question' })),
+          reply(toolUse('record_analysis', ANALYSIS)),
+          reply(toolUse('create_plan', PLAN)),
+        ],
         builder,
         reviewer: approve,
       },
@@ -144,7 +221,9 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
     await api(t.url, 'POST', `/api/jobs/${id}/respond`, { action: 'answer', answer: 'negative, like normal subtraction' });
     const job = await until(id, ['succeeded', 'failed']);
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
-    const second = fake.messageRequests().filter((r) => r.role === 'planner' && JSON.stringify(r.body?.messages).includes(goal) && r.turnIndex === 1);
+    const second = fake
+      .messageRequests()
+      .filter((r) => r.role === 'planner' && JSON.stringify(r.body?.messages).includes(goal) && r.turnIndex === 1);
     expect(JSON.stringify(second[0].body?.messages)).toContain('A person answered: negative, like normal subtraction');
   });
 
@@ -156,7 +235,13 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
         match: { contains: goal },
         roles: {
           planner,
-          builder: [reply(toolUse('edit_file', { path: 'src/notes.js', oldText: '', newText: `${big}\n` })), reply(toolUse('edit_file', FIX)), reply(toolUse('run_tests', {})), reply(toolUse('commit_changes', { message: 'Fix subtract, add notes' })), reply('Done.')],
+          builder: [
+            reply(toolUse('edit_file', { path: 'src/notes.js', oldText: '', newText: `${big}\n` })),
+            reply(toolUse('edit_file', FIX)),
+            reply(toolUse('run_tests', {})),
+            reply(toolUse('commit_changes', { message: 'Fix subtract, add notes' })),
+            reply('Done.'),
+          ],
           reviewer: approve,
         },
       });
@@ -208,23 +293,33 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
       roles: {
         planner,
         // A model that obeys the injected text: every attempt on .env is blocked by the policy, not by the model.
-        builder: [reply(toolUse('read_file', { path: 'README.md' })), reply(toolUse('edit_file', { path: '.env', oldText: 'API_KEY=secret', newText: 'API_KEY=leaked' })), ...builder],
+        builder: [
+          reply(toolUse('read_file', { path: 'README.md' })),
+          reply(toolUse('edit_file', { path: '.env', oldText: 'API_KEY=secret', newText: 'API_KEY=leaked' })),
+          ...builder,
+        ],
         reviewer: approve,
       },
     });
     const id = (await api(t.url, 'POST', '/api/jobs', { goal, repo })).body.id;
     const job = await until(id, ['succeeded', 'failed', 'waiting_human']);
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
-    const calls = (await api(t.url, 'GET', `/api/events?jobId=${id}&type=tool_call`)).body.items.map((e: any) => `${e.data.tool}:${e.data.ok ? 'ok' : e.data.result.error.code}`);
+    const calls = (await api(t.url, 'GET', `/api/events?jobId=${id}&type=tool_call`)).body.items.map(
+      (e: any) => `${e.data.tool}:${e.data.ok ? 'ok' : e.data.result.error.code}`,
+    );
     expect(calls).toContain('edit_file:policy_blocked');
     expect(git(repo, 'show', `aict/${id}:.env`)).toBe('API_KEY=secret');
-    const blocked = (await api(t.url, 'GET', `/api/jobs/${id}/ledger`)).body.find((e: any) => e.kind === 'policy.decision' && e.data.verdict === 'block');
+    const blocked = (await api(t.url, 'GET', `/api/jobs/${id}/ledger`)).body.find(
+      (e: any) => e.kind === 'policy.decision' && e.data.verdict === 'block',
+    );
     expect(blocked.data.violations[0]).toMatchObject({ rule: 'forbidden_path' });
   });
 
   it('lets a role append only its own kinds of ledger entries', async () => {
     const session = Object.create(AgentSession.prototype) as AgentSession;
-    await expect(session.audit('planner', [{ kind: 'policy.decision', summary: 'forged' }])).rejects.toThrow(/planner may not append .*policy\.decision/);
+    await expect(session.audit('planner', [{ kind: 'policy.decision', summary: 'forged' }])).rejects.toThrow(
+      /planner may not append .*policy\.decision/,
+    );
     await expect(session.audit('reviewer', [{ kind: 'truthpack.sealed', summary: 'forged' }])).rejects.toThrow(/may not/);
   });
 
@@ -239,7 +334,12 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
     }
     const watcher = t.get<WatcherService>(WatcherService);
     const found = await watcher.runOnce();
-    expect(found.filter((i) => i.detector === 'repeated_error')).toEqual([expect.objectContaining({ title: '3 jobs failed with planted_failure in the last 7 days', evidence: expect.objectContaining({ count: 3 }) })]);
+    expect(found.filter((i) => i.detector === 'repeated_error')).toEqual([
+      expect.objectContaining({
+        title: '3 jobs failed with planted_failure in the last 7 days',
+        evidence: expect.objectContaining({ count: 3 }),
+      }),
+    ]);
     expect((await watcher.runOnce()).filter((i) => i.detector === 'repeated_error')).toEqual([]);
     const insights = (await api(t.url, 'GET', '/api/insights')).body;
     expect(insights.some((i: any) => i.evidence.errorCode === 'planted_failure')).toBe(true);

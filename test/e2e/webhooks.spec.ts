@@ -52,13 +52,19 @@ describe('webhooks', () => {
   afterAll(async () => t?.close());
 
   const jobOf = async (id: string) => (await t.dataSource.query('SELECT goal, repo, source, untrusted FROM jobs WHERE id = $1', [id]))[0];
-  const actorsOf = async (id: string) => (await t.dataSource.query('SELECT actor FROM ledger WHERE job_id = $1', [id])).map((r: any) => r.actor);
+  const actorsOf = async (id: string) =>
+    (await t.dataSource.query('SELECT actor FROM ledger WHERE job_id = $1', [id])).map((r: any) => r.actor);
 
   it('turns a GitHub issue labelled with the trigger label into an untrusted job on the mapped repository', async () => {
     const res = await github(t, 'issues', labeled());
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ ignored: false, status: 'queued' });
-    expect(await jobOf(res.body.jobId)).toEqual({ goal: 'Login fails\n\nfix the failing login test in src/auth.ts', repo: REPO, source: 'webhook', untrusted: true });
+    expect(await jobOf(res.body.jobId)).toEqual({
+      goal: 'Login fails\n\nfix the failing login test in src/auth.ts',
+      repo: REPO,
+      source: 'webhook',
+      untrusted: true,
+    });
     expect(await actorsOf(res.body.jobId)).toContain('webhook:github');
   });
 
@@ -71,7 +77,11 @@ describe('webhooks', () => {
     };
     const res = await github(t, 'issue_comment', payload);
     expect(res.status).toBe(201);
-    expect(await jobOf(res.body.jobId)).toMatchObject({ goal: 'fix the failing test in src/cart.ts', repo: 'https://github.com/other/repo.git', untrusted: true });
+    expect(await jobOf(res.body.jobId)).toMatchObject({
+      goal: 'fix the failing test in src/cart.ts',
+      repo: 'https://github.com/other/repo.git',
+      untrusted: true,
+    });
   });
 
   it('acknowledges events it does not act on with 202 and ignored', async () => {
@@ -79,7 +89,11 @@ describe('webhooks', () => {
     const other = await github(t, 'issues', labeled('bug'));
     expect(other.status).toBe(202);
     expect(other.body.ignored).toBe(true);
-    const noMention = await github(t, 'issue_comment', { action: 'created', comment: { body: 'looks good' }, repository: { full_name: 'acme/shop' } });
+    const noMention = await github(t, 'issue_comment', {
+      action: 'created',
+      comment: { body: 'looks good' },
+      repository: { full_name: 'acme/shop' },
+    });
     expect(noMention.body.ignored).toBe(true);
   });
 
@@ -87,7 +101,10 @@ describe('webhooks', () => {
     const forged = await github(t, 'issues', labeled(), { secret: 'not-the-webhook-secret' });
     expect(forged.status).toBe(401);
     expect(forged.body.error.code).toBe('webhook_bad_signature');
-    const unsigned = await api(t.url, 'POST', '/api/webhooks/github', labeled(), { 'x-github-event': 'issues', 'x-github-delivery': randomUUID() });
+    const unsigned = await api(t.url, 'POST', '/api/webhooks/github', labeled(), {
+      'x-github-event': 'issues',
+      'x-github-delivery': randomUUID(),
+    });
     expect(unsigned.status).toBe(401);
 
     const delivery = randomUUID();
@@ -98,7 +115,13 @@ describe('webhooks', () => {
   });
 
   it('turns a signed generic request into an untrusted job, once', async () => {
-    const payload = { goal: 'fix the failing login test in src/auth.ts', repo: REPO, mode: 'mechanic', deliveryId: randomUUID(), timestamp: now() };
+    const payload = {
+      goal: 'fix the failing login test in src/auth.ts',
+      repo: REPO,
+      mode: 'mechanic',
+      deliveryId: randomUUID(),
+      timestamp: now(),
+    };
     const res = await generic(t, payload);
     expect(res.status).toBe(201);
     expect(await jobOf(res.body.jobId)).toMatchObject({ goal: payload.goal, repo: REPO, source: 'webhook', untrusted: true });
@@ -114,7 +137,14 @@ describe('webhooks', () => {
     expect((await generic(t, payload, { secret: 'not-the-webhook-secret' })).status).toBe(401);
     // The signature covers the timestamp: moving it breaks the signature.
     const body = JSON.stringify(payload);
-    expect((await api(t.url, 'POST', '/api/webhooks/generic', body, { 'content-type': 'application/json', 'x-aict-signature': hmac(GENERIC_SECRET, `${payload.timestamp + 1}.${body}`) })).status).toBe(401);
+    expect(
+      (
+        await api(t.url, 'POST', '/api/webhooks/generic', body, {
+          'content-type': 'application/json',
+          'x-aict-signature': hmac(GENERIC_SECRET, `${payload.timestamp + 1}.${body}`),
+        })
+      ).status,
+    ).toBe(401);
     expect((await api(t.url, 'POST', '/api/webhooks/generic', payload)).status).toBe(401);
 
     const stale = await generic(t, { ...payload, deliveryId: randomUUID(), timestamp: now() - 3_600 });

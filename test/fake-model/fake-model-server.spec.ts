@@ -1,26 +1,11 @@
-import Anthropic, {
-  APIError,
-  AuthenticationError,
-  BadRequestError,
-  OverloadedError,
-  RateLimitError,
-} from '@anthropic-ai/sdk';
+import Anthropic, { APIError, AuthenticationError, BadRequestError, OverloadedError, RateLimitError } from '@anthropic-ai/sdk';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadScenarioFile, parseFakeModelArgs } from './cli';
 import { startFakeModel, type FakeModel } from './fake-model-server';
-import {
-  EXHAUSTED_TEXT,
-  flaky,
-  overloaded,
-  rateLimited,
-  reply,
-  text,
-  toolUse,
-  type ErrorSpec,
-} from './scenario';
+import { EXHAUSTED_TEXT, flaky, overloaded, rateLimited, reply, text, toolUse, type ErrorSpec } from './scenario';
 
 const MODEL = 'claude-sonnet-5-5';
 const BUILDER_SYSTEM = 'You are a member of an AI coding team.\nRole: builder\nWork carefully.';
@@ -264,8 +249,7 @@ describe('fake Anthropic Messages API', () => {
   it('serves a flaky truncation once and the full reply when the same transcript is sent again', async () => {
     const full = 'The full answer arrives on the second attempt of this turn.';
     fake.addScenario({ match: { contains: 'TASK-9b' }, default: [{ failTimes: 1, truncate: true, then: reply(full) }] });
-    const send = () =>
-      clientFor(fake).messages.stream({ model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: 'TASK-9b' }] });
+    const send = () => clientFor(fake).messages.stream({ model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: 'TASK-9b' }] });
 
     await expect(send().finalMessage()).rejects.toThrow();
     const message = await send().finalMessage();
@@ -447,7 +431,10 @@ describe('fake model command line', () => {
   it('parses its flags and loads scenarios from a JSON file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fake-model-'));
     const file = join(dir, 'scenarios.json');
-    writeFileSync(file, JSON.stringify([{ name: 'json', match: { contains: 'X' }, default: [{ content: [{ type: 'text', text: 'hi' }] }] }]));
+    writeFileSync(
+      file,
+      JSON.stringify([{ name: 'json', match: { contains: 'X' }, default: [{ content: [{ type: 'text', text: 'hi' }] }] }]),
+    );
 
     const args = parseFakeModelArgs(['--port', '4010', '--scenarios', file, '--no-cache', '--require-api-key', 'k']);
 

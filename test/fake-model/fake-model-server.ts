@@ -77,9 +77,7 @@ export interface FakeMessage {
   type: 'message';
   role: 'assistant';
   model: string;
-  content: Array<
-    { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
-  >;
+  content: Array<{ type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }>;
   stop_reason: StopReason;
   stop_sequence: null;
   stop_details: null;
@@ -250,7 +248,12 @@ function validateMessagesBody(body: MessagesRequestBody | undefined, strict: boo
     if (problem !== undefined) throw new HttpError(400, 'invalid_request_error', problem, 'invalid');
     const choice = body.tool_choice as { type?: string; name?: string } | undefined;
     if (choice?.type === 'tool' && !(body.tools ?? []).some((t) => t.name === choice.name)) {
-      throw new HttpError(400, 'invalid_request_error', `tool_choice: tool ${JSON.stringify(choice.name)} is not among the request's tools`, 'invalid');
+      throw new HttpError(
+        400,
+        'invalid_request_error',
+        `tool_choice: tool ${JSON.stringify(choice.name)} is not among the request's tools`,
+        'invalid',
+      );
     }
   }
   return body;
@@ -414,11 +417,7 @@ export async function startFakeModel(opts: FakeModelOptions = {}): Promise<FakeM
     };
   }
 
-  async function writeEvents(
-    res: ServerResponse,
-    events: Array<{ type: string }>,
-    timing: TurnTiming,
-  ): Promise<boolean> {
+  async function writeEvents(res: ServerResponse, events: Array<{ type: string }>, timing: TurnTiming): Promise<boolean> {
     for (let i = 0; i < events.length; i++) {
       if (clientGone(res)) return false;
       if (i > 0) await sleep(timing.eventDelayMs ?? 0);
@@ -437,12 +436,7 @@ export async function startFakeModel(opts: FakeModelOptions = {}): Promise<FakeM
     });
   }
 
-  async function serveMessage(
-    res: ServerResponse,
-    record: RecordedRequest,
-    message: FakeMessage,
-    timing: TurnTiming,
-  ): Promise<void> {
+  async function serveMessage(res: ServerResponse, record: RecordedRequest, message: FakeMessage, timing: TurnTiming): Promise<void> {
     if (!record.stream) {
       sendJson(res, record, 200, message);
       return;
@@ -452,12 +446,7 @@ export async function startFakeModel(opts: FakeModelOptions = {}): Promise<FakeM
     else record.outcome = 'client_gone';
   }
 
-  async function serveTruncated(
-    res: ServerResponse,
-    record: RecordedRequest,
-    message: FakeMessage,
-    turn: TruncateTurn,
-  ): Promise<void> {
+  async function serveTruncated(res: ServerResponse, record: RecordedRequest, message: FakeMessage, turn: TruncateTurn): Promise<void> {
     record.outcome = 'truncated';
     if (clientGone(res)) return;
     if (record.stream) {
@@ -484,11 +473,7 @@ export async function startFakeModel(opts: FakeModelOptions = {}): Promise<FakeM
     return scenarios.find((s) => scenarioMatches(s.scenario, input));
   }
 
-  async function handleMessages(
-    res: ServerResponse,
-    record: RecordedRequest,
-    raw: MessagesRequestBody | undefined,
-  ): Promise<void> {
+  async function handleMessages(res: ServerResponse, record: RecordedRequest, raw: MessagesRequestBody | undefined): Promise<void> {
     const body = validateMessagesBody(raw, strict);
     const found = findScenario(body);
     if (found === undefined) {

@@ -1,10 +1,4 @@
-import {
-  digest,
-  tokensForChars,
-  type CacheControl,
-  type MessagesRequestBody,
-  type RequestBlock,
-} from './scenario';
+import { digest, tokensForChars, type CacheControl, type MessagesRequestBody, type RequestBlock } from './scenario';
 
 /** Usage block the fake reports, shaped like the Messages API `usage`. */
 export interface SimulatedUsage {

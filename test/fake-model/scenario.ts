@@ -21,13 +21,7 @@ export type ApiErrorType =
 
 /** Stop reasons the fake can report; by default it derives `tool_use` or `end_turn` from the content. */
 export type StopReason =
-  | 'end_turn'
-  | 'max_tokens'
-  | 'stop_sequence'
-  | 'tool_use'
-  | 'pause_turn'
-  | 'refusal'
-  | 'model_context_window_exceeded';
+  'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
 
 /** A scripted text block of an assistant reply. */
 export interface ScriptedText {
@@ -133,10 +127,7 @@ export interface MatchInput {
 }
 
 /** How a scenario recognises its requests; the first added scenario that matches wins. */
-export type ScenarioMatch =
-  | { contains: string }
-  | { metadataUserId: string }
-  | { predicate: (input: MatchInput) => boolean };
+export type ScenarioMatch = { contains: string } | { metadataUserId: string } | { predicate: (input: MatchInput) => boolean };
 
 /** A scripted conversation: which requests it answers and what each role says turn by turn. */
 export interface Scenario {

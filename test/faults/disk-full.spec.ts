@@ -12,7 +12,11 @@ import { SANDBOX_ENV } from '../support/sandbox';
 import { ServiceProcess, launchService } from '../support/processes';
 import { createTestDatabase } from '../support/test-database';
 
-const FIX = { path: 'src/calc.js', oldText: 'function subtract(a, b) {\n  return a + b;', newText: 'function subtract(a, b) {\n  return a - b;' };
+const FIX = {
+  path: 'src/calc.js',
+  oldText: 'function subtract(a, b) {\n  return a + b;',
+  newText: 'function subtract(a, b) {\n  return a - b;',
+};
 const DISK_MB = 6;
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'safe.directory=*', ...args], { cwd, encoding: 'utf8' }).trim();
 
@@ -37,8 +41,25 @@ describe('fault: the disk of the workspaces fills up', () => {
     workspaces = join(root, 'data', 'workspaces');
     mkdirSync(workspaces, { recursive: true });
     server = await launchService({
-      env: { DATABASE_URL: await createTestDatabase(), DATA_DIR: join(root, 'data'), ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, MODEL_MAX_RETRIES: '0', WORKER_CONCURRENCY: '1', ...SANDBOX_ENV },
-      prefix: ['unshare', '-m', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs -o size=${DISK_MB}m aict-test-disk "${workspaces}" && exec "$@"`, 'sh'],
+      env: {
+        DATABASE_URL: await createTestDatabase(),
+        DATA_DIR: join(root, 'data'),
+        ANTHROPIC_API_KEY: 'test-key',
+        ANTHROPIC_BASE_URL: fake.url,
+        MODEL_MAX_RETRIES: '0',
+        WORKER_CONCURRENCY: '1',
+        ...SANDBOX_ENV,
+      },
+      prefix: [
+        'unshare',
+        '-m',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        `mount -t tmpfs -o size=${DISK_MB}m aict-test-disk "${workspaces}" && exec "$@"`,
+        'sh',
+      ],
     });
     await server.ready();
   });
@@ -54,10 +75,14 @@ describe('fault: the disk of the workspaces fills up', () => {
     return created.body.id as string;
   };
   const ended = (id: string) =>
-    waitFor(async () => {
-      const j = (await api(server.url, 'GET', `/api/jobs/${id}`)).body;
-      return ['succeeded', 'failed', 'aborted'].includes(j.status) ? j : null;
-    }, 60_000, `job ${id} to end`);
+    waitFor(
+      async () => {
+        const j = (await api(server.url, 'GET', `/api/jobs/${id}`)).body;
+        return ['succeeded', 'failed', 'aborted'].includes(j.status) ? j : null;
+      },
+      60_000,
+      `job ${id} to end`,
+    );
 
   it('fails a job whose repository does not fit with disk_full, and leaves no partial clone behind', async () => {
     const repo = await makeRepo('calc-js', join(root, 'big'));
@@ -79,17 +104,30 @@ describe('fault: the disk of the workspaces fills up', () => {
     const goal = 'fix the subtract bug in src/calc.js [disk-mid]';
     fake.addScenario({
       match: { contains: goal },
-      roles: { builder: [reply(toolUse('read_file', { path: 'src/calc.js' })), { ...reply(toolUse('edit_file', FIX)), delayMs: 1_500 }, reply('Done.')] },
+      roles: {
+        builder: [
+          reply(toolUse('read_file', { path: 'src/calc.js' })),
+          { ...reply(toolUse('edit_file', FIX)), delayMs: 1_500 },
+          reply('Done.'),
+        ],
+      },
     });
     const id = await runJob(repo, goal);
-    await waitFor(async () => (await api(server.url, 'GET', `/api/events?jobId=${id}&type=tool_call`)).body.items.length === 1, 30_000, 'the first read');
+    await waitFor(
+      async () => (await api(server.url, 'GET', `/api/events?jobId=${id}&type=tool_call`)).body.items.length === 1,
+      30_000,
+      'the first read',
+    );
     // Something else fills the disk while the model thinks.
     inWorker(`dd if=/dev/zero of=${workspaces}/filler bs=64k 2>/dev/null || true`);
     const job = await ended(id);
     expect(job.status).toBe('failed');
     expect(job.error.code, JSON.stringify(job.error)).toBe('disk_full');
     const calls = (await api(server.url, 'GET', `/api/events?jobId=${id}&type=tool_call`)).body.items;
-    expect(calls.map((e: any) => `${e.data.tool}:${e.data.ok ? 'ok' : e.data.result.error.code}`)).toEqual(['read_file:ok', 'edit_file:disk_full']);
+    expect(calls.map((e: any) => `${e.data.tool}:${e.data.ok ? 'ok' : e.data.result.error.code}`)).toEqual([
+      'read_file:ok',
+      'edit_file:disk_full',
+    ]);
     // The edit did not leave a truncated file: the workspace's calc.js is the original, whole.
     const workspaceFile = inWorker(`cat ${workspaces}/${id}/src/calc.js 2>/dev/null || true`);
     if (workspaceFile) expect(workspaceFile).toContain('return a + b;');
@@ -98,7 +136,17 @@ describe('fault: the disk of the workspaces fills up', () => {
     // Once there is room again, the same worker takes the next job to the end.
     inWorker(`rm -f ${workspaces}/filler`);
     const goal2 = 'fix the subtract bug in src/calc.js [disk-after]';
-    fake.addScenario({ match: { contains: goal2 }, roles: { builder: [reply(toolUse('edit_file', FIX)), reply(toolUse('run_tests', {})), reply(toolUse('commit_changes', { message: 'Fix' })), reply('Done.')] } });
+    fake.addScenario({
+      match: { contains: goal2 },
+      roles: {
+        builder: [
+          reply(toolUse('edit_file', FIX)),
+          reply(toolUse('run_tests', {})),
+          reply(toolUse('commit_changes', { message: 'Fix' })),
+          reply('Done.'),
+        ],
+      },
+    });
     const next = await ended(await runJob(await makeRepo('calc-js', join(root, 'after')), goal2));
     expect(next.status, JSON.stringify(next.error)).toBe('succeeded');
   });

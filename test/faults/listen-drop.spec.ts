@@ -23,7 +23,9 @@ describe('fault: the LISTEN connection is dropped', () => {
     // Kill the process's LISTEN session behind its back, and write while it is gone.
     const admin = await connect(t.config.database.url!);
     try {
-      const killed = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%' AND datname = current_database()`);
+      const killed = await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%' AND datname = current_database()`,
+      );
       expect(killed.rowCount).toBeGreaterThan(0);
     } finally {
       await admin.end();
@@ -31,10 +33,16 @@ describe('fault: the LISTEN connection is dropped', () => {
     for (let i = 0; i < 5; i++) await events.recordNow([{ type: 'fault_probe', summary: `while-down-${i}` }]);
     await sse.until((m) => m.filter((x) => String(x.data?.summary).startsWith('while-down')).length === 5, 15_000);
     // And it still gets what comes after the reconnect.
-    await waitFor(async () => {
-      const [row] = await t.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query ILIKE 'LISTEN%' AND datname = current_database()`);
-      return row.n > 0;
-    }, 15_000, 'the LISTEN connection to come back');
+    await waitFor(
+      async () => {
+        const [row] = await t.dataSource.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query ILIKE 'LISTEN%' AND datname = current_database()`,
+        );
+        return row.n > 0;
+      },
+      15_000,
+      'the LISTEN connection to come back',
+    );
     await events.recordNow([{ type: 'fault_probe', summary: 'after' }]);
     await sse.until((m) => m.some((x) => x.data?.summary === 'after'));
     const ids = sse.messages.filter((m) => m.id).map((m) => Number(m.id));
@@ -54,17 +62,37 @@ describe('fault: the LISTEN connection of a server process is dropped', () => {
       await Promise.all([apiServer.ready(), worker.ready()]);
       const sse = new SseClient(`${apiServer.url}/api/events/stream`);
       await sse.until((m) => m.some((x) => x.event === 'snapshot'));
-      const create = async (i: number) => (await api(apiServer.url, 'POST', '/api/jobs', { goal: `fix the bug in src/listen${i}.ts`, repo: '/srv/noop', role: 'watcher', mode: 'mechanic' })).body.id as string;
-      const succeededIn = (ids: string[]) => (m: SseMessage[]) => ids.every((id) => m.some((x) => x.data?.jobId === id && x.data?.data?.to === 'succeeded'));
+      const create = async (i: number) =>
+        (
+          await api(apiServer.url, 'POST', '/api/jobs', {
+            goal: `fix the bug in src/listen${i}.ts`,
+            repo: '/srv/noop',
+            role: 'watcher',
+            mode: 'mechanic',
+          })
+        ).body.id as string;
+      const succeededIn = (ids: string[]) => (m: SseMessage[]) =>
+        ids.every((id) => m.some((x) => x.data?.jobId === id && x.data?.data?.to === 'succeeded'));
       const before = [await create(0)];
       await sse.until(succeededIn(before), 15_000);
 
       // Cut every LISTEN session of both processes: the API's (SSE) and the worker's (wake-ups).
-      const killed = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%' AND datname = current_database()`);
+      const killed = await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%' AND datname = current_database()`,
+      );
       expect(killed.rowCount).toBeGreaterThanOrEqual(2);
       const during = await Promise.all([1, 2, 3, 4, 5].map(create));
       await sse.until(succeededIn(during), 20_000);
-      await waitFor(async () => (await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query ILIKE 'LISTEN%' AND datname = current_database()`)).rows[0].n >= 2, 15_000, 'both LISTEN sessions back');
+      await waitFor(
+        async () =>
+          (
+            await admin.query(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query ILIKE 'LISTEN%' AND datname = current_database()`,
+            )
+          ).rows[0].n >= 2,
+        15_000,
+        'both LISTEN sessions back',
+      );
       const after = [await create(6)];
       await sse.until(succeededIn(after), 15_000);
       const ids = sse.messages.filter((m) => m.id).map((m) => Number(m.id));

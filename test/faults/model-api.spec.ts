@@ -9,7 +9,11 @@ import { api, waitFor } from '../support/http';
 import { SANDBOX_ENV } from '../support/sandbox';
 import { TestApp, startTestApp } from '../support/test-app';
 
-const FIX = { path: 'src/calc.js', oldText: 'function subtract(a, b) {\n  return a + b;', newText: 'function subtract(a, b) {\n  return a - b;' };
+const FIX = {
+  path: 'src/calc.js',
+  oldText: 'function subtract(a, b) {\n  return a + b;',
+  newText: 'function subtract(a, b) {\n  return a - b;',
+};
 const RETRIES = 2;
 const TIMEOUT_MS = 1_000;
 
@@ -24,7 +28,15 @@ describe('fault: the model API fails (timeouts, 500, 529, truncated streams)', (
     root = mkdtempSync(join(tmpdir(), 'aict-model-faults-'));
     chmodSync(root, 0o777);
     t = await startTestApp({
-      env: { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, DATA_DIR: join(root, 'data'), MODEL_MAX_RETRIES: String(RETRIES), MODEL_TIMEOUT_MS: String(TIMEOUT_MS), MODEL_STREAM_IDLE_MS: String(TIMEOUT_MS), ...SANDBOX_ENV },
+      env: {
+        ANTHROPIC_API_KEY: 'test-key',
+        ANTHROPIC_BASE_URL: fake.url,
+        DATA_DIR: join(root, 'data'),
+        MODEL_MAX_RETRIES: String(RETRIES),
+        MODEL_TIMEOUT_MS: String(TIMEOUT_MS),
+        MODEL_STREAM_IDLE_MS: String(TIMEOUT_MS),
+        ...SANDBOX_ENV,
+      },
     });
   });
   afterAll(async () => {
@@ -42,18 +54,40 @@ describe('fault: the model API fails (timeouts, 500, 529, truncated streams)', (
     const started = Date.now();
     const created = await api(t.url, 'POST', '/api/jobs', { goal, repo, role: 'builder' });
     expect(created.status).toBe(201);
-    const job = await waitFor(async () => {
-      const j = (await api(t.url, 'GET', `/api/jobs/${created.body.id}`)).body;
-      return ['succeeded', 'failed', 'aborted'].includes(j.status) ? j : null;
-    }, 60_000, 'the job to end');
-    const [row] = await t.dataSource.query('SELECT used_tokens, used_cost_cents, reserved_tokens, reserved_cost_cents FROM jobs WHERE id = $1', [job.id]);
-    const budget = { used: Number(row.used_tokens), usedCents: Number(row.used_cost_cents), reserved: Number(row.reserved_tokens), reservedCents: Number(row.reserved_cost_cents) };
+    const job = await waitFor(
+      async () => {
+        const j = (await api(t.url, 'GET', `/api/jobs/${created.body.id}`)).body;
+        return ['succeeded', 'failed', 'aborted'].includes(j.status) ? j : null;
+      },
+      60_000,
+      'the job to end',
+    );
+    const [row] = await t.dataSource.query(
+      'SELECT used_tokens, used_cost_cents, reserved_tokens, reserved_cost_cents FROM jobs WHERE id = $1',
+      [job.id],
+    );
+    const budget = {
+      used: Number(row.used_tokens),
+      usedCents: Number(row.used_cost_cents),
+      reserved: Number(row.reserved_tokens),
+      reservedCents: Number(row.reserved_cost_cents),
+    };
     const requests = fake.messageRequests().filter((r) => JSON.stringify(r.body?.messages?.[0]?.content ?? '').includes(goal));
     return { job, budget, requests, seconds: (Date.now() - started) / 1000 };
   };
   /** What the job should have been charged: the usage of every answer the model completed. */
   const billed = (requests: RecordedRequest[]) =>
-    requests.filter((r) => r.outcome === 'reply').reduce((sum, r) => sum + r.usage!.input_tokens + r.usage!.output_tokens + (r.usage!.cache_read_input_tokens ?? 0) + (r.usage!.cache_creation_input_tokens ?? 0), 0);
+    requests
+      .filter((r) => r.outcome === 'reply')
+      .reduce(
+        (sum, r) =>
+          sum +
+          r.usage!.input_tokens +
+          r.usage!.output_tokens +
+          (r.usage!.cache_read_input_tokens ?? 0) +
+          (r.usage!.cache_creation_input_tokens ?? 0),
+        0,
+      );
 
   it('retries a stream cut off mid-answer and a 500, finishes, and charges only the completed answers', async () => {
     const { job, budget, requests } = await run([
@@ -74,7 +108,11 @@ describe('fault: the model API fails (timeouts, 500, 529, truncated streams)', (
     ['529 overloaded every time', overloaded() as Turn, 'model_unavailable'],
     ['500 every time', { error: { status: 500, type: 'api_error', message: 'boom' } } as Turn, 'model_unavailable'],
     ['no answer within the timeout', { ...reply('too late'), delayMs: TIMEOUT_MS * 3 } as Turn, 'model_timeout'],
-    ['a stream that stalls after it started', { ...reply('an answer that never ends'), eventDelayMs: TIMEOUT_MS * 3 } as Turn, 'model_timeout'],
+    [
+      'a stream that stalls after it started',
+      { ...reply('an answer that never ends'), eventDelayMs: TIMEOUT_MS * 3 } as Turn,
+      'model_timeout',
+    ],
   ])('gives up on %s after the retries with a clear code, and leaves the budget settled', async (_what, failing, code) => {
     const { job, budget, requests, seconds } = await run([reply(toolUse('read_file', { path: 'src/calc.js' })), failing]);
     expect(job.status).toBe('failed');

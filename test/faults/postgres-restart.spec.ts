@@ -33,12 +33,19 @@ describe('fault: PostgreSQL is restarted while workers drain the queue', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const create = (base: string, i: number) => api(base, 'POST', '/api/jobs', { goal: `fix the bug in src/noop${i}.ts`, repo: '/srv/noop', role: 'watcher', mode: 'mechanic' });
+  const create = (base: string, i: number) =>
+    api(base, 'POST', '/api/jobs', { goal: `fix the bug in src/noop${i}.ts`, repo: '/srv/noop', role: 'watcher', mode: 'mechanic' });
 
   it(`recovers without manual action: ${JOBS} jobs each succeed once, nothing lost, the ledger verifies`, async () => {
-    const env = { DATABASE_URL: database!.url, DATA_DIR: join(dir, 'data'), WORKER_CONCURRENCY: String(CONCURRENCY), WORK_MS: '20',
+    const env = {
+      DATABASE_URL: database!.url,
+      DATA_DIR: join(dir, 'data'),
+      WORKER_CONCURRENCY: String(CONCURRENCY),
+      WORK_MS: '20',
       // A lease long enough that a loaded CI machine reconnects within it after the restart.
-      WORKER_LEASE_MS: '5000', WORKER_HEARTBEAT_MS: '500' };
+      WORKER_LEASE_MS: '5000',
+      WORKER_HEARTBEAT_MS: '500',
+    };
     const apiServer = await launchService({ env: { ...env, ROLE: 'api' } });
     processes.push(apiServer);
     await apiServer.ready();
@@ -53,7 +60,8 @@ describe('fault: PostgreSQL is restarted while workers drain the queue', () => {
       const batch = await Promise.all(Array.from({ length: Math.min(20, JOBS - i) }, (_, k) => create(apiServer.url, i + k)));
       for (const r of batch) expect(r.status, JSON.stringify(r.body)).toBe(201);
     }
-    const succeeded = async (client: Client) => Number((await client.query(`SELECT count(*) FROM jobs WHERE status = 'succeeded'`)).rows[0].count);
+    const succeeded = async (client: Client) =>
+      Number((await client.query(`SELECT count(*) FROM jobs WHERE status = 'succeeded'`)).rows[0].count);
     const probe = new Client({ connectionString: database!.url });
     await probe.connect();
     await waitFor(async () => (await succeeded(probe)) >= JOBS / 4, 60_000, 'a quarter of the jobs to finish');
@@ -87,7 +95,11 @@ describe('fault: PostgreSQL is restarted while workers drain the queue', () => {
       const statuses = (await client.query(`SELECT status, count(*)::int AS n FROM jobs GROUP BY status`)).rows;
       expect(statuses).toEqual([{ status: 'succeeded', n: total }]);
       // Exactly one success per job on the ledger, whatever was retried.
-      const successes = (await client.query(`SELECT job_id, count(*)::int AS n FROM ledger WHERE kind = 'job.status' AND data->>'to' = 'succeeded' GROUP BY job_id`)).rows;
+      const successes = (
+        await client.query(
+          `SELECT job_id, count(*)::int AS n FROM ledger WHERE kind = 'job.status' AND data->>'to' = 'succeeded' GROUP BY job_id`,
+        )
+      ).rows;
       expect(successes).toHaveLength(total);
       expect(successes.every((r) => r.n === 1)).toBe(true);
       // Every job ran; a job whose run was cut by the restart may have run again (at-least-once),
@@ -95,7 +107,9 @@ describe('fault: PostgreSQL is restarted while workers drain the queue', () => {
       const runs = (await client.query(`SELECT job_id, count(*)::int AS n FROM test_executions GROUP BY job_id`)).rows;
       expect(runs).toHaveLength(total);
       const again = runs.filter((r) => r.n > 1).length;
-      console.log(`postgres restart: ${total} jobs, ${again} ran more than once (in flight at the restart: at most ${WORKERS * CONCURRENCY})`);
+      console.log(
+        `postgres restart: ${total} jobs, ${again} ran more than once (in flight at the restart: at most ${WORKERS * CONCURRENCY})`,
+      );
       expect(again).toBeLessThanOrEqual(WORKERS * CONCURRENCY);
       expect((await api(apiServer.url, 'GET', '/api/ledger/verify')).body.ok).toBe(true);
       // The stream that was open through the restart delivered the jobs made after it, in order.

@@ -11,7 +11,11 @@ import { ServiceProcess, launchService } from '../support/processes';
 import { SANDBOX_ENV } from '../support/sandbox';
 import { connect, createTestDatabase } from '../support/test-database';
 
-const FIX = { path: 'src/calc.js', oldText: 'function subtract(a, b) {\n  return a + b;', newText: 'function subtract(a, b) {\n  return a - b;' };
+const FIX = {
+  path: 'src/calc.js',
+  oldText: 'function subtract(a, b) {\n  return a + b;',
+  newText: 'function subtract(a, b) {\n  return a - b;',
+};
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'safe.directory=*', ...args], { cwd, encoding: 'utf8' }).trim();
 
 describe('fault: a worker process is killed with SIGKILL in the middle of a job', () => {
@@ -47,7 +51,14 @@ describe('fault: a worker process is killed with SIGKILL in the middle of a job'
         ],
       },
     });
-    const common = { DATABASE_URL: databaseUrl, ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, MODEL_MAX_RETRIES: '0', WORKER_CONCURRENCY: '1', ...SANDBOX_ENV };
+    const common = {
+      DATABASE_URL: databaseUrl,
+      ANTHROPIC_API_KEY: 'test-key',
+      ANTHROPIC_BASE_URL: fake.url,
+      MODEL_MAX_RETRIES: '0',
+      WORKER_CONCURRENCY: '1',
+      ...SANDBOX_ENV,
+    };
     const apiServer = await launchService({ env: { ...common, ROLE: 'api', DATA_DIR: join(root, 'api') } });
     processes.push(apiServer);
     await apiServer.ready();
@@ -69,10 +80,14 @@ describe('fault: a worker process is killed with SIGKILL in the middle of a job'
     // model call): no drain, no release, no last heartbeat.
     const db = await connect(databaseUrl);
     try {
-      await waitFor(async () => {
-        const [row] = (await db.query(`SELECT checkpoint::text AS c FROM jobs WHERE id = $1`, [id])).rows;
-        return row.c?.includes('return a - b;');
-      }, 15_000, 'the checkpoint with the edit');
+      await waitFor(
+        async () => {
+          const [row] = (await db.query(`SELECT checkpoint::text AS c FROM jobs WHERE id = $1`, [id])).rows;
+          return row.c?.includes('return a - b;');
+        },
+        15_000,
+        'the checkpoint with the edit',
+      );
       const [{ worker_id: holder }] = (await db.query('SELECT worker_id FROM jobs WHERE id = $1', [id])).rows;
       const victim = workers.find((w) => holder.split(':')[1] === String(w.pid));
       expect(victim, `holder ${holder}`).toBeDefined();
@@ -80,15 +95,24 @@ describe('fault: a worker process is killed with SIGKILL in the middle of a job'
       expect(await victim!.exited).toBeNull();
       const survivor = workers.find((w) => w !== victim)!;
 
-      const job = await waitFor(async () => {
-        const j = (await api(apiServer.url, 'GET', `/api/jobs/${id}`)).body;
-        return ['succeeded', 'failed', 'aborted'].includes(j.status) ? j : null;
-      }, 60_000, 'the job to finish on the surviving worker');
+      const job = await waitFor(
+        async () => {
+          const j = (await api(apiServer.url, 'GET', `/api/jobs/${id}`)).body;
+          return ['succeeded', 'failed', 'aborted'].includes(j.status) ? j : null;
+        },
+        60_000,
+        'the job to finish on the surviving worker',
+      );
       expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
 
       // The survivor did the rest from the checkpoint: the edit was not redone, the commit made once.
       const calls = await toolCalls();
-      const survivorId = (await db.query(`SELECT DISTINCT data->>'workerId' AS w FROM events WHERE job_id = $1 AND type = 'tool_call' AND data->>'workerId' NOT LIKE $2`, [id, `%:${victim!.pid}:%`])).rows.map((r) => r.w);
+      const survivorId = (
+        await db.query(
+          `SELECT DISTINCT data->>'workerId' AS w FROM events WHERE job_id = $1 AND type = 'tool_call' AND data->>'workerId' NOT LIKE $2`,
+          [id, `%:${victim!.pid}:%`],
+        )
+      ).rows.map((r) => r.w);
       expect(survivorId).toHaveLength(1);
       expect(survivorId[0].split(':')[1]).toBe(String(survivor.pid));
       expect(calls.map((e: any) => e.data.tool)).toEqual(['edit_file', 'run_tests', 'commit_changes']);
@@ -102,13 +126,19 @@ describe('fault: a worker process is killed with SIGKILL in the middle of a job'
       git(repo, 'checkout', '--quiet', 'main');
 
       // Nothing is left reserved by the dead worker's call; what was spent is on the job.
-      const [row] = (await db.query('SELECT reserved_tokens, reserved_cost_cents, used_tokens, worker_id, lease_expires_at FROM jobs WHERE id = $1', [id])).rows;
+      const [row] = (
+        await db.query('SELECT reserved_tokens, reserved_cost_cents, used_tokens, worker_id, lease_expires_at FROM jobs WHERE id = $1', [
+          id,
+        ])
+      ).rows;
       expect([Number(row.reserved_tokens), Number(row.reserved_cost_cents)]).toEqual([0, 0]);
       expect(Number(row.used_tokens)).toBeGreaterThan(0);
       expect([row.worker_id, row.lease_expires_at]).toEqual([null, null]);
 
       // The ledger shows the lease expiry and exactly one success, and its chain verifies.
-      const transitions = (await db.query(`SELECT data FROM ledger WHERE job_id = $1 AND kind = 'job.status' ORDER BY seq`, [id])).rows.map((r) => r.data);
+      const transitions = (await db.query(`SELECT data FROM ledger WHERE job_id = $1 AND kind = 'job.status' ORDER BY seq`, [id])).rows.map(
+        (r) => r.data,
+      );
       const to = (status: string) => transitions.filter((p: any) => p.to === status).length;
       expect(to('succeeded')).toBe(1);
       expect(to('running')).toBe(2);

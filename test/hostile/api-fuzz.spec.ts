@@ -23,12 +23,21 @@ const INSTALL_HINT =
   '(or point SCHEMATHESIS_BIN at a schemathesis executable; AICT_SKIP_SCHEMATHESIS=1 skips this test on purpose)';
 const MAX_EXAMPLES = scale(20, 500);
 // Beyond "no 5xx" and "as documented": a request that breaks the document must be refused (4xx).
-const CHECKS = ['not_a_server_error', 'status_code_conformance', 'content_type_conformance', 'response_schema_conformance', 'negative_data_rejection'];
+const CHECKS = [
+  'not_a_server_error',
+  'status_code_conformance',
+  'content_type_conformance',
+  'response_schema_conformance',
+  'negative_data_rejection',
+];
 const ADMIN_TOKEN = 'aict-fuzz-bootstrap-token-0123456789';
 
 function schemathesisBinary(): string | null {
   const onPath = (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'schemathesis'));
-  return [process.env.SCHEMATHESIS_BIN, VENV_BIN, ...onPath].find((candidate): candidate is string => !!candidate && existsSync(candidate)) ?? null;
+  return (
+    [process.env.SCHEMATHESIS_BIN, VENV_BIN, ...onPath].find((candidate): candidate is string => !!candidate && existsSync(candidate)) ??
+    null
+  );
 }
 
 interface Run {
@@ -41,7 +50,10 @@ function runSchemathesis(binary: string, config: string, args: string[], timeout
   const cwd = mkdtempSync(join(tmpdir(), 'aict-fuzz-'));
   writeFileSync(join(cwd, 'schemathesis.toml'), config);
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, ['--config-file', join(cwd, 'schemathesis.toml'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1', PYTHONUNBUFFERED: '1' } });
+    const child = spawn(binary, ['--config-file', join(cwd, 'schemathesis.toml'), ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', PYTHONUNBUFFERED: '1' },
+    });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -60,7 +72,8 @@ function errorLog(): { stream: Writable; lines: string[] } {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line.includes('"level":50') || line.includes('"level":60')) lines.push(line.slice(0, 2_000));
+      for (const line of String(chunk).split('\n'))
+        if (line.includes('"level":50') || line.includes('"level":60')) lines.push(line.slice(0, 2_000));
       done();
     },
   });
@@ -73,7 +86,14 @@ function errorLog(): { stream: Writable; lines: string[] } {
  */
 async function seed(t: TestApp, headers: Record<string, string>): Promise<{ conversations: string[]; jobs: string[] }> {
   const conversation = await api(t.url, 'POST', '/api/conversations', { title: 'fuzzed' }, headers);
-  const job = () => api(t.url, 'POST', '/api/jobs', { goal: 'fix the failing login test in src/auth.ts', repo: '/srv/repos/shop', conversationId: conversation.body.id }, headers);
+  const job = () =>
+    api(
+      t.url,
+      'POST',
+      '/api/jobs',
+      { goal: 'fix the failing login test in src/auth.ts', repo: '/srv/repos/shop', conversationId: conversation.body.id },
+      headers,
+    );
   const [queued, finished] = [await job(), await job()];
   await api(t.url, 'POST', `/api/jobs/${finished.body.id}/cancel`, undefined, headers);
   return { conversations: [conversation.body.id], jobs: [queued.body.id, finished.body.id] };
@@ -128,9 +148,16 @@ interface Operation {
 
 /** The operations the server documents at /api/openapi.json. */
 async function operationsOf(t: TestApp): Promise<Operation[]> {
-  const doc = (await api(t.url, 'GET', '/api/openapi.json')).body as { paths: Record<string, Record<string, { operationId: string; security?: object[] }>> };
+  const doc = (await api(t.url, 'GET', '/api/openapi.json')).body as {
+    paths: Record<string, Record<string, { operationId: string; security?: object[] }>>;
+  };
   return Object.entries(doc.paths).flatMap(([path, item]) =>
-    Object.entries(item).map(([method, op]) => ({ method: method.toUpperCase(), path, operationId: op.operationId, isPublic: op.security?.length === 1 && Object.keys(op.security[0]).length === 0 })),
+    Object.entries(item).map(([method, op]) => ({
+      method: method.toUpperCase(),
+      path,
+      operationId: op.operationId,
+      isPublic: op.security?.length === 1 && Object.keys(op.security[0]).length === 0,
+    })),
   );
 }
 
@@ -148,74 +175,79 @@ function report(run: Run, errors: string[]): string {
 
 const skip = process.env.AICT_SKIP_SCHEMATHESIS === '1';
 
-describe.skipIf(skip)(`hostile input: the HTTP API fuzzed from its OpenAPI document (schemathesis, ${MAX_EXAMPLES} examples per operation)`, () => {
-  describe('without access control', () => {
-    let t: TestApp;
-    const log = errorLog();
-    beforeAll(async () => {
-      // ROLE api: the queue fills but no worker runs the generated jobs (their repositories are made up).
-      t = await startTestApp({ env: { ROLE: 'api', LOG_LEVEL: 'error' }, logDestination: log.stream });
-    });
-    afterAll(async () => t?.close());
-
-    it(
-      'answers every generated request, valid or not, with a documented non-5xx status, content type and body',
-      async () => {
-        // Without access control a request without a token is fine: generate none.
-        const run = await fuzz(t, { maxExamples: MAX_EXAMPLES, extra: ['--generation-with-security-parameters', 'false'] });
-        expect(run.code, report(run, log.lines)).toBe(0);
-        tally(run, 'access control off');
-        expect(run.output).toMatch(new RegExp(`Tested:\\s+${(await operationsOf(t)).length}\\b`));
-        expect(log.lines, log.lines.join('\n')).toEqual([]);
-        expect((await api(t.url, 'GET', '/api/health/ready')).status).toBe(200);
-        expect((await api(t.url, 'GET', '/api/ledger/verify')).body).toMatchObject({ ok: true });
-      },
-      scale(300_000, 3_700_000),
-    );
-  });
-
-  describe('with access control on and an admin token', () => {
-    let t: TestApp;
-    const log = errorLog();
-    beforeAll(async () => {
-      t = await startTestApp({
-        env: { ROLE: 'api', LOG_LEVEL: 'error', AUTH: 'on', AUTH_BOOTSTRAP_TOKEN: ADMIN_TOKEN },
-        logDestination: log.stream,
+describe.skipIf(skip)(
+  `hostile input: the HTTP API fuzzed from its OpenAPI document (schemathesis, ${MAX_EXAMPLES} examples per operation)`,
+  () => {
+    describe('without access control', () => {
+      let t: TestApp;
+      const log = errorLog();
+      beforeAll(async () => {
+        // ROLE api: the queue fills but no worker runs the generated jobs (their repositories are made up).
+        t = await startTestApp({ env: { ROLE: 'api', LOG_LEVEL: 'error' }, logDestination: log.stream });
       });
-    });
-    afterAll(async () => t?.close());
+      afterAll(async () => t?.close());
 
-    it(
-      'answers every generated request with a documented non-5xx answer, and nothing without the token',
-      async () => {
-        const run = await fuzz(t, {
-          // The run without access control is the thorough one; this one checks the same with a token.
-          maxExamples: Math.max(5, Math.round(MAX_EXAMPLES / 3)),
-          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-          extra: [
-            '--header',
-            `Authorization: Bearer ${ADMIN_TOKEN}`,
-            // Revoking tokens would revoke the fuzzer's own and leave the rest of the run at 401.
-            '--exclude-operation-id',
-            'revokeToken',
-          ],
+      it(
+        'answers every generated request, valid or not, with a documented non-5xx status, content type and body',
+        async () => {
+          // Without access control a request without a token is fine: generate none.
+          const run = await fuzz(t, { maxExamples: MAX_EXAMPLES, extra: ['--generation-with-security-parameters', 'false'] });
+          expect(run.code, report(run, log.lines)).toBe(0);
+          tally(run, 'access control off');
+          expect(run.output).toMatch(new RegExp(`Tested:\\s+${(await operationsOf(t)).length}\\b`));
+          expect(log.lines, log.lines.join('\n')).toEqual([]);
+          expect((await api(t.url, 'GET', '/api/health/ready')).status).toBe(200);
+          expect((await api(t.url, 'GET', '/api/ledger/verify')).body).toMatchObject({ ok: true });
+        },
+        scale(300_000, 3_700_000),
+      );
+    });
+
+    describe('with access control on and an admin token', () => {
+      let t: TestApp;
+      const log = errorLog();
+      beforeAll(async () => {
+        t = await startTestApp({
+          env: { ROLE: 'api', LOG_LEVEL: 'error', AUTH: 'on', AUTH_BOOTSTRAP_TOKEN: ADMIN_TOKEN },
+          logDestination: log.stream,
         });
-        expect(run.code, report(run, log.lines)).toBe(0);
-        tally(run, 'access control on');
-        const operations = await operationsOf(t);
-        expect(run.output).toMatch(new RegExp(`Tested:\\s+${operations.length - 1}\\b`));
-        expect(log.lines, log.lines.join('\n')).toEqual([]);
-        // The fuzzer sent the token every time; every route that is not public refuses a request without one.
-        for (const operation of operations.filter((o) => !o.isPublic)) {
-          const anonymous = await api(t.url, operation.method, operation.path.replace('{id}', randomUUID()));
-          expect(anonymous.status, `${operation.method} ${operation.path}`).toBe(401);
-          expect(anonymous.body.error.code).toBe('unauthorized');
-        }
-        expect((await api(t.url, 'GET', '/api/ledger/verify', undefined, { authorization: `Bearer ${ADMIN_TOKEN}` })).body).toMatchObject({ ok: true });
-      },
-      scale(300_000, 3_700_000),
-    );
-  });
-});
+      });
+      afterAll(async () => t?.close());
+
+      it(
+        'answers every generated request with a documented non-5xx answer, and nothing without the token',
+        async () => {
+          const run = await fuzz(t, {
+            // The run without access control is the thorough one; this one checks the same with a token.
+            maxExamples: Math.max(5, Math.round(MAX_EXAMPLES / 3)),
+            headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+            extra: [
+              '--header',
+              `Authorization: Bearer ${ADMIN_TOKEN}`,
+              // Revoking tokens would revoke the fuzzer's own and leave the rest of the run at 401.
+              '--exclude-operation-id',
+              'revokeToken',
+            ],
+          });
+          expect(run.code, report(run, log.lines)).toBe(0);
+          tally(run, 'access control on');
+          const operations = await operationsOf(t);
+          expect(run.output).toMatch(new RegExp(`Tested:\\s+${operations.length - 1}\\b`));
+          expect(log.lines, log.lines.join('\n')).toEqual([]);
+          // The fuzzer sent the token every time; every route that is not public refuses a request without one.
+          for (const operation of operations.filter((o) => !o.isPublic)) {
+            const anonymous = await api(t.url, operation.method, operation.path.replace('{id}', randomUUID()));
+            expect(anonymous.status, `${operation.method} ${operation.path}`).toBe(401);
+            expect(anonymous.body.error.code).toBe('unauthorized');
+          }
+          expect((await api(t.url, 'GET', '/api/ledger/verify', undefined, { authorization: `Bearer ${ADMIN_TOKEN}` })).body).toMatchObject(
+            { ok: true },
+          );
+        },
+        scale(300_000, 3_700_000),
+      );
+    });
+  },
+);
 
 if (skip) console.warn('AICT_SKIP_SCHEMATHESIS=1: the API fuzz test is skipped');

@@ -30,7 +30,10 @@ const STORABLE: [string, string][] = [
   ['zero-width joiners, non-joiners and spaces', 'a\u200Db\u200Cc\u200Bd\u2060e'],
   ['combining characters', 'e\u0301 n\u0303 a\u0308 \u0915\u094D\u0937'],
   ['a very long grapheme cluster', `e${'\u0301'.repeat(3_000)}`],
-  ['zalgo text', 'Z\u0351\u036B\u0343\u036A\u0302\u036B\u033D\u034F\u0334\u0319\u0324\u031E\u0349\u035A\u032F\u031E\u0320\u034DA\u036B\u0357'],
+  [
+    'zalgo text',
+    'Z\u0351\u036B\u0343\u036A\u0302\u036B\u033D\u034F\u0334\u0319\u0324\u031E\u0349\u035A\u032F\u031E\u0320\u034DA\u036B\u0357',
+  ],
   ['a BOM and line and paragraph separators', '\uFEFFa\u2028b\u2029c'],
   ['control characters', 'a\u0001b\u001Fc\u007Fd\u0085e\u001Bf'],
   ['CRLF, tabs and newlines', 'line1\r\nline2\tend\n'],
@@ -73,7 +76,11 @@ interface StreamResult {
  * Opens an SSE endpoint and reads until `enough` holds (or the stream ends); a non-stream answer
  * is read as JSON. Fails the test if nothing conclusive arrives in time: a hang.
  */
-async function stream(url: string, headers: Record<string, string> | [string, string][], enough: (events: StreamResult['events']) => boolean): Promise<StreamResult> {
+async function stream(
+  url: string,
+  headers: Record<string, string> | [string, string][],
+  enough: (events: StreamResult['events']) => boolean,
+): Promise<StreamResult> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), 10_000);
   try {
@@ -136,12 +143,22 @@ describe('hostile input', () => {
   let t: TestApp;
   let db: Client;
   let port: number;
-  const counts = async () => (await db.query(`SELECT (SELECT count(*) FROM jobs)::int AS jobs, (SELECT count(*) FROM conversations)::int AS conversations, (SELECT count(*) FROM messages)::int AS messages, (SELECT count(*) FROM access_tokens)::int AS tokens`)).rows[0];
+  const counts = async () =>
+    (
+      await db.query(
+        `SELECT (SELECT count(*) FROM jobs)::int AS jobs, (SELECT count(*) FROM conversations)::int AS conversations, (SELECT count(*) FROM messages)::int AS messages, (SELECT count(*) FROM access_tokens)::int AS tokens`,
+      )
+    ).rows[0];
 
   beforeAll(async () => {
     // ROLE api: jobs stay queued; their repositories are made up.
     t = await startTestApp({
-      env: { ROLE: 'api', GITHUB_WEBHOOK_SECRET: GITHUB_SECRET, GENERIC_WEBHOOK_SECRET: GENERIC_SECRET, GITHUB_REPO_MAP: JSON.stringify({ 'acme/shop': '/srv/repos/shop' }) },
+      env: {
+        ROLE: 'api',
+        GITHUB_WEBHOOK_SECRET: GITHUB_SECRET,
+        GENERIC_WEBHOOK_SECRET: GENERIC_SECRET,
+        GITHUB_REPO_MAP: JSON.stringify({ 'acme/shop': '/srv/repos/shop' }),
+      },
     });
     db = await connect(t.config.database.url!);
     port = Number(new URL(t.url).port);
@@ -175,7 +192,9 @@ describe('hostile input', () => {
       ['empty', ''],
     ];
     const QUERY_IDS: [string, string][] = [
-      ...RESUME_IDS.filter(([name]) => name !== 'very long' && name !== 'Arabic-Indic digits' && name !== 'an emoji').map(([name, value]): [string, string] => [name, encodeURIComponent(value)]),
+      ...RESUME_IDS.filter(([name]) => name !== 'very long' && name !== 'Arabic-Indic digits' && name !== 'an emoji').map(
+        ([name, value]): [string, string] => [name, encodeURIComponent(value)],
+      ),
       ['Arabic-Indic digits', encodeURIComponent('٣٤')],
       ['an emoji', encodeURIComponent('🙂')],
       ['a NUL', '%00'],
@@ -223,7 +242,14 @@ describe('hostile input', () => {
           const result = await stream(`${t.url}${endpoint.path}`, { 'last-event-id': value }, (events) => events.length > 0);
           expectSaneStart(result, endpoint.first, `${endpoint.name}, Last-Event-ID ${name}`);
         }
-        const twice = await stream(`${t.url}${endpoint.path}`, [['last-event-id', '7'], ['last-event-id', '8']], (events) => events.length > 0);
+        const twice = await stream(
+          `${t.url}${endpoint.path}`,
+          [
+            ['last-event-id', '7'],
+            ['last-event-id', '8'],
+          ],
+          (events) => events.length > 0,
+        );
         expectSaneStart(twice, endpoint.first, `${endpoint.name}, Last-Event-ID twice`);
       }
     });
@@ -240,14 +266,18 @@ describe('hostile input', () => {
 
     it('resumes a finished job from the start or from the newest event, then completes: never a gap, never a stream that waits forever', async () => {
       for (const [name, value] of [...RESUME_IDS, ['a real id', String(jobEventIds[0])] as [string, string]]) {
-        const result = await stream(`${t.url}/api/jobs/${jobId}/stream`, { 'last-event-id': value }, (events) => events.some((e) => e.event === 'complete'));
+        const result = await stream(`${t.url}/api/jobs/${jobId}/stream`, { 'last-event-id': value }, (events) =>
+          events.some((e) => e.event === 'complete'),
+        );
         const ids = result.events.filter((e) => e.id !== undefined).map((e) => Number(e.id));
         // What is sent is everything after some point: a suffix of the job's events, in order.
         expect(ids, name).toEqual(jobEventIds.slice(jobEventIds.length - ids.length));
         expect(result.events.at(-1)?.event, name).toBe('complete');
         expect(result.events.at(-1)?.data.lastEventId, name).toBeLessThanOrEqual(maxEventId);
       }
-      const resumed = await stream(`${t.url}/api/jobs/${jobId}/stream`, { 'last-event-id': String(jobEventIds[0]) }, (events) => events.some((e) => e.event === 'complete'));
+      const resumed = await stream(`${t.url}/api/jobs/${jobId}/stream`, { 'last-event-id': String(jobEventIds[0]) }, (events) =>
+        events.some((e) => e.event === 'complete'),
+      );
       expect(resumed.events.filter((e) => e.id !== undefined).map((e) => Number(e.id))).toEqual(jobEventIds.slice(1));
     });
 
@@ -281,11 +311,17 @@ describe('hostile input', () => {
       const chunks = scale(20, 100);
       const body = new ReadableStream<Uint8Array>({
         start(controller) {
-          for (let i = 0; i < chunks; i++) controller.enqueue(new TextEncoder().encode(i === 0 ? `{"goal":"${'x'.repeat(MB - 9)}` : 'x'.repeat(MB)));
+          for (let i = 0; i < chunks; i++)
+            controller.enqueue(new TextEncoder().encode(i === 0 ? `{"goal":"${'x'.repeat(MB - 9)}` : 'x'.repeat(MB)));
           controller.close();
         },
       });
-      const chunked = await fetch(`${t.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
+      const chunked = await fetch(`${t.url}/api/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        duplex: 'half',
+      } as RequestInit);
       expect(chunked.status).toBe(413);
       expect((await chunked.json()).error.code).toBe('payload_too_large');
       await healthy();
@@ -352,56 +388,71 @@ describe('hostile input', () => {
       expect(ledger.body.find((e: { data: { goal?: string } }) => e.data.goal !== undefined)?.data).toMatchObject({ goal, repo });
     });
 
-    it.each(STORABLE.filter(([, text]) => text.length <= 100))('stores a conversation title, a message, a chat message and a token name with %s exactly', async (_name, text) => {
-      const conversation = await api(t.url, 'POST', '/api/conversations', { title: text, defaultRepo: `/srv/repos/${text}` });
-      expect(conversation.status, JSON.stringify(conversation.body)).toBe(201);
-      expect(conversation.body).toMatchObject({ title: text, defaultRepo: `/srv/repos/${text}` });
-      const note = await api(t.url, 'POST', '/api/messages', { conversationId: conversation.body.id, content: text });
-      expect(note.status, JSON.stringify(note.body)).toBe(201);
-      const said = await api(t.url, 'POST', '/api/chat', { conversationId: conversation.body.id, message: text });
-      expect(said.status, JSON.stringify(said.body)).toBe(202);
-      const messages = await api(t.url, 'GET', `/api/messages?conversationId=${conversation.body.id}`);
-      expect(messages.body.items.filter((m: { content: string }) => m.content === text)).toHaveLength(2);
-      // The Coordinator answers in the background; let it finish so later counts see a quiet database.
-      await waitFor(
-        async () => (await api(t.url, 'GET', `/api/messages?conversationId=${conversation.body.id}`)).body.items.some((m: { role: string }) => m.role === 'assistant'),
-        15_000,
-        'the coordinator reply',
-      );
-      const token = await api(t.url, 'POST', '/api/tokens', { name: text, scopes: ['read'] });
-      expect(token.status, JSON.stringify(token.body)).toBe(201);
-      expect((await api(t.url, 'GET', '/api/tokens')).body.find((k: { id: string }) => k.id === token.body.id)?.name).toBe(text);
-      const parsed = await api(t.url, 'POST', '/api/tdln/parse', { text: `${GOAL} ${text}` });
-      expect(parsed.status).toBe(200);
-    });
+    it.each(STORABLE.filter(([, text]) => text.length <= 100))(
+      'stores a conversation title, a message, a chat message and a token name with %s exactly',
+      async (_name, text) => {
+        const conversation = await api(t.url, 'POST', '/api/conversations', { title: text, defaultRepo: `/srv/repos/${text}` });
+        expect(conversation.status, JSON.stringify(conversation.body)).toBe(201);
+        expect(conversation.body).toMatchObject({ title: text, defaultRepo: `/srv/repos/${text}` });
+        const note = await api(t.url, 'POST', '/api/messages', { conversationId: conversation.body.id, content: text });
+        expect(note.status, JSON.stringify(note.body)).toBe(201);
+        const said = await api(t.url, 'POST', '/api/chat', { conversationId: conversation.body.id, message: text });
+        expect(said.status, JSON.stringify(said.body)).toBe(202);
+        const messages = await api(t.url, 'GET', `/api/messages?conversationId=${conversation.body.id}`);
+        expect(messages.body.items.filter((m: { content: string }) => m.content === text)).toHaveLength(2);
+        // The Coordinator answers in the background; let it finish so later counts see a quiet database.
+        await waitFor(
+          async () =>
+            (await api(t.url, 'GET', `/api/messages?conversationId=${conversation.body.id}`)).body.items.some(
+              (m: { role: string }) => m.role === 'assistant',
+            ),
+          15_000,
+          'the coordinator reply',
+        );
+        const token = await api(t.url, 'POST', '/api/tokens', { name: text, scopes: ['read'] });
+        expect(token.status, JSON.stringify(token.body)).toBe(201);
+        expect((await api(t.url, 'GET', '/api/tokens')).body.find((k: { id: string }) => k.id === token.body.id)?.name).toBe(text);
+        const parsed = await api(t.url, 'POST', '/api/tdln/parse', { text: `${GOAL} ${text}` });
+        expect(parsed.status).toBe(200);
+      },
+    );
 
-    it.each(UNSTORABLE)('refuses %s in every text field with 400 validation_failed naming the field, and stores nothing', async (_name, text) => {
-      const conversationId = (await api(t.url, 'POST', '/api/conversations', { title: 'for bad text' })).body.id;
-      const before = await counts();
-      const requests: [string, string, unknown, string][] = [
-        ['POST', '/api/jobs', { goal: `${GOAL} ${text}`, repo: '/srv/repos/shop' }, 'goal'],
-        ['POST', '/api/jobs', { goal: GOAL, repo: `/srv/repos/${text}` }, 'repo'],
-        ['POST', '/api/jobs', { goal: GOAL, repo: '/srv/repos/shop', baseRef: `main${text}` }, 'baseRef'],
-        ['POST', '/api/conversations', { title: text }, 'title'],
-        ['POST', '/api/conversations', { defaultRepo: `/srv/${text}` }, 'defaultRepo'],
-        ['POST', '/api/messages', { conversationId, content: text }, 'content'],
-        ['POST', '/api/chat', { conversationId, message: text }, 'message'],
-        ['POST', '/api/chat', { message: GOAL, repo: `/srv/${text}` }, 'repo'],
-        ['POST', '/api/tokens', { name: text, scopes: ['read'] }, 'name'],
-        ['POST', '/api/tdln/parse', { text }, 'text'],
-        ['POST', '/api/truthpacks/verify', { pack: { [text]: text } }, 'pack'],
-      ];
-      for (const [method, path, body, field] of requests) {
-        const res = await api(t.url, method, path, body);
-        expectRefused(res, 400);
-        expect(res.body.error.code, `${method} ${path} ${field}`).toBe('validation_failed');
-        expect(res.body.error.details.problems.map((p: { field: string }) => p.field).join(' '), `${method} ${path}`).toContain(field);
-      }
-      expect(await counts()).toEqual(before);
-    });
+    it.each(UNSTORABLE)(
+      'refuses %s in every text field with 400 validation_failed naming the field, and stores nothing',
+      async (_name, text) => {
+        const conversationId = (await api(t.url, 'POST', '/api/conversations', { title: 'for bad text' })).body.id;
+        const before = await counts();
+        const requests: [string, string, unknown, string][] = [
+          ['POST', '/api/jobs', { goal: `${GOAL} ${text}`, repo: '/srv/repos/shop' }, 'goal'],
+          ['POST', '/api/jobs', { goal: GOAL, repo: `/srv/repos/${text}` }, 'repo'],
+          ['POST', '/api/jobs', { goal: GOAL, repo: '/srv/repos/shop', baseRef: `main${text}` }, 'baseRef'],
+          ['POST', '/api/conversations', { title: text }, 'title'],
+          ['POST', '/api/conversations', { defaultRepo: `/srv/${text}` }, 'defaultRepo'],
+          ['POST', '/api/messages', { conversationId, content: text }, 'content'],
+          ['POST', '/api/chat', { conversationId, message: text }, 'message'],
+          ['POST', '/api/chat', { message: GOAL, repo: `/srv/${text}` }, 'repo'],
+          ['POST', '/api/tokens', { name: text, scopes: ['read'] }, 'name'],
+          ['POST', '/api/tdln/parse', { text }, 'text'],
+          ['POST', '/api/truthpacks/verify', { pack: { [text]: text } }, 'pack'],
+        ];
+        for (const [method, path, body, field] of requests) {
+          const res = await api(t.url, method, path, body);
+          expectRefused(res, 400);
+          expect(res.body.error.code, `${method} ${path} ${field}`).toBe('validation_failed');
+          expect(res.body.error.details.problems.map((p: { field: string }) => p.field).join(' '), `${method} ${path}`).toContain(field);
+        }
+        expect(await counts()).toEqual(before);
+      },
+    );
 
     it('refuses NUL in query strings with 400 validation_failed instead of handing it to PostgreSQL', async () => {
-      for (const path of ['/api/events?type=%00', '/api/ledger?kind=a%00b', '/api/jobs?cursor=%00', `/api/messages?conversationId=${randomUUID()}&cursor=x%00`, '/api/events/stream?lastEventId=%00']) {
+      for (const path of [
+        '/api/events?type=%00',
+        '/api/ledger?kind=a%00b',
+        '/api/jobs?cursor=%00',
+        `/api/messages?conversationId=${randomUUID()}&cursor=x%00`,
+        '/api/events/stream?lastEventId=%00',
+      ]) {
         const res = await api(t.url, 'GET', path);
         expectRefused(res, 400);
         expect(res.body.error.code, path).toBe('validation_failed');
@@ -410,7 +461,12 @@ describe('hostile input', () => {
 
     it('refuses unstorable text in signed webhooks with a 400, and survives odd but signed GitHub payloads', async () => {
       for (const [, text] of UNSTORABLE) {
-        const payload = { goal: `${GOAL} ${text}`, repo: '/srv/repos/shop', deliveryId: randomUUID(), timestamp: Math.floor(Date.now() / 1_000) };
+        const payload = {
+          goal: `${GOAL} ${text}`,
+          repo: '/srv/repos/shop',
+          deliveryId: randomUUID(),
+          timestamp: Math.floor(Date.now() / 1_000),
+        };
         const body = JSON.stringify(payload);
         const generic = await api(t.url, 'POST', '/api/webhooks/generic', body, {
           'content-type': 'application/json',
@@ -427,7 +483,12 @@ describe('hostile input', () => {
           'x-hub-signature-256': hmac(GITHUB_SECRET, body),
         });
       };
-      const labeled = (issue: unknown, repository: unknown = { full_name: 'acme/shop' }) => ({ action: 'labeled', label: { name: 'aict' }, issue, repository });
+      const labeled = (issue: unknown, repository: unknown = { full_name: 'acme/shop' }) => ({
+        action: 'labeled',
+        label: { name: 'aict' },
+        issue,
+        repository,
+      });
       for (const [, text] of UNSTORABLE) {
         const res = await github(labeled({ title: `Login ${text}`, body: GOAL }));
         expectRefused(res, 400);
@@ -451,7 +512,16 @@ describe('hostile input', () => {
 
   describe('paths and raw HTTP', () => {
     it('answers traversal in URL paths with a 4xx and never serves a file from outside the dashboard', async () => {
-      for (const path of ['/../../package.json', '/assets/../../../package.json', '/..%2f..%2fpackage.json', '/%2e%2e/%2e%2e/package.json', '/assets/..%2f..%2f..%2f..%2fetc%2fpasswd', '/api/jobs/../../../etc/passwd', '/api/jobs/..%2f..%2fetc%2fpasswd/ledger', '/api/jobs/%2e%2e/stream']) {
+      for (const path of [
+        '/../../package.json',
+        '/assets/../../../package.json',
+        '/..%2f..%2fpackage.json',
+        '/%2e%2e/%2e%2e/package.json',
+        '/assets/..%2f..%2f..%2f..%2fetc%2fpasswd',
+        '/api/jobs/../../../etc/passwd',
+        '/api/jobs/..%2f..%2fetc%2fpasswd/ledger',
+        '/api/jobs/%2e%2e/stream',
+      ]) {
         for (const accept of ['text/html', 'application/json']) {
           const res = await rawRequest(port, `GET ${path} HTTP/1.1\r\nHost: localhost\r\nAccept: ${accept}\r\nConnection: close\r\n\r\n`);
           expect(res.status, `${path} ${accept}`).toBeLessThan(500);
@@ -466,13 +536,20 @@ describe('hostile input', () => {
         const res = await api(t.url, 'GET', path);
         expectRefused(res, 400);
       }
-      const control = await rawRequest(port, Buffer.concat([Buffer.from('GET /api/jobs HTTP/1.1\r\nHost: x\r\nX-Evil: a\u0001b\r\n\r\n', 'latin1')]));
+      const control = await rawRequest(
+        port,
+        Buffer.concat([Buffer.from('GET /api/jobs HTTP/1.1\r\nHost: x\r\nX-Evil: a\u0001b\r\n\r\n', 'latin1')]),
+      );
       expect(control.status).toBe(400);
       expect(JSON.parse(control.text.slice(control.text.indexOf('\r\n\r\n') + 4)).error.code).toBe('bad_request');
       const huge = await rawRequest(port, `GET /api/jobs HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
       expect(huge.status).toBe(431);
       expect(JSON.parse(huge.text.slice(huge.text.indexOf('\r\n\r\n') + 4)).error.code).toBe('headers_too_large');
-      const forged = await api(t.url, 'GET', `/api/jobs?cursor=${Buffer.from(JSON.stringify(['2026-02-30T00:00:00.000Z', 'x'])).toString('base64url')}`);
+      const forged = await api(
+        t.url,
+        'GET',
+        `/api/jobs?cursor=${Buffer.from(JSON.stringify(['2026-02-30T00:00:00.000Z', 'x'])).toString('base64url')}`,
+      );
       expectRefused(forged, 400);
       expect(forged.body.error.code).toBe('invalid_cursor');
     });

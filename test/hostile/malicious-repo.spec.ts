@@ -47,7 +47,6 @@ import { startTestApp, TestApp } from '../support/test-app';
  * answered with code X, the server still answers /api/health/ready.
  */
 
-
 const SERVICE_ROOT = resolve(__dirname, '../..');
 const SECRET = `aict-hostile-secret-${randomBytes(8).toString('hex')}`;
 const MiB = 1024 * 1024;
@@ -72,7 +71,12 @@ const GIT_ENV = {
 };
 /** git as the test's own hand, never running the repository's hooks. */
 const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'core.hooksPath=/dev/null', '-c', 'safe.directory=*', ...args], { cwd, env: GIT_ENV, encoding: 'utf8', stdio: 'pipe' }).trim();
+  execFileSync('git', ['-c', 'core.hooksPath=/dev/null', '-c', 'safe.directory=*', ...args], {
+    cwd,
+    env: GIT_ENV,
+    encoding: 'utf8',
+    stdio: 'pipe',
+  }).trim();
 
 type Entry = string | Buffer | { symlink: string } | { gitlink: string };
 
@@ -95,10 +99,29 @@ function buildRepo(dir: string, entries: Record<string, Entry>): string {
 }
 
 const HOOKS = [
-  'applypatch-msg', 'pre-applypatch', 'post-applypatch', 'pre-commit', 'pre-merge-commit', 'prepare-commit-msg', 'commit-msg',
-  'post-commit', 'pre-rebase', 'post-checkout', 'post-merge', 'pre-push', 'pre-receive', 'update', 'proc-receive',
-  'post-receive', 'post-update', 'reference-transaction', 'push-to-checkout', 'pre-auto-gc', 'post-rewrite',
-  'post-index-change', 'fsmonitor-watchman',
+  'applypatch-msg',
+  'pre-applypatch',
+  'post-applypatch',
+  'pre-commit',
+  'pre-merge-commit',
+  'prepare-commit-msg',
+  'commit-msg',
+  'post-commit',
+  'pre-rebase',
+  'post-checkout',
+  'post-merge',
+  'pre-push',
+  'pre-receive',
+  'update',
+  'proc-receive',
+  'post-receive',
+  'post-update',
+  'reference-transaction',
+  'push-to-checkout',
+  'pre-auto-gc',
+  'post-rewrite',
+  'post-index-change',
+  'fsmonitor-watchman',
 ];
 
 /**
@@ -107,7 +130,10 @@ const HOOKS = [
  */
 function armOrigin(origin: string, markers: string): void {
   const touch = (name: string) => `touch ${join(markers, name)}`;
-  const hookDirs = { [join(origin, '.git', 'hooks')]: 'hook-', [join(dirname(origin), `${origin.split('/').at(-1)}-hooks`)]: 'hooks-path-' };
+  const hookDirs = {
+    [join(origin, '.git', 'hooks')]: 'hook-',
+    [join(dirname(origin), `${origin.split('/').at(-1)}-hooks`)]: 'hooks-path-',
+  };
   for (const [dir, prefix] of Object.entries(hookDirs)) {
     mkdirSync(dir, { recursive: true });
     for (const hook of HOOKS) {
@@ -331,12 +357,12 @@ describe('a malicious repository', () => {
         'src/app.js': 'module.exports = (a, b) => a + b;\n',
         'config/truthpack-ed25519.json': '{"secretKey": "placeholder"}\n',
         'etc-passwd': { symlink: '/etc/passwd' },
-        'up': { symlink: '../../..' },
+        up: { symlink: '../../..' },
         'linked-dir': { symlink: '/etc' },
         'signing-key': { symlink: '../../keys/truthpack-ed25519.json' },
         'abs-key': { symlink: keyFile },
         'data-dir': { symlink: dataDir },
-        'service': { symlink: SERVICE_ROOT },
+        service: { symlink: SERVICE_ROOT },
         'chain-1': { symlink: 'chain-2' },
         'chain-2': { symlink: 'chain-3' },
         'chain-3': { symlink: '../../keys' },
@@ -348,13 +374,22 @@ describe('a malicious repository', () => {
       });
       armOrigin(origin, markers);
       manager = new WorkspaceManager({ dataDir });
-      registry = createToolRegistry({ sandbox: new Sandbox({ timeoutMs: 8_000, maxProcesses: 64, maxFileBytes: 8 * MiB, memoryBytes: 1024 * MiB }) });
+      registry = createToolRegistry({
+        sandbox: new Sandbox({ timeoutMs: 8_000, maxProcesses: 64, maxFileBytes: 8 * MiB, memoryBytes: 1024 * MiB }),
+      });
       workspace = await manager.open({ jobId: 'hostile-1', repository: origin });
       ctx = contextFor(workspace, 'hostile-1');
     });
 
     const OUT_LINKS = ['etc-passwd', 'up', 'linked-dir', 'signing-key', 'abs-key', 'data-dir', 'service', 'chain-1', 'loop-a', 'dev-zero'];
-    const THROUGH_LINKS = ['linked-dir/passwd', 'up/host-secret.txt', 'up/tools-data/keys/truthpack-ed25519.json', 'chain-1/truthpack-ed25519.json', 'service/package.json', 'data-dir/keys/truthpack-ed25519.json'];
+    const THROUGH_LINKS = [
+      'linked-dir/passwd',
+      'up/host-secret.txt',
+      'up/tools-data/keys/truthpack-ed25519.json',
+      'chain-1/truthpack-ed25519.json',
+      'service/package.json',
+      'data-dir/keys/truthpack-ed25519.json',
+    ];
 
     it('refuses to read, list or search through symlinks that leave the workspace, with outside_workspace', async () => {
       const answers: unknown[] = [];
@@ -373,7 +408,11 @@ describe('a malicious repository', () => {
       const all = await call('list_files', { depth: 10 });
       answers.push(all, await call('find_files', { pattern: '**/passwd' }), await call('find_files', { pattern: '**/*.json' }));
       expect(all.ok && all.data).toMatchObject({ entries: expect.arrayContaining(['linked-dir', 'signing-key', 'src/', 'src/app.js']) });
-      expect((all.ok && (all.data as { entries: string[] }).entries.filter((e) => /^(linked-dir|up|service|data-dir|chain-\d)\//.test(e))) || ['failed']).toEqual([]);
+      expect(
+        (all.ok && (all.data as { entries: string[] }).entries.filter((e) => /^(linked-dir|up|service|data-dir|chain-\d)\//.test(e))) || [
+          'failed',
+        ],
+      ).toEqual([]);
       // (Patterns that match the secrets without spelling them, since a summary repeats its query.)
       for (const query of ['aict-hostile-secret-[0-9a-f]{16}', 'root:x:[0]:0', '"name": "ai-coding-tea[m]"']) {
         const search = await call('search_code', { query });
@@ -383,7 +422,10 @@ describe('a malicious repository', () => {
       const semantic = await call('semantic_search', { query: 'secretKey truthpack root passwd' });
       answers.push(semantic);
       // A link inside the workspace still works.
-      expect(await call('read_file', { path: 'inside-link' })).toMatchObject({ ok: true, data: { content: '1\tmodule.exports = (a, b) => a + b;' } });
+      expect(await call('read_file', { path: 'inside-link' })).toMatchObject({
+        ok: true,
+        data: { content: '1\tmodule.exports = (a, b) => a + b;' },
+      });
       const everything = JSON.stringify(answers);
       expect(everything).not.toContain(SECRET);
       expect(everything).not.toContain('root:x:0:0');
@@ -393,14 +435,22 @@ describe('a malicious repository', () => {
       const passwd = readFileSync('/etc/passwd', 'utf8');
       const key = readFileSync(keyFile, 'utf8');
       for (const path of ['etc-passwd', 'signing-key', 'abs-key', 'chain-1/truthpack-ed25519.json']) {
-        expect(await call('edit_file', { path, oldText: 'root', newText: 'pwned' }), path).toMatchObject({ ok: false, error: { code: 'outside_workspace' } });
+        expect(await call('edit_file', { path, oldText: 'root', newText: 'pwned' }), path).toMatchObject({
+          ok: false,
+          error: { code: 'outside_workspace' },
+        });
       }
       for (const path of ['linked-dir/aict-pwned', 'up/pwned-by-edit.txt', 'data-dir/keys/planted.json', 'loop-a/x']) {
-        expect(await call('edit_file', { path, oldText: '', newText: 'pwned\n' }), path).toMatchObject({ ok: false, error: { code: 'outside_workspace' } });
+        expect(await call('edit_file', { path, oldText: '', newText: 'pwned\n' }), path).toMatchObject({
+          ok: false,
+          error: { code: 'outside_workspace' },
+        });
       }
       const patches = {
-        'edit through a file link': 'diff --git a/etc-passwd b/etc-passwd\n--- a/etc-passwd\n+++ b/etc-passwd\n@@ -1 +1 @@\n-root:x:0:0:root:/root:/bin/bash\n+pwned\n',
-        'create through a dir link': 'diff --git a/up/pwned-by-patch.txt b/up/pwned-by-patch.txt\nnew file mode 100644\n--- /dev/null\n+++ b/up/pwned-by-patch.txt\n@@ -0,0 +1 @@\n+pwned\n',
+        'edit through a file link':
+          'diff --git a/etc-passwd b/etc-passwd\n--- a/etc-passwd\n+++ b/etc-passwd\n@@ -1 +1 @@\n-root:x:0:0:root:/root:/bin/bash\n+pwned\n',
+        'create through a dir link':
+          'diff --git a/up/pwned-by-patch.txt b/up/pwned-by-patch.txt\nnew file mode 100644\n--- /dev/null\n+++ b/up/pwned-by-patch.txt\n@@ -0,0 +1 @@\n+pwned\n',
         'create in .git': '--- /dev/null\n+++ b/.git/hooks/post-commit\n@@ -0,0 +1,2 @@\n+#!/bin/sh\n+touch /tmp/pwned\n',
         'traverse with ..': '--- /dev/null\n+++ b/../../pwned-by-dotdot.txt\n@@ -0,0 +1 @@\n+pwned\n',
       };
@@ -409,11 +459,15 @@ describe('a malicious repository', () => {
       }
       for (const path of ['.git/config', '.git/hooks/post-checkout', '.GIT/HEAD']) {
         expect(await call('read_file', { path }), path).toMatchObject({ ok: false, error: { code: 'outside_workspace' } });
-        expect(await call('edit_file', { path, oldText: '', newText: 'x' }), path).toMatchObject({ ok: false, error: { code: 'outside_workspace' } });
+        expect(await call('edit_file', { path, oldText: '', newText: 'x' }), path).toMatchObject({
+          ok: false,
+          error: { code: 'outside_workspace' },
+        });
       }
       expect(readFileSync('/etc/passwd', 'utf8')).toBe(passwd);
       expect(readFileSync(keyFile, 'utf8')).toBe(key);
-      for (const planted of ['pwned-by-edit.txt', 'pwned-by-patch.txt', 'pwned-by-dotdot.txt', 'tools-data/keys/planted.json']) expect(existsSync(join(root, planted)), planted).toBe(false);
+      for (const planted of ['pwned-by-edit.txt', 'pwned-by-patch.txt', 'pwned-by-dotdot.txt', 'tools-data/keys/planted.json'])
+        expect(existsSync(join(root, planted)), planted).toBe(false);
       expect(existsSync('/etc/aict-pwned')).toBe(false);
       expect(readdirSync(join(dataDir, 'keys'))).toEqual(['truthpack-ed25519.json']);
     });
@@ -436,7 +490,9 @@ describe('a malicious repository', () => {
     });
 
     it('never runs a hook or a configured program of the origin: clone, checkout, edit, commit, diff, status, push, restore', async () => {
-      expect(await call('edit_file', { path: 'src/app.js', oldText: 'a + b', newText: 'Number(a) + Number(b)' })).toMatchObject({ ok: true });
+      expect(await call('edit_file', { path: 'src/app.js', oldText: 'a + b', newText: 'Number(a) + Number(b)' })).toMatchObject({
+        ok: true,
+      });
       expect(await call('run_tests', {})).toMatchObject({ ok: true, data: { green: true } });
       expect(await call('commit_changes', { message: 'Coerce the operands' })).toMatchObject({ ok: true });
       expect(await call('get_diff', {})).toMatchObject({ ok: true, data: { files: 1 } });
@@ -450,7 +506,9 @@ describe('a malicious repository', () => {
 
       // The traps are live: a plain push into the origin runs its hooks and its alternate-refs command.
       git(workspace.root, 'push', '--quiet', 'origin', `HEAD:refs/heads/control-${Date.now()}`);
-      expect(markersWritten()).toEqual(expect.arrayContaining(['config-core.alternateRefsCommand', 'hooks-path-pre-receive', 'hooks-path-post-receive']));
+      expect(markersWritten()).toEqual(
+        expect.arrayContaining(['config-core.alternateRefsCommand', 'hooks-path-pre-receive', 'hooks-path-post-receive']),
+      );
       rmSync(markers, { recursive: true });
       mkdirSync(markers);
     });
@@ -464,7 +522,11 @@ describe('a malicious repository', () => {
       await workspace.git(['status', '--porcelain']);
       expect(markersWritten()).toEqual([]);
       // The trap is live: git status as git does it by default runs the planted clean filter.
-      execFileSync('git', ['-c', 'safe.directory=*', '-c', 'core.hooksPath=/dev/null', 'status', '--porcelain'], { cwd: workspace.root, env: GIT_ENV, stdio: 'pipe' });
+      execFileSync('git', ['-c', 'safe.directory=*', '-c', 'core.hooksPath=/dev/null', 'status', '--porcelain'], {
+        cwd: workspace.root,
+        env: GIT_ENV,
+        stdio: 'pipe',
+      });
       expect(markersWritten()).toContain('submodule-filter-clean');
       rmSync(markers, { recursive: true });
       mkdirSync(markers);
@@ -475,7 +537,8 @@ describe('a malicious repository', () => {
     it('reads no project config through a symlink, a FIFO or a device, and does not hang on one', async () => {
       const npmOrigin = buildRepo(join(root, 'origin-npm'), {
         'package.json': JSON.stringify({ name: 'trap', scripts: { test: 'node swap.js' } }),
-        'swap.js': "require('fs').rmSync('package.json'); require('child_process').execFileSync('mkfifo', ['package.json']); console.log('# pass 1\\n# fail 0');\n",
+        'swap.js':
+          "require('fs').rmSync('package.json'); require('child_process').execFileSync('mkfifo', ['package.json']); console.log('# pass 1\\n# fail 0');\n",
       });
       const npm = contextFor(await manager.open({ jobId: 'hostile-npm', repository: npmOrigin }), 'hostile-npm');
       expect(await call('run_tests', {}, npm)).toMatchObject({ ok: true });
@@ -499,7 +562,10 @@ describe('a malicious repository', () => {
       // The sandbox run takes well under a second; the quadratic parsers took tens of seconds on this output.
       expect(Date.now() - started).toBeLessThan(5_000);
       started = Date.now();
-      expect(await call('run_lint', {})).toMatchObject({ ok: true, data: { diagnostics: [expect.objectContaining({ path: 'a.js', line: 1 }), expect.objectContaining({ path: 'a.js', line: 1 })] } });
+      expect(await call('run_lint', {})).toMatchObject({
+        ok: true,
+        data: { diagnostics: [expect.objectContaining({ path: 'a.js', line: 1 }), expect.objectContaining({ path: 'a.js', line: 1 })] },
+      });
       expect(Date.now() - started).toBeLessThan(5_000);
     });
 
@@ -526,16 +592,22 @@ describe('a malicious repository', () => {
         closeSync(fd);
       }, SLOW);
 
-      it('read_file streams a huge text file: a bounded page with a truncated flag, and its end by range, in little memory', async () => {
-        const first = await memoryGrowthMb(() => call('read_file', { path: 'huge.log' }, bulky));
-        expect(first.value).toMatchObject({ ok: true, data: { startLine: 1, endLine: 2000, totalLines: hugeLines, truncated: true } });
-        expect(first.value.ok && (first.value.data as { content: string }).content.length).toBeLessThanOrEqual(256 * 1024);
-        const last = await memoryGrowthMb(() => call('read_file', { path: 'huge.log', startLine: hugeLines - 2, endLine: hugeLines + 10 }, bulky));
-        expect(last.value).toMatchObject({ ok: true, data: { endLine: hugeLines, truncated: false } });
-        expect(last.value.ok && (last.value.data as { content: string }).content).toContain(`${hugeLines}\t${END_LINE}`);
-        expect(first.growthMb).toBeLessThan(64);
-        expect(last.growthMb).toBeLessThan(64);
-      }, SLOW);
+      it(
+        'read_file streams a huge text file: a bounded page with a truncated flag, and its end by range, in little memory',
+        async () => {
+          const first = await memoryGrowthMb(() => call('read_file', { path: 'huge.log' }, bulky));
+          expect(first.value).toMatchObject({ ok: true, data: { startLine: 1, endLine: 2000, totalLines: hugeLines, truncated: true } });
+          expect(first.value.ok && (first.value.data as { content: string }).content.length).toBeLessThanOrEqual(256 * 1024);
+          const last = await memoryGrowthMb(() =>
+            call('read_file', { path: 'huge.log', startLine: hugeLines - 2, endLine: hugeLines + 10 }, bulky),
+          );
+          expect(last.value).toMatchObject({ ok: true, data: { endLine: hugeLines, truncated: false } });
+          expect(last.value.ok && (last.value.data as { content: string }).content).toContain(`${hugeLines}\t${END_LINE}`);
+          expect(first.growthMb).toBeLessThan(64);
+          expect(last.growthMb).toBeLessThan(64);
+        },
+        SLOW,
+      );
 
       it('read_file cuts a 50 MB line and says so; a sparse or binary file is binary_file', async () => {
         const line = await memoryGrowthMb(() => call('read_file', { path: 'one-line.txt' }, bulky));
@@ -549,62 +621,90 @@ describe('a malicious repository', () => {
       });
 
       it('edit_file refuses a huge file with file_too_large', async () => {
-        expect(await call('edit_file', { path: 'huge.log', oldText: 'line 1 of', newText: 'x' }, bulky)).toMatchObject({ ok: false, error: { code: 'file_too_large' } });
-        expect(await call('edit_file', { path: 'one-line.txt', oldText: 'aaa', newText: 'b' }, bulky)).toMatchObject({ ok: false, error: { code: 'file_too_large' } });
+        expect(await call('edit_file', { path: 'huge.log', oldText: 'line 1 of', newText: 'x' }, bulky)).toMatchObject({
+          ok: false,
+          error: { code: 'file_too_large' },
+        });
+        expect(await call('edit_file', { path: 'one-line.txt', oldText: 'aaa', newText: 'b' }, bulky)).toMatchObject({
+          ok: false,
+          error: { code: 'file_too_large' },
+        });
       });
 
-      it('search_code answers in bounded size over a huge line and a huge file; binary files are skipped', async () => {
-        const wide = await memoryGrowthMb(() => call('search_code', { query: 'a{32}', maxResults: 5 }, bulky));
-        expect(wide.value).toMatchObject({ ok: true });
-        const matches = wide.value.ok ? (wide.value.data as { matches: { path: string; text: string }[] }).matches : [];
-        expect(matches.map((m) => m.path)).toEqual(['one-line.txt']);
-        expect(matches[0].text.length).toBeLessThanOrEqual(301);
-        // git's output streams through an 8 MiB window (what is dropped is garbage until collected); unbounded it held over 200 MB here.
-        expect(wide.growthMb).toBeLessThan(96);
-        const deep = await call('search_code', { query: `^${END_LINE}$` }, bulky);
-        expect(deep).toMatchObject({ ok: true, data: { matches: [{ path: 'huge.log', line: hugeLines }] } });
-        const many = await call('search_code', { query: 'file \\d+', path: 'many', maxResults: 500 }, bulky);
-        expect(many).toMatchObject({ ok: true, data: { truncated: true } });
-        expect(many.ok && (many.data as { matches: unknown[] }).matches).toHaveLength(500);
-      }, SLOW);
+      it(
+        'search_code answers in bounded size over a huge line and a huge file; binary files are skipped',
+        async () => {
+          const wide = await memoryGrowthMb(() => call('search_code', { query: 'a{32}', maxResults: 5 }, bulky));
+          expect(wide.value).toMatchObject({ ok: true });
+          const matches = wide.value.ok ? (wide.value.data as { matches: { path: string; text: string }[] }).matches : [];
+          expect(matches.map((m) => m.path)).toEqual(['one-line.txt']);
+          expect(matches[0].text.length).toBeLessThanOrEqual(301);
+          // git's output streams through an 8 MiB window (what is dropped is garbage until collected); unbounded it held over 200 MB here.
+          expect(wide.growthMb).toBeLessThan(96);
+          const deep = await call('search_code', { query: `^${END_LINE}$` }, bulky);
+          expect(deep).toMatchObject({ ok: true, data: { matches: [{ path: 'huge.log', line: hugeLines }] } });
+          const many = await call('search_code', { query: 'file \\d+', path: 'many', maxResults: 500 }, bulky);
+          expect(many).toMatchObject({ ok: true, data: { truncated: true } });
+          expect(many.ok && (many.data as { matches: unknown[] }).matches).toHaveLength(500);
+        },
+        SLOW,
+      );
 
-      it('lists, finds and ranks among thousands of files with capped answers', async () => {
-        expect(await call('list_files', { path: 'many', depth: 2 }, bulky)).toMatchObject({ ok: true, data: { truncated: true, entries: expect.any(Array) } });
-        const found = await call('find_files', { pattern: 'many/**/*.txt' }, bulky);
-        expect(found).toMatchObject({ ok: true, data: { truncated: true } });
-        expect(found.ok && (found.data as { files: string[] }).files).toHaveLength(1000);
-        const ranked = await memoryGrowthMb(() => call('semantic_search', { query: 'file 4242' }, bulky));
-        expect(ranked.value).toMatchObject({ ok: true });
-        expect(ranked.growthMb).toBeLessThan(scale(256, 1024));
-      }, SLOW);
+      it(
+        'lists, finds and ranks among thousands of files with capped answers',
+        async () => {
+          expect(await call('list_files', { path: 'many', depth: 2 }, bulky)).toMatchObject({
+            ok: true,
+            data: { truncated: true, entries: expect.any(Array) },
+          });
+          const found = await call('find_files', { pattern: 'many/**/*.txt' }, bulky);
+          expect(found).toMatchObject({ ok: true, data: { truncated: true } });
+          expect(found.ok && (found.data as { files: string[] }).files).toHaveLength(1000);
+          const ranked = await memoryGrowthMb(() => call('semantic_search', { query: 'file 4242' }, bulky));
+          expect(ranked.value).toMatchObject({ ok: true });
+          expect(ranked.growthMb).toBeLessThan(scale(256, 1024));
+        },
+        SLOW,
+      );
 
-      it('refuses a diff too large to checkpoint with output_too_large instead of cutting it, and cuts get_diff for the model', async () => {
-        rmSync(join(bulky.workspace.root, 'huge.log'));
-        rmSync(join(bulky.workspace.root, 'sparse.bin'));
-        // Larger than the 64 MiB a diff may have, as a generated file a test run left behind.
-        writeTextFile(join(bulky.workspace.root, 'generated.log'), 70 * MiB);
-        const diff = await memoryGrowthMb(() => call('get_diff', {}, bulky));
-        expect(diff.value).toMatchObject({ ok: false, error: { code: 'output_too_large' } });
-        expect(diff.growthMb).toBeLessThan(200);
-        await expect(bulky.workspace.patch()).rejects.toMatchObject({ code: 'output_too_large' });
-        rmSync(join(bulky.workspace.root, 'generated.log'));
-        writeTextFile(join(bulky.workspace.root, 'medium.log'), 2 * MiB);
-        const cut = await call('get_diff', {}, bulky);
-        expect(cut).toMatchObject({ ok: true, data: { files: 1, truncated: true } });
-        expect(cut.ok && (cut.data as { diff: string }).diff.length).toBeLessThan(257 * 1024 + 200);
-        const patch = await bulky.workspace.patch();
-        expect(patch.length).toBeGreaterThan(2 * MiB);
-        expect(patch.endsWith('\n')).toBe(true);
-      }, SLOW);
+      it(
+        'refuses a diff too large to checkpoint with output_too_large instead of cutting it, and cuts get_diff for the model',
+        async () => {
+          rmSync(join(bulky.workspace.root, 'huge.log'));
+          rmSync(join(bulky.workspace.root, 'sparse.bin'));
+          // Larger than the 64 MiB a diff may have, as a generated file a test run left behind.
+          writeTextFile(join(bulky.workspace.root, 'generated.log'), 70 * MiB);
+          const diff = await memoryGrowthMb(() => call('get_diff', {}, bulky));
+          expect(diff.value).toMatchObject({ ok: false, error: { code: 'output_too_large' } });
+          expect(diff.growthMb).toBeLessThan(200);
+          await expect(bulky.workspace.patch()).rejects.toMatchObject({ code: 'output_too_large' });
+          rmSync(join(bulky.workspace.root, 'generated.log'));
+          writeTextFile(join(bulky.workspace.root, 'medium.log'), 2 * MiB);
+          const cut = await call('get_diff', {}, bulky);
+          expect(cut).toMatchObject({ ok: true, data: { files: 1, truncated: true } });
+          expect(cut.ok && (cut.data as { diff: string }).diff.length).toBeLessThan(257 * 1024 + 200);
+          const patch = await bulky.workspace.patch();
+          expect(patch.length).toBeGreaterThan(2 * MiB);
+          expect(patch.endsWith('\n')).toBe(true);
+        },
+        SLOW,
+      );
 
-      it('clones and restores a repository of big files and many files without trouble', async () => {
-        const started = Date.now();
-        const again = await manager.restore({ jobId: 'hostile-bulky-2', repository: join(root, 'origin-bulky') }, await bulky.workspace.patch());
-        expect(statSync(join(again.root, 'one-line.txt')).size).toBe(oneLineBytes);
-        expect(existsSync(join(again.root, 'medium.log'))).toBe(true);
-        expect(Date.now() - started).toBeLessThan(scale(30_000, 300_000));
-        await again.cleanup();
-      }, SLOW);
+      it(
+        'clones and restores a repository of big files and many files without trouble',
+        async () => {
+          const started = Date.now();
+          const again = await manager.restore(
+            { jobId: 'hostile-bulky-2', repository: join(root, 'origin-bulky') },
+            await bulky.workspace.patch(),
+          );
+          expect(statSync(join(again.root, 'one-line.txt')).size).toBe(oneLineBytes);
+          expect(existsSync(join(again.root, 'medium.log'))).toBe(true);
+          expect(Date.now() - started).toBeLessThan(scale(30_000, 300_000));
+          await again.cleanup();
+        },
+        SLOW,
+      );
     });
   });
 
@@ -671,7 +771,15 @@ describe('a malicious repository', () => {
         '.gitignore': 'out/\n',
         '.gitattributes': '* filter=evil diff=evil\n',
         '.hostile/suite.js': suiteSource({
-          files: [keyFile, 'signing-key', 'chain-1/truthpack-ed25519.json', join(SERVICE_ROOT, 'package.json'), join(root, 'host-secret.txt'), '/root/.bash_history', '/etc/shadow'],
+          files: [
+            keyFile,
+            'signing-key',
+            'chain-1/truthpack-ed25519.json',
+            join(SERVICE_ROOT, 'package.json'),
+            join(root, 'host-secret.txt'),
+            '/root/.bash_history',
+            '/etc/shadow',
+          ],
           dirs: [dataDir, join(dataDir, 'keys'), '/root', SERVICE_ROOT, root, 'up'],
           ports: [(loopback.address() as { port: number }).port, appPort()],
           markers,
@@ -682,18 +790,23 @@ describe('a malicious repository', () => {
         'chain-2': { symlink: '../../keys' },
         'linked-dir': { symlink: '/etc' },
         'etc-passwd': { symlink: '/etc/passwd' },
-        'up': { symlink: '../../..' },
+        up: { symlink: '../../..' },
       });
       armOrigin(dir, markers);
       return dir;
     };
     const submit = (goal: string, repo: string) => api(t.url, 'POST', '/api/jobs', { goal, repo, role: 'builder' });
     const finished = (id: string) =>
-      waitFor(async () => {
-        const job = (await api(t.url, 'GET', `/api/jobs/${id}`)).body;
-        return ['succeeded', 'failed', 'aborted', 'waiting_human'].includes(job.status) ? job : null;
-      }, 90_000, `job ${id} to end`);
-    const toolEvents = async (id: string) => (await api(t.url, 'GET', `/api/events?jobId=${id}&type=tool_call&limit=1000`)).body.items as { data: any }[];
+      waitFor(
+        async () => {
+          const job = (await api(t.url, 'GET', `/api/jobs/${id}`)).body;
+          return ['succeeded', 'failed', 'aborted', 'waiting_human'].includes(job.status) ? job : null;
+        },
+        90_000,
+        `job ${id} to end`,
+      );
+    const toolEvents = async (id: string) =>
+      (await api(t.url, 'GET', `/api/events?jobId=${id}&type=tool_call&limit=1000`)).body.items as { data: any }[];
     const codes = (events: { data: any }[]) => events.map((e) => `${e.data.tool}:${e.data.ok ? 'ok' : e.data.result.error.code}`);
 
     it('keeps the job inside its workspace and sandbox: no secret, no network, no hook, the branch pushed, the server healthy', async () => {
@@ -744,7 +857,13 @@ describe('a malicious repository', () => {
       const way = join(dataDir, 'workspaces', job.id).split('/');
       for (const [dir, outcome] of Object.entries(probe.dirs) as [string, string][]) {
         if (outcome.startsWith('DENIED')) continue;
-        expect(outcome.replace(/^LISTED /, '').split(',').filter((name) => !way.includes(name)), dir).toEqual([]);
+        expect(
+          outcome
+            .replace(/^LISTED /, '')
+            .split(',')
+            .filter((name) => !way.includes(name)),
+          dir,
+        ).toEqual([]);
       }
       expect(probe.wroteOutside).toMatch(/^DENIED/);
       for (const environ of Object.values(probe.environs) as string[]) expect(environ).not.toContain(SECRET);
@@ -797,11 +916,21 @@ describe('a malicious repository', () => {
 
       const events = await toolEvents(job.id);
       const [bomb, memory, disk, forever] = events.map((e) => (e.data.ok ? e.data.result.data : e.data.result.error.details));
-      const seen = JSON.stringify([bomb, memory, disk, forever].map((r) => ({ exitCode: r?.exitCode, timedOut: r?.timedOut, ms: r?.durationMs, tail: r?.outputTail?.slice(-300) })));
+      const seen = JSON.stringify(
+        [bomb, memory, disk, forever].map((r) => ({
+          exitCode: r?.exitCode,
+          timedOut: r?.timedOut,
+          ms: r?.durationMs,
+          tail: r?.outputTail?.slice(-300),
+        })),
+      );
       expect(codes(events).slice(1), seen).toEqual(['run_tests:ok', 'run_tests:ok', 'run_tests:timeout']);
       // The bomb runs into the process limit and then the clock; if the sandbox user's processes elsewhere
       // already fill the limit, it cannot even start its shell and fails at once. Either way it is stopped.
-      expect(codes(events)[0] === 'run_tests:timeout' || (bomb.green === false && /EAGAIN|fork|resource/i.test(bomb.outputTail)), seen).toBe(true);
+      expect(
+        codes(events)[0] === 'run_tests:timeout' || (bomb.green === false && /EAGAIN|fork|resource/i.test(bomb.outputTail)),
+        seen,
+      ).toBe(true);
       expect(bomb).toMatchObject({ green: false });
       expect(bomb.durationMs).toBeLessThan(15_000);
       expect(memory).toMatchObject({ timedOut: false, green: false });
@@ -821,29 +950,34 @@ describe('a malicious repository', () => {
       expect(markersWritten()).toEqual([]);
     });
 
-    it('ends a job whose changes are too large to checkpoint with changes_too_large, and the server stays ready', async () => {
-      const origin = hostileOrigin('origin-bloat');
-      const goal = 'fix the add bug in src/app.js [hostile-job-c]';
-      fake.addScenario({
-        match: { contains: goal },
-        roles: {
-          builder: [
-            reply(toolUse('run_tests', { filter: 'bloat' })),
-            reply('unreachable: the checkpoint after the test run fails'),
-          ],
-        },
-      });
-      const job = await finished((await submit(goal, origin)).body.id);
-      const events = await toolEvents(job.id);
-      expect(codes(events), JSON.stringify(job.error)).toEqual(['run_tests:ok']);
-      const bloat = events[0].data.result.data;
-      expect(bloat.outputTail).toContain('part 9: EFBIG');
-      expect(job.error, bloat.outputTail).toMatchObject({ code: 'changes_too_large', message: expect.stringMatching(/larger than \d+ bytes as a diff/) });
-      expect(job.status).toBe('failed');
-      expect((await api(t.url, 'GET', '/api/health/ready')).status).toBe(200);
-    }, SLOW);
+    it(
+      'ends a job whose changes are too large to checkpoint with changes_too_large, and the server stays ready',
+      async () => {
+        const origin = hostileOrigin('origin-bloat');
+        const goal = 'fix the add bug in src/app.js [hostile-job-c]';
+        fake.addScenario({
+          match: { contains: goal },
+          roles: {
+            builder: [reply(toolUse('run_tests', { filter: 'bloat' })), reply('unreachable: the checkpoint after the test run fails')],
+          },
+        });
+        const job = await finished((await submit(goal, origin)).body.id);
+        const events = await toolEvents(job.id);
+        expect(codes(events), JSON.stringify(job.error)).toEqual(['run_tests:ok']);
+        const bloat = events[0].data.result.data;
+        expect(bloat.outputTail).toContain('part 9: EFBIG');
+        expect(job.error, bloat.outputTail).toMatchObject({
+          code: 'changes_too_large',
+          message: expect.stringMatching(/larger than \d+ bytes as a diff/),
+        });
+        expect(job.status).toBe('failed');
+        expect((await api(t.url, 'GET', '/api/health/ready')).status).toBe(200);
+      },
+      SLOW,
+    );
   });
 });
 
 // Sizes of the long run, for the record in the test output.
-if (LONG) console.info(`malicious-repo long run: ${SIZES.hugeFile / MiB} MiB file, ${SIZES.oneLine / MiB} MiB line, ${SIZES.manyFiles} files`);
+if (LONG)
+  console.info(`malicious-repo long run: ${SIZES.hugeFile / MiB} MiB file, ${SIZES.oneLine / MiB} MiB line, ${SIZES.manyFiles} files`);

@@ -20,7 +20,10 @@ export class Stack {
   async start(env: Record<string, string>, options: { recording?: boolean } = {}): Promise<ServiceProcess> {
     const dataDir = mkdtempSync(join(tmpdir(), 'aict-load-'));
     this.dirs.push(dataDir);
-    const service = await launchService({ env: { DATABASE_URL: this.databaseUrl, DATA_DIR: dataDir, ...env }, recording: options.recording });
+    const service = await launchService({
+      env: { DATABASE_URL: this.databaseUrl, DATA_DIR: dataDir, ...env },
+      recording: options.recording,
+    });
     this.processes.push(service);
     await service.ready();
     return service;

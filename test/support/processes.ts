@@ -41,11 +41,23 @@ export const FAST_WORKER_ENV: Record<string, string> = {
  * Starts `node dist/apps/server/src/main.js` (or the recording worker, see recording-worker.mjs)
  * with only the environment given here plus PATH and HOME, on a free port.
  */
-export async function launchService(options: { env: Record<string, string>; args?: string[]; recording?: boolean; prefix?: string[] }): Promise<ServiceProcess> {
+export async function launchService(options: {
+  env: Record<string, string>;
+  args?: string[];
+  recording?: boolean;
+  prefix?: string[];
+}): Promise<ServiceProcess> {
   const port = await freePort();
   const script = options.recording ? RECORDING_WORKER : MAIN;
   const argv = [...(options.prefix ?? []), process.execPath, script, ...(options.args ?? [])];
-  const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root', ...FAST_WORKER_ENV, PORT: String(port), HOST: '127.0.0.1', ...options.env };
+  const env = {
+    PATH: process.env.PATH!,
+    HOME: process.env.HOME ?? '/root',
+    ...FAST_WORKER_ENV,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ...options.env,
+  };
   const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
@@ -61,10 +73,14 @@ export async function launchService(options: { env: Record<string, string>; args
     output: () => output,
     exited,
     ready: async (timeoutMs = 60_000) => {
-      await waitFor(async () => {
-        if (gone) throw new Error(`the process exited while starting:\n${output.slice(-3_000)}`);
-        return (await api(url, 'GET', '/api/health/ready').catch(() => ({ status: 0 }))).status === 200;
-      }, timeoutMs, `${url} to be ready`);
+      await waitFor(
+        async () => {
+          if (gone) throw new Error(`the process exited while starting:\n${output.slice(-3_000)}`);
+          return (await api(url, 'GET', '/api/health/ready').catch(() => ({ status: 0 }))).status === 200;
+        },
+        timeoutMs,
+        `${url} to be ready`,
+      );
     },
     stop: async (graceMs = 15_000) => {
       if (gone) return exited;

@@ -21,7 +21,9 @@ const logger = createLogger(config.logLevel);
 const app = await createApp(config, logger);
 const dataSource = app.get(DataSource);
 try {
-  await dataSource.query('CREATE TABLE IF NOT EXISTS test_executions (job_id uuid NOT NULL, worker_id text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())');
+  await dataSource.query(
+    'CREATE TABLE IF NOT EXISTS test_executions (job_id uuid NOT NULL, worker_id text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())',
+  );
 } catch (error) {
   // Several workers starting at once race on CREATE TABLE IF NOT EXISTS; the loser finds it made.
   if (!['23505', '42P07'].includes(error.code)) throw error;

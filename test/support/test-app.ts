@@ -18,7 +18,9 @@ export interface TestApp {
  * Starts the real application (Fastify on a random loopback port) on a database of its own, or on
  * `databaseUrl` to share one between several instances (several workers).
  */
-export async function startTestApp(options: { env?: Record<string, string>; databaseUrl?: string; logDestination?: DestinationStream } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { env?: Record<string, string>; databaseUrl?: string; logDestination?: DestinationStream } = {},
+): Promise<TestApp> {
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const config = loadConfig({
     DATABASE_URL: databaseUrl,

@@ -43,7 +43,10 @@ export class Api {
 
   /** Follows an SSE stream until `onMessage` returns a value other than undefined (or the stream ends). */
   async stream<T>(path: string, onMessage: (message: StreamMessage) => T | undefined, signal?: AbortSignal): Promise<T | undefined> {
-    const headers: Record<string, string> = { accept: 'text/event-stream', ...(this.settings.token ? { authorization: `Bearer ${this.settings.token}` } : {}) };
+    const headers: Record<string, string> = {
+      accept: 'text/event-stream',
+      ...(this.settings.token ? { authorization: `Bearer ${this.settings.token}` } : {}),
+    };
     const response = await this.fetch(new Request(`${this.settings.server}${path}`, { headers, signal }));
     if (!response.ok) throw this.failure(await apiErrorFrom(response));
     return readEventStream(response.body!, onMessage);
@@ -56,7 +59,10 @@ export class Api {
       const cause = (error as { cause?: { code?: string } }).cause;
       if ((error as Error).name === 'AbortError') throw error;
       const code = cause?.code ?? '';
-      if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT'].includes(code) || (error as Error).message === 'fetch failed') {
+      if (
+        ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT'].includes(code) ||
+        (error as Error).message === 'fetch failed'
+      ) {
         throw new CliError(`cannot reach ${this.settings.server}: is the server running?${code ? ` (${code})` : ''}`);
       }
       throw new CliError(`request to ${this.settings.server} failed: ${(error as Error).message}`);
@@ -64,7 +70,8 @@ export class Api {
   }
 
   private failure(error: ApiError): CliError {
-    if (error.status === 401) return new CliError(`the token was refused; run aict login${this.settings.token ? '' : ' (no token is set)'}`);
+    if (error.status === 401)
+      return new CliError(`the token was refused; run aict login${this.settings.token ? '' : ' (no token is set)'}`);
     const details = (error.details ?? {}) as {
       clarification?: unknown;
       violations?: { ruleId?: string; message?: string }[];
@@ -74,8 +81,10 @@ export class Api {
     const hints: string[] = [];
     if (details.clarification && details.clarification !== error.message) hints.push(String(details.clarification));
     for (const v of details.violations ?? []) if (v?.message) hints.push(`  ${v.ruleId ?? 'policy'}: ${v.message}`);
-    for (const suggestion of details.suggestions ?? []) hints.push(`  try: ${typeof suggestion === 'string' ? suggestion : JSON.stringify(suggestion)}`);
-    for (const problem of details.problems ?? []) if (problem?.field) hints.push(`  ${problem.field}: ${(problem.problems ?? []).join('; ')}`);
+    for (const suggestion of details.suggestions ?? [])
+      hints.push(`  try: ${typeof suggestion === 'string' ? suggestion : JSON.stringify(suggestion)}`);
+    for (const problem of details.problems ?? [])
+      if (problem?.field) hints.push(`  ${problem.field}: ${(problem.problems ?? []).join('; ')}`);
     const code = error.code.startsWith('http_') ? '' : ` ${error.code}`;
     return new CliError([`${error.message} (${error.status}${code})`, ...hints].join('\n'));
   }

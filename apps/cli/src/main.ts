@@ -25,7 +25,10 @@ function describePreview(view: ParsePreview): string {
   if (view.ok && view.intent) {
     const i = view.intent;
     const by = view.source === 'model' ? `the model (${i.source?.model ?? 'model'})` : `the grammar (rule ${i.source?.ruleId ?? '?'})`;
-    return [`${i.operation}${i.targets.length ? ` on ${i.targets.join(', ')}` : ''} · ${i.mode}${i.readOnly ? ' · read-only' : ''}`, `  read by ${by} in ${view.latencyMs} ms; policy: ${view.policy?.verdict} (${view.policy?.riskLevel} risk)`].join('\n');
+    return [
+      `${i.operation}${i.targets.length ? ` on ${i.targets.join(', ')}` : ''} · ${i.mode}${i.readOnly ? ' · read-only' : ''}`,
+      `  read by ${by} in ${view.latencyMs} ms; policy: ${view.policy?.verdict} (${view.policy?.riskLevel} risk)`,
+    ].join('\n');
   }
   const r = view.refusal;
   const lines = [`not a job: ${r?.message ?? 'not understood'} (${r?.code ?? 'unparseable_request'})`];
@@ -44,7 +47,10 @@ const program = new Command('aict')
   .description('AI Coding Team from the command line: submit and watch coding tasks, chat with the team, verify the ledger and TruthPacks.')
   .version('0.1.0')
   .showHelpAfterError()
-  .addHelpText('after', '\nServer and token: aict login, or AICT_SERVER and AICT_TOKEN.\nExit codes of watch: 0 succeeded, 1 failed, 2 aborted, 3 waiting for a person; 4 the command itself failed.');
+  .addHelpText(
+    'after',
+    '\nServer and token: aict login, or AICT_SERVER and AICT_TOKEN.\nExit codes of watch: 0 succeeded, 1 failed, 2 aborted, 3 waiting for a person; 4 the command itself failed.',
+  );
 
 program
   .command('login')
@@ -58,7 +64,11 @@ program
     const session = await api.call(api.client.GET('/api/auth/session'));
     const file = saveSettings(env, settings);
     if (options.json) return json({ server: settings.server, file, ...session });
-    out(session.authEnabled ? `signed in to ${settings.server} as ${session.prefix} (${session.scopes.join(', ')}); saved to ${file}` : `${settings.server} runs without access control (AUTH=off); saved to ${file}`);
+    out(
+      session.authEnabled
+        ? `signed in to ${settings.server} as ${session.prefix} (${session.scopes.join(', ')}); saved to ${file}`
+        : `${settings.server} runs without access control (AUTH=off); saved to ${file}`,
+    );
   });
 
 program
@@ -71,13 +81,22 @@ program
   .option('--priority <n>', 'higher runs first', (v) => Number.parseInt(v, 10))
   .option('--watch', 'follow the job live until it ends (exit code as for aict watch)')
   .option('--json', 'machine-readable output')
-  .action(async (goal: string, options: { repo: string; mode?: JobMode; baseRef?: string; priority?: number; watch?: boolean; json?: boolean }) => {
-    const api = client();
-    const job = await api.call(api.client.POST('/api/jobs', { body: { goal, repo: options.repo, mode: options.mode, baseRef: options.baseRef, priority: options.priority } }));
-    if (options.json) out(JSON.stringify(job));
-    else out(`submitted ${describeJob(job)}`);
-    if (options.watch) process.exitCode = await watchJob(api, job.id, out, !!options.json);
-  });
+  .action(
+    async (
+      goal: string,
+      options: { repo: string; mode?: JobMode; baseRef?: string; priority?: number; watch?: boolean; json?: boolean },
+    ) => {
+      const api = client();
+      const job = await api.call(
+        api.client.POST('/api/jobs', {
+          body: { goal, repo: options.repo, mode: options.mode, baseRef: options.baseRef, priority: options.priority },
+        }),
+      );
+      if (options.json) out(JSON.stringify(job));
+      else out(`submitted ${describeJob(job)}`);
+      if (options.watch) process.exitCode = await watchJob(api, job.id, out, !!options.json);
+    },
+  );
 
 program
   .command('parse')
@@ -88,7 +107,9 @@ program
   .option('--json', 'machine-readable output')
   .action(async (goal: string, options: { repo?: string; model?: boolean; json?: boolean }) => {
     const api = client();
-    const view = await api.call(api.client.POST('/api/tdln/parse', { body: { text: goal, repo: options.repo, useModel: options.model === true } }));
+    const view = await api.call(
+      api.client.POST('/api/tdln/parse', { body: { text: goal, repo: options.repo, useModel: options.model === true } }),
+    );
     process.exitCode = view.ok ? 0 : 1;
     if (options.json) return json(view);
     out(describePreview(view));
@@ -106,7 +127,15 @@ program
 program
   .command('jobs')
   .description('list jobs, newest first')
-  .addOption(new Option('--status <status>', 'only jobs in this status').choices(['queued', 'running', 'waiting_human', 'cancelling', ...Object.keys(WATCH_EXIT).filter((s) => s !== 'waiting_human')]))
+  .addOption(
+    new Option('--status <status>', 'only jobs in this status').choices([
+      'queued',
+      'running',
+      'waiting_human',
+      'cancelling',
+      ...Object.keys(WATCH_EXIT).filter((s) => s !== 'waiting_human'),
+    ]),
+  )
   .option('--limit <n>', 'how many', (v) => Number.parseInt(v, 10), 20)
   .option('--json', 'machine-readable output')
   .action(async (options: { status?: JobStatus; limit: number; json?: boolean }) => {
@@ -114,7 +143,10 @@ program
     const page = await api.call(api.client.GET('/api/jobs', { params: { query: { limit: options.limit, status: options.status } } }));
     if (options.json) return json(page.items);
     if (page.items.length === 0) return out('no jobs');
-    for (const job of page.items) out(`${job.id}  ${job.status.padEnd(13)} ${job.mode.padEnd(8)} ${job.createdAt.slice(0, 16).replace('T', ' ')}  ${short(job.goal, 60)}`);
+    for (const job of page.items)
+      out(
+        `${job.id}  ${job.status.padEnd(13)} ${job.mode.padEnd(8)} ${job.createdAt.slice(0, 16).replace('T', ' ')}  ${short(job.goal, 60)}`,
+      );
   });
 
 program
@@ -138,10 +170,14 @@ program
   .option('--answer <text>', 'answer its question')
   .option('--json', 'machine-readable output')
   .action(async (jobId: string, options: { approve?: boolean; reject?: boolean; answer?: string; json?: boolean }) => {
-    const chosen = [options.approve && 'approve', options.reject && 'reject', options.answer !== undefined && 'answer'].filter(Boolean) as RespondAction[];
+    const chosen = [options.approve && 'approve', options.reject && 'reject', options.answer !== undefined && 'answer'].filter(
+      Boolean,
+    ) as RespondAction[];
     if (chosen.length !== 1) throw new CliError('give exactly one of --approve, --reject or --answer <text>');
     const api = client();
-    const job = await api.call(api.client.POST('/api/jobs/{id}/respond', { params: { path: { id: jobId } }, body: { action: chosen[0], answer: options.answer } }));
+    const job = await api.call(
+      api.client.POST('/api/jobs/{id}/respond', { params: { path: { id: jobId } }, body: { action: chosen[0], answer: options.answer } }),
+    );
     if (options.json) return json(job);
     out(`job ${job.id} is ${job.status}`);
   });
@@ -156,25 +192,32 @@ program
   .option('--json', 'machine-readable output')
   .action(async (message: string, options: { conversation?: string; repo?: string; timeout: number; json?: boolean }) => {
     const api = client();
-    const sent = await api.call(api.client.POST('/api/chat', { body: { message, conversationId: options.conversation, repo: options.repo } }));
+    const sent = await api.call(
+      api.client.POST('/api/chat', { body: { message, conversationId: options.conversation, repo: options.repo } }),
+    );
     type Message = Schemas['MessageView'];
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), options.timeout * 1_000);
     let answer: Message | undefined;
     try {
-      answer = await api.stream<Message>(`/api/chat/stream?conversationId=${encodeURIComponent(sent.conversationId)}`, (m) => {
-        if (m.event === 'snapshot') {
-          // The answer may have come before the stream opened: it is then in the snapshot's history.
-          const messages = ((m.data as { messages?: Message[] }).messages ?? []) as Message[];
-          const mine = messages.findIndex((x) => x.id === sent.messageId);
-          return mine >= 0 ? messages.slice(mine + 1).find((x) => x.role === 'assistant') : undefined;
-        }
-        if (m.event === 'status' && !options.json) process.stderr.write(`… ${(m.data as { state?: string }).state ?? ''}\n`);
-        if (m.event === 'message' && (m.data as Message).role === 'assistant') return m.data as Message;
-        return undefined;
-      }, abort.signal);
+      answer = await api.stream<Message>(
+        `/api/chat/stream?conversationId=${encodeURIComponent(sent.conversationId)}`,
+        (m) => {
+          if (m.event === 'snapshot') {
+            // The answer may have come before the stream opened: it is then in the snapshot's history.
+            const messages = ((m.data as { messages?: Message[] }).messages ?? []) as Message[];
+            const mine = messages.findIndex((x) => x.id === sent.messageId);
+            return mine >= 0 ? messages.slice(mine + 1).find((x) => x.role === 'assistant') : undefined;
+          }
+          if (m.event === 'status' && !options.json) process.stderr.write(`… ${(m.data as { state?: string }).state ?? ''}\n`);
+          if (m.event === 'message' && (m.data as Message).role === 'assistant') return m.data as Message;
+          return undefined;
+        },
+        abort.signal,
+      );
     } catch (error) {
-      if ((error as Error).name === 'AbortError') throw new CliError(`no answer within ${options.timeout} s; the conversation is ${sent.conversationId}`);
+      if ((error as Error).name === 'AbortError')
+        throw new CliError(`no answer within ${options.timeout} s; the conversation is ${sent.conversationId}`);
       throw error;
     } finally {
       clearTimeout(timer);
@@ -216,7 +259,9 @@ program
     if (options.json) json(verdict);
     else {
       out(`${verdict.valid ? 'TruthPack valid' : 'TruthPack INVALID'}: root ${verdict.root}`);
-      out(`  signature ${verdict.signatureValid ? 'ok' : 'bad'} (key ${verdict.publicKey.slice(0, 16)}… from ${verdict.keySource === 'option' ? '--public-key' : 'the file; pass --public-key to pin the server key'})`);
+      out(
+        `  signature ${verdict.signatureValid ? 'ok' : 'bad'} (key ${verdict.publicKey.slice(0, 16)}… from ${verdict.keySource === 'option' ? '--public-key' : 'the file; pass --public-key to pin the server key'})`,
+      );
       out(`  items included: ${verdict.itemsIncluded}/${verdict.itemsChecked}`);
       for (const problem of verdict.problems) out(`  - ${problem}`);
     }

@@ -23,15 +23,20 @@ export async function watchJob(client: Api, jobId: string, print: (line: string)
       if (json) print(JSON.stringify({ event: message.event, id: message.id, data: message.data }));
       if (message.event === 'snapshot') {
         const job = message.data as JobView;
-        if (!json && attempt === 0) print(`job ${job.id} · ${job.mode ?? ''} · ${job.status}${job.goal ? `\n  ${job.goal.split('\n')[0]}` : ''}`);
+        if (!json && attempt === 0)
+          print(`job ${job.id} · ${job.mode ?? ''} · ${job.status}${job.goal ? `\n  ${job.goal.split('\n')[0]}` : ''}`);
         if (job.status in WATCH_EXIT) return job.status;
       } else if (message.event === 'event') {
         const event = message.data as { type: string; role?: string | null; summary?: string; createdAt?: string };
-        if (!json) print(`${clock(event.createdAt)}  ${event.role ? `${event.role} ` : ''}${event.type}${event.summary ? `: ${event.summary}` : ''}`);
+        if (!json)
+          print(
+            `${clock(event.createdAt)}  ${event.role ? `${event.role} ` : ''}${event.type}${event.summary ? `: ${event.summary}` : ''}`,
+          );
       } else if (message.event === 'status') {
         const event = message.data as { data?: { to?: string; from?: string }; summary?: string; createdAt?: string };
         const to = event.data?.to ?? '';
-        if (!json) print(`${clock(event.createdAt)}  status ${event.data?.from ?? '?'} → ${to}${event.summary ? ` (${event.summary})` : ''}`);
+        if (!json)
+          print(`${clock(event.createdAt)}  status ${event.data?.from ?? '?'} → ${to}${event.summary ? ` (${event.summary})` : ''}`);
         if (to in WATCH_EXIT) return to;
       } else if (message.event === 'complete') {
         return 'complete';

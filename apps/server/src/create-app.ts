@@ -32,8 +32,13 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const correlationId = String(request.id);
       const message = URL_ERRORS[error.code];
-      const body = message ? { code: 'bad_request', message, correlationId } : { code: 'internal_error', message: 'Internal error', correlationId };
-      void reply.status(message ? 400 : 500).header('x-correlation-id', correlationId).send({ error: body });
+      const body = message
+        ? { code: 'bad_request', message, correlationId }
+        : { code: 'internal_error', message: 'Internal error', correlationId };
+      void reply
+        .status(message ? 400 : 500)
+        .header('x-correlation-id', correlationId)
+        .send({ error: body });
     },
     // Requests Node's parser refuses (control characters in a header, headers over 16 KiB) get the envelope too.
     clientErrorHandler: (error: NodeJS.ErrnoException, socket: Duplex) => {
@@ -47,7 +52,9 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
       const correlationId = randomUUID();
       const body = JSON.stringify({ error: { code, message, correlationId } });
       if (socket.writable) {
-        socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nx-correlation-id: ${correlationId}\r\nConnection: close\r\n\r\n${body}`);
+        socket.write(
+          `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nx-correlation-id: ${correlationId}\r\nConnection: close\r\n\r\n${body}`,
+        );
       }
       socket.destroy(error);
     },
@@ -61,10 +68,14 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
   // JSON bodies as Fastify parses them (prototype poisoning refused), except that an empty body
   // with a JSON content type — what many clients send to an action endpoint — is no body at all.
   const defaultJson = app.getHttpAdapter().getInstance().getDefaultJsonParser('error', 'error');
-  app.useBodyParser('application/json', { bodyLimit: config.http.bodyLimitBytes }, (request: FastifyRequest, body: Buffer, done: (err: Error | null, value?: unknown) => void) => {
-    if (body.length === 0) return done(null, undefined);
-    defaultJson(request, body.toString('utf8'), done);
-  });
+  app.useBodyParser(
+    'application/json',
+    { bodyLimit: config.http.bodyLimitBytes },
+    (request: FastifyRequest, body: Buffer, done: (err: Error | null, value?: unknown) => void) => {
+      if (body.length === 0) return done(null, undefined);
+      defaultJson(request, body.toString('utf8'), done);
+    },
+  );
   secretRedactor.register(config.auth.bootstrapToken, config.model.apiKey, config.webhooks.githubSecret, config.webhooks.genericSecret);
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -102,7 +113,10 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
     done(null, typeof payload === 'string' ? secretRedactor.redactKnown(payload) : payload);
   });
   fastify.addHook('onResponse', (request, reply, done) => {
-    logger.info({ correlationId: request.id, method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    logger.info(
+      { correlationId: request.id, method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
     done();
   });
   app.useGlobalPipes(createValidationPipe());

@@ -17,7 +17,8 @@ class SandboxWorkersView {
 class SandboxView {
   @ApiProperty({
     enum: ['ok', 'disabled', 'unavailable', 'unknown'],
-    description: 'ok: every live worker can run tests in the sandbox; disabled: SANDBOX=none; unavailable: some worker cannot (jobs that need tests fail with sandbox_unavailable); unknown: no worker has reported yet',
+    description:
+      'ok: every live worker can run tests in the sandbox; disabled: SANDBOX=none; unavailable: some worker cannot (jobs that need tests fail with sandbox_unavailable); unknown: no worker has reported yet',
   })
   state: 'ok' | 'disabled' | 'unavailable' | 'unknown';
   @ApiPropertyOptional({ description: 'What is wrong, when a worker cannot run commands' }) message?: string;
@@ -29,7 +30,10 @@ class ReadyView {
   @ApiProperty({ enum: ['ready', 'not_ready'] }) status: 'ready' | 'not_ready';
   @ApiProperty() database: boolean;
   @ApiProperty() migrations: boolean;
-  @ApiPropertyOptional({ type: SandboxView, description: 'The test sandbox of the live workers (reported, never a reason for 503: the API serves without it)' })
+  @ApiPropertyOptional({
+    type: SandboxView,
+    description: 'The test sandbox of the live workers (reported, never a reason for 503: the API serves without it)',
+  })
   sandbox?: SandboxView;
 }
 
@@ -55,7 +59,10 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({ operationId: 'healthReady', summary: 'The database answers and migrations are done; also says whether the workers can run tests in their sandbox' })
+  @ApiOperation({
+    operationId: 'healthReady',
+    summary: 'The database answers and migrations are done; also says whether the workers can run tests in their sandbox',
+  })
   @ApiOkResponse({ type: ReadyView })
   @ApiServiceUnavailableResponse({ type: ReadyView })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadyView> {
@@ -75,7 +82,8 @@ export class HealthController {
     const counts = { ok: count('ok'), disabled: count('disabled'), unavailable: count('unavailable') };
     const broken = facts.find((f) => f.state === 'unavailable');
     if (broken) return { state: 'unavailable', message: broken.message, fix: broken.fix, workers: counts };
-    if (counts.disabled > 0) return { state: 'disabled', message: 'SANDBOX=none: tests and linters run without isolation', workers: counts };
+    if (counts.disabled > 0)
+      return { state: 'disabled', message: 'SANDBOX=none: tests and linters run without isolation', workers: counts };
     return { state: counts.ok > 0 ? 'ok' : 'unknown', workers: counts };
   }
 }

@@ -24,7 +24,12 @@ async function main(): Promise<void> {
 
   let embedded: EmbeddedDatabase | undefined;
   if (!config.database.url) {
-    embedded = await startEmbeddedDatabase({ dir: join(config.dataDir, 'pg'), port: config.database.embeddedPort, database: 'aict', logger });
+    embedded = await startEmbeddedDatabase({
+      dir: join(config.dataDir, 'pg'),
+      port: config.database.embeddedPort,
+      database: 'aict',
+      logger,
+    });
     config.database.url = embedded.url;
   }
 
@@ -59,7 +64,10 @@ async function main(): Promise<void> {
 
   await app.listen({ port: config.port, host: config.host });
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  logger.info({ url: `http://${shown}:${config.port}`, role: config.role, docs: `http://${shown}:${config.port}/api/docs` }, 'AI Coding Team is up');
+  logger.info(
+    { url: `http://${shown}:${config.port}`, role: config.role, docs: `http://${shown}:${config.port}/api/docs` },
+    'AI Coding Team is up',
+  );
 }
 
 main().catch((error) => {

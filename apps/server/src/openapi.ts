@@ -10,7 +10,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('AI Coding Team')
     .setDescription('Coding tasks worked by a team of LLM agents under budgets, deterministic gates and a tamper-evident ledger.')
     .setVersion('0.1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'aict_…', description: 'An access token, or the session cookie aict_session from POST /api/auth/session' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'aict_…',
+      description: 'An access token, or the session cookie aict_session from POST /api/auth/session',
+    })
     .addSecurityRequirements('bearer')
     .build();
   return documentCommonErrors(documentValidation(SwaggerModule.createDocument(app, config, { extraModels: [ErrorResponse] })));
@@ -29,7 +34,8 @@ function documentValidation(document: OpenAPIObject): OpenAPIObject {
       for (const parameter of operation.parameters ?? []) {
         if ('in' in parameter && parameter.in === 'path' && parameter.name === 'id') parameter.schema = { type: 'string', format: 'uuid' };
       }
-      const body = operation.requestBody && 'content' in operation.requestBody ? operation.requestBody.content['application/json']?.schema : undefined;
+      const body =
+        operation.requestBody && 'content' in operation.requestBody ? operation.requestBody.content['application/json']?.schema : undefined;
       const name = body && '$ref' in body ? body.$ref.replace('#/components/schemas/', '') : undefined;
       const schema = name ? schemas[name] : undefined;
       if (schema && !('$ref' in schema)) schema.additionalProperties = false;
@@ -63,5 +69,8 @@ function documentCommonErrors(document: OpenAPIObject): OpenAPIObject {
 
 /** Serves the document at /api/openapi.json and the Swagger UI at /api/docs. */
 export function setupOpenApi(app: INestApplication): void {
-  SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'api/openapi.json', yamlDocumentUrl: 'api/openapi.yaml' });
+  SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'api/openapi.json',
+    yamlDocumentUrl: 'api/openapi.yaml',
+  });
 }

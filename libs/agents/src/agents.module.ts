@@ -29,7 +29,18 @@ const REMINDER_CHECK_MS = 60_000;
 @Module({
   imports: [LedgerModule, EventsModule, WorkerModule, ToolsModule.forRootAsync()],
   controllers: [TruthPackController, EvaluationController, InsightsController],
-  providers: [ModelGateway, BudgetService, AgentRunner, JobArtifactsRepository, BuilderHandler, PipelineHandler, TruthPackService, EvaluationService, EvaluatorHandler, WatcherService],
+  providers: [
+    ModelGateway,
+    BudgetService,
+    AgentRunner,
+    JobArtifactsRepository,
+    BuilderHandler,
+    PipelineHandler,
+    TruthPackService,
+    EvaluationService,
+    EvaluatorHandler,
+    WatcherService,
+  ],
   exports: [ModelGateway, BudgetService, AgentRunner, TruthPackService, EvaluationService, WatcherService],
 })
 export class AgentsModule implements OnModuleInit {
@@ -97,7 +108,14 @@ export class AgentsModule implements OnModuleInit {
     );
     if (rows.length === 0) return 0;
     await this.events.recordNow(
-      rows.map((r) => ({ type: 'reminder', jobId: r.id, traceId: r.trace_id, conversationId: r.conversation_id, summary: `still waiting for a person: ${r.question ?? ''}`.trim(), data: { question: r.question } })),
+      rows.map((r) => ({
+        type: 'reminder',
+        jobId: r.id,
+        traceId: r.trace_id,
+        conversationId: r.conversation_id,
+        summary: `still waiting for a person: ${r.question ?? ''}`.trim(),
+        data: { question: r.question },
+      })),
     );
     return rows.length;
   }

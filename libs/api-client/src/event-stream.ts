@@ -10,7 +10,10 @@ export interface StreamMessage {
  * undefined (returned here) or the stream ends (undefined). For clients without EventSource (the CLI);
  * the dashboard uses the browser's.
  */
-export async function readEventStream<T>(body: ReadableStream<Uint8Array>, onMessage: (message: StreamMessage) => T | undefined): Promise<T | undefined> {
+export async function readEventStream<T>(
+  body: ReadableStream<Uint8Array>,
+  onMessage: (message: StreamMessage) => T | undefined,
+): Promise<T | undefined> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = '';

@@ -41,6 +41,8 @@ export class AuthBootstrap implements OnApplicationBootstrap {
     const host = ['0.0.0.0', '::'].includes(this.config.host) ? 'localhost' : this.config.host;
     this.logger.warn({ prefix: issued.token.prefix }, 'first start: admin token issued; its login link is printed once below');
     // Written past the logger on purpose: the logger redacts every token, and this one must be seen once.
-    process.stderr.write(`\n  Sign in (shown once): http://${host}:${this.config.port}/login#token=${issued.secret}\n  CLI: aict login --server http://${host}:${this.config.port} --token ${issued.secret}\n\n`);
+    process.stderr.write(
+      `\n  Sign in (shown once): http://${host}:${this.config.port}/login#token=${issued.secret}\n  CLI: aict login --server http://${host}:${this.config.port} --token ${issued.secret}\n\n`,
+    );
   }
 }

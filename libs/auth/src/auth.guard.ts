@@ -34,18 +34,29 @@ export class AuthGuard implements CanActivate {
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
     const cookie = bearer ? undefined : readCookie(request.headers.cookie, SESSION_COOKIE);
-    const principal = bearer ? await this.tokens.authenticate(bearer, 'token') : cookie ? await this.tokens.authenticate(cookie, 'session') : null;
+    const principal = bearer
+      ? await this.tokens.authenticate(bearer, 'token')
+      : cookie
+        ? await this.tokens.authenticate(cookie, 'session')
+        : null;
     if (!principal) {
       reply.header('www-authenticate', 'Bearer realm="aict"');
       throw new AuthException(AuthErrorCode.Unauthorized, 'A valid access token is required (Authorization: Bearer <token>)');
     }
     const safe = SAFE_METHODS.has(request.method);
     if (principal.via === 'cookie' && !safe && request.headers[CSRF_HEADER] !== CSRF_HEADER_VALUE) {
-      throw new AuthException(AuthErrorCode.CsrfHeaderRequired, `Requests signed in by cookie must send the header ${CSRF_HEADER}: ${CSRF_HEADER_VALUE}`);
+      throw new AuthException(
+        AuthErrorCode.CsrfHeaderRequired,
+        `Requests signed in by cookie must send the header ${CSRF_HEADER}: ${CSRF_HEADER_VALUE}`,
+      );
     }
     const required = this.reflector.getAllAndOverride<AccessScope>(REQUIRED_SCOPE, targets) ?? (safe ? 'read' : 'write');
     if (!hasScope(principal.scopes, required)) {
-      throw new AuthException(AuthErrorCode.InsufficientScope, `This needs the ${required} scope; the token has ${principal.scopes.join(', ')}`, { required });
+      throw new AuthException(
+        AuthErrorCode.InsufficientScope,
+        `This needs the ${required} scope; the token has ${principal.scopes.join(', ')}`,
+        { required },
+      );
     }
     request.principal = principal;
     return true;

@@ -22,12 +22,27 @@ export class SessionController {
   @ApiErrors(400)
   @ApiOperation({ operationId: 'openSession', summary: 'Exchange the bearer token for a session cookie (httpOnly, SameSite=Strict)' })
   @ApiOkResponse({ type: SessionView })
-  async open(@Principal() principal: RequestPrincipal | undefined, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionView> {
+  async open(
+    @Principal() principal: RequestPrincipal | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SessionView> {
     if (!this.config.auth.enabled || !principal) return { authEnabled: false, scopes: ['admin'] };
-    if (principal.via !== 'bearer') throw new AuthException(AuthErrorCode.BearerRequired, 'Open a session with Authorization: Bearer <token>');
+    if (principal.via !== 'bearer')
+      throw new AuthException(AuthErrorCode.BearerRequired, 'Open a session with Authorization: Bearer <token>');
     const session = await this.tokens.openSession(principal);
-    reply.header('set-cookie', sessionCookie(session.secret, (session.expiresAt.getTime() - Date.now()) / 1_000, request.protocol === 'https'));
-    return { authEnabled: true, prefix: principal.prefix, name: principal.name, scopes: principal.scopes, via: 'cookie', expiresAt: session.expiresAt.toISOString() };
+    reply.header(
+      'set-cookie',
+      sessionCookie(session.secret, (session.expiresAt.getTime() - Date.now()) / 1_000, request.protocol === 'https'),
+    );
+    return {
+      authEnabled: true,
+      prefix: principal.prefix,
+      name: principal.name,
+      scopes: principal.scopes,
+      via: 'cookie',
+      expiresAt: session.expiresAt.toISOString(),
+    };
   }
 
   @Get()

@@ -29,7 +29,12 @@ export class TokensService {
   ) {}
 
   /** Issues a token; its secret is returned here once and never stored. */
-  async create(input: { name: string; scopes: AccessScope[]; expiresAt?: Date | null; secret?: string }): Promise<{ token: AccessToken; secret: string }> {
+  async create(input: {
+    name: string;
+    scopes: AccessScope[];
+    expiresAt?: Date | null;
+    secret?: string;
+  }): Promise<{ token: AccessToken; secret: string }> {
     const generated = generateSecret('token');
     const secret = input.secret ?? generated.secret;
     const [row] = await this.dataSource.query(
@@ -78,11 +83,14 @@ export class TokensService {
     const matches = secretMatches(secret, row?.hash ?? DUMMY_HASH);
     if (!row || !matches || row.kind !== kind) return null;
     const now = Date.now();
-    const dead = (revokedAt: Date | null, expiresAt: Date | null) => revokedAt !== null || (expiresAt !== null && expiresAt.getTime() <= now);
+    const dead = (revokedAt: Date | null, expiresAt: Date | null) =>
+      revokedAt !== null || (expiresAt !== null && expiresAt.getTime() <= now);
     if (dead(row.revoked_at, row.expires_at)) return null;
     if (row.parent_id && dead(row.parent_revoked_at, row.parent_expires_at)) return null;
     if (!row.last_used_at || now - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
-      void this.dataSource.query('UPDATE access_tokens SET last_used_at = now() WHERE id = $1', [row.parent_id ?? row.id]).catch(() => undefined);
+      void this.dataSource
+        .query('UPDATE access_tokens SET last_used_at = now() WHERE id = $1', [row.parent_id ?? row.id])
+        .catch(() => undefined);
     }
     const session = kind === 'session';
     return {
@@ -110,7 +118,9 @@ export class TokensService {
   }
 
   async closeSession(sessionId: string): Promise<void> {
-    await this.dataSource.query(`UPDATE access_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND kind = 'session'`, [sessionId]);
+    await this.dataSource.query(`UPDATE access_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND kind = 'session'`, [
+      sessionId,
+    ]);
   }
 }
 

@@ -39,7 +39,10 @@ export class ChatController {
   @Post('chat')
   @HttpCode(202)
   @ApiErrors(404)
-  @ApiOperation({ operationId: 'sendChatMessage', summary: 'Say something to the team; returns at once, the Coordinator answers on the chat stream' })
+  @ApiOperation({
+    operationId: 'sendChatMessage',
+    summary: 'Say something to the team; returns at once, the Coordinator answers on the chat stream',
+  })
   @ApiAcceptedResponse({ type: ChatAccepted })
   async chat(@Body() body: ChatRequest, @RequestActor() actor: RequestActorName): Promise<ChatAccepted> {
     const conversation = body.conversationId
@@ -55,9 +58,20 @@ export class ChatController {
 
   @Get('chat/stream')
   @ApiErrors(404)
-  @ApiOperation({ operationId: 'streamChat', summary: 'Live conversation (SSE): snapshot, then message, status (thinking/typing/working/queueing/idle) and error; Last-Event-ID resumes' })
-  @ApiEventStream({ description: 'snapshot ({ conversation, messages, status }), then message (MessageView), status ({ state, jobId }) and error', events: ['snapshot', 'message', 'status', 'error'] })
-  async stream(@Query() query: ChatStreamQuery, @Headers('last-event-id') lastEventId: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+  @ApiOperation({
+    operationId: 'streamChat',
+    summary:
+      'Live conversation (SSE): snapshot, then message, status (thinking/typing/working/queueing/idle) and error; Last-Event-ID resumes',
+  })
+  @ApiEventStream({
+    description: 'snapshot ({ conversation, messages, status }), then message (MessageView), status ({ state, jobId }) and error',
+    events: ['snapshot', 'message', 'status', 'error'],
+  })
+  async stream(
+    @Query() query: ChatStreamQuery,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const conversation = await this.messages.conversation(query.conversationId);
     const resume = parseLastEventId(lastEventId) ?? parseLastEventId(query.lastEventId);
     const [status] = await this.messagesStatus(conversation.id);
@@ -65,7 +79,11 @@ export class ChatController {
       filter: { conversationId: conversation.id, types: STREAM_TYPES },
       // Without a resume point the snapshot carries the history, so only new events follow.
       afterId: resume ?? (await this.latestEventId(conversation.id)),
-      snapshot: async () => ({ conversation: ConversationView.of(conversation), messages: (await this.messages.list(conversation.id, 500)).items, status }),
+      snapshot: async () => ({
+        conversation: ConversationView.of(conversation),
+        messages: (await this.messages.list(conversation.id, 500)).items,
+        status,
+      }),
       render: (event) =>
         event.type === 'message'
           ? { event: 'message', data: event.data as unknown as MessageView }
@@ -100,7 +118,10 @@ export class ChatController {
 
   @Post('messages')
   @ApiErrors(404)
-  @ApiOperation({ operationId: 'postMessage', summary: 'Add a note to a conversation (not answered; use POST /api/chat to talk to the team)' })
+  @ApiOperation({
+    operationId: 'postMessage',
+    summary: 'Add a note to a conversation (not answered; use POST /api/chat to talk to the team)',
+  })
   @ApiCreatedResponse({ type: MessageView })
   async post(@Body() body: PostMessageRequest, @RequestActor() actor: RequestActorName): Promise<MessageView> {
     await this.messages.conversation(body.conversationId);

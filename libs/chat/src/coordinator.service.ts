@@ -64,7 +64,11 @@ export class CoordinatorService {
     await this.messages.status(conversationId, finalState, jobId);
   }
 
-  private async route(conversationId: string, text: string, explicitRepo?: string): Promise<{ state: 'idle' | 'working' | 'queueing'; jobId?: string }> {
+  private async route(
+    conversationId: string,
+    text: string,
+    explicitRepo?: string,
+  ): Promise<{ state: 'idle' | 'working' | 'queueing'; jobId?: string }> {
     const conversation = await this.messages.conversation(conversationId);
     const named = explicitRepo ?? REPO_IN_TEXT.exec(text)?.[1];
     if (named && REPO_PATTERN.test(named) && named !== conversation.defaultRepo) await this.messages.setDefaultRepo(conversationId, named);
@@ -79,7 +83,14 @@ export class CoordinatorService {
       const approval = waiting.pending_question?.kind === 'approval';
       const action = approval && APPROVE.test(text) ? 'approve' : approval && REJECT.test(text) ? 'reject' : 'answer';
       await this.respondJob.execute({ jobId: waiting.id, action, answer: action === 'answer' ? text : undefined, actor: 'user' });
-      await this.say(conversationId, action === 'reject' ? `Understood: job ${waiting.id} is stopped.` : `Thanks — job ${waiting.id} resumes with your ${action === 'approve' ? 'approval' : 'answer'}.`, { action }, waiting.id);
+      await this.say(
+        conversationId,
+        action === 'reject'
+          ? `Understood: job ${waiting.id} is stopped.`
+          : `Thanks — job ${waiting.id} resumes with your ${action === 'approve' ? 'approval' : 'answer'}.`,
+        { action },
+        waiting.id,
+      );
       return { state: action === 'reject' ? 'idle' : 'working', jobId: waiting.id };
     }
 
@@ -96,7 +107,9 @@ export class CoordinatorService {
     if (outcome.kind === 'understood') {
       const { intent } = outcome.understanding;
       if (!repo) {
-        await this.say(conversationId, 'Which repository should I work on? Send a server path (like `/srv/repos/shop`) or a git URL.', { pendingTask: { goal: text } });
+        await this.say(conversationId, 'Which repository should I work on? Send a server path (like `/srv/repos/shop`) or a git URL.', {
+          pendingTask: { goal: text },
+        });
         return { state: 'idle' };
       }
       if (outcome.understanding.mode === 'genius') {
@@ -112,11 +125,16 @@ export class CoordinatorService {
     if (outcome.kind === 'refused' || outcome.kind === 'unavailable') {
       const details = outcome.error.details as { suggestions?: string[] } | undefined;
       const suggestions = details?.suggestions ?? outcome.abstain?.suggestions ?? [];
-      await this.say(conversationId, `${outcome.error.message}${suggestions.length ? `\n\nFor example:\n${suggestions.map((s) => `- ${s}`).join('\n')}` : ''}`, { refused: { code: outcome.error.code } });
+      await this.say(
+        conversationId,
+        `${outcome.error.message}${suggestions.length ? `\n\nFor example:\n${suggestions.map((s) => `- ${s}`).join('\n')}` : ''}`,
+        { refused: { code: outcome.error.code } },
+      );
       return { state: 'idle' };
     }
     const abstain = outcome.abstain;
-    const details = outcome.error.details as { reason?: string; missing?: string; clarification?: string; suggestions?: string[] } | undefined;
+    const details = outcome.error.details as
+      { reason?: string; missing?: string; clarification?: string; suggestions?: string[] } | undefined;
     // Not a task at all (the grammar saw none and the model, if asked, found no work in it): talk.
     const notATask = details?.missing === 'operation' && (outcome.source === 'model' || details?.reason === 'no_match');
     if (notATask && this.model.configured) return this.answerWithModel(conversationId, text);
@@ -124,12 +142,22 @@ export class CoordinatorService {
     const suggestions = details?.suggestions ?? abstain?.suggestions ?? [];
     const rendered = this.tdln.render('needs_clarification', { question, suggestions });
     await this.say(conversationId, rendered.errors.length ? question : rendered.text, {
-      clarification: { reason: details?.reason ?? abstain?.reason ?? 'no_match', missing: details?.missing, suggestions, source: outcome.source },
+      clarification: {
+        reason: details?.reason ?? abstain?.reason ?? 'no_match',
+        missing: details?.missing,
+        suggestions,
+        source: outcome.source,
+      },
     });
     return { state: 'idle' };
   }
 
-  private async start(conversationId: string, goal: string, repo: string, understood?: Understanding): Promise<{ state: 'queueing' | 'idle'; jobId?: string }> {
+  private async start(
+    conversationId: string,
+    goal: string,
+    repo: string,
+    understood?: Understanding,
+  ): Promise<{ state: 'queueing' | 'idle'; jobId?: string }> {
     try {
       const job = await this.createJob.execute({
         goal,
@@ -140,13 +168,27 @@ export class CoordinatorService {
         ...(understood ? { understood: this.jobIntake.toResult(understood) } : {}),
       });
       const intent = (job.intent ?? {}) as { operation?: string; targets?: string[] };
-      const rendered = this.tdln.render('job_started', { job: { id: job.id, title: goal }, intent: { operation: intent.operation ?? 'task' }, mode: job.mode, targets: intent.targets ?? [] });
-      await this.say(conversationId, rendered.errors.length ? `Started job ${job.id}.` : rendered.text, { jobCard: { id: job.id, status: job.status, mode: job.mode } }, job.id);
+      const rendered = this.tdln.render('job_started', {
+        job: { id: job.id, title: goal },
+        intent: { operation: intent.operation ?? 'task' },
+        mode: job.mode,
+        targets: intent.targets ?? [],
+      });
+      await this.say(
+        conversationId,
+        rendered.errors.length ? `Started job ${job.id}.` : rendered.text,
+        { jobCard: { id: job.id, status: job.status, mode: job.mode } },
+        job.id,
+      );
       return { state: 'queueing', jobId: job.id };
     } catch (error) {
       if (!(error instanceof DomainException)) throw error;
       const details = error.details as { suggestions?: string[] } | undefined;
-      await this.say(conversationId, `${error.message}${details?.suggestions?.length ? `\n\nFor example:\n${details.suggestions.map((s) => `- ${s}`).join('\n')}` : ''}`, { refused: { code: error.code } });
+      await this.say(
+        conversationId,
+        `${error.message}${details?.suggestions?.length ? `\n\nFor example:\n${details.suggestions.map((s) => `- ${s}`).join('\n')}` : ''}`,
+        { refused: { code: error.code } },
+      );
       return { state: 'idle' };
     }
   }
@@ -158,7 +200,10 @@ export class CoordinatorService {
       [conversationId],
     );
     if (!job) {
-      await this.say(conversationId, 'There is no job in this conversation yet. Tell me what to do, for example "fix the failing test in src/auth.ts".');
+      await this.say(
+        conversationId,
+        'There is no job in this conversation yet. Tell me what to do, for example "fix the failing test in src/auth.ts".',
+      );
       return { state: 'idle' };
     }
     const active = ['queued', 'running', 'cancelling'].includes(job.status);
@@ -172,7 +217,9 @@ export class CoordinatorService {
   private async answerWithModel(conversationId: string, text: string): Promise<{ state: 'idle' }> {
     await this.messages.status(conversationId, 'typing');
     const history = (await this.messages.list(conversationId, 20)).items.filter((m) => m.role !== 'system');
-    const turns = history.slice(-10).map((m) => ({ role: m.role === 'user' ? ('user' as const) : ('assistant' as const), content: m.content }));
+    const turns = history
+      .slice(-10)
+      .map((m) => ({ role: m.role === 'user' ? ('user' as const) : ('assistant' as const), content: m.content }));
     if (turns.length === 0 || turns[turns.length - 1].role !== 'user') turns.push({ role: 'user', content: text });
     // The Messages API wants alternating turns starting with the user: merge runs of the same role.
     const merged = turns.reduce<{ role: 'user' | 'assistant'; content: string }[]>((out, t) => {
@@ -182,17 +229,36 @@ export class CoordinatorService {
       return out;
     }, []);
     while (merged.length && merged[0].role !== 'user') merged.shift();
-    const response = await this.model.call({ mode: 'mechanic', system: COORDINATOR_SYSTEM, tools: [], messages: merged, maxTokens: 1_024, userId: conversationId });
-    const answer = response.message.content.filter((b) => b.type === 'text').map((b) => (b as { text: string }).text).join('\n').trim() || 'I have no answer to that.';
+    const response = await this.model.call({
+      mode: 'mechanic',
+      system: COORDINATOR_SYSTEM,
+      tools: [],
+      messages: merged,
+      maxTokens: 1_024,
+      userId: conversationId,
+    });
+    const answer =
+      response.message.content
+        .filter((b) => b.type === 'text')
+        .map((b) => (b as { text: string }).text)
+        .join('\n')
+        .trim() || 'I have no answer to that.';
     await this.say(conversationId, answer, { model: response.model, tokens: response.totalTokens, costCents: response.costCents });
     return { state: 'idle' };
   }
 
-  private async say(conversationId: string, content: string, data: Record<string, unknown> = {}, jobId: string | null = null): Promise<void> {
+  private async say(
+    conversationId: string,
+    content: string,
+    data: Record<string, unknown> = {},
+    jobId: string | null = null,
+  ): Promise<void> {
     await this.messages.post({ conversationId, role: 'assistant', content, jobId, data, actor: 'agent:coordinator' });
   }
 
-  private async lastAssistantData(conversationId: string): Promise<{ proposal?: { goal: string; repo: string }; pendingTask?: { goal: string } } | null> {
+  private async lastAssistantData(
+    conversationId: string,
+  ): Promise<{ proposal?: { goal: string; repo: string }; pendingTask?: { goal: string } } | null> {
     const [row] = await this.dataSource.query(
       `SELECT data FROM messages WHERE conversation_id = $1 AND role = 'assistant' ORDER BY created_at DESC, id DESC LIMIT 1`,
       [conversationId],

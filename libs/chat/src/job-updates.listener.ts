@@ -38,15 +38,32 @@ export class JobUpdatesListener implements OnModuleInit, OnModuleDestroy {
   }
 
   private async post(event: EventRecord): Promise<void> {
-    const data = event.data as { from: string | null; to: string; reason?: string; attempt?: number; question?: { question: string; kind: string } };
+    const data = event.data as {
+      from: string | null;
+      to: string;
+      reason?: string;
+      attempt?: number;
+      question?: { question: string; kind: string };
+    };
     const conversationId = event.conversationId!;
     const jobId = event.jobId!;
-    const base = { conversationId, jobId, role: 'assistant' as const, actor: 'agent:coordinator' as const, dedupeKey: `job-update:${event.id}` };
+    const base = {
+      conversationId,
+      jobId,
+      role: 'assistant' as const,
+      actor: 'agent:coordinator' as const,
+      dedupeKey: `job-update:${event.id}`,
+    };
     switch (data.to) {
       case 'running':
         if (data.from !== 'queued' || data.attempt !== 1) return;
         // Once per job: a job resumed after a question is claimed again, but it started only once.
-        await this.messages.post({ ...base, dedupeKey: `job-started:${jobId}`, content: `Working on it — job ${jobId} has started.`, data: { update: 'started' } });
+        await this.messages.post({
+          ...base,
+          dedupeKey: `job-started:${jobId}`,
+          content: `Working on it — job ${jobId} has started.`,
+          data: { update: 'started' },
+        });
         await this.messages.status(conversationId, 'working', jobId);
         return;
       case 'waiting_human': {
@@ -65,9 +82,16 @@ export class JobUpdatesListener implements OnModuleInit, OnModuleDestroy {
         const [job] = await this.dataSource.query('SELECT result, error_code, error_message FROM jobs WHERE id = $1', [jobId]);
         const result = (job?.result ?? {}) as { answer?: { text: string }; summary?: string; branch?: string };
         let content: string;
-        if (data.to === 'succeeded') content = result.answer?.text ?? `Job ${jobId} succeeded: ${result.summary ?? 'done'}${result.branch ? ` (branch \`${result.branch}\`)` : ''}`;
+        if (data.to === 'succeeded')
+          content =
+            result.answer?.text ??
+            `Job ${jobId} succeeded: ${result.summary ?? 'done'}${result.branch ? ` (branch \`${result.branch}\`)` : ''}`;
         else if (data.to === 'failed') {
-          const rendered = this.tdln.render('job_failed', { job: { id: jobId }, reason: job?.error_message ?? job?.error_code ?? 'unknown', next_step: nextStep(job?.error_code) });
+          const rendered = this.tdln.render('job_failed', {
+            job: { id: jobId },
+            reason: job?.error_message ?? job?.error_code ?? 'unknown',
+            next_step: nextStep(job?.error_code),
+          });
           content = rendered.errors.length ? `Job ${jobId} failed: ${job?.error_message ?? job?.error_code}` : rendered.text;
         } else content = `Job ${jobId} was stopped${data.reason ? ` (${data.reason})` : ''}.`;
         await this.messages.post({ ...base, content, data: { update: data.to, errorCode: job?.error_code ?? null } });

@@ -42,7 +42,10 @@ export class MessagesService {
   ) {}
 
   async createConversation(input: { title?: string; defaultRepo?: string | null }): Promise<Conversation> {
-    const [row] = await this.dataSource.query(`INSERT INTO conversations (title, default_repo) VALUES ($1, $2) RETURNING *`, [input.title ?? 'New conversation', input.defaultRepo ?? null]);
+    const [row] = await this.dataSource.query(`INSERT INTO conversations (title, default_repo) VALUES ($1, $2) RETURNING *`, [
+      input.title ?? 'New conversation',
+      input.defaultRepo ?? null,
+    ]);
     return this.toConversation(row);
   }
 
@@ -57,7 +60,11 @@ export class MessagesService {
   }
 
   async listConversations(limit: number, cursor?: string): Promise<Page<ConversationView>> {
-    const query = this.conversations.createQueryBuilder('c').orderBy('c.updated_at', 'DESC').addOrderBy('c.id', 'DESC').limit(limit + 1);
+    const query = this.conversations
+      .createQueryBuilder('c')
+      .orderBy('c.updated_at', 'DESC')
+      .addOrderBy('c.id', 'DESC')
+      .limit(limit + 1);
     if (cursor) {
       const [updatedAt, id] = decodeCursor(cursor, ['timestamp', 'uuid']);
       query.andWhere('(c.updated_at, c.id) < (:updatedAt, :id)', { updatedAt, id });
@@ -65,13 +72,21 @@ export class MessagesService {
     const rows = await query.getMany();
     const items = rows.slice(0, limit);
     const last = items.at(-1);
-    return { items: items.map(ConversationView.of), nextCursor: rows.length > limit && last ? encodeCursor([last.updatedAt.toISOString(), last.id]) : null };
+    return {
+      items: items.map(ConversationView.of),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.updatedAt.toISOString(), last.id]) : null,
+    };
   }
 
   /** Messages oldest first. */
   async list(conversationId: string, limit: number, cursor?: string): Promise<Page<MessageView>> {
     await this.conversation(conversationId);
-    const query = this.messages.createQueryBuilder('m').where('m.conversation_id = :conversationId', { conversationId }).orderBy('m.created_at', 'ASC').addOrderBy('m.id', 'ASC').limit(limit + 1);
+    const query = this.messages
+      .createQueryBuilder('m')
+      .where('m.conversation_id = :conversationId', { conversationId })
+      .orderBy('m.created_at', 'ASC')
+      .addOrderBy('m.id', 'ASC')
+      .limit(limit + 1);
     if (cursor) {
       const [createdAt, id] = decodeCursor(cursor, ['timestamp', 'uuid']);
       query.andWhere('(m.created_at, m.id) > (:createdAt, :id)', { createdAt, id });
@@ -79,7 +94,10 @@ export class MessagesService {
     const rows = await query.getMany();
     const items = rows.slice(0, limit);
     const last = items.at(-1);
-    return { items: items.map(MessageView.of), nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null };
+    return {
+      items: items.map(MessageView.of),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
+    };
   }
 
   /**
@@ -87,7 +105,15 @@ export class MessagesService {
    * `dedupeKey`, a second post of the same thing (another process reacting to the same event) is
    * a no-op that returns null.
    */
-  async post(input: { conversationId: string; role: MessageRole; content: string; jobId?: string | null; data?: Record<string, unknown>; dedupeKey?: string; actor: LedgerActor }): Promise<MessageView | null> {
+  async post(input: {
+    conversationId: string;
+    role: MessageRole;
+    content: string;
+    jobId?: string | null;
+    data?: Record<string, unknown>;
+    dedupeKey?: string;
+    actor: LedgerActor;
+  }): Promise<MessageView | null> {
     return this.dataSource.transaction(async (manager) => {
       const rows: MessageRow[] = await manager.query(
         `INSERT INTO messages (conversation_id, role, content, job_id, data, dedupe_key) VALUES ($1, $2, $3, $4, $5::jsonb, $6)
@@ -98,16 +124,33 @@ export class MessagesService {
       const view = MessageView.of(this.toMessage(rows[0]));
       await manager.query(`UPDATE conversations SET updated_at = now() WHERE id = $1`, [input.conversationId]);
       await this.ledger.append(manager, [
-        { kind: 'message', actor: input.actor, conversationId: input.conversationId, jobId: input.jobId ?? null, summary: `${input.role}: ${input.content.slice(0, 120)}`, data: { messageId: view.id, role: input.role, content: input.content } },
+        {
+          kind: 'message',
+          actor: input.actor,
+          conversationId: input.conversationId,
+          jobId: input.jobId ?? null,
+          summary: `${input.role}: ${input.content.slice(0, 120)}`,
+          data: { messageId: view.id, role: input.role, content: input.content },
+        },
       ]);
-      await this.events.record(manager, [{ type: 'message', conversationId: input.conversationId, jobId: input.jobId ?? null, summary: `${input.role} message`, data: view as unknown as Record<string, unknown> }]);
+      await this.events.record(manager, [
+        {
+          type: 'message',
+          conversationId: input.conversationId,
+          jobId: input.jobId ?? null,
+          summary: `${input.role} message`,
+          data: view as unknown as Record<string, unknown>,
+        },
+      ]);
       return view;
     });
   }
 
   /** Tells the conversation's stream what the team is doing. */
   async status(conversationId: string, state: ChatState, jobId?: string | null): Promise<void> {
-    await this.events.recordNow([{ type: 'chat_status', conversationId, jobId: jobId ?? null, summary: state, data: { state, jobId: jobId ?? null } }]);
+    await this.events.recordNow([
+      { type: 'chat_status', conversationId, jobId: jobId ?? null, summary: state, data: { state, jobId: jobId ?? null } },
+    ]);
   }
 
   /** The last status the conversation's stream showed. */
@@ -126,10 +169,24 @@ export class MessagesService {
   }
 
   private toConversation(row: ConversationRow): Conversation {
-    return Object.assign(new Conversation(), { id: row.id, title: row.title, defaultRepo: row.default_repo, createdAt: row.created_at, updatedAt: row.updated_at });
+    return Object.assign(new Conversation(), {
+      id: row.id,
+      title: row.title,
+      defaultRepo: row.default_repo,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    });
   }
 
   private toMessage(row: MessageRow): Message {
-    return Object.assign(new Message(), { id: row.id, conversationId: row.conversation_id, role: row.role, content: row.content, jobId: row.job_id, data: row.data, createdAt: row.created_at });
+    return Object.assign(new Message(), {
+      id: row.id,
+      conversationId: row.conversation_id,
+      role: row.role,
+      content: row.content,
+      jobId: row.job_id,
+      data: row.data,
+      createdAt: row.created_at,
+    });
   }
 }

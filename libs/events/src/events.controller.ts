@@ -29,7 +29,10 @@ export class EventsController {
     operationId: 'streamEvents',
     summary: 'Live stream of events (SSE): snapshot, then event/status messages; Last-Event-ID resumes',
   })
-  @ApiEventStream({ description: 'snapshot ({ filter, lastEventId }), then event and status (EventView); error if the stream fails', events: ['snapshot', 'event', 'status', 'error'] })
+  @ApiEventStream({
+    description: 'snapshot ({ filter, lastEventId }), then event and status (EventView); error if the stream fails',
+    events: ['snapshot', 'event', 'status', 'error'],
+  })
   async stream(
     @Query() query: StreamEventsQuery,
     @Headers('last-event-id') lastEventIdHeader: string | undefined,

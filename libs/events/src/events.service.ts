@@ -18,7 +18,11 @@ export class EventsService {
    * The transaction lock makes ids become visible in id order, so a reader that has seen id N
    * never later finds a smaller one appearing.
    */
-  async record(manager: EntityManager, drafts: EventDraft[], alsoNotify: { channel: string; payload: string }[] = []): Promise<EventRecord[]> {
+  async record(
+    manager: EntityManager,
+    drafts: EventDraft[],
+    alsoNotify: { channel: string; payload: string }[] = [],
+  ): Promise<EventRecord[]> {
     if (drafts.length === 0) return [];
     await manager.query('SELECT pg_advisory_xact_lock($1)', [AdvisoryLock.Events]);
     return this.recordLocked(manager, drafts, alsoNotify);
@@ -28,7 +32,11 @@ export class EventsService {
    * Inserts when the caller already holds {@link AdvisoryLock.Events}: one statement inserts the
    * rows and sends the notifications (they go out on commit).
    */
-  async recordLocked(manager: EntityManager, drafts: EventDraft[], alsoNotify: { channel: string; payload: string }[] = []): Promise<EventRecord[]> {
+  async recordLocked(
+    manager: EntityManager,
+    drafts: EventDraft[],
+    alsoNotify: { channel: string; payload: string }[] = [],
+  ): Promise<EventRecord[]> {
     if (drafts.length === 0) return [];
     if (!manager.queryRunner?.isTransactionActive) throw new Error('events must be recorded inside a transaction');
     const rows: Record<string, unknown>[] = await manager.query(
@@ -42,11 +50,7 @@ export class EventsService {
          UNION ALL SELECT pg_notify(n.channel, n.payload) FROM jsonb_to_recordset($3::jsonb) AS n(channel text, payload text)
        )
        SELECT inserted.*, (SELECT count(*) FROM announced) AS notified FROM inserted ORDER BY id`,
-      [
-        JSON.stringify(drafts.map(eventRow)),
-        EVENTS_CHANNEL,
-        JSON.stringify(alsoNotify),
-      ],
+      [JSON.stringify(drafts.map(eventRow)), EVENTS_CHANNEL, JSON.stringify(alsoNotify)],
     );
     return rows.map(toRecord);
   }
@@ -101,7 +105,15 @@ export class EventsService {
 
 function eventRow(draft: EventDraft) {
   const d = redactSecrets(draft);
-  return { job_id: d.jobId ?? null, trace_id: d.traceId ?? null, conversation_id: d.conversationId ?? null, type: d.type, role: d.role ?? null, summary: d.summary ?? '', data: d.data ?? {} };
+  return {
+    job_id: d.jobId ?? null,
+    trace_id: d.traceId ?? null,
+    conversation_id: d.conversationId ?? null,
+    type: d.type,
+    role: d.role ?? null,
+    summary: d.summary ?? '',
+    data: d.data ?? {},
+  };
 }
 
 export function toRecord(row: Record<string, unknown>): EventRecord {

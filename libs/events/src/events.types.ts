@@ -21,7 +21,10 @@ export interface EventFilter {
 /** The NOTIFY channel announcing new event ids. */
 export const EVENTS_CHANNEL = 'aict_events';
 
-export function matchesFilter(event: { jobId: string | null; traceId: string | null; conversationId: string | null; type: string }, filter: EventFilter): boolean {
+export function matchesFilter(
+  event: { jobId: string | null; traceId: string | null; conversationId: string | null; type: string },
+  filter: EventFilter,
+): boolean {
   return (
     (!filter.types || filter.types.includes(event.type)) &&
     (!filter.jobId || event.jobId === filter.jobId) &&

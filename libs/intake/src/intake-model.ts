@@ -65,7 +65,13 @@ export class IntakeModel {
     const listing = files
       ? `Repository: ${repo}\nFiles (${shown.length} of ${files.length}; folders end in /):\n${shown.join('\n')}`
       : `Repository: ${repo ?? '(not given)'}\nFiles: (not available for this repository)`;
-    const tools = [{ name: PROPOSE_INTENT_TOOL, description: 'Propose the structured intent of the request, or ask one specific question.', input_schema: this.tdln.intentProposalSchema() as never }];
+    const tools = [
+      {
+        name: PROPOSE_INTENT_TOOL,
+        description: 'Propose the structured intent of the request, or ask one specific question.',
+        input_schema: this.tdln.intentProposalSchema() as never,
+      },
+    ];
     const messages = [{ role: 'user' as const, content: `${listing}\n\nRequest:\n<<<\n${text}\n>>>` }];
     return { system: SYSTEM, tools, messages };
   }
@@ -77,7 +83,9 @@ export class IntakeModel {
 
   async propose(prompt: ReturnType<IntakeModel['prompt']>): Promise<ModelProposal> {
     const model = this.modelName;
-    const promptHash = createHash('sha256').update(this.tdln.canonicalJson({ model, ...prompt })).digest('hex');
+    const promptHash = createHash('sha256')
+      .update(this.tdln.canonicalJson({ model, ...prompt }))
+      .digest('hex');
     let response;
     try {
       response = await this.gateway.call({
@@ -92,10 +100,14 @@ export class IntakeModel {
     } catch (error) {
       if (!(error instanceof AgentsException)) throw error;
       modelCalls.inc({ mode: 'mechanic', role: 'intake', model });
-      throw new IntakeException(IntakeErrorCode.ModelUnavailable, `The request needs the model to be understood, and the model did not answer: ${error.message}`, {
-        cause: error.code,
-        retryAfterSeconds: 30,
-      });
+      throw new IntakeException(
+        IntakeErrorCode.ModelUnavailable,
+        `The request needs the model to be understood, and the model did not answer: ${error.message}`,
+        {
+          cause: error.code,
+          retryAfterSeconds: 30,
+        },
+      );
     }
     modelCalls.inc({ mode: 'mechanic', role: 'intake', model: response.model });
     modelCallSeconds.observe({ mode: 'mechanic', role: 'intake' }, response.latencyMs / 1000);
@@ -104,8 +116,12 @@ export class IntakeModel {
     modelTokens.inc({ mode: 'mechanic', kind: 'cache_read' }, response.usage.cacheReadTokens);
     modelTokens.inc({ mode: 'mechanic', kind: 'cache_write' }, response.usage.cacheCreationTokens);
     modelCostCents.inc({ mode: 'mechanic' }, response.costCents);
-    const call = response.message.content.find((b) => b.type === 'tool_use' && b.name === PROPOSE_INTENT_TOOL) as { input: unknown } | undefined;
-    const proposal = call && typeof call.input === 'object' && call.input !== null && !Array.isArray(call.input) ? (call.input as Record<string, unknown>) : { notAToolCall: true };
+    const call = response.message.content.find((b) => b.type === 'tool_use' && b.name === PROPOSE_INTENT_TOOL) as
+      { input: unknown } | undefined;
+    const proposal =
+      call && typeof call.input === 'object' && call.input !== null && !Array.isArray(call.input)
+        ? (call.input as Record<string, unknown>)
+        : { notAToolCall: true };
     return {
       proposal,
       model: response.model,

@@ -16,17 +16,33 @@ export class IntakeController {
   @HttpCode(200)
   @ApiOperation({
     operationId: 'previewParse',
-    summary: 'Preview how a request is understood and what the policy says of it, exactly as POST /api/jobs would (the model only when useModel is set)',
+    summary:
+      'Preview how a request is understood and what the policy says of it, exactly as POST /api/jobs would (the model only when useModel is set)',
   })
   @ApiOkResponse({ type: ParsePreviewView })
   async parse(@Body() body: ParseRequest): Promise<ParsePreviewView> {
-    const outcome = await this.intake.read({ goal: body.text, repo: body.repo, mode: body.mode, source: 'preview', useModel: String(body.useModel) === 'true' });
+    const outcome = await this.intake.read({
+      goal: body.text,
+      repo: body.repo,
+      mode: body.mode,
+      source: 'preview',
+      useModel: String(body.useModel) === 'true',
+    });
     const { version, grammarHash, grammarVersion } = this.tdln.info();
     const engine = { version, grammarVersion, grammarHash };
     const modelAvailable = this.intake.modelAvailable;
     if (outcome.kind === 'understood') {
       const u = outcome.understanding;
-      return { ok: true, intent: u.intent, policy: u.policy, source: u.source, model: u.model, modelAvailable, latencyMs: u.latencyMs, engine };
+      return {
+        ok: true,
+        intent: u.intent,
+        policy: u.policy,
+        source: u.source,
+        model: u.model,
+        modelAvailable,
+        latencyMs: u.latencyMs,
+        engine,
+      };
     }
     const { code, message, details } = outcome.error;
     return {

@@ -54,7 +54,15 @@ export interface Understanding {
 /** What a reading came to: understood, or refused / unclear / unavailable (as the error to raise). */
 export type IntakeOutcome =
   | { kind: 'understood'; understanding: Understanding }
-  | { kind: 'refused' | 'unclear' | 'unavailable'; error: IntakeException; abstain?: Abstain; policy?: PolicySummary; source: 'grammar' | 'model'; model?: IntakeModelCall; latencyMs: number };
+  | {
+      kind: 'refused' | 'unclear' | 'unavailable';
+      error: IntakeException;
+      abstain?: Abstain;
+      policy?: PolicySummary;
+      source: 'grammar' | 'model';
+      model?: IntakeModelCall;
+      latencyMs: number;
+    };
 
 type CachedProposal = { proposal: Record<string, unknown>; model: string; requestId: string; promptHash: string };
 
@@ -109,7 +117,10 @@ export class IntakeService {
     const started = performance.now();
     const outcome = await this.readTimed(request, started);
     const source = outcome.kind === 'understood' ? outcome.understanding.source : outcome.source;
-    const askedModel = outcome.kind === 'understood' ? outcome.understanding.model !== undefined : outcome.model !== undefined || outcome.kind === 'unavailable';
+    const askedModel =
+      outcome.kind === 'understood'
+        ? outcome.understanding.model !== undefined
+        : outcome.model !== undefined || outcome.kind === 'unavailable';
     intakeSeconds.observe({ path: askedModel ? 'model' : 'grammar' }, (performance.now() - started) / 1000);
     intakeRequests.inc({ source, outcome: outcome.kind });
     return outcome;
@@ -127,7 +138,11 @@ export class IntakeService {
     // 2. The grammar; the model when it abstains.
     let parsed = this.tdln.parseIntent(goal);
     if (parsed.errors.length > 0) {
-      const error = new IntakeException(IntakeErrorCode.UnparseableRequest, `The request could not be read: ${parsed.errors.map((e) => e.message).join('; ')}`, { errors: parsed.errors });
+      const error = new IntakeException(
+        IntakeErrorCode.UnparseableRequest,
+        `The request could not be read: ${parsed.errors.map((e) => e.message).join('; ')}`,
+        { errors: parsed.errors },
+      );
       return { kind: 'unclear', error, source: 'grammar', latencyMs: elapsed() };
     }
     let source: 'grammar' | 'model' = 'grammar';
@@ -153,8 +168,13 @@ export class IntakeService {
         return { kind: 'unavailable', error, abstain: grammarSays.abstain ?? undefined, source: 'model', latencyMs: elapsed() };
       }
       model = asked.call;
-      const read = this.tdln.intentFromProposal(goal, asked.proposal, { model: asked.model, requestId: asked.requestId, promptHash: asked.promptHash });
-      const problem = read.errors[0] ?? (read.intent && listing && !listing.truncated ? missingTarget(read.intent, listing.files) : undefined);
+      const read = this.tdln.intentFromProposal(goal, asked.proposal, {
+        model: asked.model,
+        requestId: asked.requestId,
+        promptHash: asked.promptHash,
+      });
+      const problem =
+        read.errors[0] ?? (read.intent && listing && !listing.truncated ? missingTarget(read.intent, listing.files) : undefined);
       if (problem) {
         const error = new IntakeException(
           IntakeErrorCode.ModelIntentInvalid,
@@ -182,29 +202,74 @@ export class IntakeService {
     return this.tdln.evaluatePolicy({
       mode,
       request: goal,
-      ...(intent ? { intent: { operation: intent.operation, readOnly: intent.readOnly, targets: intent.targets }, actions: impliedActions(intent) } : {}),
+      ...(intent
+        ? { intent: { operation: intent.operation, readOnly: intent.readOnly, targets: intent.targets }, actions: impliedActions(intent) }
+        : {}),
     });
   }
 
-  private refused(decision: PolicyDecision, source: 'grammar' | 'model', model: IntakeModelCall | undefined, latencyMs: number): IntakeOutcome {
+  private refused(
+    decision: PolicyDecision,
+    source: 'grammar' | 'model',
+    model: IntakeModelCall | undefined,
+    latencyMs: number,
+  ): IntakeOutcome {
     const policy = summary(decision);
     const dangerous = decision.violations.some((v) => v.evidence !== undefined && v.evidence !== null);
     const message = dangerous
-      ? `Refused: ${decision.violations.filter((v) => v.evidence).map((v) => v.message).join('; ')}. A person must do this, if it should be done at all.`
+      ? `Refused: ${decision.violations
+          .filter((v) => v.evidence)
+          .map((v) => v.message)
+          .join('; ')}. A person must do this, if it should be done at all.`
       : `Policy blocks this request: ${decision.violations.map((v) => v.message).join('; ')}`;
-    const error = new IntakeException(IntakeErrorCode.PolicyBlocked, message, { reason: dangerous ? 'dangerous' : 'policy', source, ...policy, ...(model ? { model } : {}) });
+    const error = new IntakeException(IntakeErrorCode.PolicyBlocked, message, {
+      reason: dangerous ? 'dangerous' : 'policy',
+      source,
+      ...policy,
+      ...(model ? { model } : {}),
+    });
     return { kind: 'refused', error, policy, source, model, latencyMs };
   }
 
-  private unclear(abstain: Abstain, source: 'grammar' | 'model', model: IntakeModelCall | undefined, latencyMs: number, extra: Record<string, unknown> = {}): IntakeOutcome {
+  private unclear(
+    abstain: Abstain,
+    source: 'grammar' | 'model',
+    model: IntakeModelCall | undefined,
+    latencyMs: number,
+    extra: Record<string, unknown> = {},
+  ): IntakeOutcome {
     const details = { ...abstainDetails(abstain), source, ...(model ? { model } : {}), ...extra };
-    return { kind: 'unclear', error: new IntakeException(IntakeErrorCode.UnparseableRequest, abstain.clarification, details), abstain, source, model, latencyMs };
+    return {
+      kind: 'unclear',
+      error: new IntakeException(IntakeErrorCode.UnparseableRequest, abstain.clarification, details),
+      abstain,
+      source,
+      model,
+      latencyMs,
+    };
   }
 
   /** Asks the model, or answers from the cache. */
-  private async ask(goal: string, request: IntakeRequest, files: string[] | null, prompt: ReturnType<IntakeModel['prompt']>): Promise<CachedProposal & { call: IntakeModelCall }> {
+  private async ask(
+    goal: string,
+    request: IntakeRequest,
+    files: string[] | null,
+    prompt: ReturnType<IntakeModel['prompt']>,
+  ): Promise<CachedProposal & { call: IntakeModelCall }> {
     const hit = this.cache.get(this.cacheKey(goal, request, files));
-    if (hit) return { ...hit, call: { model: hit.model, requestId: hit.requestId, promptHash: hit.promptHash, tokens: 0, costCents: 0, latencyMs: 0, cached: true } };
+    if (hit)
+      return {
+        ...hit,
+        call: {
+          model: hit.model,
+          requestId: hit.requestId,
+          promptHash: hit.promptHash,
+          tokens: 0,
+          costCents: 0,
+          latencyMs: 0,
+          cached: true,
+        },
+      };
     const answer = await this.model.propose(prompt);
     return {
       proposal: answer.proposal,
@@ -253,7 +318,11 @@ function missingTarget(intent: Intent, files: string[]): { code: string; message
   for (const [index, target] of intent.targets.entries()) {
     const isNew = intent.operation === 'file_create' || (intent.operation === 'file_rename' && index > 0);
     if (!isNew && !exists(target)) {
-      return { code: 'target_not_in_repository', message: `${target} is not a file or folder of the repository`, path: `targets[${index}]` };
+      return {
+        code: 'target_not_in_repository',
+        message: `${target} is not a file or folder of the repository`,
+        path: `targets[${index}]`,
+      };
     }
   }
   return undefined;

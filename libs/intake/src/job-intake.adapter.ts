@@ -12,7 +12,15 @@ export class ModelAwareJobIntake implements JobIntake {
   constructor(private readonly intake: IntakeService) {}
 
   async understand(request: JobIntakeRequest): Promise<IntakeResult> {
-    return this.toResult(await this.intake.understand({ goal: request.goal, repo: request.repo, baseRef: request.baseRef, mode: request.mode, source: request.source }));
+    return this.toResult(
+      await this.intake.understand({
+        goal: request.goal,
+        repo: request.repo,
+        baseRef: request.baseRef,
+        mode: request.mode,
+        source: request.source,
+      }),
+    );
   }
 
   /** What goes on the job for an understanding already reached. */

@@ -28,7 +28,9 @@ describe('job state machine', () => {
 
   it('re-derives a status from ledger entries and rejects a broken history', () => {
     const entry = (from: string | null, to: string) => ({ kind: 'job.status', data: { from, to } });
-    expect(deriveStatus([entry(null, 'queued'), { kind: 'other', data: {} }, entry('queued', 'running'), entry('running', 'succeeded')])).toBe('succeeded');
+    expect(
+      deriveStatus([entry(null, 'queued'), { kind: 'other', data: {} }, entry('queued', 'running'), entry('running', 'succeeded')]),
+    ).toBe('succeeded');
     expect(deriveStatus([])).toBeNull();
     expect(() => deriveStatus([entry(null, 'queued'), entry('running', 'succeeded')])).toThrow(/was queued/);
     expect(() => deriveStatus([entry(null, 'queued'), entry('queued', 'succeeded')])).toThrow(/forbidden/);

@@ -91,7 +91,10 @@ export class JobTransitions {
     if (changes.length === 0) return;
     for (const c of changes) {
       if (c.from !== null && !canTransition(c.from, c.to)) {
-        throw new JobsException(JobsErrorCode.InvalidTransition, `A ${c.from} job cannot become ${c.to}`, { status: c.from, requested: c.to });
+        throw new JobsException(JobsErrorCode.InvalidTransition, `A ${c.from} job cannot become ${c.to}`, {
+          status: c.from,
+          requested: c.to,
+        });
       }
     }
     // Ledger lock, then events lock (always in that order), in one round trip; the ledger head is
@@ -104,15 +107,34 @@ export class JobTransitions {
     const data = (c: TransitionRecord) => ({ from: c.from, to: c.to, ...(c.reason ? { reason: c.reason } : {}), ...c.data });
     await this.ledger.appendLocked(
       manager,
-      changes.map((c) => ({ kind: 'job.status', actor: c.actor, jobId: c.job.id, traceId: c.job.traceId, conversationId: c.job.conversationId, summary: summary(c), data: data(c) })),
+      changes.map((c) => ({
+        kind: 'job.status',
+        actor: c.actor,
+        jobId: c.job.id,
+        traceId: c.job.traceId,
+        conversationId: c.job.conversationId,
+        summary: summary(c),
+        data: data(c),
+      })),
     );
     const notify = [
-      ...[...new Set(changes.filter((c) => c.to === 'queued').map((c) => c.job.mode))].map((mode) => ({ channel: JOBS_CHANNEL, payload: mode })),
+      ...[...new Set(changes.filter((c) => c.to === 'queued').map((c) => c.job.mode))].map((mode) => ({
+        channel: JOBS_CHANNEL,
+        payload: mode,
+      })),
       ...changes.filter((c) => c.to === 'cancelling').map((c) => ({ channel: CANCEL_CHANNEL, payload: c.job.id })),
     ];
     await this.events.recordLocked(
       manager,
-      changes.map((c) => ({ type: 'status', jobId: c.job.id, traceId: c.job.traceId, conversationId: c.job.conversationId, role: c.job.role, summary: summary(c), data: data(c) })),
+      changes.map((c) => ({
+        type: 'status',
+        jobId: c.job.id,
+        traceId: c.job.traceId,
+        conversationId: c.job.conversationId,
+        role: c.job.role,
+        summary: summary(c),
+        data: data(c),
+      })),
       notify,
     );
   }

@@ -74,7 +74,11 @@ export class JobsController {
   @ApiErrors(404, 409)
   @ApiOperation({ operationId: 'respondToJob', summary: 'Approve, reject or answer a job that waits for a person' })
   @ApiOkResponse({ type: JobView })
-  async respond(@Param('id', UuidParamPipe) id: string, @Body() body: RespondJobRequest, @RequestActor() actor: RequestActorName): Promise<JobView> {
+  async respond(
+    @Param('id', UuidParamPipe) id: string,
+    @Body() body: RespondJobRequest,
+    @RequestActor() actor: RequestActorName,
+  ): Promise<JobView> {
     return JobView.of(await this.respondJob.execute({ jobId: id, action: body.action, answer: body.answer, actor }));
   }
 
@@ -104,9 +108,13 @@ export class JobsController {
   @ApiErrors(404)
   @ApiOperation({
     operationId: 'streamJob',
-    summary: "Live job stream (SSE): snapshot, then event and status messages, complete when it ends; Last-Event-ID resumes",
+    summary: 'Live job stream (SSE): snapshot, then event and status messages, complete when it ends; Last-Event-ID resumes',
   })
-  @ApiEventStream({ description: 'snapshot (the JobView), then event and status (EventView), complete ({ lastEventId }) when the job ends; error if the stream fails', events: ['snapshot', 'event', 'status', 'complete', 'error'] })
+  @ApiEventStream({
+    description:
+      'snapshot (the JobView), then event and status (EventView), complete ({ lastEventId }) when the job ends; error if the stream fails',
+    events: ['snapshot', 'event', 'status', 'complete', 'error'],
+  })
   async stream(
     @Param('id', UuidParamPipe) id: string,
     @Headers('last-event-id') lastEventId: string | undefined,

@@ -29,7 +29,14 @@ export class JobsService {
   }
 
   /** Newest first, keyset-paginated on (created_at, id). */
-  async list(filter: { status?: JobStatus; mode?: JobMode; conversationId?: string; role?: string; limit: number; cursor?: string }): Promise<Page<Job>> {
+  async list(filter: {
+    status?: JobStatus;
+    mode?: JobMode;
+    conversationId?: string;
+    role?: string;
+    limit: number;
+    cursor?: string;
+  }): Promise<Page<Job>> {
     const query = this.jobs
       .createQueryBuilder('j')
       .orderBy('j.created_at', 'DESC')

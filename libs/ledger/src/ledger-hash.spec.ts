@@ -8,14 +8,37 @@ describe('ledger hashing', () => {
       '{"a":[true,null,"x"],"b":1,"c":{"x":0,"y":0.000001,"z":1e+21}}',
     );
     // The RFC's own sample: UTF-16 code-unit key order and escaping rules.
-    expect(canonicalJson({ '\u20ac': 'Euro Sign', '\r': 'Carriage Return', '\ufb33': 'Hebrew Letter Dalet With Dagesh', '1': 'One', '\ud83d\ude00': 'Emoji: Grinning Face', '\u0080': 'Control', '\u00f6': 'Latin Small Letter O With Diaeresis' })).toBe(
+    expect(
+      canonicalJson({
+        '\u20ac': 'Euro Sign',
+        '\r': 'Carriage Return',
+        '\ufb33': 'Hebrew Letter Dalet With Dagesh',
+        '1': 'One',
+        '\ud83d\ude00': 'Emoji: Grinning Face',
+        '\u0080': 'Control',
+        '\u00f6': 'Latin Small Letter O With Diaeresis',
+      }),
+    ).toBe(
       '{"\\r":"Carriage Return","1":"One","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis","\u20ac":"Euro Sign","\ud83d\ude00":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}',
     );
   });
 
   it('hashes the previous hash followed by the canonical entry', () => {
-    const content = { seq: 1, ts: '2026-01-01T00:00:00.000Z', kind: 'k', actor: 'system', jobId: null, conversationId: null, traceId: null, summary: 's', data: { b: 2, a: 1 }, prevHash: GENESIS_HASH };
-    const expected = createHash('sha256').update(GENESIS_HASH + canonicalJson(content)).digest('hex');
+    const content = {
+      seq: 1,
+      ts: '2026-01-01T00:00:00.000Z',
+      kind: 'k',
+      actor: 'system',
+      jobId: null,
+      conversationId: null,
+      traceId: null,
+      summary: 's',
+      data: { b: 2, a: 1 },
+      prevHash: GENESIS_HASH,
+    };
+    const expected = createHash('sha256')
+      .update(GENESIS_HASH + canonicalJson(content))
+      .digest('hex');
     expect(hashLedgerEntry(content)).toBe(expected);
     expect(hashLedgerEntry({ ...content, data: { a: 1, b: 2 } })).toBe(expected);
     expect(hashLedgerEntry({ ...content, summary: 't' })).not.toBe(expected);

@@ -78,7 +78,10 @@ export class LedgerService {
 
   /** Entries in chain order, optionally of one job or kind. */
   async list(filter: { jobId?: string; kind?: string; limit: number; cursor?: string }): Promise<Page<LedgerEntry>> {
-    const query = this.entries.createQueryBuilder('l').orderBy('l.seq', 'ASC').limit(filter.limit + 1);
+    const query = this.entries
+      .createQueryBuilder('l')
+      .orderBy('l.seq', 'ASC')
+      .limit(filter.limit + 1);
     if (filter.jobId) query.andWhere('l.job_id = :jobId', { jobId: filter.jobId });
     if (filter.kind) query.andWhere('l.kind = :kind', { kind: filter.kind });
     if (filter.cursor) {
@@ -137,6 +140,13 @@ export class LedgerService {
       }
       if (batch.length < VERIFY_BATCH) break;
     }
-    return { ok: true, checked, headSeq: checked > 0 ? expectedSeq - 1 : null, headHash: checked > 0 ? prevHash : null, firstBadSeq: null, reason: null };
+    return {
+      ok: true,
+      checked,
+      headSeq: checked > 0 ? expectedSeq - 1 : null,
+      headHash: checked > 0 ? prevHash : null,
+      firstBadSeq: null,
+      reason: null,
+    };
   }
 }

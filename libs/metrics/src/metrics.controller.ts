@@ -18,13 +18,27 @@ export class MetricsView {
   @ApiProperty({ type: 'object', additionalProperties: true, description: '{ total, byStatus, byMode }' }) jobs: Record<string, unknown>;
   @ApiProperty({ type: Number, nullable: true }) successRate: number | null;
   @ApiProperty({ type: 'object', additionalProperties: true, description: '{ p50, p95 }' }) durationMs: Record<string, unknown>;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: '{ total, perJob, perSucceededJob }' }) tokens: Record<string, unknown>;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: '{ total, perJob, perSucceededJob }' }) costCents: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: '{ total, perJob, perSucceededJob }' }) tokens: Record<
+    string,
+    unknown
+  >;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: '{ total, perJob, perSucceededJob }' }) costCents: Record<
+    string,
+    unknown
+  >;
   @ApiProperty({ type: 'object', additionalProperties: true, description: '{ depth, oldestQueuedAgeMs }' }) queue: Record<string, unknown>;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: '{ alive, sandbox: { ok, disabled, unavailable } }: live workers, and whether they can run tests in their sandbox' }) workers: Record<string, unknown>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: '{ alive, sandbox: { ok, disabled, unavailable } }: live workers, and whether they can run tests in their sandbox',
+  })
+  workers: Record<string, unknown>;
   @ApiProperty({ type: Number, nullable: true }) escalationRate: number | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) evaluations: Record<string, unknown>;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: '{ hourly: [...], daily: [...] }' }) series: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: '{ hourly: [...], daily: [...] }' }) series: Record<
+    string,
+    unknown
+  >;
 }
 
 const DAY_MS = 86_400_000;
@@ -39,7 +53,10 @@ export class MetricsController {
   ) {}
 
   @Get('api/metrics')
-  @ApiOperation({ operationId: 'getMetrics', summary: 'Jobs, success rate, durations, tokens and cost, queue, workers, escalations, evaluations, series' })
+  @ApiOperation({
+    operationId: 'getMetrics',
+    summary: 'Jobs, success rate, durations, tokens and cost, queue, workers, escalations, evaluations, series',
+  })
   @ApiOkResponse({ type: MetricsView })
   get(@Query() query: MetricsQuery): Promise<MetricsView> {
     return this.metrics.compute(query.since ? new Date(query.since) : new Date(Date.now() - DAY_MS)) as Promise<MetricsView>;
@@ -69,7 +86,10 @@ export class MetricsController {
   }
 
   @Get('metrics')
-  @ApiOperation({ operationId: 'prometheusMetrics', summary: 'Prometheus text format: jobs, queue, workers, model calls, tool calls, job runs' })
+  @ApiOperation({
+    operationId: 'prometheusMetrics',
+    summary: 'Prometheus text format: jobs, queue, workers, model calls, tool calls, job runs',
+  })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
   async prometheus(@Res() reply: FastifyReply): Promise<void> {

@@ -16,7 +16,14 @@ export interface Metrics {
   /** Live workers, and how many of them can run tests in their sandbox. */
   workers: { alive: number; sandbox: { ok: number; disabled: number; unavailable: number } };
   escalationRate: number | null;
-  evaluations: { count: number; correctness: number | null; efficiency: number | null; honesty: number | null; safety: number | null; overall: number | null };
+  evaluations: {
+    count: number;
+    correctness: number | null;
+    efficiency: number | null;
+    honesty: number | null;
+    safety: number | null;
+    overall: number | null;
+  };
   series: { hourly: SeriesPoint[]; daily: SeriesPoint[] };
 }
 
@@ -30,12 +37,18 @@ export interface SeriesPoint {
   p50DurationMs: number | null;
 }
 
-const round = (x: number | null, digits = 4) => (x === null || x === undefined || Number.isNaN(x) ? null : Math.round(Number(x) * 10 ** digits) / 10 ** digits);
+const round = (x: number | null, digits = 4) =>
+  x === null || x === undefined || Number.isNaN(x) ? null : Math.round(Number(x) * 10 ** digits) / 10 ** digits;
 
 /** The team's jobs and queue gauges (one set per process), read from the database at each scrape. */
 const gauges = {
   jobs: new Gauge({ name: 'aict_jobs', help: 'Jobs by status and mode', labelNames: ['status', 'mode'] as const, registers: [prometheus] }),
-  queueDepth: new Gauge({ name: 'aict_queue_depth', help: 'Queued jobs whose run-after has passed, by mode', labelNames: ['mode'] as const, registers: [prometheus] }),
+  queueDepth: new Gauge({
+    name: 'aict_queue_depth',
+    help: 'Queued jobs whose run-after has passed, by mode',
+    labelNames: ['mode'] as const,
+    registers: [prometheus],
+  }),
   oldestQueued: new Gauge({ name: 'aict_queue_oldest_age_seconds', help: 'Age of the oldest queued job', registers: [prometheus] }),
   workers: new Gauge({ name: 'aict_workers_alive', help: 'Worker processes seen recently', registers: [prometheus] }),
 };
@@ -56,7 +69,9 @@ export class MetricsService {
   async compute(since: Date): Promise<Metrics> {
     const q = (sql: string, params: unknown[] = []) => this.dataSource.query(sql, params);
     const [byStatusMode, [finished], [queue], [workers], [escalations], [evaluations], hourly, daily] = await Promise.all([
-      q(`SELECT status, mode, count(*)::int AS n FROM jobs WHERE created_at >= $1 AND agent_role <> 'evaluator' GROUP BY status, mode`, [since]),
+      q(`SELECT status, mode, count(*)::int AS n FROM jobs WHERE created_at >= $1 AND agent_role <> 'evaluator' GROUP BY status, mode`, [
+        since,
+      ]),
       q(
         `SELECT count(*)::int AS n,
                 count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
@@ -104,10 +119,21 @@ export class MetricsService {
       jobs: { total, byStatus, byMode },
       successRate: done ? round(finished.succeeded / done) : null,
       durationMs: { p50: round(finished.p50, 0), p95: round(finished.p95, 0) },
-      tokens: { total: finished.tokens, perJob: done ? round(finished.tokens / done, 1) : null, perSucceededJob: finished.succeeded ? round(finished.tokens_ok / finished.succeeded, 1) : null },
-      costCents: { total: round(finished.cost)!, perJob: done ? round(finished.cost / done) : null, perSucceededJob: finished.succeeded ? round(finished.cost_ok / finished.succeeded) : null },
+      tokens: {
+        total: finished.tokens,
+        perJob: done ? round(finished.tokens / done, 1) : null,
+        perSucceededJob: finished.succeeded ? round(finished.tokens_ok / finished.succeeded, 1) : null,
+      },
+      costCents: {
+        total: round(finished.cost)!,
+        perJob: done ? round(finished.cost / done) : null,
+        perSucceededJob: finished.succeeded ? round(finished.cost_ok / finished.succeeded) : null,
+      },
       queue: { depth: queue.depth, oldestQueuedAgeMs: queue.oldest ? Date.now() - new Date(queue.oldest).getTime() : null },
-      workers: { alive: workers.alive, sandbox: { ok: workers.sandbox_ok, disabled: workers.sandbox_disabled, unavailable: workers.sandbox_unavailable } },
+      workers: {
+        alive: workers.alive,
+        sandbox: { ok: workers.sandbox_ok, disabled: workers.sandbox_disabled, unavailable: workers.sandbox_unavailable },
+      },
       escalationRate: total ? round(escalations.n / total) : null,
       evaluations: {
         count: evaluations.n,
@@ -122,14 +148,15 @@ export class MetricsService {
   }
 
   private async series(unit: 'hour' | 'day', since: Date): Promise<SeriesPoint[]> {
-    const rows: { bucket: Date; jobs: number; succeeded: number; failed: number; tokens: number; cost: number; p50: number | null }[] = await this.dataSource.query(
-      `SELECT date_trunc('${unit}', finished_at) AS bucket, count(*)::int AS jobs,
+    const rows: { bucket: Date; jobs: number; succeeded: number; failed: number; tokens: number; cost: number; p50: number | null }[] =
+      await this.dataSource.query(
+        `SELECT date_trunc('${unit}', finished_at) AS bucket, count(*)::int AS jobs,
               count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded, count(*) FILTER (WHERE status = 'failed')::int AS failed,
               coalesce(sum(used_tokens), 0)::float AS tokens, coalesce(sum(used_cost_cents), 0)::float AS cost,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at) * 1000) AS p50
          FROM jobs WHERE finished_at >= $1 AND agent_role <> 'evaluator' GROUP BY 1 ORDER BY 1`,
-      [since],
-    );
+        [since],
+      );
     return rows.map((r) => ({
       bucket: new Date(r.bucket).toISOString(),
       jobs: r.jobs,
@@ -146,12 +173,15 @@ export class MetricsService {
       this.dataSource.query(`SELECT status, mode, count(*)::int AS n FROM jobs GROUP BY status, mode`),
       this.dataSource.query(`SELECT mode, count(*)::int AS n FROM jobs WHERE status = 'queued' AND run_after <= now() GROUP BY mode`),
       this.dataSource.query(`SELECT extract(epoch FROM now() - min(created_at)) AS age FROM jobs WHERE status = 'queued'`),
-      this.dataSource.query(`SELECT count(*)::int AS alive FROM workers WHERE last_seen > now() - $1 * interval '1 millisecond'`, [this.config.worker.heartbeatMs * 3]),
+      this.dataSource.query(`SELECT count(*)::int AS alive FROM workers WHERE last_seen > now() - $1 * interval '1 millisecond'`, [
+        this.config.worker.heartbeatMs * 3,
+      ]),
     ]);
     gauges.jobs.reset();
     for (const row of jobs) gauges.jobs.set({ status: row.status, mode: row.mode }, row.n);
     gauges.queueDepth.reset();
-    for (const mode of this.config.worker.modes) gauges.queueDepth.set({ mode }, queue.find((r: { mode: string }) => r.mode === mode)?.n ?? 0);
+    for (const mode of this.config.worker.modes)
+      gauges.queueDepth.set({ mode }, queue.find((r: { mode: string }) => r.mode === mode)?.n ?? 0);
     gauges.oldestQueued.set(oldest.age === null ? 0 : Number(oldest.age));
     gauges.workers.set(workers.alive);
   }

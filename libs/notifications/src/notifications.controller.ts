@@ -32,9 +32,19 @@ export class NotificationsController {
   }
 
   @Get('stream')
-  @ApiOperation({ operationId: 'streamNotifications', summary: 'New notifications, live (SSE `notification` events); Last-Event-ID resumes' })
-  @ApiEventStream({ description: 'snapshot ({ unreadCount }), then notification (NotificationView); error if the stream fails', events: ['snapshot', 'notification', 'error'] })
-  async stream(@Query() query: NotificationStreamQuery, @Headers('last-event-id') lastEventId: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+  @ApiOperation({
+    operationId: 'streamNotifications',
+    summary: 'New notifications, live (SSE `notification` events); Last-Event-ID resumes',
+  })
+  @ApiEventStream({
+    description: 'snapshot ({ unreadCount }), then notification (NotificationView); error if the stream fails',
+    events: ['snapshot', 'notification', 'error'],
+  })
+  async stream(
+    @Query() query: NotificationStreamQuery,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const afterId = parseLastEventId(lastEventId) ?? parseLastEventId(query.lastEventId) ?? this.bus.position;
     await this.streamer.open(reply, {
       filter: { types: ['notification'] },

@@ -15,7 +15,20 @@ export interface NotificationRow {
 
 export class NotificationView {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ enum: ['job_started', 'job_succeeded', 'job_failed', 'job_aborted', 'needs_attention', 'budget_warning', 'cap_reached', 'insight', 'reminder'] }) kind: string;
+  @ApiProperty({
+    enum: [
+      'job_started',
+      'job_succeeded',
+      'job_failed',
+      'job_aborted',
+      'needs_attention',
+      'budget_warning',
+      'cap_reached',
+      'insight',
+      'reminder',
+    ],
+  })
+  kind: string;
   @ApiProperty() title: string;
   @ApiProperty() body: string;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) jobId: string | null;
@@ -24,7 +37,16 @@ export class NotificationView {
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 
   static of(row: NotificationRow): NotificationView {
-    return { id: row.id, kind: row.kind, title: row.title, body: row.body, jobId: row.job_id, conversationId: row.conversation_id, read: row.read_at !== null, createdAt: new Date(row.created_at).toISOString() };
+    return {
+      id: row.id,
+      kind: row.kind,
+      title: row.title,
+      body: row.body,
+      jobId: row.job_id,
+      conversationId: row.conversation_id,
+      read: row.read_at !== null,
+      createdAt: new Date(row.created_at).toISOString(),
+    };
   }
 }
 

@@ -7,7 +7,16 @@ import { EventBus, EventRecord, EventsService } from '@app/events';
 import { NotificationView } from './notifications.dto';
 
 /** Kinds of notification. */
-export type NotificationKind = 'job_started' | 'job_succeeded' | 'job_failed' | 'job_aborted' | 'needs_attention' | 'budget_warning' | 'cap_reached' | 'insight' | 'reminder';
+export type NotificationKind =
+  | 'job_started'
+  | 'job_succeeded'
+  | 'job_failed'
+  | 'job_aborted'
+  | 'needs_attention'
+  | 'budget_warning'
+  | 'cap_reached'
+  | 'insight'
+  | 'reminder';
 
 const CAP_CODES = ['step_limit', 'token_limit', 'cost_limit', 'time_limit'];
 /** Roles whose jobs people asked for (the others are the team's own: evaluations, the Watcher). */
@@ -36,7 +45,8 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.unsubscribe = this.bus.subscribe({ types: ['status', 'budget_warning', 'error', 'insight', 'reminder'] }, (event) => {
       const note = this.fromEvent(event);
-      if (note) this.create(note, `event:${event.id}`).catch((error: Error) => this.logger.warn({ err: error.message }, 'notification failed'));
+      if (note)
+        this.create(note, `event:${event.id}`).catch((error: Error) => this.logger.warn({ err: error.message }, 'notification failed'));
     });
   }
 
@@ -45,7 +55,9 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** What an event means for a person, if anything. */
-  fromEvent(event: EventRecord): { kind: NotificationKind; title: string; body: string; jobId: string | null; conversationId: string | null } | null {
+  fromEvent(
+    event: EventRecord,
+  ): { kind: NotificationKind; title: string; body: string; jobId: string | null; conversationId: string | null } | null {
     const base = { jobId: event.jobId, conversationId: event.conversationId };
     // Notifications are about the work people asked for, not the team's internal jobs (evaluations...).
     if (event.jobId && !NOTIFIED_ROLES.includes(event.role ?? '')) return null;
@@ -62,11 +74,21 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
     };
     switch (event.type) {
       case 'status':
-        if (data.to === 'running' && data.from === 'queued' && data.attempt === 1 && data.reason === 'claimed') return { ...base, kind: 'job_started', title: 'Job started', body: event.summary };
+        if (data.to === 'running' && data.from === 'queued' && data.attempt === 1 && data.reason === 'claimed')
+          return { ...base, kind: 'job_started', title: 'Job started', body: event.summary };
         if (data.to === 'succeeded') return { ...base, kind: 'job_succeeded', title: 'Job succeeded', body: event.summary };
-        if (data.to === 'failed') return { ...base, kind: CAP_CODES.includes(data.errorCode ?? '') ? 'cap_reached' : 'job_failed', title: CAP_CODES.includes(data.errorCode ?? '') ? `Budget cap reached: ${data.errorCode}` : `Job failed${data.errorCode ? `: ${data.errorCode}` : ''}`, body: event.summary };
+        if (data.to === 'failed')
+          return {
+            ...base,
+            kind: CAP_CODES.includes(data.errorCode ?? '') ? 'cap_reached' : 'job_failed',
+            title: CAP_CODES.includes(data.errorCode ?? '')
+              ? `Budget cap reached: ${data.errorCode}`
+              : `Job failed${data.errorCode ? `: ${data.errorCode}` : ''}`,
+            body: event.summary,
+          };
         if (data.to === 'aborted') return { ...base, kind: 'job_aborted', title: 'Job aborted', body: event.summary };
-        if (data.to === 'waiting_human') return { ...base, kind: 'needs_attention', title: 'Needs your attention', body: data.question?.question ?? event.summary };
+        if (data.to === 'waiting_human')
+          return { ...base, kind: 'needs_attention', title: 'Needs your attention', body: data.question?.question ?? event.summary };
         return null;
       case 'budget_warning':
         return { ...base, kind: 'budget_warning', title: `Budget warning: ${data.dimension}`, body: event.summary };
@@ -80,7 +102,10 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Stores a notification once per dedupe key and announces it; returns null when it already existed. */
-  async create(note: { kind: NotificationKind; title: string; body: string; jobId: string | null; conversationId: string | null }, dedupeKey: string): Promise<NotificationView | null> {
+  async create(
+    note: { kind: NotificationKind; title: string; body: string; jobId: string | null; conversationId: string | null },
+    dedupeKey: string,
+  ): Promise<NotificationView | null> {
     return this.dataSource.transaction(async (manager) => {
       const rows = await manager.query(
         `INSERT INTO notifications (kind, title, body, job_id, conversation_id, dedupe_key) VALUES ($1, $2, $3, $4, $5, $6)
@@ -95,7 +120,13 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
         // Lifecycle and questions are posted by the chat itself; these reach the conversation as notes.
         await manager.query(
           `INSERT INTO messages (conversation_id, role, content, job_id, data, dedupe_key) VALUES ($1, 'system', $2, $3, $4::jsonb, $5) ON CONFLICT (dedupe_key) DO NOTHING`,
-          [note.conversationId, `${note.title}: ${note.body}`, note.jobId, JSON.stringify({ notificationId: view.id }), `notification:${view.id}`],
+          [
+            note.conversationId,
+            `${note.title}: ${note.body}`,
+            note.jobId,
+            JSON.stringify({ notificationId: view.id }),
+            `notification:${view.id}`,
+          ],
         );
       }
       return view;
@@ -118,7 +149,9 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
   }
 
   async markRead(id: string): Promise<NotificationView> {
-    const [rows] = await this.dataSource.query(`UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 RETURNING *`, [id]);
+    const [rows] = await this.dataSource.query(`UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 RETURNING *`, [
+      id,
+    ]);
     if (!rows?.length) throw new CommonException(CommonErrorCode.NotFound, `Notification ${id} does not exist`);
     return NotificationView.of(rows[0]);
   }

@@ -14,7 +14,10 @@ export class TdlnController {
   ) {}
 
   @Get('registry')
-  @ApiOperation({ operationId: 'tdlnRegistry', summary: 'Grammars, templates, policies, quality profiles and stages with versions and hashes' })
+  @ApiOperation({
+    operationId: 'tdlnRegistry',
+    summary: 'Grammars, templates, policies, quality profiles and stages with versions and hashes',
+  })
   @ApiOkResponse({ type: RegistryView })
   registry(): RegistryView {
     return { engine: this.tdln.info() as never, artefacts: this.tdln.registry() as never, stages: this.stages as never };

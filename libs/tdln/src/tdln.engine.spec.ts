@@ -21,7 +21,12 @@ function* values(seed = 7, count = 400): Generator<unknown> {
     if (r < 0.5) return strings[Math.floor(next() * strings.length)];
     if (r < 0.6) return next() < 0.5 ? true : null;
     if (r < 0.8) return Array.from({ length: Math.floor(next() * 4) }, () => gen(depth + 1));
-    return Object.fromEntries(Array.from({ length: Math.floor(next() * 5) }, () => [strings[Math.floor(next() * strings.length)] + Math.floor(next() * 10), gen(depth + 1)]));
+    return Object.fromEntries(
+      Array.from({ length: Math.floor(next() * 5) }, () => [
+        strings[Math.floor(next() * strings.length)] + Math.floor(next() * 10),
+        gen(depth + 1),
+      ]),
+    );
   };
   for (let i = 0; i < count; i++) yield gen(0);
 }
@@ -30,12 +35,26 @@ describe('TDLN engine through the Node binding', () => {
   it('canonicalises JSON byte for byte like the ledger does, on RFC 8785 samples and generated values', () => {
     /* eslint-disable no-loss-of-precision -- RFC 8785's own samples: the literal is the point */
     const samples: unknown[] = [
-      { numbers: [333333333.33333329, 1e30, 4.5, 2e-3, 0.000000000000000000000000001], string: '\u20ac$\u000f\u000aA\'\u0042\u0022\u005c\\"/', literals: [null, true, false] },
-      { '\u20ac': 'Euro Sign', '\r': 'Carriage Return', '\ufb33': 'Hebrew Letter Dalet With Dagesh', '1': 'One', '\ud83d\ude00': 'Emoji: Grinning Face', '\u0080': 'Control', '\u00f6': 'Latin Small Letter O With Diaeresis' },
+      {
+        numbers: [333333333.33333329, 1e30, 4.5, 2e-3, 0.000000000000000000000000001],
+        string: '\u20ac$\u000f\u000aA\'\u0042\u0022\u005c\\"/',
+        literals: [null, true, false],
+      },
+      {
+        '\u20ac': 'Euro Sign',
+        '\r': 'Carriage Return',
+        '\ufb33': 'Hebrew Letter Dalet With Dagesh',
+        '1': 'One',
+        '\ud83d\ude00': 'Emoji: Grinning Face',
+        '\u0080': 'Control',
+        '\u00f6': 'Latin Small Letter O With Diaeresis',
+      },
       ...values(),
     ];
     for (const value of samples) expect(engine.canonicalJson(value)).toBe(ledgerCanonicalJson(value));
-    expect(engine.canonicalJson({ numbers: [333333333.33333329, 1e30, 4.5, 2e-3, 0.000000000000000000000000001] })).toBe('{"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27]}');
+    expect(engine.canonicalJson({ numbers: [333333333.33333329, 1e30, 4.5, 2e-3, 0.000000000000000000000000001] })).toBe(
+      '{"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27]}',
+    );
     /* eslint-enable no-loss-of-precision */
   });
 
@@ -53,11 +72,18 @@ describe('TDLN engine through the Node binding', () => {
   it('seals provenance in a signed TruthPack that verifies offline and fails when tampered with', () => {
     const key = engine.generateSigningKey();
     expect(publicKeyOf(key.secretKey)).toBe(key.publicKey);
-    const items = [{ kind: 'intent', operation: 'bug_fix' }, { kind: 'patch', diff: '--- a\n+++ b\n' }, { kind: 'tests', passed: 3 }];
+    const items = [
+      { kind: 'intent', operation: 'bug_fix' },
+      { kind: 'patch', diff: '--- a\n+++ b\n' },
+      { kind: 'tests', passed: 3 },
+    ];
     const built = engine.buildTruthPack(items, key.secretKey);
     expect(built.errors).toEqual([]);
     expect(engine.verifyTruthPack(built.packJson!, key.publicKey)).toEqual({ valid: true, errors: [] });
-    const tampered = built.packJson!.replace(built.pack!.root, built.pack!.root.replace(/^./, (c) => (c === '0' ? '1' : '0')));
+    const tampered = built.packJson!.replace(
+      built.pack!.root,
+      built.pack!.root.replace(/^./, (c) => (c === '0' ? '1' : '0')),
+    );
     expect(engine.verifyTruthPack(tampered, key.publicKey).valid).toBe(false);
     expect(engine.verifyTruthPack(built.packJson!, engine.generateSigningKey().publicKey).valid).toBe(false);
     const proof = engine.inclusionProof(items, 1);
@@ -67,7 +93,15 @@ describe('TDLN engine through the Node binding', () => {
 
   it('validates pipeline stages and reports bad ones as data', () => {
     expect(engine.stages().ok).toBe(true);
-    expect(engine.stages().stages.map((s) => s.role)).toEqual(['coordinator', 'planner', 'builder', 'reviewer', 'system', 'coordinator', 'system']);
+    expect(engine.stages().stages.map((s) => s.role)).toEqual([
+      'coordinator',
+      'planner',
+      'builder',
+      'reviewer',
+      'system',
+      'coordinator',
+      'system',
+    ]);
     const bad = engine.stages('id = "p"\nversion = "1"\n[[stages]]\nname = "deploy"\nrole = "ops"\nbudget_share = 2\n');
     expect(bad.ok).toBe(false);
     expect(bad.errors.map((e) => e.code)).toEqual(expect.arrayContaining(['unknown_stage']));

@@ -8,14 +8,16 @@ import { TdlnController } from './tdln.controller';
 import { TdlnErrorCode, TdlnException } from './tdln.errors';
 import { PIPELINE_STAGES, SIGNING_KEY } from './tdln.tokens';
 
-
 function createEngine(config: AppConfig): TdlnEngine {
   const policyText = config.tdln.policyFile ? readFileSync(config.tdln.policyFile, 'utf8') : undefined;
   const engine = new TdlnEngine(loadTdlnBinding(), { policyText, intentThreshold: config.tdln.intentThreshold });
   if (policyText) {
     const probe = engine.evaluatePolicy({ mode: 'mechanic' });
     if (probe.errors.length > 0) {
-      throw new TdlnException(TdlnErrorCode.InvalidInput, `POLICY_FILE ${config.tdln.policyFile} is not a valid policy: ${probe.errors.map((e) => e.message).join('; ')}`);
+      throw new TdlnException(
+        TdlnErrorCode.InvalidInput,
+        `POLICY_FILE ${config.tdln.policyFile} is not a valid policy: ${probe.errors.map((e) => e.message).join('; ')}`,
+      );
     }
   }
   return engine;
@@ -30,12 +32,14 @@ function createEngine(config: AppConfig): TdlnEngine {
     {
       provide: SIGNING_KEY,
       inject: [APP_CONFIG, TDLN],
-      useFactory: (config: AppConfig, engine: TdlnEngine): SigningKey => loadSigningKey(config.dataDir, config.tdln.signingKey, () => engine.generateSigningKey()),
+      useFactory: (config: AppConfig, engine: TdlnEngine): SigningKey =>
+        loadSigningKey(config.dataDir, config.tdln.signingKey, () => engine.generateSigningKey()),
     },
     {
       provide: PIPELINE_STAGES,
       inject: [APP_CONFIG, TDLN],
-      useFactory: (config: AppConfig, engine: TdlnEngine) => engine.stages(config.tdln.stagesFile ? readFileSync(config.tdln.stagesFile, 'utf8') : undefined),
+      useFactory: (config: AppConfig, engine: TdlnEngine) =>
+        engine.stages(config.tdln.stagesFile ? readFileSync(config.tdln.stagesFile, 'utf8') : undefined),
     },
   ],
   exports: [TDLN, SIGNING_KEY, PIPELINE_STAGES],
@@ -50,7 +54,10 @@ export class TdlnModule implements OnModuleInit {
   onModuleInit(): void {
     if (!this.stages.ok) {
       const source = this.config.tdln.stagesFile ?? 'the built-in stages';
-      throw new TdlnException(TdlnErrorCode.InvalidStages, `Invalid pipeline stages in ${source}: ${this.stages.errors.map((e) => `${e.path ?? ''} ${e.message}`.trim()).join('; ')}`);
+      throw new TdlnException(
+        TdlnErrorCode.InvalidStages,
+        `Invalid pipeline stages in ${source}: ${this.stages.errors.map((e) => `${e.path ?? ''} ${e.message}`.trim()).join('; ')}`,
+      );
     }
   }
 }

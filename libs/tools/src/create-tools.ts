@@ -10,7 +10,16 @@ import { getDiffTool, getRepoStateTool } from './tools/repo-state.tools';
 import { searchCodeTool, semanticSearchTool } from './tools/search.tools';
 
 /** The names of the repository tools. */
-export const READ_TOOL_NAMES = ['read_file', 'list_files', 'find_files', 'search_code', 'semantic_search', 'get_repo_state', 'get_diff', 'read_lints'] as const;
+export const READ_TOOL_NAMES = [
+  'read_file',
+  'list_files',
+  'find_files',
+  'search_code',
+  'semantic_search',
+  'get_repo_state',
+  'get_diff',
+  'read_lints',
+] as const;
 export const WRITE_TOOL_NAMES = ['edit_file', 'apply_patch', 'run_tests', 'run_lint', 'commit_changes'] as const;
 
 /** Every repository tool, wired to a sandbox and a semantic index cache. */

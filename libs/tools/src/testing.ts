@@ -15,6 +15,12 @@ export async function fixtureContext(fixture: string, options: { jobId?: string;
   const jobId = options.jobId ?? 'job-1';
   const workspace = await manager.open({ jobId, repository: origin });
   const controller = new AbortController();
-  const ctx: ToolContext = { workspace, signal: controller.signal, jobId, gate: options.gate ?? new AllowAllGate(), state: new ToolRunState() };
+  const ctx: ToolContext = {
+    workspace,
+    signal: controller.signal,
+    jobId,
+    gate: options.gate ?? new AllowAllGate(),
+    state: new ToolRunState(),
+  };
   return { dir, origin, manager, workspace, ctx, controller, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -50,7 +50,11 @@ export async function runTool<I, O>(tool: ToolDefinition<I, O>, input: unknown, 
     return await tool.run((input ?? {}) as I, ctx);
   } catch (error) {
     // A full disk, whether fs or git says so, is its own code: the agent cannot fix it, the job ends.
-    if (isDiskFull(error)) return fail(ToolsErrorCode.DiskFull, `${tool.name} could not write: the workspace disk is full (${error instanceof Error ? error.message : String(error)})`);
+    if (isDiskFull(error))
+      return fail(
+        ToolsErrorCode.DiskFull,
+        `${tool.name} could not write: the workspace disk is full (${error instanceof Error ? error.message : String(error)})`,
+      );
     if (error instanceof ToolsException) return fail(error.code, error.message, error.details);
     if (ctx.signal.aborted) return fail(ToolsErrorCode.Aborted, 'The job was stopped while the tool ran.');
     return fail(ToolsErrorCode.Internal, `${tool.name} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`);

@@ -90,11 +90,15 @@ export async function passGate(
     case 'require_approval':
       return {
         proceed: false,
-        result: fail(ToolsErrorCode.ApprovalRequired, `This ${action.kind} needs human approval before it is applied; it was not applied.`, {
-          action,
-          violations: decision.violations,
-          remediation: decision.remediation,
-        }),
+        result: fail(
+          ToolsErrorCode.ApprovalRequired,
+          `This ${action.kind} needs human approval before it is applied; it was not applied.`,
+          {
+            action,
+            violations: decision.violations,
+            remediation: decision.remediation,
+          },
+        ),
       };
     case 'block':
       return {

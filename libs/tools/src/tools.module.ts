@@ -46,7 +46,8 @@ export class ToolsModule {
         {
           provide: ToolRegistry,
           inject: [Sandbox, SemanticIndexCache],
-          useFactory: (sandbox: Sandbox, semanticIndex: SemanticIndexCache) => new ToolRegistry(createRepositoryTools({ sandbox, semanticIndex })),
+          useFactory: (sandbox: Sandbox, semanticIndex: SemanticIndexCache) =>
+            new ToolRegistry(createRepositoryTools({ sandbox, semanticIndex })),
         },
         {
           provide: WorkspaceManager,

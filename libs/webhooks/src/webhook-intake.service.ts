@@ -53,14 +53,22 @@ export class WebhookIntakeService {
     const repo = Object.hasOwn(map, name) ? map[name] : text(payload.repository?.clone_url);
     if (!repo) return { ignored: `no repository for ${name || 'this event'} (set GITHUB_REPO_MAP)` };
     if (!goal) return { ignored: 'the issue has no text to work from' };
-    const unstorable = unstorableText(goal) ? `the issue text ${unstorableText(goal)}` : unstorableText(repo) ? `the repository ${unstorableText(repo)}` : null;
+    const unstorable = unstorableText(goal)
+      ? `the issue text ${unstorableText(goal)}`
+      : unstorableText(repo)
+        ? `the repository ${unstorableText(repo)}`
+        : null;
     if (unstorable) throw new WebhooksException(WebhooksErrorCode.InvalidPayload, `Cannot take this issue: ${unstorable}`);
     // Never cut an emoji (a surrogate pair) in half: half of one cannot be stored.
     return { goal: goal.slice(0, MAX_GOAL).replace(/[\uD800-\uDBFF]$/, ''), repo };
   }
 
   /** Records the delivery id (unique per source) and creates the job; a repeated id is a replay. */
-  async intake(source: WebhookSource, deliveryId: string, job: { goal: string; repo: string; mode?: JobMode }): Promise<{ jobId: string; status: string }> {
+  async intake(
+    source: WebhookSource,
+    deliveryId: string,
+    job: { goal: string; repo: string; mode?: JobMode },
+  ): Promise<{ jobId: string; status: string }> {
     const [inserted] = await this.dataSource.query(
       `INSERT INTO webhook_deliveries (source, delivery_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING delivery_id`,
       [source, deliveryId],
@@ -68,7 +76,11 @@ export class WebhookIntakeService {
     if (!inserted) throw new WebhooksException(WebhooksErrorCode.Replayed, `Delivery ${deliveryId} was already received`);
     try {
       const created = await this.createJob.execute({ ...job, source: 'webhook', untrusted: true, actor: `webhook:${source}` });
-      await this.dataSource.query(`UPDATE webhook_deliveries SET job_id = $3 WHERE source = $1 AND delivery_id = $2`, [source, deliveryId, created.id]);
+      await this.dataSource.query(`UPDATE webhook_deliveries SET job_id = $3 WHERE source = $1 AND delivery_id = $2`, [
+        source,
+        deliveryId,
+        created.id,
+      ]);
       return { jobId: created.id, status: created.status };
     } catch (error) {
       // Not a job: the sender may fix the request and deliver it again under the same id.

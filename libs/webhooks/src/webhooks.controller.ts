@@ -25,7 +25,10 @@ export class WebhooksController {
   @Post('github')
   @HttpCode(202)
   @ApiErrors(400, 401, 403, 404, 409, 422)
-  @ApiOperation({ operationId: 'githubWebhook', summary: 'GitHub issue/comment events (X-Hub-Signature-256): the trigger label or mention becomes a job' })
+  @ApiOperation({
+    operationId: 'githubWebhook',
+    summary: 'GitHub issue/comment events (X-Hub-Signature-256): the trigger label or mention becomes a job',
+  })
   @ApiHeader({ name: 'X-Hub-Signature-256', required: true, description: 'sha256=HMAC-SHA256(GITHUB_WEBHOOK_SECRET, raw body)' })
   @ApiHeader({ name: 'X-GitHub-Event', required: true })
   @ApiHeader({ name: 'X-GitHub-Delivery', required: true })
@@ -53,8 +56,15 @@ export class WebhooksController {
   @Post('generic')
   @HttpCode(201)
   @ApiErrors(401, 403, 404, 409, 422)
-  @ApiOperation({ operationId: 'genericWebhook', summary: 'A signed JSON request (X-AICT-Signature over "<timestamp>.<body>") becomes a job, once per delivery id' })
-  @ApiHeader({ name: 'X-AICT-Signature', required: true, description: 'sha256=HMAC-SHA256(GENERIC_WEBHOOK_SECRET, "<timestamp>.<raw body>")' })
+  @ApiOperation({
+    operationId: 'genericWebhook',
+    summary: 'A signed JSON request (X-AICT-Signature over "<timestamp>.<body>") becomes a job, once per delivery id',
+  })
+  @ApiHeader({
+    name: 'X-AICT-Signature',
+    required: true,
+    description: 'sha256=HMAC-SHA256(GENERIC_WEBHOOK_SECRET, "<timestamp>.<raw body>")',
+  })
   @ApiBody({ type: GenericWebhookRequest })
   @ApiCreatedResponse({ type: WebhookResultView })
   async generic(@Req() request: RawRequest, @Headers('x-aict-signature') signature: string | undefined): Promise<WebhookResultView> {
@@ -65,7 +75,10 @@ export class WebhooksController {
     const body: GenericWebhookRequest = await this.validation.transform(request.body, { type: 'body', metatype: GenericWebhookRequest });
     const skew = Math.abs(Date.now() / 1_000 - body.timestamp);
     if (skew > this.config.webhooks.maxSkewSeconds) {
-      throw new WebhooksException(WebhooksErrorCode.StaleTimestamp, `The timestamp is ${Math.round(skew)} s from now (at most ${this.config.webhooks.maxSkewSeconds} s allowed)`);
+      throw new WebhooksException(
+        WebhooksErrorCode.StaleTimestamp,
+        `The timestamp is ${Math.round(skew)} s from now (at most ${this.config.webhooks.maxSkewSeconds} s allowed)`,
+      );
     }
     const created = await this.intake.intake('generic', body.deliveryId, { goal: body.goal, repo: body.repo, mode: body.mode });
     return { ignored: false, ...created };

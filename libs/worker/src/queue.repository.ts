@@ -41,8 +41,9 @@ export class QueueRepository {
    */
   claim(workerId: string, modes: JobMode[], limit: number): Promise<Job[]> {
     return this.dataSource.transaction(async (manager) => {
-      const rows = returnedRows<Record<string, unknown>>(await manager.query(
-        `WITH picked AS (
+      const rows = returnedRows<Record<string, unknown>>(
+        await manager.query(
+          `WITH picked AS (
            SELECT id FROM jobs
             WHERE status = 'queued' AND mode = ANY($1::text[]) AND run_after <= now()
             ORDER BY priority DESC, created_at, id
@@ -55,12 +56,20 @@ export class QueueRepository {
            FROM picked
           WHERE j.id = picked.id
          RETURNING j.*`,
-        [modes, limit, workerId, this.config.worker.leaseMs],
-      ));
+          [modes, limit, workerId, this.config.worker.leaseMs],
+        ),
+      );
       const jobs = rows.map((row) => jobFromRow(this.dataSource, row));
       await this.transitions.record(
         manager,
-        jobs.map((job) => ({ job, from: 'queued' as const, to: 'running' as const, actor: 'worker' as const, reason: 'claimed', data: { workerId, attempt: job.attempts + 1 } })),
+        jobs.map((job) => ({
+          job,
+          from: 'queued' as const,
+          to: 'running' as const,
+          actor: 'worker' as const,
+          reason: 'claimed',
+          data: { workerId, attempt: job.attempts + 1 },
+        })),
         { relaxed: true },
       );
       return jobs;
@@ -72,18 +81,26 @@ export class QueueRepository {
     if (jobIds.length === 0) return new Map();
     // Rows are locked in id order, as finish() locks them: in scan order, a heartbeat and a
     // finish of the same jobs deadlocked (a second of stall each time, under load).
-    const rows = returnedRows<{ id: string; status: JobStatus }>(await this.dataSource.query(
-      `UPDATE jobs SET lease_expires_at = now() + $3 * interval '1 millisecond', heartbeat_at = now()
+    const rows = returnedRows<{ id: string; status: JobStatus }>(
+      await this.dataSource.query(
+        `UPDATE jobs SET lease_expires_at = now() + $3 * interval '1 millisecond', heartbeat_at = now()
         WHERE id IN (SELECT id FROM jobs WHERE id = ANY($1::uuid[]) AND worker_id = $2 AND status IN ('running', 'cancelling')
                       ORDER BY id FOR NO KEY UPDATE)
        RETURNING id, status`,
-      [jobIds, workerId, this.config.worker.leaseMs],
-    ));
+        [jobIds, workerId, this.config.worker.leaseMs],
+      ),
+    );
     return new Map(rows.map((r) => [r.id, r.status]));
   }
 
   /** Records that this worker is alive (for the metrics' live-worker count). */
-  async announce(workerId: string, modes: JobMode[], concurrency: number, running: number, facts: Record<string, unknown> = {}): Promise<void> {
+  async announce(
+    workerId: string,
+    modes: JobMode[],
+    concurrency: number,
+    running: number,
+    facts: Record<string, unknown> = {},
+  ): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO workers (id, modes, concurrency, running, facts) VALUES ($1, $2, $3, $4, $5::jsonb)
        ON CONFLICT (id) DO UPDATE SET last_seen = now(), running = EXCLUDED.running, facts = EXCLUDED.facts`,
@@ -93,7 +110,10 @@ export class QueueRepository {
 
   /** The workers seen within `withinMs`, with what they said of themselves (their sandbox, ...). */
   async liveWorkers(withinMs: number): Promise<{ id: string; modes: string[]; running: number; facts: Record<string, unknown> }[]> {
-    return this.dataSource.query(`SELECT id, modes, running, facts FROM workers WHERE last_seen > now() - $1 * interval '1 millisecond' ORDER BY id`, [withinMs]);
+    return this.dataSource.query(
+      `SELECT id, modes, running, facts FROM workers WHERE last_seen > now() - $1 * interval '1 millisecond' ORDER BY id`,
+      [withinMs],
+    );
   }
 
   /** Removes this worker from the live list when it stops. */
@@ -111,7 +131,10 @@ export class QueueRepository {
   }
 
   async setCurrentAction(workerId: string, jobId: string, action: string | null): Promise<void> {
-    await this.dataSource.query(`UPDATE jobs SET current_action = $3, updated_at = now() FROM ${ASYNC_COMMIT} WHERE id = $1 AND worker_id = $2`, [jobId, workerId, action]);
+    await this.dataSource.query(
+      `UPDATE jobs SET current_action = $3, updated_at = now() FROM ${ASYNC_COMMIT} WHERE id = $1 AND worker_id = $2`,
+      [jobId, workerId, action],
+    );
   }
 
   /**
@@ -131,7 +154,14 @@ export class QueueRepository {
         const job = jobFromRow(this.dataSource, row);
         let end = byId.get(job.id)!;
         if (job.status === 'cancelling' && end.to !== 'aborted') {
-          end = { ...end, to: 'aborted', reason: 'cancelled', errorCode: 'cancelled', errorMessage: 'Cancelled while running', pendingQuestion: null };
+          end = {
+            ...end,
+            to: 'aborted',
+            reason: 'cancelled',
+            errorCode: 'cancelled',
+            errorMessage: 'Cancelled while running',
+            pendingQuestion: null,
+          };
         } else if (job.status === 'running' && end.to === 'aborted') {
           end = { ...end, to: 'failed', errorCode: end.errorCode ?? 'aborted', errorMessage: end.errorMessage ?? end.reason };
         }
@@ -141,7 +171,11 @@ export class QueueRepository {
           to: end.to,
           actor: 'worker',
           reason: end.reason,
-          data: { workerId, ...(end.errorCode ? { errorCode: end.errorCode } : {}), ...(end.pendingQuestion ? { question: end.pendingQuestion } : {}) },
+          data: {
+            workerId,
+            ...(end.errorCode ? { errorCode: end.errorCode } : {}),
+            ...(end.pendingQuestion ? { question: end.pendingQuestion } : {}),
+          },
         });
         return {
           id: job.id,
@@ -171,7 +205,10 @@ export class QueueRepository {
         [JSON.stringify(rows), rows.map((r) => r.id)],
       );
       await this.transitions.record(manager, changes);
-      await this.hooks.runsEndedIn(manager, changes.filter((c) => isTerminal(c.to)).map((c) => ({ job: c.job as Job, to: c.to })));
+      await this.hooks.runsEndedIn(
+        manager,
+        changes.filter((c) => isTerminal(c.to)).map((c) => ({ job: c.job as Job, to: c.to })),
+      );
       return rows.map((r) => r.id);
     });
   }
@@ -227,7 +264,9 @@ export class QueueRepository {
             attempts,
             ...(errorCode ? { errorCode } : { retryInMs: delayMs }),
             // What the lost run had reserved for calls whose answers never came back: given back, on the record.
-            ...(job.reservedTokens > 0 || job.reservedCostCents > 0 ? { releasedReservation: { tokens: job.reservedTokens, costCents: job.reservedCostCents } } : {}),
+            ...(job.reservedTokens > 0 || job.reservedCostCents > 0
+              ? { releasedReservation: { tokens: job.reservedTokens, costCents: job.reservedCostCents } }
+              : {}),
           },
         });
         return { id: job.id, status: to, attempts, error_code: errorCode, delay_ms: delayMs, terminal: isTerminal(to) };
@@ -247,7 +286,10 @@ export class QueueRepository {
         [JSON.stringify(rows), rows.map((r) => r.id)],
       );
       await this.transitions.record(manager, changes);
-      await this.hooks.runsEndedIn(manager, changes.filter((c) => isTerminal(c.to)).map((c) => ({ job: c.job as Job, to: c.to })));
+      await this.hooks.runsEndedIn(
+        manager,
+        changes.filter((c) => isTerminal(c.to)).map((c) => ({ job: c.job as Job, to: c.to })),
+      );
       return report;
     });
   }

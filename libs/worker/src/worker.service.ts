@@ -3,7 +3,16 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Logger } from 'pino';
-import { APP_CONFIG, AppConfig, LOGGER, NotificationListener, isDatabaseUnavailable, isDiskFull, jobRunSeconds, jobRunsEnded } from '@app/common';
+import {
+  APP_CONFIG,
+  AppConfig,
+  LOGGER,
+  NotificationListener,
+  isDatabaseUnavailable,
+  isDiskFull,
+  jobRunSeconds,
+  jobRunsEnded,
+} from '@app/common';
 import { EventsService } from '@app/events';
 import { CANCEL_CHANNEL, JOBS_CHANNEL, Job } from '@app/jobs';
 import { AbortReason, JobContext, JobOutcome } from './job-handler';
@@ -68,9 +77,18 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     });
     this.notifications.on(CANCEL_CHANNEL, (jobId) => this.abort(jobId, 'cancelled'));
     this.notifications.onReconnect(() => void this.pump());
-    this.scheduler.addInterval(`worker-poll-${this.workerId}`, setInterval(() => void this.pump(), pollIntervalMs));
-    this.scheduler.addInterval(`worker-heartbeat-${this.workerId}`, setInterval(() => void this.heartbeat(), heartbeatMs));
-    this.scheduler.addInterval(`worker-reaper-${this.workerId}`, setInterval(() => void this.reap(), reaperIntervalMs));
+    this.scheduler.addInterval(
+      `worker-poll-${this.workerId}`,
+      setInterval(() => void this.pump(), pollIntervalMs),
+    );
+    this.scheduler.addInterval(
+      `worker-heartbeat-${this.workerId}`,
+      setInterval(() => void this.heartbeat(), heartbeatMs),
+    );
+    this.scheduler.addInterval(
+      `worker-reaper-${this.workerId}`,
+      setInterval(() => void this.reap(), reaperIntervalMs),
+    );
     void this.queue.announce(this.workerId, modes, concurrency, 0, this.facts).catch(() => undefined);
     this.logger.info({ concurrency, modes, roles: this.handlers.roles() }, 'worker started');
     void this.pump();
@@ -79,7 +97,10 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   /** Adds a fact this worker reports with every announcement (read by health and metrics), at once. */
   describe(key: string, value: unknown): void {
     this.facts[key] = value;
-    if (this.started) void this.queue.announce(this.workerId, this.config.worker.modes, this.config.worker.concurrency, this.runs.size, this.facts).catch(() => undefined);
+    if (this.started)
+      void this.queue
+        .announce(this.workerId, this.config.worker.modes, this.config.worker.concurrency, this.runs.size, this.facts)
+        .catch(() => undefined);
   }
 
   /** Jobs running in this process now. */
@@ -101,7 +122,13 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       this.logger.warn({ jobs: this.activeJobIds }, 'drain timeout: releasing unfinished jobs to the queue');
       for (const id of this.runs.keys()) this.abort(id, 'shutdown');
       await this.waitForRuns(Math.min(2_000, this.config.worker.leaseMs));
-      for (const run of this.runs.values()) this.pendingEnds.set(run.job.id, { jobId: run.job.id, to: 'queued', reason: 'worker shut down', wallMs: Date.now() - run.startedAt });
+      for (const run of this.runs.values())
+        this.pendingEnds.set(run.job.id, {
+          jobId: run.job.id,
+          to: 'queued',
+          reason: 'worker shut down',
+          wallMs: Date.now() - run.startedAt,
+        });
     }
     await this.flush();
     await this.queue.retire(this.workerId).catch(() => undefined);
@@ -154,7 +181,14 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     const handler = this.handlers.get(job.role);
     const wallMs = () => Date.now() - run.startedAt;
     if (!handler) {
-      return { jobId: job.id, to: 'failed', reason: 'no handler', errorCode: 'no_handler', errorMessage: `No handler is registered for agent role "${job.role}"`, wallMs: 0 };
+      return {
+        jobId: job.id,
+        to: 'failed',
+        reason: 'no handler',
+        errorCode: 'no_handler',
+        errorMessage: `No handler is registered for agent role "${job.role}"`,
+        wallMs: 0,
+      };
     }
     let outcome: JobOutcome;
     try {
@@ -168,21 +202,57 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         return { jobId: job.id, to: 'queued', reason: 'database unavailable', wallMs: wallMs() };
       }
       if (isDiskFull(error)) {
-        return { jobId: job.id, to: 'failed', reason: 'disk full', errorCode: 'disk_full', errorMessage: `The disk is full: ${(error as Error).message}`, wallMs: wallMs() };
+        return {
+          jobId: job.id,
+          to: 'failed',
+          reason: 'disk full',
+          errorCode: 'disk_full',
+          errorMessage: `The disk is full: ${(error as Error).message}`,
+          wallMs: wallMs(),
+        };
       }
       this.logger.error({ jobId: job.id, err: error }, 'handler threw');
-      return { jobId: job.id, to: 'failed', reason: 'handler error', errorCode: 'handler_error', errorMessage: (error as Error).message ?? String(error), wallMs: wallMs() };
+      return {
+        jobId: job.id,
+        to: 'failed',
+        reason: 'handler error',
+        errorCode: 'handler_error',
+        errorMessage: (error as Error).message ?? String(error),
+        wallMs: wallMs(),
+      };
     }
     if (run.reason === 'lease_lost') return null;
     switch (outcome.status) {
       case 'succeeded':
         return { jobId: job.id, to: 'succeeded', reason: 'done', result: outcome.result ?? null, wallMs: wallMs() };
       case 'failed':
-        return { jobId: job.id, to: 'failed', reason: outcome.code, result: outcome.result ?? null, errorCode: outcome.code, errorMessage: outcome.message, wallMs: wallMs() };
+        return {
+          jobId: job.id,
+          to: 'failed',
+          reason: outcome.code,
+          result: outcome.result ?? null,
+          errorCode: outcome.code,
+          errorMessage: outcome.message,
+          wallMs: wallMs(),
+        };
       case 'waiting_human':
-        return { jobId: job.id, to: 'waiting_human', reason: 'needs a person', pendingQuestion: outcome.question, checkpoint: outcome.checkpoint ?? null, wallMs: wallMs() };
+        return {
+          jobId: job.id,
+          to: 'waiting_human',
+          reason: 'needs a person',
+          pendingQuestion: outcome.question,
+          checkpoint: outcome.checkpoint ?? null,
+          wallMs: wallMs(),
+        };
       case 'aborted':
-        return { jobId: job.id, to: 'aborted', reason: outcome.reason ?? 'cancelled', errorCode: 'cancelled', errorMessage: 'Cancelled while running', wallMs: wallMs() };
+        return {
+          jobId: job.id,
+          to: 'aborted',
+          reason: outcome.reason ?? 'cancelled',
+          errorCode: 'cancelled',
+          errorMessage: 'Cancelled while running',
+          wallMs: wallMs(),
+        };
       case 'release':
         return { jobId: job.id, to: 'queued', reason: 'released', wallMs: wallMs() };
     }
@@ -197,7 +267,14 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       abortReason: () => run.reason,
       emit: (drafts) =>
         this.events.recordNow(
-          drafts.map((d) => ({ ...d, data: { ...d.data, workerId: this.workerId }, role: d.role ?? job.role, jobId: job.id, traceId: job.traceId, conversationId: job.conversationId })),
+          drafts.map((d) => ({
+            ...d,
+            data: { ...d.data, workerId: this.workerId },
+            role: d.role ?? job.role,
+            jobId: job.id,
+            traceId: job.traceId,
+            conversationId: job.conversationId,
+          })),
           { relaxed: true },
         ),
       setCurrentAction: (action) => this.queue.setCurrentAction(this.workerId, job.id, action),
@@ -215,7 +292,9 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async heartbeat(): Promise<void> {
-    await this.queue.announce(this.workerId, this.config.worker.modes, this.config.worker.concurrency, this.runs.size, this.facts).catch(() => undefined);
+    await this.queue
+      .announce(this.workerId, this.config.worker.modes, this.config.worker.concurrency, this.runs.size, this.facts)
+      .catch(() => undefined);
     const ids = [...this.runs.keys(), ...this.pendingEnds.keys()];
     if (ids.length === 0) return;
     try {

@@ -14,7 +14,10 @@ const renderApp = () =>
 
 describe('App', () => {
   it('navigates between pages without reloading and marks the current one', async () => {
-    mockApi({ 'GET /api/jobs': () => ({ items: [], nextCursor: null }), 'GET /api/notifications': () => ({ items: [], unreadCount: 0, nextCursor: null }) });
+    mockApi({
+      'GET /api/jobs': () => ({ items: [], nextCursor: null }),
+      'GET /api/notifications': () => ({ items: [], unreadCount: 0, nextCursor: null }),
+    });
     window.history.replaceState(null, '', '/jobs');
     renderApp();
     expect((await screen.findByRole('link', { name: 'Jobs' })).getAttribute('aria-current')).toBe('page');
@@ -42,7 +45,12 @@ describe('App', () => {
         status: 'ready',
         database: true,
         migrations: true,
-        sandbox: { state: 'unavailable', message: 'The test sandbox needs bwrap.', fix: 'install bubblewrap', workers: { ok: 0, disabled: 0, unavailable: 1 } },
+        sandbox: {
+          state: 'unavailable',
+          message: 'The test sandbox needs bwrap.',
+          fix: 'install bubblewrap',
+          workers: { ok: 0, disabled: 0, unavailable: 1 },
+        },
       }),
     });
     window.history.replaceState(null, '', '/jobs');
@@ -59,7 +67,12 @@ describe('App', () => {
     mockApi({
       'GET /api/jobs': () => ({ items: [], nextCursor: null }),
       'GET /api/notifications': () => ({ items: [], unreadCount: 0, nextCursor: null }),
-      'GET /api/health/ready': () => ({ status: 'ready', database: true, migrations: true, sandbox: { state: 'ok', workers: { ok: 1, disabled: 0, unavailable: 0 } } }),
+      'GET /api/health/ready': () => ({
+        status: 'ready',
+        database: true,
+        migrations: true,
+        sandbox: { state: 'ok', workers: { ok: 1, disabled: 0, unavailable: 0 } },
+      }),
     });
     window.history.replaceState(null, '', '/jobs');
     renderApp();
@@ -68,7 +81,10 @@ describe('App', () => {
   });
 
   it('shows a not-found page for unknown paths', async () => {
-    mockApi({ 'GET /api/jobs': () => ({ items: [], nextCursor: null }), 'GET /api/notifications': () => ({ items: [], unreadCount: 0, nextCursor: null }) });
+    mockApi({
+      'GET /api/jobs': () => ({ items: [], nextCursor: null }),
+      'GET /api/notifications': () => ({ items: [], unreadCount: 0, nextCursor: null }),
+    });
     window.history.replaceState(null, '', '/nope');
     renderApp();
     expect(await screen.findByRole('heading', { name: 'Not found' })).toBeTruthy();

@@ -19,7 +19,11 @@ export function navigate(to: string, options: { replace?: boolean } = {}): void 
 
 /** The current location (pathname, search, hash), re-rendering on navigation. */
 export function useLocation(): { pathname: string; search: URLSearchParams; hash: string } {
-  const href = useSyncExternalStore(subscribe, () => window.location.href, () => 'http://localhost/');
+  const href = useSyncExternalStore(
+    subscribe,
+    () => window.location.href,
+    () => 'http://localhost/',
+  );
   const url = new URL(href);
   return { pathname: url.pathname, search: url.searchParams, hash: url.hash };
 }

@@ -41,5 +41,16 @@ export function aJob(overrides: Partial<JobView> = {}): JobView {
 
 /** An EventView with overrides. */
 export function anEvent(jobId: string, id: number, overrides: Partial<EventView> = {}): EventView {
-  return { id, jobId, traceId: null, conversationId: null, type: 'model_call', role: 'builder', summary: `event ${id}`, data: {}, createdAt: new Date().toISOString(), ...overrides } as EventView;
+  return {
+    id,
+    jobId,
+    traceId: null,
+    conversationId: null,
+    type: 'model_call',
+    role: 'builder',
+    summary: `event ${id}`,
+    data: {},
+    createdAt: new Date().toISOString(),
+    ...overrides,
+  } as EventView;
 }

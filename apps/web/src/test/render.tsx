@@ -29,7 +29,13 @@ export function mockApi(routes: Record<string, Handler>) {
     const request = input instanceof Request ? input : new Request(new URL(String(input), 'http://localhost:3000'), init);
     const url = new URL(request.url);
     const text = request.method === 'GET' || request.method === 'HEAD' ? '' : await request.clone().text();
-    const call: Call = { method: request.method, path: url.pathname, search: url.searchParams, body: text ? JSON.parse(text) : undefined, headers: request.headers };
+    const call: Call = {
+      method: request.method,
+      path: url.pathname,
+      search: url.searchParams,
+      body: text ? JSON.parse(text) : undefined,
+      headers: request.headers,
+    };
     calls.push(call);
     for (const [key, handler] of Object.entries(routes)) {
       const [method, pattern] = key.split(' ');
@@ -40,7 +46,10 @@ export function mockApi(routes: Record<string, Handler>) {
         return new Response(out === undefined ? '' : JSON.stringify(out), { status: 200, headers: { 'content-type': 'application/json' } });
       }
     }
-    return new Response(JSON.stringify({ error: { code: 'not_found', message: `no route ${call.method} ${call.path}` } }), { status: 404, headers: { 'content-type': 'application/json' } });
+    return new Response(JSON.stringify({ error: { code: 'not_found', message: `no route ${call.method} ${call.path}` } }), {
+      status: 404,
+      headers: { 'content-type': 'application/json' },
+    });
   });
   vi.stubGlobal('fetch', fetchMock);
   return { calls, fetchMock };

@@ -69,15 +69,23 @@ export class BudgetService {
     const [row] = await this.dataSource.query(`SELECT ${RETURNING} FROM jobs WHERE id = $1`, [jobId]);
     const tokenRoom = Number(row.max_tokens) - Number(row.used_tokens) - Number(row.reserved_tokens);
     if (tokenRoom < tokens) {
-      throw new AgentsException(AgentsErrorCode.TokenLimit, `Token cap reached: ${row.used_tokens} of ${row.max_tokens} used, the next call needs about ${tokens}`, {
-        used: Number(row.used_tokens),
-        cap: Number(row.max_tokens),
-      });
+      throw new AgentsException(
+        AgentsErrorCode.TokenLimit,
+        `Token cap reached: ${row.used_tokens} of ${row.max_tokens} used, the next call needs about ${tokens}`,
+        {
+          used: Number(row.used_tokens),
+          cap: Number(row.max_tokens),
+        },
+      );
     }
-    throw new AgentsException(AgentsErrorCode.CostLimit, `Cost cap reached: ${Number(row.used_cost_cents).toFixed(2)} of ${row.max_cost_cents} cents used`, {
-      used: Number(row.used_cost_cents),
-      cap: Number(row.max_cost_cents),
-    });
+    throw new AgentsException(
+      AgentsErrorCode.CostLimit,
+      `Cost cap reached: ${Number(row.used_cost_cents).toFixed(2)} of ${row.max_cost_cents} cents used`,
+      {
+        used: Number(row.used_cost_cents),
+        cap: Number(row.max_cost_cents),
+      },
+    );
   }
 
   /** Replaces the reservation by what the call really used. */

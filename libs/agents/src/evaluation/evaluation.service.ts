@@ -46,7 +46,9 @@ export class EvaluationService {
       );
       if (rows.length === 0) continue;
       const evaluator = jobFromRow(this.dataSource, rows[0]);
-      await this.transitions.record(manager, [{ job: evaluator, from: null, to: 'queued', actor: 'system', reason: `evaluate ${job.id}`, data: { parentJobId: job.id } }]);
+      await this.transitions.record(manager, [
+        { job: evaluator, from: null, to: 'queued', actor: 'system', reason: `evaluate ${job.id}`, data: { parentJobId: job.id } },
+      ]);
     }
   }
 
@@ -54,13 +56,18 @@ export class EvaluationService {
   async evaluate(jobId: string): Promise<Evaluation> {
     const [row] = await this.dataSource.query('SELECT * FROM jobs WHERE id = $1', [jobId]);
     const job = jobFromRow(this.dataSource, row);
-    const calls: { ok: boolean; tool: string }[] = (await this.dataSource.query(`SELECT data FROM events WHERE job_id = $1 AND type = 'tool_call' ORDER BY id`, [jobId])).map(
-      (r: { data: { ok: boolean; tool: string } }) => r.data,
+    const calls: { ok: boolean; tool: string }[] = (
+      await this.dataSource.query(`SELECT data FROM events WHERE job_id = $1 AND type = 'tool_call' ORDER BY id`, [jobId])
+    ).map((r: { data: { ok: boolean; tool: string } }) => r.data);
+    const decisions: { verdict: string }[] = (
+      await this.dataSource.query(`SELECT data FROM ledger WHERE job_id = $1 AND kind = 'policy.decision' AND data->>'stage' = 'tool'`, [
+        jobId,
+      ])
+    ).map((r: { data: { verdict: string } }) => r.data);
+    const [quality] = await this.dataSource.query(
+      `SELECT data FROM ledger WHERE job_id = $1 AND kind = 'quality.verdict' ORDER BY seq DESC LIMIT 1`,
+      [jobId],
     );
-    const decisions: { verdict: string }[] = (await this.dataSource.query(`SELECT data FROM ledger WHERE job_id = $1 AND kind = 'policy.decision' AND data->>'stage' = 'tool'`, [jobId])).map(
-      (r: { data: { verdict: string } }) => r.data,
-    );
-    const [quality] = await this.dataSource.query(`SELECT data FROM ledger WHERE job_id = $1 AND kind = 'quality.verdict' ORDER BY seq DESC LIMIT 1`, [jobId]);
     const result = (job.result ?? {}) as { tests?: { passed?: boolean; failed?: number } | null; summary?: string };
     const readOnly = (job.intent as { readOnly?: boolean } | null)?.readOnly === true;
 
@@ -69,7 +76,8 @@ export class EvaluationService {
     const testsGreen = result.tests?.passed === true;
     const testsRan = result.tests !== undefined && result.tests !== null;
     let correctness: number;
-    if (job.status === 'succeeded') correctness = readOnly ? (quality ? Number(quality.data.score) / 100 : 0.8) : testsGreen ? 1 : testsRan ? 0.3 : 0.6;
+    if (job.status === 'succeeded')
+      correctness = readOnly ? (quality ? Number(quality.data.score) / 100 : 0.8) : testsGreen ? 1 : testsRan ? 0.3 : 0.6;
     else correctness = 0;
     if (job.status === 'succeeded' && !readOnly && !testsRan) flags.push('no_tests_run');
     if (job.status === 'failed') flags.push(`failed:${job.errorCode}`);
@@ -98,7 +106,11 @@ export class EvaluationService {
     const feedback = [
       `Job ${job.status}${job.errorCode ? ` (${job.errorCode})` : ''}.`,
       `${calls.length} tool calls, ${failedCalls} failed; ${job.usedSteps}/${job.maxSteps} steps, ${job.usedTokens}/${job.maxTokens} tokens.`,
-      testsRan ? `Tests ${testsGreen ? 'green' : 'not green'} at the end.` : readOnly ? 'Read-only job: no tests needed.' : 'No test run recorded.',
+      testsRan
+        ? `Tests ${testsGreen ? 'green' : 'not green'} at the end.`
+        : readOnly
+          ? 'Read-only job: no tests needed.'
+          : 'No test run recorded.',
       unverified.length ? `Claims without evidence: ${unverified.join(', ')}.` : 'Every path claimed is in the evidence.',
       blocked || approvals ? `${blocked} change(s) blocked and ${approvals} sent for approval by the policy.` : 'No policy violations.',
     ].join(' ');
@@ -111,7 +123,18 @@ export class EvaluationService {
       overall,
       flags,
       feedback,
-      measurements: { toolCalls: calls.length, failedCalls, stepUse, tokenUse, testsRan, testsGreen, unverified, blocked, approvals, status: job.status },
+      measurements: {
+        toolCalls: calls.length,
+        failedCalls,
+        stepUse,
+        tokenUse,
+        testsRan,
+        testsGreen,
+        unverified,
+        blocked,
+        approvals,
+        status: job.status,
+      },
     };
   }
 
@@ -123,7 +146,18 @@ export class EvaluationService {
        ON CONFLICT (job_id) DO UPDATE SET evaluator_job_id = EXCLUDED.evaluator_job_id, correctness = EXCLUDED.correctness, efficiency = EXCLUDED.efficiency,
          honesty = EXCLUDED.honesty, safety = EXCLUDED.safety, overall = EXCLUDED.overall, flags = EXCLUDED.flags, feedback = EXCLUDED.feedback,
          measurements = EXCLUDED.measurements, created_at = date_trunc('milliseconds', now())`,
-      [evaluation.jobId, evaluatorJobId, evaluation.correctness, evaluation.efficiency, evaluation.honesty, evaluation.safety, evaluation.overall, JSON.stringify(evaluation.flags), evaluation.feedback, JSON.stringify(evaluation.measurements)],
+      [
+        evaluation.jobId,
+        evaluatorJobId,
+        evaluation.correctness,
+        evaluation.efficiency,
+        evaluation.honesty,
+        evaluation.safety,
+        evaluation.overall,
+        JSON.stringify(evaluation.flags),
+        evaluation.feedback,
+        JSON.stringify(evaluation.measurements),
+      ],
     );
   }
 

@@ -19,7 +19,15 @@ export class EvaluatorHandler implements JobHandler {
     await this.evaluations.store(evaluation, ctx.job.id);
     const summary = `evaluation of ${parentId}: overall ${evaluation.overall} (correctness ${evaluation.correctness}, efficiency ${evaluation.efficiency}, honesty ${evaluation.honesty}, safety ${evaluation.safety})`;
     await this.artifacts.audit([
-      { kind: 'evaluation.recorded', actor: 'agent:evaluator', jobId: parentId, traceId: ctx.job.traceId, conversationId: ctx.job.conversationId, summary, data: evaluation as never },
+      {
+        kind: 'evaluation.recorded',
+        actor: 'agent:evaluator',
+        jobId: parentId,
+        traceId: ctx.job.traceId,
+        conversationId: ctx.job.conversationId,
+        summary,
+        data: evaluation as never,
+      },
     ]);
     await ctx.emit([{ type: 'evaluation', role: 'evaluator', summary, data: { ...evaluation, evaluatedJobId: parentId } as never }]);
     return { status: 'succeeded', result: evaluation as never };

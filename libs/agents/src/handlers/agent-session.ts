@@ -1,7 +1,17 @@
 import { JobMode, isDiskFull } from '@app/common';
 import { LedgerDraft } from '@app/ledger';
 import { TdlnEngine } from '@app/tdln';
-import { SandboxStatus, ToolContext, ToolRegistry, ToolRunState, ToolRunStateJson, ToolsErrorCode, ToolsException, Workspace, WorkspaceManager } from '@app/tools';
+import {
+  SandboxStatus,
+  ToolContext,
+  ToolRegistry,
+  ToolRunState,
+  ToolRunStateJson,
+  ToolsErrorCode,
+  ToolsException,
+  Workspace,
+  WorkspaceManager,
+} from '@app/tools';
 import { JobContext, JobOutcome } from '@app/worker';
 import { AgentsErrorCode, AgentsException } from '../agents.errors';
 import { PolicyChangeGate } from '../policy/policy-change-gate';
@@ -54,7 +64,11 @@ export class AgentSession {
   }
 
   /** Opens the job's workspace; when resuming, makes it exactly what the checkpoint saw. */
-  static async open(deps: SessionDeps, ctx: JobContext, checkpoint?: { diff: string; toolState: ToolRunStateJson; approvedRules?: string[] }): Promise<AgentSession> {
+  static async open(
+    deps: SessionDeps,
+    ctx: JobContext,
+    checkpoint?: { diff: string; toolState: ToolRunStateJson; approvedRules?: string[] },
+  ): Promise<AgentSession> {
     const job = ctx.job;
     const spec = { jobId: job.id, repository: job.repo, baseRef: job.baseRef ?? undefined };
     let workspace: Workspace;
@@ -81,7 +95,15 @@ export class AgentSession {
       throw new Error(`role ${role} may not append ledger entries of kind ${refused.map((d) => d.kind).join(', ')}`);
     }
     const job = this.ctx.job;
-    await this.deps.artifacts.audit(drafts.map((d) => ({ ...d, actor: `agent:${role}` as const, jobId: job.id, traceId: job.traceId, conversationId: job.conversationId })));
+    await this.deps.artifacts.audit(
+      drafts.map((d) => ({
+        ...d,
+        actor: `agent:${role}` as const,
+        jobId: job.id,
+        traceId: job.traceId,
+        conversationId: job.conversationId,
+      })),
+    );
   }
 
   /** The tool context of a role: the shared workspace and state, and the policy gate for changes. */
@@ -92,24 +114,46 @@ export class AgentSession {
       signal: this.ctx.signal,
       jobId: job.id,
       state: this.state,
-      gate: new PolicyChangeGate(this.deps.tdln, mode, job.intent as never, async (action, decision) => {
-        await this.audit('builder', [
-          {
-            kind: 'policy.decision',
-            summary: `${action.kind} ${action.paths.join(', ')}: ${decision.verdict} (risk ${decision.riskScore})`.trim(),
-            data: { stage: 'tool', action: action as never, verdict: decision.verdict, violations: decision.violations as never, riskScore: decision.riskScore, policyHash: decision.policyHash },
-          },
-        ]);
-        if (decision.verdict !== 'allow') {
-          await this.ctx.emit([{ type: 'decision', role: 'builder', summary: `policy ${decision.verdict}: ${decision.violations.map((v) => v.message).join('; ')}`, data: { action: action as never, ...decision } }]);
-        }
-      }, this.approvedRules),
+      gate: new PolicyChangeGate(
+        this.deps.tdln,
+        mode,
+        job.intent as never,
+        async (action, decision) => {
+          await this.audit('builder', [
+            {
+              kind: 'policy.decision',
+              summary: `${action.kind} ${action.paths.join(', ')}: ${decision.verdict} (risk ${decision.riskScore})`.trim(),
+              data: {
+                stage: 'tool',
+                action: action as never,
+                verdict: decision.verdict,
+                violations: decision.violations as never,
+                riskScore: decision.riskScore,
+                policyHash: decision.policyHash,
+              },
+            },
+          ]);
+          if (decision.verdict !== 'allow') {
+            await this.ctx.emit([
+              {
+                type: 'decision',
+                role: 'builder',
+                summary: `policy ${decision.verdict}: ${decision.violations.map((v) => v.message).join('; ')}`,
+                data: { action: action as never, ...decision },
+              },
+            ]);
+          }
+        },
+        this.approvedRules,
+      ),
     };
   }
 
   /** The tools a role may call: its repository tools and the meta tools, bound to a recorder. */
   registry(role: AgentRole, recorder: MetaRecorder): ToolRegistry {
-    const repository = role.tools.map((name) => this.deps.repositoryTools.get(name)).filter((tool): tool is NonNullable<typeof tool> => tool !== undefined);
+    const repository = role.tools
+      .map((name) => this.deps.repositoryTools.get(name))
+      .filter((tool): tool is NonNullable<typeof tool> => tool !== undefined);
     const meta = metaTools(recorder).filter((t) => role.tools.includes(t.name));
     return new ToolRegistry([...repository, ...meta]);
   }
@@ -140,10 +184,16 @@ export class AgentSession {
     const patch = await this.workspace.patch();
     const dirty = (await this.workspace.git(['status', '--porcelain'])).stdout.trim() !== '';
     const commit = this.state.lastCommit?.sha ?? null;
-    const push = patch.trim() ? await this.workspace.pushBack({ remoteCredentials: this.deps.pushRemote }) : { pushed: false as const, reason: 'nothing changed' };
+    const push = patch.trim()
+      ? await this.workspace.pushBack({ remoteCredentials: this.deps.pushRemote })
+      : { pushed: false as const, reason: 'nothing changed' };
     await this.deps.artifacts.storePatch(this.ctx.job.id, this.ctx.workerId, patch, this.workspace.branch);
     await this.ctx.emit([
-      { type: 'result', summary: `patch of ${patch.length} bytes; ${push.pushed ? `pushed ${this.workspace.branch}` : `not pushed: ${push.reason}`}`, data: { branch: this.workspace.branch, commit, pushed: push.pushed, dirty } },
+      {
+        type: 'result',
+        summary: `patch of ${patch.length} bytes; ${push.pushed ? `pushed ${this.workspace.branch}` : `not pushed: ${push.reason}`}`,
+        data: { branch: this.workspace.branch, commit, pushed: push.pushed, dirty },
+      },
     ]);
     return { patch, branch: this.workspace.branch, commit, pushed: push.pushed, dirty };
   }
@@ -159,7 +209,13 @@ export async function outcomeOfFailure(ctx: JobContext, error: unknown): Promise
   if (error.code === AgentsErrorCode.Cancelled) {
     return ctx.abortReason() === 'cancelled' ? { status: 'aborted', reason: 'cancelled' } : { status: 'release' };
   }
-  await ctx.emit([{ type: 'error', summary: `${error.code}: ${error.message}`, data: { code: error.code, message: error.message, details: (error.details ?? null) as never } }]);
+  await ctx.emit([
+    {
+      type: 'error',
+      summary: `${error.code}: ${error.message}`,
+      data: { code: error.code, message: error.message, details: (error.details ?? null) as never },
+    },
+  ]);
   return { status: 'failed', code: error.code, message: error.message, result: { details: (error.details ?? null) as never } };
 }
 

@@ -41,7 +41,13 @@ export class BuilderHandler implements JobHandler {
     try {
       await ctx.setCurrentAction('preparing the workspace');
       const session = await AgentSession.open(
-        { workspaces: this.workspaces, repositoryTools: this.repositoryTools, artifacts: this.artifacts, tdln: this.tdln, pushRemote: this.config.workspaces.pushRemote },
+        {
+          workspaces: this.workspaces,
+          repositoryTools: this.repositoryTools,
+          artifacts: this.artifacts,
+          tdln: this.tdln,
+          pushRemote: this.config.workspaces.pushRemote,
+        },
         ctx,
         checkpoint,
       );
@@ -58,7 +64,8 @@ export class BuilderHandler implements JobHandler {
         runStartedAt,
         diff: session.diff,
       });
-      if (outcome.kind === 'waiting') return { status: 'waiting_human', question: outcome.question, checkpoint: outcome.checkpoint as never };
+      if (outcome.kind === 'waiting')
+        return { status: 'waiting_human', question: outcome.question, checkpoint: outcome.checkpoint as never };
       await ctx.setCurrentAction('publishing the result');
       const published = await session.publish();
       const result = {
@@ -70,7 +77,12 @@ export class BuilderHandler implements JobHandler {
         tests: session.state.lastTestRun ?? null,
       };
       if (published.dirty) {
-        return { status: 'failed', code: 'uncommitted_changes', message: 'The agent finished with changes it did not commit (tests were not green after its last edit)', result };
+        return {
+          status: 'failed',
+          code: 'uncommitted_changes',
+          message: 'The agent finished with changes it did not commit (tests were not green after its last edit)',
+          result,
+        };
       }
       return { status: 'succeeded', result };
     } catch (error) {

@@ -13,7 +13,12 @@ export class JobArtifactsRepository {
 
   /** Stores the patch and branch, if this worker still holds the job. */
   async storePatch(jobId: string, workerId: string, patch: string, branch: string): Promise<void> {
-    await this.dataSource.query(`UPDATE jobs SET patch = $3, branch = $4, updated_at = now() WHERE id = $1 AND worker_id = $2`, [jobId, workerId, patch, branch]);
+    await this.dataSource.query(`UPDATE jobs SET patch = $3, branch = $4, updated_at = now() WHERE id = $1 AND worker_id = $2`, [
+      jobId,
+      workerId,
+      patch,
+      branch,
+    ]);
   }
 
   /** Appends entries to the ledger in a transaction of their own. */

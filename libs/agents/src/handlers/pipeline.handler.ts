@@ -71,11 +71,22 @@ export class PipelineHandler implements JobHandler {
     if (unsandboxed) return unsandboxed;
     const checkpoint = (job.checkpoint as PipelineCheckpoint | null) ?? undefined;
     const intent = (job.intent ?? {}) as { operation?: string; readOnly?: boolean; targets?: string[] };
-    const ps: PipelineState = checkpoint?.pipeline ?? { stage: intent.operation === 'review' ? 'review' : 'plan', round: 0, reviews: [], approved: {} };
+    const ps: PipelineState = checkpoint?.pipeline ?? {
+      stage: intent.operation === 'review' ? 'review' : 'plan',
+      round: 0,
+      reviews: [],
+      approved: {},
+    };
 
     try {
       const session = await AgentSession.open(
-        { workspaces: this.workspaces, repositoryTools: this.repositoryTools, artifacts: this.artifacts, tdln: this.tdln, pushRemote: this.config.workspaces.pushRemote },
+        {
+          workspaces: this.workspaces,
+          repositoryTools: this.repositoryTools,
+          artifacts: this.artifacts,
+          tdln: this.tdln,
+          pushRemote: this.config.workspaces.pushRemote,
+        },
         ctx,
         checkpoint,
       );
@@ -83,7 +94,8 @@ export class PipelineHandler implements JobHandler {
       if (ps.pendingGate) {
         const gate = ps.pendingGate;
         ps.pendingGate = undefined;
-        if (job.humanResponse?.action !== 'approve' && job.humanResponse?.action !== 'answer') return { status: 'aborted', reason: 'not approved' };
+        if (job.humanResponse?.action !== 'approve' && job.humanResponse?.action !== 'answer')
+          return { status: 'aborted', reason: 'not approved' };
         ps.approved[gate] = true;
         await this.handoff(ctx, session, `a person approved past the ${gate} gate`, gate, gate === 'review' ? 'quality' : 'render');
         ps.stage = gate === 'review' ? 'quality' : 'render';
@@ -98,7 +110,10 @@ export class PipelineHandler implements JobHandler {
             role,
             job,
             worker: ctx,
-            registry: session.registry(role, session.recorder(role.name, (kind, data) => this.onRecord(ps, kind, data))),
+            registry: session.registry(
+              role,
+              session.recorder(role.name, (kind, data) => this.onRecord(ps, kind, data)),
+            ),
             toolContext: session.toolContext(job.mode),
             task: this.taskFor(ps, job, intent),
             resume: resume?.role === role.name ? resume : undefined,
@@ -109,7 +124,8 @@ export class PipelineHandler implements JobHandler {
             limits: this.limitsFor(ps.stage, job),
           });
           resume = undefined;
-          if (outcome.kind === 'waiting') return { status: 'waiting_human', question: outcome.question, checkpoint: outcome.checkpoint as never };
+          if (outcome.kind === 'waiting')
+            return { status: 'waiting_human', question: outcome.question, checkpoint: outcome.checkpoint as never };
           if (role === BUILDER) ps.builderSummary = outcome.text;
           if (role === PLANNER && !ps.plan) throw new AgentsException(AgentsErrorCode.NoResult, 'The Planner finished without a plan');
         }
@@ -135,7 +151,9 @@ export class PipelineHandler implements JobHandler {
     session: AgentSession,
     ps: PipelineState,
     intent: { operation?: string; readOnly?: boolean },
-  ): Promise<{ kind: 'next' } | { kind: 'park'; gate: 'quality' | 'review'; question: PendingQuestion } | { kind: 'done'; outcome: JobOutcome }> {
+  ): Promise<
+    { kind: 'next' } | { kind: 'park'; gate: 'quality' | 'review'; question: PendingQuestion } | { kind: 'done'; outcome: JobOutcome }
+  > {
     const readOnly = intent.readOnly === true;
     switch (ps.stage) {
       case 'plan': {
@@ -158,7 +176,13 @@ export class PipelineHandler implements JobHandler {
         }
         if (ps.round < this.config.pipeline.reviewRounds) {
           ps.round++;
-          await this.handoff(ctx, session, `changes requested (round ${ps.round} of ${this.config.pipeline.reviewRounds})`, 'reviewer', 'builder');
+          await this.handoff(
+            ctx,
+            session,
+            `changes requested (round ${ps.round} of ${this.config.pipeline.reviewRounds})`,
+            'reviewer',
+            'builder',
+          );
           ps.stage = 'build';
           return { kind: 'next' };
         }
@@ -205,16 +229,28 @@ export class PipelineHandler implements JobHandler {
     const plan = ps.plan ? `\nThe plan (from the Planner):\n${JSON.stringify(ps.plan, null, 1)}` : '';
     switch (ps.stage) {
       case 'plan':
-        return taskPrompt(job, [intent.readOnly ? '\nThis is an analysis request: analyse, record your analysis, and list the recommended next steps as the plan. Do not change anything.' : '\nRecord your analysis, then write the plan the Builder will follow.']);
+        return taskPrompt(job, [
+          intent.readOnly
+            ? '\nThis is an analysis request: analyse, record your analysis, and list the recommended next steps as the plan. Do not change anything.'
+            : '\nRecord your analysis, then write the plan the Builder will follow.',
+        ]);
       case 'build': {
         const last = ps.reviews.at(-1);
-        const review = ps.round > 0 && last ? `\nThe Reviewer requested changes:\n${JSON.stringify({ summary: last.summary, comments: last.comments ?? [] }, null, 1)}\nAddress every comment, run the tests again, and commit.` : '';
+        const review =
+          ps.round > 0 && last
+            ? `\nThe Reviewer requested changes:\n${JSON.stringify({ summary: last.summary, comments: last.comments ?? [] }, null, 1)}\nAddress every comment, run the tests again, and commit.`
+            : '';
         return taskPrompt(job, [plan, review]);
       }
       case 'review':
         return intent.readOnly
-          ? taskPrompt(job, [`\nReview the code this request names${intent.targets?.length ? ` (${intent.targets.join(', ')})` : ''} and submit your findings with submit_review.`])
-          : taskPrompt(job, [plan, `\nReview round ${ps.round + 1}: review the change on the job branch (get_diff) against the task and the plan, then submit_review.`]);
+          ? taskPrompt(job, [
+              `\nReview the code this request names${intent.targets?.length ? ` (${intent.targets.join(', ')})` : ''} and submit your findings with submit_review.`,
+            ])
+          : taskPrompt(job, [
+              plan,
+              `\nReview round ${ps.round + 1}: review the change on the job branch (get_diff) against the task and the plan, then submit_review.`,
+            ]);
       default:
         return taskPrompt(job);
     }
@@ -241,7 +277,10 @@ export class PipelineHandler implements JobHandler {
     const job = ctx.job;
     const [usage] = await this.dataSource.query('SELECT used_steps, used_tokens, used_cost_cents FROM jobs WHERE id = $1', [job.id]);
     const read: string[] = (
-      await this.dataSource.query(`SELECT DISTINCT data->'input'->>'path' AS path FROM events WHERE job_id = $1 AND type = 'tool_call' AND data->>'tool' = 'read_file' AND data->>'ok' = 'true'`, [job.id])
+      await this.dataSource.query(
+        `SELECT DISTINCT data->'input'->>'path' AS path FROM events WHERE job_id = $1 AND type = 'tool_call' AND data->>'tool' = 'read_file' AND data->>'ok' = 'true'`,
+        [job.id],
+      )
     ).map((r: { path: string }) => r.path);
     const tests = session.state.lastTestRun;
     const lint = session.state.lastLint;
@@ -252,7 +291,11 @@ export class PipelineHandler implements JobHandler {
         tests: { ran: !!tests, passed: tests?.passedCount ?? 0, failed: tests?.failed ?? 0 },
         lint: { ran: !!lint, errors: lint?.diagnostics.filter((d) => d.severity === 'error').length ?? 0 },
         change: { files: session.state.filesTouched.length, lines: stats.added + stats.removed },
-        budget: { steps: Number(usage.used_steps) / job.maxSteps, tokens: Number(usage.used_tokens) / job.maxTokens, cost: Number(usage.used_cost_cents) / job.maxCostCents },
+        budget: {
+          steps: Number(usage.used_steps) / job.maxSteps,
+          tokens: Number(usage.used_tokens) / job.maxTokens,
+          cost: Number(usage.used_cost_cents) / job.maxCostCents,
+        },
         finalAnswer: answer || 'No summary.',
         evidence: { touched: session.state.filesTouched, read },
         readOnly,
@@ -260,8 +303,27 @@ export class PipelineHandler implements JobHandler {
       job.mode,
     );
     ps.quality = verdict as never;
-    await session.audit('coordinator', [{ kind: 'quality.verdict', summary: `quality ${verdict.verdict} (${verdict.score}/100)`, data: { verdict: verdict.verdict, score: verdict.score, failing: verdict.failing, checks: verdict.checks as never, unverifiedPaths: verdict.unverifiedPaths } }]);
-    await ctx.emit([{ type: 'quality', role: 'coordinator', summary: `quality ${verdict.verdict} (${verdict.score}/100)${verdict.failing.length ? `: ${verdict.failing.join(', ')}` : ''}`, data: verdict as never }]);
+    await session.audit('coordinator', [
+      {
+        kind: 'quality.verdict',
+        summary: `quality ${verdict.verdict} (${verdict.score}/100)`,
+        data: {
+          verdict: verdict.verdict,
+          score: verdict.score,
+          failing: verdict.failing,
+          checks: verdict.checks as never,
+          unverifiedPaths: verdict.unverifiedPaths,
+        },
+      },
+    ]);
+    await ctx.emit([
+      {
+        type: 'quality',
+        role: 'coordinator',
+        summary: `quality ${verdict.verdict} (${verdict.score}/100)${verdict.failing.length ? `: ${verdict.failing.join(', ')}` : ''}`,
+        data: verdict as never,
+      },
+    ]);
     return verdict;
   }
 
@@ -278,8 +340,18 @@ export class PipelineHandler implements JobHandler {
       commit: null,
     };
     const rendered = this.tdln.render('job_succeeded', data);
-    if (rendered.errors.length > 0) throw new AgentsException(AgentsErrorCode.NoResult, `The final answer could not be rendered: ${rendered.errors.map((e) => e.message).join('; ')}`);
-    await session.audit('coordinator', [{ kind: 'answer.rendered', summary: 'final answer rendered (tdln-out job_succeeded)', data: { text: rendered.text, citations: rendered.citations } }]);
+    if (rendered.errors.length > 0)
+      throw new AgentsException(
+        AgentsErrorCode.NoResult,
+        `The final answer could not be rendered: ${rendered.errors.map((e) => e.message).join('; ')}`,
+      );
+    await session.audit('coordinator', [
+      {
+        kind: 'answer.rendered',
+        summary: 'final answer rendered (tdln-out job_succeeded)',
+        data: { text: rendered.text, citations: rendered.citations },
+      },
+    ]);
     return { text: rendered.text, citations: rendered.citations };
   }
 
@@ -301,7 +373,13 @@ export class PipelineHandler implements JobHandler {
     const patch = await session.workspace.patch();
     const items = await this.provenance(job, ps, patch, session);
     const sealed = await this.truthpacks.seal(job.id, items);
-    await session.audit('coordinator', [{ kind: 'truthpack.sealed', summary: `TruthPack ${sealed.root.slice(0, 16)}… over ${sealed.size} items`, data: { root: sealed.root, size: sealed.size, publicKey: sealed.publicKey } }]);
+    await session.audit('coordinator', [
+      {
+        kind: 'truthpack.sealed',
+        summary: `TruthPack ${sealed.root.slice(0, 16)}… over ${sealed.size} items`,
+        data: { root: sealed.root, size: sealed.size, publicKey: sealed.publicKey },
+      },
+    ]);
     if (session.state.lastCommit && !readOnly) {
       // The root goes into the commit message as a trailer; the tree (and so the patch) is unchanged.
       const message = (await session.workspace.git(['log', '-1', '--format=%B'])).stdout.trimEnd();
@@ -323,7 +401,13 @@ export class PipelineHandler implements JobHandler {
       filesChanged: session.state.filesTouched,
       tests: session.state.lastTestRun ?? null,
     };
-    if (published?.dirty) return { status: 'failed', code: 'uncommitted_changes', message: 'The change was left uncommitted (tests were not green after the last edit)', result };
+    if (published?.dirty)
+      return {
+        status: 'failed',
+        code: 'uncommitted_changes',
+        message: 'The change was left uncommitted (tests were not green after the last edit)',
+        result,
+      };
     return { status: 'succeeded', result };
   }
 
@@ -333,14 +417,31 @@ export class PipelineHandler implements JobHandler {
       `SELECT summary, data FROM ledger WHERE job_id = $1 AND kind = 'policy.decision' ORDER BY seq`,
       [job.id],
     );
-    const calls: { data: Record<string, unknown> }[] = await this.dataSource.query(`SELECT data FROM events WHERE job_id = $1 AND type = 'tool_call' ORDER BY id`, [job.id]);
+    const calls: { data: Record<string, unknown> }[] = await this.dataSource.query(
+      `SELECT data FROM events WHERE job_id = $1 AND type = 'tool_call' ORDER BY id`,
+      [job.id],
+    );
     return [
       // Where the intent came from (grammar rule and grammar hash, or model, request id and prompt hash) is sealed with it.
-      { kind: 'intent', goal: job.goal, repo: job.repo, source: (job.intent as { source?: unknown } | null)?.source ?? null, intent: job.intent ?? null, logline: job.intentLogline ?? null },
+      {
+        kind: 'intent',
+        goal: job.goal,
+        repo: job.repo,
+        source: (job.intent as { source?: unknown } | null)?.source ?? null,
+        intent: job.intent ?? null,
+        logline: job.intentLogline ?? null,
+      },
       ...decisions.map((d) => ({ kind: 'policy_decision', summary: d.summary, decision: d.data })),
       ...(ps.analysis ? [{ kind: 'analysis', analysis: ps.analysis }] : []),
       ...(ps.plan ? [{ kind: 'plan', plan: ps.plan }] : []),
-      ...calls.map((c) => ({ kind: 'tool_call', tool: c.data.tool, input: c.data.input ?? null, ok: c.data.ok, result: c.data.result ?? null, role: null })),
+      ...calls.map((c) => ({
+        kind: 'tool_call',
+        tool: c.data.tool,
+        input: c.data.input ?? null,
+        ok: c.data.ok,
+        result: c.data.result ?? null,
+        role: null,
+      })),
       ...ps.reviews.map((review) => ({ kind: 'review', review })),
       { kind: 'patch', diff: patch },
       { kind: 'tests', lastRun: session.state.lastTestRun ?? null },

@@ -80,19 +80,27 @@ export class ModelGateway {
 
   /** The most a call can cost, for reserving budget before it is made. */
   estimateCostCents(mode: JobMode, inputTokens: number, maxOutputTokens: number): number {
-    return costCents({ inputTokens, outputTokens: maxOutputTokens, cacheCreationTokens: 0, cacheReadTokens: 0 }, priceOf(this.modelFor(mode), this.config.model.prices));
+    return costCents(
+      { inputTokens, outputTokens: maxOutputTokens, cacheCreationTokens: 0, cacheReadTokens: 0 },
+      priceOf(this.modelFor(mode), this.config.model.prices),
+    );
   }
 
   async call(request: ModelCallRequest): Promise<ModelCallResult> {
     if (!this.client) {
-      throw new AgentsException(AgentsErrorCode.ModelNotConfigured, 'No model is configured: set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for another endpoint)');
+      throw new AgentsException(
+        AgentsErrorCode.ModelNotConfigured,
+        'No model is configured: set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for another endpoint)',
+      );
     }
     const model = this.modelFor(request.mode);
     const params: Anthropic.MessageCreateParamsNonStreaming = {
       model,
       max_tokens: request.maxTokens ?? this.config.model.maxOutputTokens,
       system: [{ type: 'text', text: request.system, cache_control: EPHEMERAL }],
-      ...(request.tools.length ? { tools: request.tools.map((tool, i) => (i === request.tools.length - 1 ? { ...tool, cache_control: EPHEMERAL } : tool)) } : {}),
+      ...(request.tools.length
+        ? { tools: request.tools.map((tool, i) => (i === request.tools.length - 1 ? { ...tool, cache_control: EPHEMERAL } : tool)) }
+        : {}),
       messages: withCacheBreakpoint(request.messages),
       ...(request.userId ? { metadata: { user_id: request.userId } } : {}),
       ...(request.toolChoice ? { tool_choice: request.toolChoice } : {}),
@@ -138,12 +146,19 @@ export class ModelGateway {
         const stalled = stall.signal.aborted;
         if ((stalled || isDroppedStream(error)) && attempt <= maxRetries) {
           const delay = backoffMs(attempt);
-          this.logger.warn({ attempt, delay, err: stalled ? `no stream event for ${this.config.model.streamIdleMs} ms` : (error as Error).message }, 'model stream dropped; retrying');
+          this.logger.warn(
+            { attempt, delay, err: stalled ? `no stream event for ${this.config.model.streamIdleMs} ms` : (error as Error).message },
+            'model stream dropped; retrying',
+          );
           await sleep(delay, request.signal);
           continue;
         }
         if (stalled) {
-          throw new AgentsException(AgentsErrorCode.ModelTimeout, `The model stopped answering mid-stream (${this.config.model.streamIdleMs} ms without an event) ${attempt} times`, { attempts: attempt });
+          throw new AgentsException(
+            AgentsErrorCode.ModelTimeout,
+            `The model stopped answering mid-stream (${this.config.model.streamIdleMs} ms without an event) ${attempt} times`,
+            { attempts: attempt },
+          );
         }
         throw translate(error);
       } finally {
@@ -157,7 +172,8 @@ export class ModelGateway {
 function withCacheBreakpoint(messages: Anthropic.MessageParam[]): Anthropic.MessageParam[] {
   if (messages.length === 0) return messages;
   const last = messages[messages.length - 1];
-  const blocks: Anthropic.ContentBlockParam[] = typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : [...last.content];
+  const blocks: Anthropic.ContentBlockParam[] =
+    typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : [...last.content];
   if (blocks.length === 0) return messages;
   const tail = blocks[blocks.length - 1] as Anthropic.ContentBlockParam & { cache_control?: unknown };
   blocks[blocks.length - 1] = { ...tail, cache_control: EPHEMERAL } as Anthropic.ContentBlockParam;
@@ -180,10 +196,14 @@ function translate(error: unknown): AgentsException {
     return new AgentsException(AgentsErrorCode.ModelTimeout, `The model did not start answering in time, after retries: ${error.message}`);
   }
   if (error instanceof Anthropic.RateLimitError) {
-    return new AgentsException(AgentsErrorCode.ModelRateLimited, `The model kept answering 429 after retries: ${error.message}`, { status: 429 });
+    return new AgentsException(AgentsErrorCode.ModelRateLimited, `The model kept answering 429 after retries: ${error.message}`, {
+      status: 429,
+    });
   }
   if (error instanceof Anthropic.APIError && (error.status === undefined || error.status >= 500)) {
-    return new AgentsException(AgentsErrorCode.ModelUnavailable, `The model was unavailable after retries: ${error.message}`, { status: error.status ?? null });
+    return new AgentsException(AgentsErrorCode.ModelUnavailable, `The model was unavailable after retries: ${error.message}`, {
+      status: error.status ?? null,
+    });
   }
   if (error instanceof Anthropic.APIError) {
     return new AgentsException(AgentsErrorCode.ModelRejected, `The model rejected the request: ${error.message}`, { status: error.status });

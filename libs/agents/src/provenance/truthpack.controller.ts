@@ -9,11 +9,19 @@ export class TruthPackView {
   @ApiProperty({ format: 'uuid' }) jobId: string;
   @ApiProperty({ description: 'Merkle root (RFC 6962, hex)' }) root: string;
   @ApiProperty() size: number;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The signed pack: version, algorithm, root, size, leaves, signature, publicKey' }) pack: Record<string, unknown>;
-  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, description: 'Provenance items, in leaf order' }) items: Record<string, unknown>[];
-  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, description: 'Inclusion proof of each item' }) proofs: Record<string, unknown>[];
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'The signed pack: version, algorithm, root, size, leaves, signature, publicKey',
+  })
+  pack: Record<string, unknown>;
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, description: 'Provenance items, in leaf order' })
+  items: Record<string, unknown>[];
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, description: 'Inclusion proof of each item' })
+  proofs: Record<string, unknown>[];
   @ApiProperty({ description: 'Ed25519 public key (hex) that verifies the signature' }) publicKey: string;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: '{ valid, errors, itemsIncluded } checked now' }) verification: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: '{ valid, errors, itemsIncluded } checked now' })
+  verification: Record<string, unknown>;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }
 
@@ -23,7 +31,10 @@ export class VerifyTruthPackRequest {
   @IsDefined()
   @ValidateBy({
     name: 'isPackOrText',
-    validator: { validate: (value) => typeof value === 'string' || (typeof value === 'object' && value !== null && !Array.isArray(value)), defaultMessage: () => 'pack must be an object or a JSON text' },
+    validator: {
+      validate: (value) => typeof value === 'string' || (typeof value === 'object' && value !== null && !Array.isArray(value)),
+      defaultMessage: () => 'pack must be an object or a JSON text',
+    },
   })
   pack: unknown;
 
@@ -50,7 +61,8 @@ export class TruthPackController {
   @ApiOkResponse({ type: TruthPackView })
   async get(@Param('id', UuidParamPipe) id: string): Promise<TruthPackView> {
     const stored = await this.truthpacks.get(id);
-    if (!stored) throw new CommonException(CommonErrorCode.NotFound, `Job ${id} has no TruthPack (it is sealed when a job finishes its pipeline)`);
+    if (!stored)
+      throw new CommonException(CommonErrorCode.NotFound, `Job ${id} has no TruthPack (it is sealed when a job finishes its pipeline)`);
     const proofs = this.truthpacks.proofs(stored.items);
     const verification = this.truthpacks.verify(stored.pack, stored.publicKey);
     return {

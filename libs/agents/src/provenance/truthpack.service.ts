@@ -30,7 +30,11 @@ export class TruthPackService {
   /** Builds, signs and stores the pack (a retried job's new pack replaces its old one; the ledger keeps both roots). */
   async seal(jobId: string, items: ProvenanceItem[]): Promise<{ root: string; size: number; publicKey: string }> {
     const built = this.tdln.buildTruthPack(items, this.key.secretKey);
-    if (!built.pack || !built.packJson) throw new AgentsException(AgentsErrorCode.NoResult, `The TruthPack could not be built: ${built.errors.map((e) => e.message).join('; ')}`);
+    if (!built.pack || !built.packJson)
+      throw new AgentsException(
+        AgentsErrorCode.NoResult,
+        `The TruthPack could not be built: ${built.errors.map((e) => e.message).join('; ')}`,
+      );
     await this.dataSource.query(
       `INSERT INTO truth_packs (job_id, root, size, pack, items, public_key) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6)
        ON CONFLICT (job_id) DO UPDATE SET root = EXCLUDED.root, size = EXCLUDED.size, pack = EXCLUDED.pack, items = EXCLUDED.items,
@@ -43,7 +47,15 @@ export class TruthPackService {
   async get(jobId: string): Promise<StoredTruthPack | null> {
     const [row] = await this.dataSource.query('SELECT * FROM truth_packs WHERE job_id = $1', [jobId]);
     if (!row) return null;
-    return { jobId, root: row.root, size: row.size, pack: row.pack, items: row.items, publicKey: row.public_key, createdAt: row.created_at };
+    return {
+      jobId,
+      root: row.root,
+      size: row.size,
+      pack: row.pack,
+      items: row.items,
+      publicKey: row.public_key,
+      createdAt: row.created_at,
+    };
   }
 
   /** An RFC 6962 inclusion proof for every item. */

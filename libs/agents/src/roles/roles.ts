@@ -21,7 +21,17 @@ You are the Builder of an AI coding team. You make the change the task asks for 
 5. Finish with a short final message: what you changed, which files, and the test result.
 If the change needs a decision only a person can make, call request_human_review.
 ${HOUSE_RULES}`,
-  tools: [...READ_TOOLS, 'get_diff', 'read_lints', 'edit_file', 'apply_patch', 'run_tests', 'run_lint', 'commit_changes', 'request_human_review'],
+  tools: [
+    ...READ_TOOLS,
+    'get_diff',
+    'read_lints',
+    'edit_file',
+    'apply_patch',
+    'run_tests',
+    'run_lint',
+    'commit_changes',
+    'request_human_review',
+  ],
 };
 
 /** The Planner: reads the code, records an analysis, writes the step plan. Never writes code. */

@@ -176,14 +176,24 @@ export class AgentRunner {
       const call = calls[i];
       this.checkRunnable(input, state);
       if (input.limits && state.usage!.steps >= input.limits.steps) {
-        throw new AgentsException(AgentsErrorCode.StepLimit, `The ${role.name} used its share of the job's tool calls (${input.limits.steps})`, { role: role.name, used: state.usage!.steps, cap: input.limits.steps });
+        throw new AgentsException(
+          AgentsErrorCode.StepLimit,
+          `The ${role.name} used its share of the job's tool calls (${input.limits.steps})`,
+          { role: role.name, used: state.usage!.steps, cap: input.limits.steps },
+        );
       }
       await this.budget.takeStep(input.job.id);
       state.usage!.steps++;
       const started = Date.now();
       const result: ToolResult<unknown> = role.tools.includes(call.name)
         ? await input.registry.run(call.name, call.input, input.toolContext)
-        : { ok: false, error: { code: 'tool_not_allowed' as never, message: `The ${role.name} may not call ${call.name}; its tools are: ${role.tools.join(', ')}` } };
+        : {
+            ok: false,
+            error: {
+              code: 'tool_not_allowed' as never,
+              message: `The ${role.name} may not call ${call.name}; its tools are: ${role.tools.join(', ')}`,
+            },
+          };
       const rendered = renderToolResult(result);
       toolCalls.inc({ tool: call.name, outcome: result.ok ? 'ok' : result.error.code });
       toolCallSeconds.observe({ tool: call.name }, (Date.now() - started) / 1000);
@@ -192,7 +202,14 @@ export class AgentRunner {
           type: 'tool_call',
           role: role.name,
           summary: `${call.name} ${preview(call.input, 80)} → ${result.ok ? 'ok' : result.error.code}`,
-          data: { tool: call.name, input: call.input as Record<string, unknown>, ok: result.ok, result: result as never, durationMs: Date.now() - started, truncatedForModel: rendered.truncated },
+          data: {
+            tool: call.name,
+            input: call.input as Record<string, unknown>,
+            ok: result.ok,
+            result: result as never,
+            durationMs: Date.now() - started,
+            truncatedForModel: rendered.truncated,
+          },
         },
       ]);
 
@@ -203,14 +220,21 @@ export class AgentRunner {
         await this.checkpoint(input, state);
         const parked: AgentRunOutcome = {
           kind: 'waiting',
-          question: { kind: human.kind, question: human.question, askedBy: role.name, options: human.kind === 'approval' ? ['approve', 'reject'] : undefined, data: { tool: call.name, input: call.input } },
+          question: {
+            kind: human.kind,
+            question: human.question,
+            askedBy: role.name,
+            options: human.kind === 'approval' ? ['approve', 'reject'] : undefined,
+            data: { tool: call.name, input: call.input },
+          },
           checkpoint: state,
         };
         return { parked };
       }
       if (!result.ok && result.error.code === 'disk_full') throw new AgentsException(AgentsErrorCode.DiskFull, result.error.message);
       // Without a working sandbox no test can run: the job ends now rather than asking a person to approve untested work.
-      if (!result.ok && result.error.code === 'sandbox_unavailable') throw new AgentsException(AgentsErrorCode.SandboxUnavailable, `${result.error.message} Fix: ${SANDBOX_FIX}.`);
+      if (!result.ok && result.error.code === 'sandbox_unavailable')
+        throw new AgentsException(AgentsErrorCode.SandboxUnavailable, `${result.error.message} Fix: ${SANDBOX_FIX}.`);
       if (!result.ok) this.guardAgainstLoops(state, call, result);
       if (result.ok && role.stopTools?.includes(call.name)) stoppedBy = { name: call.name, data: result.data };
       state.partialResults.push(this.toolResultBlock(call.id, result));
@@ -224,13 +248,19 @@ export class AgentRunner {
 
   private parkingQuestion(call: Call, result: ToolResult<unknown>): PendingCall | null {
     if (!result.ok && result.error.code === 'approval_required') {
-      const violations = ((result.error.details as { violations?: { rule: string; message: string }[] } | undefined)?.violations ?? []);
+      const violations = (result.error.details as { violations?: { rule: string; message: string }[] } | undefined)?.violations ?? [];
       const question = `${result.error.message}${violations.length ? ` Reasons: ${violations.map((v) => v.message).join('; ')}.` : ''} Approve to apply it (and allow ${violations.map((v) => v.rule).join(', ') || 'this'} for the rest of the job), or reject to abort.`;
       return { toolUseId: call.id, name: call.name, input: call.input, kind: 'approval', question, rules: violations.map((v) => v.rule) };
     }
     if (result.ok && HUMAN_TOOLS.has(call.name)) {
       const data = result.data as { question?: string; kind?: 'approval' | 'question' };
-      return { toolUseId: call.id, name: call.name, input: call.input, kind: data.kind ?? 'question', question: data.question ?? 'The agent needs a person.' };
+      return {
+        toolUseId: call.id,
+        name: call.name,
+        input: call.input,
+        kind: data.kind ?? 'question',
+        question: data.question ?? 'The agent needs a person.',
+      };
     }
     return null;
   }
@@ -238,12 +268,28 @@ export class AgentRunner {
   private async resolvePending(input: AgentRunInput, pending: PendingCall): Promise<ToolResult<unknown>> {
     const response = input.response;
     if (pending.kind === 'approval' && pending.name !== 'request_human_review') {
-      if (response?.action !== 'approve') return { ok: false, error: { code: 'policy_blocked', message: 'A person did not approve this change.' } };
+      if (response?.action !== 'approve')
+        return { ok: false, error: { code: 'policy_blocked', message: 'A person did not approve this change.' } };
       // The approved rules now pass (as warnings) for the rest of the job; every other rule still applies.
       input.toolContext.gate.approve?.(pending.rules ?? []);
-      const gate: ChangeGate = input.toolContext.gate.approve ? input.toolContext.gate : { check: async () => ({ verdict: 'allow', violations: [] }) };
+      const gate: ChangeGate = input.toolContext.gate.approve
+        ? input.toolContext.gate
+        : { check: async () => ({ verdict: 'allow', violations: [] }) };
       const result = await input.registry.run(pending.name, pending.input, { ...input.toolContext, gate });
-      await input.worker.emit([{ type: 'tool_call', role: input.role.name, summary: `${pending.name} (approved) → ${result.ok ? 'ok' : result.error.code}`, data: { tool: pending.name, input: pending.input as Record<string, unknown>, ok: result.ok, result: result as never, approvedBy: response.by } }]);
+      await input.worker.emit([
+        {
+          type: 'tool_call',
+          role: input.role.name,
+          summary: `${pending.name} (approved) → ${result.ok ? 'ok' : result.error.code}`,
+          data: {
+            tool: pending.name,
+            input: pending.input as Record<string, unknown>,
+            ok: result.ok,
+            result: result as never,
+            approvedBy: response.by,
+          },
+        },
+      ]);
       return result;
     }
     const answer = response?.action === 'answer' ? (response.answer ?? '') : response?.action === 'approve' ? 'Approved.' : 'No answer.';
@@ -259,35 +305,56 @@ export class AgentRunner {
     const count = (state.failures[key] ?? 0) + 1;
     state.failures[key] = count;
     if (count >= STUCK_AFTER) {
-      throw new AgentsException(AgentsErrorCode.AgentStuck, `The agent repeated the same failing call ${count} times: ${call.name} → ${result.error.code}`, {
-        tool: call.name,
-        input: call.input,
-        error: result.error,
-      });
+      throw new AgentsException(
+        AgentsErrorCode.AgentStuck,
+        `The agent repeated the same failing call ${count} times: ${call.name} → ${result.error.code}`,
+        {
+          tool: call.name,
+          input: call.input,
+          error: result.error,
+        },
+      );
     }
   }
 
   private checkRunnable(input: AgentRunInput, state: AgentCheckpoint): void {
     if (input.worker.signal.aborted) throw this.stopped(input);
     if (input.limits && state.usage!.tokens >= input.limits.tokens) {
-      throw new AgentsException(AgentsErrorCode.TokenLimit, `The ${input.role.name} used its share of the job's tokens (${input.limits.tokens})`, { role: input.role.name, used: state.usage!.tokens, cap: input.limits.tokens });
+      throw new AgentsException(
+        AgentsErrorCode.TokenLimit,
+        `The ${input.role.name} used its share of the job's tokens (${input.limits.tokens})`,
+        { role: input.role.name, used: state.usage!.tokens, cap: input.limits.tokens },
+      );
     }
     const elapsed = input.job.usedWallMs + (Date.now() - input.runStartedAt);
     if (elapsed >= input.job.maxWallMs) {
-      throw new AgentsException(AgentsErrorCode.TimeLimit, `Wall-time cap reached: ${Math.round(elapsed / 1000)} s of ${Math.round(input.job.maxWallMs / 1000)} s`, {
-        used: elapsed,
-        cap: input.job.maxWallMs,
-      });
+      throw new AgentsException(
+        AgentsErrorCode.TimeLimit,
+        `Wall-time cap reached: ${Math.round(elapsed / 1000)} s of ${Math.round(input.job.maxWallMs / 1000)} s`,
+        {
+          used: elapsed,
+          cap: input.job.maxWallMs,
+        },
+      );
     }
     if (elapsed >= input.job.maxWallMs * WARN_AT && !state.warned.includes('time')) {
       state.warned.push('time');
-      void input.worker.emit([{ type: 'budget_warning', role: input.role.name, summary: `time at ${Math.round((100 * elapsed) / input.job.maxWallMs)}% of its cap`, data: { dimension: 'time', fraction: elapsed / input.job.maxWallMs } }]);
+      void input.worker.emit([
+        {
+          type: 'budget_warning',
+          role: input.role.name,
+          summary: `time at ${Math.round((100 * elapsed) / input.job.maxWallMs)}% of its cap`,
+          data: { dimension: 'time', fraction: elapsed / input.job.maxWallMs },
+        },
+      ]);
     }
   }
 
   private stopped(input: AgentRunInput): AgentsException {
     const reason = input.worker.abortReason();
-    return new AgentsException(AgentsErrorCode.Cancelled, reason === 'cancelled' ? 'The job was cancelled' : `The run stopped: ${reason}`, { reason });
+    return new AgentsException(AgentsErrorCode.Cancelled, reason === 'cancelled' ? 'The job was cancelled' : `The run stopped: ${reason}`, {
+      reason,
+    });
   }
 
   private async warnNearCaps(input: AgentRunInput, state: AgentCheckpoint, use: BudgetUse): Promise<void> {

@@ -13,7 +13,10 @@ export function renderToolResult(result: ToolResult<unknown>, limit = TRANSCRIPT
   const head = Math.floor(limit * 0.7);
   const tail = limit - head;
   const cut = body.length - head - tail;
-  return { text: `${body.slice(0, head)}\n… [${cut} characters cut; narrow the request (line ranges, a path, a filter) to see them] …\n${body.slice(-tail)}`, truncated: true };
+  return {
+    text: `${body.slice(0, head)}\n… [${cut} characters cut; narrow the request (line ranges, a path, a filter) to see them] …\n${body.slice(-tail)}`,
+    truncated: true,
+  };
 }
 
 /** The text blocks of an assistant message, joined. */

@@ -12,7 +12,8 @@ export function metaTools(recorder: MetaRecorder): ToolDefinition[] {
   return [
     {
       name: 'record_analysis',
-      description: 'Record your analysis of the task: root cause or scope, the files affected, the risk, and the evidence (file and lines) you based it on.',
+      description:
+        'Record your analysis of the task: root cause or scope, the files affected, the risk, and the evidence (file and lines) you based it on.',
       risk: 'safe',
       mutating: false,
       inputSchema: {
@@ -26,7 +27,12 @@ export function metaTools(recorder: MetaRecorder): ToolDefinition[] {
           risk: { type: 'string', enum: ['low', 'medium', 'high'] },
           evidence: {
             type: 'array',
-            items: { type: 'object', additionalProperties: false, required: ['path'], properties: { path: { type: 'string' }, lines: { type: 'string' }, note: { type: 'string', maxLength: 1_000 } } },
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['path'],
+              properties: { path: { type: 'string' }, lines: { type: 'string' }, note: { type: 'string', maxLength: 1_000 } },
+            },
           },
         },
       },
@@ -37,7 +43,8 @@ export function metaTools(recorder: MetaRecorder): ToolDefinition[] {
     },
     {
       name: 'create_plan',
-      description: 'Write the step plan the Builder will follow: ordered steps, each with the files it touches, and how the change will be tested.',
+      description:
+        'Write the step plan the Builder will follow: ordered steps, each with the files it touches, and how the change will be tested.',
       risk: 'safe',
       mutating: false,
       inputSchema: {
@@ -47,7 +54,16 @@ export function metaTools(recorder: MetaRecorder): ToolDefinition[] {
         properties: {
           steps: {
             type: 'array',
-            items: { type: 'object', additionalProperties: false, required: ['title'], properties: { title: { type: 'string', maxLength: 500 }, files: stringList('Files this step touches'), detail: { type: 'string', maxLength: 4_000 } } },
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['title'],
+              properties: {
+                title: { type: 'string', maxLength: 500 },
+                files: stringList('Files this step touches'),
+                detail: { type: 'string', maxLength: 4_000 },
+              },
+            },
           },
           testStrategy: { type: 'string', maxLength: 2_000 },
         },
@@ -71,7 +87,12 @@ export function metaTools(recorder: MetaRecorder): ToolDefinition[] {
           summary: { type: 'string', minLength: 1, maxLength: 4_000 },
           comments: {
             type: 'array',
-            items: { type: 'object', additionalProperties: false, required: ['comment'], properties: { path: { type: 'string' }, line: { type: 'integer' }, comment: { type: 'string', maxLength: 2_000 } } },
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['comment'],
+              properties: { path: { type: 'string' }, line: { type: 'integer' }, comment: { type: 'string', maxLength: 2_000 } },
+            },
           },
         },
       },
@@ -82,7 +103,8 @@ export function metaTools(recorder: MetaRecorder): ToolDefinition[] {
     },
     {
       name: 'request_human_review',
-      description: 'Stop and ask a person to approve something, or to clarify the request, before you go on. The job waits until they answer.',
+      description:
+        'Stop and ask a person to approve something, or to clarify the request, before you go on. The job waits until they answer.',
       risk: 'safe',
       mutating: false,
       inputSchema: {
@@ -91,10 +113,15 @@ export function metaTools(recorder: MetaRecorder): ToolDefinition[] {
         required: ['question'],
         properties: {
           question: { type: 'string', minLength: 1, maxLength: 4_000 },
-          kind: { type: 'string', enum: ['approval', 'question'], description: 'approval (default): approve or reject; question: a free-text answer' },
+          kind: {
+            type: 'string',
+            enum: ['approval', 'question'],
+            description: 'approval (default): approve or reject; question: a free-text answer',
+          },
         },
       },
-      run: async (input: { question: string; kind?: 'approval' | 'question' }) => ok({ question: input.question, kind: input.kind ?? 'approval' }, 'Waiting for a person.'),
+      run: async (input: { question: string; kind?: 'approval' | 'question' }) =>
+        ok({ question: input.question, kind: input.kind ?? 'approval' }, 'Waiting for a person.'),
     },
     {
       name: 'ask_user',
@@ -111,7 +138,8 @@ export function metaTools(recorder: MetaRecorder): ToolDefinition[] {
     },
     {
       name: 'format_response',
-      description: 'Give the final answer for the user: a summary, the files changed, the tests run and any next steps. Only claim what tool results showed.',
+      description:
+        'Give the final answer for the user: a summary, the files changed, the tests run and any next steps. Only claim what tool results showed.',
       risk: 'safe',
       mutating: false,
       inputSchema: {

@@ -35,10 +35,23 @@ export class InsightsController {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   @Get()
-  @ApiOperation({ operationId: 'listInsights', summary: 'What the Watcher found: spikes, repeated errors, redundant work, escalation themes, budget trends' })
+  @ApiOperation({
+    operationId: 'listInsights',
+    summary: 'What the Watcher found: spikes, repeated errors, redundant work, escalation themes, budget trends',
+  })
   @ApiOkResponse({ type: [InsightView] })
   async list(@Query() query: ListInsightsQuery): Promise<InsightView[]> {
-    const rows: InsightRow[] = await this.dataSource.query('SELECT * FROM insights ORDER BY created_at DESC, id DESC LIMIT $1', [query.limit ?? 50]);
-    return rows.map((r) => ({ id: r.id, detector: r.detector, title: r.title, severity: r.severity, confidence: r.confidence, evidence: r.evidence, createdAt: r.created_at.toISOString() }));
+    const rows: InsightRow[] = await this.dataSource.query('SELECT * FROM insights ORDER BY created_at DESC, id DESC LIMIT $1', [
+      query.limit ?? 50,
+    ]);
+    return rows.map((r) => ({
+      id: r.id,
+      detector: r.detector,
+      title: r.title,
+      severity: r.severity,
+      confidence: r.confidence,
+      evidence: r.evidence,
+      createdAt: r.created_at.toISOString(),
+    }));
   }
 }

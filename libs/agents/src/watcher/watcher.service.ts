@@ -52,7 +52,14 @@ export class WatcherService {
     return this.dataSource.transaction(async (manager) => {
       const [{ got }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS got', [AdvisoryLock.Watcher]);
       if (!got) return [];
-      const found = [...(await this.spikes('cost_spike', 'used_cost_cents', 'cost')), ...(await this.spikes('token_spike', 'used_tokens', 'tokens')), ...(await this.repeatedErrors()), ...(await this.redundantWork()), ...(await this.escalationThemes()), ...(await this.budgetTrend())];
+      const found = [
+        ...(await this.spikes('cost_spike', 'used_cost_cents', 'cost')),
+        ...(await this.spikes('token_spike', 'used_tokens', 'tokens')),
+        ...(await this.repeatedErrors()),
+        ...(await this.redundantWork()),
+        ...(await this.escalationThemes()),
+        ...(await this.budgetTrend()),
+      ];
       const recorded: Insight[] = [];
       for (const insight of found) {
         const rows = await manager.query(
@@ -65,16 +72,28 @@ export class WatcherService {
       if (recorded.length > 0) {
         await this.ledger.append(
           manager,
-          recorded.map((i) => ({ kind: 'insight.recorded', actor: 'agent:watcher' as const, summary: i.title, data: { ...i } as Record<string, unknown> })),
+          recorded.map((i) => ({
+            kind: 'insight.recorded',
+            actor: 'agent:watcher' as const,
+            summary: i.title,
+            data: { ...i } as Record<string, unknown>,
+          })),
         );
-        await this.events.record(manager, recorded.map((i) => ({ type: 'insight', role: 'watcher', summary: i.title, data: { ...i } as Record<string, unknown> })));
+        await this.events.record(
+          manager,
+          recorded.map((i) => ({ type: 'insight', role: 'watcher', summary: i.title, data: { ...i } as Record<string, unknown> })),
+        );
         this.logger.info({ insights: recorded.map((i) => i.fingerprint) }, 'watcher recorded insights');
       }
       return recorded;
     });
   }
 
-  private async spikes(detector: 'cost_spike' | 'token_spike', column: 'used_cost_cents' | 'used_tokens', label: string): Promise<Insight[]> {
+  private async spikes(
+    detector: 'cost_spike' | 'token_spike',
+    column: 'used_cost_cents' | 'used_tokens',
+    label: string,
+  ): Promise<Insight[]> {
     const rows: { id: string; value: string }[] = await this.dataSource.query(
       `SELECT id, ${column} AS value FROM jobs WHERE finished_at > now() - ${WINDOW} AND agent_role <> 'evaluator' AND ${column} > 0 ORDER BY finished_at DESC LIMIT 500`,
     );

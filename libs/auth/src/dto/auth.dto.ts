@@ -7,7 +7,14 @@ export class CreateTokenRequest {
   @StringField({ description: 'What the token is for', minLength: 1, maxLength: 100, example: 'ci pipeline' })
   name: string;
 
-  @ApiProperty({ enum: ACCESS_SCOPES, enumName: 'AccessScope', isArray: true, minItems: 1, maxItems: 3, description: 'admin includes write, write includes read' })
+  @ApiProperty({
+    enum: ACCESS_SCOPES,
+    enumName: 'AccessScope',
+    isArray: true,
+    minItems: 1,
+    maxItems: 3,
+    description: 'admin includes write, write includes read',
+  })
   @IsArray()
   @ArrayNotEmpty()
   @ArrayMaxSize(3)

@@ -12,7 +12,13 @@ export class ConversationView {
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
   static of(c: Conversation): ConversationView {
-    return { id: c.id, title: c.title, defaultRepo: c.defaultRepo, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString() };
+    return {
+      id: c.id,
+      title: c.title,
+      defaultRepo: c.defaultRepo,
+      createdAt: c.createdAt.toISOString(),
+      updatedAt: c.updatedAt.toISOString(),
+    };
   }
 }
 
@@ -26,12 +32,21 @@ export class MessageView {
   @ApiProperty({ format: 'uuid' }) conversationId: string;
   @ApiProperty({ enum: ['user', 'assistant', 'system'] }) role: 'user' | 'assistant' | 'system';
   @ApiProperty({ description: 'Markdown' }) content: string;
-  @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'The job this message is about (a job card)' }) jobId: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'The job this message is about (a job card)' }) jobId:
+    string | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) data: Record<string, unknown>;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 
   static of(m: Message): MessageView {
-    return { id: m.id, conversationId: m.conversationId, role: m.role, content: m.content, jobId: m.jobId, data: m.data, createdAt: m.createdAt.toISOString() };
+    return {
+      id: m.id,
+      conversationId: m.conversationId,
+      role: m.role,
+      content: m.content,
+      jobId: m.jobId,
+      data: m.data,
+      createdAt: m.createdAt.toISOString(),
+    };
   }
 }
 
@@ -44,7 +59,13 @@ export class CreateConversationRequest {
   @StringField({ description: 'Title (default: from the first message)', optional: true, maxLength: 200 })
   title?: string;
 
-  @StringField({ description: 'Repository the tasks of this conversation run on', optional: true, maxLength: 2_000, pattern: REPO_PATTERN, patternHint: 'defaultRepo must be an absolute server path or a git URL' })
+  @StringField({
+    description: 'Repository the tasks of this conversation run on',
+    optional: true,
+    maxLength: 2_000,
+    pattern: REPO_PATTERN,
+    patternHint: 'defaultRepo must be an absolute server path or a git URL',
+  })
   defaultRepo?: string;
 }
 
@@ -65,7 +86,11 @@ export class PostMessageRequest {
   @UuidField({ description: 'The conversation' })
   conversationId: string;
 
-  @StringField({ description: 'Message text (stored as a system note when posted here; use POST /api/chat to talk to the team)', minLength: 1, maxLength: 20_000 })
+  @StringField({
+    description: 'Message text (stored as a system note when posted here; use POST /api/chat to talk to the team)',
+    minLength: 1,
+    maxLength: 20_000,
+  })
   content: string;
 }
 
@@ -76,7 +101,13 @@ export class ChatRequest {
   @UuidField({ description: 'Conversation to continue (default: a new one)', optional: true })
   conversationId?: string;
 
-  @StringField({ description: 'Repository for tasks in this conversation (sets its default)', optional: true, maxLength: 2_000, pattern: REPO_PATTERN, patternHint: 'repo must be an absolute server path or a git URL' })
+  @StringField({
+    description: 'Repository for tasks in this conversation (sets its default)',
+    optional: true,
+    maxLength: 2_000,
+    pattern: REPO_PATTERN,
+    patternHint: 'repo must be an absolute server path or a git URL',
+  })
   repo?: string;
 }
 

@@ -16,7 +16,14 @@ describe('loadConfig', () => {
   it('lists every bad variable with what is allowed', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'eighty', ROLE: 'boss', DATABASE_URL: 'mysql://x', WORKER_MODES: 'mechanic,wizard', WORKER_LEASE_MS: '100', WORKER_HEARTBEAT_MS: '500' });
+      loadConfig({
+        PORT: 'eighty',
+        ROLE: 'boss',
+        DATABASE_URL: 'mysql://x',
+        WORKER_MODES: 'mechanic,wizard',
+        WORKER_LEASE_MS: '100',
+        WORKER_HEARTBEAT_MS: '500',
+      });
     } catch (e) {
       error = e;
     }

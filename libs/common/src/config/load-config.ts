@@ -51,7 +51,10 @@ class Reader {
   listOf<T extends string>(key: string, allowed: readonly T[], fallback: T[]): T[] {
     const raw = this.string(key);
     if (raw === undefined) return fallback;
-    const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const items = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = items.filter((item) => !(allowed as readonly string[]).includes(item));
     if (items.length === 0 || bad.length > 0) {
       this.problems.push(`${key}: must be a comma-separated list of ${allowed.join(', ')} (got "${raw}")`);
@@ -112,7 +115,9 @@ class Reader {
       }
       return parsed as Record<string, ModelPrice>;
     } catch {
-      this.problems.push(`${key}: must be JSON like {"model-name": {"input": 3, "output": 15, "cacheWrite": 3.75, "cacheRead": 0.3}} (USD per million tokens)`);
+      this.problems.push(
+        `${key}: must be JSON like {"model-name": {"input": 3, "output": 15, "cacheWrite": 3.75, "cacheRead": 0.3}} (USD per million tokens)`,
+      );
       return {};
     }
   }
@@ -150,7 +155,10 @@ class Reader {
   origins(key: string): string[] {
     const raw = this.string(key);
     if (raw === undefined) return [];
-    const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const items = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = items.filter((item) => {
       try {
         const url = new URL(item);

@@ -27,7 +27,12 @@ export class NotificationListener implements OnModuleInit, OnApplicationShutdown
     this.logger = logger.child({ component: 'notification-listener' });
     this.subscriber = createPostgresSubscriber(
       { connectionString: config.database.url },
-      { parse: (payload) => payload, retryInterval: (attempt) => Math.min(100 * 2 ** attempt, 2_000), retryTimeout: 0, paranoidChecking: 10_000 },
+      {
+        parse: (payload) => payload,
+        retryInterval: (attempt) => Math.min(100 * 2 ** attempt, 2_000),
+        retryTimeout: 0,
+        paranoidChecking: 10_000,
+      },
     );
     this.subscriber.events.on('notification', ({ channel, payload }) => {
       for (const handler of this.handlers.get(channel) ?? []) handler(String(payload ?? ''));

@@ -3,15 +3,7 @@
  * these kinds in an exhaustive switch; the global filter maps kinds onto HTTP statuses.
  */
 export type ErrorKind =
-  | 'validation'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'unprocessable'
-  | 'rate_limited'
-  | 'unavailable'
-  | 'internal';
+  'validation' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'unprocessable' | 'rate_limited' | 'unavailable' | 'internal';
 
 /** Base of every lib's exception class: a stable code, a message for people and structured details. */
 export abstract class DomainException extends Error {

@@ -34,7 +34,8 @@ export const Public = () => applyDecorators(SetMetadata(PUBLIC_ROUTE, true), Api
 export const Scopes = (scope: AccessScope) => SetMetadata(REQUIRED_SCOPE, scope);
 
 /** The rate-limit group of a route (also `x-rate-limit` in OpenAPI); without it GET/HEAD count as `default` and the rest as `write`; `none` exempts it. */
-export const RateLimited = (group: RateLimitGroup | 'none') => applyDecorators(SetMetadata(RATE_LIMIT_GROUP, group), ApiExtension('x-rate-limit', group));
+export const RateLimited = (group: RateLimitGroup | 'none') =>
+  applyDecorators(SetMetadata(RATE_LIMIT_GROUP, group), ApiExtension('x-rate-limit', group));
 
 /** The principal the auth guard attached to a request, if any. */
 export function principalOf(request: unknown): RequestPrincipal | undefined {

@@ -5,7 +5,11 @@ import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchem
 export class ErrorDetailView {
   @ApiProperty({ description: 'Stable code to branch on, e.g. validation_failed, job_not_found, invalid_transition' }) code: string;
   @ApiProperty({ description: 'For people' }) message: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Structured details, e.g. { problems: [{ field, problems }] } for a 400' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Structured details, e.g. { problems: [{ field, problems }] } for a 400',
+  })
   details?: Record<string, unknown>;
   @ApiProperty({ description: 'Also in the x-correlation-id header; quote it when reporting a problem' }) correlationId: string;
 }
@@ -37,5 +41,8 @@ export function errorResponseObject(status: ErrorStatus): { description: string;
 
 /** Documents the error statuses a route answers besides the ones every route of its kind has (see the OpenAPI builder). */
 export function ApiErrors(...statuses: ErrorStatus[]) {
-  return applyDecorators(ApiExtraModels(ErrorResponse), ...statuses.map((status) => ApiResponse({ status, ...errorResponseObject(status) })));
+  return applyDecorators(
+    ApiExtraModels(ErrorResponse),
+    ...statuses.map((status) => ApiResponse({ status, ...errorResponseObject(status) })),
+  );
 }

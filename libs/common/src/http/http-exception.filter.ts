@@ -47,7 +47,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (exception instanceof DomainException) {
       const headers: Record<string, string> = {};
       const retryAfter = (exception.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
-      if ((exception.kind === 'rate_limited' || exception.kind === 'unavailable') && retryAfter) headers['retry-after'] = String(retryAfter);
+      if ((exception.kind === 'rate_limited' || exception.kind === 'unavailable') && retryAfter)
+        headers['retry-after'] = String(retryAfter);
       return { status: httpStatusOf(exception.kind), body: envelope(exception.code, exception.message, exception.details), headers };
     }
     if (exception instanceof HttpException) {
@@ -64,9 +65,17 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     if (isDatabaseUnavailable(exception)) {
       // PostgreSQL restarting or unreachable: the client may retry; the pool reconnects by itself.
-      return { status: 503, body: envelope(CommonErrorCode.DatabaseUnavailable, 'The database is unavailable; retry shortly'), headers: { 'retry-after': '1' } };
+      return {
+        status: 503,
+        body: envelope(CommonErrorCode.DatabaseUnavailable, 'The database is unavailable; retry shortly'),
+        headers: { 'retry-after': '1' },
+      };
     }
-    return { status: 500, body: envelope('internal_error', `Internal error; quote correlation id ${correlationId} when reporting it`), headers: {} };
+    return {
+      status: 500,
+      body: envelope('internal_error', `Internal error; quote correlation id ${correlationId} when reporting it`),
+      headers: {},
+    };
   }
 }
 

@@ -59,16 +59,19 @@ export function inputProblems(value: unknown, root = ''): { problems: FieldProbl
     }
     if (current === null || typeof current !== 'object') continue;
     const field = () => fieldOf(visit, root);
-    if (visit.depth >= MAX_INPUT_DEPTH) return { problems: [{ field: field(), problems: [`${field()} is nested more than ${MAX_INPUT_DEPTH} levels deep`] }], refuse: true };
+    if (visit.depth >= MAX_INPUT_DEPTH)
+      return { problems: [{ field: field(), problems: [`${field()} is nested more than ${MAX_INPUT_DEPTH} levels deep`] }], refuse: true };
     if (Array.isArray(current)) {
       for (let i = current.length - 1; i >= 0; i--) {
         const item: unknown = current[i];
-        if (typeof item === 'string' || (typeof item === 'object' && item !== null)) stack.push({ value: item, depth: visit.depth + 1, parent: visit, key: i });
+        if (typeof item === 'string' || (typeof item === 'object' && item !== null))
+          stack.push({ value: item, depth: visit.depth + 1, parent: visit, key: i });
       }
       continue;
     }
     const keys = Object.keys(current);
-    if (keys.length > MAX_INPUT_FIELDS) return { problems: [{ field: field(), problems: [`${field()} has more than ${MAX_INPUT_FIELDS} fields`] }], refuse: true };
+    if (keys.length > MAX_INPUT_FIELDS)
+      return { problems: [{ field: field(), problems: [`${field()} has more than ${MAX_INPUT_FIELDS} fields`] }], refuse: true };
     for (let i = keys.length - 1; i >= 0; i--) {
       const child: Visit = { value: (current as Record<string, unknown>)[keys[i]], depth: visit.depth + 1, parent: visit, key: keys[i] };
       const keyProblem = unstorableText(keys[i]);
@@ -105,7 +108,13 @@ function isDto(metatype: unknown): boolean {
 class ApiValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type !== 'body' && metadata.type !== 'query' && metadata.type !== 'param') return super.transform(value, metadata);
-    if (metadata.type === 'body' && metadata.data === undefined && isDto(metadata.metatype) && value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    if (
+      metadata.type === 'body' &&
+      metadata.data === undefined &&
+      isDto(metadata.metatype) &&
+      value !== undefined &&
+      (typeof value !== 'object' || value === null || Array.isArray(value))
+    ) {
       throw validationFailed([{ field: 'body', problems: ['the body must be a JSON object'] }]);
     }
     const { problems, refuse } = inputProblems(value, metadata.data ?? '');
@@ -115,7 +124,10 @@ class ApiValidationPipe extends ValidationPipe {
     try {
       result = await super.transform(value, metadata);
     } catch (error) {
-      const listed = error instanceof CommonException && error.code === CommonErrorCode.ValidationFailed ? (error.details as { problems: FieldProblem[] }).problems : undefined;
+      const listed =
+        error instanceof CommonException && error.code === CommonErrorCode.ValidationFailed
+          ? (error.details as { problems: FieldProblem[] }).problems
+          : undefined;
       if (problems.length > 0 && listed) throw validationFailed([...problems, ...listed]);
       throw error;
     }

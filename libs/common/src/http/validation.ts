@@ -30,7 +30,15 @@ function optionality(options: Common, apiOptions: Record<string, unknown>) {
   if (!options.optional) return [ApiProperty({ ...apiOptions, description: options.description, example: options.example })];
   // Absent is "not set"; null is only when the field says so (otherwise it is validated, and refused).
   const absent = options.nullable ? IsOptional() : ValidateIf((_, value) => value !== undefined);
-  return [absent, ApiPropertyOptional({ ...apiOptions, nullable: options.nullable || undefined, description: options.description, example: options.example })];
+  return [
+    absent,
+    ApiPropertyOptional({
+      ...apiOptions,
+      nullable: options.nullable || undefined,
+      description: options.description,
+      example: options.example,
+    }),
+  ];
 }
 
 /** A trimmed-length-checked string. */
@@ -41,7 +49,8 @@ export function StringField(options: Common & { minLength?: number; maxLength: n
     MaxLength(options.maxLength),
   ];
   if (options.minLength) decorators.push(MinLength(options.minLength), IsNotEmpty());
-  if (options.pattern) decorators.push(Matches(options.pattern, { message: options.patternHint ?? `$property must match ${options.pattern}` }));
+  if (options.pattern)
+    decorators.push(Matches(options.pattern, { message: options.patternHint ?? `$property must match ${options.pattern}` }));
   return applyDecorators(...decorators);
 }
 

@@ -19,7 +19,11 @@ function fits(value: unknown, part: CursorPart): boolean {
     case 'uuid':
       return typeof value === 'string' && UUID.test(value);
     case 'integer':
-      return (typeof value === 'number' || (typeof value === 'string' && /^\d{1,15}$/.test(value))) && Number.isSafeInteger(Number(value)) && Number(value) >= 0;
+      return (
+        (typeof value === 'number' || (typeof value === 'string' && /^\d{1,15}$/.test(value))) &&
+        Number.isSafeInteger(Number(value)) &&
+        Number(value) >= 0
+      );
   }
 }
 

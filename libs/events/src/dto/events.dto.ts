@@ -8,7 +8,8 @@ export class EventView {
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) jobId: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) traceId: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) conversationId: string | null;
-  @ApiProperty({ description: 'status, job.created, model_call, tool_call, tool_result, plan, review, budget_warning, error, ...' }) type: string;
+  @ApiProperty({ description: 'status, job.created, model_call, tool_call, tool_result, plan, review, budget_warning, error, ...' })
+  type: string;
   @ApiProperty({ type: String, nullable: true, description: 'Agent role that produced it' }) role: string | null;
   @ApiProperty() summary: string;
   @ApiProperty({ type: 'object', additionalProperties: true }) data: Record<string, unknown>;

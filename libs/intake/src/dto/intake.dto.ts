@@ -7,13 +7,25 @@ export class ParseRequest {
   @StringField({ description: 'The request in plain words', minLength: 1, maxLength: 10_000, example: 'fix the bug in src/auth.ts' })
   text: string;
 
-  @EnumField({ description: 'Mode to check the policy against (default: the mode the intent implies)', values: JOB_MODES, enumName: 'JobMode', optional: true })
+  @EnumField({
+    description: 'Mode to check the policy against (default: the mode the intent implies)',
+    values: JOB_MODES,
+    enumName: 'JobMode',
+    optional: true,
+  })
   mode?: JobMode;
 
-  @StringField({ description: 'Repository the request is for (a server path lets suggestions and the model name its real files)', optional: true, maxLength: 2_000 })
+  @StringField({
+    description: 'Repository the request is for (a server path lets suggestions and the model name its real files)',
+    optional: true,
+    maxLength: 2_000,
+  })
   repo?: string;
 
-  @BoolField({ description: 'When the grammar abstains, also ask the model (a metered call; default false, so typing costs nothing)', optional: true })
+  @BoolField({
+    description: 'When the grammar abstains, also ask the model (a metered call; default false, so typing costs nothing)',
+    optional: true,
+  })
   useModel?: boolean;
 }
 
@@ -32,7 +44,11 @@ export class IntakeModelCallView {
 export class IntakeRefusalView {
   @ApiProperty({ description: 'unparseable_request, model_intent_invalid, policy_blocked or model_unavailable' }) code: string;
   @ApiProperty() message: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'As in the error envelope: clarification, suggestions, violations, reason' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'As in the error envelope: clarification, suggestions, violations, reason',
+  })
   details?: Record<string, unknown>;
 }
 
@@ -47,11 +63,16 @@ export class IntakeEngineView {
 export class ParsePreviewView {
   @ApiProperty({ description: 'True when the request would become a job' }) ok: boolean;
   @ApiPropertyOptional({ type: IntentView, description: 'The request understood (when ok)' }) intent?: IntentView;
-  @ApiPropertyOptional({ type: AbstainView, description: 'Why the request could not be read, the question to ask and rephrasings' }) abstain?: AbstainView;
-  @ApiPropertyOptional({ type: PolicySummaryView, description: "The policy's verdict, with the violations and the words that fired them" }) policy?: PolicySummaryView;
-  @ApiPropertyOptional({ type: IntakeRefusalView, description: 'The error POST /api/jobs would answer with (when not ok)' }) refusal?: IntakeRefusalView;
-  @ApiProperty({ enum: ['grammar', 'model'], enumName: 'IntentSourceKind', description: 'What read the request' }) source: 'grammar' | 'model';
-  @ApiPropertyOptional({ type: IntakeModelCallView, description: 'The intake model call, when the model was asked' }) model?: IntakeModelCallView;
+  @ApiPropertyOptional({ type: AbstainView, description: 'Why the request could not be read, the question to ask and rephrasings' })
+  abstain?: AbstainView;
+  @ApiPropertyOptional({ type: PolicySummaryView, description: "The policy's verdict, with the violations and the words that fired them" })
+  policy?: PolicySummaryView;
+  @ApiPropertyOptional({ type: IntakeRefusalView, description: 'The error POST /api/jobs would answer with (when not ok)' })
+  refusal?: IntakeRefusalView;
+  @ApiProperty({ enum: ['grammar', 'model'], enumName: 'IntentSourceKind', description: 'What read the request' }) source:
+    'grammar' | 'model';
+  @ApiPropertyOptional({ type: IntakeModelCallView, description: 'The intake model call, when the model was asked' })
+  model?: IntakeModelCallView;
   @ApiProperty({ description: 'Whether a model would be asked when the grammar abstains' }) modelAvailable: boolean;
   @ApiProperty({ description: 'Time intake took, in milliseconds' }) latencyMs: number;
   @ApiProperty({ type: IntakeEngineView }) engine: IntakeEngineView;

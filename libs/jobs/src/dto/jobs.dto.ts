@@ -15,7 +15,12 @@ export const REPO_PATTERN = /^(\/[^\x00]*|(https?|ssh|git|file):\/\/[^\s]+|[\w.-
 
 /** Body of `POST /api/jobs`. */
 export class CreateJobRequest {
-  @StringField({ description: 'What to do, in plain words', minLength: 1, maxLength: 10_000, example: 'fix the failing login test in src/auth.ts' })
+  @StringField({
+    description: 'What to do, in plain words',
+    minLength: 1,
+    maxLength: 10_000,
+    example: 'fix the failing login test in src/auth.ts',
+  })
   goal: string;
 
   @StringField({
@@ -28,13 +33,29 @@ export class CreateJobRequest {
   })
   repo: string;
 
-  @StringField({ description: 'Branch, tag or commit to start from (default: the repository HEAD)', optional: true, maxLength: 255, pattern: /^[^\s~^:?*[\\]+$/, patternHint: 'baseRef must be a valid git ref' })
+  @StringField({
+    description: 'Branch, tag or commit to start from (default: the repository HEAD)',
+    optional: true,
+    maxLength: 255,
+    pattern: /^[^\s~^:?*[\\]+$/,
+    patternHint: 'baseRef must be a valid git ref',
+  })
   baseRef?: string;
 
-  @EnumField({ description: 'mechanic (small, cheap, tight caps) or genius (strong model, loose caps); default from the request', values: JOB_MODES, enumName: 'JobMode', optional: true })
+  @EnumField({
+    description: 'mechanic (small, cheap, tight caps) or genius (strong model, loose caps); default from the request',
+    values: JOB_MODES,
+    enumName: 'JobMode',
+    optional: true,
+  })
   mode?: JobMode;
 
-  @EnumField({ description: 'Agent role that runs the job (default coordinator: the whole team)', values: AGENT_ROLES, enumName: 'AgentRole', optional: true })
+  @EnumField({
+    description: 'Agent role that runs the job (default coordinator: the whole team)',
+    values: AGENT_ROLES,
+    enumName: 'AgentRole',
+    optional: true,
+  })
   role?: AgentRole;
 
   @IntField({ description: 'Higher runs first (default 0)', optional: true, min: -100, max: 100 })
@@ -70,7 +91,12 @@ export class ListJobsQuery {
   @UuidField({ description: 'Only jobs of this conversation', optional: true })
   conversationId?: string;
 
-  @EnumField({ description: 'Only jobs addressed to this agent role (coordinator: the team’s top-level jobs)', values: AGENT_ROLES, enumName: 'AgentRole', optional: true })
+  @EnumField({
+    description: 'Only jobs addressed to this agent role (coordinator: the team’s top-level jobs)',
+    values: AGENT_ROLES,
+    enumName: 'AgentRole',
+    optional: true,
+  })
   role?: AgentRole;
 
   @IntField({ description: 'Page size (default 50)', optional: true, min: 1, max: 500 })
@@ -82,7 +108,11 @@ export class ListJobsQuery {
 
 /** Body of `POST /api/jobs/{id}/respond`. */
 export class RespondJobRequest {
-  @EnumField({ description: 'approve or reject a pending approval, or answer a question', values: ['approve', 'reject', 'answer'], enumName: 'RespondAction' })
+  @EnumField({
+    description: 'approve or reject a pending approval, or answer a question',
+    values: ['approve', 'reject', 'answer'],
+    enumName: 'RespondAction',
+  })
   action: 'approve' | 'reject' | 'answer';
 
   @ApiPropertyOptional({ description: 'The answer text (required with action=answer)', minLength: 1, maxLength: 10_000 })
@@ -136,9 +166,20 @@ export class JobView {
   @ApiProperty({ type: JobCapsView }) caps: JobCapsView;
   @ApiProperty({ type: JobUsageView }) usage: JobUsageView;
   @ApiProperty({ type: String, nullable: true }) currentAction: string | null;
-  @ApiProperty({ type: IntentView, nullable: true, description: 'How the goal was understood (null for jobs the team starts itself without one)' }) intent: IntentView | null;
+  @ApiProperty({
+    type: IntentView,
+    nullable: true,
+    description: 'How the goal was understood (null for jobs the team starts itself without one)',
+  })
+  intent: IntentView | null;
   @ApiProperty({ type: String, nullable: true }) intentLogline: string | null;
-  @ApiPropertyOptional({ type: 'object', nullable: true, additionalProperties: true, description: 'The question or approval a waiting job needs' }) pendingQuestion: PendingQuestion | null;
+  @ApiPropertyOptional({
+    type: 'object',
+    nullable: true,
+    additionalProperties: true,
+    description: 'The question or approval a waiting job needs',
+  })
+  pendingQuestion: PendingQuestion | null;
   @ApiProperty({ type: 'object', nullable: true, additionalProperties: true }) result: Record<string, unknown> | null;
   @ApiProperty({ type: String, nullable: true, description: 'The job branch (aict/<id>) once work was pushed' }) branch: string | null;
   @ApiProperty({ type: JobErrorView, nullable: true }) error: JobErrorView | null;

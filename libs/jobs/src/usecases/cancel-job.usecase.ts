@@ -28,16 +28,28 @@ export class CancelJobUseCase {
           return this.transitions.move(manager, job.id, 'aborted', {
             actor: command.actor,
             reason,
-            patch: { finishedAt: new Date(), errorCode: 'cancelled', errorMessage: 'Cancelled before it ran to the end', pendingQuestion: null },
+            patch: {
+              finishedAt: new Date(),
+              errorCode: 'cancelled',
+              errorMessage: 'Cancelled before it ran to the end',
+              pendingQuestion: null,
+            },
           });
         case 'running':
-          return this.transitions.move(manager, job.id, 'cancelling', { actor: command.actor, reason, patch: { cancelRequestedAt: new Date() } });
+          return this.transitions.move(manager, job.id, 'cancelling', {
+            actor: command.actor,
+            reason,
+            patch: { cancelRequestedAt: new Date() },
+          });
         case 'cancelling':
           return job;
         case 'succeeded':
         case 'failed':
         case 'aborted':
-          throw new JobsException(JobsErrorCode.InvalidTransition, `A ${job.status} job cannot be cancelled`, { status: job.status, requested: 'aborted' });
+          throw new JobsException(JobsErrorCode.InvalidTransition, `A ${job.status} job cannot be cancelled`, {
+            status: job.status,
+            requested: 'aborted',
+          });
       }
     });
   }

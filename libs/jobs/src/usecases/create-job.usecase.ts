@@ -48,7 +48,14 @@ export class CreateJobUseCase {
     // A secret pasted into a goal must not reach the model, the ledger or any response.
     const command = { ...request, goal: redactSecrets(request.goal) };
     const understood =
-      request.understood ?? (await this.intake.understand({ goal: command.goal, repo: command.repo, baseRef: command.baseRef, mode: command.mode, source: command.source }));
+      request.understood ??
+      (await this.intake.understand({
+        goal: command.goal,
+        repo: command.repo,
+        baseRef: command.baseRef,
+        mode: command.mode,
+        source: command.source,
+      }));
     const mode = command.mode ?? understood.mode;
     const caps = this.resolveCaps(mode, command.caps ?? {});
 
@@ -84,7 +91,13 @@ export class CreateJobUseCase {
         usedTokens: understood.usage?.tokens ?? 0,
         usedCostCents: understood.usage?.costCents ?? 0,
       });
-      const inserted = await manager.createQueryBuilder().insert().into(Job).values(job as QueryDeepPartialEntity<Job>).returning('*').execute();
+      const inserted = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(Job)
+        .values(job as QueryDeepPartialEntity<Job>)
+        .returning('*')
+        .execute();
       const created = jobFromRow(this.dataSource, inserted.raw[0]);
       await this.transitions.record(manager, [
         {
@@ -93,14 +106,28 @@ export class CreateJobUseCase {
           to: 'queued',
           actor: command.actor,
           reason: 'created',
-          data: { goal: command.goal, repo: command.repo, mode, role: created.role, source: command.source, untrusted: created.untrusted, caps },
+          data: {
+            goal: command.goal,
+            repo: command.repo,
+            mode,
+            role: created.role,
+            source: command.source,
+            untrusted: created.untrusted,
+            caps,
+          },
         },
       ]);
       if (understood.records?.length) {
         // The transition above holds the ledger lock for the rest of this transaction.
         await this.ledger.appendLocked(
           manager,
-          understood.records.map((r) => ({ ...r, actor: 'system' as const, jobId: created.id, traceId, conversationId: created.conversationId })),
+          understood.records.map((r) => ({
+            ...r,
+            actor: 'system' as const,
+            jobId: created.id,
+            traceId,
+            conversationId: created.conversationId,
+          })),
         );
       }
       if (understood.events?.length) {

@@ -24,14 +24,28 @@ export class RespondJobUseCase {
       if (job.status !== 'waiting_human') {
         throw new JobsException(JobsErrorCode.NotWaiting, `The job is ${job.status}, not waiting for a response`, { status: job.status });
       }
-      const response: HumanResponse = { action: command.action, answer: command.answer, respondedAt: new Date().toISOString(), by: command.actor };
-      const data = { response: { action: command.action, answer: command.answer ?? null }, question: job.pendingQuestion?.question ?? null };
+      const response: HumanResponse = {
+        action: command.action,
+        answer: command.answer,
+        respondedAt: new Date().toISOString(),
+        by: command.actor,
+      };
+      const data = {
+        response: { action: command.action, answer: command.answer ?? null },
+        question: job.pendingQuestion?.question ?? null,
+      };
       if (command.action === 'reject') {
         return this.transitions.move(manager, job.id, 'aborted', {
           actor: command.actor,
           reason: 'rejected by a person',
           data,
-          patch: { humanResponse: response, pendingQuestion: null, finishedAt: new Date(), errorCode: 'rejected', errorMessage: 'A person rejected the request for approval' },
+          patch: {
+            humanResponse: response,
+            pendingQuestion: null,
+            finishedAt: new Date(),
+            errorCode: 'rejected',
+            errorMessage: 'A person rejected the request for approval',
+          },
         });
       }
       return this.transitions.move(manager, job.id, 'queued', {

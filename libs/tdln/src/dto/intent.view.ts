@@ -5,7 +5,21 @@ import type { AbstainReason, Missing, Operation, PolicyVerdict, RiskLevel, Sourc
 // The engine's answers as the API documents them: the shapes of native/binding/index.d.ts, named in the
 // OpenAPI document so the typed client (libs/api-client) gives the CLI and the dashboard real types.
 
-const OPERATIONS: Operation[] = ['bug_fix', 'feature', 'analyze', 'review', 'refactor', 'test', 'document', 'file_create', 'file_delete', 'file_rename', 'change', 'dependency_update', 'performance'];
+const OPERATIONS: Operation[] = [
+  'bug_fix',
+  'feature',
+  'analyze',
+  'review',
+  'refactor',
+  'test',
+  'document',
+  'file_create',
+  'file_delete',
+  'file_rename',
+  'change',
+  'dependency_update',
+  'performance',
+];
 const VERDICTS: PolicyVerdict[] = ['allow', 'warn', 'require_approval', 'block'];
 const RISK_LEVELS: RiskLevel[] = ['low', 'medium', 'high', 'critical'];
 const SOURCE_KINDS: SourceKind[] = ['grammar', 'model'];
@@ -51,7 +65,8 @@ export class IntentProofView {
 /** A request understood: what to do, on what, in which mode, and how that was decided. */
 export class IntentView {
   @ApiProperty({ enum: OPERATIONS, enumName: 'Operation' }) operation: Operation;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'Slot values (target, description, new_path, …)' }) slots: Record<string, string>;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'Slot values (target, description, new_path, …)' })
+  slots: Record<string, string>;
   @ApiProperty({ type: [String], description: 'Every path the request names' }) targets: string[];
   @ApiProperty({ enum: JOB_MODES, enumName: 'JobMode' }) mode: JobMode;
   @ApiProperty({ description: 'True for analyze and review: the job changes no code' }) readOnly: boolean;
@@ -59,7 +74,8 @@ export class IntentView {
   @ApiProperty({ description: 'Confidence, 0 to 1' }) confidence: number;
   @ApiProperty({ description: 'The intent as LogLine text' }) span: string;
   @ApiProperty({ type: IntentProofView }) proof: IntentProofView;
-  @ApiPropertyOptional({ type: IntentSourceView, description: 'Absent on jobs created before intents recorded their source' }) source?: IntentSourceView;
+  @ApiPropertyOptional({ type: IntentSourceView, description: 'Absent on jobs created before intents recorded their source' })
+  source?: IntentSourceView;
 }
 
 /** The engine could not read the request: why, what is missing, the question to ask, and rephrasings it would read. */
@@ -68,7 +84,8 @@ export class AbstainView {
   @ApiProperty({ enum: MISSING, enumName: 'AbstainMissing' }) missing: Missing;
   @ApiProperty({ description: 'The question to ask, naming what is missing' }) clarification: string;
   @ApiProperty({ type: [String], description: 'Rephrasings the grammar accepts' }) suggestions: string[];
-  @ApiProperty({ enum: OPERATIONS, enumName: 'Operation', isArray: true, description: 'Operations considered, best first' }) candidates: Operation[];
+  @ApiProperty({ enum: OPERATIONS, enumName: 'Operation', isArray: true, description: 'Operations considered, best first' })
+  candidates: Operation[];
   @ApiProperty({ description: 'Confidence of the best candidate' }) confidence: number;
 }
 

@@ -26,7 +26,10 @@ export function detectProjectCommands(root: string): ProjectCommands {
     if (!exists(file)) continue;
     const text = readRegular(file);
     if (text === undefined) {
-      throw new ToolsException(ToolsErrorCode.InvalidInput, `${name} must be a regular file of at most ${MAX_CONFIG_BYTES} bytes (not a symlink)`);
+      throw new ToolsException(
+        ToolsErrorCode.InvalidInput,
+        `${name} must be a regular file of at most ${MAX_CONFIG_BYTES} bytes (not a symlink)`,
+      );
     }
     return fromConfig(text, name);
   }

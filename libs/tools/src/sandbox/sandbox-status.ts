@@ -4,7 +4,11 @@ import { Logger } from 'pino';
 import { LOGGER, prometheus } from '@app/common';
 import { Sandbox, SandboxCheck } from './sandbox';
 
-const available = new Gauge({ name: 'aict_sandbox_available', help: 'Whether this process can run sandboxed commands (1), runs them without isolation (SANDBOX=none: 0.5), or cannot (0)', registers: [prometheus] });
+const available = new Gauge({
+  name: 'aict_sandbox_available',
+  help: 'Whether this process can run sandboxed commands (1), runs them without isolation (SANDBOX=none: 0.5), or cannot (0)',
+  registers: [prometheus],
+});
 
 /**
  * This process's sandbox, proved at start-up by running a command in it: the one place that says
@@ -33,9 +37,14 @@ export class SandboxStatus {
     this.last = result;
     available.set(result.state === 'ok' ? 1 : result.state === 'disabled' ? 0.5 : 0);
     if (result.state === 'unavailable') {
-      this.logger.error({ sandbox: result }, `The test sandbox does not work on this host: ${result.message}. Jobs that need to run tests or linters will fail with sandbox_unavailable. Fix: ${result.fix}.`);
+      this.logger.error(
+        { sandbox: result },
+        `The test sandbox does not work on this host: ${result.message}. Jobs that need to run tests or linters will fail with sandbox_unavailable. Fix: ${result.fix}.`,
+      );
     } else if (result.state === 'disabled') {
-      this.logger.warn('SANDBOX=none: tests and linters of jobs run WITHOUT isolation (no namespace, no network cut-off); use only with repositories you trust');
+      this.logger.warn(
+        'SANDBOX=none: tests and linters of jobs run WITHOUT isolation (no namespace, no network cut-off); use only with repositories you trust',
+      );
     } else {
       this.logger.info('test sandbox works (bubblewrap)');
     }

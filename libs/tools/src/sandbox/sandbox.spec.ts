@@ -51,7 +51,12 @@ describe('Sandbox without bubblewrap', () => {
 describe('Sandbox check at start-up', () => {
   it('says the sandbox is unavailable, and how to fix it, when bubblewrap is not installed', async () => {
     const check = await new Sandbox({ searchPath: '/nonexistent' }).check();
-    expect(check).toMatchObject({ state: 'unavailable', mode: 'bwrap', message: expect.stringContaining('bwrap'), fix: expect.stringContaining('apt-get install bubblewrap') });
+    expect(check).toMatchObject({
+      state: 'unavailable',
+      mode: 'bwrap',
+      message: expect.stringContaining('bwrap'),
+      fix: expect.stringContaining('apt-get install bubblewrap'),
+    });
   });
 
   it('says so when bubblewrap is installed but cannot run a command (a container without namespaces)', async () => {
@@ -59,7 +64,11 @@ describe('Sandbox check at start-up', () => {
     writeFileSync(join(bin, 'bwrap'), '#!/bin/sh\necho "bwrap: setting up uid map: Permission denied" >&2\nexit 1\n', { mode: 0o755 });
     try {
       const check = await new Sandbox({ searchPath: `${bin}:${process.env.PATH}` }).check();
-      expect(check).toMatchObject({ state: 'unavailable', message: expect.stringContaining('setting up uid map: Permission denied'), fix: expect.stringContaining('SANDBOX=none') });
+      expect(check).toMatchObject({
+        state: 'unavailable',
+        message: expect.stringContaining('setting up uid map: Permission denied'),
+        fix: expect.stringContaining('SANDBOX=none'),
+      });
     } finally {
       rmSync(bin, { recursive: true, force: true });
     }
@@ -161,7 +170,10 @@ describe.skipIf(!hasBwrap)('Sandbox (bubblewrap; install with apt-get install bu
   it('stops a fork bomb with the process limit and the timeout, leaving no process behind', async () => {
     const marker = `aict-forkbomb-${process.pid}`;
     const started = Date.now();
-    const run = await sandbox.run(['sh', '-c', 'bomb() { bomb | bomb & }; bomb; sleep 30', marker], { workspaceRoot: workspace, timeoutMs: 3000 });
+    const run = await sandbox.run(['sh', '-c', 'bomb() { bomb | bomb & }; bomb; sleep 30', marker], {
+      workspaceRoot: workspace,
+      timeoutMs: 3000,
+    });
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(run.timedOut || run.exitCode !== 0 || /fork|resource/i.test(run.output)).toBe(true);
     await new Promise((r) => setTimeout(r, 300));
@@ -170,9 +182,12 @@ describe.skipIf(!hasBwrap)('Sandbox (bubblewrap; install with apt-get install bu
 
   it('caps the output, keeping its head and tail', async () => {
     const small = new Sandbox({ maxOutputBytes: 10_000 });
-    const run = await small.run(['node', '-e', 'console.log("FIRST"); for (let i = 0; i < 5000; i++) console.log("x".repeat(50)); console.log("LAST")'], {
-      workspaceRoot: workspace,
-    });
+    const run = await small.run(
+      ['node', '-e', 'console.log("FIRST"); for (let i = 0; i < 5000; i++) console.log("x".repeat(50)); console.log("LAST")'],
+      {
+        workspaceRoot: workspace,
+      },
+    );
     expect(run.truncated).toBe(true);
     expect(run.output.length).toBeLessThan(11_000);
     expect(run.output.startsWith('FIRST')).toBe(true);

@@ -119,7 +119,8 @@ export class Sandbox {
    */
   async check(): Promise<SandboxCheck> {
     const checkedAt = new Date().toISOString();
-    if (this.mode === 'none') return { state: 'disabled', mode: this.mode, message: 'SANDBOX=none: tests and linters run without isolation', checkedAt };
+    if (this.mode === 'none')
+      return { state: 'disabled', mode: this.mode, message: 'SANDBOX=none: tests and linters run without isolation', checkedAt };
     const available = this.availability();
     if (!available.ok) return { state: 'unavailable', mode: this.mode, message: available.message, fix: SANDBOX_FIX, checkedAt };
     const scratch = await mkdtemp(join(tmpdir(), 'aict-sandbox-check-'));
@@ -127,8 +128,16 @@ export class Sandbox {
       await chmod(scratch, 0o755);
       const run = await this.run(['true'], { workspaceRoot: scratch, timeoutMs: 15_000 });
       if (run.exitCode === 0) return { state: 'ok', mode: this.mode, checkedAt };
-      const why = run.output.trim().split('\n').slice(-3).join(' ').slice(0, 500) || `exit code ${run.exitCode}${run.termSignal ? `, signal ${run.termSignal}` : ''}`;
-      return { state: 'unavailable', mode: this.mode, message: `bubblewrap is installed but cannot run a command: ${why}`, fix: SANDBOX_FIX, checkedAt };
+      const why =
+        run.output.trim().split('\n').slice(-3).join(' ').slice(0, 500) ||
+        `exit code ${run.exitCode}${run.termSignal ? `, signal ${run.termSignal}` : ''}`;
+      return {
+        state: 'unavailable',
+        mode: this.mode,
+        message: `bubblewrap is installed but cannot run a command: ${why}`,
+        fix: SANDBOX_FIX,
+        checkedAt,
+      };
     } catch (error) {
       return { state: 'unavailable', mode: this.mode, message: (error as Error).message, fix: SANDBOX_FIX, checkedAt };
     } finally {

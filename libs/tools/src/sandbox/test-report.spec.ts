@@ -4,13 +4,26 @@ import { parseTestOutput } from './test-report';
 
 describe('parseTestOutput', () => {
   it('reads vitest summary lines and failing files', () => {
-    const out = ' FAIL  test/a.spec.ts > math > adds\nAssertionError: expected 3 to be 4\n\n      Tests  1 failed | 4 passed | 2 skipped (7)\n';
-    expect(parseTestOutput(out, 1)).toMatchObject({ runner: 'vitest', passed: 4, failed: 1, skipped: 2, failures: [{ name: 'test/a.spec.ts > math > adds' }] });
+    const out =
+      ' FAIL  test/a.spec.ts > math > adds\nAssertionError: expected 3 to be 4\n\n      Tests  1 failed | 4 passed | 2 skipped (7)\n';
+    expect(parseTestOutput(out, 1)).toMatchObject({
+      runner: 'vitest',
+      passed: 4,
+      failed: 1,
+      skipped: 2,
+      failures: [{ name: 'test/a.spec.ts > math > adds' }],
+    });
   });
 
   it('reads jest summary lines', () => {
     const out = '  ● suite › works\n\n    expect(received).toBe(expected)\n\nTests:       1 failed, 1 skipped, 3 passed, 5 total\n';
-    expect(parseTestOutput(out, 1)).toMatchObject({ runner: 'jest', passed: 3, failed: 1, skipped: 1, failures: [{ name: 'suite › works' }] });
+    expect(parseTestOutput(out, 1)).toMatchObject({
+      runner: 'jest',
+      passed: 3,
+      failed: 1,
+      skipped: 1,
+      failures: [{ name: 'suite › works' }],
+    });
   });
 
   it('reads pytest summaries and FAILED lines', () => {
@@ -25,12 +38,20 @@ describe('parseTestOutput', () => {
   });
 
   it('sums cargo test results across binaries', () => {
-    const out = 'test tests::sub ... FAILED\n---- tests::sub stdout ----\nassertion failed\n\ntest result: FAILED. 2 passed; 1 failed; 1 ignored; 0 measured\ntest result: ok. 3 passed; 0 failed; 0 ignored; 0 measured\n';
-    expect(parseTestOutput(out, 101)).toMatchObject({ runner: 'cargo', passed: 5, failed: 1, skipped: 1, failures: [{ name: 'tests::sub', excerpt: 'assertion failed' }] });
+    const out =
+      'test tests::sub ... FAILED\n---- tests::sub stdout ----\nassertion failed\n\ntest result: FAILED. 2 passed; 1 failed; 1 ignored; 0 measured\ntest result: ok. 3 passed; 0 failed; 0 ignored; 0 measured\n';
+    expect(parseTestOutput(out, 101)).toMatchObject({
+      runner: 'cargo',
+      passed: 5,
+      failed: 1,
+      skipped: 1,
+      failures: [{ name: 'tests::sub', excerpt: 'assertion failed' }],
+    });
   });
 
   it('counts go test verbose results', () => {
-    const out = '=== RUN   TestAdd\n--- PASS: TestAdd (0.00s)\n=== RUN   TestSub\n    calc_test.go:9: got 8\n--- FAIL: TestSub (0.00s)\nFAIL\nFAIL\texample.com/calc\t0.01s\n';
+    const out =
+      '=== RUN   TestAdd\n--- PASS: TestAdd (0.00s)\n=== RUN   TestSub\n    calc_test.go:9: got 8\n--- FAIL: TestSub (0.00s)\nFAIL\nFAIL\texample.com/calc\t0.01s\n';
     expect(parseTestOutput(out, 1)).toMatchObject({ runner: 'go', passed: 1, failed: 1, failures: [{ name: 'TestSub' }] });
   });
 

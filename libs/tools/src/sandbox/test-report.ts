@@ -43,7 +43,18 @@ export function parseTestOutput(output: string, exitCode: number | null): TestRe
       passed: 0,
       failed: exitCode === 0 ? 0 : 1,
       skipped: 0,
-      failures: exitCode === 0 ? [] : [{ name: '(test command)', excerpt: lines.filter((l) => l.trim()).slice(-EXCERPT_LINES).join('\n') }],
+      failures:
+        exitCode === 0
+          ? []
+          : [
+              {
+                name: '(test command)',
+                excerpt: lines
+                  .filter((l) => l.trim())
+                  .slice(-EXCERPT_LINES)
+                  .join('\n'),
+              },
+            ],
     }
   );
 }
@@ -95,13 +106,16 @@ function parseJest(text: string, lines: string[]): TestReport | undefined {
   const failures: TestFailure[] = [];
   lines.forEach((line, i) => {
     const m = /^\s*● (.+)$/.exec(line);
-    if (m && !/Console$/.test(m[1]) && failures.length < MAX_FAILURES) failures.push({ name: m[1].trim(), excerpt: excerptAfter(lines, i) });
+    if (m && !/Console$/.test(m[1]) && failures.length < MAX_FAILURES)
+      failures.push({ name: m[1].trim(), excerpt: excerptAfter(lines, i) });
   });
   return { runner: 'jest', passed: count('passed'), failed: count('failed'), skipped: count('skipped') + count('todo'), failures };
 }
 
 function parsePytest(text: string, lines: string[]): TestReport | undefined {
-  const summary = [...text.matchAll(/^=*[ \t]*((?:\d+ (?:passed|failed|skipped|errors?|xfailed|xpassed|deselected|warnings?)(?:, )?)+) in [\d.]+s/gm)].at(-1)?.[1];
+  const summary = [
+    ...text.matchAll(/^=*[ \t]*((?:\d+ (?:passed|failed|skipped|errors?|xfailed|xpassed|deselected|warnings?)(?:, )?)+) in [\d.]+s/gm),
+  ].at(-1)?.[1];
   if (!summary) return undefined;
   const count = (word: string) => Number(new RegExp(`(\\d+) ${word}`).exec(summary)?.[1] ?? 0);
   const failures: TestFailure[] = [];
@@ -165,7 +179,10 @@ function excerptAfter(lines: string[], index: number): string {
 }
 
 function dedent(text: string): string {
-  const indents = text.split('\n').filter((l) => l.trim()).map((l) => /^\s*/.exec(l)![0].length);
+  const indents = text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => /^\s*/.exec(l)![0].length);
   const min = indents.length ? Math.min(...indents) : 0;
   return text
     .split('\n')

@@ -132,7 +132,8 @@ function insideCheck(root: string): (dir: string) => Promise<boolean> {
   };
 }
 
-const SKIPPED_FILES = /(^|\/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml|Cargo\.lock|go\.sum)$|\.(min\.js|map|png|jpe?g|gif|ico|pdf|zip|gz|woff2?)$/i;
+const SKIPPED_FILES =
+  /(^|\/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml|Cargo\.lock|go\.sum)$|\.(min\.js|map|png|jpe?g|gif|ico|pdf|zip|gz|woff2?)$/i;
 
 /**
  * BM25 indexes of workspaces, built on first use and rebuilt when the workspace's files change
@@ -143,7 +144,12 @@ export class SemanticIndexCache {
 
   constructor(private readonly options: SemanticIndexOptions = {}) {}
 
-  async search(workspace: Workspace, query: string, maxResults = 10, signal?: AbortSignal): Promise<{ hits: SearchHit[]; rebuilt: boolean; chunks: number }> {
+  async search(
+    workspace: Workspace,
+    query: string,
+    maxResults = 10,
+    signal?: AbortSignal,
+  ): Promise<{ hits: SearchHit[]; rebuilt: boolean; chunks: number }> {
     const { index, rebuilt } = await this.indexFor(workspace, signal);
     return { hits: index.search(query, maxResults), rebuilt, chunks: index.size };
   }

@@ -44,7 +44,13 @@ export function runTestsTool(sandbox: Sandbox): ToolDefinition<RunTestsInput, Te
       if ('ok' in run) return run;
       const report = parseTestOutput(run.output, run.exitCode);
       const green = run.exitCode === 0 && !run.timedOut && report.failed === 0;
-      ctx.state.recordTestRun({ passed: green, failed: report.failed, passedCount: report.passed, exitCode: run.exitCode, timedOut: run.timedOut });
+      ctx.state.recordTestRun({
+        passed: green,
+        failed: report.failed,
+        passedCount: report.passed,
+        exitCode: run.exitCode,
+        timedOut: run.timedOut,
+      });
       const result: TestRunResult = {
         ...report,
         command: argv,
@@ -54,7 +60,8 @@ export function runTestsTool(sandbox: Sandbox): ToolDefinition<RunTestsInput, Te
         green,
         outputTail: tail(run.output),
       };
-      if (run.timedOut) return fail(ToolsErrorCode.Timeout, `The tests did not finish within the time limit and were killed (${argv.join(' ')}).`, result);
+      if (run.timedOut)
+        return fail(ToolsErrorCode.Timeout, `The tests did not finish within the time limit and were killed (${argv.join(' ')}).`, result);
       return ok(result, summarizeTests(result));
     },
   };
@@ -79,7 +86,8 @@ export interface LintRunResult {
 export function runLintTool(sandbox: Sandbox): ToolDefinition<RunLintInput, LintRunResult> {
   return {
     name: 'run_lint',
-    description: "Run the repository's linter (from .aict.yml, else detected) in a sandbox. `fix: true` lets it fix what it can. Read the problems with read_lints.",
+    description:
+      "Run the repository's linter (from .aict.yml, else detected) in a sandbox. `fix: true` lets it fix what it can. Read the problems with read_lints.",
     inputSchema: {
       type: 'object',
       properties: { fix: { type: 'boolean', description: 'Apply automatic fixes.' } },
@@ -156,7 +164,9 @@ export const readLintsTool: ToolDefinition<ReadLintsInput, ReadLintsOutput> = {
     return ok(
       { ranAt: last.at, exitCode: last.exitCode, diagnostics },
       diagnostics.length
-        ? diagnostics.map((d) => `${d.path}:${d.line}${d.column ? `:${d.column}` : ''}: ${d.severity}: ${d.message}${d.rule ? ` (${d.rule})` : ''}`).join('\n')
+        ? diagnostics
+            .map((d) => `${d.path}:${d.line}${d.column ? `:${d.column}` : ''}: ${d.severity}: ${d.message}${d.rule ? ` (${d.rule})` : ''}`)
+            .join('\n')
         : `no problems${input.path ? ` under ${input.path}` : ''} in the last lint run`,
     );
   },

@@ -18,7 +18,14 @@ export const commitChangesTool: ToolDefinition<CommitChangesInput, CommitChanges
     'Commit all changes on the job branch with the given message. Refused unless run_tests passed after the last edit: run the tests first.',
   inputSchema: {
     type: 'object',
-    properties: { message: { type: 'string', minLength: 1, maxLength: 10_000, description: 'Commit message: a subject line, optionally a blank line and a body.' } },
+    properties: {
+      message: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 10_000,
+        description: 'Commit message: a subject line, optionally a blank line and a body.',
+      },
+    },
     required: ['message'],
     additionalProperties: false,
   },
@@ -29,7 +36,8 @@ export const commitChangesTool: ToolDefinition<CommitChangesInput, CommitChanges
     const blocker = ctx.state.commitBlocker();
     if (blocker) return fail(ToolsErrorCode.TestsNotGreen, `Not committed: ${blocker}.`, { lastTestRun: ctx.state.lastTestRun ?? null });
     const current = (await ws.git(['symbolic-ref', '--quiet', '--short', 'HEAD'], { okCodes: [1] })).stdout.trim();
-    if (current !== ws.branch) return fail(ToolsErrorCode.CommandFailed, `HEAD is on ${current || 'a detached commit'}, not the job branch ${ws.branch}.`);
+    if (current !== ws.branch)
+      return fail(ToolsErrorCode.CommandFailed, `HEAD is on ${current || 'a detached commit'}, not the job branch ${ws.branch}.`);
     await ws.git(['add', '-A', '--', '.'], { signal: ctx.signal });
     const staged = (await ws.git(['diff', '--cached', '--name-only', '-z'], { signal: ctx.signal })).stdout.split('\0').filter(Boolean);
     if (!staged.length) return fail(ToolsErrorCode.NothingToCommit, 'There are no changes to commit.');

@@ -43,17 +43,24 @@ export const editFileTool: ToolDefinition<EditFileInput, EditFileOutput> = {
     const absolute = ctx.workspace.resolve(input.path);
     const path = ctx.workspace.relative(absolute);
     const info = await stat(absolute).catch(() => undefined);
-    if (info && !info.isFile()) return fail(ToolsErrorCode.NotAFile, `${path} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}.`);
+    if (info && !info.isFile())
+      return fail(ToolsErrorCode.NotAFile, `${path} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}.`);
     if (info && info.size > MAX_EDIT_BYTES) {
-      return fail(ToolsErrorCode.FileTooLarge, `${path} is ${info.size} bytes; edit_file changes files of up to ${MAX_EDIT_BYTES} bytes. Use apply_patch.`, {
-        path,
-        bytes: info.size,
-        limitBytes: MAX_EDIT_BYTES,
-      });
+      return fail(
+        ToolsErrorCode.FileTooLarge,
+        `${path} is ${info.size} bytes; edit_file changes files of up to ${MAX_EDIT_BYTES} bytes. Use apply_patch.`,
+        {
+          path,
+          bytes: info.size,
+          limitBytes: MAX_EDIT_BYTES,
+        },
+      );
     }
     if (input.oldText === '') {
       if (info) {
-        return fail(ToolsErrorCode.InvalidInput, `${path} already exists; to change it give the exact text to replace as \`oldText\`.`, { path });
+        return fail(ToolsErrorCode.InvalidInput, `${path} already exists; to change it give the exact text to replace as \`oldText\`.`, {
+          path,
+        });
       }
       const action: ChangeAction = { kind: 'create', paths: [path], ...lines(countLineChanges('', input.newText)) };
       const gate = await passGate(ctx, action);
@@ -76,10 +83,14 @@ export const editFileTool: ToolDefinition<EditFileInput, EditFileOutput> = {
       return fail(ToolsErrorCode.NoMatch, `\`oldText\` does not occur in ${path}.${hint}`, { path, occurrences: 0 });
     }
     if (occurrences > 1) {
-      return fail(ToolsErrorCode.NotUnique, `\`oldText\` occurs ${occurrences} times in ${path}; include more surrounding lines so it matches once.`, {
-        path,
-        occurrences,
-      });
+      return fail(
+        ToolsErrorCode.NotUnique,
+        `\`oldText\` occurs ${occurrences} times in ${path}; include more surrounding lines so it matches once.`,
+        {
+          path,
+          occurrences,
+        },
+      );
     }
     const index = before.indexOf(input.oldText);
     const after = before.slice(0, index) + input.newText + before.slice(index + input.oldText.length);
@@ -126,7 +137,8 @@ export const applyPatchTool: ToolDefinition<ApplyPatchInput, ApplyPatchOutput> =
   async run(input, ctx) {
     const patch = input.patch.endsWith('\n') ? input.patch : `${input.patch}\n`;
     const parsed = parsePatch(patch);
-    if (!parsed.files.length) return fail(ToolsErrorCode.PatchFailed, 'No file headers (---/+++ or diff --git) found: this is not a unified diff.');
+    if (!parsed.files.length)
+      return fail(ToolsErrorCode.PatchFailed, 'No file headers (---/+++ or diff --git) found: this is not a unified diff.');
     for (const file of parsed.files) {
       ctx.workspace.resolve(file.path);
       if (file.from) ctx.workspace.resolve(file.from);
@@ -158,7 +170,8 @@ export const applyPatchTool: ToolDefinition<ApplyPatchInput, ApplyPatchOutput> =
     const gate = await passGate(ctx, action);
     if (!gate.proceed) return gate.result;
     const applied = await ctx.workspace.git([...args, '-'], { stdin: patch, okCodes: [1, 128], signal: ctx.signal });
-    if (applied.exitCode !== 0) return fail(ToolsErrorCode.PatchFailed, `The patch failed: ${cleanGitMessage(applied.stderr)}`, { reason: applied.stderr.trim() });
+    if (applied.exitCode !== 0)
+      return fail(ToolsErrorCode.PatchFailed, `The patch failed: ${cleanGitMessage(applied.stderr)}`, { reason: applied.stderr.trim() });
     ctx.state.recordChange(action);
     return ok(
       { files: parsed.files, addedLines: parsed.added, removedLines: parsed.removed },
@@ -242,4 +255,3 @@ function lines(change: { added: number; removed: number }): { addedLines: number
 function cleanGitMessage(stderr: string): string {
   return stderr.trim().replace(/^error: /gm, '') || 'unknown reason';
 }
-

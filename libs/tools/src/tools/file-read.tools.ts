@@ -62,7 +62,11 @@ export const readFileTool: ToolDefinition<ReadFileInput, ReadFileOutput> = {
     const start = input.startLine ?? 1;
     const wantedEnd = Math.min(input.endLine ?? Infinity, start + MAX_READ_LINES - 1);
     const read = await readLines(absolute, start, wantedEnd, ctx.signal);
-    if (read.binary) return fail(ToolsErrorCode.BinaryFile, `${input.path} is a binary file (${info.size} bytes).`, { path: input.path, bytes: info.size });
+    if (read.binary)
+      return fail(ToolsErrorCode.BinaryFile, `${input.path} is a binary file (${info.size} bytes).`, {
+        path: input.path,
+        bytes: info.size,
+      });
     const totalLines = read.totalLines;
     if (start > Math.max(totalLines, 1)) {
       return fail(ToolsErrorCode.InvalidInput, `startLine ${start} is past the end of ${input.path} (${totalLines} lines).`);
@@ -173,7 +177,8 @@ export interface ListFilesOutput {
 /** `list_files`: the tree under a directory, without .git and node_modules. */
 export const listFilesTool: ToolDefinition<ListFilesInput, ListFilesOutput> = {
   name: 'list_files',
-  description: 'List files and directories (directories end with "/") under a directory of the repository, down to `depth` levels (default 2). Skips .git and node_modules.',
+  description:
+    'List files and directories (directories end with "/") under a directory of the repository, down to `depth` levels (default 2). Skips .git and node_modules.',
   inputSchema: {
     type: 'object',
     properties: {
@@ -200,7 +205,10 @@ export const listFilesTool: ToolDefinition<ListFilesInput, ListFilesOutput> = {
       }
       entries.push(entry.type === 'dir' ? `${entry.path}/` : entry.path);
     }
-    return ok({ path, entries, truncated }, `${entries.length} entries under ${path}${truncated ? ' (truncated; list a subdirectory)' : ''}`);
+    return ok(
+      { path, entries, truncated },
+      `${entries.length} entries under ${path}${truncated ? ' (truncated; list a subdirectory)' : ''}`,
+    );
   },
 };
 
@@ -241,6 +249,9 @@ export const findFilesTool: ToolDefinition<FindFilesInput, FindFilesOutput> = {
       }
       files.push(entry.path);
     }
-    return ok({ pattern: input.pattern, files, truncated }, `${files.length} file(s) match ${input.pattern}${truncated ? ' (truncated)' : ''}`);
+    return ok(
+      { pattern: input.pattern, files, truncated },
+      `${files.length} file(s) match ${input.pattern}${truncated ? ' (truncated)' : ''}`,
+    );
   },
 };

@@ -25,7 +25,9 @@ describe('read tools on the shop-js fixture', () => {
     expect(all.data.content.split('\n')[2]).toBe('3\tconst TAX_RATE = 0.2;');
     expect(all.data.totalLines).toBe(15);
     const range = await call('read_file', { path: 'src/billing/invoice.js', startLine: 6, endLine: 7 });
-    expect(range.data.content).toBe('6\tfunction computeInvoiceTotal(lines) {\n7\t  const net = lines.reduce((sum, line) => sum + line.unitPrice * line.quantity, 0);');
+    expect(range.data.content).toBe(
+      '6\tfunction computeInvoiceTotal(lines) {\n7\t  const net = lines.reduce((sum, line) => sum + line.unitPrice * line.quantity, 0);',
+    );
   });
 
   it('read_file reports a missing file and refuses paths outside the workspace', async () => {
@@ -48,7 +50,11 @@ describe('read tools on the shop-js fixture', () => {
     const lines = read.data.content.split('\n');
     expect(lines[1]).toMatch(/^2\tx{16384} … \[line cut: 100000 bytes in all\]$/);
     expect(lines[2]).toBe('3\tlast');
-    expect((await call('read_file', { path: 'long.txt', startLine: 3 })).data).toMatchObject({ startLine: 3, endLine: 3, content: '3\tlast' });
+    expect((await call('read_file', { path: 'long.txt', startLine: 3 })).data).toMatchObject({
+      startLine: 3,
+      endLine: 3,
+      content: '3\tlast',
+    });
     expect((await call('read_file', { path: 'long.txt', startLine: 4 })).error.code).toBe('invalid_input');
     (await import('node:fs')).unlinkSync(join(f.workspace.root, 'long.txt'));
   });
@@ -73,7 +79,10 @@ describe('read tools on the shop-js fixture', () => {
       'src/users/password_hashing.js',
       'src/users/user_repository.js',
     ]);
-    expect((await call('list_files', { path: 'src/users' })).data.entries).toEqual(['src/users/password_hashing.js', 'src/users/user_repository.js']);
+    expect((await call('list_files', { path: 'src/users' })).data.entries).toEqual([
+      'src/users/password_hashing.js',
+      'src/users/user_repository.js',
+    ]);
   });
 
   it('find_files matches globs by name anywhere or by path', async () => {
@@ -83,16 +92,24 @@ describe('read tools on the shop-js fixture', () => {
       'src/users/user_repository.js',
     ]);
     expect((await call('find_files', { pattern: 'src/**/user_*.js' })).data.files).toEqual(['src/users/user_repository.js']);
-    expect((await call('find_files', { pattern: '{docs,src/billing}/*.{md,js}' })).data.files).toEqual(['docs/README.md', 'src/billing/invoice.js']);
+    expect((await call('find_files', { pattern: '{docs,src/billing}/*.{md,js}' })).data.files).toEqual([
+      'docs/README.md',
+      'src/billing/invoice.js',
+    ]);
   });
 
   it('search_code finds regex matches with path and line, narrowed by glob and path', async () => {
     const result = await call('search_code', { query: 'function \\w+_password' });
-    expect(result.data.matches.map((m: any) => `${m.path}:${m.line}`)).toEqual(['src/users/password_hashing.js:6', 'src/users/password_hashing.js:12']);
+    expect(result.data.matches.map((m: any) => `${m.path}:${m.line}`)).toEqual([
+      'src/users/password_hashing.js:6',
+      'src/users/password_hashing.js:12',
+    ]);
     const inBilling = await call('search_code', { query: 'computeInvoiceTotal', path: 'src/billing' });
     expect(inBilling.data.matches.every((m: any) => m.path === 'src/billing/invoice.js')).toBe(true);
     expect(inBilling.data.matches).toHaveLength(2);
-    expect((await call('search_code', { query: 'shop-js', glob: '*.md' })).data.matches.map((m: any) => m.path)).toEqual(['docs/README.md']);
+    expect((await call('search_code', { query: 'shop-js', glob: '*.md' })).data.matches.map((m: any) => m.path)).toEqual([
+      'docs/README.md',
+    ]);
     expect((await call('search_code', { query: 'zzz_not_there' })).data.matches).toEqual([]);
     expect((await call('search_code', { query: 'x', path: '../..' })).error.code).toBe('outside_workspace');
   });

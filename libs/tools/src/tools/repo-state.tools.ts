@@ -17,7 +17,8 @@ export interface RepoState {
 /** `get_repo_state`: where the job branch stands against its base. */
 export const getRepoStateTool: ToolDefinition<Record<string, never>, RepoState> = {
   name: 'get_repo_state',
-  description: 'Show the job branch, its head commit, the base ref, the files changed against the base, uncommitted files and how many commits the branch is ahead.',
+  description:
+    'Show the job branch, its head commit, the base ref, the files changed against the base, uncommitted files and how many commits the branch is ahead.',
   inputSchema: { type: 'object', properties: {}, additionalProperties: false },
   risk: 'safe',
   mutating: false,
@@ -60,7 +61,7 @@ const MAX_DIFF_CHARS = 256 * 1024;
 /** `get_diff`: the cumulative diff of the job against its base, untracked files included. */
 export const getDiffTool: ToolDefinition<Record<string, never>, DiffOutput> = {
   name: 'get_diff',
-  description: 'Show the cumulative unified diff of all the job\'s changes against the base ref (commits, uncommitted edits and new files).',
+  description: "Show the cumulative unified diff of all the job's changes against the base ref (commits, uncommitted edits and new files).",
   inputSchema: { type: 'object', properties: {}, additionalProperties: false },
   risk: 'safe',
   mutating: false,
@@ -69,10 +70,14 @@ export const getDiffTool: ToolDefinition<Record<string, never>, DiffOutput> = {
     const files = (full.match(/^diff --git /gm) ?? []).length;
     const { added, removed } = await ctx.workspace.lineStats(ctx.signal);
     const truncated = full.length > MAX_DIFF_CHARS;
-    const diff = truncated ? `${full.slice(0, MAX_DIFF_CHARS)}\n[... diff cut: ${full.length - MAX_DIFF_CHARS} more characters; see get_repo_state and read_file ...]\n` : full;
+    const diff = truncated
+      ? `${full.slice(0, MAX_DIFF_CHARS)}\n[... diff cut: ${full.length - MAX_DIFF_CHARS} more characters; see get_repo_state and read_file ...]\n`
+      : full;
     return ok(
       { diff, files, addedLines: added, removedLines: removed, truncated },
-      full ? `${files} file(s), +${added} -${removed}${truncated ? ` (diff cut at ${MAX_DIFF_CHARS} characters)` : ''}` : 'no changes against the base',
+      full
+        ? `${files} file(s), +${added} -${removed}${truncated ? ` (diff cut at ${MAX_DIFF_CHARS} characters)` : ''}`
+        : 'no changes against the base',
     );
   },
 };

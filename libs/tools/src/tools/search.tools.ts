@@ -56,8 +56,9 @@ export const searchCodeTool: ToolDefinition<SearchCodeInput, SearchCodeOutput> =
       pathspecs.push(input.glob.includes('/') ? `:(top,glob)${input.glob}` : `:(top,glob)**/${input.glob}`);
     }
     pathspecs.push(':(exclude,glob)**/node_modules/**');
-    perlRegexSupported ??= (await ctx.workspace.git(['grep', '-P', '-q', 'x', '--', ':(exclude)*'], { okCodes: [1, 128] }).catch(() => ({ exitCode: 128 })))
-      .exitCode !== 128;
+    perlRegexSupported ??=
+      (await ctx.workspace.git(['grep', '-P', '-q', 'x', '--', ':(exclude)*'], { okCodes: [1, 128] }).catch(() => ({ exitCode: 128 })))
+        .exitCode !== 128;
     const run = await ctx.workspace.git(
       ['grep', '--untracked', '-I', '-n', '-z', '--no-color', perlRegexSupported ? '-P' : '-E', '-e', input.query, '--', ...pathspecs],
       { okCodes: [1, 128], signal: ctx.signal, timeoutMs: 60_000, maxOutputBytes: MAX_GREP_OUTPUT_BYTES, truncatedOk: true },
@@ -116,7 +117,9 @@ export function semanticSearchTool(cache: SemanticIndexCache): ToolDefinition<Se
       const { hits } = await cache.search(ctx.workspace, input.query, input.maxResults ?? 10, ctx.signal);
       return ok(
         { hits },
-        hits.length ? hits.map((h) => `${h.path}:${h.startLine}-${h.endLine} (score ${h.score})`).join('\n') : `nothing relevant found for "${input.query}"`,
+        hits.length
+          ? hits.map((h) => `${h.path}:${h.startLine}-${h.endLine} (score ${h.score})`).join('\n')
+          : `nothing relevant found for "${input.query}"`,
       );
     },
   };

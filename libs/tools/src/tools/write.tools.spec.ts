@@ -88,7 +88,9 @@ describe('edit_file and apply_patch on the calc-js fixture', () => {
       violations: [{ rule: 'no_delete', message: 'deleting files is not allowed', path: 'src/calc.js' }],
       remediation: 'edit the file instead',
     });
-    const patch = 'diff --git a/src/calc.js b/src/calc.js\ndeleted file mode 100644\n--- a/src/calc.js\n+++ /dev/null\n' + hunkDeleting(read('src/calc.js'));
+    const patch =
+      'diff --git a/src/calc.js b/src/calc.js\ndeleted file mode 100644\n--- a/src/calc.js\n+++ /dev/null\n' +
+      hunkDeleting(read('src/calc.js'));
     const result = await call('apply_patch', { patch });
     expect(result.error).toMatchObject({ code: 'policy_blocked', details: { remediation: 'edit the file instead' } });
     expect(result.error.message).toContain('deleting files is not allowed');
@@ -128,8 +130,18 @@ describe('edit_file and apply_patch on the calc-js fixture', () => {
     expect(f.ctx.state.filesTouched).toEqual(['scripts/lint.js', 'src/calc.js', 'src/divide.js']);
   });
 
-  it('reports patch_failed with git\'s reason for a patch that does not apply, then applies the corrected one', async () => {
-    const wrong = ['--- a/src/calc.js', '+++ b/src/calc.js', '@@ -9,3 +9,3 @@', ' /** Subtracts b from a. */', ' function subtract(x, y) {', '-  return x + y;', '+  return x - y;', ' }', ''].join('\n');
+  it("reports patch_failed with git's reason for a patch that does not apply, then applies the corrected one", async () => {
+    const wrong = [
+      '--- a/src/calc.js',
+      '+++ b/src/calc.js',
+      '@@ -9,3 +9,3 @@',
+      ' /** Subtracts b from a. */',
+      ' function subtract(x, y) {',
+      '-  return x + y;',
+      '+  return x - y;',
+      ' }',
+      '',
+    ].join('\n');
     const before = read('src/calc.js');
     const failed = await call('apply_patch', { patch: wrong });
     expect(failed.error.code).toBe('patch_failed');
@@ -171,21 +183,33 @@ describe.skipIf(!hasBwrap)('run_tests and commit_changes (bubblewrap; install wi
     expect(failing.data.failures[0].excerpt).toContain('8 !== 2');
     expect((await call('commit_changes', { message: 'Fix subtract' })).error.code).toBe('tests_not_green');
 
-    await call('edit_file', { path: 'src/calc.js', oldText: 'function subtract(a, b) {\n  return a + b;', newText: 'function subtract(a, b) {\n  return a - b;' });
+    await call('edit_file', {
+      path: 'src/calc.js',
+      oldText: 'function subtract(a, b) {\n  return a + b;',
+      newText: 'function subtract(a, b) {\n  return a - b;',
+    });
     const green = await call('run_tests', {});
     expect(green.data).toMatchObject({ passed: 3, failed: 0, green: true, exitCode: 0 });
 
     f.ctx.trailers = { 'AICT-Job': 'job-commit' };
     const committed = await call('commit_changes', { message: 'Fix subtract' });
     expect(committed.ok).toBe(true);
-    const log = execFileSync('git', ['-c', 'safe.directory=*', 'log', '-1', '--format=%H%n%an <%ae>%n%B', 'aict/job-commit'], { cwd: f.workspace.root }).toString().split('\n');
+    const log = execFileSync('git', ['-c', 'safe.directory=*', 'log', '-1', '--format=%H%n%an <%ae>%n%B', 'aict/job-commit'], {
+      cwd: f.workspace.root,
+    })
+      .toString()
+      .split('\n');
     expect(log[0]).toBe(committed.data.sha);
     expect(log[1]).toBe('AI Coding Team <aict@localhost>');
     expect(log.slice(2).join('\n')).toContain('Fix subtract\n\nAICT-Job: job-commit');
   });
 
   it('refuses the commit when files changed after the last green run', async () => {
-    await call('edit_file', { path: 'src/calc.js', oldText: 'function subtract(a, b) {\n  return a + b;', newText: 'function subtract(a, b) {\n  return a - b;' });
+    await call('edit_file', {
+      path: 'src/calc.js',
+      oldText: 'function subtract(a, b) {\n  return a + b;',
+      newText: 'function subtract(a, b) {\n  return a - b;',
+    });
     expect((await call('run_tests', {})).data.green).toBe(true);
     await call('edit_file', { path: 'src/calc.js', oldText: '/** Multiplies two numbers. */', newText: '/** Multiplies. */' });
     const refused = await call('commit_changes', { message: 'x' });
@@ -204,7 +228,11 @@ describe.skipIf(!hasBwrap)('run_tests and commit_changes (bubblewrap; install wi
   });
 
   it('restores the run state from its JSON so the commit rule survives a checkpoint', async () => {
-    await call('edit_file', { path: 'src/calc.js', oldText: 'function subtract(a, b) {\n  return a + b;', newText: 'function subtract(a, b) {\n  return a - b;' });
+    await call('edit_file', {
+      path: 'src/calc.js',
+      oldText: 'function subtract(a, b) {\n  return a + b;',
+      newText: 'function subtract(a, b) {\n  return a - b;',
+    });
     await call('run_tests', {});
     f.ctx.state = ToolRunState.fromJSON(JSON.parse(JSON.stringify(f.ctx.state)));
     expect(f.ctx.state.commitBlocker()).toBeUndefined();

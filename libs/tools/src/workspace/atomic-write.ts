@@ -9,7 +9,10 @@ import { basename, dirname, join } from 'node:path';
  */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.aict-${randomBytes(4).toString('hex')}.tmp`);
-  const mode = await stat(path).then((s) => s.mode & 0o7777, () => undefined);
+  const mode = await stat(path).then(
+    (s) => s.mode & 0o7777,
+    () => undefined,
+  );
   try {
     await writeFile(temporary, content);
     if (mode !== undefined) await chmod(temporary, mode);

@@ -54,15 +54,24 @@ export function gitEnv(extra: Record<string, string> = {}): Record<string, strin
 // are off; submodules are never looked into, because a sandboxed test can fill a submodule's
 // directory with a repository whose own config defines filters that `git status` would run.
 const SAFE_CONFIG = [
-  '-c', 'core.hooksPath=/dev/null',
-  '-c', 'core.fsmonitor=false',
-  '-c', 'core.pager=cat',
-  '-c', 'safe.directory=*',
-  '-c', 'commit.gpgsign=false',
-  '-c', 'init.defaultBranch=main',
-  '-c', 'diff.ignoreSubmodules=all',
-  '-c', 'submodule.recurse=false',
-  '-c', 'status.submoduleSummary=false',
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'core.pager=cat',
+  '-c',
+  'safe.directory=*',
+  '-c',
+  'commit.gpgsign=false',
+  '-c',
+  'init.defaultBranch=main',
+  '-c',
+  'diff.ignoreSubmodules=all',
+  '-c',
+  'submodule.recurse=false',
+  '-c',
+  'status.submoduleSummary=false',
 ];
 
 /**
@@ -88,10 +97,14 @@ export async function git(args: string[], options: GitOptions): Promise<GitRun> 
   if (run.timedOut) throw new ToolsException(ToolsErrorCode.Timeout, `git ${args[0]} timed out`);
   const exitCode = run.exitCode ?? -1;
   if (exitCode !== 0 && !(options.okCodes ?? []).includes(exitCode)) {
-    throw new ToolsException(ToolsErrorCode.GitFailed, `git ${args[0]} failed: ${(run.stderr || run.stdout || run.spawnError || '').trim()}`, {
-      exitCode,
-      stderr: run.stderr.trim(),
-    });
+    throw new ToolsException(
+      ToolsErrorCode.GitFailed,
+      `git ${args[0]} failed: ${(run.stderr || run.stdout || run.spawnError || '').trim()}`,
+      {
+        exitCode,
+        stderr: run.stderr.trim(),
+      },
+    );
   }
   if (run.truncated && !options.truncatedOk) {
     throw new ToolsException(

@@ -83,8 +83,7 @@ export class WorkspaceManager {
   private async reopen(root: string, spec: WorkspaceSpec, branch: string): Promise<Workspace | undefined> {
     const has = await git(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], { cwd: root, okCodes: [1] }).catch(() => undefined);
     if (!has || has.exitCode !== 0) return undefined;
-    const config = async (key: string) =>
-      (await git(['config', '--get', key], { cwd: root, okCodes: [1] })).stdout.trim();
+    const config = async (key: string) => (await git(['config', '--get', key], { cwd: root, okCodes: [1] })).stdout.trim();
     const baseSha = await config('aict.baseSha');
     if (!baseSha) return undefined;
     const current = (await git(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd: root, okCodes: [1] })).stdout.trim();
@@ -118,7 +117,8 @@ export class WorkspaceManager {
       await rm(root, { recursive: true, force: true });
       throw new ToolsException(ToolsErrorCode.WorkspaceUnavailable, `cannot clone ${spec.repository}: ${(error as Error).message}`);
     }
-    const baseRef = spec.baseRef ?? ((await git(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd: root, okCodes: [1] })).stdout.trim() || 'HEAD');
+    const baseRef =
+      spec.baseRef ?? ((await git(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd: root, okCodes: [1] })).stdout.trim() || 'HEAD');
     const baseSha = await resolveBase(root, spec.baseRef);
     await git(['checkout', '--quiet', '-B', branch, baseSha], { cwd: root });
     await git(['config', 'aict.baseRef', baseRef], { cwd: root });
@@ -135,7 +135,10 @@ export function branchOf(jobId: string): string {
 async function resolveBase(root: string, baseRef: string | undefined): Promise<string> {
   const candidates = baseRef ? [`refs/remotes/origin/${baseRef}`, baseRef] : ['HEAD'];
   for (const candidate of candidates) {
-    const run = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${candidate}^{commit}`], { cwd: root, okCodes: [1, 128] });
+    const run = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${candidate}^{commit}`], {
+      cwd: root,
+      okCodes: [1, 128],
+    });
     if (run.exitCode === 0 && run.stdout.trim()) return run.stdout.trim();
   }
   throw new ToolsException(ToolsErrorCode.WorkspaceUnavailable, `base ref ${baseRef ?? 'HEAD'} not found in the repository`);

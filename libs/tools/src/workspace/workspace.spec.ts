@@ -6,7 +6,9 @@ import { fixtureContext } from '../testing';
 import { ToolsErrorCode, ToolsException } from '../tools.errors';
 
 const gitIn = (cwd: string, ...args: string[]) =>
-  execFileSync('git', args, { cwd, env: { PATH: process.env.PATH, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' } }).toString().trim();
+  execFileSync('git', args, { cwd, env: { PATH: process.env.PATH, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' } })
+    .toString()
+    .trim();
 
 function refusal(fn: () => unknown): string | undefined {
   try {
@@ -67,12 +69,21 @@ describe('Workspace', () => {
   });
 
   it('does not push to a remote URL without credentials', async () => {
-    const remote = new (f.workspace.constructor as typeof import('./workspace').Workspace)({ ...f.workspace.info, origin: 'https://example.invalid/repo.git' });
+    const remote = new (f.workspace.constructor as typeof import('./workspace').Workspace)({
+      ...f.workspace.info,
+      origin: 'https://example.invalid/repo.git',
+    });
     expect(await remote.pushBack()).toEqual({ pushed: false, reason: expect.stringContaining('no credentials') });
   });
 
   it('restores a checkpointed cumulative diff (commits, edits, new and deleted files) onto a fresh clone', async () => {
-    writeFileSync(join(f.workspace.root, 'src/calc.js'), readFileSync(join(f.workspace.root, 'src/calc.js'), 'utf8').replace('return a + b;\n}\n\n/** Multiplies', 'return a - b;\n}\n\n/** Multiplies'));
+    writeFileSync(
+      join(f.workspace.root, 'src/calc.js'),
+      readFileSync(join(f.workspace.root, 'src/calc.js'), 'utf8').replace(
+        'return a + b;\n}\n\n/** Multiplies',
+        'return a - b;\n}\n\n/** Multiplies',
+      ),
+    );
     await f.workspace.git(['commit', '-q', '-am', 'fix subtract']);
     writeFileSync(join(f.workspace.root, 'src/new.js'), 'module.exports = 1;\n');
     execFileSync('rm', [join(f.workspace.root, 'scripts/lint.js')]);

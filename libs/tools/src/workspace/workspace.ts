@@ -92,7 +92,14 @@ export class Workspace {
    */
   async patch(options: { binary?: boolean; signal?: AbortSignal } = {}): Promise<string> {
     return this.withFullIndex(options.signal, async (env) => {
-      const args = ['diff', '--cached', '--no-color', '--no-ext-diff', ...(options.binary === false ? [] : ['--binary']), this.info.baseSha];
+      const args = [
+        'diff',
+        '--cached',
+        '--no-color',
+        '--no-ext-diff',
+        ...(options.binary === false ? [] : ['--binary']),
+        this.info.baseSha,
+      ];
       try {
         return (await this.git(args, { env, signal: options.signal })).stdout;
       } catch (error) {
@@ -112,7 +119,7 @@ export class Workspace {
       const out = (await this.git(['diff', '--cached', '--name-status', '-z', '-M', this.info.baseSha], { env, signal })).stdout;
       const parts = out.split('\0');
       const files: ChangedFile[] = [];
-      for (let i = 0; i < parts.length; ) {
+      for (let i = 0; i < parts.length;) {
         const status = parts[i++];
         if (!status) break;
         if (status.startsWith('R') || status.startsWith('C')) {
@@ -225,4 +232,3 @@ export async function isSymlink(path: string): Promise<boolean> {
     return false;
   }
 }
-

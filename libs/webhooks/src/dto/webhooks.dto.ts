@@ -7,13 +7,23 @@ export class GenericWebhookRequest {
   @StringField({ description: 'What to do, in plain words (treated as untrusted input)', minLength: 1, maxLength: 10_000 })
   goal: string;
 
-  @StringField({ description: 'Repository: a server-side absolute path or a git URL', minLength: 1, maxLength: 2_000, pattern: REPO_PATTERN, patternHint: 'repo must be an absolute server path or a git URL' })
+  @StringField({
+    description: 'Repository: a server-side absolute path or a git URL',
+    minLength: 1,
+    maxLength: 2_000,
+    pattern: REPO_PATTERN,
+    patternHint: 'repo must be an absolute server path or a git URL',
+  })
   repo: string;
 
   @EnumField({ description: 'mechanic or genius; default from the request', values: JOB_MODES, enumName: 'JobMode', optional: true })
   mode?: JobMode;
 
-  @StringField({ description: 'Unique id of this delivery; a second delivery with the same id is refused (409)', minLength: 1, maxLength: 200 })
+  @StringField({
+    description: 'Unique id of this delivery; a second delivery with the same id is refused (409)',
+    minLength: 1,
+    maxLength: 200,
+  })
   deliveryId: string;
 
   @IntField({ description: 'Unix time (seconds) of sending; refused when more than 5 minutes from now', min: 0, max: 99_999_999_999 })

@@ -13,6 +13,7 @@ pub const REQUEST_RULES: &str = include_str!("../../../policies/request.v1.toml"
 /// Words that end a verb's reach: a `{g}` gap (up to three words between a verb and its object)
 /// holding one of these joins two clauses or names another object ("show an error message when
 /// the password …").
+#[rustfmt::skip]
 const GAP_BREAKERS: &[&str] = &[
     "when", "if", "while", "after", "before", "because", "since", "that", "which", "who", "whose",
     "where", "so", "but", "and", "or", "nor", "to", "in", "on", "at", "for", "from", "with",

@@ -9,7 +9,17 @@ const H = 180;
 const PAD = { top: 10, right: 10, bottom: 24, left: 44 };
 
 /** A small dependency-free SVG line chart; x is the bucket index, labelled with `labels`. */
-export function LineChart({ title, labels, series, format = (n: number) => String(n) }: { title: string; labels: string[]; series: Series[]; format?: (n: number) => string }) {
+export function LineChart({
+  title,
+  labels,
+  series,
+  format = (n: number) => String(n),
+}: {
+  title: string;
+  labels: string[];
+  series: Series[];
+  format?: (n: number) => string;
+}) {
   const all = series.flatMap((s) => s.values.filter((v): v is number => v !== null));
   const peak = all.length ? Math.max(...all) : 0;
   const max = peak > 0 ? peak : 1;
@@ -23,7 +33,11 @@ export function LineChart({ title, labels, series, format = (n: number) => Strin
       {labels.length === 0 ? (
         <p className="muted">No data yet.</p>
       ) : (
-        <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${title}: ${series.map((s) => `${s.label} latest ${format(s.values.at(-1) ?? 0)}`).join(', ')}`}>
+        <svg
+          viewBox={`0 0 ${W} ${H}`}
+          role="img"
+          aria-label={`${title}: ${series.map((s) => `${s.label} latest ${format(s.values.at(-1) ?? 0)}`).join(', ')}`}
+        >
           {ticks.map((t) => (
             <g key={t}>
               <line x1={PAD.left} x2={W - PAD.right} y1={y(t)} y2={y(t)} className="grid" />
@@ -32,11 +46,13 @@ export function LineChart({ title, labels, series, format = (n: number) => Strin
               </text>
             </g>
           ))}
-          {[0, Math.floor(labels.length / 2), labels.length - 1].filter((v, i, a) => a.indexOf(v) === i).map((i) => (
-            <text key={i} x={x(i)} y={H - 6} textAnchor="middle" className="axis">
-              {labels[i]}
-            </text>
-          ))}
+          {[0, Math.floor(labels.length / 2), labels.length - 1]
+            .filter((v, i, a) => a.indexOf(v) === i)
+            .map((i) => (
+              <text key={i} x={x(i)} y={H - 6} textAnchor="middle" className="axis">
+                {labels[i]}
+              </text>
+            ))}
           {series.map((s) => {
             const points = s.values.map((v, i) => (v === null ? null : `${x(i)},${y(v)}`)).filter(Boolean);
             return (

@@ -78,11 +78,21 @@ export function DiffView({ diff }: { diff: string }) {
               <tbody>
                 {file.lines.map((line, j) => (
                   <tr key={j} className={`diff-${line.kind}`}>
-                    <td className="ln" aria-hidden="true">{line.oldNo ?? ''}</td>
-                    <td className="ln" aria-hidden="true">{line.newNo ?? ''}</td>
-                    <td className="sign" aria-hidden="true">{line.kind === 'add' ? '+' : line.kind === 'del' ? '−' : ''}</td>
+                    <td className="ln" aria-hidden="true">
+                      {line.oldNo ?? ''}
+                    </td>
+                    <td className="ln" aria-hidden="true">
+                      {line.newNo ?? ''}
+                    </td>
+                    <td className="sign" aria-hidden="true">
+                      {line.kind === 'add' ? '+' : line.kind === 'del' ? '−' : ''}
+                    </td>
                     <td className="code">
-                      {line.kind === 'add' ? <span className="sr-only">added: </span> : line.kind === 'del' ? <span className="sr-only">removed: </span> : null}
+                      {line.kind === 'add' ? (
+                        <span className="sr-only">added: </span>
+                      ) : line.kind === 'del' ? (
+                        <span className="sr-only">removed: </span>
+                      ) : null}
                       {line.text}
                     </td>
                   </tr>

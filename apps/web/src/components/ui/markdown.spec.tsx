@@ -11,7 +11,11 @@ describe('Markdown', () => {
   });
 
   it('drops scripts, event handlers and javascript: links from untrusted text', () => {
-    const { container } = render(<Markdown text={'<script>alert(1)</script><img src=x onerror="alert(2)">\n\n[x](javascript:alert(3)) and [ok](https://example.com)'} />);
+    const { container } = render(
+      <Markdown
+        text={'<script>alert(1)</script><img src=x onerror="alert(2)">\n\n[x](javascript:alert(3)) and [ok](https://example.com)'}
+      />,
+    );
     expect(container.querySelector('script')).toBeNull();
     expect(container.querySelector('img')?.getAttribute('onerror')).toBeNull();
     expect(container.querySelector('a[href^="javascript"]')).toBeNull();

@@ -109,7 +109,9 @@ export class CoreSchema1764000000000 implements MigrationInterface {
       BEGIN
         RAISE EXCEPTION 'the ledger is append-only: % is not allowed', TG_OP USING ERRCODE = 'insufficient_privilege';
       END $$`);
-    await q.query(`CREATE TRIGGER ledger_no_update_delete BEFORE UPDATE OR DELETE ON ledger FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()`);
+    await q.query(
+      `CREATE TRIGGER ledger_no_update_delete BEFORE UPDATE OR DELETE ON ledger FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()`,
+    );
     await q.query(`CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()`);
 
     await q.query(`

@@ -7,4 +7,12 @@ import { ChatNotificationsMetrics1764000000005 } from './1764000000005-chat-noti
 import { WorkerFacts1764000000006 } from './1764000000006-worker-facts';
 
 /** Every migration, in order. Listed explicitly, never globbed. */
-export const MIGRATIONS = [CoreSchema1764000000000, ClaimIndex1764000000001, JobPatch1764000000002, TeamRecords1764000000003, AccessAndIntake1764000000004, ChatNotificationsMetrics1764000000005, WorkerFacts1764000000006];
+export const MIGRATIONS = [
+  CoreSchema1764000000000,
+  ClaimIndex1764000000001,
+  JobPatch1764000000002,
+  TeamRecords1764000000003,
+  AccessAndIntake1764000000004,
+  ChatNotificationsMetrics1764000000005,
+  WorkerFacts1764000000006,
+];

@@ -18,7 +18,12 @@ describe('SignInPage', () => {
 
   it('signs in with a pasted token from a labelled form, and says why it failed', async () => {
     window.history.replaceState(null, '', '/login');
-    mockApi({ 'POST /api/auth/session': ({ headers }) => (headers.get('authorization') === 'Bearer good' ? new Response(null, { status: 204 }) : new Response(JSON.stringify({ error: { code: 'unauthorized', message: 'Invalid or expired token' } }), { status: 401 })) });
+    mockApi({
+      'POST /api/auth/session': ({ headers }) =>
+        headers.get('authorization') === 'Bearer good'
+          ? new Response(null, { status: 204 })
+          : new Response(JSON.stringify({ error: { code: 'unauthorized', message: 'Invalid or expired token' } }), { status: 401 }),
+    });
     renderWithClient(<SignInPage />);
     await userEvent.type(screen.getByLabelText('Access token'), 'bad{Enter}');
     expect((await screen.findByRole('alert')).textContent).toContain('Invalid or expired token');

@@ -41,7 +41,15 @@ export function SignInPage() {
         <p className="muted">Use the access token from your login link, or paste it here.</p>
         <div className="field">
           <label htmlFor="token">Access token</label>
-          <input id="token" type="password" autoComplete="current-password" required value={token} onChange={(e) => setToken(e.target.value)} aria-describedby="token-hint" />
+          <input
+            id="token"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={token}
+            onChange={(e) => setToken(e.target.value)}
+            aria-describedby="token-hint"
+          />
           <small id="token-hint" className="muted">
             Created with the CLI; it is sent once and kept as a secure session cookie.
           </small>

@@ -36,8 +36,10 @@ export const useCreateConversation = () => {
 export async function getMessages(conversationId: string): Promise<MessageView[]> {
   return data(await api.GET('/api/messages', { params: { query: { conversationId, limit: 500 } } })).items;
 }
-export const messagesQueryOptions = (conversationId: string) => queryOptions({ queryKey: chatKeys.messages(conversationId), queryFn: () => getMessages(conversationId), staleTime: Infinity });
-export const useMessages = (conversationId: string | null) => useQuery({ ...messagesQueryOptions(conversationId ?? ''), enabled: !!conversationId });
+export const messagesQueryOptions = (conversationId: string) =>
+  queryOptions({ queryKey: chatKeys.messages(conversationId), queryFn: () => getMessages(conversationId), staleTime: Infinity });
+export const useMessages = (conversationId: string | null) =>
+  useQuery({ ...messagesQueryOptions(conversationId ?? ''), enabled: !!conversationId });
 
 /** Adds messages once each (by id), oldest first; a pending copy of a sent message gives way to the real one. */
 export function mergeMessages(current: MessageView[] | undefined, incoming: MessageView[]): MessageView[] {
@@ -45,7 +47,9 @@ export function mergeMessages(current: MessageView[] | undefined, incoming: Mess
   for (const m of current ?? []) byId.set(m.id, m);
   for (const m of incoming) {
     byId.set(m.id, m);
-    for (const [id, existing] of byId) if ((existing as { pending?: boolean }).pending && existing.role === m.role && existing.content === m.content && id !== m.id) byId.delete(id);
+    for (const [id, existing] of byId)
+      if ((existing as { pending?: boolean }).pending && existing.role === m.role && existing.content === m.content && id !== m.id)
+        byId.delete(id);
   }
   return [...byId.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || String(a.id).localeCompare(String(b.id)));
 }
@@ -63,17 +67,33 @@ export const useSendMessage = () => {
     meta: { silent: true },
     onMutate: (input) => {
       if (!input.conversationId) return;
-      const pending = { id: `pending-${Date.now()}`, conversationId: input.conversationId, role: 'user', content: input.message, jobId: null, data: {}, createdAt: new Date().toISOString(), pending: true } as unknown as MessageView;
+      const pending = {
+        id: `pending-${Date.now()}`,
+        conversationId: input.conversationId,
+        role: 'user',
+        content: input.message,
+        jobId: null,
+        data: {},
+        createdAt: new Date().toISOString(),
+        pending: true,
+      } as unknown as MessageView;
       client.setQueryData<MessageView[]>(chatKeys.messages(input.conversationId), (current) => mergeMessages(current, [pending]));
     },
     onSuccess: (result, input) => {
       client.setQueryData<MessageView[]>(chatKeys.messages(result.conversationId), (current) =>
-        (current ?? []).map((m) => ((m as { pending?: boolean }).pending && m.content === input.message ? ({ ...m, id: result.messageId, pending: false } as MessageView) : m)),
+        (current ?? []).map((m) =>
+          (m as { pending?: boolean }).pending && m.content === input.message
+            ? ({ ...m, id: result.messageId, pending: false } as MessageView)
+            : m,
+        ),
       );
       if (!input.conversationId) void client.invalidateQueries({ queryKey: chatKeys.conversations });
     },
     onError: (_error, input) => {
-      if (input.conversationId) client.setQueryData<MessageView[]>(chatKeys.messages(input.conversationId), (current) => (current ?? []).filter((m) => !(m as { pending?: boolean }).pending));
+      if (input.conversationId)
+        client.setQueryData<MessageView[]>(chatKeys.messages(input.conversationId), (current) =>
+          (current ?? []).filter((m) => !(m as { pending?: boolean }).pending),
+        );
     },
   });
 };
@@ -85,12 +105,22 @@ export const useSendMessage = () => {
 export function useChatStream(conversationId: string | null) {
   const client = useQueryClient();
   const [error, setError] = useState<{ code: string; message: string } | null>(null);
-  const status = useQuery({ queryKey: chatKeys.status(conversationId ?? ''), queryFn: () => ({ state: 'idle' }) as ChatStatus, enabled: false, initialData: { state: 'idle' } as ChatStatus });
+  const status = useQuery({
+    queryKey: chatKeys.status(conversationId ?? ''),
+    queryFn: () => ({ state: 'idle' }) as ChatStatus,
+    enabled: false,
+    initialData: { state: 'idle' } as ChatStatus,
+  });
   const connection = useEventStream(conversationId ? `/api/chat/stream${query({ conversationId })}` : null, {
     snapshot: (snapshot: { messages?: MessageView[]; status?: ChatStatus | ChatState }) => {
       if (!conversationId) return;
-      if (snapshot.messages) client.setQueryData<MessageView[]>(chatKeys.messages(conversationId), (current) => mergeMessages(current, snapshot.messages ?? []));
-      if (snapshot.status) client.setQueryData(chatKeys.status(conversationId), typeof snapshot.status === 'string' ? { state: snapshot.status } : snapshot.status);
+      if (snapshot.messages)
+        client.setQueryData<MessageView[]>(chatKeys.messages(conversationId), (current) => mergeMessages(current, snapshot.messages ?? []));
+      if (snapshot.status)
+        client.setQueryData(
+          chatKeys.status(conversationId),
+          typeof snapshot.status === 'string' ? { state: snapshot.status } : snapshot.status,
+        );
     },
     message: (message: MessageView) => {
       if (!conversationId) return;

@@ -5,14 +5,32 @@ import { FakeEventSource } from '@/test/fake-event-source';
 import { mockApi, renderWithClient } from '@/test/render';
 import { ChatPage } from './chat-page';
 
-const CONVERSATION = { id: 'c0000000-0000-4000-8000-000000000001', title: 'Fix subtract', defaultRepo: '/srv/repos/calc', createdAt: '2026-11-25T10:00:00Z', updatedAt: '2026-11-25T10:05:00Z' };
-const message = (id: string, role: 'user' | 'assistant', content: string, extra: object = {}) => ({ id, conversationId: CONVERSATION.id, role, content, jobId: null, data: {}, createdAt: `2026-11-25T10:0${id.slice(-1)}:00Z`, ...extra });
+const CONVERSATION = {
+  id: 'c0000000-0000-4000-8000-000000000001',
+  title: 'Fix subtract',
+  defaultRepo: '/srv/repos/calc',
+  createdAt: '2026-11-25T10:00:00Z',
+  updatedAt: '2026-11-25T10:05:00Z',
+};
+const message = (id: string, role: 'user' | 'assistant', content: string, extra: object = {}) => ({
+  id,
+  conversationId: CONVERSATION.id,
+  role,
+  content,
+  jobId: null,
+  data: {},
+  createdAt: `2026-11-25T10:0${id.slice(-1)}:00Z`,
+  ...extra,
+});
 
 describe('ChatPage', () => {
   it('lists conversations and shows the open one as bubbles, with markdown rendered safely', async () => {
     mockApi({
       'GET /api/conversations': () => ({ items: [CONVERSATION], nextCursor: null }),
-      'GET /api/messages': () => ({ items: [message('m1', 'user', 'fix subtract'), message('m2', 'assistant', 'On it: **bug_fix** <img src=x onerror=alert(1)>')], nextCursor: null }),
+      'GET /api/messages': () => ({
+        items: [message('m1', 'user', 'fix subtract'), message('m2', 'assistant', 'On it: **bug_fix** <img src=x onerror=alert(1)>')],
+        nextCursor: null,
+      }),
     });
     const { container } = renderWithClient(<ChatPage conversationId={CONVERSATION.id} />);
     expect((await screen.findByRole('link', { name: /Fix subtract/ })).getAttribute('aria-current')).toBe('page');
@@ -28,14 +46,21 @@ describe('ChatPage', () => {
     const { calls } = mockApi({
       'GET /api/conversations': () => ({ items: [CONVERSATION], nextCursor: null }),
       'GET /api/messages': () => ({ items: [], nextCursor: null }),
-      'POST /api/chat': () => new Promise<Response>((resolve) => (release = () => resolve(new Response(JSON.stringify({ conversationId: CONVERSATION.id, messageId: 'm9' }), { status: 202 })))),
+      'POST /api/chat': () =>
+        new Promise<Response>(
+          (resolve) =>
+            (release = () => resolve(new Response(JSON.stringify({ conversationId: CONVERSATION.id, messageId: 'm9' }), { status: 202 }))),
+        ),
     });
     const { container } = renderWithClient(<ChatPage conversationId={CONVERSATION.id} />);
     await screen.findByText(/Ask the team/);
     await userEvent.type(screen.getByLabelText('Message', { selector: 'textarea' }), 'what is job 42 doing?{Enter}');
     expect(container.querySelector('.bubble-pending')?.textContent).toContain('what is job 42 doing?');
     expect((screen.getByLabelText('Message', { selector: 'textarea' }) as HTMLTextAreaElement).value).toBe('');
-    expect(calls.find((c) => c.path === '/api/chat')?.body).toMatchObject({ message: 'what is job 42 doing?', conversationId: CONVERSATION.id });
+    expect(calls.find((c) => c.path === '/api/chat')?.body).toMatchObject({
+      message: 'what is job 42 doing?',
+      conversationId: CONVERSATION.id,
+    });
     release();
     await waitFor(() => expect(container.querySelector('.bubble-pending')).toBeNull());
   });
@@ -52,7 +77,10 @@ describe('ChatPage', () => {
     expect(stream.url).toBe(`/api/chat/stream?conversationId=${CONVERSATION.id}`);
     act(() => stream.emit('status', { state: 'thinking' }, 10));
     expect(await screen.findByText('Thinking…')).toBeTruthy();
-    const started = message('m2', 'assistant', 'Started job **j1**.', { jobId: 'j0000000-0000-4000-8000-000000000001', data: { jobCard: { id: 'j1', status: 'queued', mode: 'mechanic' } } });
+    const started = message('m2', 'assistant', 'Started job **j1**.', {
+      jobId: 'j0000000-0000-4000-8000-000000000001',
+      data: { jobCard: { id: 'j1', status: 'queued', mode: 'mechanic' } },
+    });
     act(() => {
       stream.emit('message', started, 11);
       stream.emit('message', started, 11);

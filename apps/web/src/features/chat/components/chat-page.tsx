@@ -102,7 +102,9 @@ function Conversation({ conversationId }: { conversationId: string | null }) {
       <div className="messages-scroll">
         {conversationId && messages.isPending ? <Loading /> : null}
         <ErrorMessage error={messages.error} title="Could not load messages" />
-        {items.length === 0 && !messages.isPending ? <Empty>Ask the team for something: “fix the failing test in src/calc.js”.</Empty> : null}
+        {items.length === 0 && !messages.isPending ? (
+          <Empty>Ask the team for something: “fix the failing test in src/calc.js”.</Empty>
+        ) : null}
         <ol className="messages" aria-label="Messages" aria-live="polite">
           {items.map((m) => (
             <MessageBubble key={m.id} message={m} />
@@ -111,14 +113,25 @@ function Conversation({ conversationId }: { conversationId: string | null }) {
         <StatusIndicator status={status} />
         <div ref={end} />
       </div>
-      {error ? <p className="alert alert-error" role="alert">{error.message}</p> : null}
+      {error ? (
+        <p className="alert alert-error" role="alert">
+          {error.message}
+        </p>
+      ) : null}
       <ErrorMessage error={send.error} title="Not sent" />
       <form className="composer" onSubmit={submit}>
         <div className="composer-main">
           <label htmlFor="chat-message" className="sr-only">
             Message
           </label>
-          <textarea id="chat-message" rows={2} value={text} onChange={(e) => setText(e.target.value)} onKeyDown={onKey} placeholder="Message the team (Enter sends, Shift+Enter new line)" />
+          <textarea
+            id="chat-message"
+            rows={2}
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            onKeyDown={onKey}
+            placeholder="Message the team (Enter sends, Shift+Enter new line)"
+          />
           <button type="submit" className="btn btn-primary" disabled={!text.trim()}>
             Send
           </button>

@@ -8,7 +8,8 @@ export async function getReadiness(): Promise<Readiness> {
   return data(await api.GET('/api/health/ready'));
 }
 
-export const readinessQueryOptions = () => queryOptions({ queryKey: ['health', 'ready'] as const, queryFn: getReadiness, staleTime: 60_000, meta: { silent: true } });
+export const readinessQueryOptions = () =>
+  queryOptions({ queryKey: ['health', 'ready'] as const, queryFn: getReadiness, staleTime: 60_000, meta: { silent: true } });
 
 /** Read once when the dashboard opens, and again when the window regains focus. */
 export const useReadiness = () => useQuery(readinessQueryOptions());

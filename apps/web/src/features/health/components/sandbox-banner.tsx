@@ -8,7 +8,8 @@ export function SandboxBanner() {
   if (sandbox.state === 'disabled') {
     return (
       <div className="banner banner-warn" role="status">
-        <strong>Tests run without isolation.</strong> The server runs with <code>SANDBOX=none</code>: jobs run repository tests and linters with no sandbox. Use it only with repositories you trust.
+        <strong>Tests run without isolation.</strong> The server runs with <code>SANDBOX=none</code>: jobs run repository tests and linters
+        with no sandbox. Use it only with repositories you trust.
       </div>
     );
   }

@@ -12,6 +12,7 @@ export async function getJobEvaluation(id: string) {
   }
 }
 
-export const jobEvaluationQueryOptions = (id: string) => queryOptions({ queryKey: jobKeys.evaluation(id), queryFn: () => getJobEvaluation(id) });
+export const jobEvaluationQueryOptions = (id: string) =>
+  queryOptions({ queryKey: jobKeys.evaluation(id), queryFn: () => getJobEvaluation(id) });
 
 export const useJobEvaluation = (id: string, enabled = true) => useQuery({ ...jobEvaluationQueryOptions(id), enabled });

@@ -11,7 +11,11 @@ export async function getJobEvents(jobId: string): Promise<EventView[]> {
 
 // The fetch merges into what the stream delivered meanwhile instead of replacing it.
 export const jobEventsQueryOptions = (jobId: string) =>
-  queryOptions({ queryKey: jobKeys.events(jobId), queryFn: async ({ client }) => mergeEvents(client.getQueryData<EventView[]>(jobKeys.events(jobId)), await getJobEvents(jobId)), staleTime: Infinity });
+  queryOptions({
+    queryKey: jobKeys.events(jobId),
+    queryFn: async ({ client }) => mergeEvents(client.getQueryData<EventView[]>(jobKeys.events(jobId)), await getJobEvents(jobId)),
+    staleTime: Infinity,
+  });
 
 export const useJobEvents = (jobId: string) => useQuery(jobEventsQueryOptions(jobId));
 

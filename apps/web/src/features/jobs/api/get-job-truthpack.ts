@@ -12,6 +12,7 @@ export async function getJobTruthPack(id: string) {
   }
 }
 
-export const jobTruthPackQueryOptions = (id: string) => queryOptions({ queryKey: jobKeys.truthpack(id), queryFn: () => getJobTruthPack(id) });
+export const jobTruthPackQueryOptions = (id: string) =>
+  queryOptions({ queryKey: jobKeys.truthpack(id), queryFn: () => getJobTruthPack(id) });
 
 export const useJobTruthPack = (id: string, enabled = true) => useQuery({ ...jobTruthPackQueryOptions(id), enabled });

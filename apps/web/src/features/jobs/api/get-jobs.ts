@@ -11,9 +11,14 @@ export interface JobFilters {
 
 /** GET /api/jobs — the team's top-level jobs (role=coordinator), newest first. */
 export async function getJobs(filters: JobFilters = {}) {
-  return data(await api.GET('/api/jobs', { params: { query: { role: 'coordinator', limit: filters.limit ?? 50, status: filters.status, mode: filters.mode } } }));
+  return data(
+    await api.GET('/api/jobs', {
+      params: { query: { role: 'coordinator', limit: filters.limit ?? 50, status: filters.status, mode: filters.mode } },
+    }),
+  );
 }
 
-export const jobsQueryOptions = (filters: JobFilters = {}) => queryOptions({ queryKey: jobKeys.list(filters), queryFn: () => getJobs(filters) });
+export const jobsQueryOptions = (filters: JobFilters = {}) =>
+  queryOptions({ queryKey: jobKeys.list(filters), queryFn: () => getJobs(filters) });
 
 export const useJobs = (filters: JobFilters = {}) => useQuery(jobsQueryOptions(filters));

@@ -5,7 +5,10 @@ import type { JobView, RespondAction } from './types';
 
 const refresh = (client: QueryClient, job: JobView) => {
   client.setQueryData(jobKeys.detail(job.id), job);
-  return Promise.all([client.invalidateQueries({ queryKey: jobKeys.lists() }), client.invalidateQueries({ queryKey: jobKeys.ledger(job.id) })]);
+  return Promise.all([
+    client.invalidateQueries({ queryKey: jobKeys.lists() }),
+    client.invalidateQueries({ queryKey: jobKeys.ledger(job.id) }),
+  ]);
 };
 
 /** POST /api/jobs/{id}/cancel */

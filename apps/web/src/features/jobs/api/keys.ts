@@ -9,5 +9,6 @@ export const jobKeys = {
   truthpack: (id: string) => ['jobs', 'truthpack', id] as const,
   evaluation: (id: string) => ['jobs', 'evaluation', id] as const,
   ledger: (id: string) => ['jobs', 'ledger', id] as const,
-  parse: (text: string, mode?: string, repo?: string, useModel?: boolean) => ['tdln', 'parse', text, mode ?? null, repo ?? null, useModel ?? false] as const,
+  parse: (text: string, mode?: string, repo?: string, useModel?: boolean) =>
+    ['tdln', 'parse', text, mode ?? null, repo ?? null, useModel ?? false] as const,
 };

@@ -14,10 +14,19 @@ export interface ParseGoalInput {
 
 /** POST /api/tdln/parse — how a request would be understood and judged, exactly as creating the job would. */
 export async function parseGoal({ text, mode, repo, useModel }: ParseGoalInput) {
-  return data(await api.POST('/api/tdln/parse', { body: { text, ...(mode ? { mode } : {}), ...(repo ? { repo } : {}), ...(useModel ? { useModel } : {}) } }));
+  return data(
+    await api.POST('/api/tdln/parse', {
+      body: { text, ...(mode ? { mode } : {}), ...(repo ? { repo } : {}), ...(useModel ? { useModel } : {}) },
+    }),
+  );
 }
 
 export const parseGoalQueryOptions = (input: ParseGoalInput) =>
-  queryOptions({ queryKey: jobKeys.parse(input.text, input.mode, input.repo, input.useModel), queryFn: () => parseGoal(input), staleTime: Infinity, meta: { silent: true } });
+  queryOptions({
+    queryKey: jobKeys.parse(input.text, input.mode, input.repo, input.useModel),
+    queryFn: () => parseGoal(input),
+    staleTime: Infinity,
+    meta: { silent: true },
+  });
 
 export const useParseGoal = (input: ParseGoalInput) => useQuery({ ...parseGoalQueryOptions(input), enabled: input.text.trim().length > 0 });

@@ -36,7 +36,15 @@ export function useJobStream(id: string) {
         void client.invalidateQueries({ queryKey: jobKeys.lists() });
       },
       complete: () => {
-        for (const key of [jobKeys.detail(id), jobKeys.events(id), jobKeys.diff(id), jobKeys.truthpack(id), jobKeys.evaluation(id), jobKeys.ledger(id)]) void client.invalidateQueries({ queryKey: key });
+        for (const key of [
+          jobKeys.detail(id),
+          jobKeys.events(id),
+          jobKeys.diff(id),
+          jobKeys.truthpack(id),
+          jobKeys.evaluation(id),
+          jobKeys.ledger(id),
+        ])
+          void client.invalidateQueries({ queryKey: key });
       },
     },
     { closeOn: 'complete' },

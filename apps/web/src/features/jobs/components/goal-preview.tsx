@@ -4,7 +4,10 @@ import type { AbstainView, ParsePreview, PolicyViolationView } from '../api/type
 import { IntentSourceLine } from './intent-source';
 
 /** What a refusal's details carry (the error envelope's `details`): the abstention's fields, or the violations. */
-type RefusalDetails = Partial<Omit<AbstainView, 'reason'>> & { reason?: AbstainView['reason'] | 'dangerous' | 'policy'; violations?: PolicyViolationView[] };
+type RefusalDetails = Partial<Omit<AbstainView, 'reason'>> & {
+  reason?: AbstainView['reason'] | 'dangerous' | 'policy';
+  violations?: PolicyViolationView[];
+};
 
 /** How a goal would be understood and judged: the intent, its source and the policy verdict; the refusal; or the question it needs. */
 export function GoalPreview({
@@ -39,12 +42,16 @@ export function GoalPreview({
     );
   }
   if (!preview.ok || !intent) {
-    const clarification = refusal?.code === 'model_unavailable' ? refusal.message : (abstain?.clarification ?? refusal?.message ?? 'The request could not be understood.');
+    const clarification =
+      refusal?.code === 'model_unavailable'
+        ? refusal.message
+        : (abstain?.clarification ?? refusal?.message ?? 'The request could not be understood.');
     return (
       <div className="preview preview-abstain" role="status" aria-live="polite">
         <p>
           <strong>Needs clarification</strong> {abstain?.reason ? <span className="tag">{abstain.reason.replace(/_/g, ' ')}</span> : null}
-          {abstain?.missing ? <span className="tag">missing: {abstain.missing}</span> : null} {preview.source === 'model' ? <span className="tag tag-warn">asked the model</span> : null}
+          {abstain?.missing ? <span className="tag">missing: {abstain.missing}</span> : null}{' '}
+          {preview.source === 'model' ? <span className="tag tag-warn">asked the model</span> : null}
         </p>
         <p>{clarification}</p>
         {preview.modelAvailable && preview.source === 'grammar' && refusal?.code === 'unparseable_request' && onAskModel ? (
@@ -77,12 +84,17 @@ export function GoalPreview({
       <dl className="facts">
         <dt>Understood as</dt>
         <dd>
-          <strong className="intent-op">{intent.operation}</strong> {intent.readOnly ? <span className="tag">read-only</span> : <span className="tag tag-warn">writes code</span>}
+          <strong className="intent-op">{intent.operation}</strong>{' '}
+          {intent.readOnly ? <span className="tag">read-only</span> : <span className="tag tag-warn">writes code</span>}
         </dd>
         {intent.targets?.length ? (
           <>
             <dt>Targets</dt>
-            <dd>{intent.targets.map((t) => <code key={t}>{t}</code>)}</dd>
+            <dd>
+              {intent.targets.map((t) => (
+                <code key={t}>{t}</code>
+              ))}
+            </dd>
           </>
         ) : null}
         <dt>Mode</dt>
@@ -103,7 +115,8 @@ export function GoalPreview({
           <>
             <dt>Policy</dt>
             <dd>
-              <span className={`tag tag-${policy.verdict === 'allow' ? 'ok' : 'warn'}`}>{policy.verdict}</span> {policy.riskLevel ? `risk ${policy.riskLevel}` : null}
+              <span className={`tag tag-${policy.verdict === 'allow' ? 'ok' : 'warn'}`}>{policy.verdict}</span>{' '}
+              {policy.riskLevel ? `risk ${policy.riskLevel}` : null}
             </dd>
           </>
         ) : null}

@@ -8,13 +8,15 @@ export function IntentSourceLine({ source }: { source?: IntentSourceView }) {
   if (source.kind === 'model') {
     return (
       <span className="intent-source">
-        <span className="tag tag-warn">model</span> {source.model} · request <code>{source.requestId}</code> · prompt <code title={source.promptHash}>{short(source.promptHash)}</code>
+        <span className="tag tag-warn">model</span> {source.model} · request <code>{source.requestId}</code> · prompt{' '}
+        <code title={source.promptHash}>{short(source.promptHash)}</code>
       </span>
     );
   }
   return (
     <span className="intent-source">
-      <span className="tag">grammar</span> rule <code>{source.ruleId}</code> · grammar {source.grammarVersion} <code title={source.grammarHash}>{short(source.grammarHash)}</code>
+      <span className="tag">grammar</span> rule <code>{source.ruleId}</code> · grammar {source.grammarVersion}{' '}
+      <code title={source.grammarHash}>{short(source.grammarHash)}</code>
     </span>
   );
 }

@@ -11,17 +11,37 @@ const stream = (id: string) => FakeEventSource.find(`/api/jobs/${id}/stream`)!;
 describe('JobDetailPage', () => {
   it('builds the timeline live from the stream, once per event even when a reconnect repeats some', async () => {
     const job = aJob();
-    mockApi({ 'GET /api/jobs/:id': () => job, 'GET /api/events': () => ({ items: [anEvent(job.id, 1, { summary: 'planner reads src/calc.js' })], nextCursor: null }), 'GET /api/jobs/:id/ledger': () => [] });
+    mockApi({
+      'GET /api/jobs/:id': () => job,
+      'GET /api/events': () => ({ items: [anEvent(job.id, 1, { summary: 'planner reads src/calc.js' })], nextCursor: null }),
+      'GET /api/jobs/:id/ledger': () => [],
+    });
     renderWithClient(<JobDetailPage id={job.id} />);
     expect(await screen.findByText('planner reads src/calc.js')).toBeTruthy();
     await waitFor(() => expect(stream(job.id)).toBeTruthy());
     act(() => {
       stream(job.id).emit('snapshot', job);
       stream(job.id).emit('event', anEvent(job.id, 1, { summary: 'planner reads src/calc.js' }), 1);
-      stream(job.id).emit('event', anEvent(job.id, 2, { type: 'handoff', role: 'planner', summary: 'plan ready', data: { from: 'planner', to: 'builder' } }), 2);
+      stream(job.id).emit(
+        'event',
+        anEvent(job.id, 2, { type: 'handoff', role: 'planner', summary: 'plan ready', data: { from: 'planner', to: 'builder' } }),
+        2,
+      );
       stream(job.id).drop();
-      stream(job.id).emit('event', anEvent(job.id, 2, { type: 'handoff', role: 'planner', summary: 'plan ready', data: { from: 'planner', to: 'builder' } }), 2);
-      stream(job.id).emit('event', anEvent(job.id, 3, { type: 'tool_call', summary: 'run_tests → ok', data: { tool: 'run_tests', input: {}, ok: true, result: { passed: 3, failed: 0 } } }), 3);
+      stream(job.id).emit(
+        'event',
+        anEvent(job.id, 2, { type: 'handoff', role: 'planner', summary: 'plan ready', data: { from: 'planner', to: 'builder' } }),
+        2,
+      );
+      stream(job.id).emit(
+        'event',
+        anEvent(job.id, 3, {
+          type: 'tool_call',
+          summary: 'run_tests → ok',
+          data: { tool: 'run_tests', input: {}, ok: true, result: { passed: 3, failed: 0 } },
+        }),
+        3,
+      );
     });
     const timeline = screen.getByRole('list', { name: 'Timeline' });
     await waitFor(() => expect(within(timeline).getAllByRole('listitem')).toHaveLength(3));
@@ -33,12 +53,22 @@ describe('JobDetailPage', () => {
 
   it('shows a status change from the stream at once', async () => {
     const job = aJob({ status: 'queued' });
-    mockApi({ 'GET /api/jobs/:id': () => job, 'GET /api/events': () => ({ items: [], nextCursor: null }), 'GET /api/jobs/:id/ledger': () => [] });
+    mockApi({
+      'GET /api/jobs/:id': () => job,
+      'GET /api/events': () => ({ items: [], nextCursor: null }),
+      'GET /api/jobs/:id/ledger': () => [],
+    });
     renderWithClient(<JobDetailPage id={job.id} />);
     expect((await screen.findByText('Queued')).getAttribute('data-status')).toBe('queued');
     await waitFor(() => expect(stream(job.id)).toBeTruthy());
     job.status = 'running';
-    act(() => stream(job.id).emit('status', anEvent(job.id, 5, { type: 'status', summary: 'queued → running', data: { from: 'queued', to: 'running' } }), 5));
+    act(() =>
+      stream(job.id).emit(
+        'status',
+        anEvent(job.id, 5, { type: 'status', summary: 'queued → running', data: { from: 'queued', to: 'running' } }),
+        5,
+      ),
+    );
     expect(await screen.findByText('Running', { selector: '.badge' })).toBeTruthy();
   });
 
@@ -53,10 +83,32 @@ describe('JobDetailPage', () => {
         constraints: [],
         confidence: 0.8,
         span: '',
-        proof: { inputHash: 'ab'.repeat(32), grammarHash: 'ef'.repeat(32), grammarVersion: '2.0.0', ruleId: 'model', pattern: '', normalized: 'make the login faster', matchedText: 'make the login faster', slotSpans: [] },
-        source: { kind: 'model', ruleId: 'model', model: 'claude-haiku-4-5', requestId: 'req_7', promptHash: 'cd'.repeat(32), grammarHash: 'ef'.repeat(32), grammarVersion: '2.0.0' } },
+        proof: {
+          inputHash: 'ab'.repeat(32),
+          grammarHash: 'ef'.repeat(32),
+          grammarVersion: '2.0.0',
+          ruleId: 'model',
+          pattern: '',
+          normalized: 'make the login faster',
+          matchedText: 'make the login faster',
+          slotSpans: [],
+        },
+        source: {
+          kind: 'model',
+          ruleId: 'model',
+          model: 'claude-haiku-4-5',
+          requestId: 'req_7',
+          promptHash: 'cd'.repeat(32),
+          grammarHash: 'ef'.repeat(32),
+          grammarVersion: '2.0.0',
+        },
+      },
     });
-    mockApi({ 'GET /api/jobs/:id': () => job, 'GET /api/events': () => ({ items: [], nextCursor: null }), 'GET /api/jobs/:id/ledger': () => [] });
+    mockApi({
+      'GET /api/jobs/:id': () => job,
+      'GET /api/events': () => ({ items: [], nextCursor: null }),
+      'GET /api/jobs/:id/ledger': () => [],
+    });
     renderWithClient(<JobDetailPage id={job.id} />);
     const line = (await screen.findByText('req_7')).closest('.intent-source')!;
     expect(line.textContent).toContain('model');
@@ -66,7 +118,11 @@ describe('JobDetailPage', () => {
 
   it('meters the budget against the caps', async () => {
     const job = aJob({ usage: { steps: 36, tokens: 50000, costCents: 12, wallMs: 30000 } });
-    mockApi({ 'GET /api/jobs/:id': () => job, 'GET /api/events': () => ({ items: [], nextCursor: null }), 'GET /api/jobs/:id/ledger': () => [] });
+    mockApi({
+      'GET /api/jobs/:id': () => job,
+      'GET /api/events': () => ({ items: [], nextCursor: null }),
+      'GET /api/jobs/:id/ledger': () => [],
+    });
     renderWithClient(<JobDetailPage id={job.id} />);
     const steps = await screen.findByRole('meter', { name: 'Steps' });
     expect(steps.getAttribute('aria-valuenow')).toBe('36');
@@ -75,7 +131,10 @@ describe('JobDetailPage', () => {
   });
 
   it('answers the job’s question in place', async () => {
-    const job = aJob({ status: 'waiting_human', pendingQuestion: { kind: 'question', question: 'Should subtract go negative?', askedBy: 'planner' } });
+    const job = aJob({
+      status: 'waiting_human',
+      pendingQuestion: { kind: 'question', question: 'Should subtract go negative?', askedBy: 'planner' },
+    });
     const { calls } = mockApi({
       'GET /api/jobs/:id': () => job,
       'GET /api/events': () => ({ items: [], nextCursor: null }),
@@ -86,7 +145,9 @@ describe('JobDetailPage', () => {
     expect(await screen.findByText('Should subtract go negative?')).toBeTruthy();
     await userEvent.type(screen.getByLabelText('Your answer'), 'yes, like normal subtraction');
     await userEvent.click(screen.getByRole('button', { name: 'Send answer' }));
-    await waitFor(() => expect(calls.find((c) => c.path.endsWith('/respond'))?.body).toEqual({ action: 'answer', answer: 'yes, like normal subtraction' }));
+    await waitFor(() =>
+      expect(calls.find((c) => c.path.endsWith('/respond'))?.body).toEqual({ action: 'answer', answer: 'yes, like normal subtraction' }),
+    );
     expect(await screen.findByText('Queued')).toBeTruthy();
   });
 
@@ -103,11 +164,49 @@ describe('JobDetailPage', () => {
     const { calls } = mockApi({
       'GET /api/jobs/:id': () => job,
       'GET /api/events': () => ({ items: [], nextCursor: null }),
-      'GET /api/jobs/:id/diff': () => new Response('diff --git a/src/calc.js b/src/calc.js\n--- a/src/calc.js\n+++ b/src/calc.js\n@@ -1,1 +1,1 @@\n-  return a + b;\n+  return a - b;\n', { headers: { 'content-type': 'text/x-diff' } }),
-      'GET /api/jobs/:id/evaluation': () => ({ jobId: job.id, correctness: 1, efficiency: 0.8, honesty: 1, safety: 1, overall: 0.95, flags: [], feedback: 'Good.', measurements: {} }),
-      'GET /api/jobs/:id/truthpack': () => ({ jobId: job.id, root: 'ab'.repeat(32), size: 2, pack: { root: 'ab'.repeat(32) }, items: [{ kind: 'plan' }, { kind: 'patch' }], proofs: [], publicKey: 'cd'.repeat(32), verification: { valid: true, errors: [], itemsIncluded: true }, createdAt: '' }),
+      'GET /api/jobs/:id/diff': () =>
+        new Response(
+          'diff --git a/src/calc.js b/src/calc.js\n--- a/src/calc.js\n+++ b/src/calc.js\n@@ -1,1 +1,1 @@\n-  return a + b;\n+  return a - b;\n',
+          { headers: { 'content-type': 'text/x-diff' } },
+        ),
+      'GET /api/jobs/:id/evaluation': () => ({
+        jobId: job.id,
+        correctness: 1,
+        efficiency: 0.8,
+        honesty: 1,
+        safety: 1,
+        overall: 0.95,
+        flags: [],
+        feedback: 'Good.',
+        measurements: {},
+      }),
+      'GET /api/jobs/:id/truthpack': () => ({
+        jobId: job.id,
+        root: 'ab'.repeat(32),
+        size: 2,
+        pack: { root: 'ab'.repeat(32) },
+        items: [{ kind: 'plan' }, { kind: 'patch' }],
+        proofs: [],
+        publicKey: 'cd'.repeat(32),
+        verification: { valid: true, errors: [], itemsIncluded: true },
+        createdAt: '',
+      }),
       'POST /api/truthpacks/verify': () => ({ valid: true, errors: [] }),
-      'GET /api/jobs/:id/ledger': () => [{ seq: 7, ts: '', kind: 'truthpack.sealed', actor: 'system', jobId: job.id, conversationId: null, traceId: null, summary: 'sealed', data: {}, prevHash: '0', hash: 'ef'.repeat(32) }],
+      'GET /api/jobs/:id/ledger': () => [
+        {
+          seq: 7,
+          ts: '',
+          kind: 'truthpack.sealed',
+          actor: 'system',
+          jobId: job.id,
+          conversationId: null,
+          traceId: null,
+          summary: 'sealed',
+          data: {},
+          prevHash: '0',
+          hash: 'ef'.repeat(32),
+        },
+      ],
     });
     renderWithClient(<JobDetailPage id={job.id} />);
     expect(await screen.findByRole('table', { name: 'Changes in src/calc.js' })).toBeTruthy();
@@ -117,7 +216,10 @@ describe('JobDetailPage', () => {
     expect(await screen.findByText('truthpack.sealed')).toBeTruthy();
     await userEvent.click(await screen.findByRole('button', { name: 'Verify TruthPack' }));
     expect((await screen.findByText(/Valid: signature, root and proofs check out/)).getAttribute('data-verification')).toBe('valid');
-    expect(calls.find((c) => c.path === '/api/truthpacks/verify')?.body).toEqual({ pack: { root: 'ab'.repeat(32) }, publicKey: 'cd'.repeat(32) });
+    expect(calls.find((c) => c.path === '/api/truthpacks/verify')?.body).toEqual({
+      pack: { root: 'ab'.repeat(32) },
+      publicKey: 'cd'.repeat(32),
+    });
   });
 
   it('cancels a running job and retries a failed one', async () => {

@@ -87,7 +87,15 @@ export function JobDetailPage({ id }: { id: string }) {
         </Panel>
       </div>
       <Panel title="Changes" id="diff">
-        {!finished ? <p className="muted">Shown once the job ends.</p> : diff.isPending ? <Loading /> : diff.error ? <ErrorMessage error={diff.error} /> : <DiffView diff={diff.data ?? ''} />}
+        {!finished ? (
+          <p className="muted">Shown once the job ends.</p>
+        ) : diff.isPending ? (
+          <Loading />
+        ) : diff.error ? (
+          <ErrorMessage error={diff.error} />
+        ) : (
+          <DiffView diff={diff.data ?? ''} />
+        )}
       </Panel>
       <Panel title="TruthPack" id="truthpack">
         <TruthPack jobId={j.id} finished={finished} />

@@ -16,7 +16,12 @@ type Result = {
   analysis?: { summary?: string; rootCause?: string; affectedFiles?: string[]; risk?: string };
   plan?: { steps?: { title: string; files?: string[]; detail?: string }[]; testStrategy?: string };
   reviews?: { verdict: string; summary?: string; comments?: { path?: string; line?: number; comment: string }[] }[];
-  quality?: { verdict?: string; score?: number; failing?: string[]; checks?: { name?: string; id?: string; ok?: boolean; passed?: boolean; detail?: string }[] };
+  quality?: {
+    verdict?: string;
+    score?: number;
+    failing?: string[];
+    checks?: { name?: string; id?: string; ok?: boolean; passed?: boolean; detail?: string }[];
+  };
   truthpack?: { root: string; size: number };
   branch?: string | null;
   commit?: string | null;
@@ -47,7 +52,10 @@ export function IntentAndPlan({ job }: { job: JobView }) {
         <dl className="facts">
           <dt>Intent</dt>
           <dd>
-            <strong>{intent.operation}</strong> {intent.readOnly ? <span className="tag">read-only</span> : null} {intent.targets?.map((t) => <code key={t}>{t}</code>)}
+            <strong>{intent.operation}</strong> {intent.readOnly ? <span className="tag">read-only</span> : null}{' '}
+            {intent.targets?.map((t) => (
+              <code key={t}>{t}</code>
+            ))}
           </dd>
           <dt>Confidence</dt>
           <dd>{percent(intent.confidence)}</dd>
@@ -82,7 +90,10 @@ export function IntentAndPlan({ job }: { job: JobView }) {
           <ol className="plan">
             {plan.steps.map((step, i) => (
               <li key={i}>
-                <strong>{step.title}</strong> {step.files?.map((f) => <code key={f}>{f}</code>)}
+                <strong>{step.title}</strong>{' '}
+                {step.files?.map((f) => (
+                  <code key={f}>{f}</code>
+                ))}
                 {step.detail ? <p className="muted">{step.detail}</p> : null}
               </li>
             ))}
@@ -134,13 +145,21 @@ export function Reviews({ job }: { job: JobView }) {
       {reviews.map((review, i) => (
         <li key={i} className="review">
           <p>
-            <span className="muted">Round {i + 1}:</span> <span className={`tag tag-${review.verdict === 'approve' ? 'ok' : 'warn'}`}>{review.verdict.replace(/_/g, ' ')}</span> {review.summary}
+            <span className="muted">Round {i + 1}:</span>{' '}
+            <span className={`tag tag-${review.verdict === 'approve' ? 'ok' : 'warn'}`}>{review.verdict.replace(/_/g, ' ')}</span>{' '}
+            {review.summary}
           </p>
           {review.comments?.length ? (
             <ul>
               {review.comments.map((c, j) => (
                 <li key={j}>
-                  {c.path ? <code>{c.path}{c.line ? `:${c.line}` : ''}</code> : null} {c.comment}
+                  {c.path ? (
+                    <code>
+                      {c.path}
+                      {c.line ? `:${c.line}` : ''}
+                    </code>
+                  ) : null}{' '}
+                  {c.comment}
                 </li>
               ))}
             </ul>
@@ -173,7 +192,15 @@ export function Evaluation({ jobId, finished }: { jobId: string; finished: boole
           <Meter key={label} kind="score" label={label} used={Math.round(value * 100)} cap={100} format={(n) => `${n}%`} />
         ))}
       </div>
-      {e.flags.length ? <p>{e.flags.map((f) => <span key={f} className="tag tag-warn">{f}</span>)}</p> : null}
+      {e.flags.length ? (
+        <p>
+          {e.flags.map((f) => (
+            <span key={f} className="tag tag-warn">
+              {f}
+            </span>
+          ))}
+        </p>
+      ) : null}
       {e.feedback ? <p>{e.feedback}</p> : null}
     </div>
   );
@@ -206,12 +233,23 @@ export function TruthPack({ jobId, finished }: { jobId: string; finished: boolea
         </dd>
       </dl>
       <div className="row">
-        <button type="button" className="btn" disabled={verify.isPending} onClick={() => verify.mutate({ pack: p.pack, publicKey: p.publicKey })}>
+        <button
+          type="button"
+          className="btn"
+          disabled={verify.isPending}
+          onClick={() => verify.mutate({ pack: p.pack, publicKey: p.publicKey })}
+        >
           {verify.isPending ? 'Verifying…' : 'Verify TruthPack'}
         </button>
         {verify.data ? (
-          <span role="status" className={`tag ${verify.data.valid ? 'tag-ok' : 'tag-bad'}`} data-verification={verify.data.valid ? 'valid' : 'invalid'}>
-            {verify.data.valid ? 'Valid: signature, root and proofs check out' : `Invalid: ${verify.data.errors.map((e) => String((e as { message?: string }).message ?? JSON.stringify(e))).join('; ')}`}
+          <span
+            role="status"
+            className={`tag ${verify.data.valid ? 'tag-ok' : 'tag-bad'}`}
+            data-verification={verify.data.valid ? 'valid' : 'invalid'}
+          >
+            {verify.data.valid
+              ? 'Valid: signature, root and proofs check out'
+              : `Invalid: ${verify.data.errors.map((e) => String((e as { message?: string }).message ?? JSON.stringify(e))).join('; ')}`}
           </span>
         ) : null}
       </div>

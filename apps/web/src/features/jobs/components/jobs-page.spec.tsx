@@ -9,9 +9,17 @@ import { JobsPage } from './jobs-page';
 
 describe('JobsPage', () => {
   it('lists the team’s jobs and filters them by status and mode', async () => {
-    const jobs = [aJob({ goal: 'fix subtract', status: 'running' }), aJob({ goal: 'explain the parser', status: 'succeeded', mode: 'genius' })];
+    const jobs = [
+      aJob({ goal: 'fix subtract', status: 'running' }),
+      aJob({ goal: 'explain the parser', status: 'succeeded', mode: 'genius' }),
+    ];
     const { calls } = mockApi({
-      'GET /api/jobs': ({ search }) => ({ items: jobs.filter((j) => (!search.get('status') || j.status === search.get('status')) && (!search.get('mode') || j.mode === search.get('mode'))), nextCursor: null }),
+      'GET /api/jobs': ({ search }) => ({
+        items: jobs.filter(
+          (j) => (!search.get('status') || j.status === search.get('status')) && (!search.get('mode') || j.mode === search.get('mode')),
+        ),
+        nextCursor: null,
+      }),
     });
     renderWithClient(<JobsPage />);
     expect(await screen.findByRole('link', { name: 'fix subtract' })).toBeTruthy();
@@ -36,7 +44,13 @@ describe('JobsPage', () => {
     expect(await screen.findByText('Running', { selector: '.badge' })).toBeTruthy();
     await waitFor(() => expect(FakeEventSource.find('/api/events/stream')).toBeTruthy());
     job.status = 'succeeded';
-    act(() => FakeEventSource.find('/api/events/stream')!.emit('status', anEvent(job.id, 9, { type: 'status', data: { from: 'running', to: 'succeeded' } }), 9));
+    act(() =>
+      FakeEventSource.find('/api/events/stream')!.emit(
+        'status',
+        anEvent(job.id, 9, { type: 'status', data: { from: 'running', to: 'succeeded' } }),
+        9,
+      ),
+    );
     expect(await screen.findByText('Succeeded', { selector: '.badge' })).toBeTruthy();
   });
 });

@@ -13,7 +13,10 @@ const STATUS_LABEL: Record<string, string> = { waiting_human: 'waiting for you' 
 /** The jobs list (live) with status and mode filters, and the new-job form. */
 export function JobsPage() {
   const { search } = useLocation();
-  const filters: JobFilters = { status: (search.get('status') as JobStatus) || undefined, mode: (search.get('mode') as JobMode) || undefined };
+  const filters: JobFilters = {
+    status: (search.get('status') as JobStatus) || undefined,
+    mode: (search.get('mode') as JobMode) || undefined,
+  };
   const jobs = useJobs(filters);
   const live = useJobsLiveState();
   const [showForm, setShowForm] = useState(search.get('new') === '1');
@@ -32,7 +35,13 @@ export function JobsPage() {
         <h1>Jobs</h1>
         <div className="row">
           <LiveDot state={live} />
-          <button type="button" className="btn btn-primary" aria-expanded={showForm} aria-controls="new-job" onClick={() => setShowForm((v) => !v)}>
+          <button
+            type="button"
+            className="btn btn-primary"
+            aria-expanded={showForm}
+            aria-controls="new-job"
+            onClick={() => setShowForm((v) => !v)}
+          >
             {showForm ? 'Close' : 'New job'}
           </button>
         </div>

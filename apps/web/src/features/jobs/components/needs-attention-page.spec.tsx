@@ -7,11 +7,23 @@ import { NeedsAttentionPage } from './needs-attention-page';
 
 describe('NeedsAttentionPage', () => {
   it('lists every waiting job with its question, and approves or answers in place', async () => {
-    const approval = aJob({ goal: 'add notes', status: 'waiting_human', pendingQuestion: { kind: 'approval', question: 'Approve a 260-line change?', askedBy: 'builder' } });
-    const question = aJob({ goal: 'fix subtract', status: 'waiting_human', pendingQuestion: { kind: 'question', question: 'Negative or saturate?', askedBy: 'planner' } });
+    const approval = aJob({
+      goal: 'add notes',
+      status: 'waiting_human',
+      pendingQuestion: { kind: 'approval', question: 'Approve a 260-line change?', askedBy: 'builder' },
+    });
+    const question = aJob({
+      goal: 'fix subtract',
+      status: 'waiting_human',
+      pendingQuestion: { kind: 'question', question: 'Negative or saturate?', askedBy: 'planner' },
+    });
     const { calls } = mockApi({
       'GET /api/jobs': ({ search }) => ({ items: search.get('status') === 'waiting_human' ? [approval, question] : [], nextCursor: null }),
-      'POST /api/jobs/:id/respond': ({ path }) => ({ ...(path.includes(approval.id) ? approval : question), status: 'queued', pendingQuestion: null }),
+      'POST /api/jobs/:id/respond': ({ path }) => ({
+        ...(path.includes(approval.id) ? approval : question),
+        status: 'queued',
+        pendingQuestion: null,
+      }),
     });
     renderWithClient(<NeedsAttentionPage />);
     const approvalCard = (await screen.findByText('Approve a 260-line change?')).closest('li')!;

@@ -10,7 +10,19 @@ const ENGINE = { version: '1', grammarHash: 'g' };
 describe('NewJobForm', () => {
   it('shows how the goal was understood before it is submitted', async () => {
     const { calls } = mockApi({
-      'POST /api/tdln/parse': () => ({ ok: true, intent: { operation: 'fix', targets: ['src/calc.js'], mode: 'mechanic', readOnly: false, confidence: 0.91, span: 'FIX src/calc.js' }, policy: { verdict: 'allow', riskLevel: 'low' }, engine: ENGINE }),
+      'POST /api/tdln/parse': () => ({
+        ok: true,
+        intent: {
+          operation: 'fix',
+          targets: ['src/calc.js'],
+          mode: 'mechanic',
+          readOnly: false,
+          confidence: 0.91,
+          span: 'FIX src/calc.js',
+        },
+        policy: { verdict: 'allow', riskLevel: 'low' },
+        engine: ENGINE,
+      }),
     });
     renderWithClient(<NewJobForm debounceMs={0} onCreated={() => {}} />);
     await userEvent.type(screen.getByLabelText('Goal'), 'fix the bug in src/calc.js');
@@ -26,7 +38,15 @@ describe('NewJobForm', () => {
     mockApi({
       'POST /api/tdln/parse': ({ body }) =>
         body.text === 'do stuff'
-          ? { ok: false, abstain: { reason: 'too_vague', clarification: 'What should change, and where?', suggestions: ['fix the failing test in src/calc.js'] }, engine: ENGINE }
+          ? {
+              ok: false,
+              abstain: {
+                reason: 'too_vague',
+                clarification: 'What should change, and where?',
+                suggestions: ['fix the failing test in src/calc.js'],
+              },
+              engine: ENGINE,
+            }
           : { ok: true, intent: { operation: 'fix', targets: [], mode: 'mechanic', readOnly: false, confidence: 0.8 }, engine: ENGINE },
     });
     renderWithClient(<NewJobForm debounceMs={0} onCreated={() => {}} />);
@@ -45,7 +65,20 @@ describe('NewJobForm', () => {
         source: 'grammar',
         modelAvailable: true,
         latencyMs: 0.4,
-        refusal: { code: 'policy_blocked', message: 'Refused', details: { reason: 'dangerous', violations: [{ ruleId: 'secrets_exposure', message: 'the request would commit, print, log or send secrets: "commit the .env file"', evidence: 'commit the .env file' }] } },
+        refusal: {
+          code: 'policy_blocked',
+          message: 'Refused',
+          details: {
+            reason: 'dangerous',
+            violations: [
+              {
+                ruleId: 'secrets_exposure',
+                message: 'the request would commit, print, log or send secrets: "commit the .env file"',
+                evidence: 'commit the .env file',
+              },
+            ],
+          },
+        },
         engine: ENGINE,
       }),
     });
@@ -60,8 +93,34 @@ describe('NewJobForm', () => {
     const { calls } = mockApi({
       'POST /api/tdln/parse': ({ body }) =>
         body.useModel
-          ? { ok: true, source: 'model', modelAvailable: true, latencyMs: 812, intent: { operation: 'performance', targets: ['src/login.ts'], mode: 'genius', readOnly: false, confidence: 0.8, source: { kind: 'model', model: 'claude-haiku-4-5', requestId: 'req_42', promptHash: 'ab'.repeat(32) } }, policy: { verdict: 'allow' }, engine: ENGINE }
-          : { ok: false, source: 'grammar', modelAvailable: true, latencyMs: 0.3, refusal: { code: 'unparseable_request', message: 'What should change?', details: { reason: 'no_match', missing: 'operation', clarification: 'What should change?', suggestions: [] } }, engine: ENGINE },
+          ? {
+              ok: true,
+              source: 'model',
+              modelAvailable: true,
+              latencyMs: 812,
+              intent: {
+                operation: 'performance',
+                targets: ['src/login.ts'],
+                mode: 'genius',
+                readOnly: false,
+                confidence: 0.8,
+                source: { kind: 'model', model: 'claude-haiku-4-5', requestId: 'req_42', promptHash: 'ab'.repeat(32) },
+              },
+              policy: { verdict: 'allow' },
+              engine: ENGINE,
+            }
+          : {
+              ok: false,
+              source: 'grammar',
+              modelAvailable: true,
+              latencyMs: 0.3,
+              refusal: {
+                code: 'unparseable_request',
+                message: 'What should change?',
+                details: { reason: 'no_match', missing: 'operation', clarification: 'What should change?', suggestions: [] },
+              },
+              engine: ENGINE,
+            },
     });
     renderWithClient(<NewJobForm debounceMs={0} onCreated={() => {}} />);
     await userEvent.type(screen.getByLabelText('Goal'), 'the login page drags');
@@ -77,7 +136,11 @@ describe('NewJobForm', () => {
   it('submits goal, repository, mode and caps, and hands over the new job', async () => {
     const job = aJob({ status: 'queued' });
     const { calls } = mockApi({
-      'POST /api/tdln/parse': () => ({ ok: true, intent: { operation: 'fix', targets: [], mode: 'genius', readOnly: false, confidence: 0.8 }, engine: ENGINE }),
+      'POST /api/tdln/parse': () => ({
+        ok: true,
+        intent: { operation: 'fix', targets: [], mode: 'genius', readOnly: false, confidence: 0.8 },
+        engine: ENGINE,
+      }),
       'POST /api/jobs': () => job,
     });
     const onCreated = vi.fn();
@@ -91,14 +154,28 @@ describe('NewJobForm', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Start job' }));
     await waitFor(() => expect(onCreated).toHaveBeenCalledWith(job.id));
     const post = calls.find((c) => c.method === 'POST' && c.path === '/api/jobs');
-    expect(post?.body).toEqual({ goal: 'fix it', repo: '/srv/repos/calc', mode: 'genius', maxSteps: 25, maxCostCents: 50, maxWallMs: 120000 });
+    expect(post?.body).toEqual({
+      goal: 'fix it',
+      repo: '/srv/repos/calc',
+      mode: 'genius',
+      maxSteps: 25,
+      maxCostCents: 50,
+      maxWallMs: 120000,
+    });
     expect(post?.headers.get('x-requested-with')).toBe('aict');
   });
 
   it('shows the server’s reason when the job is refused', async () => {
     mockApi({
-      'POST /api/tdln/parse': () => ({ ok: true, intent: { operation: 'fix', targets: [], mode: 'mechanic', readOnly: false, confidence: 0.8 }, engine: ENGINE }),
-      'POST /api/jobs': () => new Response(JSON.stringify({ error: { code: 'validation_failed', message: 'repo must be an absolute path or a git URL' } }), { status: 400 }),
+      'POST /api/tdln/parse': () => ({
+        ok: true,
+        intent: { operation: 'fix', targets: [], mode: 'mechanic', readOnly: false, confidence: 0.8 },
+        engine: ENGINE,
+      }),
+      'POST /api/jobs': () =>
+        new Response(JSON.stringify({ error: { code: 'validation_failed', message: 'repo must be an absolute path or a git URL' } }), {
+          status: 400,
+        }),
     });
     renderWithClient(<NewJobForm debounceMs={0} onCreated={() => {}} />);
     await userEvent.type(screen.getByLabelText('Goal'), 'fix it');

@@ -55,17 +55,38 @@ export function NewJobForm({ onCreated, debounceMs = 350 }: { onCreated?: (id: s
     <form className="new-job stack" onSubmit={submit} aria-label="New job">
       <div className="field">
         <label htmlFor="job-goal">Goal</label>
-        <textarea id="job-goal" rows={3} required maxLength={10000} value={goal} onChange={(e) => setGoal(e.target.value)} placeholder="fix the failing test in src/calc.js" aria-describedby="job-goal-preview" />
+        <textarea
+          id="job-goal"
+          rows={3}
+          required
+          maxLength={10000}
+          value={goal}
+          onChange={(e) => setGoal(e.target.value)}
+          placeholder="fix the failing test in src/calc.js"
+          aria-describedby="job-goal-preview"
+        />
       </div>
       <div id="job-goal-preview" className="field">
         <span className="label">How the goal is understood</span>
-        <GoalPreview preview={text ? preview.data : undefined} loading={preview.isFetching} onSuggestion={setGoal} onAskModel={() => setModelAskedFor(text)} />
+        <GoalPreview
+          preview={text ? preview.data : undefined}
+          loading={preview.isFetching}
+          onSuggestion={setGoal}
+          onAskModel={() => setModelAskedFor(text)}
+        />
         <ErrorMessage error={preview.error} title="Could not read the goal" />
       </div>
       <div className="grid-2">
         <div className="field">
           <label htmlFor="job-repo">Repository</label>
-          <input id="job-repo" required value={repo} onChange={(e) => setRepo(e.target.value)} placeholder="/srv/repos/shop or https://…" aria-describedby="job-repo-hint" />
+          <input
+            id="job-repo"
+            required
+            value={repo}
+            onChange={(e) => setRepo(e.target.value)}
+            placeholder="/srv/repos/shop or https://…"
+            aria-describedby="job-repo-hint"
+          />
           <small id="job-repo-hint" className="muted">
             A server-side absolute path or a git URL.
           </small>
@@ -96,15 +117,31 @@ export function NewJobForm({ onCreated, debounceMs = 350 }: { onCreated?: (id: s
           </div>
           <div className="field">
             <label htmlFor="cap-wall">Max time (minutes)</label>
-            <input id="cap-wall" type="number" min={1} step="any" inputMode="decimal" value={caps.maxWallMinutes} onChange={cap('maxWallMinutes')} />
+            <input
+              id="cap-wall"
+              type="number"
+              min={1}
+              step="any"
+              inputMode="decimal"
+              value={caps.maxWallMinutes}
+              onChange={cap('maxWallMinutes')}
+            />
           </div>
         </div>
       </fieldset>
       {refused ? <p className="alert alert-error">The policy refuses this request; the server will answer 403 if you start it.</p> : null}
       {unclear && preview.data?.modelAvailable ? (
-        <p className="alert alert-warn">The grammar could not read this goal; when you start the job, the model will be asked to understand it (a metered call that may take a few seconds), or it will ask you a question.</p>
+        <p className="alert alert-warn">
+          The grammar could not read this goal; when you start the job, the model will be asked to understand it (a metered call that may
+          take a few seconds), or it will ask you a question.
+        </p>
       ) : null}
-      {unclear && !preview.data?.modelAvailable ? <p className="alert alert-warn">The engine could not read this goal and no model is configured to read it: starting it will be refused. Try one of the rephrasings above.</p> : null}
+      {unclear && !preview.data?.modelAvailable ? (
+        <p className="alert alert-warn">
+          The engine could not read this goal and no model is configured to read it: starting it will be refused. Try one of the rephrasings
+          above.
+        </p>
+      ) : null}
       <ErrorMessage error={create.error} title="Could not start the job" />
       <div className="row">
         <button type="submit" className="btn btn-primary" disabled={create.isPending || !goal.trim() || !repo.trim()}>

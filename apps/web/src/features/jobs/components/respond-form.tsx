@@ -19,14 +19,25 @@ export function RespondForm({ jobId, pending }: { jobId: string; pending: Pendin
   return (
     <div className="respond">
       <p className="question">
-        <span className="muted">{pending?.askedBy ? `${pending.askedBy} asks` : 'The team asks'}:</span> <strong>{pending?.question ?? 'Waiting for you.'}</strong>
+        <span className="muted">{pending?.askedBy ? `${pending.askedBy} asks` : 'The team asks'}:</span>{' '}
+        <strong>{pending?.question ?? 'Waiting for you.'}</strong>
       </p>
       {isApproval ? (
         <div className="row">
-          <button type="button" className="btn btn-primary" disabled={respond.isPending} onClick={() => respond.mutate({ id: jobId, action: 'approve' })}>
+          <button
+            type="button"
+            className="btn btn-primary"
+            disabled={respond.isPending}
+            onClick={() => respond.mutate({ id: jobId, action: 'approve' })}
+          >
             Approve
           </button>
-          <button type="button" className="btn btn-danger" disabled={respond.isPending} onClick={() => respond.mutate({ id: jobId, action: 'reject' })}>
+          <button
+            type="button"
+            className="btn btn-danger"
+            disabled={respond.isPending}
+            onClick={() => respond.mutate({ id: jobId, action: 'reject' })}
+          >
             Reject
           </button>
         </div>
@@ -47,7 +58,12 @@ export function RespondForm({ jobId, pending }: { jobId: string; pending: Pendin
             <button type="submit" className="btn btn-primary" disabled={respond.isPending || !answer.trim()}>
               Send answer
             </button>
-            <button type="button" className="btn btn-danger" disabled={respond.isPending} onClick={() => respond.mutate({ id: jobId, action: 'reject' })}>
+            <button
+              type="button"
+              className="btn btn-danger"
+              disabled={respond.isPending}
+              onClick={() => respond.mutate({ id: jobId, action: 'reject' })}
+            >
               Reject
             </button>
           </div>

@@ -16,14 +16,24 @@ type Rates = { total: number; perJob: number | null; perSucceededJob: number | n
  * GET /api/metrics. The server documents the nested groups as free-form objects (their fields only
  * in descriptions), so their fields are spelled out here; the top level comes from the document.
  */
-export type MetricsView = Omit<Schemas['MetricsView'], 'jobs' | 'durationMs' | 'tokens' | 'costCents' | 'queue' | 'workers' | 'evaluations' | 'series'> & {
+export type MetricsView = Omit<
+  Schemas['MetricsView'],
+  'jobs' | 'durationMs' | 'tokens' | 'costCents' | 'queue' | 'workers' | 'evaluations' | 'series'
+> & {
   jobs: { byStatus: Record<string, number>; byMode: Record<string, number>; total: number };
   durationMs: { p50: number | null; p95: number | null };
   tokens: Rates;
   costCents: Rates;
   queue: { depth: number; oldestQueuedAgeMs: number | null };
   workers: { alive: number; sandbox?: { ok: number; disabled: number; unavailable: number } };
-  evaluations: { count: number; correctness: number | null; efficiency: number | null; honesty: number | null; safety: number | null; overall: number | null };
+  evaluations: {
+    count: number;
+    correctness: number | null;
+    efficiency: number | null;
+    honesty: number | null;
+    safety: number | null;
+    overall: number | null;
+  };
   series: { hourly: Bucket[]; daily: Bucket[] };
 };
 
@@ -34,7 +44,8 @@ export async function getMetrics(since?: string): Promise<MetricsView> {
   return data(await api.GET('/api/metrics', { params: { query: { since } } })) as MetricsView;
 }
 
-export const metricsQueryOptions = (since?: string) => queryOptions({ queryKey: metricsKeys.since(since), queryFn: () => getMetrics(since) });
+export const metricsQueryOptions = (since?: string) =>
+  queryOptions({ queryKey: metricsKeys.since(since), queryFn: () => getMetrics(since) });
 
 export const useMetrics = (since?: string) => useQuery(metricsQueryOptions(since));
 

@@ -4,7 +4,15 @@ import { FakeEventSource } from '@/test/fake-event-source';
 import { mockApi, renderWithClient } from '@/test/render';
 import { MetricsPage } from './metrics-page';
 
-const bucket = (hour: number, jobs: number, succeeded: number, failed: number) => ({ bucket: `2026-11-25T${String(hour).padStart(2, '0')}:00:00Z`, jobs, succeeded, failed, tokens: jobs * 1000, costCents: jobs * 2, p50DurationMs: 4000 });
+const bucket = (hour: number, jobs: number, succeeded: number, failed: number) => ({
+  bucket: `2026-11-25T${String(hour).padStart(2, '0')}:00:00Z`,
+  jobs,
+  succeeded,
+  failed,
+  tokens: jobs * 1000,
+  costCents: jobs * 2,
+  p50DurationMs: 4000,
+});
 const metrics = (overrides: object = {}) => ({
   since: '2026-11-24T12:00:00Z',
   jobs: { byStatus: { succeeded: 8, failed: 2 }, byMode: { mechanic: 9, genius: 1 }, total: 10 },
@@ -36,7 +44,12 @@ describe('MetricsPage', () => {
     renderWithClient(<MetricsPage />);
     await screen.findByText('80%');
     await waitFor(() => expect(FakeEventSource.find('/api/metrics/stream')).toBeTruthy());
-    act(() => FakeEventSource.find('/api/metrics/stream')!.emit('metrics', metrics({ successRate: 0.5, queue: { depth: 7, oldestQueuedAgeMs: 1000 } })));
+    act(() =>
+      FakeEventSource.find('/api/metrics/stream')!.emit(
+        'metrics',
+        metrics({ successRate: 0.5, queue: { depth: 7, oldestQueuedAgeMs: 1000 } }),
+      ),
+    );
     expect(await screen.findByText('50%')).toBeTruthy();
     expect(screen.getByText('Queue').parentElement?.textContent).toContain('7');
   });

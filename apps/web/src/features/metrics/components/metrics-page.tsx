@@ -22,7 +22,9 @@ function Stat({ label, value, hint }: { label: string; value: string; hint?: str
 
 function bucketLabel(iso: string, daily: boolean) {
   const d = new Date(iso);
-  return daily ? d.toLocaleDateString([], { month: 'short', day: 'numeric' }) : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return daily
+    ? d.toLocaleDateString([], { month: 'short', day: 'numeric' })
+    : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 }
 
 /** The metrics API as numbers and charts, kept live by the metrics stream. */
@@ -32,7 +34,9 @@ export function MetricsPage() {
   const [since, setSince] = useState<string | undefined>(undefined);
   const chooseWindow = (index: number) => {
     setWindowIndex(index);
-    setSince(index === 0 ? undefined : new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - WINDOWS[index].hours * 3_600_000).toISOString());
+    setSince(
+      index === 0 ? undefined : new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - WINDOWS[index].hours * 3_600_000).toISOString(),
+    );
   };
   const win = WINDOWS[windowIndex];
   const metrics = useMetrics(since);
@@ -66,7 +70,9 @@ export function MetricsPage() {
       </header>
       <ErrorMessage error={metrics.error} title="Could not load metrics" />
       {metrics.isPending || !m ? (
-        metrics.error ? null : <Loading />
+        metrics.error ? null : (
+          <Loading />
+        )
       ) : (
         <MetricsBody m={m} daily={win.series === 'daily'} queueSamples={queueSamples} />
       )}
@@ -85,11 +91,23 @@ function MetricsBody({ m, daily, queueSamples }: { m: MetricsView; daily: boolea
         <Stat label="Duration p50 / p95" value={`${duration(m.durationMs.p50)} / ${duration(m.durationMs.p95)}`} />
         <Stat label="Tokens" value={compact(m.tokens.total)} hint={`${compact(m.tokens.perSucceededJob)} per succeeded job`} />
         <Stat label="Cost" value={dollars(m.costCents.total)} hint={`${dollars(m.costCents.perSucceededJob)} per succeeded job`} />
-        <Stat label="Queue" value={String(m.queue.depth)} hint={m.queue.oldestQueuedAgeMs ? `oldest ${duration(m.queue.oldestQueuedAgeMs)}` : 'empty'} />
+        <Stat
+          label="Queue"
+          value={String(m.queue.depth)}
+          hint={m.queue.oldestQueuedAgeMs ? `oldest ${duration(m.queue.oldestQueuedAgeMs)}` : 'empty'}
+        />
         <Stat
           label="Workers alive"
           value={String(m.workers.alive)}
-          hint={m.workers.sandbox ? (m.workers.sandbox.unavailable ? `${m.workers.sandbox.unavailable} cannot run tests` : m.workers.sandbox.disabled ? `${m.workers.sandbox.disabled} without sandbox` : `${m.workers.sandbox.ok} with a working sandbox`) : undefined}
+          hint={
+            m.workers.sandbox
+              ? m.workers.sandbox.unavailable
+                ? `${m.workers.sandbox.unavailable} cannot run tests`
+                : m.workers.sandbox.disabled
+                  ? `${m.workers.sandbox.disabled} without sandbox`
+                  : `${m.workers.sandbox.ok} with a working sandbox`
+              : undefined
+          }
         />
         <Stat label="Escalation rate" value={percent(m.escalationRate)} />
         <Stat label="Evaluation (overall)" value={percent(m.evaluations.overall)} hint={`${m.evaluations.count} scored`} />
@@ -99,21 +117,49 @@ function MetricsBody({ m, daily, queueSamples }: { m: MetricsView; daily: boolea
           title="Success rate"
           labels={labels}
           format={(n) => percent(n)}
-          series={[{ label: 'succeeded / finished', color: 'var(--ok)', values: series.map((b) => (b.succeeded + b.failed ? b.succeeded / (b.succeeded + b.failed) : null)) }]}
+          series={[
+            {
+              label: 'succeeded / finished',
+              color: 'var(--ok)',
+              values: series.map((b) => (b.succeeded + b.failed ? b.succeeded / (b.succeeded + b.failed) : null)),
+            },
+          ]}
         />
-        <LineChart title="Jobs" labels={labels} series={[
-          { label: 'jobs', color: 'var(--accent)', values: series.map((b) => b.jobs) },
-          { label: 'failed', color: 'var(--bad)', values: series.map((b) => b.failed) },
-        ]} />
-        <LineChart title="Duration (p50)" labels={labels} format={duration} series={[{ label: 'p50', color: 'var(--accent)', values: series.map((b) => b.p50DurationMs) }]} />
-        <LineChart title="Cost" labels={labels} format={dollars} series={[{ label: 'cost', color: 'var(--warn)', values: series.map((b) => b.costCents) }]} />
-        <LineChart title="Tokens" labels={labels} format={compact} series={[{ label: 'tokens', color: 'var(--accent-2)', values: series.map((b) => b.tokens) }]} />
+        <LineChart
+          title="Jobs"
+          labels={labels}
+          series={[
+            { label: 'jobs', color: 'var(--accent)', values: series.map((b) => b.jobs) },
+            { label: 'failed', color: 'var(--bad)', values: series.map((b) => b.failed) },
+          ]}
+        />
+        <LineChart
+          title="Duration (p50)"
+          labels={labels}
+          format={duration}
+          series={[{ label: 'p50', color: 'var(--accent)', values: series.map((b) => b.p50DurationMs) }]}
+        />
+        <LineChart
+          title="Cost"
+          labels={labels}
+          format={dollars}
+          series={[{ label: 'cost', color: 'var(--warn)', values: series.map((b) => b.costCents) }]}
+        />
+        <LineChart
+          title="Tokens"
+          labels={labels}
+          format={compact}
+          series={[{ label: 'tokens', color: 'var(--accent-2)', values: series.map((b) => b.tokens) }]}
+        />
         <LineChart
           title="Queue depth (live, this session)"
           labels={queueSamples.map((s) => bucketLabel(s.at, false))}
           series={[{ label: 'queued jobs', color: 'var(--accent)', values: queueSamples.map((s) => s.depth) }]}
         />
-        <BarList title="Jobs by status" items={Object.entries(m.jobs.byStatus).map(([label, value]) => ({ label, value: Number(value), className: `fill-${label}` }))} />
+        <BarList
+          title="Jobs by status"
+          items={Object.entries(m.jobs.byStatus).map(([label, value]) => ({ label, value: Number(value), className: `fill-${label}` }))}
+        />
         <BarList title="Jobs by mode" items={Object.entries(m.jobs.byMode).map(([label, value]) => ({ label, value: Number(value) }))} />
       </div>
     </div>

@@ -15,7 +15,8 @@ export async function getNotifications(unread = false, limit = 100): Promise<Not
   return data(await api.GET('/api/notifications', { params: { query: { unread: unread || undefined, limit } } }));
 }
 
-export const notificationsQueryOptions = (unread = false) => queryOptions({ queryKey: notificationKeys.list(unread), queryFn: () => getNotifications(unread) });
+export const notificationsQueryOptions = (unread = false) =>
+  queryOptions({ queryKey: notificationKeys.list(unread), queryFn: () => getNotifications(unread) });
 
 export const useNotifications = (unread = false) => useQuery(notificationsQueryOptions(unread));
 
@@ -34,7 +35,11 @@ export const useMarkNotificationRead = () => {
         if (!page) return page;
         const target = page.items.find((n) => n.id === id);
         const wasUnread = target && !target.read;
-        return { ...page, items: page.items.map((n) => (n.id === id ? { ...n, read: true } : n)), unreadCount: Math.max(0, page.unreadCount - (wasUnread ? 1 : 0)) };
+        return {
+          ...page,
+          items: page.items.map((n) => (n.id === id ? { ...n, read: true } : n)),
+          unreadCount: Math.max(0, page.unreadCount - (wasUnread ? 1 : 0)),
+        };
       });
     },
     onSettled: () => client.invalidateQueries({ queryKey: notificationKeys.all }),
@@ -42,7 +47,11 @@ export const useMarkNotificationRead = () => {
 };
 
 /** Adds a notification to cached lists once (by id) and counts it unread. */
-export function addNotification(page: NotificationPage | undefined, notification: NotificationView, unreadOnly: boolean): NotificationPage | undefined {
+export function addNotification(
+  page: NotificationPage | undefined,
+  notification: NotificationView,
+  unreadOnly: boolean,
+): NotificationPage | undefined {
   if (!page || page.items.some((n) => n.id === notification.id)) return page;
   if (unreadOnly && notification.read) return page;
   return { ...page, items: [notification, ...page.items], unreadCount: page.unreadCount + (notification.read ? 0 : 1) };

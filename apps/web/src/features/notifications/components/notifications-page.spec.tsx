@@ -5,7 +5,17 @@ import { FakeEventSource } from '@/test/fake-event-source';
 import { mockApi, renderWithClient } from '@/test/render';
 import { NotificationsPage } from './notifications-page';
 
-const n = (id: string, extra: object = {}) => ({ id, kind: 'job_failed', title: `Job ${id} failed`, body: 'tests failed', jobId: `job-${id}`, conversationId: null, read: false, createdAt: new Date().toISOString(), ...extra });
+const n = (id: string, extra: object = {}) => ({
+  id,
+  kind: 'job_failed',
+  title: `Job ${id} failed`,
+  body: 'tests failed',
+  jobId: `job-${id}`,
+  conversationId: null,
+  read: false,
+  createdAt: new Date().toISOString(),
+  ...extra,
+});
 
 describe('NotificationsPage', () => {
   it('shows the unread count, marks one read, and opens its job', async () => {
@@ -32,8 +42,16 @@ describe('NotificationsPage', () => {
     expect(await screen.findByText('No notifications yet.')).toBeTruthy();
     await waitFor(() => expect(FakeEventSource.find('/api/notifications/stream')).toBeTruthy());
     act(() => {
-      FakeEventSource.find('/api/notifications/stream')!.emit('notification', n('7', { kind: 'needs_attention', title: 'Job 7 needs you' }), 7);
-      FakeEventSource.find('/api/notifications/stream')!.emit('notification', n('7', { kind: 'needs_attention', title: 'Job 7 needs you' }), 7);
+      FakeEventSource.find('/api/notifications/stream')!.emit(
+        'notification',
+        n('7', { kind: 'needs_attention', title: 'Job 7 needs you' }),
+        7,
+      );
+      FakeEventSource.find('/api/notifications/stream')!.emit(
+        'notification',
+        n('7', { kind: 'needs_attention', title: 'Job 7 needs you' }),
+        7,
+      );
     });
     expect(await screen.findAllByText('Job 7 needs you')).toHaveLength(1);
     expect(screen.getByLabelText('1 unread')).toBeTruthy();

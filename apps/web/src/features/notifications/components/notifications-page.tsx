@@ -26,7 +26,12 @@ export function NotificationsPage() {
     <div className="page">
       <header className="page-head">
         <h1>
-          Notifications {page ? <span className="count" aria-label={`${page.unreadCount} unread`}>{page.unreadCount}</span> : null}
+          Notifications{' '}
+          {page ? (
+            <span className="count" aria-label={`${page.unreadCount} unread`}>
+              {page.unreadCount}
+            </span>
+          ) : null}
         </h1>
         <div className="row">
           <LiveDot state={live} />
@@ -61,7 +66,12 @@ export function NotificationsPage() {
                   </Link>
                 ) : null}
                 {!n.read ? (
-                  <button type="button" className="btn btn-small" onClick={() => markRead.mutate(n.id)} aria-label={`Mark “${n.title}” read`}>
+                  <button
+                    type="button"
+                    className="btn btn-small"
+                    onClick={() => markRead.mutate(n.id)}
+                    aria-label={`Mark “${n.title}” read`}
+                  >
                     Mark read
                   </button>
                 ) : null}

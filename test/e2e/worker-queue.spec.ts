@@ -12,10 +12,15 @@ describe('queue and worker', () => {
   afterEach(async () => {
     await Promise.all(apps.splice(0).map((a) => a.close().catch(() => undefined)));
   });
-  const start = async (env: Record<string, string>, databaseUrl?: string, handler?: (goal: string, signal: AbortSignal) => Promise<JobOutcome>) => {
+  const start = async (
+    env: Record<string, string>,
+    databaseUrl?: string,
+    handler?: (goal: string, signal: AbortSignal) => Promise<JobOutcome>,
+  ) => {
     const t = await startTestApp({ env, databaseUrl });
     apps.push(t);
-    if (handler) t.get<JobHandlerRegistry>(JobHandlerRegistry).replace('coordinator', { handle: (ctx) => handler(ctx.job.goal, ctx.signal) });
+    if (handler)
+      t.get<JobHandlerRegistry>(JobHandlerRegistry).replace('coordinator', { handle: (ctx) => handler(ctx.job.goal, ctx.signal) });
     return t;
   };
   const submit = (t: TestApp, goal: string, extra: Record<string, unknown> = {}) =>
@@ -37,13 +42,22 @@ describe('queue and worker', () => {
     for (let w = 0; w < 4; w++) await start({ ROLE: 'worker', WORKER_CONCURRENCY: '4', WORKER_CLAIM_BATCH: '3' }, databaseUrl, handler(w));
 
     const service = producer.get<JobsService>(JobsService);
-    await waitFor(async () => (await service.list({ status: 'succeeded', limit: 500 })).items.length === jobs, 30_000, 'all jobs to succeed');
+    await waitFor(
+      // The Evaluator's jobs for these succeed too: count only the jobs submitted here.
+      async () => (await service.list({ status: 'succeeded', role: 'coordinator', limit: 500 })).items.length === jobs,
+      30_000,
+      'all jobs to succeed',
+    );
     expect(runs.size).toBe(jobs);
     expect([...runs.values()].every((n) => n === 1)).toBe(true);
     const usedWorkers = new Set([...workerOf.values()].flatMap((s) => [...s]));
     expect(usedWorkers.size).toBeGreaterThan(1);
     expect((await api(producer.url, 'GET', '/api/ledger/verify')).body.ok).toBe(true);
-    const { rows } = (await producer.dataSource.query(`SELECT count(*)::int AS n FROM ledger WHERE kind = 'job.status' AND job_id IN (SELECT id FROM jobs WHERE agent_role = 'coordinator')`).then((r: any) => ({ rows: r }))) as any;
+    const { rows } = (await producer.dataSource
+      .query(
+        `SELECT count(*)::int AS n FROM ledger WHERE kind = 'job.status' AND job_id IN (SELECT id FROM jobs WHERE agent_role = 'coordinator')`,
+      )
+      .then((r: any) => ({ rows: r }))) as any;
     expect(rows[0].n).toBe(jobs * 3);
   });
 
@@ -61,10 +75,14 @@ describe('queue and worker', () => {
       return { status: 'succeeded', result: { by: 'survivor' } };
     });
     const service = producer.get<JobsService>(JobsService);
-    const done = await waitFor(async () => {
-      const j = await service.get(job.id);
-      return j.status === 'succeeded' ? j : null;
-    }, 20_000, 'the orphaned job to succeed');
+    const done = await waitFor(
+      async () => {
+        const j = await service.get(job.id);
+        return j.status === 'succeeded' ? j : null;
+      },
+      20_000,
+      'the orphaned job to succeed',
+    );
     expect(done.attempts).toBe(1);
     expect(done.result).toEqual({ by: 'survivor' });
     expect(ranOn).toEqual(['survivor']);
@@ -77,7 +95,9 @@ describe('queue and worker', () => {
       ['succeeded', 'done'],
     ]);
     // The crashed worker coming back cannot overwrite the outcome.
-    const late = await survivor.get<QueueRepository>(QueueRepository).finish('crashed-worker', [{ jobId: job.id, to: 'failed', reason: 'late', wallMs: 1 }]);
+    const late = await survivor
+      .get<QueueRepository>(QueueRepository)
+      .finish('crashed-worker', [{ jobId: job.id, to: 'failed', reason: 'late', wallMs: 1 }]);
     expect(late).toEqual([]);
     expect((await service.get(job.id)).status).toBe('succeeded');
   });
@@ -122,14 +142,18 @@ describe('queue and worker', () => {
     const short = await submit(worker, 'fix the bug in src/short.ts');
     const long = await submit(worker, 'fix the bug in src/long.ts');
     const service = worker.get<JobsService>(JobsService);
-    await waitFor(async () => (await service.get(long.id)).status === 'running' && (await service.get(short.id)).status === 'running', 10_000, 'both running');
+    await waitFor(
+      async () => (await service.get(long.id)).status === 'running' && (await service.get(short.id)).status === 'running',
+      10_000,
+      'both running',
+    );
     const observer = await start({ ROLE: 'api' }, databaseUrl);
     await worker.get<WorkerService>(WorkerService).stop();
     const observed = observer.get<JobsService>(JobsService);
     expect(await observed.get(short.id)).toMatchObject({ status: 'succeeded' });
     expect(await observed.get(long.id)).toMatchObject({ status: 'queued', attempts: 0, workerId: null });
   });
-  it('does not mistake a job claimed during a heartbeat\'s round trip for one whose lease was lost', async () => {
+  it("does not mistake a job claimed during a heartbeat's round trip for one whose lease was lost", async () => {
     const gates = new Map<string, () => void>();
     const aborted: string[] = [];
     const runs: string[] = [];
@@ -165,7 +189,11 @@ describe('queue and worker', () => {
     expect(aborted).toEqual([]);
     for (const resolve of gates.values()) resolve();
     const service = t.get<JobsService>(JobsService);
-    await waitFor(async () => (await service.get(first.id)).status === 'succeeded' && (await service.get(second.id)).status === 'succeeded', 10_000, 'both to succeed');
+    await waitFor(
+      async () => (await service.get(first.id)).status === 'succeeded' && (await service.get(second.id)).status === 'succeeded',
+      10_000,
+      'both to succeed',
+    );
     expect(runs.sort()).toEqual(['fix the bug in src/first.ts', 'fix the bug in src/second.ts']);
   });
 });

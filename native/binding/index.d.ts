@@ -113,6 +113,9 @@ export interface EngineInfo {
 /** Evaluates proposed actions against a policy (TOML or JSON text) or the mode's preset. */
 export declare function evaluatePolicy(input: PolicyInput, policyText?: string | undefined | null): PolicyDecision
 
+/** How git records a file (its mode in the tree). */
+export type FileMode = 'regular' | 'executable' | 'symlink' | 'gitlink'
+
 /** Gate verdict. */
 export type GateVerdict = 'OK' | 'WARN' | 'BLOCK'
 
@@ -350,6 +353,12 @@ export interface PolicyAction {
   added?: number
   /** Lines removed (file_change). */
   removed?: number
+  /** The file's mode as git will write it (file_change; absent when not known yet). */
+  mode?: FileMode
+  /** Where a symlink points, as written in the link (file_change with mode `symlink`). */
+  linkTarget?: string
+  /** The change alters what defines a green test run, e.g. package.json's test scripts (file_change). */
+  definesTests?: boolean
   /** Command line (command). */
   command?: string
   /** Commit message (commit). */
@@ -420,6 +429,8 @@ export interface PolicyIntent {
   readOnly?: boolean
   /** Target paths. */
   targets?: Array<string>
+  /** Constraint ids the request stated (`no_test_changes`, `no_commit`, ...). */
+  constraints?: Array<string>
 }
 
 /** Returns the preset policy text (TOML) for a mode. */
@@ -498,6 +509,8 @@ export interface QualityInput {
   evidence: QualityEvidence
   /** Read-only job (tests/lint not required). */
   readOnly?: boolean
+  /** The lines the change adds (from the commit's diff), where unfinished-work markers are looked for. */
+  addedLines?: Array<string>
 }
 
 /** Lint results. */

@@ -846,6 +846,7 @@ module.exports.CheckStatus = nativeBinding.CheckStatus
 module.exports.defaultStages = nativeBinding.defaultStages
 module.exports.engineInfo = nativeBinding.engineInfo
 module.exports.evaluatePolicy = nativeBinding.evaluatePolicy
+module.exports.FileMode = nativeBinding.FileMode
 module.exports.GateVerdict = nativeBinding.GateVerdict
 module.exports.generateSigningKey = nativeBinding.generateSigningKey
 module.exports.inclusionProof = nativeBinding.inclusionProof

@@ -1,4 +1,5 @@
 import type { ToolRunState } from './tool-run-state';
+import type { TreeChange } from './workspace/tree-changes';
 
 /** A change a mutating tool is about to make, as the policy gate sees it. */
 export interface ChangeAction {
@@ -7,6 +8,12 @@ export interface ChangeAction {
   paths: string[];
   addedLines: number;
   removedLines: number;
+  /**
+   * Every path the change leaves different from the base, as git writes it (modes, symlink targets),
+   * when the tool knows the whole tree: a commit (the staged tree) and a lint fix. The gate then judges
+   * these instead of `paths`, and its totals are the tree's, not the running count.
+   */
+  files?: TreeChange[];
 }
 
 /** One rule the change breaks. */

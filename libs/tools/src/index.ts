@@ -7,6 +7,7 @@ export * from './tool-registry';
 export * from './create-tools';
 export * from './tools.module';
 export * from './workspace/workspace';
+export * from './workspace/tree-changes';
 export * from './workspace/workspace-manager';
 export { COMMIT_AUTHOR } from './workspace/git';
 export * from './workspace/repository-files';

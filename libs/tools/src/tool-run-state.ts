@@ -101,6 +101,8 @@ export class ToolRunState {
     if (!run) return 'no test run yet: call run_tests and commit once it passes';
     if (this.edit && run.seq < this.edit.seq) return 'files changed since the last test run: call run_tests again';
     if (run.timedOut) return 'the last test run timed out';
+    if (!run.passed && run.failed === 0 && run.exitCode === 0)
+      return 'the last test run reported no test run: a run that executes no test is not green';
     if (!run.passed) return `the last test run failed (${run.failed} failing, exit ${run.exitCode}): fix it and run the tests again`;
     return undefined;
   }

@@ -2,6 +2,7 @@ import { JobMode, isDiskFull } from '@app/common';
 import { LedgerDraft } from '@app/ledger';
 import { TdlnEngine } from '@app/tdln';
 import {
+  addedLines,
   SandboxStatus,
   ToolContext,
   ToolRegistry,
@@ -31,11 +32,24 @@ export interface SessionDeps {
 
 /** What a finished run leaves behind. */
 export interface Publication {
+  /** The change as published: the diff of the job's commits (what the branch carries), or, without a commit, of the working copy. */
   patch: string;
   branch: string;
   commit: string | null;
   pushed: boolean;
+  /** Files were left changed and uncommitted. */
   dirty: boolean;
+  /** The request said not to commit: the patch is the result, and nothing is pushed. */
+  noCommit: boolean;
+}
+
+/** The change a run made, read from what will be published. */
+export interface ChangeSummary {
+  files: string[];
+  added: number;
+  removed: number;
+  /** The lines the change adds (where unfinished-work markers are looked for). */
+  addedLines: string[];
 }
 
 /**
@@ -179,14 +193,55 @@ export class AgentSession {
     return this.diffText;
   };
 
-  /** Stores the patch on the job and pushes the branch back to the origin repository. */
+  /** True when the request said not to commit (the `no_commit` constraint). */
+  get noCommit(): boolean {
+    const constraints = (this.ctx.job.intent as { constraints?: { id?: string }[] } | null)?.constraints ?? [];
+    return constraints.some((c) => c.id === 'no_commit');
+  }
+
+  /**
+   * The change as it will be published: what the job's commits change against the base (exactly what
+   * the pushed branch carries), or, when nothing was committed, the working copy's change.
+   */
+  async change(): Promise<ChangeSummary> {
+    if (this.state.lastCommit) {
+      const files = await this.workspace.committedChanges(this.ctx.signal);
+      return {
+        files: files.map((f) => f.path),
+        added: files.reduce((n, f) => n + f.added, 0),
+        removed: files.reduce((n, f) => n + f.removed, 0),
+        addedLines: addedLines(await this.workspace.committedPatch({ binary: false, signal: this.ctx.signal })),
+      };
+    }
+    const [files, stats, patch] = await Promise.all([
+      this.workspace.changedFiles(this.ctx.signal),
+      this.workspace.lineStats(this.ctx.signal),
+      this.workspace.patch({ binary: false, signal: this.ctx.signal }),
+    ]);
+    return { files: files.map((f) => f.path), added: stats.added, removed: stats.removed, addedLines: addedLines(patch) };
+  }
+
+  /** The patch of the change as it will be published (see {@link change}). */
+  async publishedPatch(): Promise<string> {
+    return this.state.lastCommit
+      ? this.workspace.committedPatch({ signal: this.ctx.signal })
+      : this.workspace.patch({ signal: this.ctx.signal });
+  }
+
+  /**
+   * Stores the patch on the job and pushes the branch back to the origin repository. The stored patch is
+   * the diff of the commits that are pushed, so what was reviewed and sealed is what the branch carries.
+   */
   async publish(): Promise<Publication> {
-    const patch = await this.workspace.patch();
+    const patch = await this.publishedPatch();
     const dirty = (await this.workspace.git(['status', '--porcelain'])).stdout.trim() !== '';
     const commit = this.state.lastCommit?.sha ?? null;
-    const push = patch.trim()
-      ? await this.workspace.pushBack({ remoteCredentials: this.deps.pushRemote })
-      : { pushed: false as const, reason: 'nothing changed' };
+    const noCommit = this.noCommit;
+    const push = !commit
+      ? { pushed: false as const, reason: noCommit ? 'the request said not to commit' : 'nothing was committed' }
+      : patch.trim()
+        ? await this.workspace.pushBack({ remoteCredentials: this.deps.pushRemote })
+        : { pushed: false as const, reason: 'nothing changed' };
     await this.deps.artifacts.storePatch(this.ctx.job.id, this.ctx.workerId, patch, this.workspace.branch);
     await this.ctx.emit([
       {
@@ -195,7 +250,7 @@ export class AgentSession {
         data: { branch: this.workspace.branch, commit, pushed: push.pushed, dirty },
       },
     ]);
-    return { patch, branch: this.workspace.branch, commit, pushed: push.pushed, dirty };
+    return { patch, branch: this.workspace.branch, commit, pushed: push.pushed, dirty, noCommit };
   }
 }
 

@@ -76,7 +76,7 @@ export class BuilderHandler implements JobHandler {
         filesChanged: session.state.filesTouched,
         tests: session.state.lastTestRun ?? null,
       };
-      if (published.dirty) {
+      if (published.dirty && !published.noCommit) {
         return {
           status: 'failed',
           code: 'uncommitted_changes',

@@ -284,21 +284,23 @@ export class PipelineHandler implements JobHandler {
     ).map((r: { path: string }) => r.path);
     const tests = session.state.lastTestRun;
     const lint = session.state.lastLint;
-    const stats = await session.workspace.lineStats();
+    // Counted on what will be published (the commits), not on what the tools said they did.
+    const change = await session.change();
     const answer = readOnly ? String(ps.analysis?.summary ?? ps.reviews.at(-1)?.summary ?? '') : (ps.builderSummary ?? '');
     const verdict = this.tdln.checkQuality(
       {
         tests: { ran: !!tests, passed: tests?.passedCount ?? 0, failed: tests?.failed ?? 0 },
         lint: { ran: !!lint, errors: lint?.diagnostics.filter((d) => d.severity === 'error').length ?? 0 },
-        change: { files: session.state.filesTouched.length, lines: stats.added + stats.removed },
+        change: { files: change.files.length, lines: change.added + change.removed },
         budget: {
           steps: Number(usage.used_steps) / job.maxSteps,
           tokens: Number(usage.used_tokens) / job.maxTokens,
           cost: Number(usage.used_cost_cents) / job.maxCostCents,
         },
         finalAnswer: answer || 'No summary.',
-        evidence: { touched: session.state.filesTouched, read },
+        evidence: { touched: change.files, read },
         readOnly,
+        addedLines: change.addedLines,
       },
       job.mode,
     );
@@ -355,8 +357,10 @@ export class PipelineHandler implements JobHandler {
     return { text: rendered.text, citations: rendered.citations };
   }
 
-  /** Lines added and removed per changed file, against the base. */
+  /** Lines added and removed per changed file, against the base, in what will be published. */
   private async fileStats(session: AgentSession): Promise<{ path: string; added: number; removed: number }[]> {
+    if (session.state.lastCommit)
+      return (await session.workspace.committedChanges()).map(({ path, added, removed }) => ({ path, added, removed }));
     const base = session.workspace.info.baseSha;
     const out = (await session.workspace.git(['diff', '--numstat', base])).stdout.trim();
     return out
@@ -370,7 +374,8 @@ export class PipelineHandler implements JobHandler {
   /** Seals the provenance, writes its root as a commit trailer, publishes, and ends the job. */
   private async seal(ctx: JobContext, session: AgentSession, ps: PipelineState, readOnly: boolean): Promise<JobOutcome> {
     const job = ctx.job;
-    const patch = await session.workspace.patch();
+    // The sealed patch is the diff of the commits the branch carries: what is pushed is what is sealed.
+    const patch = await session.publishedPatch();
     const items = await this.provenance(job, ps, patch, session);
     const sealed = await this.truthpacks.seal(job.id, items);
     await session.audit('coordinator', [
@@ -398,10 +403,10 @@ export class PipelineHandler implements JobHandler {
       branch: published?.branch ?? null,
       commit: published?.commit ?? null,
       pushed: published?.pushed ?? false,
-      filesChanged: session.state.filesTouched,
+      filesChanged: (await session.change()).files,
       tests: session.state.lastTestRun ?? null,
     };
-    if (published?.dirty)
+    if (published?.dirty && !published.noCommit)
       return {
         status: 'failed',
         code: 'uncommitted_changes',

@@ -14,7 +14,7 @@ export class PolicyChangeGate implements ChangeGate {
   constructor(
     private readonly tdln: TdlnEngine,
     private readonly mode: JobMode,
-    private readonly intent: { operation?: string; readOnly?: boolean; targets?: string[] } | null,
+    private readonly intent: { operation?: string; readOnly?: boolean; targets?: string[]; constraints?: { id: string }[] } | null,
     private readonly sink: DecisionSink,
     /** Rules a person approved for this job; shared by every gate of the job's run. */
     private readonly approved: Set<string> = new Set(),
@@ -29,9 +29,21 @@ export class PolicyChangeGate implements ChangeGate {
   }
 
   async check(action: ChangeAction, state: ToolRunState): Promise<GateDecision> {
-    const actions: PolicyAction[] =
-      action.kind === 'commit'
-        ? [{ type: 'commit' }]
+    // A whole tree (the staged commit) is judged path by path as git will write it; its totals are its own.
+    const tree = action.files;
+    const changes: PolicyAction[] = tree
+      ? tree.map((f) => ({
+          type: 'file_change',
+          path: f.path,
+          kind: f.kind,
+          added: f.added,
+          removed: f.removed,
+          mode: f.mode,
+          ...(f.linkTarget !== undefined && { linkTarget: f.linkTarget }),
+          ...(f.definesTests && { definesTests: true }),
+        }))
+      : action.kind === 'commit'
+        ? []
         : action.paths.map((path, i) => ({
             type: 'file_change',
             path,
@@ -40,11 +52,22 @@ export class PolicyChangeGate implements ChangeGate {
             added: i === 0 ? action.addedLines : 0,
             removed: i === 0 ? action.removedLines : 0,
           }));
+    const actions: PolicyAction[] = action.kind === 'commit' ? [...changes, { type: 'commit' }] : changes;
+    const intent = this.intent;
     const decision = this.tdln.evaluatePolicy({
       mode: this.mode,
-      intent: this.intent ? { operation: this.intent.operation, readOnly: this.intent.readOnly, targets: this.intent.targets } : undefined,
+      intent: intent
+        ? {
+            operation: intent.operation,
+            readOnly: intent.readOnly,
+            targets: intent.targets,
+            constraints: (intent.constraints ?? []).map((c) => c.id).filter((id): id is string => typeof id === 'string'),
+          }
+        : undefined,
       actions,
-      cumulative: { files: state.filesTouched, linesChanged: state.addedLines + state.removedLines },
+      cumulative: tree
+        ? { files: [], linesChanged: 0 }
+        : { files: state.filesTouched, linesChanged: state.addedLines + state.removedLines },
       lastTestPassedAfterLastEdit: state.commitBlocker() === undefined,
       approvedRules: [...this.approved],
     });

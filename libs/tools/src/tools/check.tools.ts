@@ -1,4 +1,4 @@
-import { fail, ok, ToolContext, ToolDefinition, ToolResult } from '../tool';
+import { fail, ok, passGate, gateWarnings, ToolContext, ToolDefinition, ToolResult } from '../tool';
 import { ToolsErrorCode } from '../tools.errors';
 import { LintDiagnostic, parseLintOutput } from '../sandbox/lint-report';
 import { detectProjectCommands, ProjectCommands, withLintFix, withTestFilter } from '../sandbox/project-commands';
@@ -16,8 +16,12 @@ export interface TestRunResult extends TestReport {
   exitCode: number | null;
   durationMs: number;
   timedOut: boolean;
-  /** True when the run exited 0 with no failing test. */
+  /** True when the run exited 0, reported at least one passing test and none failing. */
   green: boolean;
+  /** Why a run that exited 0 is not green (no test was reported as run). */
+  notGreenBecause?: string;
+  /** `.git` entries the run planted below the root, removed before git could look at them. */
+  removedRepositories?: string[];
   /** The end of the output. */
   outputTail: string;
 }
@@ -42,8 +46,11 @@ export function runTestsTool(sandbox: Sandbox): ToolDefinition<RunTestsInput, Te
       if (!argv) return noCommand('test', commands);
       const run = await sandboxed(sandbox, argv, ctx);
       if ('ok' in run) return run;
+      const planted = await ctx.workspace.scrubNestedRepositories();
       const report = parseTestOutput(run.output, run.exitCode);
-      const green = run.exitCode === 0 && !run.timedOut && report.failed === 0;
+      // A run that executed no test proves nothing: green needs at least one test the runner reported passing.
+      const ranNone = run.exitCode === 0 && !run.timedOut && report.failed === 0 && report.passed === 0;
+      const green = run.exitCode === 0 && !run.timedOut && report.failed === 0 && report.passed > 0;
       ctx.state.recordTestRun({
         passed: green,
         failed: report.failed,
@@ -58,6 +65,13 @@ export function runTestsTool(sandbox: Sandbox): ToolDefinition<RunTestsInput, Te
         durationMs: run.durationMs,
         timedOut: run.timedOut,
         green,
+        ...(ranNone && {
+          notGreenBecause:
+            report.runner === 'exit_code'
+              ? 'the test command exited 0 but its output shows no test run (no TAP, vitest, jest, pytest, cargo or go test summary)'
+              : `the ${report.runner} run reported no test passed`,
+        }),
+        ...(planted.length && { removedRepositories: planted }),
         outputTail: tail(run.output),
       };
       if (run.timedOut)
@@ -99,15 +113,33 @@ export function runLintTool(sandbox: Sandbox): ToolDefinition<RunLintInput, Lint
       const commands = detectProjectCommands(ctx.workspace.root);
       const argv = input.fix ? withLintFix(commands) : commands.lint;
       if (!argv) return noCommand('lint', commands);
-      const before = input.fix ? await ctx.workspace.patch({ signal: ctx.signal }) : '';
+      const before = input.fix ? await ctx.workspace.snapshot(ctx.signal) : '';
       const run = await sandboxed(sandbox, argv, ctx);
       if ('ok' in run) return run;
+      await ctx.workspace.scrubNestedRepositories();
       let fixedFiles: string[] = [];
+      let warnings = '';
       if (input.fix) {
-        const after = await ctx.workspace.patch({ signal: ctx.signal });
-        if (after !== before) {
-          fixedFiles = (await ctx.workspace.changedFiles(ctx.signal)).map((f) => f.path);
-          ctx.state.recordChange({ paths: fixedFiles, addedLines: 0, removedLines: 0 });
+        // What the fixer changed passes the gate like any edit; refused, it is undone.
+        const after = await ctx.workspace.snapshot(ctx.signal);
+        const fixed = after === before ? [] : await ctx.workspace.changesBetween(before, after, ctx.signal);
+        if (fixed.length) {
+          const tree = await ctx.workspace.changesBetween(ctx.workspace.info.baseSha, after, ctx.signal);
+          const action = {
+            kind: 'edit' as const,
+            paths: fixed.map((f) => f.path),
+            addedLines: fixed.reduce((n, f) => n + f.added, 0),
+            removedLines: fixed.reduce((n, f) => n + f.removed, 0),
+            files: tree,
+          };
+          const gate = await passGate(ctx, action);
+          if (!gate.proceed) {
+            await ctx.workspace.revertTo(before, fixed, ctx.signal);
+            return gate.result;
+          }
+          warnings = gateWarnings(gate.decision);
+          fixedFiles = action.paths;
+          ctx.state.recordChange(action);
         }
       }
       const diagnostics = parseLintOutput(run.output, ctx.workspace.root);
@@ -126,7 +158,7 @@ export function runLintTool(sandbox: Sandbox): ToolDefinition<RunLintInput, Lint
       return ok(
         result,
         `${result.clean ? 'lint clean' : `lint failed (exit ${run.exitCode})`}, ${diagnostics.length} problem(s)` +
-          (fixedFiles.length ? `; fixed files: ${fixedFiles.join(', ')}` : ''),
+          (fixedFiles.length ? `; fixed files: ${fixedFiles.join(', ')}${warnings}` : ''),
       );
     },
   };
@@ -187,9 +219,13 @@ async function sandboxed(sandbox: Sandbox, argv: string[], ctx: ToolContext): Pr
 }
 
 function summarizeTests(result: TestRunResult): string {
-  const head = `${result.green ? 'tests green' : 'tests failing'}: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped (exit ${result.exitCode}, ${(result.durationMs / 1000).toFixed(1)}s)`;
+  const verdict = result.green ? 'tests green' : result.notGreenBecause ? `tests NOT green (${result.notGreenBecause})` : 'tests failing';
+  const head = `${verdict}: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped (exit ${result.exitCode}, ${(result.durationMs / 1000).toFixed(1)}s)`;
   const failures = result.failures.map((f: TestFailure) => `✗ ${f.name}\n${f.excerpt}`).join('\n');
-  return failures ? `${head}\n${failures}` : head;
+  const planted = result.removedRepositories?.length
+    ? `\nremoved nested repositories the run created (never committed): ${result.removedRepositories.join(', ')}`
+    : '';
+  return (failures ? `${head}\n${failures}` : head) + planted;
 }
 
 function tail(output: string): string {

@@ -7,8 +7,11 @@ export interface CommitChangesInput {
 export interface CommitChangesOutput {
   sha: string;
   branch: string;
+  /** The files of this commit. */
   files: string[];
   message: string;
+  /** `.git` entries a test run planted, removed before staging. */
+  removedRepositories?: string[];
 }
 
 /** `commit_changes`: commits everything on the job branch, only when the last test run after the last edit passed. */
@@ -38,17 +41,25 @@ export const commitChangesTool: ToolDefinition<CommitChangesInput, CommitChanges
     const current = (await ws.git(['symbolic-ref', '--quiet', '--short', 'HEAD'], { okCodes: [1] })).stdout.trim();
     if (current !== ws.branch)
       return fail(ToolsErrorCode.CommandFailed, `HEAD is on ${current || 'a detached commit'}, not the job branch ${ws.branch}.`);
+    // A nested repository a test planted is removed before git looks at the tree (it would follow it).
+    const planted = await ws.scrubNestedRepositories();
     await ws.git(['add', '-A', '--', '.'], { signal: ctx.signal });
-    const staged = (await ws.git(['diff', '--cached', '--name-only', '-z'], { signal: ctx.signal })).stdout.split('\0').filter(Boolean);
+    const staged = (await ws.git(['diff', '--cached', '--name-only', '-z', '--ignore-submodules=none'], { signal: ctx.signal })).stdout
+      .split('\0')
+      .filter(Boolean);
     if (!staged.length) return fail(ToolsErrorCode.NothingToCommit, 'There are no changes to commit.');
-    let added = 0;
-    let removed = 0;
-    for (const line of (await ws.git(['diff', '--cached', '--numstat'], { signal: ctx.signal })).stdout.split('\n')) {
-      const [a, r] = line.split('\t');
-      if (/^\d+$/.test(a ?? '')) added += Number(a);
-      if (/^\d+$/.test(r ?? '')) removed += Number(r);
-    }
-    const gate = await passGate(ctx, { kind: 'commit', paths: staged, addedLines: added, removedLines: removed });
+    // The gate judges the tree this commit leaves on the branch, against the base: every path with its
+    // mode, whatever wrote it (an edit tool, a test run, a linter).
+    const tree = await ws.stagedChanges(ctx.signal);
+    const added = tree.reduce((n, f) => n + f.added, 0);
+    const removed = tree.reduce((n, f) => n + f.removed, 0);
+    const gate = await passGate(ctx, {
+      kind: 'commit',
+      paths: tree.map((f) => f.path),
+      addedLines: added,
+      removedLines: removed,
+      files: tree,
+    });
     if (!gate.proceed) {
       await ws.git(['reset', '--quiet'], { signal: ctx.signal });
       return gate.result;
@@ -58,8 +69,10 @@ export const commitChangesTool: ToolDefinition<CommitChangesInput, CommitChanges
     const sha = await ws.head();
     ctx.state.recordCommit(sha);
     return ok(
-      { sha, branch: ws.branch, files: staged, message },
-      `committed ${sha.slice(0, 12)} on ${ws.branch}: ${staged.length} file(s), +${added} -${removed}${gateWarnings(gate.decision)}`,
+      { sha, branch: ws.branch, files: staged, message, ...(planted.length && { removedRepositories: planted }) },
+      `committed ${sha.slice(0, 12)} on ${ws.branch}: ${staged.length} file(s); the branch now changes ${tree.length} file(s), +${added} -${removed} against the base` +
+        (planted.length ? `; removed nested repositories (never committed): ${planted.join(', ')}` : '') +
+        gateWarnings(gate.decision),
     );
   },
 };

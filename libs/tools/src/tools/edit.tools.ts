@@ -1,7 +1,9 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parsePatch, type StructuredPatch } from 'diff';
 import type { ChangeAction } from '../change-gate';
-import { fail, gateWarnings, ok, passGate, ToolDefinition } from '../tool';
+import { fail, gateWarnings, ok, passGate, ToolContext, ToolDefinition } from '../tool';
 import { ToolsErrorCode } from '../tools.errors';
 import { countLineChanges } from './line-changes';
 import { writeFileAtomic } from '../workspace/atomic-write';
@@ -136,16 +138,13 @@ export const applyPatchTool: ToolDefinition<ApplyPatchInput, ApplyPatchOutput> =
   mutating: true,
   async run(input, ctx) {
     const patch = input.patch.endsWith('\n') ? input.patch : `${input.patch}\n`;
-    const parsed = parsePatch(patch);
-    if (!parsed.files.length)
+    const names = headerNames(patch) ?? (await gitHeaderNames(ctx, patch));
+    if (!names.length)
       return fail(ToolsErrorCode.PatchFailed, 'No file headers (---/+++ or diff --git) found: this is not a unified diff.');
-    for (const file of parsed.files) {
-      ctx.workspace.resolve(file.path);
-      if (file.from) ctx.workspace.resolve(file.from);
-    }
-    // Hunk line counts as written first; models often get them wrong, so then try recounting
-    // (recounting alone misreads a `--- ` header right after a hunk as a removed line).
-    let args = ['apply', `-p${parsed.strip}`, '--whitespace=nowarn'];
+    const strip = stripLevel(names);
+    for (const name of names) ctx.workspace.resolve(strip ? name.slice(2) : name);
+    // Hunk line counts as written first; models often get them wrong, so then try recounting.
+    let args = ['apply', `-p${strip}`, '--whitespace=nowarn'];
     let check = await ctx.workspace.git([...args, '--check', '-'], { stdin: patch, okCodes: [1, 128], signal: ctx.signal });
     if (check.exitCode !== 0) {
       const recounted = [...args, '--recount'];
@@ -159,6 +158,12 @@ export const applyPatchTool: ToolDefinition<ApplyPatchInput, ApplyPatchOutput> =
       return fail(ToolsErrorCode.PatchFailed, `The patch does not apply; nothing was changed. git says: ${cleanGitMessage(check.stderr)}`, {
         reason: check.stderr.trim(),
       });
+    }
+    // Paths and counts as git itself reads the patch, so the gate judges what will be written.
+    const parsed = await readPatch(ctx, args, patch);
+    for (const file of parsed.files) {
+      ctx.workspace.resolve(file.path);
+      if (file.from) ctx.workspace.resolve(file.from);
     }
     const kinds = new Set(parsed.files.map((f) => f.kind));
     const action: ChangeAction = {
@@ -180,61 +185,104 @@ export const applyPatchTool: ToolDefinition<ApplyPatchInput, ApplyPatchOutput> =
   },
 };
 
-/** The files, strip level and line counts of a unified diff. */
-export function parsePatch(patch: string): { files: PatchedFile[]; strip: 0 | 1; added: number; removed: number } {
-  const lines = patch.split('\n');
-  const headers: { old: string; new: string }[] = [];
-  let added = 0;
-  let removed = 0;
-  let inHunk = false;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.startsWith('--- ') && lines[i + 1]?.startsWith('+++ ')) {
-      headers.push({ old: headerPath(line.slice(4)), new: headerPath(lines[i + 1].slice(4)) });
-      i++;
-      inHunk = false;
-      continue;
-    }
-    if (line.startsWith('diff --git ')) {
-      inHunk = false;
-      const m = /^diff --git (\S+) (\S+)$/.exec(line);
-      // A header-only change (pure rename, mode change) has no ---/+++ lines.
-      let j = i + 1;
-      let from: string | undefined;
-      let to: string | undefined;
-      while (j < lines.length && !lines[j].startsWith('diff --git ') && !lines[j].startsWith('--- ') && !lines[j].startsWith('@@')) {
-        if (lines[j].startsWith('rename from ')) from = lines[j].slice(12);
-        if (lines[j].startsWith('rename to ')) to = lines[j].slice(10);
-        j++;
-      }
-      if (m && !lines[j]?.startsWith('--- ')) headers.push({ old: from ? `a/${from}` : m[1], new: to ? `b/${to}` : m[2] });
-      continue;
-    }
-    if (line.startsWith('@@')) {
-      inHunk = true;
-      continue;
-    }
-    if (!inHunk) continue;
-    if (line.startsWith('+')) added++;
-    else if (line.startsWith('-')) removed++;
+/**
+ * The file names in a patch's headers, read by a maintained parser that follows the hunk lengths (so a
+ * removed `-- comment` or an added `++ counter` line is never a header); undefined when the hunk lengths
+ * are wrong, as models often write them.
+ */
+export function headerNames(patch: string): string[] | undefined {
+  let files: StructuredPatch[];
+  try {
+    files = parsePatch(patch);
+  } catch {
+    return undefined;
   }
-  const named = headers.flatMap((h) => [h.old, h.new]).filter((p) => p !== '/dev/null');
-  const strip: 0 | 1 = named.length > 0 && named.every((p) => /^[ab]\//.test(p)) ? 1 : 0;
-  const clean = (p: string) => (p === '/dev/null' ? p : strip ? p.slice(2) : p);
-  const files = headers.map(({ old, new: next }): PatchedFile => {
-    const from = clean(old);
-    const to = clean(next);
-    if (from === '/dev/null') return { path: to, kind: 'create' };
-    if (to === '/dev/null') return { path: from, kind: 'delete' };
-    if (from !== to) return { path: to, kind: 'rename', from };
-    return { path: to, kind: 'edit' };
-  });
-  return { files, strip, added, removed };
+  return files.flatMap((f) => [f.oldFileName, f.newFileName]).filter((n): n is string => !!n && n !== '/dev/null');
 }
 
-function headerPath(raw: string): string {
-  const path = raw.split('\t')[0].trim();
-  return path.startsWith('"') ? JSON.parse(path) : path;
+/** The header names as git reads a patch with miscounted hunks (`--recount`, nothing stripped). */
+async function gitHeaderNames(ctx: ToolContext, patch: string): Promise<string[]> {
+  const run = await ctx.workspace.git(['apply', '-p0', '--recount', '--numstat', '-z', '-'], {
+    stdin: patch,
+    okCodes: [1, 128],
+    signal: ctx.signal,
+  });
+  if (run.exitCode !== 0) return [];
+  return run.stdout
+    .split('\0')
+    .map((entry) => /^(?:\d+|-)\t(?:\d+|-)\t(.+)$/s.exec(entry)?.[1])
+    .filter((n): n is string => !!n);
+}
+
+/** The strip level git must apply a patch with: 1 when every file name carries git's `a/`/`b/` prefixes, else 0. */
+export function stripLevel(names: string[]): 0 | 1 {
+  return names.length > 0 && names.every((n) => /^[ab]\//.test(n)) ? 1 : 0;
+}
+
+/** The files and line counts of a patch as `git apply --numstat` reads it (with the arguments it will be applied with). */
+async function readPatch(
+  ctx: ToolContext,
+  args: string[],
+  patch: string,
+): Promise<{ files: PatchedFile[]; added: number; removed: number }> {
+  const numstat = await ctx.workspace.git([...args, '--numstat', '-z', '-'], { stdin: patch, signal: ctx.signal });
+  const summary = await ctx.workspace.git([...args, '--summary', '-'], { stdin: patch, signal: ctx.signal });
+  const created = new Set<string>();
+  const deleted = new Set<string>();
+  const renamedFrom = new Map<string, string>();
+  for (const line of summary.stdout.split('\n')) {
+    const m = /^ (create|delete) mode \d+ (.+)$/.exec(line);
+    if (m) (m[1] === 'create' ? created : deleted).add(unquote(m[2]));
+    const r = /^ (?:rename|copy) (.+) \(\d+%\)$/.exec(line);
+    if (r) {
+      const [from, to] = renamePaths(r[1]);
+      renamedFrom.set(to, from);
+    }
+  }
+  // Patches without git's metadata say a file is new or gone only with /dev/null in the headers.
+  const strip = args.includes('-p1') ? 2 : 0;
+  for (const file of parsePatchOrNone(patch)) {
+    if (file.oldFileName === '/dev/null' && file.newFileName) created.add(file.newFileName.slice(strip));
+    if (file.newFileName === '/dev/null' && file.oldFileName) deleted.add(file.oldFileName.slice(strip));
+  }
+  const files: PatchedFile[] = [];
+  let added = 0;
+  let removed = 0;
+  for (const entry of numstat.stdout.split('\0')) {
+    const m = /^(\d+|-)\t(\d+|-)\t(.+)$/s.exec(entry);
+    if (!m) continue;
+    added += Number(m[1]) || 0;
+    removed += Number(m[2]) || 0;
+    const path = m[3];
+    const from = renamedFrom.get(path);
+    const isNew = created.has(path) || !existsSync(join(ctx.workspace.root, path));
+    files.push(from ? { path, kind: 'rename', from } : { path, kind: isNew ? 'create' : deleted.has(path) ? 'delete' : 'edit' });
+  }
+  return { files, added, removed };
+}
+
+/** The old and new path of git's rename summary: `old => new`, or `dir/{old => new}/rest` when they share parts. */
+export function renamePaths(text: string): [string, string] {
+  const braces = /^(.*)\{(.*) => (.*)\}(.*)$/.exec(text);
+  if (braces) {
+    const [, prefix, from, to, suffix] = braces;
+    const join = (middle: string) => `${prefix}${middle}${suffix}`.replace(/\/\/+/g, '/');
+    return [unquote(join(from)), unquote(join(to))];
+  }
+  const [from, to] = text.split(' => ');
+  return [unquote(from), unquote(to ?? from)];
+}
+
+function parsePatchOrNone(patch: string): StructuredPatch[] {
+  try {
+    return parsePatch(patch);
+  } catch {
+    return [];
+  }
+}
+
+function unquote(path: string): string {
+  return path.startsWith('"') ? (JSON.parse(path) as string) : path;
 }
 
 function countOccurrences(text: string, needle: string): number {

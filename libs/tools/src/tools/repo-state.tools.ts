@@ -28,15 +28,7 @@ export const getRepoStateTool: ToolDefinition<Record<string, never>, RepoState> 
     const head = await ws.head();
     const ahead = Number((await ws.git(['rev-list', '--count', `${ws.info.baseSha}..HEAD`])).stdout.trim());
     const changedFiles = await ws.changedFiles(ctx.signal);
-    const status = (await ws.git(['status', '--porcelain=v1', '-z', '--untracked-files=all'])).stdout;
-    const uncommitted: string[] = [];
-    const entries = status.split('\0');
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i];
-      if (entry.length < 4) continue;
-      uncommitted.push(entry.slice(3));
-      if (entry[0] === 'R' || entry[0] === 'C') i++; // the old path of a rename follows
-    }
+    const uncommitted = await uncommittedFiles(ctx);
     const state: RepoState = { branch, head, baseRef: ws.info.baseRef, baseSha: ws.info.baseSha, ahead, changedFiles, uncommitted };
     return ok(
       state,
@@ -46,8 +38,24 @@ export const getRepoStateTool: ToolDefinition<Record<string, never>, RepoState> 
   },
 };
 
+/** Files with changes not yet committed (untracked ones included). */
+async function uncommittedFiles(ctx: { workspace: { git: (args: string[]) => Promise<{ stdout: string }> } }): Promise<string[]> {
+  const status = (await ctx.workspace.git(['status', '--porcelain=v1', '-z', '--untracked-files=all'])).stdout;
+  const uncommitted: string[] = [];
+  const entries = status.split('\0');
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
+    if (entry.length < 4) continue;
+    uncommitted.push(entry.slice(3));
+    if (entry[0] === 'R' || entry[0] === 'C') i++; // the old path of a rename follows
+  }
+  return uncommitted;
+}
+
 export interface DiffOutput {
   diff: string;
+  /** Files in the diff not committed yet: only commits are pushed, reviewed as the result and sealed. */
+  uncommitted: string[];
   files: number;
   addedLines: number;
   removedLines: number;
@@ -69,14 +77,16 @@ export const getDiffTool: ToolDefinition<Record<string, never>, DiffOutput> = {
     const full = await ctx.workspace.patch({ binary: false, signal: ctx.signal });
     const files = (full.match(/^diff --git /gm) ?? []).length;
     const { added, removed } = await ctx.workspace.lineStats(ctx.signal);
+    const uncommitted = await uncommittedFiles(ctx);
     const truncated = full.length > MAX_DIFF_CHARS;
     const diff = truncated
       ? `${full.slice(0, MAX_DIFF_CHARS)}\n[... diff cut: ${full.length - MAX_DIFF_CHARS} more characters; see get_repo_state and read_file ...]\n`
       : full;
     return ok(
-      { diff, files, addedLines: added, removedLines: removed, truncated },
+      { diff, uncommitted, files, addedLines: added, removedLines: removed, truncated },
       full
-        ? `${files} file(s), +${added} -${removed}${truncated ? ` (diff cut at ${MAX_DIFF_CHARS} characters)` : ''}`
+        ? `${files} file(s), +${added} -${removed}${truncated ? ` (diff cut at ${MAX_DIFF_CHARS} characters)` : ''}` +
+            (uncommitted.length ? `; not committed (only commits are pushed): ${uncommitted.join(', ')}` : '')
         : 'no changes against the base',
     );
   },

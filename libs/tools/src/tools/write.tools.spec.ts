@@ -154,6 +154,46 @@ describe('edit_file and apply_patch on the calc-js fixture', () => {
     expect(read('src/calc.js')).toContain('return a - b;');
   });
 
+  it('applies a valid git diff whose hunk removes a `-- ` line and adds a `++ ` line, with the paths and counts git reads', async () => {
+    const sql = 'CREATE TABLE t (id int);\n-- old comment\nSELECT 1;\n';
+    expect((await call('edit_file', { path: 'db/schema.sql', oldText: '', newText: sql })).ok).toBe(true);
+    const gate = new ScriptedGate({ verdict: 'allow', violations: [] });
+    f.ctx.gate = gate;
+    const patch = [
+      'diff --git a/db/schema.sql b/db/schema.sql',
+      '--- a/db/schema.sql',
+      '+++ b/db/schema.sql',
+      '@@ -1,3 +1,3 @@',
+      ' CREATE TABLE t (id int);',
+      '--- old comment',
+      '+++ counter',
+      ' SELECT 1;',
+      '',
+    ].join('\n');
+    const result = await call('apply_patch', { patch });
+    expect(result.ok).toBe(true);
+    expect(result.data).toEqual({ files: [{ path: 'db/schema.sql', kind: 'edit' }], addedLines: 1, removedLines: 1 });
+    expect(gate.seen).toEqual([{ kind: 'edit', paths: ['db/schema.sql'], addedLines: 1, removedLines: 1 }]);
+    expect(read('db/schema.sql')).toBe('CREATE TABLE t (id int);\n++ counter\nSELECT 1;\n');
+  });
+
+  it('reads renames from git: the gate sees the old and the new path', async () => {
+    const gate = new ScriptedGate({ verdict: 'allow', violations: [] });
+    f.ctx.gate = gate;
+    const patch = [
+      'diff --git a/src/calc.js b/src/lib/calc.js',
+      'similarity index 100%',
+      'rename from src/calc.js',
+      'rename to src/lib/calc.js',
+      '',
+    ].join('\n');
+    const result = await call('apply_patch', { patch });
+    expect(result.ok).toBe(true);
+    expect(result.data.files).toEqual([{ path: 'src/lib/calc.js', kind: 'rename', from: 'src/calc.js' }]);
+    expect(gate.seen[0]).toMatchObject({ kind: 'rename', paths: ['src/calc.js', 'src/lib/calc.js'] });
+    expect(existsSync(join(f.workspace.root, 'src/lib/calc.js'))).toBe(true);
+  });
+
   it('refuses a patch touching .git or leaving the workspace', async () => {
     const patch = ['--- /dev/null', '+++ b/.git/hooks/post-checkout', '@@ -0,0 +1 @@', '+echo pwned', ''].join('\n');
     expect((await call('apply_patch', { patch })).error.code).toBe('outside_workspace');

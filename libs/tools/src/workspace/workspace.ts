@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
 import { ToolsErrorCode, ToolsException } from '../tools.errors';
 import { git, GIT_MAX_OUTPUT_BYTES, GitOptions, GitRun, SAFE_RECEIVE_PACK } from './git';
+import { scrubNestedRepositories } from './nested-repositories';
+import { TreeChange, treeChanges } from './tree-changes';
 
 /** Where a job's workspace came from and where it stands. */
 export interface WorkspaceInfo {
@@ -111,6 +113,76 @@ export class Workspace {
         );
       }
     });
+  }
+
+  /**
+   * The diff of the job's commits against the base: exactly what the branch carries when it is pushed
+   * (submodule pointers shown, never hidden). Uncommitted files are not in it.
+   */
+  async committedPatch(options: { binary?: boolean; signal?: AbortSignal } = {}): Promise<string> {
+    const args = [
+      'diff',
+      '--no-color',
+      '--no-ext-diff',
+      '--no-textconv',
+      '--ignore-submodules=none',
+      '--submodule=short',
+      ...(options.binary === false ? [] : ['--binary']),
+      this.info.baseSha,
+      'HEAD',
+    ];
+    try {
+      return (await this.git(args, { signal: options.signal })).stdout;
+    } catch (error) {
+      if (!(error instanceof ToolsException) || error.code !== ToolsErrorCode.OutputTooLarge) throw error;
+      throw new ToolsException(
+        ToolsErrorCode.OutputTooLarge,
+        `The job's commits are larger than ${GIT_MAX_OUTPUT_BYTES} bytes as a diff (a generated or huge file?).`,
+        { limitBytes: GIT_MAX_OUTPUT_BYTES },
+      );
+    }
+  }
+
+  /** What the job's commits change against the base, path by path with modes (the branch as pushed). */
+  committedChanges(signal?: AbortSignal): Promise<TreeChange[]> {
+    return treeChanges((args, options) => this.git(args, options), this.info.baseSha, 'HEAD', { signal });
+  }
+
+  /** What the index changes against the base, path by path with modes: the tree a commit will write. */
+  stagedChanges(signal?: AbortSignal): Promise<TreeChange[]> {
+    return treeChanges((args, options) => this.git(args, options), this.info.baseSha, undefined, { signal });
+  }
+
+  /**
+   * Removes `.git` entries a sandboxed run planted below the root, before git looks at the tree (it
+   * would follow a `gitdir:` file anywhere on the server); returns their paths.
+   */
+  scrubNestedRepositories(): Promise<string[]> {
+    return scrubNestedRepositories(this.root);
+  }
+
+  /** The tree of the working copy as it is now (untracked files included), written without touching the index. */
+  async snapshot(signal?: AbortSignal): Promise<string> {
+    return this.withFullIndex(signal, async (env) => (await this.git(['write-tree'], { env, signal })).stdout.trim());
+  }
+
+  /** What changed in the working copy between two snapshots, path by path with modes. */
+  changesBetween(before: string, after: string, signal?: AbortSignal): Promise<TreeChange[]> {
+    return treeChanges((args, options) => this.git(args, options), before, after, { signal });
+  }
+
+  /** Puts the given paths back as a snapshot had them: rewritten from it, or removed when it did not have them. */
+  async revertTo(tree: string, changes: TreeChange[], signal?: AbortSignal): Promise<void> {
+    const index = join(tmpdir(), `aict-index-${randomBytes(6).toString('hex')}`);
+    try {
+      const env = { GIT_INDEX_FILE: index };
+      await this.git(['read-tree', tree], { env, signal });
+      const back = changes.filter((c) => c.kind !== 'create').map((c) => c.path);
+      if (back.length) await this.git(['checkout-index', '-f', '-z', '--stdin'], { env, signal, stdin: back.join('\0') });
+      for (const created of changes.filter((c) => c.kind === 'create')) await rm(this.resolve(created.path), { force: true });
+    } finally {
+      await rm(index, { force: true });
+    }
   }
 
   /** The files that differ from the base commit (committed or not, untracked included). */

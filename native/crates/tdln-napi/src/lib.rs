@@ -626,6 +626,19 @@ pub enum ChangeKind {
     Delete,
 }
 
+/// How git records a file (its mode in the tree).
+#[napi(string_enum = "snake_case")]
+pub enum FileMode {
+    /// A regular file (100644).
+    Regular,
+    /// An executable file (100755).
+    Executable,
+    /// A symbolic link (120000).
+    Symlink,
+    /// A gitlink (160000): a submodule pointer.
+    Gitlink,
+}
+
 /// A proposed action (fields used depend on `type`).
 #[napi(object)]
 pub struct PolicyAction {
@@ -640,6 +653,12 @@ pub struct PolicyAction {
     pub added: Option<u32>,
     /// Lines removed (file_change).
     pub removed: Option<u32>,
+    /// The file's mode as git will write it (file_change; absent when not known yet).
+    pub mode: Option<FileMode>,
+    /// Where a symlink points, as written in the link (file_change with mode `symlink`).
+    pub link_target: Option<String>,
+    /// The change alters what defines a green test run, e.g. package.json's test scripts (file_change).
+    pub defines_tests: Option<bool>,
     /// Command line (command).
     pub command: Option<String>,
     /// Commit message (commit).
@@ -659,6 +678,8 @@ pub struct PolicyIntent {
     pub read_only: Option<bool>,
     /// Target paths.
     pub targets: Option<Vec<String>>,
+    /// Constraint ids the request stated (`no_test_changes`, `no_commit`, ...).
+    pub constraints: Option<Vec<String>>,
 }
 
 /// Changes already made in this job.
@@ -710,6 +731,14 @@ impl TryFrom<PolicyInput> for tdln_policy::PolicyInput {
                     },
                     added: a.added.unwrap_or(0),
                     removed: a.removed.unwrap_or(0),
+                    mode: a.mode.map(|m| match m {
+                        FileMode::Regular => tdln_policy::FileMode::Regular,
+                        FileMode::Executable => tdln_policy::FileMode::Executable,
+                        FileMode::Symlink => tdln_policy::FileMode::Symlink,
+                        FileMode::Gitlink => tdln_policy::FileMode::Gitlink,
+                    }),
+                    link_target: a.link_target,
+                    defines_tests: a.defines_tests.unwrap_or(false),
                 },
                 ActionType::Command => A::Command {
                     command: a.command.ok_or_else(|| missing("command"))?,
@@ -732,6 +761,7 @@ impl TryFrom<PolicyInput> for tdln_policy::PolicyInput {
                 operation: t.operation.unwrap_or_default(),
                 read_only: t.read_only.unwrap_or(false),
                 targets: t.targets.unwrap_or_default(),
+                constraints: t.constraints.unwrap_or_default(),
             }),
             actions,
             cumulative: i
@@ -985,6 +1015,8 @@ pub struct QualityInput {
     pub evidence: QualityEvidence,
     /// Read-only job (tests/lint not required).
     pub read_only: Option<bool>,
+    /// The lines the change adds (from the commit's diff), where unfinished-work markers are looked for.
+    pub added_lines: Option<Vec<String>>,
 }
 
 /// Gate verdict.
@@ -1078,6 +1110,7 @@ pub fn check_quality(input: QualityInput, profile: String) -> QualityVerdict {
                     read: input.evidence.read,
                 },
                 read_only: input.read_only.unwrap_or(false),
+                added_lines: input.added_lines.unwrap_or_default(),
             };
             let q = tdln_quality::check_quality(&i, &profile);
             QualityVerdict {

@@ -95,6 +95,13 @@ pub struct PathRules {
     /// Exceptions to `forbidden` (e.g. `.env.example`).
     #[serde(default)]
     pub allowed_env_examples: Vec<String>,
+    /// Files that define what a green test run is (test command, runner configuration): changing
+    /// one needs approval.
+    #[serde(default)]
+    pub test_definition: Vec<String>,
+    /// Dependency manifests and lockfiles (what `no_new_dependencies` guards).
+    #[serde(default)]
+    pub manifests: Vec<String>,
 }
 
 /// Command rules.
@@ -205,9 +212,28 @@ pub enum ChangeKind {
     Delete,
 }
 
+/// How git records a file: its mode in the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FileMode {
+    /// A regular file (100644).
+    #[default]
+    Regular,
+    /// An executable file (100755).
+    Executable,
+    /// A symbolic link (120000); its target is `link_target`.
+    Symlink,
+    /// A gitlink (160000): a submodule pointer to a commit of another repository.
+    Gitlink,
+}
+
 /// An action the agent wants to take.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(
+    tag = "type",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
 pub enum Action {
     /// A file change.
     FileChange {
@@ -221,6 +247,16 @@ pub enum Action {
         /// Lines removed.
         #[serde(default)]
         removed: u32,
+        /// The file's mode as git will write it (absent: regular, or not known at this point).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mode: Option<FileMode>,
+        /// Where a symlink points, as written in the link.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        link_target: Option<String>,
+        /// The change alters what defines a green test run (e.g. the test scripts of package.json),
+        /// as the caller found by reading the file before and after.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        defines_tests: bool,
     },
     /// A shell command.
     Command {
@@ -257,6 +293,10 @@ pub struct IntentSummary {
     /// Target paths.
     #[serde(default)]
     pub targets: Vec<String>,
+    /// Constraint ids the request stated (`no_test_changes`, `no_commit`, `no_new_dependencies`,
+    /// `keep_public_api`, ...): the ones a path or a commit can show are enforced.
+    #[serde(default)]
+    pub constraints: Vec<String>,
 }
 
 /// Changes already made earlier in the job.
@@ -378,6 +418,29 @@ fn clean(path: &str) -> String {
         .to_string()
 }
 
+/// True when a symlink at `path` pointing at `target` leads outside the repository (absolute, or
+/// climbing above the root through `..`).
+fn link_escapes(path: &str, target: &str) -> bool {
+    let target = target.replace('\\', "/");
+    if target.is_empty() || target.starts_with('/') || target.chars().nth(1) == Some(':') {
+        return true;
+    }
+    let mut depth: i64 = path.split('/').count() as i64 - 1;
+    for segment in target.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                depth -= 1;
+                if depth < 0 {
+                    return true;
+                }
+            }
+            _ => depth += 1,
+        }
+    }
+    false
+}
+
 fn level(score: u32) -> RiskLevel {
     match score {
         0..=24 => RiskLevel::Low,
@@ -398,6 +461,8 @@ pub struct CompiledPolicy {
     allowed: GlobSet,
     protected: GlobSet,
     tests: GlobSet,
+    test_definition: GlobSet,
+    manifests: GlobSet,
 }
 
 impl CompiledPolicy {
@@ -409,6 +474,8 @@ impl CompiledPolicy {
             allowed: globset(&policy.paths.allowed_env_examples),
             protected: globset(&policy.paths.protected),
             tests: globset(&policy.paths.tests),
+            test_definition: globset(&policy.paths.test_definition),
+            manifests: globset(&policy.paths.manifests),
             policy,
         }
     }
@@ -467,6 +534,12 @@ pub fn evaluate_compiled(input: &PolicyInput, compiled: &CompiledPolicy) -> Deci
         });
     };
     let read_only = input.intent.as_ref().is_some_and(|i| i.read_only);
+    let constraint = |id: &str| {
+        input
+            .intent
+            .as_ref()
+            .is_some_and(|i| i.constraints.iter().any(|c| c == id))
+    };
     let targets: Vec<String> = input
         .intent
         .as_ref()
@@ -482,6 +555,9 @@ pub fn evaluate_compiled(input: &PolicyInput, compiled: &CompiledPolicy) -> Deci
                 kind,
                 added,
                 removed,
+                mode,
+                link_target,
+                defines_tests,
             } => {
                 let p = clean(path);
                 files.insert(p.clone());
@@ -505,6 +581,66 @@ pub fn evaluate_compiled(input: &PolicyInput, compiled: &CompiledPolicy) -> Deci
                         format!("{p} is protected (CI, lockfiles, migrations)"),
                         Some(p.clone()),
                         "Ask a human to approve this change, or leave the file alone.",
+                    );
+                }
+                if *kind != ChangeKind::Delete && *mode == Some(FileMode::Gitlink) {
+                    push(
+                        "gitlink",
+                        Verdict::Block,
+                        format!("{p} would be a gitlink: a submodule pointer to a commit of another repository"),
+                        Some(p.clone()),
+                        "Jobs do not add or move submodules; remove the nested repository and commit the files themselves.",
+                    );
+                }
+                if *kind != ChangeKind::Delete && *mode == Some(FileMode::Symlink) {
+                    let target = link_target.as_deref().unwrap_or("");
+                    if link_escapes(&p, target) {
+                        push(
+                            "symlink_outside",
+                            Verdict::Block,
+                            format!("{p} is a symlink to {target}, outside the repository"),
+                            Some(p.clone()),
+                            "Link only to files inside the repository, with a relative path.",
+                        );
+                    }
+                }
+                if *defines_tests || compiled.test_definition.is_match(&p) {
+                    push(
+                        "test_definition_changed",
+                        Verdict::RequireApproval,
+                        format!("{p} changes how the tests run, and so what counts as green"),
+                        Some(p.clone()),
+                        "Leave the test command and the runner configuration alone, or ask a human to approve the change.",
+                    );
+                }
+                if constraint("no_test_changes") && tests.is_match(&p) {
+                    push(
+                        "constraint_no_test_changes",
+                        Verdict::Block,
+                        format!("the request says not to change the tests, but {p} is a test"),
+                        Some(p.clone()),
+                        "Change the code, not the tests, as the request asks.",
+                    );
+                }
+                if constraint("no_new_dependencies") && compiled.manifests.is_match(&p) {
+                    push(
+                        "constraint_no_new_dependencies",
+                        Verdict::Block,
+                        format!("the request says no new dependencies, but {p} is a dependency manifest or lockfile"),
+                        Some(p.clone()),
+                        "Solve it with the dependencies the project already has.",
+                    );
+                }
+                if constraint("keep_public_api")
+                    && *kind == ChangeKind::Delete
+                    && !tests.is_match(&p)
+                {
+                    push(
+                        "constraint_keep_public_api",
+                        Verdict::RequireApproval,
+                        format!("the request says to keep the public API, but {p} would be deleted"),
+                        Some(p.clone()),
+                        "Keep the module (deprecate instead of removing), or ask a human to approve.",
                     );
                 }
                 if *kind == ChangeKind::Delete && tests.is_match(&p) {
@@ -557,6 +693,15 @@ pub fn evaluate_compiled(input: &PolicyInput, compiled: &CompiledPolicy) -> Deci
                 }
             }
             Action::Commit { .. } => {
+                if constraint("no_commit") {
+                    push(
+                        "constraint_no_commit",
+                        Verdict::Block,
+                        "the request says not to commit".into(),
+                        None,
+                        "Leave the change uncommitted; it is reported as a patch.",
+                    );
+                }
                 if read_only {
                     push(
                         "read_only_intent",
@@ -805,6 +950,97 @@ mod tests {
         assert_eq!(d.risk_level, RiskLevel::Low);
         assert_eq!(d.policy_id, "preset-mechanic");
         assert_eq!(d.policy_hash.len(), 64);
+    }
+
+    fn rules(d: &Decision) -> Vec<&str> {
+        d.violations.iter().map(|v| v.rule_id.as_str()).collect()
+    }
+
+    #[test]
+    fn gitlinks_and_symlinks_out_of_the_repository_are_blocked_and_inside_links_allowed() {
+        let gitlink = json!({"type": "file_change", "path": "vendor/lib", "kind": "create", "mode": "gitlink"});
+        let d = eval(json!({"actions": [gitlink]}));
+        assert_eq!(d.verdict, Verdict::Block);
+        assert!(rules(&d).contains(&"gitlink"), "{:?}", d.violations);
+        for target in ["/etc/passwd", "../../outside", "a/../../../x", "C:/Windows"] {
+            let link = json!({"type": "file_change", "path": "src/link", "kind": "create", "mode": "symlink", "linkTarget": target});
+            let d = eval(json!({"actions": [link]}));
+            assert!(
+                rules(&d).contains(&"symlink_outside"),
+                "{target}: {:?}",
+                d.violations
+            );
+        }
+        for target in ["../README.md", "other.ts", "./a/b", "a/../b"] {
+            let link = json!({"type": "file_change", "path": "src/link", "kind": "create", "mode": "symlink", "linkTarget": target});
+            assert_eq!(
+                eval(json!({"actions": [link]})).verdict,
+                Verdict::Allow,
+                "{target}"
+            );
+        }
+        // Removing a submodule is not adding one.
+        let removed = json!({"type": "file_change", "path": "vendor/lib", "kind": "delete", "mode": "gitlink"});
+        assert!(!rules(&eval(json!({"actions": [removed]}))).contains(&"gitlink"));
+    }
+
+    #[test]
+    fn changing_what_defines_a_green_run_needs_approval() {
+        for p in [
+            ".aict.yml",
+            "jest.config.js",
+            "web/vitest.config.ts",
+            "pytest.ini",
+            "tests/conftest.py",
+        ] {
+            let d = eval(json!({"actions": [edit(p, 1)]}));
+            assert!(
+                rules(&d).contains(&"test_definition_changed"),
+                "{p}: {:?}",
+                d.violations
+            );
+            assert_eq!(d.verdict, Verdict::RequireApproval, "{p}");
+        }
+        let scripts = json!({"type": "file_change", "path": "package.json", "kind": "edit", "added": 1, "definesTests": true});
+        assert!(rules(&eval(json!({"actions": [scripts]}))).contains(&"test_definition_changed"));
+        assert!(!rules(&eval(json!({"actions": [edit("package.json", 1)]})))
+            .contains(&"test_definition_changed"));
+        let approved = eval(
+            json!({"actions": [edit(".aict.yml", 1)], "approvedRules": ["test_definition_changed"]}),
+        );
+        assert_eq!(approved.verdict, Verdict::Warn);
+    }
+
+    #[test]
+    fn the_constraints_a_request_states_are_enforced() {
+        let intent = |c: &str| json!({"operation": "bug_fix", "constraints": [c]});
+        let d = eval(
+            json!({"intent": intent("no_test_changes"), "actions": [edit("src/auth.test.ts", 2)]}),
+        );
+        assert_eq!(d.verdict, Verdict::Block);
+        assert!(rules(&d).contains(&"constraint_no_test_changes"));
+        assert_eq!(
+            eval(json!({"intent": intent("no_test_changes"), "actions": [edit("src/auth.ts", 2)]}))
+                .verdict,
+            Verdict::Allow
+        );
+        let d = eval(
+            json!({"intent": intent("no_new_dependencies"), "actions": [edit("package.json", 1)]}),
+        );
+        assert!(rules(&d).contains(&"constraint_no_new_dependencies"));
+        let d = eval(
+            json!({"intent": intent("no_commit"), "actions": [{"type": "commit"}], "lastTestPassedAfterLastEdit": true}),
+        );
+        assert!(rules(&d).contains(&"constraint_no_commit"));
+        assert_eq!(d.verdict, Verdict::Block);
+        let delete = json!({"type": "file_change", "path": "src/api.ts", "kind": "delete"});
+        let d = eval(json!({"intent": intent("keep_public_api"), "actions": [delete]}));
+        assert!(rules(&d).contains(&"constraint_keep_public_api"));
+        // Without the constraint none of these fire.
+        let d = eval(
+            json!({"intent": {"operation": "bug_fix"}, "actions": [edit("src/auth.test.ts", 2)]}),
+        );
+        assert_eq!(d.verdict, Verdict::Allow);
     }
 
     #[test]

@@ -34,7 +34,8 @@ pub struct Profile {
     pub min_answer_chars: usize,
     /// Maximum answer length (characters).
     pub max_answer_chars: usize,
-    /// Case-insensitive markers that must not appear in the answer.
+    /// Markers of unfinished work that must not appear, as words, in the lines a change adds
+    /// (a marker in capitals, like `TODO`, matches only in capitals).
     pub forbidden_markers: Vec<String>,
 }
 
@@ -139,6 +140,8 @@ pub struct QualityInput {
     pub evidence: Evidence,
     /// Read-only job (analyze/review): tests and lint are not required.
     pub read_only: bool,
+    /// The lines the change adds (from the commit's diff): where unfinished-work markers are looked for.
+    pub added_lines: Vec<String>,
 }
 
 /// Outcome of one check.
@@ -224,6 +227,23 @@ pub fn claimed_paths(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// A marker as a whole word or phrase: no letter or digit may touch it on either side, so `TODO`
+/// does not match `src/todo.ts` or `todoList`; a marker written in capitals matches only in capitals.
+fn marker_regex(marker: &str) -> Option<regex::Regex> {
+    let marker = marker.trim();
+    if marker.is_empty() {
+        return None;
+    }
+    let capitals =
+        marker.chars().any(char::is_alphabetic) && !marker.chars().any(char::is_lowercase);
+    let pattern = format!(
+        "{}(?:^|[^\\p{{L}}\\p{{N}}_]){}(?:$|[^\\p{{L}}\\p{{N}}_])",
+        if capitals { "" } else { "(?i)" },
+        regex::escape(marker)
+    );
+    regex::Regex::new(&pattern).ok()
 }
 
 fn in_evidence(path: &str, evidence: &[String]) -> bool {
@@ -401,11 +421,17 @@ pub fn check_quality(input: &QualityInput, profile_name: &str) -> QualityVerdict
         );
     }
 
-    let lower = answer.to_lowercase();
-    let found: Vec<&String> = prof
+    let found: Vec<(&String, &String)> = prof
         .forbidden_markers
         .iter()
-        .filter(|m| lower.contains(&m.to_lowercase()))
+        .filter_map(|m| {
+            let re = marker_regex(m)?;
+            input
+                .added_lines
+                .iter()
+                .find(|line| re.is_match(line))
+                .map(|line| (m, line))
+        })
         .collect();
     if found.is_empty() {
         add("forbidden_markers", CheckStatus::Pass, "none".into());
@@ -414,10 +440,13 @@ pub fn check_quality(input: &QualityInput, profile_name: &str) -> QualityVerdict
             "forbidden_markers",
             CheckStatus::Fail,
             format!(
-                "answer contains {}",
+                "added lines contain {}",
                 found
                     .iter()
-                    .map(|s| format!("{s:?}"))
+                    .map(|(m, line)| format!(
+                        "{m:?} ({:?})",
+                        line.trim().chars().take(80).collect::<String>()
+                    ))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -594,12 +623,12 @@ mod tests {
     }
 
     #[test]
-    fn forbidden_markers_and_short_answers_block() {
+    fn forbidden_markers_block_as_words_in_added_lines_and_nowhere_else() {
         let q = check_quality_json(
             &with(
                 good(),
-                "finalAnswer",
-                json!("Done in src/auth.ts. TODO: handle the edge case"),
+                "addedLines",
+                json!(["  return a - b;", "  // TODO: handle the edge case"]),
             ),
             "mechanic",
         );
@@ -607,12 +636,30 @@ mod tests {
         let q = check_quality_json(
             &with(
                 good(),
-                "finalAnswer",
-                json!("As an AI, I fixed src/auth.ts for you today."),
+                "addedLines",
+                json!(["const note = 'Lorem ipsum dolor';"]),
             ),
             "mechanic",
         );
         assert_eq!(q.verdict, GateVerdict::Block);
+        // A clean change to src/todo.ts, described in the answer, passes: markers are words, in
+        // capitals when written in capitals, and only looked for in what the change adds.
+        let mut clean = with(
+            good(),
+            "addedLines",
+            json!([
+                "import { todoList } from './todo';",
+                "export const XXXL = 'size';"
+            ]),
+        );
+        clean["finalAnswer"] =
+            json!("Fixed the todo list in src/auth.ts; TODO items now sort by date.");
+        let q = check_quality_json(&clean, "mechanic");
+        assert!(
+            !q.failing.contains(&"forbidden_markers".to_string()),
+            "{:?}",
+            q.checks
+        );
         let q = check_quality_json(&with(good(), "finalAnswer", json!("done")), "mechanic");
         assert!(q.failing.contains(&"answer_length".to_string()));
     }

@@ -38,6 +38,32 @@ describe('DiffView', () => {
     expect(screen.getByRole('table', { name: 'Changes in src/new.js' })).toBeTruthy();
   });
 
+  it('reads removed and added lines that begin with -- or ++ (SQL and Lua comments, counters) as lines, not file headers', () => {
+    const sql = [
+      'diff --git a/db/schema.sql b/db/schema.sql',
+      'index 1111111..2222222 100644',
+      '--- a/db/schema.sql',
+      '+++ b/db/schema.sql',
+      '@@ -1,3 +1,3 @@',
+      ' CREATE TABLE t (id int);',
+      '--- old comment',
+      '+++ counter',
+      ' SELECT 1;',
+      'diff --git a/README.md b/README.md',
+      '--- a/README.md',
+      '+++ b/README.md',
+      '@@ -1 +1 @@',
+      '-a',
+      '+b',
+      '',
+    ].join('\n');
+    const files = parseDiff(sql);
+    expect(files.map((f) => f.newPath)).toEqual(['db/schema.sql', 'README.md']);
+    expect(files[0]).toMatchObject({ additions: 1, deletions: 1 });
+    expect(files[0].lines.find((l) => l.kind === 'del')).toMatchObject({ text: '-- old comment', oldNo: 2 });
+    expect(files[0].lines.find((l) => l.kind === 'add')).toMatchObject({ text: '++ counter', newNo: 2 });
+  });
+
   it('says so when the job changed nothing', () => {
     render(<DiffView diff="" />);
     expect(screen.getByText('No changes.')).toBeTruthy();

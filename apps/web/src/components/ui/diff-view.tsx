@@ -1,3 +1,4 @@
+import { parsePatch, type StructuredPatch } from 'diff';
 import { useMemo } from 'react';
 
 export interface DiffLine {
@@ -15,48 +16,56 @@ export interface DiffFile {
   lines: DiffLine[];
 }
 
-/** Parses a unified diff (git format) into files with numbered lines. */
+const unprefixed = (name: string | undefined) => (name && name !== '/dev/null' ? name.replace(/^[ab]\//, '') : '');
+
+/**
+ * Parses a unified diff (git format) into files with numbered lines, with jsdiff's parser: hunk lengths
+ * decide what is a line, so a removed `-- comment` or an added `++ counter` is shown as the line it is.
+ * A diff that does not parse is shown as its text.
+ */
 export function parseDiff(text: string): DiffFile[] {
-  const files: DiffFile[] = [];
-  let file: DiffFile | null = null;
-  let oldNo = 0;
-  let newNo = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('diff --git ')) {
-      const m = /^diff --git a\/(.*) b\/(.*)$/.exec(line);
-      file = { oldPath: m?.[1] ?? '', newPath: m?.[2] ?? '', additions: 0, deletions: 0, lines: [] };
-      files.push(file);
-      continue;
-    }
-    if (!file) continue;
-    if (line.startsWith('--- ')) {
-      if (line !== '--- /dev/null') file.oldPath = line.slice(4).replace(/^a\//, '');
-      continue;
-    }
-    if (line.startsWith('+++ ')) {
-      if (line !== '+++ /dev/null') file.newPath = line.slice(4).replace(/^b\//, '');
-      continue;
-    }
-    const hunk = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(line);
-    if (hunk) {
-      oldNo = Number(hunk[1]);
-      newNo = Number(hunk[2]);
-      file.lines.push({ kind: 'hunk', text: line });
-    } else if (line.startsWith('+')) {
-      file.additions++;
-      file.lines.push({ kind: 'add', text: line.slice(1), newNo: newNo++ });
-    } else if (line.startsWith('-')) {
-      file.deletions++;
-      file.lines.push({ kind: 'del', text: line.slice(1), oldNo: oldNo++ });
-    } else if (line.startsWith(' ')) {
-      file.lines.push({ kind: 'ctx', text: line.slice(1), oldNo: oldNo++, newNo: newNo++ });
-    } else if (line.startsWith('\\')) {
-      file.lines.push({ kind: 'meta', text: line });
-    } else if (file.lines.length === 0 && line) {
-      file.lines.push({ kind: 'meta', text: line });
-    }
+  let patches: StructuredPatch[];
+  try {
+    patches = parsePatch(text);
+  } catch {
+    return [
+      {
+        oldPath: '',
+        newPath: '(unreadable diff)',
+        additions: 0,
+        deletions: 0,
+        lines: text.split('\n').map((line) => ({ kind: 'meta', text: line })),
+      },
+    ];
   }
-  return files;
+  return patches
+    .filter((p) => p.oldFileName || p.newFileName)
+    .map((p) => {
+      const oldPath = unprefixed(p.oldFileName) || unprefixed(p.newFileName);
+      const newPath = unprefixed(p.newFileName) || oldPath;
+      const file: DiffFile = { oldPath, newPath, additions: 0, deletions: 0, lines: [] };
+      if (p.isBinary) file.lines.push({ kind: 'meta', text: 'Binary file changed' });
+      if (p.oldMode && p.newMode && p.oldMode !== p.newMode) file.lines.push({ kind: 'meta', text: `mode ${p.oldMode} → ${p.newMode}` });
+      for (const hunk of p.hunks) {
+        let oldNo = hunk.oldStart;
+        let newNo = hunk.newStart;
+        file.lines.push({ kind: 'hunk', text: `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@` });
+        for (const line of hunk.lines) {
+          if (line.startsWith('+')) {
+            file.additions++;
+            file.lines.push({ kind: 'add', text: line.slice(1), newNo: newNo++ });
+          } else if (line.startsWith('-')) {
+            file.deletions++;
+            file.lines.push({ kind: 'del', text: line.slice(1), oldNo: oldNo++ });
+          } else if (line.startsWith('\\')) {
+            file.lines.push({ kind: 'meta', text: line });
+          } else {
+            file.lines.push({ kind: 'ctx', text: line.slice(1), oldNo: oldNo++, newNo: newNo++ });
+          }
+        }
+      }
+      return file;
+    });
 }
 
 /** A unified diff viewer: one table per file with old/new line numbers and +/- colouring. */

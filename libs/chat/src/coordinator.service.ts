@@ -113,48 +113,49 @@ export class CoordinatorService {
 
     // 4. A task, read through the one intake path; the model's reading, when it is asked, is budgeted here.
     const reading = await this.readWithinBudget(conversationId, text, repo ?? undefined);
-    let chargedToJob = false;
-    try {
-      const outcome = reading.outcome;
-      if (outcome.kind === 'understood') {
-        const routed = await this.takeTask(conversationId, text, repo, outcome.understanding, sender.actor);
-        chargedToJob = routed.jobId !== undefined && routed.state === 'queueing';
-        return routed;
+    const outcome = reading.outcome;
+    if (outcome.kind === 'understood') {
+      let routed: Routed | undefined;
+      try {
+        routed = await this.takeTask(conversationId, text, repo, outcome.understanding, sender.actor);
+      } finally {
+        // An intake call for a message that became a job is charged to that job; any other lands on the conversation.
+        if (reading.reservation) await this.budget.settle(reading.reservation, routed?.state === 'queueing' ? null : intakeCall(outcome));
       }
-      if (outcome.kind === 'refused' || outcome.kind === 'unavailable') {
-        const details = outcome.error.details as { suggestions?: string[] } | undefined;
-        const suggestions = details?.suggestions ?? outcome.abstain?.suggestions ?? [];
-        await this.say(
-          conversationId,
-          `${outcome.error.message}${suggestions.length ? `\n\nFor example:\n${suggestions.map((s) => `- ${s}`).join('\n')}` : ''}`,
-          { refused: { code: outcome.error.code } },
-        );
-        return { state: 'idle' };
-      }
-      const abstain = outcome.abstain;
-      const details = outcome.error.details as
-        { reason?: string; missing?: string; clarification?: string; suggestions?: string[]; model?: string } | undefined;
-      // The model was needed to read it, and this conversation has no budget left for it.
-      if (reading.overBudget && details?.model === 'not_asked') return this.overBudget(conversationId);
-      // Not a task at all (the grammar saw none and the model, if asked, found no work in it): talk.
-      const notATask = details?.missing === 'operation' && (outcome.source === 'model' || details?.reason === 'no_match');
-      if (notATask && this.model.configured) return await this.answerWithModel(conversationId, text);
-      const question = details?.clarification ?? abstain?.clarification ?? outcome.error.message;
-      const suggestions = details?.suggestions ?? abstain?.suggestions ?? [];
-      const rendered = this.tdln.render('needs_clarification', { question, suggestions });
-      await this.say(conversationId, rendered.errors.length ? question : rendered.text, {
-        clarification: {
-          reason: details?.reason ?? abstain?.reason ?? 'no_match',
-          missing: details?.missing,
-          suggestions,
-          source: outcome.source,
-        },
-      });
-      return { state: 'idle' };
-    } finally {
-      // An intake call for a message that became a job is charged to that job; any other lands on the conversation.
-      if (reading.reservation) await this.budget.settle(reading.reservation, chargedToJob ? null : intakeCall(reading.outcome));
+      return routed;
     }
+    // Not a job: what reading it cost is the conversation's, settled before the model is asked anything else.
+    if (reading.reservation) await this.budget.settle(reading.reservation, intakeCall(outcome));
+    if (outcome.kind === 'refused' || outcome.kind === 'unavailable') {
+      const details = outcome.error.details as { suggestions?: string[] } | undefined;
+      const suggestions = details?.suggestions ?? outcome.abstain?.suggestions ?? [];
+      await this.say(
+        conversationId,
+        `${outcome.error.message}${suggestions.length ? `\n\nFor example:\n${suggestions.map((s) => `- ${s}`).join('\n')}` : ''}`,
+        { refused: { code: outcome.error.code } },
+      );
+      return { state: 'idle' };
+    }
+    const abstain = outcome.abstain;
+    const details = outcome.error.details as
+      { reason?: string; missing?: string; clarification?: string; suggestions?: string[]; model?: string } | undefined;
+    // The model was needed to read it, and this conversation has no budget left for it.
+    if (reading.overBudget && details?.model === 'not_asked') return this.overBudget(conversationId);
+    // Not a task at all (the grammar saw none and the model, if asked, found no work in it): talk.
+    const notATask = details?.missing === 'operation' && (outcome.source === 'model' || details?.reason === 'no_match');
+    if (notATask && this.model.configured) return this.answerWithModel(conversationId, text);
+    const question = details?.clarification ?? abstain?.clarification ?? outcome.error.message;
+    const suggestions = details?.suggestions ?? abstain?.suggestions ?? [];
+    const rendered = this.tdln.render('needs_clarification', { question, suggestions });
+    await this.say(conversationId, rendered.errors.length ? question : rendered.text, {
+      clarification: {
+        reason: details?.reason ?? abstain?.reason ?? 'no_match',
+        missing: details?.missing,
+        suggestions,
+        source: outcome.source,
+      },
+    });
+    return { state: 'idle' };
   }
 
   /**

@@ -15,6 +15,8 @@ describe('chat reply rules', () => {
     'Ship it!',
     'go ahead',
     'please go ahead',
+    'Proceed.',
+    'start it',
     'looks good to me',
     '👍',
   ])('reads %j as an approval', (text) => {

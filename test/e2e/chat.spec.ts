@@ -171,6 +171,37 @@ describe('chat with the team', () => {
     expect(status.content).toMatch(/succeeded/);
   });
 
+  it('answers a job’s question with the next message unless it is a status question, and takes “answer:” as the answer always', async () => {
+    const repo = await makeRepo('calc-js', join(root, `chat-${++n}`));
+    const goal = `fix the subtract bug in src/calc.js [chat-${n}]`;
+    fake.addScenario({ match: { contains: goal }, roles: team('Should negative results be allowed?') });
+    const conversationId = (await api(t.url, 'POST', '/api/conversations', { title: 'question', defaultRepo: repo })).body.id;
+    await api(t.url, 'POST', '/api/chat', { conversationId, message: goal });
+    const card = await untilMessage(conversationId, (m) => m.role === 'assistant' && !!m.data.jobCard, 'the job card');
+    await untilMessage(conversationId, (m) => m.role === 'assistant' && m.data.update === 'waiting', 'the question in chat');
+
+    await api(t.url, 'POST', '/api/chat', { conversationId, message: 'what is the status?' });
+    const status = await untilMessage(conversationId, (m) => m.role === 'assistant' && !!m.data.progress, 'the status answer');
+    expect(status.content).toMatch(new RegExp(`Job ${card.jobId} is waiting for your answer: Should negative results be allowed\\?`));
+    expect((await api(t.url, 'GET', `/api/jobs/${card.jobId}`)).body).toMatchObject({ status: 'waiting_human', lastResponse: null });
+
+    await api(t.url, 'POST', '/api/chat', { conversationId, message: 'answer: what is the status quo? keep them negative' });
+    const done = await untilMessage(conversationId, (m) => m.role === 'assistant' && m.data.update === 'succeeded', 'the outcome');
+    expect(done.jobId).toBe(card.jobId);
+    const job = (await api(t.url, 'GET', `/api/jobs/${card.jobId}`)).body;
+    expect(job.lastResponse).toMatchObject({
+      action: 'answer',
+      answer: 'what is the status quo? keep them negative',
+      by: 'user',
+      via: { channel: 'chat', auth: 'none', conversationId },
+      question: { kind: 'question', question: 'Should negative results be allowed?' },
+    });
+    const resumed = fake
+      .messageRequests()
+      .filter((r) => r.role === 'planner' && JSON.stringify(r.body?.messages).includes(goal) && r.turnIndex === 1);
+    expect(JSON.stringify(resumed[0].body?.messages)).toContain('A person answered: what is the status quo? keep them negative');
+  });
+
   it('shows what needs attention and what happened on the notification board, live', async () => {
     const stream = new SseClient(`${t.url}/api/notifications/stream`);
     await stream.until((m) => m.some((x) => x.event === 'snapshot'));

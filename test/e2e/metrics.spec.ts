@@ -44,8 +44,9 @@ describe('metrics', () => {
     expect(m.jobs).toEqual({ total: 4, byStatus: { succeeded: 2, failed: 1, queued: 1 }, byMode: { mechanic: 2, genius: 2 } });
     expect(m.successRate).toBeCloseTo(2 / 3, 4);
     expect(m.durationMs).toEqual({ p50: 3000, p95: 4800 });
-    expect(m.tokens).toEqual({ total: 12000, perJob: 4000, perSucceededJob: 2000 });
-    expect(m.costCents).toEqual({ total: 120, perJob: 40, perSucceededJob: 20 });
+    expect(m.tokens).toEqual({ total: 12000, perJob: 4000, perSucceededJob: 2000, chat: 0 });
+    expect(m.costCents).toEqual({ total: 120, perJob: 40, perSucceededJob: 20, chat: 0 });
+    expect(m.chat).toEqual({ modelCalls: 0, tokens: 0, costCents: 0 });
     expect(m.queue.depth).toBe(1);
     expect(m.queue.oldestQueuedAgeMs).toBeGreaterThanOrEqual(0);
     expect(m.series.daily.reduce((a: number, p: any) => a + p.jobs, 0)).toBe(3);

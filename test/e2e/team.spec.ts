@@ -268,6 +268,55 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
     }
   });
 
+  it('evaluates a retried job anew: the retry’s run gets its own evaluation, and the first run keeps its own', async () => {
+    const { repo, goal } = await setup();
+    let retried = false;
+    fake.addScenario({
+      match: { predicate: (i) => has(i, goal) && retried },
+      roles: { planner, builder, reviewer: approve },
+    });
+    // The first run reads a file that does not exist until the loop guard ends it.
+    fake.addScenario({
+      match: { predicate: (i) => has(i, goal) && !retried },
+      roles: { planner: Array.from({ length: 6 }, () => reply(toolUse('read_file', { path: 'nope.js' }))) },
+    });
+    const id = (await api(t.url, 'POST', '/api/jobs', { goal, repo })).body.id;
+    const failed = await until(id, ['succeeded', 'failed', 'waiting_human']);
+    expect(failed).toMatchObject({ status: 'failed', run: 1, error: { code: 'agent_stuck' } });
+    const evaluationOf = (query = '') =>
+      waitFor(
+        async () => {
+          const res = await api(t.url, 'GET', `/api/jobs/${id}/evaluation${query}`);
+          return res.status === 200 ? res.body : null;
+        },
+        20_000,
+        `the evaluation${query}`,
+      );
+    const first = await evaluationOf();
+    expect(first).toMatchObject({ run: 1, correctness: 0, flags: expect.arrayContaining(['failed:agent_stuck']) });
+
+    retried = true;
+    const retry = await api(t.url, 'POST', `/api/jobs/${id}/retry`);
+    expect(retry.body).toMatchObject({ status: 'queued', run: 2 });
+    const pending = await api(t.url, 'GET', `/api/jobs/${id}/evaluation`);
+    expect(pending.status).toBe(404);
+    expect(pending.body.error.details).toEqual({ run: 2, evaluatedRuns: [1] });
+
+    const job = await until(id, ['succeeded', 'failed', 'waiting_human']);
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
+    const second = await evaluationOf();
+    const secondRunCalls = (await api(t.url, 'GET', `/api/events?jobId=${id}&type=tool_call&limit=1000`)).body.items.filter(
+      (e: any) => e.data.input?.path !== 'nope.js',
+    );
+    expect(second).toMatchObject({ run: 2, correctness: 1, measurements: { status: 'succeeded', toolCalls: secondRunCalls.length } });
+    expect(second.flags).not.toContain('failed:agent_stuck');
+    expect(await evaluationOf('?run=1')).toEqual(first);
+    const recorded = (await api(t.url, 'GET', '/api/ledger?kind=evaluation.recorded&limit=1000')).body.items.filter(
+      (e: any) => e.jobId === id,
+    );
+    expect(recorded.map((e: any) => e.data.run)).toEqual([1, 2]);
+  });
+
   it('answers an analysis-only request without ever writing', async () => {
     const { repo, goal } = await setup((name) => `analyze src/calc.js for bugs [${name}]`);
     fake.addScenario({ match: { contains: goal }, roles: { planner } });

@@ -201,7 +201,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve, reject or answer a job that waits for a person */
+        /**
+         * Approve, reject or answer a job that waits for a person
+         * @description An approval (pendingQuestion.kind `approval`) takes `approve` or `reject`; a question (`question`) takes `answer` or `reject` (pendingQuestion.actions lists them). Any other action is 400 `invalid_response`, which names the actions the question takes and changes nothing. Who responded is recorded in the ledger entry and in the job’s lastResponse.
+         */
         post: operations["respondToJob"];
         delete?: never;
         options?: never;
@@ -301,7 +304,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The evaluation of a finished job: correctness, efficiency, honesty, safety */
+        /**
+         * The evaluation of the latest run of a finished job (or of an earlier run): correctness, efficiency, honesty, safety
+         * @description Each run of a job (a retry starts a new one) is evaluated on its own when it ends; earlier runs keep theirs. Without `run`, the latest run: 404 until it has been evaluated, even when an earlier run was.
+         */
         get: operations["getJobEvaluation"];
         put?: never;
         post?: never;
@@ -337,7 +343,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Say something to the team; returns at once, the Coordinator answers on the chat stream */
+        /**
+         * Say something to the team; returns at once, the Coordinator answers on the chat stream
+         * @description While a job of the conversation waits for an approval, only a message whose whole meaning is yes or no (approve, yes, ok, lgtm, ship it / reject, no, stop…, optionally followed by the job id) approves or rejects it; a status question gets the status, a task that names a file becomes a new job, anything else gets a reminder. A waiting question is answered by the message unless it is one of those (`answer: …` always answers). The Coordinator’s own model calls are limited per conversation (CHAT_MAX_COST_CENTS, CHAT_MAX_TOKENS).
+         */
         post: operations["sendChatMessage"];
         delete?: never;
         options?: never;
@@ -852,6 +861,69 @@ export interface components {
             /** @description Absent on jobs created before intents recorded their source */
             source?: components["schemas"]["IntentSourceView"];
         };
+        /**
+         * @description The actions POST /api/jobs/{id}/respond takes for this question
+         * @enum {string}
+         */
+        RespondAction: "approve" | "reject" | "answer";
+        PendingQuestionView: {
+            /**
+             * @description approval: approve or reject; question: a free-text answer
+             * @enum {string}
+             */
+            kind: "question" | "approval";
+            question: string;
+            /** @description The role or gate that asks (planner, builder, reviewer, quality gate...) */
+            askedBy?: string;
+            /** @description Choices offered with the question */
+            options?: string[];
+            /** @description What the question is about (the tool call, the verdict...) */
+            data?: {
+                [key: string]: unknown;
+            };
+            /** @description The actions POST /api/jobs/{id}/respond takes for this question */
+            actions: components["schemas"]["RespondAction"][];
+        };
+        ResponseChannelView: {
+            /** @enum {string} */
+            channel: "api" | "chat";
+            /**
+             * @description bearer token, browser session cookie, or none (AUTH=off)
+             * @enum {string}
+             */
+            auth: "bearer" | "cookie" | "none";
+            /**
+             * Format: uuid
+             * @description The browser session it came from
+             */
+            sessionId?: string;
+            /**
+             * Format: uuid
+             * @description The conversation of a chat response
+             */
+            conversationId?: string;
+            /**
+             * Format: uuid
+             * @description The chat message that gave it
+             */
+            messageId?: string;
+        };
+        ResolvedQuestionView: {
+            /** @enum {string} */
+            kind: "question" | "approval";
+            question: string;
+            askedBy?: string;
+        };
+        JobResponseView: {
+            action: components["schemas"]["RespondAction"];
+            answer: string | null;
+            /** @description Who gave it, as the ledger names them: token:<prefix>, or user with access control off */
+            by: string;
+            via: components["schemas"]["ResponseChannelView"] | null;
+            question: components["schemas"]["ResolvedQuestionView"] | null;
+            /** Format: date-time */
+            respondedAt: string;
+        };
         JobErrorView: {
             code: string;
             message: string;
@@ -876,6 +948,8 @@ export interface components {
             priority: number;
             attempts: number;
             maxAttempts: number;
+            /** @description Which run this is: 1, then one more per retry (an evaluator job: the run it evaluates) */
+            run: number;
             caps: components["schemas"]["JobCapsView"];
             usage: components["schemas"]["JobUsageView"];
             currentAction: string | null;
@@ -883,9 +957,9 @@ export interface components {
             intent: components["schemas"]["IntentView"] | null;
             intentLogline: string | null;
             /** @description The question or approval a waiting job needs */
-            pendingQuestion?: {
-                [key: string]: unknown;
-            } | null;
+            pendingQuestion: components["schemas"]["PendingQuestionView"] | null;
+            /** @description The last response a person gave it (who, how, to what) */
+            lastResponse: components["schemas"]["JobResponseView"] | null;
             result: {
                 [key: string]: unknown;
             } | null;
@@ -915,13 +989,8 @@ export interface components {
             items: components["schemas"]["JobView"][];
             nextCursor: string | null;
         };
-        /**
-         * @description approve or reject a pending approval, or answer a question
-         * @enum {string}
-         */
-        RespondAction: "approve" | "reject" | "answer";
         RespondJobRequest: {
-            /** @description approve or reject a pending approval, or answer a question */
+            /** @description approve or reject a pending approval; answer (or reject) a question. An action that does not fit the question is 400 invalid_response */
             action: components["schemas"]["RespondAction"];
             /** @description The answer text (required with action=answer) */
             answer?: string;
@@ -968,6 +1037,8 @@ export interface components {
         EvaluationView: {
             /** Format: uuid */
             jobId: string;
+            /** @description The run of the job this evaluates (1, then one more per retry) */
+            run: number;
             correctness: number;
             efficiency: number;
             honesty: number;
@@ -1015,11 +1086,18 @@ export interface components {
             /** Format: uuid */
             messageId: string;
         };
+        ConversationSpendView: {
+            modelCalls: number;
+            tokens: number;
+            costCents: number;
+        };
         ConversationView: {
             /** Format: uuid */
             id: string;
             title: string;
             defaultRepo: string | null;
+            /** @description Model use of the chat itself, against CHAT_MAX_COST_CENTS and CHAT_MAX_TOKENS */
+            spend: components["schemas"]["ConversationSpendView"];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1100,12 +1178,16 @@ export interface components {
             durationMs: {
                 [key: string]: unknown;
             };
-            /** @description { total, perJob, perSucceededJob } */
+            /** @description { total, perJob, perSucceededJob, chat }: total counts finished jobs and the chat; per-job figures the jobs alone */
             tokens: {
                 [key: string]: unknown;
             };
-            /** @description { total, perJob, perSucceededJob } */
+            /** @description { total, perJob, perSucceededJob, chat }: total counts finished jobs and the chat; per-job figures the jobs alone */
             costCents: {
+                [key: string]: unknown;
+            };
+            /** @description { modelCalls, tokens, costCents }: the chat Coordinator’s own model calls (not charged to any job) */
+            chat: {
                 [key: string]: unknown;
             };
             /** @description { depth, oldestQueuedAgeMs } */
@@ -2063,7 +2145,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request (details.problems lists every problem), or `invalid_response`: the action does not fit the pending question (details.allowed lists the actions it takes, details.question says what it asks); nothing was changed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2489,7 +2571,10 @@ export interface operations {
     };
     getJobEvaluation: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description An earlier run (default: the latest run of the job) */
+                run?: number;
+            };
             header?: never;
             path: {
                 id: string;

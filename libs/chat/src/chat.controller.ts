@@ -2,7 +2,16 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Query, Res } fr
 import { ApiAcceptedResponse, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { Logger } from 'pino';
-import { ApiErrors, ApiEventStream, LOGGER, RequestActor, RequestActorName, parseLastEventId } from '@app/common';
+import {
+  ApiErrors,
+  ApiEventStream,
+  LOGGER,
+  RequestActor,
+  RequestActorName,
+  RequestIdentity,
+  RequestIdentityInfo,
+  parseLastEventId,
+} from '@app/common';
 import { EventStreamer, EventView } from '@app/events';
 import { CoordinatorService } from './coordinator.service';
 import { MessagesService } from './messages.service';
@@ -42,17 +51,25 @@ export class ChatController {
   @ApiOperation({
     operationId: 'sendChatMessage',
     summary: 'Say something to the team; returns at once, the Coordinator answers on the chat stream',
+    description:
+      'While a job of the conversation waits for an approval, only a message whose whole meaning is yes or no (approve, yes, ok, lgtm, ' +
+      'ship it / reject, no, stop…, optionally followed by the job id) approves or rejects it; a status question gets the status, a task ' +
+      'that names a file becomes a new job, anything else gets a reminder. A waiting question is answered by the message unless it is ' +
+      'one of those (`answer: …` always answers). The Coordinator’s own model calls are limited per conversation (CHAT_MAX_COST_CENTS, ' +
+      'CHAT_MAX_TOKENS).',
   })
   @ApiAcceptedResponse({ type: ChatAccepted })
-  async chat(@Body() body: ChatRequest, @RequestActor() actor: RequestActorName): Promise<ChatAccepted> {
+  async chat(@Body() body: ChatRequest, @RequestIdentity() who: RequestIdentityInfo): Promise<ChatAccepted> {
     const conversation = body.conversationId
       ? await this.messages.conversation(body.conversationId)
       : await this.messages.createConversation({ title: body.message.slice(0, 80), defaultRepo: body.repo ?? null });
-    const message = await this.messages.post({ conversationId: conversation.id, role: 'user', content: body.message, actor });
+    const message = await this.messages.post({ conversationId: conversation.id, role: 'user', content: body.message, actor: who.actor });
     // The answer is worked out in the background; its failures reach the stream, never this request.
-    void this.coordinator.respond(conversation.id, body.message, body.repo).catch(async (error: Error) => {
-      this.logger.error({ err: error.message, conversationId: conversation.id }, 'chat answer failed');
-    });
+    void this.coordinator
+      .respond(conversation.id, body.message, body.repo, { ...who, messageId: message!.id })
+      .catch(async (error: Error) => {
+        this.logger.error({ err: error.message, conversationId: conversation.id }, 'chat answer failed');
+      });
     return { conversationId: conversation.id, messageId: message!.id };
   }
 

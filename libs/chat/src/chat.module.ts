@@ -8,6 +8,7 @@ import { Conversation } from './entities/conversation.entity';
 import { Message } from './entities/message.entity';
 import { MessagesService } from './messages.service';
 import { CoordinatorService } from './coordinator.service';
+import { ChatBudgetService } from './chat-budget.service';
 import { JobUpdatesListener } from './job-updates.listener';
 import { ChatController } from './chat.controller';
 
@@ -15,7 +16,7 @@ import { ChatController } from './chat.controller';
 @Module({
   imports: [TypeOrmModule.forFeature([Conversation, Message]), LedgerModule, EventsModule, AgentsModule, IntakeModule],
   controllers: [ChatController],
-  providers: [MessagesService, CoordinatorService, JobUpdatesListener],
+  providers: [MessagesService, CoordinatorService, ChatBudgetService, JobUpdatesListener],
   exports: [MessagesService],
 })
 export class ChatModule {}

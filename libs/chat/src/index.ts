@@ -3,5 +3,7 @@ export * from './entities/conversation.entity';
 export * from './entities/message.entity';
 export * from './messages.service';
 export * from './coordinator.service';
+export * from './chat-budget.service';
+export * from './chat-reply-rules';
 export * from './chat.module';
 export * from './dto/chat.dto';

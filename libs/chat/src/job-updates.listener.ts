@@ -70,7 +70,11 @@ export class JobUpdatesListener implements OnModuleInit, OnModuleDestroy {
         const question = data.question;
         await this.messages.post({
           ...base,
-          content: `Job ${jobId} needs you: ${question?.question ?? 'a decision'}${question?.kind === 'approval' ? '\n\nAnswer **approve** or **reject**.' : '\n\nYour next message is the answer.'}`,
+          content: `Job ${jobId} needs you: ${question?.question ?? 'a decision'}${
+            question?.kind === 'approval'
+              ? '\n\nReply **approve** or **reject** — nothing else is taken as a decision.'
+              : '\n\nReply with your answer (start it with **answer:** if it reads like a task or a status question).'
+          }`,
           data: { update: 'waiting', question: question ?? null },
         });
         await this.messages.status(conversationId, 'idle', jobId);

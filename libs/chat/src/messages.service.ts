@@ -18,6 +18,9 @@ interface ConversationRow {
   id: string;
   title: string;
   default_repo: string | null;
+  used_tokens: string;
+  used_cost_cents: string;
+  model_calls: number;
   created_at: Date;
   updated_at: Date;
 }
@@ -173,6 +176,9 @@ export class MessagesService {
       id: row.id,
       title: row.title,
       defaultRepo: row.default_repo,
+      usedTokens: Number(row.used_tokens),
+      usedCostCents: Number(row.used_cost_cents),
+      modelCalls: row.model_calls,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     });

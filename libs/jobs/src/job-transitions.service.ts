@@ -18,6 +18,7 @@ export type JobPatch = Partial<
   Pick<
     Job,
     | 'attempts'
+    | 'run'
     | 'runAfter'
     | 'workerId'
     | 'leaseExpiresAt'

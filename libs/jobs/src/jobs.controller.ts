@@ -1,7 +1,17 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { ApiErrors, ApiEventStream, RequestActor, RequestActorName, UuidParamPipe, parseLastEventId } from '@app/common';
+import {
+  ApiErrors,
+  ApiEventStream,
+  RequestActor,
+  RequestActorName,
+  RequestIdentity,
+  RequestIdentityInfo,
+  UuidParamPipe,
+  errorResponseObject,
+  parseLastEventId,
+} from '@app/common';
 import { EventStreamer } from '@app/events';
 import { LedgerEntryView, LedgerService } from '@app/ledger';
 import { JobsService } from './jobs.service';
@@ -72,14 +82,31 @@ export class JobsController {
   @Post(':id/respond')
   @HttpCode(200)
   @ApiErrors(404, 409)
-  @ApiOperation({ operationId: 'respondToJob', summary: 'Approve, reject or answer a job that waits for a person' })
+  @ApiOperation({
+    operationId: 'respondToJob',
+    summary: 'Approve, reject or answer a job that waits for a person',
+    description:
+      'An approval (pendingQuestion.kind `approval`) takes `approve` or `reject`; a question (`question`) takes `answer` or `reject` ' +
+      '(pendingQuestion.actions lists them). Any other action is 400 `invalid_response`, which names the actions the question takes ' +
+      'and changes nothing. Who responded is recorded in the ledger entry and in the job’s lastResponse.',
+  })
+  @ApiResponse({
+    status: 400,
+    ...errorResponseObject(400),
+    description:
+      'Invalid request (details.problems lists every problem), or `invalid_response`: the action does not fit the pending question ' +
+      '(details.allowed lists the actions it takes, details.question says what it asks); nothing was changed',
+  })
   @ApiOkResponse({ type: JobView })
   async respond(
     @Param('id', UuidParamPipe) id: string,
     @Body() body: RespondJobRequest,
-    @RequestActor() actor: RequestActorName,
+    @RequestIdentity() who: RequestIdentityInfo,
   ): Promise<JobView> {
-    return JobView.of(await this.respondJob.execute({ jobId: id, action: body.action, answer: body.answer, actor }));
+    const { actor, ...via } = who;
+    return JobView.of(
+      await this.respondJob.execute({ jobId: id, action: body.action, answer: body.answer, actor, via: { channel: 'api', ...via } }),
+    );
   }
 
   @Get(':id/diff')

@@ -5,6 +5,7 @@ export enum JobsErrorCode {
   JobNotFound = 'job_not_found',
   InvalidTransition = 'invalid_transition',
   NotWaiting = 'job_not_waiting',
+  InvalidResponse = 'invalid_response',
   CapAboveMaximum = 'cap_above_maximum',
   UnparseableRequest = 'unparseable_request',
   PolicyBlocked = 'policy_blocked',
@@ -29,6 +30,7 @@ export class JobsException extends DomainException {
       case JobsErrorCode.NotWaiting:
         return 'conflict';
       case JobsErrorCode.CapAboveMaximum:
+      case JobsErrorCode.InvalidResponse:
       case JobsErrorCode.ConversationNotFound:
       case JobsErrorCode.ParentNotFound:
         return 'validation';

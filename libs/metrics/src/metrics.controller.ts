@@ -18,14 +18,24 @@ export class MetricsView {
   @ApiProperty({ type: 'object', additionalProperties: true, description: '{ total, byStatus, byMode }' }) jobs: Record<string, unknown>;
   @ApiProperty({ type: Number, nullable: true }) successRate: number | null;
   @ApiProperty({ type: 'object', additionalProperties: true, description: '{ p50, p95 }' }) durationMs: Record<string, unknown>;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: '{ total, perJob, perSucceededJob }' }) tokens: Record<
-    string,
-    unknown
-  >;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: '{ total, perJob, perSucceededJob }' }) costCents: Record<
-    string,
-    unknown
-  >;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: '{ total, perJob, perSucceededJob, chat }: total counts finished jobs and the chat; per-job figures the jobs alone',
+  })
+  tokens: Record<string, unknown>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: '{ total, perJob, perSucceededJob, chat }: total counts finished jobs and the chat; per-job figures the jobs alone',
+  })
+  costCents: Record<string, unknown>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: '{ modelCalls, tokens, costCents }: the chat Coordinator’s own model calls (not charged to any job)',
+  })
+  chat: Record<string, unknown>;
   @ApiProperty({ type: 'object', additionalProperties: true, description: '{ depth, oldestQueuedAgeMs }' }) queue: Record<string, unknown>;
   @ApiProperty({
     type: 'object',

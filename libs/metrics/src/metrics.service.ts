@@ -10,8 +10,11 @@ export interface Metrics {
   jobs: { total: number; byStatus: Record<string, number>; byMode: Record<string, number> };
   successRate: number | null;
   durationMs: { p50: number | null; p95: number | null };
-  tokens: { total: number; perJob: number | null; perSucceededJob: number | null };
-  costCents: { total: number; perJob: number | null; perSucceededJob: number | null };
+  /** `total` is the jobs' and the chat's; `perJob` and `perSucceededJob` are the jobs' alone; `chat` the chat Coordinator's own calls. */
+  tokens: { total: number; perJob: number | null; perSucceededJob: number | null; chat: number };
+  costCents: { total: number; perJob: number | null; perSucceededJob: number | null; chat: number };
+  /** Model calls the chat Coordinator made for conversations (not charged to a job), in the window. */
+  chat: { modelCalls: number; tokens: number; costCents: number };
   queue: { depth: number; oldestQueuedAgeMs: number | null };
   /** Live workers, and how many of them can run tests in their sandbox. */
   workers: { alive: number; sandbox: { ok: number; disabled: number; unavailable: number } };
@@ -68,7 +71,7 @@ export class MetricsService {
 
   async compute(since: Date): Promise<Metrics> {
     const q = (sql: string, params: unknown[] = []) => this.dataSource.query(sql, params);
-    const [byStatusMode, [finished], [queue], [workers], [escalations], [evaluations], hourly, daily] = await Promise.all([
+    const [byStatusMode, [finished], [queue], [workers], [escalations], [evaluations], [chat], hourly, daily] = await Promise.all([
       q(`SELECT status, mode, count(*)::int AS n FROM jobs WHERE created_at >= $1 AND agent_role <> 'evaluator' GROUP BY status, mode`, [
         since,
       ]),
@@ -102,6 +105,12 @@ export class MetricsService {
            FROM evaluations WHERE created_at >= $1`,
         [since],
       ),
+      q(
+        `SELECT count(*)::int AS calls, coalesce(sum((data->>'totalTokens')::float), 0)::float AS tokens,
+                coalesce(sum((data->>'costCents')::float), 0)::float AS cost
+           FROM events WHERE type = 'model_call' AND job_id IS NULL AND created_at >= $1`,
+        [since],
+      ),
       this.series('hour', since),
       this.series('day', since),
     ]);
@@ -120,15 +129,18 @@ export class MetricsService {
       successRate: done ? round(finished.succeeded / done) : null,
       durationMs: { p50: round(finished.p50, 0), p95: round(finished.p95, 0) },
       tokens: {
-        total: finished.tokens,
+        total: finished.tokens + chat.tokens,
         perJob: done ? round(finished.tokens / done, 1) : null,
         perSucceededJob: finished.succeeded ? round(finished.tokens_ok / finished.succeeded, 1) : null,
+        chat: chat.tokens,
       },
       costCents: {
-        total: round(finished.cost)!,
+        total: round(finished.cost + chat.cost)!,
         perJob: done ? round(finished.cost / done) : null,
         perSucceededJob: finished.succeeded ? round(finished.cost_ok / finished.succeeded) : null,
+        chat: round(chat.cost)!,
       },
+      chat: { modelCalls: chat.calls, tokens: chat.tokens, costCents: round(chat.cost)! },
       queue: { depth: queue.depth, oldestQueuedAgeMs: queue.oldest ? Date.now() - new Date(queue.oldest).getTime() : null },
       workers: {
         alive: workers.alive,

@@ -7,6 +7,8 @@ import { Job, JobStatus, JobTransitions, jobFromRow } from '@app/jobs';
 /** The four scores of SPEC §6 (0-1), their weighted overall, flags and feedback, and what they were computed from. */
 export interface Evaluation {
   jobId: string;
+  /** The run of the job this evaluates (1, then one more per retry). */
+  run: number;
   correctness: number;
   efficiency: number;
   honesty: number;
@@ -33,41 +35,106 @@ export class EvaluationService {
     private readonly transitions: JobTransitions,
   ) {}
 
-  /** Queues one evaluation job per ended job, in the transaction that ends it (a unique index makes it once). */
+  /**
+   * Queues one evaluation job per ended run, in the transaction that ends it (a unique index on the
+   * job and its run makes it once). The evaluator job's `run` is the run it evaluates.
+   */
   async enqueueFor(manager: EntityManager, ended: { job: Job; to: JobStatus }[]): Promise<void> {
     for (const { job } of ended.filter((e) => EVALUATED_ROLES.includes(e.job.role))) {
+      const run = job.run ?? 1;
       const rows: Record<string, unknown>[] = await manager.query(
         `INSERT INTO jobs (id, goal, repo, base_ref, mode, agent_role, parent_job_id, trace_id, conversation_id, source, status, priority,
-                           max_attempts, max_steps, max_tokens, max_cost_cents, max_wall_ms)
-         VALUES ($1, $2, $3, $4, $5, 'evaluator', $6, $7, $8, 'system', 'queued', -10, 3, 20, 200000, 50, 600000)
-         ON CONFLICT (parent_job_id) WHERE agent_role = 'evaluator' DO NOTHING
+                           max_attempts, max_steps, max_tokens, max_cost_cents, max_wall_ms, run)
+         VALUES ($1, $2, $3, $4, $5, 'evaluator', $6, $7, $8, 'system', 'queued', -10, 3, 20, 200000, 50, 600000, $9)
+         ON CONFLICT (parent_job_id, run) WHERE agent_role = 'evaluator' DO NOTHING
          RETURNING *`,
-        [randomUUID(), `evaluate job ${job.id}`, job.repo, job.baseRef, job.mode, job.id, job.traceId, job.conversationId],
+        [
+          randomUUID(),
+          `evaluate job ${job.id}${run > 1 ? ` (run ${run})` : ''}`,
+          job.repo,
+          job.baseRef,
+          job.mode,
+          job.id,
+          job.traceId,
+          job.conversationId,
+          run,
+        ],
       );
       if (rows.length === 0) continue;
       const evaluator = jobFromRow(this.dataSource, rows[0]);
       await this.transitions.record(manager, [
-        { job: evaluator, from: null, to: 'queued', actor: 'system', reason: `evaluate ${job.id}`, data: { parentJobId: job.id } },
+        { job: evaluator, from: null, to: 'queued', actor: 'system', reason: `evaluate ${job.id}`, data: { parentJobId: job.id, run } },
       ]);
     }
   }
 
-  /** Computes the evaluation of a finished job. */
-  async evaluate(jobId: string): Promise<Evaluation> {
-    const [row] = await this.dataSource.query('SELECT * FROM jobs WHERE id = $1', [jobId]);
-    const job = jobFromRow(this.dataSource, row);
-    const calls: { ok: boolean; tool: string }[] = (
-      await this.dataSource.query(`SELECT data FROM events WHERE job_id = $1 AND type = 'tool_call' ORDER BY id`, [jobId])
-    ).map((r: { data: { ok: boolean; tool: string } }) => r.data);
-    const decisions: { verdict: string }[] = (
-      await this.dataSource.query(`SELECT data FROM ledger WHERE job_id = $1 AND kind = 'policy.decision' AND data->>'stage' = 'tool'`, [
-        jobId,
-      ])
-    ).map((r: { data: { verdict: string } }) => r.data);
-    const [quality] = await this.dataSource.query(
-      `SELECT data FROM ledger WHERE job_id = $1 AND kind = 'quality.verdict' ORDER BY seq DESC LIMIT 1`,
+  /**
+   * Where one run of a job lies in its events and ledger entries: after the retry that started it
+   * (none for the first run), up to the retry that started the next one, if any.
+   */
+  private async runWindow(jobId: string, run: number): Promise<{ fromEvent: number; toEvent: number; fromSeq: number; toSeq: number }> {
+    const retryEvents: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM events WHERE job_id = $1 AND type = 'status' AND data->>'reason' = 'retry' ORDER BY id`,
       [jobId],
     );
+    const retrySeqs: { seq: string }[] = await this.dataSource.query(
+      `SELECT seq FROM ledger WHERE job_id = $1 AND kind = 'job.status' AND data->>'reason' = 'retry' ORDER BY seq`,
+      [jobId],
+    );
+    const at = <T>(list: T[], i: number) => (i >= 0 && i < list.length ? list[i] : undefined);
+    return {
+      fromEvent: Number(at(retryEvents, run - 2)?.id ?? 0),
+      toEvent: Number(at(retryEvents, run - 1)?.id ?? Number.MAX_SAFE_INTEGER),
+      fromSeq: Number(at(retrySeqs, run - 2)?.seq ?? 0),
+      toSeq: Number(at(retrySeqs, run - 1)?.seq ?? Number.MAX_SAFE_INTEGER),
+    };
+  }
+
+  /**
+   * Computes the evaluation of one run of a finished job (its latest by default) from that run's
+   * events and ledger entries only: a retried job is judged on what its retry did.
+   */
+  async evaluate(jobId: string, run?: number): Promise<Evaluation> {
+    const [row] = await this.dataSource.query('SELECT * FROM jobs WHERE id = $1', [jobId]);
+    const job = jobFromRow(this.dataSource, row);
+    const evaluated = run ?? job.run;
+    const w = await this.runWindow(jobId, evaluated);
+    const calls: { ok: boolean; tool: string }[] = (
+      await this.dataSource.query(`SELECT data FROM events WHERE job_id = $1 AND type = 'tool_call' AND id > $2 AND id < $3 ORDER BY id`, [
+        jobId,
+        w.fromEvent,
+        w.toEvent,
+      ])
+    ).map((r: { data: { ok: boolean; tool: string } }) => r.data);
+    const decisions: { verdict: string }[] = (
+      await this.dataSource.query(
+        `SELECT data FROM ledger WHERE job_id = $1 AND kind = 'policy.decision' AND data->>'stage' = 'tool' AND seq > $2 AND seq < $3`,
+        [jobId, w.fromSeq, w.toSeq],
+      )
+    ).map((r: { data: { verdict: string } }) => r.data);
+    const [quality] = await this.dataSource.query(
+      `SELECT data FROM ledger WHERE job_id = $1 AND kind = 'quality.verdict' AND seq > $2 AND seq < $3 ORDER BY seq DESC LIMIT 1`,
+      [jobId, w.fromSeq, w.toSeq],
+    );
+    if (job.run !== evaluated) {
+      // The job has been retried since: what the row says is the next run's. The run's own end comes from its last status event.
+      const [end] = await this.dataSource.query(
+        `SELECT data FROM events WHERE job_id = $1 AND type = 'status' AND id > $2 AND id < $3 ORDER BY id DESC LIMIT 1`,
+        [jobId, w.fromEvent, w.toEvent],
+      );
+      const [usage] = await this.dataSource.query(
+        `SELECT coalesce(sum((data->>'totalTokens')::bigint), 0)::float AS tokens FROM events
+          WHERE job_id = $1 AND type = 'model_call' AND id > $2 AND id < $3`,
+        [jobId, w.fromEvent, w.toEvent],
+      );
+      Object.assign(job, {
+        status: end?.data?.to ?? job.status,
+        errorCode: end?.data?.errorCode ?? null,
+        result: null,
+        usedSteps: calls.length,
+        usedTokens: Number(usage.tokens),
+      });
+    }
     const result = (job.result ?? {}) as { tests?: { passed?: boolean; failed?: number } | null; summary?: string };
     const readOnly = (job.intent as { readOnly?: boolean } | null)?.readOnly === true;
 
@@ -116,6 +183,7 @@ export class EvaluationService {
     ].join(' ');
     return {
       jobId,
+      run: evaluated,
       correctness: clamp(correctness),
       efficiency,
       honesty,
@@ -134,16 +202,17 @@ export class EvaluationService {
         blocked,
         approvals,
         status: job.status,
+        run: evaluated,
       },
     };
   }
 
-  /** Stores (or replaces, for a retried job) the evaluation. */
+  /** Stores the evaluation of a run (replacing an earlier evaluation of the same run; other runs' stay). */
   async store(evaluation: Evaluation, evaluatorJobId: string | null): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO evaluations (job_id, evaluator_job_id, correctness, efficiency, honesty, safety, overall, flags, feedback, measurements)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10::jsonb)
-       ON CONFLICT (job_id) DO UPDATE SET evaluator_job_id = EXCLUDED.evaluator_job_id, correctness = EXCLUDED.correctness, efficiency = EXCLUDED.efficiency,
+      `INSERT INTO evaluations (job_id, evaluator_job_id, correctness, efficiency, honesty, safety, overall, flags, feedback, measurements, run)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10::jsonb, $11)
+       ON CONFLICT (job_id, run) DO UPDATE SET evaluator_job_id = EXCLUDED.evaluator_job_id, correctness = EXCLUDED.correctness, efficiency = EXCLUDED.efficiency,
          honesty = EXCLUDED.honesty, safety = EXCLUDED.safety, overall = EXCLUDED.overall, flags = EXCLUDED.flags, feedback = EXCLUDED.feedback,
          measurements = EXCLUDED.measurements, created_at = date_trunc('milliseconds', now())`,
       [
@@ -157,15 +226,26 @@ export class EvaluationService {
         JSON.stringify(evaluation.flags),
         evaluation.feedback,
         JSON.stringify(evaluation.measurements),
+        evaluation.run,
       ],
     );
   }
 
-  async get(jobId: string): Promise<Evaluation | null> {
-    const [row] = await this.dataSource.query('SELECT * FROM evaluations WHERE job_id = $1', [jobId]);
+  /** The job's current run, and the runs evaluated so far (newest first); null when the job does not exist. */
+  async runsOf(jobId: string): Promise<{ run: number; evaluated: number[] } | null> {
+    const [job] = await this.dataSource.query('SELECT run FROM jobs WHERE id = $1', [jobId]);
+    if (!job) return null;
+    const rows: { run: number }[] = await this.dataSource.query('SELECT run FROM evaluations WHERE job_id = $1 ORDER BY run DESC', [jobId]);
+    return { run: job.run, evaluated: rows.map((r) => r.run) };
+  }
+
+  /** The evaluation of one run of a job, if it has one. */
+  async get(jobId: string, run: number): Promise<Evaluation | null> {
+    const [row] = await this.dataSource.query('SELECT * FROM evaluations WHERE job_id = $1 AND run = $2', [jobId, run]);
     if (!row) return null;
     return {
       jobId,
+      run: row.run,
       correctness: row.correctness,
       efficiency: row.efficiency,
       honesty: row.honesty,

@@ -15,9 +15,10 @@ export class EvaluatorHandler implements JobHandler {
     const parentId = ctx.job.parentJobId;
     if (!parentId) return { status: 'failed', code: 'no_parent_job', message: 'An evaluation job must name the job it evaluates' };
     await ctx.setCurrentAction(`evaluating ${parentId}`);
-    const evaluation = await this.evaluations.evaluate(parentId);
+    // The evaluator job's run is the run of the job it evaluates.
+    const evaluation = await this.evaluations.evaluate(parentId, ctx.job.run);
     await this.evaluations.store(evaluation, ctx.job.id);
-    const summary = `evaluation of ${parentId}: overall ${evaluation.overall} (correctness ${evaluation.correctness}, efficiency ${evaluation.efficiency}, honesty ${evaluation.honesty}, safety ${evaluation.safety})`;
+    const summary = `evaluation of ${parentId}${evaluation.run > 1 ? ` (run ${evaluation.run})` : ''}: overall ${evaluation.overall} (correctness ${evaluation.correctness}, efficiency ${evaluation.efficiency}, honesty ${evaluation.honesty}, safety ${evaluation.safety})`;
     await this.artifacts.audit([
       {
         kind: 'evaluation.recorded',

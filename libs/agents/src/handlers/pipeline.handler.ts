@@ -90,14 +90,18 @@ export class PipelineHandler implements JobHandler {
         ctx,
         checkpoint,
       );
-      // A gate that was parked on a person: the answer decides it.
+      // A gate that was parked on a person: only an explicit approval passes it (an answer is not one).
       if (ps.pendingGate) {
         const gate = ps.pendingGate;
         ps.pendingGate = undefined;
-        if (job.humanResponse?.action !== 'approve' && job.humanResponse?.action !== 'answer')
-          return { status: 'aborted', reason: 'not approved' };
+        const response = job.humanResponse;
+        if (response?.action !== 'approve') return { status: 'aborted', reason: 'not approved' };
         ps.approved[gate] = true;
-        await this.handoff(ctx, session, `a person approved past the ${gate} gate`, gate, gate === 'review' ? 'quality' : 'render');
+        await this.handoff(ctx, session, `${response.by} approved past the ${gate} gate`, gate, gate === 'review' ? 'quality' : 'render', {
+          approvedBy: response.by,
+          via: response.via ?? null,
+          respondedAt: response.respondedAt,
+        });
         ps.stage = gate === 'review' ? 'quality' : 'render';
       }
       let resume = checkpoint && checkpoint.transcript.length > 0 ? checkpoint : undefined;
@@ -268,9 +272,20 @@ export class PipelineHandler implements JobHandler {
     else if (kind === 'review') ps.reviews.push(data);
   }
 
-  private async handoff(ctx: JobContext, session: AgentSession, summary: string, from: string, to: string): Promise<void> {
-    await session.audit('coordinator', [{ kind: 'pipeline.handoff', summary: `${from} → ${to}: ${summary}`, data: { from, to, summary } }]);
-    await ctx.emit([{ type: 'handoff', role: 'coordinator', summary: `${from} → ${to}: ${summary}`, data: { from, to } }]);
+  private async handoff(
+    ctx: JobContext,
+    session: AgentSession,
+    summary: string,
+    from: string,
+    to: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
+    await session.audit('coordinator', [
+      { kind: 'pipeline.handoff', summary: `${from} → ${to}: ${summary}`, data: { from, to, summary, ...extra } as never },
+    ]);
+    await ctx.emit([
+      { type: 'handoff', role: 'coordinator', summary: `${from} → ${to}: ${summary}`, data: { from, to, ...extra } as never },
+    ]);
   }
 
   private async qualityGate(ctx: JobContext, session: AgentSession, ps: PipelineState, readOnly: boolean) {

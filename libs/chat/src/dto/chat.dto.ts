@@ -4,10 +4,22 @@ import { REPO_PATTERN } from '@app/jobs';
 import { Conversation } from '../entities/conversation.entity';
 import { Message } from '../entities/message.entity';
 
+/** What the chat Coordinator's own model calls in a conversation used (intake calls of messages that became jobs are the jobs'). */
+export class ConversationSpendView {
+  @ApiProperty() modelCalls: number;
+  @ApiProperty() tokens: number;
+  @ApiProperty() costCents: number;
+}
+
 export class ConversationView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() title: string;
   @ApiProperty({ type: String, nullable: true }) defaultRepo: string | null;
+  @ApiProperty({
+    type: ConversationSpendView,
+    description: 'Model use of the chat itself, against CHAT_MAX_COST_CENTS and CHAT_MAX_TOKENS',
+  })
+  spend: ConversationSpendView;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
@@ -16,6 +28,7 @@ export class ConversationView {
       id: c.id,
       title: c.title,
       defaultRepo: c.defaultRepo,
+      spend: { modelCalls: c.modelCalls ?? 0, tokens: c.usedTokens ?? 0, costCents: c.usedCostCents ?? 0 },
       createdAt: c.createdAt.toISOString(),
       updatedAt: c.updatedAt.toISOString(),
     };

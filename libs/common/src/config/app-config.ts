@@ -101,6 +101,12 @@ export interface AppConfig {
     /** Requests remembered at most. */
     cacheSize: number;
   };
+  chat: {
+    /** The most the chat Coordinator's own model calls may cost per conversation, in US cents (0: it never asks the model). */
+    maxCostCents: number;
+    /** The most tokens the chat Coordinator's own model calls may use per conversation. */
+    maxTokens: number;
+  };
   sandbox: {
     /** `bwrap`: commands run under bubblewrap; `none`: unsandboxed (explicit opt-out). */
     mode: 'bwrap' | 'none';

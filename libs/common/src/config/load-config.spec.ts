@@ -38,4 +38,11 @@ describe('loadConfig', () => {
     ]);
     expect((error as Error).message).toContain('PORT');
   });
+
+  it('budgets the chat Coordinator per conversation: 50 cents and 500k tokens by default, 0 for none, never negative', () => {
+    expect(loadConfig({}).chat).toEqual({ maxCostCents: 50, maxTokens: 500_000 });
+    expect(loadConfig({ CHAT_MAX_COST_CENTS: '0', CHAT_MAX_TOKENS: '1000' }).chat).toEqual({ maxCostCents: 0, maxTokens: 1000 });
+    expect(() => loadConfig({ CHAT_MAX_COST_CENTS: '-1' })).toThrow(/CHAT_MAX_COST_CENTS/);
+    expect(() => loadConfig({ CHAT_MAX_TOKENS: 'lots' })).toThrow(/CHAT_MAX_TOKENS/);
+  });
 });

@@ -307,6 +307,10 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
       cacheTtlMs: r.int('INTAKE_CACHE_TTL_MS', 600_000, 0, 86_400_000),
       cacheSize: r.int('INTAKE_CACHE_SIZE', 1_000, 0, 1_000_000),
     },
+    chat: {
+      maxCostCents: r.int('CHAT_MAX_COST_CENTS', 50, 0, 10_000_000),
+      maxTokens: r.int('CHAT_MAX_TOKENS', 500_000, 0, 1_000_000_000),
+    },
     sandbox: {
       mode: r.oneOf('SANDBOX', ['bwrap', 'none'] as const, 'bwrap'),
       timeoutMs: r.int('SANDBOX_TIMEOUT_MS', 300_000, 1_000, 3_600_000),

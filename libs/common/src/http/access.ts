@@ -53,3 +53,21 @@ export const RequestActor = createParamDecorator((_: unknown, ctx: ExecutionCont
   const principal = principalOf(ctx.switchToHttp().getRequest());
   return principal ? `token:${principal.prefix}` : 'user';
 });
+
+/** Who made a request, as far as the request says: the ledger actor, how it was authenticated, and its browser session. */
+export interface RequestIdentityInfo {
+  actor: RequestActorName;
+  auth: 'bearer' | 'cookie' | 'none';
+  sessionId?: string;
+}
+
+/** The request's identity (see {@link RequestIdentityInfo}). */
+export const RequestIdentity = createParamDecorator((_: unknown, ctx: ExecutionContext): RequestIdentityInfo => {
+  const principal = principalOf(ctx.switchToHttp().getRequest());
+  if (!principal) return { actor: 'user', auth: 'none' };
+  return {
+    actor: `token:${principal.prefix}`,
+    auth: principal.via,
+    ...(principal.sessionId ? { sessionId: principal.sessionId } : {}),
+  };
+});

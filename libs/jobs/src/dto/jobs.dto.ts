@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { EnumField, IntField, JOB_MODES, JobMode, StringField, UuidField } from '@app/common';
 import { IntentView } from '@app/tdln';
 import { IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
-import { Job, PendingQuestion } from '../entities/job.entity';
+import { HumanResponse, Job, PendingQuestion, RespondAction, actionsFor } from '../entities/job.entity';
 import { JOB_STATUSES, JobStatus } from '../job-status';
 
 /** Agent roles a job can be addressed to. */
@@ -106,14 +106,17 @@ export class ListJobsQuery {
   cursor?: string;
 }
 
+const RESPOND_ACTIONS: readonly RespondAction[] = ['approve', 'reject', 'answer'];
+
 /** Body of `POST /api/jobs/{id}/respond`. */
 export class RespondJobRequest {
   @EnumField({
-    description: 'approve or reject a pending approval, or answer a question',
-    values: ['approve', 'reject', 'answer'],
+    description:
+      'approve or reject a pending approval; answer (or reject) a question. An action that does not fit the question is 400 invalid_response',
+    values: RESPOND_ACTIONS,
     enumName: 'RespondAction',
   })
-  action: 'approve' | 'reject' | 'answer';
+  action: RespondAction;
 
   @ApiPropertyOptional({ description: 'The answer text (required with action=answer)', minLength: 1, maxLength: 10_000 })
   @ValidateIf((o: RespondJobRequest) => o.action === 'answer' || o.answer !== undefined)
@@ -121,6 +124,70 @@ export class RespondJobRequest {
   @MinLength(1)
   @MaxLength(10_000)
   answer?: string;
+}
+
+/** The question or approval a waiting job puts to a person. */
+export class PendingQuestionView {
+  @ApiProperty({ enum: ['question', 'approval'], description: 'approval: approve or reject; question: a free-text answer' })
+  kind: PendingQuestion['kind'];
+  @ApiProperty() question: string;
+  @ApiPropertyOptional({ description: 'The role or gate that asks (planner, builder, reviewer, quality gate...)' }) askedBy?: string;
+  @ApiPropertyOptional({ type: [String], description: 'Choices offered with the question' }) options?: string[];
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'What the question is about (the tool call, the verdict...)',
+  })
+  data?: Record<string, unknown>;
+  @ApiProperty({
+    enum: RESPOND_ACTIONS,
+    enumName: 'RespondAction',
+    isArray: true,
+    description: 'The actions POST /api/jobs/{id}/respond takes for this question',
+  })
+  actions: RespondAction[];
+
+  static of(q: PendingQuestion): PendingQuestionView {
+    return Object.assign(new PendingQuestionView(), { ...q, actions: actionsFor(q) });
+  }
+}
+
+/** How a response reached the service, and what identified the person. */
+export class ResponseChannelView {
+  @ApiProperty({ enum: ['api', 'chat'] }) channel: 'api' | 'chat';
+  @ApiProperty({ enum: ['bearer', 'cookie', 'none'], description: 'bearer token, browser session cookie, or none (AUTH=off)' })
+  auth: 'bearer' | 'cookie' | 'none';
+  @ApiPropertyOptional({ format: 'uuid', description: 'The browser session it came from' }) sessionId?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'The conversation of a chat response' }) conversationId?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'The chat message that gave it' }) messageId?: string;
+}
+
+/** The question a response resolved. */
+export class ResolvedQuestionView {
+  @ApiProperty({ enum: ['question', 'approval'] }) kind: PendingQuestion['kind'];
+  @ApiProperty() question: string;
+  @ApiPropertyOptional() askedBy?: string;
+}
+
+/** The last response a person gave to a waiting job: what, who, how, when, and to which question. */
+export class JobResponseView {
+  @ApiProperty({ enum: RESPOND_ACTIONS, enumName: 'RespondAction' }) action: RespondAction;
+  @ApiProperty({ type: String, nullable: true }) answer: string | null;
+  @ApiProperty({ description: 'Who gave it, as the ledger names them: token:<prefix>, or user with access control off' }) by: string;
+  @ApiProperty({ type: ResponseChannelView, nullable: true }) via: ResponseChannelView | null;
+  @ApiProperty({ type: ResolvedQuestionView, nullable: true }) question: ResolvedQuestionView | null;
+  @ApiProperty({ format: 'date-time' }) respondedAt: string;
+
+  static of(r: HumanResponse): JobResponseView {
+    return Object.assign(new JobResponseView(), {
+      action: r.action,
+      answer: r.answer ?? null,
+      by: r.by,
+      via: r.via ?? null,
+      question: r.question ?? null,
+      respondedAt: r.respondedAt,
+    });
+  }
 }
 
 export class JobCapsView {
@@ -163,6 +230,7 @@ export class JobView {
   @ApiProperty() priority: number;
   @ApiProperty() attempts: number;
   @ApiProperty() maxAttempts: number;
+  @ApiProperty({ description: 'Which run this is: 1, then one more per retry (an evaluator job: the run it evaluates)' }) run: number;
   @ApiProperty({ type: JobCapsView }) caps: JobCapsView;
   @ApiProperty({ type: JobUsageView }) usage: JobUsageView;
   @ApiProperty({ type: String, nullable: true }) currentAction: string | null;
@@ -173,13 +241,10 @@ export class JobView {
   })
   intent: IntentView | null;
   @ApiProperty({ type: String, nullable: true }) intentLogline: string | null;
-  @ApiPropertyOptional({
-    type: 'object',
-    nullable: true,
-    additionalProperties: true,
-    description: 'The question or approval a waiting job needs',
-  })
-  pendingQuestion: PendingQuestion | null;
+  @ApiProperty({ type: PendingQuestionView, nullable: true, description: 'The question or approval a waiting job needs' })
+  pendingQuestion: PendingQuestionView | null;
+  @ApiProperty({ type: JobResponseView, nullable: true, description: 'The last response a person gave it (who, how, to what)' })
+  lastResponse: JobResponseView | null;
   @ApiProperty({ type: 'object', nullable: true, additionalProperties: true }) result: Record<string, unknown> | null;
   @ApiProperty({ type: String, nullable: true, description: 'The job branch (aict/<id>) once work was pushed' }) branch: string | null;
   @ApiProperty({ type: JobErrorView, nullable: true }) error: JobErrorView | null;
@@ -207,12 +272,14 @@ export class JobView {
       priority: job.priority,
       attempts: job.attempts,
       maxAttempts: job.maxAttempts,
+      run: job.run,
       caps: { maxSteps: job.maxSteps, maxTokens: job.maxTokens, maxCostCents: job.maxCostCents, maxWallMs: job.maxWallMs },
       usage: { steps: job.usedSteps, tokens: job.usedTokens, costCents: job.usedCostCents, wallMs: job.usedWallMs },
       currentAction: job.currentAction,
       intent: job.intent as IntentView | null,
       intentLogline: job.intentLogline,
-      pendingQuestion: job.pendingQuestion,
+      pendingQuestion: job.pendingQuestion ? PendingQuestionView.of(job.pendingQuestion) : null,
+      lastResponse: job.humanResponse ? JobResponseView.of(job.humanResponse) : null,
       result: job.result,
       branch: job.branch ?? null,
       error: job.errorCode ? { code: job.errorCode, message: job.errorMessage ?? '' } : null,

@@ -11,12 +11,40 @@ export interface PendingQuestion {
   data?: Record<string, unknown>;
 }
 
-/** A person's answer to a waiting job. */
+/** What a person may do about a waiting job. */
+export type RespondAction = 'approve' | 'reject' | 'answer';
+
+/** How a response reached the service, and what identified the person who gave it. */
+export interface ResponseChannel {
+  /** `api` (REST, CLI, dashboard) or `chat` (a message in the job's conversation). */
+  channel: 'api' | 'chat';
+  /** How the request was authenticated: a bearer token, a browser session cookie, or none (AUTH=off). */
+  auth: 'bearer' | 'cookie' | 'none';
+  /** The browser session the response came from, when it came through one. */
+  sessionId?: string;
+  /** The conversation (and message) of a chat response. */
+  conversationId?: string;
+  messageId?: string;
+}
+
+/** A person's answer to a waiting job: what they did, who they were, and which question it resolved. */
 export interface HumanResponse {
-  action: 'approve' | 'reject' | 'answer';
+  action: RespondAction;
   answer?: string;
   respondedAt: string;
+  /** The ledger actor of the person (`token:<prefix>`, or `user` with access control off). */
   by: string;
+  via?: ResponseChannel;
+  /** The question this response resolved. */
+  question?: Pick<PendingQuestion, 'kind' | 'question' | 'askedBy'>;
+}
+
+/**
+ * The actions that fit a pending question: an approval is approved or rejected (an answer is not
+ * an approval); a question is answered, or rejected to stop the job.
+ */
+export function actionsFor(question: Pick<PendingQuestion, 'kind'> | null | undefined): RespondAction[] {
+  return question?.kind === 'approval' ? ['approve', 'reject'] : ['answer', 'reject'];
 }
 
 /** One job: what to do, where, under which caps, and how far it got. */
@@ -36,6 +64,8 @@ export class Job {
   @Column({ type: 'text' }) status: JobStatus;
   @Column({ type: 'int' }) priority: number;
   @Column({ type: 'int' }) attempts: number;
+  /** Which run this is: 1, then one more per retry (an evaluator job: the run of the job it evaluates). */
+  @Column({ type: 'int' }) run: number;
   @Column({ name: 'max_attempts', type: 'int' }) maxAttempts: number;
   @Column({ name: 'run_after', type: 'timestamptz' }) runAfter: Date;
   @Column({ name: 'max_steps', type: 'int' }) maxSteps: number;

@@ -5,6 +5,7 @@ import { TeamRecords1764000000003 } from './1764000000003-team-records';
 import { AccessAndIntake1764000000004 } from './1764000000004-access-and-intake';
 import { ChatNotificationsMetrics1764000000005 } from './1764000000005-chat-notifications-metrics';
 import { WorkerFacts1764000000006 } from './1764000000006-worker-facts';
+import { RunsAndChatSpend1764000000016 } from './1764000000016-runs-and-chat-spend';
 
 /** Every migration, in order. Listed explicitly, never globbed. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   AccessAndIntake1764000000004,
   ChatNotificationsMetrics1764000000005,
   WorkerFacts1764000000006,
+  RunsAndChatSpend1764000000016,
 ];

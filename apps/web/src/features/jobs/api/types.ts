@@ -15,16 +15,11 @@ export type VerificationView = Schemas['VerificationView'];
 export type EvaluationView = Schemas['EvaluationView'];
 export type LedgerEntryView = Schemas['LedgerEntryView'];
 export type RespondAction = Schemas['RespondAction'];
+/** The question a waiting job asks (JobView.pendingQuestion), with the actions it takes. */
+export type PendingQuestion = Schemas['PendingQuestionView'];
+/** The last response a person gave a job: what, who, how (JobView.lastResponse). */
+export type JobResponse = Schemas['JobResponseView'];
 
 export const JOB_STATUSES: JobStatus[] = ['queued', 'running', 'waiting_human', 'cancelling', 'succeeded', 'failed', 'aborted'];
 export const JOB_MODES: JobMode[] = ['mechanic', 'genius'];
 export const FINISHED: JobStatus[] = ['succeeded', 'failed', 'aborted'];
-
-/** The question a waiting job asks (JobView.pendingQuestion). */
-export interface PendingQuestion {
-  kind?: 'question' | 'approval' | string;
-  question?: string;
-  askedBy?: string;
-  options?: string[];
-  [key: string]: unknown;
-}

@@ -133,7 +133,7 @@ describe('JobDetailPage', () => {
   it('answers the job’s question in place', async () => {
     const job = aJob({
       status: 'waiting_human',
-      pendingQuestion: { kind: 'question', question: 'Should subtract go negative?', askedBy: 'planner' },
+      pendingQuestion: { kind: 'question', question: 'Should subtract go negative?', askedBy: 'planner', actions: ['answer', 'reject'] },
     });
     const { calls } = mockApi({
       'GET /api/jobs/:id': () => job,
@@ -149,6 +149,30 @@ describe('JobDetailPage', () => {
       expect(calls.find((c) => c.path.endsWith('/respond'))?.body).toEqual({ action: 'answer', answer: 'yes, like normal subtraction' }),
     );
     expect(await screen.findByText('Queued')).toBeTruthy();
+  });
+
+  it('says who last approved the job, through what, and to which question', async () => {
+    const job = aJob({
+      status: 'queued',
+      lastResponse: {
+        action: 'approve',
+        answer: null,
+        by: 'token:aict_AbCdEfGh',
+        via: { channel: 'chat', auth: 'bearer', conversationId: '22222222-2222-4222-8222-222222222222' },
+        question: { kind: 'approval', question: 'The quality gate blocked the result. Approve to publish it anyway?' },
+        respondedAt: new Date().toISOString(),
+      },
+    });
+    mockApi({
+      'GET /api/jobs/:id': () => job,
+      'GET /api/events': () => ({ items: [], nextCursor: null }),
+      'GET /api/jobs/:id/ledger': () => [],
+    });
+    renderWithClient(<JobDetailPage id={job.id} />);
+    const line = await screen.findByLabelText('Last response');
+    expect(line.textContent).toMatch(
+      /^Approved by token:aict_AbCdEfGh in chat \(The quality gate blocked the result\. Approve to publish it anyway\?\) · /,
+    );
   });
 
   it('shows the finished job’s diff, review, evaluation, ledger and a verified TruthPack', async () => {

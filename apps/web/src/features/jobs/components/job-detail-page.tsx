@@ -7,7 +7,7 @@ import { useJob } from '../api/get-job';
 import { useJobDiff } from '../api/get-job-diff';
 import { useJobEvents } from '../api/get-job-events';
 import { useCancelJob, useRetryJob } from '../api/job-actions';
-import { FINISHED, type PendingQuestion } from '../api/types';
+import { FINISHED, type JobResponse } from '../api/types';
 import { useJobStream } from '../api/use-job-stream';
 import { BudgetMeters, Evaluation, IntentAndPlan, Ledger, Outcome, Reviews, TruthPack } from './job-panels';
 import { RespondForm } from './respond-form';
@@ -41,6 +41,7 @@ export function JobDetailPage({ id }: { id: string }) {
             {j.repo} · {j.mode} · attempt {j.attempts}/{j.maxAttempts} · created <time dateTime={j.createdAt}>{ago(j.createdAt)}</time>
             {j.currentAction ? <> · now: {j.currentAction}</> : null}
           </p>
+          {j.lastResponse ? <LastResponse response={j.lastResponse} /> : null}
         </div>
         <div className="row">
           <StatusBadge status={j.status} />
@@ -60,7 +61,7 @@ export function JobDetailPage({ id }: { id: string }) {
       <ErrorMessage error={cancel.error ?? retry.error} title="Action failed" />
       {j.status === 'waiting_human' ? (
         <Panel title="Waiting for you" id="waiting">
-          <RespondForm jobId={j.id} pending={j.pendingQuestion as PendingQuestion | null} />
+          <RespondForm jobId={j.id} pending={j.pendingQuestion} />
         </Panel>
       ) : null}
       <div className="detail-grid">
@@ -104,5 +105,26 @@ export function JobDetailPage({ id }: { id: string }) {
         <Ledger jobId={j.id} />
       </Panel>
     </div>
+  );
+}
+
+const DID: Record<JobResponse['action'], string> = { approve: 'Approved', reject: 'Rejected', answer: 'Answered' };
+
+/** Who last approved, rejected or answered the job, through what, and when. */
+function LastResponse({ response }: { response: JobResponse }) {
+  const via = response.via
+    ? response.via.channel === 'chat'
+      ? 'in chat'
+      : response.via.auth === 'cookie'
+        ? 'in the dashboard'
+        : 'through the API'
+    : null;
+  return (
+    <p className="muted small" aria-label="Last response">
+      {DID[response.action]} by <code>{response.by}</code>
+      {via ? <> {via}</> : null}
+      {response.question ? <> ({response.question.question})</> : null} ·{' '}
+      <time dateTime={response.respondedAt}>{ago(response.respondedAt)}</time>
+    </p>
   );
 }

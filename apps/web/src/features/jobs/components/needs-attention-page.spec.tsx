@@ -10,12 +10,12 @@ describe('NeedsAttentionPage', () => {
     const approval = aJob({
       goal: 'add notes',
       status: 'waiting_human',
-      pendingQuestion: { kind: 'approval', question: 'Approve a 260-line change?', askedBy: 'builder' },
+      pendingQuestion: { kind: 'approval', question: 'Approve a 260-line change?', askedBy: 'builder', actions: ['approve', 'reject'] },
     });
     const question = aJob({
       goal: 'fix subtract',
       status: 'waiting_human',
-      pendingQuestion: { kind: 'question', question: 'Negative or saturate?', askedBy: 'planner' },
+      pendingQuestion: { kind: 'question', question: 'Negative or saturate?', askedBy: 'planner', actions: ['answer', 'reject'] },
     });
     const { calls } = mockApi({
       'GET /api/jobs': ({ search }) => ({ items: search.get('status') === 'waiting_human' ? [approval, question] : [], nextCursor: null }),
@@ -35,6 +35,33 @@ describe('NeedsAttentionPage', () => {
     const [first, second] = calls.filter((c) => c.path.endsWith('/respond'));
     expect(first).toMatchObject({ path: `/api/jobs/${approval.id}/respond`, body: { action: 'approve' } });
     expect(second).toMatchObject({ path: `/api/jobs/${question.id}/respond`, body: { action: 'answer', answer: 'negative' } });
+  });
+
+  it('offers only the actions each question takes: no answer box for an approval, no Approve for a question', async () => {
+    const approval = aJob({
+      status: 'waiting_human',
+      pendingQuestion: { kind: 'approval', question: 'Publish a blocked result?', askedBy: 'quality gate', actions: ['approve', 'reject'] },
+    });
+    const question = aJob({
+      status: 'waiting_human',
+      pendingQuestion: { kind: 'question', question: 'Which file?', askedBy: 'planner', actions: ['answer', 'reject'] },
+    });
+    const { calls } = mockApi({
+      'GET /api/jobs': ({ search }) => ({ items: search.get('status') === 'waiting_human' ? [approval, question] : [], nextCursor: null }),
+      'POST /api/jobs/:id/respond': () => ({ ...question, status: 'aborted', pendingQuestion: null }),
+    });
+    renderWithClient(<NeedsAttentionPage />);
+    const approvalCard = (await screen.findByText('Publish a blocked result?')).closest('li')!;
+    expect(within(approvalCard).queryByLabelText('Your answer')).toBeNull();
+    expect(within(approvalCard).getByRole('button', { name: 'Approve' })).toBeTruthy();
+    const questionCard = screen.getByText('Which file?').closest('li')!;
+    expect(within(questionCard).queryByRole('button', { name: 'Approve' })).toBeNull();
+    await userEvent.click(within(questionCard).getByRole('button', { name: 'Reject' }));
+    await waitFor(() => expect(calls.filter((c) => c.path.endsWith('/respond'))).toHaveLength(1));
+    expect(calls.find((c) => c.path.endsWith('/respond'))).toMatchObject({
+      path: `/api/jobs/${question.id}/respond`,
+      body: { action: 'reject' },
+    });
   });
 
   it('says when nothing is waiting', async () => {

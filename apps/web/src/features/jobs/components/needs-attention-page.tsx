@@ -2,7 +2,6 @@ import { Empty, ErrorMessage, LiveDot, Loading } from '@/components/ui/feedback'
 import { ago } from '@/lib/format';
 import { Link } from '@/lib/router';
 import { useJobs } from '../api/get-jobs';
-import type { PendingQuestion } from '../api/types';
 import { useJobsLiveState } from '../api/use-jobs-live';
 import { RespondForm } from './respond-form';
 
@@ -31,7 +30,7 @@ export function NeedsAttentionPage() {
                   {job.repo} · waiting since <time dateTime={job.updatedAt}>{ago(job.updatedAt)}</time>
                 </span>
               </header>
-              <RespondForm jobId={job.id} pending={job.pendingQuestion as PendingQuestion | null} />
+              <RespondForm jobId={job.id} pending={job.pendingQuestion} />
             </li>
           ))}
         </ul>

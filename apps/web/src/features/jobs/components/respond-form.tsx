@@ -1,20 +1,34 @@
 import { type FormEvent, useId, useState } from 'react';
 import { ErrorMessage } from '@/components/ui/feedback';
 import { useRespondToJob } from '../api/job-actions';
-import type { PendingQuestion } from '../api/types';
+import type { PendingQuestion, RespondAction } from '../api/types';
 
-/** Answers a waiting job in place: approve / reject an approval, or type an answer to a question. */
+/**
+ * Answers a waiting job in place, offering only the actions its question takes (the server lists
+ * them): approve / reject an approval, or type an answer to a question (or reject it).
+ */
 export function RespondForm({ jobId, pending }: { jobId: string; pending: PendingQuestion | null | undefined }) {
   const respond = useRespondToJob();
   const [answer, setAnswer] = useState('');
   const id = useId();
-  const isApproval = pending?.kind === 'approval';
+  const actions: RespondAction[] = pending?.actions ?? ['reject'];
+  const can = (action: RespondAction) => actions.includes(action);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!answer.trim()) return;
     respond.mutate({ id: jobId, action: 'answer', answer: answer.trim() }, { onSuccess: () => setAnswer('') });
   };
+  const reject = can('reject') ? (
+    <button
+      type="button"
+      className="btn btn-danger"
+      disabled={respond.isPending}
+      onClick={() => respond.mutate({ id: jobId, action: 'reject' })}
+    >
+      Reject
+    </button>
+  ) : null;
 
   return (
     <div className="respond">
@@ -22,26 +36,7 @@ export function RespondForm({ jobId, pending }: { jobId: string; pending: Pendin
         <span className="muted">{pending?.askedBy ? `${pending.askedBy} asks` : 'The team asks'}:</span>{' '}
         <strong>{pending?.question ?? 'Waiting for you.'}</strong>
       </p>
-      {isApproval ? (
-        <div className="row">
-          <button
-            type="button"
-            className="btn btn-primary"
-            disabled={respond.isPending}
-            onClick={() => respond.mutate({ id: jobId, action: 'approve' })}
-          >
-            Approve
-          </button>
-          <button
-            type="button"
-            className="btn btn-danger"
-            disabled={respond.isPending}
-            onClick={() => respond.mutate({ id: jobId, action: 'reject' })}
-          >
-            Reject
-          </button>
-        </div>
-      ) : (
+      {can('answer') ? (
         <form onSubmit={submit} className="stack">
           <label htmlFor={`${id}-answer`}>Your answer</label>
           <textarea id={`${id}-answer`} rows={2} value={answer} onChange={(e) => setAnswer(e.target.value)} required />
@@ -58,16 +53,23 @@ export function RespondForm({ jobId, pending }: { jobId: string; pending: Pendin
             <button type="submit" className="btn btn-primary" disabled={respond.isPending || !answer.trim()}>
               Send answer
             </button>
-            <button
-              type="button"
-              className="btn btn-danger"
-              disabled={respond.isPending}
-              onClick={() => respond.mutate({ id: jobId, action: 'reject' })}
-            >
-              Reject
-            </button>
+            {reject}
           </div>
         </form>
+      ) : (
+        <div className="row">
+          {can('approve') ? (
+            <button
+              type="button"
+              className="btn btn-primary"
+              disabled={respond.isPending}
+              onClick={() => respond.mutate({ id: jobId, action: 'approve' })}
+            >
+              Approve
+            </button>
+          ) : null}
+          {reject}
+        </div>
       )}
       {respond.isSuccess ? (
         <p className="muted" role="status">

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { decisionOf, explicitAnswer, isPlainStatusQuestion, isStatusQuestion } from './chat-reply-rules';
+
+describe('chat reply rules', () => {
+  it.each([
+    'approve',
+    'Approve.',
+    'yes',
+    'Yes!',
+    'ok',
+    'OK thanks',
+    'lgtm',
+    'LGTM',
+    'ship it',
+    'Ship it!',
+    'go ahead',
+    'please go ahead',
+    'Proceed.',
+    'start it',
+    'looks good to me',
+    '👍',
+  ])('reads %j as an approval', (text) => {
+    expect(decisionOf(text)).toEqual({ decision: 'approve' });
+  });
+
+  it.each(['reject', 'no', 'No.', 'nope', 'stop', 'abort', 'cancel', 'don’t', 'do not do it', '👎'])('reads %j as a rejection', (text) => {
+    expect(decisionOf(text)).toEqual({ decision: 'reject' });
+  });
+
+  it.each([
+    "how's it going?",
+    'yes but first tell me why it failed',
+    'yes, like normal subtraction',
+    'ok so what did the quality gate say',
+    'no idea',
+    'not yet',
+    'approve the change to src/auth.ts and also fix the tests',
+    'I think it looks good but run the tests again',
+    'fix the failing login test in src/auth.ts',
+    'maybe',
+    '',
+    'yes '.repeat(30),
+  ])('does not read %j as a decision', (text) => {
+    expect(decisionOf(text)).toBeNull();
+  });
+
+  it('takes the job a decision names, by its id or the first 8 characters of it', () => {
+    expect(decisionOf('approve 1a2b3c4d')).toEqual({ decision: 'approve', jobRef: '1a2b3c4d' });
+    expect(decisionOf('Reject job 1a2b3c4d-0000-4000-8000-000000000001.')).toEqual({
+      decision: 'reject',
+      jobRef: '1a2b3c4d-0000-4000-8000-000000000001',
+    });
+    expect(decisionOf('approve everything')).toBeNull();
+  });
+
+  it('finds an explicit answer only behind "answer:"', () => {
+    expect(explicitAnswer('answer: fix src/calc.js only')).toBe('fix src/calc.js only');
+    expect(explicitAnswer('Answer:  what is the status?  ')).toBe('what is the status?');
+    expect(explicitAnswer('answer:')).toBeNull();
+    expect(explicitAnswer('the answer: 42')).toBeNull();
+  });
+
+  it('tells a plain status question from an answer that mentions the status', () => {
+    for (const text of ["how's it going?", 'what is the status?', 'status', 'Any progress?']) {
+      expect(isStatusQuestion(text), text).toBe(true);
+      expect(isPlainStatusQuestion(text), text).toBe(true);
+    }
+    expect(isStatusQuestion('return status 404 instead')).toBe(true);
+    expect(isPlainStatusQuestion('return status 404 instead')).toBe(false);
+    expect(isPlainStatusQuestion('should it keep the progress bar?'.padEnd(90, ' x'))).toBe(false);
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * How chat tells a decision, an explicit answer and a status question from everything else. The
+ * rules are deliberately small and strict: a waiting approval is resolved only by a message whose
+ * whole meaning is yes or no, so small talk never becomes an approval.
+ */
+
+const APPROVE_PHRASES = [
+  'approve',
+  'approved',
+  'approve it',
+  'i approve',
+  'yes',
+  'y',
+  'yep',
+  'yeah',
+  'yes please',
+  'ok',
+  'okay',
+  'sure',
+  'lgtm',
+  'looks good',
+  'looks good to me',
+  'ship it',
+  'go ahead',
+  'go for it',
+  'do it',
+  'proceed',
+  'start',
+  'start it',
+  'accept',
+  'accepted',
+  '👍',
+];
+const REJECT_PHRASES = [
+  'reject',
+  'rejected',
+  'reject it',
+  'i reject',
+  'no',
+  'n',
+  'nope',
+  'nah',
+  'no thanks',
+  'decline',
+  'deny',
+  'stop',
+  'abort',
+  'cancel',
+  "don't",
+  'do not',
+  "don't do it",
+  'do not do it',
+  '👎',
+];
+const PHRASES = new Map<string, 'approve' | 'reject'>([
+  ...APPROVE_PHRASES.map((p) => [p, 'approve'] as const),
+  ...REJECT_PHRASES.map((p) => [p, 'reject'] as const),
+]);
+/** A job named after the decision: its id, or the first 8+ characters of it. */
+const JOB_REF = /^(.*?)\s+(?:job\s+)?([0-9a-f]{8}(?:-[0-9a-f]{1,4}){0,4}[0-9a-f]*)$/;
+const MAX_DECISION_LENGTH = 80;
+
+/** A message lowercased, with typographic apostrophes, surrounding punctuation and courtesies taken off. */
+function normalise(text: string): string {
+  let t = text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\u2018\u2019]/g, "'")
+    .replace(/\s+/g, ' ')
+    .trim();
+  t = t.replace(/^[\s.,;:!]+|[\s.,;:!]+$/g, '');
+  t = t.replace(/^please\s+/, '');
+  t = t.replace(/[\s,]+(please|thanks|thank you)$/, '');
+  return t.replace(/[\s.,;:!]+$/g, '');
+}
+
+/**
+ * The decision a message gives, when its whole meaning is one: `approve` (yes, approve, ok, lgtm,
+ * ship it, go ahead…) or `reject` (no, reject, stop, abort, cancel…), optionally followed by the job
+ * it is about. Anything more — "yes but first tell me why it failed", "yes, like normal subtraction"
+ * — is not a decision.
+ */
+export function decisionOf(text: string): { decision: 'approve' | 'reject'; jobRef?: string } | null {
+  if (text.length > MAX_DECISION_LENGTH) return null;
+  const t = normalise(text);
+  const direct = PHRASES.get(t);
+  if (direct) return { decision: direct };
+  const ref = JOB_REF.exec(t);
+  const named = ref ? PHRASES.get(normalise(ref[1])) : undefined;
+  return named && ref ? { decision: named, jobRef: ref[2] } : null;
+}
+
+/** The answer in a message that says it is one (`answer: …`), or null. */
+export function explicitAnswer(text: string): string | null {
+  const match = /^\s*answer\s*:\s*([\s\S]+)$/i.exec(text);
+  const answer = match?.[1].trim();
+  return answer ? answer : null;
+}
+
+const STATUS_WORDS = /\b(status|progress|how('s| is) it going|what are you (doing|working on)|where are we|is it done)\b/i;
+
+/** A question about how the work goes ("how's it going?", "what is the status?", "status"). */
+export function isStatusQuestion(text: string): boolean {
+  return STATUS_WORDS.test(text);
+}
+
+/**
+ * A status question that cannot be an answer: short, and asked as a question or in one word. A
+ * job's question is answered with whatever else is said ("return status 404 instead" is an answer).
+ */
+export function isPlainStatusQuestion(text: string): boolean {
+  const t = text.trim();
+  if (t.length > 80 || !STATUS_WORDS.test(t)) return false;
+  return t.endsWith('?') || /^(status|progress)$/i.test(normalise(t));
+}

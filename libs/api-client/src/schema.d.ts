@@ -133,7 +133,10 @@ export interface paths {
         /** Jobs, newest first, filtered by status, mode or conversation */
         get: operations["listJobs"];
         put?: never;
-        /** Understand, policy-check and queue a coding task */
+        /**
+         * Understand, policy-check and queue a coding task
+         * @description Refusals before a job exists: 400 repo_not_allowed when REPO_ALLOW (or its default) does not allow the repository, with the reason, what is allowed and how to allow it; 403 role_requires_admin for a role that skips review without an admin token; 403 policy_blocked; 422 unparseable_request or model_intent_invalid; 503 model_unavailable.
+         */
         post: operations["createJob"];
         delete?: never;
         options?: never;
@@ -337,7 +340,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Say something to the team; returns at once, the Coordinator answers on the chat stream */
+        /**
+         * Say something to the team; returns at once, the Coordinator answers on the chat stream
+         * @description A `repo` outside REPO_ALLOW is 400 repo_not_allowed before anything is stored; a refused repository named in the message is answered on the stream with the refusal.
+         */
         post: operations["sendChatMessage"];
         delete?: never;
         options?: never;
@@ -372,7 +378,10 @@ export interface paths {
         /** Conversations, most recently active first */
         get: operations["listConversations"];
         put?: never;
-        /** Start a conversation, optionally with a default repository */
+        /**
+         * Start a conversation, optionally with a default repository
+         * @description A `defaultRepo` outside REPO_ALLOW is 400 repo_not_allowed.
+         */
         post: operations["createConversation"];
         delete?: never;
         options?: never;
@@ -597,7 +606,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Preview how a request is understood and what the policy says of it, exactly as POST /api/jobs would (the model only when useModel is set) */
+        /**
+         * Preview how a request is understood and what the policy says of it, exactly as POST /api/jobs would (the model only when useModel is set)
+         * @description A `repo` outside REPO_ALLOW is 400 repo_not_allowed, as for POST /api/jobs; its files are never listed.
+         */
         post: operations["previewParse"];
         delete?: never;
         options?: never;
@@ -734,10 +746,10 @@ export interface components {
          */
         JobMode: "mechanic" | "genius";
         /**
-         * @description Agent role that runs the job (default coordinator: the whole team)
+         * @description Agent role that runs the job (default coordinator: the whole team). builder skips the Planner, the Reviewer, the quality gate and the TruthPack, and needs a token with the admin scope (403 role_requires_admin otherwise)
          * @enum {string}
          */
-        AgentRole: "coordinator" | "planner" | "builder" | "reviewer" | "evaluator" | "watcher";
+        RequestableRole: "coordinator" | "builder";
         CreateJobRequest: {
             /**
              * @description What to do, in plain words
@@ -753,8 +765,8 @@ export interface components {
             baseRef?: string;
             /** @description mechanic (small, cheap, tight caps) or genius (strong model, loose caps); default from the request */
             mode?: components["schemas"]["JobMode"];
-            /** @description Agent role that runs the job (default coordinator: the whole team) */
-            role?: components["schemas"]["AgentRole"];
+            /** @description Agent role that runs the job (default coordinator: the whole team). builder skips the Planner, the Reviewer, the quality gate and the TruthPack, and needs a token with the admin scope (403 role_requires_admin otherwise) */
+            role?: components["schemas"]["RequestableRole"];
             /** @description Higher runs first (default 0) */
             priority?: number;
             /** @description Cap on tool calls */
@@ -911,6 +923,8 @@ export interface components {
             finishedAt: string | null;
             links: components["schemas"]["JobLinksView"];
         };
+        /** @enum {string} */
+        AgentRole: "coordinator" | "planner" | "builder" | "reviewer" | "evaluator" | "watcher";
         JobPage: {
             items: components["schemas"]["JobView"][];
             nextCursor: string | null;
@@ -1400,7 +1414,7 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerPage"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1418,7 +1432,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1427,7 +1441,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1464,7 +1478,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1473,7 +1487,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1514,7 +1528,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventPage"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1532,7 +1546,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1541,7 +1555,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1586,7 +1600,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1604,7 +1618,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1613,7 +1627,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1650,7 +1664,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1659,7 +1673,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1700,7 +1714,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobPage"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1718,7 +1732,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1727,7 +1741,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1759,7 +1773,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1777,7 +1791,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1813,7 +1827,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1843,7 +1857,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1861,7 +1875,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1879,7 +1893,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1909,7 +1923,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1927,7 +1941,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1954,7 +1968,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1984,7 +1998,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2002,7 +2016,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2029,7 +2043,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2063,7 +2077,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2081,7 +2095,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2126,7 +2140,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2157,7 +2171,7 @@ export interface operations {
                     "text/x-diff": string;
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2175,7 +2189,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2193,7 +2207,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2223,7 +2237,7 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerEntryView"][];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2241,7 +2255,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2259,7 +2273,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2297,7 +2311,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2315,7 +2329,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2333,7 +2347,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2363,7 +2377,7 @@ export interface operations {
                     "application/json": components["schemas"]["TruthPackView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2381,7 +2395,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2399,7 +2413,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2431,7 +2445,7 @@ export interface operations {
                     "application/json": components["schemas"]["VerificationView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2449,7 +2463,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2476,7 +2490,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2506,7 +2520,7 @@ export interface operations {
                     "application/json": components["schemas"]["EvaluationView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2524,7 +2538,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2542,7 +2556,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2573,7 +2587,7 @@ export interface operations {
                     "application/json": components["schemas"]["InsightView"][];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2591,7 +2605,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2600,7 +2614,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2632,7 +2646,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChatAccepted"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2650,7 +2664,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2686,7 +2700,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2727,7 +2741,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2745,7 +2759,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2763,7 +2777,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2796,7 +2810,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationPage"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2814,7 +2828,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2823,7 +2837,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2855,7 +2869,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2873,7 +2887,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2900,7 +2914,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2935,7 +2949,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessagePage"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2953,7 +2967,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2971,7 +2985,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3003,7 +3017,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3021,7 +3035,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3057,7 +3071,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3092,7 +3106,7 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationPage"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3110,7 +3124,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3119,7 +3133,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3149,7 +3163,7 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3167,7 +3181,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3185,7 +3199,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3224,7 +3238,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3242,7 +3256,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3251,7 +3265,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3282,7 +3296,7 @@ export interface operations {
                     "application/json": components["schemas"]["MetricsView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3300,7 +3314,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3309,7 +3323,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3348,7 +3362,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3366,7 +3380,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3375,7 +3389,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3413,7 +3427,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3422,7 +3436,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3459,7 +3473,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3468,7 +3482,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3500,7 +3514,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedTokenView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3518,7 +3532,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3545,7 +3559,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3575,7 +3589,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3593,7 +3607,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3611,7 +3625,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3648,7 +3662,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3657,7 +3671,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3685,7 +3699,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3703,7 +3717,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3712,7 +3726,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3738,7 +3752,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3787,7 +3801,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookResultView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3805,7 +3819,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3859,7 +3873,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3894,7 +3908,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookResultView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3912,7 +3926,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3966,7 +3980,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3998,7 +4012,7 @@ export interface operations {
                     "application/json": components["schemas"]["ParsePreviewView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4016,7 +4030,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4043,7 +4057,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;

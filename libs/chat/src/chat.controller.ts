@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Query, Res } fr
 import { ApiAcceptedResponse, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { Logger } from 'pino';
-import { ApiErrors, ApiEventStream, LOGGER, RequestActor, RequestActorName, parseLastEventId } from '@app/common';
+import { ApiErrors, ApiEventStream, LOGGER, RepositoryAccess, RequestActor, RequestActorName, parseLastEventId } from '@app/common';
 import { EventStreamer, EventView } from '@app/events';
 import { CoordinatorService } from './coordinator.service';
 import { MessagesService } from './messages.service';
@@ -31,6 +31,7 @@ export class ChatController {
     private readonly messages: MessagesService,
     private readonly coordinator: CoordinatorService,
     private readonly streamer: EventStreamer,
+    private readonly repositories: RepositoryAccess,
     @Inject(LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ component: 'chat' });
@@ -42,9 +43,13 @@ export class ChatController {
   @ApiOperation({
     operationId: 'sendChatMessage',
     summary: 'Say something to the team; returns at once, the Coordinator answers on the chat stream',
+    description:
+      'A `repo` outside REPO_ALLOW is 400 repo_not_allowed before anything is stored; a refused repository named in the message is answered on the stream with the refusal.',
   })
   @ApiAcceptedResponse({ type: ChatAccepted })
   async chat(@Body() body: ChatRequest, @RequestActor() actor: RequestActorName): Promise<ChatAccepted> {
+    // A repository given with the message becomes the conversation's default: refused before anything is stored.
+    if (body.repo) this.repositories.assertAllowed(body.repo);
     const conversation = body.conversationId
       ? await this.messages.conversation(body.conversationId)
       : await this.messages.createConversation({ title: body.message.slice(0, 80), defaultRepo: body.repo ?? null });
@@ -101,7 +106,11 @@ export class ChatController {
   }
 
   @Post('conversations')
-  @ApiOperation({ operationId: 'createConversation', summary: 'Start a conversation, optionally with a default repository' })
+  @ApiOperation({
+    operationId: 'createConversation',
+    summary: 'Start a conversation, optionally with a default repository',
+    description: 'A `defaultRepo` outside REPO_ALLOW is 400 repo_not_allowed.',
+  })
   @ApiBody({ type: CreateConversationRequest, required: false })
   @ApiCreatedResponse({ type: ConversationView })
   async createConversation(@Body() body: CreateConversationRequest): Promise<ConversationView> {

@@ -223,7 +223,14 @@ describe('jobs API', () => {
   });
 
   it('fails a job whose role has no handler with no_handler instead of hanging', async () => {
-    const id = (await create({ role: 'watcher' })).body.id;
+    // The API refuses such roles now; a job queued before that (or handed back by a worker that had
+    // other handlers) still meets the worker's defence. The first run turns the job into one.
+    const orphan = `orphan ${goal}`;
+    script.set(orphan, async () => {
+      await t.dataSource.query(`UPDATE jobs SET agent_role = 'watcher' WHERE goal = $1`, [orphan]);
+      return { status: 'release' };
+    });
+    const id = (await create({ goal: orphan })).body.id;
     await until(id, 'failed');
     expect((await api(t.url, 'GET', `/api/jobs/${id}`)).body.error.code).toBe('no_handler');
   });

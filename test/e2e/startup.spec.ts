@@ -78,6 +78,18 @@ describe('starting the service as a process (npm start)', () => {
     expect(server.output()).not.toMatch(/PORT/);
   });
 
+  it('refuses to start (exit 2) when GITHUB_REPO_MAP sends webhook jobs to a repository REPO_ALLOW does not allow', async () => {
+    const server = launch({
+      DATA_DIR: join(dir, 'repo-map'),
+      HOST: '0.0.0.0',
+      AUTH: 'on',
+      REPO_ALLOW: '/srv/repos',
+      GITHUB_REPO_MAP: JSON.stringify({ 'acme/shop': 'ssh://git@10.0.0.5/internal.git' }),
+    });
+    expect(await server.exited).toBe(2);
+    expect(server.output()).toMatch(/GITHUB_REPO_MAP: "acme\/shop" → Repository ssh:\/\/git@10\.0\.0\.5\/internal\.git is not allowed/);
+  });
+
   it('refuses to start on bad configuration and names each bad variable', async () => {
     const server = launch({ DATA_DIR: join(dir, 'bad'), PORT: 'eighty', ROLE: 'boss' });
     expect(await server.exited).toBe(2);

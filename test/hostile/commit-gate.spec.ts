@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PolicyChangeGate } from '@app/agents';
+import { RepositoryAccess } from '@app/common';
 import { loadTdlnBinding, TdlnEngine } from '@app/tdln';
 import { createToolRegistry, Sandbox, ToolContext, ToolRunState, WorkspaceManager } from '@app/tools';
 import { FakeModel, startFakeModel } from '../fake-model/fake-model-server';
@@ -68,7 +69,8 @@ describe.skipIf(!HAS_BWRAP)('the commit is the gate', () => {
   async function workspaceOn(files: Record<string, string>, intent: Record<string, unknown> | null = { operation: 'bug_fix' }) {
     const name = `repo-${++n}`;
     const origin = buildRepo(join(root, name), files);
-    const manager = new WorkspaceManager({ dataDir: join(root, `data-${name}`) });
+    const dataDir = join(root, `data-${name}`);
+    const manager = new WorkspaceManager({ dataDir, access: new RepositoryAccess({ loopbackOnly: true, dataDir }) });
     const workspace = await manager.open({ jobId: `job-${name}`, repository: origin });
     const decisions: { kind: string; verdict: string; rules: string[] }[] = [];
     const ctx: ToolContext = {

@@ -32,6 +32,7 @@ import {
   Workspace,
   WorkspaceManager,
 } from '@app/tools';
+import { RepositoryAccess } from '@app/common';
 import { FakeModel, startFakeModel } from '../fake-model/fake-model-server';
 import { reply, toolUse } from '../fake-model/scenario';
 import { HAS_BWRAP } from '../support/sandbox';
@@ -373,7 +374,7 @@ describe('a malicious repository', () => {
         'vendor/lib': { gitlink: 'a'.repeat(40) },
       });
       armOrigin(origin, markers);
-      manager = new WorkspaceManager({ dataDir });
+      manager = new WorkspaceManager({ dataDir, access: new RepositoryAccess({ loopbackOnly: true, dataDir }) });
       registry = createToolRegistry({
         sandbox: new Sandbox({ timeoutMs: 8_000, maxProcesses: 64, maxFileBytes: 8 * MiB, memoryBytes: 1024 * MiB }),
       });

@@ -1,7 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
-import { AppConfig, createLogger, loadConfig } from '@app/common';
+import { AppConfig, HostLookup, createLogger, loadConfig } from '@app/common';
 import { createApp } from '../../apps/server/src/create-app';
 import { createTestDatabase } from './test-database';
 
@@ -19,7 +19,7 @@ export interface TestApp {
  * `databaseUrl` to share one between several instances (several workers).
  */
 export async function startTestApp(
-  options: { env?: Record<string, string>; databaseUrl?: string; logDestination?: DestinationStream } = {},
+  options: { env?: Record<string, string>; databaseUrl?: string; logDestination?: DestinationStream; hostLookup?: HostLookup } = {},
 ): Promise<TestApp> {
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const config = loadConfig({
@@ -38,9 +38,10 @@ export async function startTestApp(
     RATE_LIMIT_DEFAULT: '1000000/60',
     RATE_LIMIT_WRITE: '1000000/60',
     RATE_LIMIT_WEBHOOKS: '1000000/60',
+    RATE_LIMIT_AUTH_FAILURES: '1000000/60',
     ...options.env,
   });
-  const app = await createApp(config, createLogger(config.logLevel, options.logDestination));
+  const app = await createApp(config, createLogger(config.logLevel, options.logDestination), { hostLookup: options.hostLookup });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;

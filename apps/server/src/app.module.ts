@@ -6,7 +6,7 @@ import { ChatModule } from '@app/chat';
 import { MetricsModule } from '@app/metrics';
 import { NotificationsModule } from '@app/notifications';
 import { AuthModule } from '@app/auth';
-import { AppConfig, ConfigModule, DatabaseModule, LoggingModule } from '@app/common';
+import { AppConfig, ConfigModule, DatabaseModule, HostLookup, LoggingModule, RepositoryAccessModule } from '@app/common';
 import { EventsModule } from '@app/events';
 import { IntakeModule, ModelAwareJobIntake } from '@app/intake';
 import { JobsModule } from '@app/jobs';
@@ -17,15 +17,21 @@ import { WorkerModule } from '@app/worker';
 import { ENTITIES } from './entities';
 import { HealthController } from './health.controller';
 
+/** What a process may replace besides its configuration: tests give a resolver whose names they control. */
+export interface AppOptions {
+  hostLookup?: HostLookup;
+}
+
 /** The whole service; which parts run (API, worker) follows `config.role`. */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+  static forRoot(config: AppConfig, logger: Logger, options: AppOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(logger),
+        RepositoryAccessModule.forRoot({ lookup: options.hostLookup }),
         DatabaseModule.forRoot(ENTITIES),
         ScheduleModule.forRoot(),
         LedgerModule,

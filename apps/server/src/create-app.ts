@@ -7,7 +7,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
 import helmet from '@fastify/helmet';
 import { AppConfig, HttpExceptionFilter, PinoNestLogger, createValidationPipe, requestContext, secretRedactor } from '@app/common';
-import { AppModule } from './app.module';
+import { AppModule, AppOptions } from './app.module';
 import { setupOpenApi } from './openapi';
 import { serveWebApp } from './web-app';
 
@@ -18,7 +18,7 @@ const URL_ERRORS: Record<string, string> = {
 };
 
 /** Builds the Nest application on Fastify with the global validation, errors, logging and OpenAPI. */
-export async function createApp(config: AppConfig, logger: Logger): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, logger: Logger, options: AppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     logger: false,
     bodyLimit: config.http.bodyLimitBytes,
@@ -59,7 +59,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
       socket.destroy(error);
     },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger, options), adapter, {
     logger: new PinoNestLogger(logger.child({ component: 'nest' })),
     abortOnError: false,
     // Webhook signatures are over the exact bytes received.

@@ -14,6 +14,8 @@ export enum AgentsErrorCode {
   AgentStuck = 'agent_stuck',
   Cancelled = 'cancelled',
   WorkspaceFailed = 'workspace_failed',
+  /** The repository is not (or no longer) allowed by REPO_ALLOW, checked again when git was about to reach it. */
+  RepoNotAllowed = 'repo_not_allowed',
   DiskFull = 'disk_full',
   SandboxUnavailable = 'sandbox_unavailable',
   ChangesTooLarge = 'changes_too_large',
@@ -44,6 +46,8 @@ export class AgentsException extends DomainException {
       case AgentsErrorCode.WorkspaceFailed:
       case AgentsErrorCode.NoResult:
         return 'internal';
+      case AgentsErrorCode.RepoNotAllowed:
+        return 'forbidden';
       case AgentsErrorCode.StepLimit:
       case AgentsErrorCode.TokenLimit:
       case AgentsErrorCode.CostLimit:

@@ -7,7 +7,8 @@ import { APP_CONFIG, AppConfig, LOGGER } from '@app/common';
 import { EventsModule, EventsService } from '@app/events';
 import { LedgerModule } from '@app/ledger';
 import { SandboxStatus, ToolsModule, WorkspaceManager } from '@app/tools';
-import { JobHandlerRegistry, JobLifecycleHooks, WorkerModule, WorkerService } from '@app/worker';
+import { HANDLED_ROLES, HandledRole } from '@app/jobs';
+import { JobHandler, JobHandlerRegistry, JobLifecycleHooks, WorkerModule, WorkerService } from '@app/worker';
 import { BudgetService } from './budget/budget.service';
 import { EvaluationController } from './evaluation/evaluation.controller';
 import { EvaluationService } from './evaluation/evaluation.service';
@@ -63,10 +64,10 @@ export class AgentsModule implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    // A job addressed to the coordinator runs the whole team; the others run one role.
-    this.handlers.register('coordinator', this.pipeline);
-    this.handlers.register('builder', this.builder);
-    this.handlers.register('evaluator', this.evaluator);
+    // A job addressed to the coordinator runs the whole team; the others run one role. Typed by the
+    // jobs lib's role table, so the roles a request may name are exactly the roles handled here.
+    const byRole: Record<HandledRole, JobHandler> = { coordinator: this.pipeline, builder: this.builder, evaluator: this.evaluator };
+    for (const role of HANDLED_ROLES) this.handlers.register(role, byRole[role]);
     this.hooks.onRunsEnded((manager, ended) => this.evaluations.enqueueFor(manager, ended));
     if (this.config.role === 'api') return;
     // Prove the sandbox once at start-up: the log says what to fix, and readiness and metrics show it.

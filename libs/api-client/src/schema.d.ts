@@ -133,7 +133,10 @@ export interface paths {
         /** Jobs, newest first, filtered by status, mode or conversation */
         get: operations["listJobs"];
         put?: never;
-        /** Understand, policy-check and queue a coding task */
+        /**
+         * Understand, policy-check and queue a coding task
+         * @description Refusals before a job exists: 400 repo_not_allowed when REPO_ALLOW (or its default) does not allow the repository, with the reason, what is allowed and how to allow it; 403 role_requires_admin for a role that skips review without an admin token; 403 policy_blocked; 422 unparseable_request or model_intent_invalid; 503 model_unavailable.
+         */
         post: operations["createJob"];
         delete?: never;
         options?: never;
@@ -345,7 +348,7 @@ export interface paths {
         put?: never;
         /**
          * Say something to the team; returns at once, the Coordinator answers on the chat stream
-         * @description While a job of the conversation waits for an approval, only a message whose whole meaning is yes or no (approve, yes, ok, lgtm, ship it / reject, no, stop…, optionally followed by the job id) approves or rejects it; a status question gets the status, a task that names a file becomes a new job, anything else gets a reminder. A waiting question is answered by the message unless it is one of those (`answer: …` always answers). The Coordinator’s own model calls are limited per conversation (CHAT_MAX_COST_CENTS, CHAT_MAX_TOKENS).
+         * @description While a job of the conversation waits for an approval, only a message whose whole meaning is yes or no (approve, yes, ok, lgtm, ship it / reject, no, stop…, optionally followed by the job id) approves or rejects it; a status question gets the status, a task that names a file becomes a new job, anything else gets a reminder. A waiting question is answered by the message unless it is one of those (`answer: …` always answers). The Coordinator’s own model calls are limited per conversation (CHAT_MAX_COST_CENTS, CHAT_MAX_TOKENS). A `repo` outside REPO_ALLOW is 400 repo_not_allowed before anything is stored; a refused repository named in the message is answered on the stream with the refusal.
          */
         post: operations["sendChatMessage"];
         delete?: never;
@@ -381,7 +384,10 @@ export interface paths {
         /** Conversations, most recently active first */
         get: operations["listConversations"];
         put?: never;
-        /** Start a conversation, optionally with a default repository */
+        /**
+         * Start a conversation, optionally with a default repository
+         * @description A `defaultRepo` outside REPO_ALLOW is 400 repo_not_allowed.
+         */
         post: operations["createConversation"];
         delete?: never;
         options?: never;
@@ -606,7 +612,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Preview how a request is understood and what the policy says of it, exactly as POST /api/jobs would (the model only when useModel is set) */
+        /**
+         * Preview how a request is understood and what the policy says of it, exactly as POST /api/jobs would (the model only when useModel is set)
+         * @description A `repo` outside REPO_ALLOW is 400 repo_not_allowed, as for POST /api/jobs; its files are never listed.
+         */
         post: operations["previewParse"];
         delete?: never;
         options?: never;
@@ -743,10 +752,10 @@ export interface components {
          */
         JobMode: "mechanic" | "genius";
         /**
-         * @description Agent role that runs the job (default coordinator: the whole team)
+         * @description Agent role that runs the job (default coordinator: the whole team). builder skips the Planner, the Reviewer, the quality gate and the TruthPack, and needs a token with the admin scope (403 role_requires_admin otherwise)
          * @enum {string}
          */
-        AgentRole: "coordinator" | "planner" | "builder" | "reviewer" | "evaluator" | "watcher";
+        RequestableRole: "coordinator" | "builder";
         CreateJobRequest: {
             /**
              * @description What to do, in plain words
@@ -762,8 +771,8 @@ export interface components {
             baseRef?: string;
             /** @description mechanic (small, cheap, tight caps) or genius (strong model, loose caps); default from the request */
             mode?: components["schemas"]["JobMode"];
-            /** @description Agent role that runs the job (default coordinator: the whole team) */
-            role?: components["schemas"]["AgentRole"];
+            /** @description Agent role that runs the job (default coordinator: the whole team). builder skips the Planner, the Reviewer, the quality gate and the TruthPack, and needs a token with the admin scope (403 role_requires_admin otherwise) */
+            role?: components["schemas"]["RequestableRole"];
             /** @description Higher runs first (default 0) */
             priority?: number;
             /** @description Cap on tool calls */
@@ -985,6 +994,8 @@ export interface components {
             finishedAt: string | null;
             links: components["schemas"]["JobLinksView"];
         };
+        /** @enum {string} */
+        AgentRole: "coordinator" | "planner" | "builder" | "reviewer" | "evaluator" | "watcher";
         JobPage: {
             items: components["schemas"]["JobView"][];
             nextCursor: string | null;
@@ -1482,7 +1493,7 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerPage"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1500,7 +1511,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1509,7 +1520,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1546,7 +1557,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1555,7 +1566,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1596,7 +1607,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventPage"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1614,7 +1625,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1623,7 +1634,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1668,7 +1679,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1686,7 +1697,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1695,7 +1706,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1732,7 +1743,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1741,7 +1752,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1782,7 +1793,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobPage"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1800,7 +1811,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1809,7 +1820,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1841,7 +1852,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1859,7 +1870,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1895,7 +1906,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1925,7 +1936,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1943,7 +1954,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1961,7 +1972,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1991,7 +2002,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2009,7 +2020,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2036,7 +2047,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2066,7 +2077,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2084,7 +2095,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2111,7 +2122,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2163,7 +2174,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2208,7 +2219,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2239,7 +2250,7 @@ export interface operations {
                     "text/x-diff": string;
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2257,7 +2268,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2275,7 +2286,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2305,7 +2316,7 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerEntryView"][];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2323,7 +2334,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2341,7 +2352,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2379,7 +2390,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2397,7 +2408,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2415,7 +2426,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2445,7 +2456,7 @@ export interface operations {
                     "application/json": components["schemas"]["TruthPackView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2463,7 +2474,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2481,7 +2492,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2513,7 +2524,7 @@ export interface operations {
                     "application/json": components["schemas"]["VerificationView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2531,7 +2542,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2558,7 +2569,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2591,7 +2602,7 @@ export interface operations {
                     "application/json": components["schemas"]["EvaluationView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2609,7 +2620,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2627,7 +2638,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2658,7 +2669,7 @@ export interface operations {
                     "application/json": components["schemas"]["InsightView"][];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2676,7 +2687,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2685,7 +2696,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2717,7 +2728,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChatAccepted"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2735,7 +2746,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2771,7 +2782,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2812,7 +2823,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2830,7 +2841,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2848,7 +2859,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2881,7 +2892,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationPage"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2899,7 +2910,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2908,7 +2919,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2940,7 +2951,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2958,7 +2969,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2985,7 +2996,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3020,7 +3031,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessagePage"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3038,7 +3049,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3056,7 +3067,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3088,7 +3099,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3106,7 +3117,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3142,7 +3153,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3177,7 +3188,7 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationPage"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3195,7 +3206,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3204,7 +3215,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3234,7 +3245,7 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3252,7 +3263,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3270,7 +3281,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3309,7 +3320,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3327,7 +3338,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3336,7 +3347,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3367,7 +3378,7 @@ export interface operations {
                     "application/json": components["schemas"]["MetricsView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3385,7 +3396,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3394,7 +3405,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3433,7 +3444,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3451,7 +3462,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3460,7 +3471,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3498,7 +3509,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3507,7 +3518,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3544,7 +3555,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3553,7 +3564,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3585,7 +3596,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedTokenView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3603,7 +3614,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3630,7 +3641,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3660,7 +3671,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3678,7 +3689,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3696,7 +3707,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3733,7 +3744,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3742,7 +3753,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3770,7 +3781,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3788,7 +3799,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3797,7 +3808,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3823,7 +3834,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3872,7 +3883,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookResultView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3890,7 +3901,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3944,7 +3955,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3979,7 +3990,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookResultView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3997,7 +4008,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4051,7 +4062,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4083,7 +4094,7 @@ export interface operations {
                     "application/json": components["schemas"]["ParsePreviewView"];
                 };
             };
-            /** @description Invalid request; details.problems lists every problem */
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4101,7 +4112,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description The token lacks the scope needed, or the policy forbids the request */
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4128,7 +4139,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; Retry-After says when to try again */
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
             429: {
                 headers: {
                     [name: string]: unknown;

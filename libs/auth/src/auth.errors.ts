@@ -7,6 +7,8 @@ export enum AuthErrorCode {
   CsrfHeaderRequired = 'csrf_header_required',
   BearerRequired = 'bearer_token_required',
   TokenNotFound = 'token_not_found',
+  /** Too many failed authentications from one client address; Retry-After says when to try again. */
+  TooManyFailures = 'too_many_auth_failures',
 }
 
 /** The one exception class of access control. */
@@ -29,6 +31,8 @@ export class AuthException extends DomainException {
         return 'validation';
       case AuthErrorCode.TokenNotFound:
         return 'not_found';
+      case AuthErrorCode.TooManyFailures:
+        return 'rate_limited';
     }
   }
 }

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, AccessScope, AppConfig, PUBLIC_ROUTE, REQUIRED_SCOPE, hasScope } from '@app/common';
 import { AuthErrorCode, AuthException } from './auth.errors';
+import { FixedWindowLimiter } from './rate-limit/fixed-window-limiter';
 import { SESSION_COOKIE, readCookie } from './session-cookie';
 import { TokensService } from './tokens.service';
 
@@ -14,10 +15,13 @@ export const CSRF_HEADER_VALUE = 'aict';
 /**
  * Every route needs a valid bearer token (or session cookie) with the route's scope, unless it is
  * `@Public()`. Runs before pipes and handlers, so a caller without access learns nothing about
- * what exists.
+ * what exists. Wrong credentials are counted per client address (RATE_LIMIT_AUTH_FAILURES): past
+ * the limit the address gets 429 without its credentials being checked, so guessing stops there.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly failures = new FixedWindowLimiter();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: TokensService,
@@ -34,12 +38,25 @@ export class AuthGuard implements CanActivate {
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
     const cookie = bearer ? undefined : readCookie(request.headers.cookie, SESSION_COOKIE);
+    const presented = request.headers.authorization !== undefined || cookie !== undefined;
+    const failureKey = `address:${request.ip}`;
+    const rule = this.config.http.authFailureLimit;
+    const standing = this.failures.peek(failureKey, rule);
+    if (!standing.allowed) {
+      throw new AuthException(
+        AuthErrorCode.TooManyFailures,
+        `Too many failed authentications from this address; try again in ${standing.resetSeconds} s`,
+        { limit: rule.limit, windowSeconds: rule.windowSeconds, retryAfterSeconds: standing.resetSeconds },
+      );
+    }
     const principal = bearer
       ? await this.tokens.authenticate(bearer, 'token')
       : cookie
         ? await this.tokens.authenticate(cookie, 'session')
         : null;
     if (!principal) {
+      // Only credentials that were presented and failed count: a request without any is just unauthenticated.
+      if (presented) this.failures.hit(failureKey, rule);
       reply.header('www-authenticate', 'Bearer realm="aict"');
       throw new AuthException(AuthErrorCode.Unauthorized, 'A valid access token is required (Authorization: Bearer <token>)');
     }

@@ -1,12 +1,22 @@
 /** The cookie that carries a browser session secret. */
 export const SESSION_COOKIE = 'aict_session';
 
-/** One cookie's value from a Cookie header. */
+/**
+ * One cookie's value from a Cookie header. A value that does not percent-decode (`%zz`) is returned
+ * as sent: no session has such a secret, so it fails authentication like any wrong one (401).
+ */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const index = part.indexOf('=');
-    if (index > 0 && part.slice(0, index).trim() === name) return decodeURIComponent(part.slice(index + 1).trim());
+    if (index > 0 && part.slice(0, index).trim() === name) {
+      const raw = part.slice(index + 1).trim();
+      try {
+        return decodeURIComponent(raw);
+      } catch {
+        return raw;
+      }
+    }
   }
   return undefined;
 }

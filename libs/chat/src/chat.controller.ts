@@ -6,6 +6,7 @@ import {
   ApiErrors,
   ApiEventStream,
   LOGGER,
+  RepositoryAccess,
   RequestActor,
   RequestActorName,
   RequestIdentity,
@@ -40,6 +41,7 @@ export class ChatController {
     private readonly messages: MessagesService,
     private readonly coordinator: CoordinatorService,
     private readonly streamer: EventStreamer,
+    private readonly repositories: RepositoryAccess,
     @Inject(LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ component: 'chat' });
@@ -56,10 +58,13 @@ export class ChatController {
       'ship it / reject, no, stop…, optionally followed by the job id) approves or rejects it; a status question gets the status, a task ' +
       'that names a file becomes a new job, anything else gets a reminder. A waiting question is answered by the message unless it is ' +
       'one of those (`answer: …` always answers). The Coordinator’s own model calls are limited per conversation (CHAT_MAX_COST_CENTS, ' +
-      'CHAT_MAX_TOKENS).',
+      'CHAT_MAX_TOKENS). A `repo` outside REPO_ALLOW is 400 repo_not_allowed before anything is stored; a refused repository named ' +
+      'in the message is answered on the stream with the refusal.',
   })
   @ApiAcceptedResponse({ type: ChatAccepted })
   async chat(@Body() body: ChatRequest, @RequestIdentity() who: RequestIdentityInfo): Promise<ChatAccepted> {
+    // A repository given with the message becomes the conversation's default: refused before anything is stored.
+    if (body.repo) this.repositories.assertAllowed(body.repo);
     const conversation = body.conversationId
       ? await this.messages.conversation(body.conversationId)
       : await this.messages.createConversation({ title: body.message.slice(0, 80), defaultRepo: body.repo ?? null });
@@ -118,7 +123,11 @@ export class ChatController {
   }
 
   @Post('conversations')
-  @ApiOperation({ operationId: 'createConversation', summary: 'Start a conversation, optionally with a default repository' })
+  @ApiOperation({
+    operationId: 'createConversation',
+    summary: 'Start a conversation, optionally with a default repository',
+    description: 'A `defaultRepo` outside REPO_ALLOW is 400 repo_not_allowed.',
+  })
   @ApiBody({ type: CreateConversationRequest, required: false })
   @ApiCreatedResponse({ type: ConversationView })
   async createConversation(@Body() body: CreateConversationRequest): Promise<ConversationView> {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Logger } from 'pino';
-import { APP_CONFIG, AppConfig, DomainException, LOGGER, RequestIdentityInfo } from '@app/common';
+import { APP_CONFIG, AppConfig, DomainException, LOGGER, RepositoryAccess, RequestIdentityInfo } from '@app/common';
 import { ModelGateway } from '@app/agents';
 import { IntakeModelCall, IntakeOutcome, IntakeService, ModelAwareJobIntake, Understanding } from '@app/intake';
 import { CreateJobUseCase, PendingQuestion, REPO_PATTERN, RespondAction, RespondJobUseCase } from '@app/jobs';
@@ -57,6 +57,7 @@ export class CoordinatorService {
     private readonly budget: ChatBudgetService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(TDLN) private readonly tdln: TdlnEngine,
+    private readonly repositories: RepositoryAccess,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(LOGGER) logger: Logger,
   ) {
@@ -89,6 +90,17 @@ export class CoordinatorService {
   private async route(conversationId: string, text: string, explicitRepo: string | undefined, sender: ChatSender): Promise<Routed> {
     const conversation = await this.messages.conversation(conversationId);
     const named = explicitRepo ?? REPO_IN_TEXT.exec(text)?.[1];
+    if (named && REPO_PATTERN.test(named)) {
+      // A repository the access policy refuses is neither remembered nor worked on: the answer is the refusal.
+      const verdict = this.repositories.check(named);
+      if (!verdict.allowed) {
+        const { refusal } = verdict;
+        await this.say(conversationId, `${refusal.message} ${refusal.hint}`, {
+          refused: { code: 'repo_not_allowed', reason: refusal.reason },
+        });
+        return { state: 'idle' };
+      }
+    }
     if (named && REPO_PATTERN.test(named) && named !== conversation.defaultRepo) await this.messages.setDefaultRepo(conversationId, named);
     const repo = named && REPO_PATTERN.test(named) ? named : conversation.defaultRepo;
 

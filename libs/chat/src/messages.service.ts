@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import { Page, decodeCursor, encodeCursor } from '@app/common';
+import { Page, RepositoryAccess, decodeCursor, encodeCursor } from '@app/common';
 import { EventsService } from '@app/events';
 import { LedgerActor, LedgerService } from '@app/ledger';
 import { Conversation } from './entities/conversation.entity';
@@ -42,9 +42,12 @@ export class MessagesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ledger: LedgerService,
     private readonly events: EventsService,
+    private readonly repositories: RepositoryAccess,
   ) {}
 
+  /** Starts a conversation; a default repository must pass the access policy (`repo_not_allowed` otherwise). */
   async createConversation(input: { title?: string; defaultRepo?: string | null }): Promise<Conversation> {
+    if (input.defaultRepo) this.repositories.assertAllowed(input.defaultRepo);
     const [row] = await this.dataSource.query(`INSERT INTO conversations (title, default_repo) VALUES ($1, $2) RETURNING *`, [
       input.title ?? 'New conversation',
       input.defaultRepo ?? null,
@@ -58,7 +61,9 @@ export class MessagesService {
     return found;
   }
 
+  /** Sets the repository the conversation's tasks run on; it must pass the access policy. */
   async setDefaultRepo(id: string, repo: string): Promise<void> {
+    this.repositories.assertAllowed(repo);
     await this.dataSource.query(`UPDATE conversations SET default_repo = $2, updated_at = now() WHERE id = $1`, [id, repo]);
   }
 

@@ -25,3 +25,8 @@ export * from './http/uuid-param.pipe';
 export * from './http/access';
 export * from './security/redaction';
 export * from './metrics/prometheus';
+export * from './repo-access/ip-address';
+export * from './repo-access/repository-location';
+export * from './repo-access/repo-allow-list';
+export * from './repo-access/repository-access';
+export * from './repo-access/repository-access.module';

@@ -18,6 +18,7 @@ export class IntakeController {
     operationId: 'previewParse',
     summary:
       'Preview how a request is understood and what the policy says of it, exactly as POST /api/jobs would (the model only when useModel is set)',
+    description: 'A `repo` outside REPO_ALLOW is 400 repo_not_allowed, as for POST /api/jobs; its files are never listed.',
   })
   @ApiOkResponse({ type: ParsePreviewView })
   async parse(@Body() body: ParseRequest): Promise<ParsePreviewView> {

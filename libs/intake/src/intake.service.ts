@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Logger } from 'pino';
-import { APP_CONFIG, AppConfig, JobMode, LOGGER, intakeRequests, intakeSeconds, redactSecrets } from '@app/common';
+import { APP_CONFIG, AppConfig, JobMode, LOGGER, RepositoryAccess, intakeRequests, intakeSeconds, redactSecrets } from '@app/common';
 import { listRepositoryFiles } from '@app/tools';
 import { Abstain, Intent, PolicyAction, PolicyDecision, TDLN, TdlnEngine } from '@app/tdln';
 import { IntakeCache } from './intake-cache';
@@ -94,6 +94,7 @@ export class IntakeService {
     @Inject(TDLN) private readonly tdln: TdlnEngine,
     private readonly model: IntakeModel,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly repositories: RepositoryAccess,
     @Inject(LOGGER) logger: Logger,
   ) {
     this.cache = new IntakeCache(config.intake.cacheTtlMs, config.intake.cacheSize);
@@ -112,8 +113,13 @@ export class IntakeService {
     return outcome.understanding;
   }
 
-  /** The same reading, returned whatever it came to (the dashboard's and CLI's preview). */
+  /**
+   * The same reading, returned whatever it came to (the dashboard's and CLI's preview). A repository
+   * the access policy refuses is a `repo_not_allowed` error before anything reads it (its file list
+   * would otherwise reach the model and the answer).
+   */
   async read(request: IntakeRequest): Promise<IntakeOutcome> {
+    if (request.repo !== undefined) this.repositories.assertAllowed(request.repo);
     const started = performance.now();
     const outcome = await this.readTimed(request, started);
     const source = outcome.kind === 'understood' ? outcome.understanding.source : outcome.source;

@@ -1,5 +1,6 @@
 export * from './entities/job.entity';
 export * from './job-status';
+export * from './job-roles';
 export * from './jobs.errors';
 export * from './job-transitions.service';
 export * from './intake/job-intake';

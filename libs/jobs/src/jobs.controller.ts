@@ -4,10 +4,12 @@ import { FastifyReply } from 'fastify';
 import {
   ApiErrors,
   ApiEventStream,
+  Principal,
   RequestActor,
   RequestActorName,
   RequestIdentity,
   RequestIdentityInfo,
+  RequestPrincipal,
   UuidParamPipe,
   errorResponseObject,
   parseLastEventId,
@@ -37,11 +39,26 @@ export class JobsController {
 
   @Post()
   @ApiErrors(403, 422)
-  @ApiOperation({ operationId: 'createJob', summary: 'Understand, policy-check and queue a coding task' })
+  @ApiOperation({
+    operationId: 'createJob',
+    summary: 'Understand, policy-check and queue a coding task',
+    description:
+      'Refusals before a job exists: 400 repo_not_allowed when REPO_ALLOW (or its default) does not allow the repository, with the reason, what is allowed and how to allow it; 403 role_requires_admin for a role that skips review without an admin token; 403 policy_blocked; 422 unparseable_request or model_intent_invalid; 503 model_unavailable.',
+  })
   @ApiCreatedResponse({ type: JobView })
-  async create(@Body() body: CreateJobRequest, @RequestActor() actor: RequestActorName): Promise<JobView> {
+  async create(
+    @Body() body: CreateJobRequest,
+    @RequestActor() actor: RequestActorName,
+    @Principal() principal: RequestPrincipal | undefined,
+  ): Promise<JobView> {
     const { maxSteps, maxTokens, maxCostCents, maxWallMs, ...rest } = body;
-    const job = await this.createJob.execute({ ...rest, caps: { maxSteps, maxTokens, maxCostCents, maxWallMs }, source: 'api', actor });
+    const job = await this.createJob.execute({
+      ...rest,
+      caps: { maxSteps, maxTokens, maxCostCents, maxWallMs },
+      source: 'api',
+      actor,
+      scopes: principal?.scopes,
+    });
     return JobView.of(job);
   }
 

@@ -11,6 +11,8 @@ export enum JobsErrorCode {
   PolicyBlocked = 'policy_blocked',
   ConversationNotFound = 'conversation_not_found',
   ParentNotFound = 'parent_job_not_found',
+  RoleNotHandled = 'role_not_handled',
+  RoleRequiresAdmin = 'role_requires_admin',
 }
 
 /** The one exception class of the jobs domain. */
@@ -33,10 +35,12 @@ export class JobsException extends DomainException {
       case JobsErrorCode.InvalidResponse:
       case JobsErrorCode.ConversationNotFound:
       case JobsErrorCode.ParentNotFound:
+      case JobsErrorCode.RoleNotHandled:
         return 'validation';
       case JobsErrorCode.UnparseableRequest:
         return 'unprocessable';
       case JobsErrorCode.PolicyBlocked:
+      case JobsErrorCode.RoleRequiresAdmin:
         return 'forbidden';
     }
   }

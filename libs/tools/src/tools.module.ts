@@ -1,5 +1,5 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '@app/common';
+import { APP_CONFIG, AppConfig, RepositoryAccess } from '@app/common';
 import { createRepositoryTools } from './create-tools';
 import { Sandbox, SandboxOptions } from './sandbox/sandbox';
 import { SandboxStatus } from './sandbox/sandbox-status';
@@ -51,8 +51,8 @@ export class ToolsModule {
         },
         {
           provide: WorkspaceManager,
-          inject: [APP_CONFIG],
-          useFactory: (config: AppConfig) => new WorkspaceManager({ dataDir: config.dataDir }),
+          inject: [APP_CONFIG, RepositoryAccess],
+          useFactory: (config: AppConfig, access: RepositoryAccess) => new WorkspaceManager({ dataDir: config.dataDir, access }),
         },
       ],
       exports: [Sandbox, SandboxStatus, SemanticIndexCache, ToolRegistry, WorkspaceManager],

@@ -1,4 +1,4 @@
-import { JobMode, isDiskFull } from '@app/common';
+import { JobMode, isDiskFull, isRepoRefusal } from '@app/common';
 import { LedgerDraft } from '@app/ledger';
 import { TdlnEngine } from '@app/tdln';
 import {
@@ -94,6 +94,7 @@ export class AgentSession {
         workspace = await deps.workspaces.restore(spec, checkpoint.diff);
       }
     } catch (error) {
+      if (isRepoRefusal(error)) throw new AgentsException(AgentsErrorCode.RepoNotAllowed, error.message, error.details);
       if (isDiskFull(error)) throw new AgentsException(AgentsErrorCode.DiskFull, `The workspace disk is full: ${(error as Error).message}`);
       throw new AgentsException(AgentsErrorCode.WorkspaceFailed, `The workspace could not be prepared: ${(error as Error).message}`);
     }

@@ -33,6 +33,19 @@ export class FixedWindowLimiter {
     };
   }
 
+  /** The key's window as it stands, without counting a request: `allowed` is false once `limit` requests were counted. */
+  peek(key: string, rule: RateLimit, now = Date.now()): RateLimitDecision {
+    const window = this.windows.get(key);
+    if (!window || window.resetAt <= now)
+      return { allowed: true, limit: rule.limit, remaining: rule.limit, resetSeconds: rule.windowSeconds };
+    return {
+      allowed: window.count < rule.limit,
+      limit: rule.limit,
+      remaining: Math.max(0, rule.limit - window.count),
+      resetSeconds: Math.max(1, Math.ceil((window.resetAt - now) / 1_000)),
+    };
+  }
+
   private sweep(now: number): void {
     if (now < this.nextSweep) return;
     this.nextSweep = now + 60_000;

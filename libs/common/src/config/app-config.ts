@@ -139,6 +139,12 @@ export interface AppConfig {
     corsOrigins: string[];
     /** Fixed-window limits per token (or per address when unauthenticated), by route group. */
     rateLimits: Record<RateLimitGroup, RateLimit>;
+    /** Failed authentications (unknown, revoked or expired token or session) allowed per client address. */
+    authFailureLimit: RateLimit;
+  };
+  repositories: {
+    /** REPO_ALLOW entries; unset: the default of HOST (loopback: any server path but DATA_DIR, and https URLs; otherwise nothing). */
+    allow?: string[];
   };
   webhooks: {
     githubSecret?: string;
@@ -168,4 +174,9 @@ export interface AppConfig {
     /** Confidence below which tdln-in abstains (0-1). */
     intentThreshold?: number;
   };
+}
+
+/** Whether a HOST value binds only the loopback interface (one person on their own machine). */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }

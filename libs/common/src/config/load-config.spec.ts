@@ -45,4 +45,42 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CHAT_MAX_COST_CENTS: '-1' })).toThrow(/CHAT_MAX_COST_CENTS/);
     expect(() => loadConfig({ CHAT_MAX_TOKENS: 'lots' })).toThrow(/CHAT_MAX_TOKENS/);
   });
+
+  it('reads REPO_ALLOW and RATE_LIMIT_AUTH_FAILURES, with defaults', () => {
+    const config = loadConfig({}, [], '/srv/app');
+    expect(config.repositories.allow).toBeUndefined();
+    expect(config.http.authFailureLimit).toEqual({ limit: 20, windowSeconds: 60 });
+    const set = loadConfig({ REPO_ALLOW: '/srv/repos, https://github.com/acme/*', RATE_LIMIT_AUTH_FAILURES: '5/30' }, [], '/srv/app');
+    expect(set.repositories.allow).toEqual(['/srv/repos', 'https://github.com/acme/*']);
+    expect(set.http.authFailureLimit).toEqual({ limit: 5, windowSeconds: 30 });
+  });
+
+  it('refuses a bad REPO_ALLOW entry and a GITHUB_REPO_MAP target the repository policy refuses', () => {
+    const problemsOf = (env: Record<string, string>) => {
+      try {
+        loadConfig(env, [], '/srv/app');
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problemsOf({ REPO_ALLOW: '/srv/repos,srv/relative,ftp://x/y' })).toEqual([
+      expect.stringMatching(/^REPO_ALLOW: "srv\/relative": not a server path prefix/),
+      expect.stringMatching(/^REPO_ALLOW: "ftp:\/\/x\/y": the scheme ftp:\/\/ is not supported/),
+    ]);
+    expect(
+      problemsOf({
+        HOST: '0.0.0.0',
+        REPO_ALLOW: '/srv/repos',
+        GITHUB_REPO_MAP: JSON.stringify({ 'acme/shop': '/srv/repos/shop', 'acme/etc': '/etc', 'acme/meta': 'http://169.254.169.254/x' }),
+      }),
+    ).toEqual([
+      expect.stringMatching(/^GITHUB_REPO_MAP: "acme\/etc" → Repository \/etc is not allowed/),
+      expect.stringMatching(/^GITHUB_REPO_MAP: "acme\/meta" → Repository http:\/\/169\.254\.169\.254\/x is not allowed: .*link-local/),
+    ]);
+    // On loopback without REPO_ALLOW every server path is allowed but the service's own DATA_DIR.
+    expect(problemsOf({ GITHUB_REPO_MAP: JSON.stringify({ 'acme/shop': '/srv/app/.data/workspaces/x' }) })).toEqual([
+      expect.stringMatching(/^GITHUB_REPO_MAP: .*DATA_DIR/),
+    ]);
+  });
 });

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AppConfig, JOB_MODES, JobMode, LOG_LEVELS, ModelPrice, PROCESS_ROLES, RateLimit } from './app-config';
+import { parseAllowList } from '../repo-access/repo-allow-list';
+import { repositoryAccessOf } from '../repo-access/repository-access';
+import { AppConfig, JOB_MODES, JobMode, LOG_LEVELS, ModelPrice, PROCESS_ROLES, RateLimit, isLoopback } from './app-config';
 
 /** Prices (USD per million tokens) of the models the service knows; MODEL_PRICES adds or overrides. */
 // Keys are model families: a model is priced by the longest key its name starts with.
@@ -190,6 +192,14 @@ class Reader {
     }
   }
 
+  repoAllow(key: string): string[] | undefined {
+    const raw = this.string(key);
+    if (raw === undefined) return undefined;
+    const { entries, problems } = parseAllowList(raw);
+    for (const problem of problems) this.problems.push(`${key}: ${problem}`);
+    return entries.map((entry) => entry.source);
+  }
+
   url(key: string, protocols: string[]): string | undefined {
     const raw = this.string(key);
     if (raw === undefined) return undefined;
@@ -202,11 +212,6 @@ class Reader {
       return undefined;
     }
   }
-}
-
-/** Whether a HOST value binds only the loopback interface. */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /** Reads `--role <api|worker|all>` (or `--role=...`) from the command line, if given. */
@@ -337,7 +342,9 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
         write: r.rateLimit('RATE_LIMIT_WRITE', { limit: 300, windowSeconds: 60 }),
         webhooks: r.rateLimit('RATE_LIMIT_WEBHOOKS', { limit: 120, windowSeconds: 60 }),
       },
+      authFailureLimit: r.rateLimit('RATE_LIMIT_AUTH_FAILURES', { limit: 20, windowSeconds: 60 }),
     },
+    repositories: { allow: r.repoAllow('REPO_ALLOW') },
     webhooks: {
       githubSecret: r.secret('GITHUB_WEBHOOK_SECRET', 16),
       githubTriggerLabel: r.string('GITHUB_TRIGGER_LABEL', 'aict')!,
@@ -358,6 +365,14 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
       intentThreshold: r.fraction('INTENT_THRESHOLD'),
     },
   };
+  if (!r.problems.some((p) => p.startsWith('REPO_ALLOW'))) {
+    // Webhook jobs run where the map says: each target must pass the same check as any job's repository.
+    const access = repositoryAccessOf(config);
+    for (const [name, target] of Object.entries(config.webhooks.githubRepoMap)) {
+      const verdict = access.check(target);
+      if (!verdict.allowed) r.problems.push(`GITHUB_REPO_MAP: "${name}" → ${verdict.refusal.message} ${verdict.refusal.hint}`);
+    }
+  }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }

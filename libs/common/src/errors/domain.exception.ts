@@ -28,6 +28,8 @@ export enum CommonErrorCode {
   Unavailable = 'service_unavailable',
   DatabaseUnavailable = 'database_unavailable',
   RateLimited = 'rate_limited',
+  /** A job's repository is outside what REPO_ALLOW (or its default) allows. */
+  RepoNotAllowed = 'repo_not_allowed',
 }
 
 /** Failures that are not any single domain's: bad requests, unknown routes, infrastructure. */
@@ -43,6 +45,7 @@ export class CommonException extends DomainException {
     switch (code) {
       case CommonErrorCode.ValidationFailed:
       case CommonErrorCode.InvalidCursor:
+      case CommonErrorCode.RepoNotAllowed:
         return 'validation';
       case CommonErrorCode.NotFound:
         return 'not_found';

@@ -23,15 +23,15 @@ export class ErrorResponse {
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429;
 
 const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
-  400: 'Invalid request; details.problems lists every problem',
+  400: 'Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it)',
   401: 'No valid access token (or webhook signature)',
-  403: 'The token lacks the scope needed, or the policy forbids the request',
+  403: 'The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked)',
   404: 'Not found',
   409: 'Conflicts with the current state (a transition the state machine forbids, a replayed delivery)',
   413: 'The request body is larger than BODY_LIMIT_BYTES',
   415: 'The request body is not in a supported media type',
   422: 'The request could not be understood; details carry the clarifying question and suggestions',
-  429: 'Too many requests; Retry-After says when to try again',
+  429: 'Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again',
 };
 
 /** The OpenAPI response object of an error status: the envelope, always JSON. */

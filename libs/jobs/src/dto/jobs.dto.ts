@@ -4,8 +4,9 @@ import { IntentView } from '@app/tdln';
 import { IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { HumanResponse, Job, PendingQuestion, RespondAction, actionsFor } from '../entities/job.entity';
 import { JOB_STATUSES, JobStatus } from '../job-status';
+import { REQUESTABLE_ROLES, RequestableRole, UNREVIEWED_ROLES } from '../job-roles';
 
-/** Agent roles a job can be addressed to. */
+/** Every agent role a job may carry (list filters); which a request may name is {@link REQUESTABLE_ROLES}. */
 export const AGENT_ROLES = ['coordinator', 'planner', 'builder', 'reviewer', 'evaluator', 'watcher'] as const;
 export type AgentRole = (typeof AGENT_ROLES)[number];
 
@@ -51,12 +52,12 @@ export class CreateJobRequest {
   mode?: JobMode;
 
   @EnumField({
-    description: 'Agent role that runs the job (default coordinator: the whole team)',
-    values: AGENT_ROLES,
-    enumName: 'AgentRole',
+    description: `Agent role that runs the job (default coordinator: the whole team). ${UNREVIEWED_ROLES.join(', ')} skips the Planner, the Reviewer, the quality gate and the TruthPack, and needs a token with the admin scope (403 role_requires_admin otherwise)`,
+    values: REQUESTABLE_ROLES,
+    enumName: 'RequestableRole',
     optional: true,
   })
-  role?: AgentRole;
+  role?: RequestableRole;
 
   @IntField({ description: 'Higher runs first (default 0)', optional: true, min: -100, max: 100 })
   priority?: number;

@@ -3,11 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { APP_CONFIG, AppConfig, JobCaps, JobMode, redactSecrets } from '@app/common';
+import { APP_CONFIG, AccessScope, AppConfig, JobCaps, JobMode, RepositoryAccess, hasScope, redactSecrets } from '@app/common';
 import { EventsService } from '@app/events';
 import { LedgerActor, LedgerService } from '@app/ledger';
 import { Job } from '../entities/job.entity';
 import { IntakeResult, JOB_INTAKE, JobIntake } from '../intake/job-intake';
+import { JOB_ROLES, REQUESTABLE_ROLES, UNREVIEWED_ROLES, isHandledRole } from '../job-roles';
 import { JobTransitions } from '../job-transitions.service';
 import { jobFromRow } from '../job-row';
 import { JobsErrorCode, JobsException } from '../jobs.errors';
@@ -28,6 +29,8 @@ export interface CreateJobCommand {
   source: 'api' | 'chat' | 'cli' | 'webhook' | 'system';
   untrusted?: boolean;
   actor: LedgerActor;
+  /** The caller's token scopes; undefined when access control is off or the service itself asks. */
+  scopes?: readonly AccessScope[];
   /** What intake already understood of this very goal and repository (chat reads before it routes). */
   understood?: IntakeResult;
 }
@@ -42,9 +45,13 @@ export class CreateJobUseCase {
     private readonly transitions: JobTransitions,
     private readonly ledger: LedgerService,
     private readonly events: EventsService,
+    private readonly repositories: RepositoryAccess,
   ) {}
 
   async execute(request: CreateJobCommand): Promise<Job> {
+    // Cheap refusals first: nothing is read, parsed or paid for on behalf of a request that cannot run.
+    this.checkRole(request);
+    this.repositories.assertAllowed(request.repo);
     // A secret pasted into a goal must not reach the model, the ledger or any response.
     const command = { ...request, goal: redactSecrets(request.goal) };
     const understood =
@@ -139,6 +146,27 @@ export class CreateJobUseCase {
       }
       return created;
     });
+  }
+
+  private checkRole(request: CreateJobCommand): void {
+    const role = request.role ?? 'coordinator';
+    if (!isHandledRole(role)) {
+      throw new JobsException(
+        JobsErrorCode.RoleNotHandled,
+        `No handler works jobs of role ${role}; use one of ${REQUESTABLE_ROLES.join(', ')}`,
+        {
+          role,
+          allowed: REQUESTABLE_ROLES,
+        },
+      );
+    }
+    if (!JOB_ROLES[role].reviewed && request.scopes && !hasScope(request.scopes, 'admin')) {
+      throw new JobsException(
+        JobsErrorCode.RoleRequiresAdmin,
+        `A ${role} job skips the Planner, the Reviewer, the quality gate and the TruthPack, so it needs a token with the admin scope; leave role out (coordinator) to have the change reviewed`,
+        { role, required: 'admin', unreviewedRoles: UNREVIEWED_ROLES },
+      );
+    }
   }
 
   private resolveCaps(mode: JobMode, requested: Partial<JobCaps>): JobCaps {

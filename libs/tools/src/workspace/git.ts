@@ -11,6 +11,8 @@ export interface GitOptions {
   timeoutMs?: number;
   /** Added to the clean environment (e.g. GIT_INDEX_FILE, credentials for a push). */
   env?: Record<string, string>;
+  /** `key=value` settings given to git as `-c` options before the command (e.g. a checked repository's pins). */
+  config?: string[];
   /** Exit codes that are not failures (e.g. 1 for "no match"). */
   okCodes?: number[];
   /** Most stdout kept; more is `output_too_large` unless `truncatedOk`. Default 64 MiB. */
@@ -84,7 +86,8 @@ export const SAFE_RECEIVE_PACK =
 
 /** Runs git from an argument vector with hooks disabled; throws `git_failed` on an unexpected exit code. */
 export async function git(args: string[], options: GitOptions): Promise<GitRun> {
-  const run = await runProcess(['git', ...SAFE_CONFIG, ...args], {
+  const extra = (options.config ?? []).flatMap((setting) => ['-c', setting]);
+  const run = await runProcess(['git', ...SAFE_CONFIG, ...extra, ...args], {
     cwd: options.cwd,
     env: gitEnv(options.env),
     stdin: options.stdin,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import { RepositoryAccess, isRepoRefusal } from '@app/common';
 import { ToolsErrorCode, ToolsException } from '../tools.errors';
 import { git } from './git';
 import { isRemoteUrl, Workspace } from './workspace';
@@ -18,9 +19,12 @@ export interface WorkspaceSpec {
 
 const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-/** Creates, reopens and removes job workspaces under `<dataDir>/workspaces/<jobId>`. */
+/**
+ * Creates, reopens and removes job workspaces under `<dataDir>/workspaces/<jobId>`. Every clone and
+ * push goes through the repository access policy at the moment git runs.
+ */
 export class WorkspaceManager {
-  constructor(private readonly options: { dataDir: string }) {}
+  constructor(private readonly options: { dataDir: string; access: RepositoryAccess }) {}
 
   get workspacesDir(): string {
     return join(this.options.dataDir, 'workspaces');
@@ -37,6 +41,8 @@ export class WorkspaceManager {
   async open(spec: WorkspaceSpec): Promise<Workspace> {
     const root = this.pathOf(spec.jobId);
     const branch = branchOf(spec.jobId);
+    // The policy may have changed since the job was created (a restart with another REPO_ALLOW).
+    this.options.access.assertAllowed(spec.repository);
     if (existsSync(join(root, '.git'))) {
       const reused = await this.reopen(root, spec, branch);
       if (reused) return reused;
@@ -88,14 +94,17 @@ export class WorkspaceManager {
     if (!baseSha) return undefined;
     const current = (await git(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd: root, okCodes: [1] })).stdout.trim();
     if (current !== branch) await git(['checkout', '--quiet', branch], { cwd: root });
-    return new Workspace({
-      jobId: spec.jobId,
-      root,
-      branch,
-      baseRef: (await config('aict.baseRef')) || baseSha,
-      baseSha,
-      origin: spec.repository,
-    });
+    return new Workspace(
+      {
+        jobId: spec.jobId,
+        root,
+        branch,
+        baseRef: (await config('aict.baseRef')) || baseSha,
+        baseSha,
+        origin: spec.repository,
+      },
+      this.options.access,
+    );
   }
 
   private async cloneFresh(spec: WorkspaceSpec): Promise<Workspace> {
@@ -105,12 +114,18 @@ export class WorkspaceManager {
       throw new ToolsException(ToolsErrorCode.InvalidInput, `repository must be a URL or an absolute server path: ${spec.repository}`);
     }
     if (spec.baseRef?.startsWith('-')) throw new ToolsException(ToolsErrorCode.InvalidInput, `not a ref: ${spec.baseRef}`);
+    // Checked now, on what git will reach: resolved paths, host names resolved and pinned, no redirects.
+    const source = await this.options.access.prepare(spec.repository).catch((error: unknown) => {
+      if (isRepoRefusal(error)) throw error;
+      throw new ToolsException(ToolsErrorCode.WorkspaceUnavailable, `cannot clone ${spec.repository}: ${(error as Error).message}`);
+    });
     await rm(root, { recursive: true, force: true });
     await mkdir(this.workspacesDir, { recursive: true });
     try {
-      await git(['clone', '--quiet', '--no-checkout', '--', spec.repository, root], {
+      await git(['clone', '--quiet', '--no-checkout', '--', source.url, root], {
         cwd: this.workspacesDir,
         env: spec.env,
+        config: source.config,
         timeoutMs: 600_000,
       });
     } catch (error) {
@@ -123,7 +138,7 @@ export class WorkspaceManager {
     await git(['checkout', '--quiet', '-B', branch, baseSha], { cwd: root });
     await git(['config', 'aict.baseRef', baseRef], { cwd: root });
     await git(['config', 'aict.baseSha', baseSha], { cwd: root });
-    return new Workspace({ jobId: spec.jobId, root, branch, baseRef, baseSha, origin: spec.repository });
+    return new Workspace({ jobId: spec.jobId, root, branch, baseRef, baseSha, origin: spec.repository }, this.options.access);
   }
 }
 

@@ -69,10 +69,10 @@ describe('Workspace', () => {
   });
 
   it('does not push to a remote URL without credentials', async () => {
-    const remote = new (f.workspace.constructor as typeof import('./workspace').Workspace)({
-      ...f.workspace.info,
-      origin: 'https://example.invalid/repo.git',
-    });
+    const remote = new (f.workspace.constructor as typeof import('./workspace').Workspace)(
+      { ...f.workspace.info, origin: 'https://example.invalid/repo.git' },
+      f.access,
+    );
     expect(await remote.pushBack()).toEqual({ pushed: false, reason: expect.stringContaining('no credentials') });
   });
 

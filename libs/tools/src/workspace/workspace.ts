@@ -3,6 +3,7 @@ import { lstatSync, realpathSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
+import { RepositoryAccess, isRepoRefusal } from '@app/common';
 import { ToolsErrorCode, ToolsException } from '../tools.errors';
 import { git, GIT_MAX_OUTPUT_BYTES, GitOptions, GitRun, SAFE_RECEIVE_PACK } from './git';
 import { scrubNestedRepositories } from './nested-repositories';
@@ -39,7 +40,10 @@ export type PushResult = { pushed: true; branch: string; sha: string } | { pushe
 export class Workspace {
   private realRoot?: string;
 
-  constructor(readonly info: WorkspaceInfo) {}
+  constructor(
+    readonly info: WorkspaceInfo,
+    private readonly access: RepositoryAccess,
+  ) {}
 
   get root(): string {
     return this.info.root;
@@ -221,18 +225,31 @@ export class Workspace {
   }
 
   /**
-   * Pushes the job branch to the origin repository: always for a server path; for a URL only when
-   * credentials are configured (`remoteCredentials`), whose environment (`env`) goes to git.
+   * Pushes the job branch to the job's repository: always for a server path; for a URL only when
+   * credentials are configured (`remoteCredentials`), whose environment (`env`) goes to git. The
+   * repository is checked against the access policy again, and git is sent to what was checked
+   * (the resolved path, the pinned addresses), never to whatever the clone's `origin` says now.
    */
   async pushBack(options: { remoteCredentials?: boolean; env?: Record<string, string> } = {}): Promise<PushResult> {
     if (isRemoteUrl(this.info.origin) && !options.remoteCredentials) {
       return { pushed: false, reason: 'the origin is a remote URL and no credentials are configured' };
     }
+    let target: { url: string; config: string[] };
+    try {
+      target = await this.access.prepare(this.info.origin);
+    } catch (error) {
+      if (!isRepoRefusal(error)) throw error;
+      return { pushed: false, reason: `repo_not_allowed: ${error.message}` };
+    }
     const ref = `refs/heads/${this.branch}`;
     // A push into a repository on this server runs receive-pack there, under that repository's config and hooks.
     const local = !isRemoteUrl(this.info.origin) || /^file:/i.test(this.info.origin);
     const receivePack = local ? [`--receive-pack=${SAFE_RECEIVE_PACK}`] : [];
-    await this.git(['push', '--quiet', '--force', ...receivePack, 'origin', `${ref}:${ref}`], { env: options.env, timeoutMs: 300_000 });
+    await this.git(['push', '--quiet', '--force', ...receivePack, '--', target.url, `${ref}:${ref}`], {
+      env: options.env,
+      config: target.config,
+      timeoutMs: 300_000,
+    });
     return { pushed: true, branch: this.branch, sha: await this.head() };
   }
 

@@ -91,9 +91,29 @@ describe('Sandbox check at start-up', () => {
     expect(await new Sandbox({ mode: 'none' }).check()).toMatchObject({ state: 'disabled' });
   });
 
-  it.skipIf(!hasBwrap)('proves a working sandbox by running a command in it', async () => {
-    expect(await new Sandbox().check()).toMatchObject({ state: 'ok', mode: 'bwrap' });
+  it.skipIf(!hasBwrap)('proves a working sandbox by running a command in it, and says what keeps runs apart', async () => {
+    expect(await new Sandbox().check()).toMatchObject({
+      state: 'ok',
+      mode: 'bwrap',
+      isolation: expect.stringMatching(
+        process.getuid?.() === 0
+          ? /^each run as a uid of its own from 100000-165535 \(process limit 256 per run\); disk quota 4096 MiB per workspace/
+          : /^each run in a user namespace of its own/,
+      ),
+    });
   });
+
+  it.skipIf(!hasBwrap || process.getuid?.() !== 0)(
+    "refuses a uid pool that holds ids of the host's accounts, naming them and the fix",
+    async () => {
+      const check = await new Sandbox({ uidPool: { first: 65_000, last: 65_600 } }).check();
+      expect(check).toMatchObject({
+        state: 'unavailable',
+        message: expect.stringContaining('user nobody (65534)'),
+        fix: expect.stringContaining('SANDBOX_UID_POOL'),
+      });
+    },
+  );
 });
 
 describe.skipIf(!hasBwrap)('Sandbox (bubblewrap; install with apt-get install bubblewrap)', () => {

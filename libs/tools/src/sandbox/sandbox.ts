@@ -244,7 +244,7 @@ export class Sandbox {
         ...ran,
         exitCode: null,
         durationMs: 0,
-        output: `[sandbox] not run: the workspace already uses ${mib(scan!.bytes)} outside .git, more than its disk quota of ${mib(quota)} (SANDBOX_DISK_MB); remove generated files or raise the quota\n`,
+        output: `[sandbox] disk quota: the workspace already uses ${mib(scan!.bytes)} outside .git, more than its disk quota of ${mib(quota)} (SANDBOX_DISK_MB), so the command was not run; remove generated files or raise the quota\n`,
         diskQuotaExceeded: true,
       };
     }
@@ -277,8 +277,8 @@ export class Sandbox {
     if (over !== undefined) {
       await removeCreated(root, scan!.inodes!);
       output +=
-        `${output && !output.endsWith('\n') ? '\n' : ''}[sandbox] stopped: the workspace grew to ${mib(over)} outside .git, past its disk quota ` +
-        `of ${mib(quota)} (SANDBOX_DISK_MB); the files this run created were removed\n`;
+        `${output && !output.endsWith('\n') ? '\n' : ''}[sandbox] disk quota: the workspace grew to ${mib(over)} outside .git, past its disk quota ` +
+        `of ${mib(quota)} (SANDBOX_DISK_MB), so the run was stopped and the files it created were removed\n`;
     }
     return {
       ...ran,

@@ -104,6 +104,31 @@ describe('Sandbox check at start-up', () => {
   });
 
   it.skipIf(!hasBwrap || process.getuid?.() !== 0)(
+    'says how to fix it when the worker may not switch a run to its uid (no SETUID capability)',
+    async () => {
+      const bin = mkdtempSync(join(tmpdir(), 'aict-nosetuid-'));
+      const bwrap = execFileSync('sh', ['-c', 'command -v bwrap'], { encoding: 'utf8' }).trim();
+      const setpriv = execFileSync('sh', ['-c', 'command -v setpriv'], { encoding: 'utf8' }).trim();
+      // bubblewrap as a container without SETUID and SETGID runs it.
+      writeFileSync(
+        join(bin, 'bwrap'),
+        `#!/bin/sh\nexec ${setpriv} --bounding-set=-setuid,-setgid --inh-caps=-setuid,-setgid -- ${bwrap} "$@"\n`,
+        { mode: 0o755 },
+      );
+      try {
+        const check = await new Sandbox({ searchPath: `${bin}:${process.env.PATH}` }).check();
+        expect(check).toMatchObject({
+          state: 'unavailable',
+          message: expect.stringContaining('Operation not permitted'),
+          fix: expect.stringContaining('SETUID and SETGID capabilities'),
+        });
+      } finally {
+        rmSync(bin, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it.skipIf(!hasBwrap || process.getuid?.() !== 0)(
     "refuses a uid pool that holds ids of the host's accounts, naming them and the fix",
     async () => {
       const check = await new Sandbox({ uidPool: { first: 65_000, last: 65_600 } }).check();

@@ -1072,6 +1072,7 @@ describe('a malicious repository', () => {
           'src/app.js': 'module.exports = (a, b) => a + b;\n',
         });
         const flooder = await submit('run the tests [concurrent-flood]', origin, ['flood']);
+        // When the flood does not come, say what the flooding job did instead.
         await waitFor(async () => flood().length >= FLOOD.processes, 60_000, 'the flood of sleeping processes').catch(
           async (error: Error) => {
             const job = (await api(t.url, 'GET', `/api/jobs/${flooder}`)).body;

@@ -57,6 +57,13 @@ const SIZES = {
   manyFiles: scale(2_000, 100_000),
 };
 
+/**
+ * The flood of sleeping processes a hostile suite starts (`sleep` with a duration nothing else uses, to
+ * count them): with the suite's node (7 threads, which Linux counts as processes) and its shell, 124
+ * of the 128 processes its run may have; with a uid shared by all runs, no other run could start node.
+ */
+const FLOOD = { processes: 116, seconds: '20.123', limit: 128 };
+
 /** Time allowed to the tests with big files (the long run builds 100,000 files and a 2 GiB file). */
 const SLOW = scale(120_000, 1_800_000);
 
@@ -273,6 +280,30 @@ const modes = {
     for (;;) fs.writeSync(fd, block);
   },
   forever: () => { console.log('spinning'); for (;;) {} },
+  // Most of the run's process limit, asleep for a while; then the suite passes.
+  flood: () => {
+    const child = cp.spawn('sh', ['-c', 'i=0; while [ $i -lt ${FLOOD.processes} ]; do sleep ${FLOOD.seconds} & i=$((i+1)); done; wait'], { stdio: 'inherit' });
+    child.on('exit', (code) => { console.log('flood ended: ' + code); pass(); });
+  },
+  // What a normal test run does: start a few processes.
+  forks: () => {
+    let n = 0;
+    for (let i = 0; i < 20; i++) if (cp.spawnSync('true').status === 0) n++;
+    console.log('forked ' + n);
+    console.log('# pass ' + (n === 20 ? 1 : 0) + '\\n# fail ' + (n === 20 ? 0 : 1));
+  },
+  // 512 MiB in files of 8 MiB, well under the file-size limit each.
+  fill: () => {
+    fs.mkdirSync('gen/fill', { recursive: true });
+    const block = Buffer.alloc(1024 * 1024, 120);
+    for (let i = 0; i < 64; i++) {
+      const fd = fs.openSync('gen/fill/part-' + i + '.bin', 'w');
+      for (let j = 0; j < 8; j++) fs.writeSync(fd, block);
+      fs.closeSync(fd);
+    }
+    console.log('filled 512 MiB');
+    pass();
+  },
   // Files up to the file-size limit each, more than a diff may hold in all.
   bloat: () => {
     fs.mkdirSync('gen', { recursive: true });
@@ -925,8 +956,9 @@ describe('a malicious repository', () => {
         })),
       );
       expect(codes(events).slice(1), seen).toEqual(['run_tests:ok', 'run_tests:ok', 'run_tests:timeout']);
-      // The bomb runs into the process limit and then the clock; if the sandbox user's processes elsewhere
-      // already fill the limit, it cannot even start its shell and fails at once. Either way it is stopped.
+      // The bomb runs into its run's process limit (its own: no other run's processes count); then its
+      // shell spins until the clock ends it, or gives up on a failed fork (dash: "Cannot fork"). Either
+      // way it is stopped.
       expect(
         codes(events)[0] === 'run_tests:timeout' || (bomb.green === false && /EAGAIN|fork|resource/i.test(bomb.outputTail)),
         seen,
@@ -971,6 +1003,127 @@ describe('a malicious repository', () => {
           message: expect.stringMatching(/larger than \d+ bytes as a diff/),
         });
         expect(job.status).toBe('failed');
+        expect((await api(t.url, 'GET', '/api/health/ready')).status).toBe(200);
+      },
+      SLOW,
+    );
+  });
+
+  describe('hostile jobs next to a normal one, through the API', () => {
+    let fake: FakeModel;
+    let t: TestApp;
+    let dataDir: string;
+
+    beforeAll(async () => {
+      fake = await startFakeModel();
+      dataDir = join(root, 'data-concurrent');
+      t = await startTestApp({
+        env: {
+          ANTHROPIC_API_KEY: 'test-key',
+          ANTHROPIC_BASE_URL: fake.url,
+          DATA_DIR: dataDir,
+          MODEL_MAX_RETRIES: '0',
+          WORKER_CONCURRENCY: '3',
+          SANDBOX_TIMEOUT_MS: '40000',
+          SANDBOX_MAX_PROCESSES: String(FLOOD.limit),
+          SANDBOX_DISK_MB: '32',
+        },
+      });
+    });
+    afterAll(async () => {
+      await t?.close();
+      await fake?.close();
+    });
+
+    const submit = async (goal: string, repo: string, filters: string[]) => {
+      fake.addScenario({
+        match: { contains: goal },
+        roles: {
+          builder: [...filters.map((filter) => reply(toolUse('run_tests', { filter }))), reply('Ran the tests; nothing to change.')],
+        },
+      });
+      const created = await api(t.url, 'POST', '/api/jobs', { goal, repo, role: 'builder' });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      return created.body.id as string;
+    };
+    const finished = (id: string) =>
+      waitFor(
+        async () => {
+          const job = (await api(t.url, 'GET', `/api/jobs/${id}`)).body;
+          return ['succeeded', 'failed', 'aborted', 'waiting_human'].includes(job.status) ? job : null;
+        },
+        120_000,
+        `job ${id} to end`,
+      );
+    const toolResults = async (id: string) =>
+      ((await api(t.url, 'GET', `/api/events?jobId=${id}&type=tool_call&limit=1000`)).body.items as { data: any }[]).map((e) => ({
+        code: `${e.data.tool}:${e.data.ok ? 'ok' : e.data.result.error.code}`,
+        message: e.data.ok ? undefined : (e.data.result.error.message as string),
+        data: e.data.ok ? e.data.result.data : e.data.result.error.details,
+      }));
+    const flood = () => processesWith(`sleep\u0000${FLOOD.seconds}`);
+
+    it(
+      'a job that floods its process limit or fills its disk quota fails only itself: a concurrent job forks and passes, and the filler finds its files as they were',
+      async () => {
+        const origin = buildRepo(join(root, 'origin-concurrent'), {
+          '.aict.yml': 'test: [node, .hostile/suite.js, "{filter}"]\n',
+          '.hostile/suite.js': suiteSource({ files: [], dirs: [], ports: [], markers }),
+          'src/app.js': 'module.exports = (a, b) => a + b;\n',
+        });
+        const flooder = await submit('run the tests [concurrent-flood]', origin, ['flood']);
+        // When the flood does not come, say what the flooding job did instead.
+        await waitFor(async () => flood().length >= FLOOD.processes, 60_000, 'the flood of sleeping processes').catch(
+          async (error: Error) => {
+            const job = (await api(t.url, 'GET', `/api/jobs/${flooder}`)).body;
+            throw new Error(
+              `${error.message}: ${flood().length} sleeping; job ${JSON.stringify({ status: job.status, error: job.error })}, ${JSON.stringify(await toolResults(flooder))}`,
+            );
+          },
+        );
+        // While the flood sleeps: a normal job, and one whose tests write far past the disk quota.
+        const [normal, filler] = await Promise.all([
+          submit('run the tests [concurrent-normal]', origin, ['forks']),
+          submit('run the tests [concurrent-fill]', origin, ['fill', 'forks']),
+        ]);
+        const normalJob = await finished(normal);
+        const floodWhenNormalEnded = flood().length;
+        const [fillerJob, flooderJob] = await Promise.all([finished(filler), finished(flooder)]);
+
+        const normalRuns = await toolResults(normal);
+        expect(
+          normalRuns.map((r) => r.code),
+          JSON.stringify(normalRuns),
+        ).toEqual(['run_tests:ok']);
+        expect(normalRuns[0].data).toMatchObject({ green: true, timedOut: false });
+        expect(normalRuns[0].data.outputTail).toContain('forked 20');
+        expect(normalJob.status).toBe('succeeded');
+        // The normal job ran while the flood was still asleep.
+        expect(floodWhenNormalEnded).toBeGreaterThanOrEqual(FLOOD.processes);
+
+        const fillerRuns = await toolResults(filler);
+        expect(
+          fillerRuns.map((r) => r.code),
+          JSON.stringify(fillerRuns),
+        ).toEqual(['run_tests:disk_quota_exceeded', 'run_tests:ok']);
+        expect(fillerRuns[0].message).toMatch(/disk quota .*past its disk quota of 32 MiB/);
+        expect(fillerRuns[0].data).toMatchObject({ green: false, timedOut: false });
+        expect(fillerRuns[0].data.outputTail).not.toContain('filled 512 MiB');
+        // What the run wrote is gone, the job's files are as they were, and its next run is green.
+        const workspace = join(dataDir, 'workspaces', filler);
+        expect(existsSync(join(workspace, 'gen'))).toBe(false);
+        expect(readFileSync(join(workspace, 'src', 'app.js'), 'utf8')).toBe('module.exports = (a, b) => a + b;\n');
+        expect(fillerRuns[1].data).toMatchObject({ green: true });
+        expect(fillerJob.status).toBe('succeeded');
+
+        const floodRuns = await toolResults(flooder);
+        expect(
+          floodRuns.map((r) => r.code),
+          JSON.stringify(floodRuns),
+        ).toEqual(['run_tests:ok']);
+        expect(floodRuns[0].data.outputTail).toContain('flood ended: 0');
+        expect(flooderJob.status).toBe('succeeded');
+        expect(flood()).toEqual([]);
         expect((await api(t.url, 'GET', '/api/health/ready')).status).toBe(200);
       },
       SLOW,

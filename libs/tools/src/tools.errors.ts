@@ -25,6 +25,8 @@ export enum ToolsErrorCode {
   GitFailed = 'git_failed',
   WorkspaceUnavailable = 'workspace_unavailable',
   DiskFull = 'disk_full',
+  /** A sandboxed run wrote more than its workspace's disk quota (SANDBOX_DISK_MB) and was stopped. */
+  DiskQuotaExceeded = 'disk_quota_exceeded',
   Internal = 'internal_error',
 }
 
@@ -58,6 +60,7 @@ export class ToolsException extends DomainException {
       case ToolsErrorCode.NoMatch:
       case ToolsErrorCode.NoCommand:
       case ToolsErrorCode.CommandFailed:
+      case ToolsErrorCode.DiskQuotaExceeded:
         return 'unprocessable';
       case ToolsErrorCode.TestsNotGreen:
       case ToolsErrorCode.NothingToCommit:

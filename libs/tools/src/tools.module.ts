@@ -27,6 +27,9 @@ export class ToolsModule {
           memoryBytes: config.sandbox.memoryMb * 1024 * 1024,
           maxProcesses: config.sandbox.maxProcesses,
           maxFileBytes: config.sandbox.maxFileMb * 1024 * 1024,
+          diskBytes: config.sandbox.diskMb * 1024 * 1024,
+          tmpBytes: config.sandbox.tmpMb * 1024 * 1024,
+          uidPool: config.sandbox.uidPool,
           maxOutputBytes: config.sandbox.maxOutputBytes,
         }),
     });

@@ -115,6 +115,12 @@ export interface AppConfig {
     maxProcesses: number;
     /** The largest file a sandboxed command may write, in MiB. */
     maxFileMb: number;
+    /** Disk space a workspace may use outside `.git` while a run writes in it, in MiB; 0: no quota. */
+    diskMb: number;
+    /** Size of each run's private /tmp (a tmpfs, so memory), in MiB. */
+    tmpMb: number;
+    /** The uids runs take theirs from when the worker is root, one per run at a time (gid = uid). */
+    uidPool: { first: number; last: number };
     maxOutputBytes: number;
   };
   workspaces: {

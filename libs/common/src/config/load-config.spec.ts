@@ -83,4 +83,22 @@ describe('loadConfig', () => {
       expect.stringMatching(/^GITHUB_REPO_MAP: .*DATA_DIR/),
     ]);
   });
+
+  it('reads the per-run sandbox limits: a disk quota, the size of /tmp and the pool of uids', () => {
+    expect(loadConfig({}).sandbox).toMatchObject({ diskMb: 4096, tmpMb: 512, uidPool: { first: 100_000, last: 165_535 } });
+    expect(loadConfig({ SANDBOX_DISK_MB: '0', SANDBOX_TMP_MB: '64', SANDBOX_UID_POOL: ' 300000 - 300099 ' }).sandbox).toMatchObject({
+      diskMb: 0,
+      tmpMb: 64,
+      uidPool: { first: 300_000, last: 300_099 },
+    });
+  });
+
+  it('refuses a uid pool that includes root, is reversed, is not a range, or is smaller than the runs at once', () => {
+    for (const pool of ['0-100', '200-100', '100000', 'abc-def', '1-4294967295']) {
+      expect(() => loadConfig({ SANDBOX_UID_POOL: pool }), pool).toThrow(/SANDBOX_UID_POOL: must be a range of user ids/);
+    }
+    expect(() => loadConfig({ SANDBOX_UID_POOL: '100000-100003', WORKER_CONCURRENCY: '8' })).toThrow(
+      /SANDBOX_UID_POOL: must hold at least WORKER_CONCURRENCY \(8\) uids/,
+    );
+  });
 });

@@ -135,6 +135,19 @@ class Reader {
     return { limit: Number(match[1]), windowSeconds: Number(match[2]) };
   }
 
+  /** An inclusive range of user ids like "100000-165535"; never 0 (root) nor 4294967295 (the kernel's "no id"). */
+  idRange(key: string, fallback: { first: number; last: number }): { first: number; last: number } {
+    const raw = this.string(key);
+    if (raw === undefined) return fallback;
+    const match = /^\s*(\d{1,10})\s*-\s*(\d{1,10})\s*$/.exec(raw);
+    const [first, last] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+    if (!(first >= 1 && first <= last && last <= 4_294_967_294)) {
+      this.problems.push(`${key}: must be a range of user ids like "100000-165535" (from 1 to 4294967294, first <= last; got "${raw}")`);
+      return fallback;
+    }
+    return { first, last };
+  }
+
   secret(key: string, minLength: number): string | undefined {
     const raw = this.string(key);
     if (raw !== undefined && raw.length < minLength) {
@@ -322,6 +335,9 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
       memoryMb: r.int('SANDBOX_MEMORY_MB', 2_048, 64, 65_536),
       maxProcesses: r.int('SANDBOX_MAX_PROCESSES', 256, 8, 65_536),
       maxFileMb: r.int('SANDBOX_MAX_FILE_MB', 1_024, 1, 1_048_576),
+      diskMb: r.int('SANDBOX_DISK_MB', 4_096, 0, 1_048_576),
+      tmpMb: r.int('SANDBOX_TMP_MB', 512, 16, 65_536),
+      uidPool: r.idRange('SANDBOX_UID_POOL', { first: 100_000, last: 165_535 }),
       maxOutputBytes: r.int('SANDBOX_MAX_OUTPUT_BYTES', 1_048_576, 1_024, 104_857_600),
     },
     workspaces: {
@@ -372,6 +388,12 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
       const verdict = access.check(target);
       if (!verdict.allowed) r.problems.push(`GITHUB_REPO_MAP: "${name}" → ${verdict.refusal.message} ${verdict.refusal.hint}`);
     }
+  }
+  const { uidPool } = config.sandbox;
+  if (uidPool.last - uidPool.first + 1 < config.worker.concurrency) {
+    r.problems.push(
+      `SANDBOX_UID_POOL: must hold at least WORKER_CONCURRENCY (${config.worker.concurrency}) uids, one per run at a time (got ${uidPool.first}-${uidPool.last})`,
+    );
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

@@ -46,7 +46,7 @@ export class SandboxStatus {
         'SANDBOX=none: tests and linters of jobs run WITHOUT isolation (no namespace, no network cut-off); use only with repositories you trust',
       );
     } else {
-      this.logger.info('test sandbox works (bubblewrap)');
+      this.logger.info({ isolation: result.isolation }, `test sandbox works (bubblewrap): ${result.isolation}`);
     }
     return result;
   }

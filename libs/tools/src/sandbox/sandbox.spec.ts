@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,18 @@ function processesWith(marker: string): number[] {
   }
   return pids;
 }
+
+/** Waits until `check` holds, polling every 50 ms. */
+async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const MiB = 1024 * 1024;
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 describe('Sandbox without bubblewrap', () => {
   it('refuses with sandbox_unavailable and says what to install', async () => {
@@ -78,9 +91,54 @@ describe('Sandbox check at start-up', () => {
     expect(await new Sandbox({ mode: 'none' }).check()).toMatchObject({ state: 'disabled' });
   });
 
-  it.skipIf(!hasBwrap)('proves a working sandbox by running a command in it', async () => {
-    expect(await new Sandbox().check()).toMatchObject({ state: 'ok', mode: 'bwrap' });
+  it.skipIf(!hasBwrap)('proves a working sandbox by running a command in it, and says what keeps runs apart', async () => {
+    expect(await new Sandbox().check()).toMatchObject({
+      state: 'ok',
+      mode: 'bwrap',
+      isolation: expect.stringMatching(
+        process.getuid?.() === 0
+          ? /^each run as a uid of its own from 100000-165535 \(process limit 256 per run\); disk quota 4096 MiB per workspace/
+          : /^each run in a user namespace of its own/,
+      ),
+    });
   });
+
+  it.skipIf(!hasBwrap || process.getuid?.() !== 0)(
+    'says how to fix it when the worker may not switch a run to its uid (no SETUID capability)',
+    async () => {
+      const bin = mkdtempSync(join(tmpdir(), 'aict-nosetuid-'));
+      const bwrap = execFileSync('sh', ['-c', 'command -v bwrap'], { encoding: 'utf8' }).trim();
+      const setpriv = execFileSync('sh', ['-c', 'command -v setpriv'], { encoding: 'utf8' }).trim();
+      // bubblewrap as a container without SETUID and SETGID runs it.
+      writeFileSync(
+        join(bin, 'bwrap'),
+        `#!/bin/sh\nexec ${setpriv} --bounding-set=-setuid,-setgid --inh-caps=-setuid,-setgid -- ${bwrap} "$@"\n`,
+        { mode: 0o755 },
+      );
+      try {
+        const check = await new Sandbox({ searchPath: `${bin}:${process.env.PATH}` }).check();
+        expect(check).toMatchObject({
+          state: 'unavailable',
+          message: expect.stringContaining('Operation not permitted'),
+          fix: expect.stringContaining('SETUID and SETGID capabilities'),
+        });
+      } finally {
+        rmSync(bin, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it.skipIf(!hasBwrap || process.getuid?.() !== 0)(
+    "refuses a uid pool that holds ids of the host's accounts, naming them and the fix",
+    async () => {
+      const check = await new Sandbox({ uidPool: { first: 65_000, last: 65_600 } }).check();
+      expect(check).toMatchObject({
+        state: 'unavailable',
+        message: expect.stringContaining('user nobody (65534)'),
+        fix: expect.stringContaining('SANDBOX_UID_POOL'),
+      });
+    },
+  );
 });
 
 describe.skipIf(!hasBwrap)('Sandbox (bubblewrap; install with apt-get install bubblewrap)', () => {
@@ -201,5 +259,129 @@ describe.skipIf(!hasBwrap)('Sandbox (bubblewrap; install with apt-get install bu
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(run.timedOut).toBe(false);
     expect(run.exitCode).not.toBe(0);
+  });
+});
+
+describe.skipIf(!hasBwrap)('Sandbox runs do not share limits (bubblewrap)', () => {
+  let dir: string;
+  const workspaceIn = (name: string) => {
+    const path = join(dir, name);
+    mkdirSync(path, { recursive: true });
+    return path;
+  };
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'aict-sandbox-runs-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('gives each run a process limit of its own: a run holding 250 sleeping processes does not stop another run forking 20', async () => {
+    const sandbox = new Sandbox({ timeoutMs: 60_000, maxProcesses: 256 });
+    const flooded = workspaceIn('flood');
+    const nap = String(600_000 + (process.pid % 100_000));
+    const stop = new AbortController();
+    const flood = sandbox.run(['sh', '-c', `i=0; while [ $i -lt 250 ]; do sleep ${nap} & i=$((i+1)); done; wait`], {
+      workspaceRoot: flooded,
+      signal: stop.signal,
+    });
+    try {
+      // A forked shell becomes `sleep` when it execs: count the sleeps, not the loop's end.
+      await until(() => processesWith(`sleep\u0000${nap}`).length >= 250, 30_000, 'the flood');
+      expect(processesWith(`sleep\u0000${nap}`)).toHaveLength(250);
+      const run = await sandbox.run(
+        [
+          'node',
+          '-e',
+          'const cp = require("child_process"); let n = 0; for (let i = 0; i < 20; i++) if (cp.spawnSync("true").status === 0) n++; console.log("forked " + n)',
+        ],
+        // Node hangs when it cannot start its threads: the clock ends it then.
+        { workspaceRoot: workspaceIn('normal'), timeoutMs: 20_000 },
+      );
+      expect(run, run.output).toMatchObject({ exitCode: 0, termSignal: null, timedOut: false });
+      expect(run.output.trim()).toBe('forked 20');
+      expect(processesWith(`sleep\u0000${nap}`)).toHaveLength(250);
+    } finally {
+      stop.abort();
+      await flood;
+    }
+    await until(() => processesWith(`sleep\u0000${nap}`).length === 0, 5_000, 'the flood to be gone');
+  }, 90_000);
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'runs each command as a uid of the pool: one per workspace, two runs at once never share one, and the workspace is handed to it',
+    async () => {
+      const sandbox = new Sandbox({ uidPool: { first: 200_000, last: 200_999 } });
+      const one = workspaceIn('one');
+      const two = workspaceIn('two');
+      writeFileSync(join(one, 'file.txt'), 'x');
+      const uidOf = async (workspaceRoot: string) => {
+        const run = await sandbox.run(['sh', '-c', 'id -u; id -g; echo y >> file.txt'], { workspaceRoot });
+        expect(run.exitCode, run.output).toBe(0);
+        const [uid, gid] = run.output.trim().split('\n').map(Number);
+        expect(gid).toBe(uid);
+        return uid;
+      };
+      const [a, b] = await Promise.all([uidOf(one), uidOf(two)]);
+      for (const uid of [a, b]) {
+        expect(uid).toBeGreaterThanOrEqual(200_000);
+        expect(uid).toBeLessThanOrEqual(200_999);
+      }
+      expect(a).not.toBe(b);
+      expect(await uidOf(one)).toBe(a);
+      expect(statSync(join(one, 'file.txt')).uid).toBe(a);
+      expect(readFileSync(join(one, 'file.txt'), 'utf8')).toBe('xy\ny\n');
+    },
+  );
+
+  it('stops a run that writes past the disk quota with the reason, removes what it wrote, and leaves the job files and a concurrent run alone', async () => {
+    const sandbox = new Sandbox({ timeoutMs: 30_000, diskBytes: 32 * MiB, maxFileBytes: 1024 * MiB });
+    const filling = workspaceIn('filling');
+    mkdirSync(join(filling, 'src'));
+    writeFileSync(join(filling, 'src', 'app.js'), 'module.exports = 1;\n');
+    writeFileSync(join(filling, 'data.bin'), randomBytes(4 * MiB));
+    const before = { app: sha256(join(filling, 'src', 'app.js')), data: sha256(join(filling, 'data.bin')) };
+    const calm = workspaceIn('calm');
+    const started = Date.now();
+    const [filled, other] = await Promise.all([
+      sandbox.run(
+        [
+          'node',
+          '-e',
+          'const fs = require("fs"); fs.mkdirSync("out/deep", { recursive: true }); const block = Buffer.alloc(1024 * 1024, 120); ' +
+            'for (let i = 0; i < 64; i++) { const fd = fs.openSync("out/deep/part-" + i + ".bin", "w"); for (let j = 0; j < 8; j++) fs.writeSync(fd, block); fs.closeSync(fd); fs.appendFileSync("src/app.js", "// more\\n"); } console.log("wrote 512 MiB")',
+        ],
+        { workspaceRoot: filling },
+      ),
+      sandbox.run(
+        [
+          'node',
+          '-e',
+          'const fs = require("fs"); fs.writeFileSync("result.bin", Buffer.alloc(8 * 1024 * 1024, 1)); setTimeout(() => console.log("done"), 1500)',
+        ],
+        { workspaceRoot: calm },
+      ),
+    ]);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(filled, filled.output).toMatchObject({ timedOut: false, aborted: false, diskQuotaExceeded: true });
+    expect(filled.exitCode).not.toBe(0);
+    expect(filled.output).toMatch(/disk quota of 32 MiB/);
+    // What the run created is gone; the files that were there before it are as they were (app.js with the lines the run appended).
+    expect(existsSync(join(filling, 'out'))).toBe(false);
+    expect(sha256(join(filling, 'data.bin'))).toBe(before.data);
+    expect(readFileSync(join(filling, 'src', 'app.js'), 'utf8')).toMatch(/^module\.exports = 1;\n(\/\/ more\n)+$/);
+    expect(before.app).toBeTruthy();
+    expect(other, other.output).toMatchObject({ exitCode: 0, timedOut: false, diskQuotaExceeded: false });
+    expect(other.output.trim()).toBe('done');
+    expect(statSync(join(calm, 'result.bin')).size).toBe(8 * MiB);
+  }, 90_000);
+
+  it('refuses to start a run in a workspace that is already over its disk quota, saying by how much', async () => {
+    const sandbox = new Sandbox({ diskBytes: 2 * MiB });
+    const full = workspaceIn('full');
+    writeFileSync(join(full, 'big.bin'), randomBytes(3 * MiB));
+    const run = await sandbox.run(['sh', '-c', 'echo ran > ran.txt'], { workspaceRoot: full });
+    expect(run).toMatchObject({ exitCode: null, diskQuotaExceeded: true });
+    expect(run.output).toMatch(/already uses 3\.\d MiB .*disk quota of 2 MiB/);
+    expect(existsSync(join(full, 'ran.txt'))).toBe(false);
+    expect(existsSync(join(full, 'big.bin'))).toBe(true);
   });
 });

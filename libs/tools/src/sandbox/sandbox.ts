@@ -1,9 +1,11 @@
 import { accessSync, constants, existsSync, lstatSync, readlinkSync } from 'node:fs';
-import { chmod, lchown, mkdtemp, opendir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { runProcess } from '../process/run-process';
 import { ToolsErrorCode, ToolsException } from '../tools.errors';
+import { DiskQuotaWatch, measureWorkspace, removeCreated, scanWorkspace, WorkspaceScan } from './disk-quota';
+import { accountsInRange, DEFAULT_UID_POOL, releaseUid, takeUid, UidRange } from './uid-pool';
 
 /** `bwrap` isolates runs (the default); `none` runs them directly, for hosts without bubblewrap (SANDBOX=none). */
 export type SandboxMode = 'bwrap' | 'none';
@@ -16,18 +18,27 @@ export interface SandboxOptions {
   cpuSeconds?: number;
   /** RLIMIT_AS in bytes. Default 4 GiB. */
   memoryBytes?: number;
-  /** RLIMIT_NPROC: stops fork bombs. Default 256. */
+  /**
+   * RLIMIT_NPROC: stops fork bombs. Default 256. Linux counts it per uid (per user namespace), so each
+   * run gets a uid of its own (`uidPool`, as root) or a user namespace of its own (otherwise).
+   */
   maxProcesses?: number;
   /** RLIMIT_FSIZE: the largest file a command may write (SIGXFSZ beyond). Default 1 GiB. */
   maxFileBytes?: number;
+  /** Disk space the workspace may use outside `.git` while a run writes in it; 0: no quota. Default 4 GiB. */
+  diskBytes?: number;
+  /** How often a run's disk use is looked at (ms). Default 100. */
+  diskCheckIntervalMs?: number;
   /** Output kept per run (head and tail). Default 1 MiB. */
   maxOutputBytes?: number;
-  /** Size of the private /tmp. Default 512 MiB. */
+  /** Size of the private /tmp (a tmpfs: memory). Default 512 MiB. */
   tmpBytes?: number;
-  /** The uid/gid commands run as when the server runs as root (root is exempt from RLIMIT_NPROC). Default 65534. */
-  unprivilegedUid?: number;
-  unprivilegedGid?: number;
-  /** Where to look for bwrap, prlimit and setpriv; default the server's PATH. */
+  /**
+   * When the server runs as root: the uids runs take theirs from (gid = uid), one per workspace and
+   * never two runs at once. Default 100000–165535.
+   */
+  uidPool?: UidRange;
+  /** Where to look for bwrap, prlimit, setpriv and du; default the server's PATH. */
   searchPath?: string;
 }
 
@@ -40,12 +51,19 @@ export interface SandboxCheck {
   message?: string;
   /** How to fix it. */
   fix?: string;
+  /** What keeps runs apart, when ok: the uid or user namespace of each run and the disk quota. */
+  isolation?: string;
   checkedAt: string;
 }
 
 /** What to do about a sandbox that does not run. */
 export const SANDBOX_FIX =
   'install bubblewrap (Debian/Ubuntu: `apt-get install bubblewrap`; Fedora: `dnf install bubblewrap`) and make sure it may create namespaces (in a container: run it privileged or with the SYS_ADMIN capability and unconfined seccomp/AppArmor), or set SANDBOX=none to run tests without isolation';
+
+const UID_POOL_FIX =
+  'set SANDBOX_UID_POOL to a range of ids that no account or group of the host uses (the default 100000-165535 is above what useradd gives out)';
+const SETUID_FIX =
+  'give the worker the SETUID and SETGID capabilities (Docker grants them by default; on Kubernetes list them under capabilities.add): every run switches to a uid of its own with setpriv';
 
 /** How a sandboxed run ended. */
 export interface SandboxRun {
@@ -55,9 +73,16 @@ export interface SandboxRun {
   timedOut: boolean;
   aborted: boolean;
   durationMs: number;
-  /** stdout and stderr interleaved, capped (head and tail kept). */
+  /** stdout and stderr interleaved, capped (head and tail kept); a line saying so when the disk quota stopped the run. */
   output: string;
   truncated: boolean;
+  /**
+   * The workspace used more disk than its quota: the run was refused (already over) or stopped, and
+   * the files it created were removed.
+   */
+  diskQuotaExceeded: boolean;
+  /** The uid the command ran as (one of the pool), when the server runs as root. */
+  uid?: number;
 }
 
 const ETC_FILES = [
@@ -94,19 +119,27 @@ export class Sandbox {
       memoryBytes: options.memoryBytes ?? 4 * 1024 ** 3,
       maxProcesses: options.maxProcesses ?? 256,
       maxFileBytes: options.maxFileBytes ?? 1024 ** 3,
+      diskBytes: options.diskBytes ?? 4 * 1024 ** 3,
+      diskCheckIntervalMs: options.diskCheckIntervalMs ?? 100,
       maxOutputBytes: options.maxOutputBytes ?? 1024 * 1024,
       tmpBytes: options.tmpBytes ?? 512 * 1024 ** 2,
-      unprivilegedUid: options.unprivilegedUid ?? 65534,
-      unprivilegedGid: options.unprivilegedGid ?? 65534,
+      uidPool: options.uidPool ?? DEFAULT_UID_POOL,
     };
+    if (!(this.options.uidPool.first >= 1 && this.options.uidPool.first <= this.options.uidPool.last)) {
+      throw new ToolsException(ToolsErrorCode.InvalidInput, `invalid uid pool ${this.options.uidPool.first}-${this.options.uidPool.last}`);
+    }
   }
 
   /** Whether runs can happen, and if not what to install. */
   availability(): { ok: true } | { ok: false; message: string } {
     if (this.mode === 'none') return { ok: true };
-    const missing = ['bwrap', 'prlimit', ...(isRoot() ? ['setpriv'] : [])].filter((tool) => !this.which(tool));
+    const missing = ['bwrap', 'prlimit', ...(isRoot() ? ['setpriv'] : []), ...(this.options.diskBytes ? ['du'] : [])].filter(
+      (tool) => !this.which(tool),
+    );
     if (!missing.length) return { ok: true };
-    const packages = missing.map((tool) => (tool === 'bwrap' ? 'bubblewrap' : 'util-linux')).filter((p, i, all) => all.indexOf(p) === i);
+    const packages = missing
+      .map((tool) => (tool === 'bwrap' ? 'bubblewrap' : tool === 'du' ? 'coreutils' : 'util-linux'))
+      .filter((p, i, all) => all.indexOf(p) === i);
     return {
       ok: false,
       message: `The test sandbox needs ${missing.join(', ')}: run \`apt-get install ${packages.join(' ')}\` on the server (or set SANDBOX=none to run without isolation).`,
@@ -114,8 +147,9 @@ export class Sandbox {
   }
 
   /**
-   * Proves the sandbox works by running `true` in it, in a scratch workspace: the binaries being on
-   * PATH is not enough (a container may forbid the namespaces bubblewrap needs).
+   * Proves the sandbox works by running a command in it, in a scratch workspace: the binaries being
+   * on PATH is not enough (a container may forbid the namespaces bubblewrap needs). As root, the
+   * command must run as the uid the run took from the pool, which no account of the host may hold.
    */
   async check(): Promise<SandboxCheck> {
     const checkedAt = new Date().toISOString();
@@ -123,11 +157,34 @@ export class Sandbox {
       return { state: 'disabled', mode: this.mode, message: 'SANDBOX=none: tests and linters run without isolation', checkedAt };
     const available = this.availability();
     if (!available.ok) return { state: 'unavailable', mode: this.mode, message: available.message, fix: SANDBOX_FIX, checkedAt };
+    const pool = this.options.uidPool;
+    const accounts = isRoot() ? accountsInRange(pool) : [];
+    if (accounts.length) {
+      return {
+        state: 'unavailable',
+        mode: this.mode,
+        message: `the sandbox's uid pool ${pool.first}-${pool.last} (SANDBOX_UID_POOL) holds ids of this host: ${accounts.slice(0, 5).join(', ')}`,
+        fix: UID_POOL_FIX,
+        checkedAt,
+      };
+    }
     const scratch = await mkdtemp(join(tmpdir(), 'aict-sandbox-check-'));
     try {
       await chmod(scratch, 0o755);
-      const run = await this.run(['true'], { workspaceRoot: scratch, timeoutMs: 15_000 });
-      if (run.exitCode === 0) return { state: 'ok', mode: this.mode, checkedAt };
+      const run = await this.run(['id', '-u'], { workspaceRoot: scratch, timeoutMs: 15_000 });
+      const ranAs = Number(run.output.trim());
+      if (run.exitCode === 0 && (run.uid === undefined || ranAs === run.uid)) {
+        return { state: 'ok', mode: this.mode, isolation: this.isolation(), checkedAt };
+      }
+      if (run.exitCode === 0) {
+        return {
+          state: 'unavailable',
+          mode: this.mode,
+          message: `a sandboxed command ran as uid ${run.output.trim()}, not as the uid ${run.uid} its run took from the pool`,
+          fix: UID_POOL_FIX,
+          checkedAt,
+        };
+      }
       const why =
         run.output.trim().split('\n').slice(-3).join(' ').slice(0, 500) ||
         `exit code ${run.exitCode}${run.termSignal ? `, signal ${run.termSignal}` : ''}`;
@@ -135,7 +192,7 @@ export class Sandbox {
         state: 'unavailable',
         mode: this.mode,
         message: `bubblewrap is installed but cannot run a command: ${why}`,
-        fix: SANDBOX_FIX,
+        fix: /setres[ug]id|setgroups/.test(why) ? SETUID_FIX : SANDBOX_FIX,
         checkedAt,
       };
     } catch (error) {
@@ -145,35 +202,103 @@ export class Sandbox {
     }
   }
 
-  /** Runs an argument vector with the workspace as working directory. */
+  /**
+   * Runs an argument vector with the workspace as working directory. As root, the run takes a uid of
+   * its own from the pool for its whole duration, and the workspace (not its `.git`) is handed to it.
+   */
   async run(argv: string[], options: { workspaceRoot: string; signal?: AbortSignal; timeoutMs?: number }): Promise<SandboxRun> {
     if (!argv.length) throw new ToolsException(ToolsErrorCode.InvalidInput, 'empty command');
     const available = this.availability();
     if (!available.ok) throw new ToolsException(ToolsErrorCode.SandboxUnavailable, available.message);
+    if (this.mode === 'none' || !isRoot()) return this.runAs(undefined, argv, options);
+    const pool = this.options.uidPool;
+    const uid = takeUid(pool, options.workspaceRoot);
+    if (uid === undefined) {
+      throw new ToolsException(
+        ToolsErrorCode.SandboxUnavailable,
+        `every uid of the sandbox's pool ${pool.first}-${pool.last} (SANDBOX_UID_POOL) is held by a run; the pool must be larger than the runs at once`,
+      );
+    }
+    try {
+      return await this.runAs(uid, argv, options);
+    } finally {
+      releaseUid(uid);
+    }
+  }
+
+  private async runAs(
+    uid: number | undefined,
+    argv: string[],
+    options: { workspaceRoot: string; signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<SandboxRun> {
     const root = options.workspaceRoot;
+    const du = this.options.diskBytes ? this.which('du') : undefined;
+    const quota = du ? this.options.diskBytes : 0;
+    const scan: WorkspaceScan | undefined =
+      uid !== undefined || quota
+        ? await scanWorkspace(root, { owner: uid === undefined ? undefined : { uid, gid: uid }, inodes: !!quota })
+        : undefined;
+    const ran = { argv, termSignal: null, timedOut: false, aborted: false, truncated: false, ...(uid !== undefined && { uid }) };
+    if (quota && scan!.bytes > quota) {
+      return {
+        ...ran,
+        exitCode: null,
+        durationMs: 0,
+        output: `[sandbox] disk quota: the workspace already uses ${mib(scan!.bytes)} outside .git, more than its disk quota of ${mib(quota)} (SANDBOX_DISK_MB), so the command was not run; remove generated files or raise the quota\n`,
+        diskQuotaExceeded: true,
+      };
+    }
     const limits = this.limitArgv();
     const full =
       this.mode === 'none'
         ? [...(limits.length ? [this.which('prlimit')!, ...limits, '--'] : []), ...argv]
-        : await this.bwrapArgv(root, argv, limits);
+        : this.bwrapArgv(root, argv, limits, uid);
+    const overQuota = new AbortController();
+    const watch = quota
+      ? new DiskQuotaWatch(
+          root,
+          quota,
+          scan!.bytes,
+          () => measureWorkspace(root, du!),
+          () => overQuota.abort(),
+        )
+      : undefined;
+    watch?.start(this.options.diskCheckIntervalMs);
     const run = await runProcess(full, {
       cwd: root,
       env: this.mode === 'none' ? this.environment() : {},
-      signal: options.signal,
+      signal: options.signal ? AbortSignal.any([options.signal, overQuota.signal]) : overQuota.signal,
       timeoutMs: options.timeoutMs ?? this.options.timeoutMs,
       maxOutputBytes: this.options.maxOutputBytes,
     });
+    const over = await watch?.stop();
     if (run.spawnError) throw new ToolsException(ToolsErrorCode.SandboxUnavailable, `cannot start ${full[0]}: ${run.spawnError}`);
+    let output = run.output;
+    if (over !== undefined) {
+      await removeCreated(root, scan!.inodes!);
+      output +=
+        `${output && !output.endsWith('\n') ? '\n' : ''}[sandbox] disk quota: the workspace grew to ${mib(over)} outside .git, past its disk quota ` +
+        `of ${mib(quota)} (SANDBOX_DISK_MB), so the run was stopped and the files it created were removed\n`;
+    }
     return {
-      argv,
+      ...ran,
       exitCode: run.exitCode,
       termSignal: run.termSignal,
       timedOut: run.timedOut,
-      aborted: run.aborted,
+      aborted: run.aborted && options.signal?.aborted === true,
       durationMs: run.durationMs,
-      output: run.output,
+      output,
       truncated: run.truncated,
+      diskQuotaExceeded: over !== undefined,
     };
+  }
+
+  /** What keeps runs apart here, in words for the log. */
+  private isolation(): string {
+    const pool = this.options.uidPool;
+    const runs = isRoot() ? `each run as a uid of its own from ${pool.first}-${pool.last}` : 'each run in a user namespace of its own';
+    const disk = this.options.diskBytes && this.which('du') ? `disk quota ${mib(this.options.diskBytes)} per workspace` : 'no disk quota';
+    return `${runs} (process limit ${this.options.maxProcesses} per run); ${disk}; /tmp ${mib(this.options.tmpBytes)} per run`;
   }
 
   /** The environment of sandboxed commands: nothing of the server's, so no secrets. */
@@ -206,10 +331,11 @@ export class Sandbox {
     ];
   }
 
-  private async bwrapArgv(root: string, argv: string[], limits: string[]): Promise<string[]> {
+  private bwrapArgv(root: string, argv: string[], limits: string[], uid: number | undefined): string[] {
     const args: string[] = [this.which('bwrap')!, '--die-with-parent', '--new-session'];
-    // As root, bwrap needs no user namespace; the command drops to an unprivileged uid below
-    // (root is exempt from RLIMIT_NPROC). Otherwise a user namespace makes the mounts possible.
+    // As root, bwrap needs no user namespace; the command drops to the run's own uid below (root is
+    // exempt from RLIMIT_NPROC, which counts per uid). Otherwise a user namespace makes the mounts
+    // possible, and the process limit counts in it alone.
     args.push('--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try');
     if (!isRoot()) args.push('--unshare-user', '--cap-drop', 'ALL');
     args.push('--hostname', 'sandbox', '--ro-bind', '/usr', '/usr');
@@ -234,12 +360,11 @@ export class Sandbox {
     args.push('--chdir', root, '--clearenv');
     for (const [key, value] of Object.entries(this.environment())) args.push('--setenv', key, value);
     args.push('--');
-    if (isRoot()) {
-      await chownTree(root, this.options.unprivilegedUid, this.options.unprivilegedGid);
+    if (uid !== undefined) {
       args.push(
         this.which('setpriv')!,
-        `--reuid=${this.options.unprivilegedUid}`,
-        `--regid=${this.options.unprivilegedGid}`,
+        `--reuid=${uid}`,
+        `--regid=${uid}`,
         '--clear-groups',
         '--inh-caps=-all',
         '--bounding-set=-all',
@@ -276,17 +401,7 @@ function isRoot(): boolean {
   return process.getuid?.() === 0;
 }
 
-/** Gives the workspace (not its .git) to the unprivileged uid so commands can write in it. */
-async function chownTree(root: string, uid: number, gid: number): Promise<void> {
-  await lchown(root, uid, gid);
-  const pending = [root];
-  while (pending.length) {
-    const dir = pending.pop()!;
-    for await (const entry of await opendir(dir)) {
-      if (dir === root && entry.name === '.git') continue;
-      const path = join(dir, entry.name);
-      await lchown(path, uid, gid);
-      if (entry.isDirectory()) pending.push(path);
-    }
-  }
+function mib(bytes: number): string {
+  const value = bytes / 1024 ** 2;
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} MiB`;
 }

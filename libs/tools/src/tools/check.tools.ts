@@ -49,8 +49,8 @@ export function runTestsTool(sandbox: Sandbox): ToolDefinition<RunTestsInput, Te
       const planted = await ctx.workspace.scrubNestedRepositories();
       const report = parseTestOutput(run.output, run.exitCode);
       // A run that executed no test proves nothing: green needs at least one test the runner reported passing.
-      const ranNone = run.exitCode === 0 && !run.timedOut && report.failed === 0 && report.passed === 0;
-      const green = run.exitCode === 0 && !run.timedOut && report.failed === 0 && report.passed > 0;
+      const ranNone = run.exitCode === 0 && !run.timedOut && !run.diskQuotaExceeded && report.failed === 0 && report.passed === 0;
+      const green = run.exitCode === 0 && !run.timedOut && !run.diskQuotaExceeded && report.failed === 0 && report.passed > 0;
       ctx.state.recordTestRun({
         passed: green,
         failed: report.failed,
@@ -74,6 +74,7 @@ export function runTestsTool(sandbox: Sandbox): ToolDefinition<RunTestsInput, Te
         ...(planted.length && { removedRepositories: planted }),
         outputTail: tail(run.output),
       };
+      if (run.diskQuotaExceeded) return fail(ToolsErrorCode.DiskQuotaExceeded, `The tests ${quotaReason(run)}`, result);
       if (run.timedOut)
         return fail(ToolsErrorCode.Timeout, `The tests did not finish within the time limit and were killed (${argv.join(' ')}).`, result);
       return ok(result, summarizeTests(result));
@@ -154,6 +155,7 @@ export function runLintTool(sandbox: Sandbox): ToolDefinition<RunLintInput, Lint
         outputTail: tail(run.output),
         fixedFiles,
       };
+      if (run.diskQuotaExceeded) return fail(ToolsErrorCode.DiskQuotaExceeded, `The linter ${quotaReason(run)}`, result);
       if (run.timedOut) return fail(ToolsErrorCode.Timeout, 'The linter did not finish within the time limit and was killed.', result);
       return ok(
         result,
@@ -216,6 +218,12 @@ async function sandboxed(sandbox: Sandbox, argv: string[], ctx: ToolContext): Pr
   const run = await sandbox.run(argv, { workspaceRoot: ctx.workspace.root, signal: ctx.signal });
   if (run.aborted) return fail(ToolsErrorCode.Aborted, 'The run was stopped because the job was stopped.');
   return run;
+}
+
+/** Why the sandbox stopped or refused a run over the disk quota, in its own words. */
+function quotaReason(run: SandboxRun): string {
+  const said = /^\[sandbox\] disk quota: (.+)$/m.exec(run.output.slice(-4096))?.[1];
+  return `hit the workspace's disk quota (SANDBOX_DISK_MB)${said ? `: ${said}` : ''}.`;
 }
 
 function summarizeTests(result: TestRunResult): string {

@@ -25,3 +25,4 @@ export * from './http/uuid-param.pipe';
 export * from './http/access';
 export * from './security/redaction';
 export * from './metrics/prometheus';
+export * from './security/key-strength';

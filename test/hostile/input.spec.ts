@@ -516,6 +516,20 @@ describe('hostile input', () => {
           repository: { full_name: 'acme/shop' },
           sender: { login: 'constructor' },
         },
+        // Text PostgreSQL cannot store (NUL, a lone surrogate) in the fields an ignored delivery records.
+        labeled(
+          { title: GOAL, user: { login: 'reporter' }, author_association: 'NONE\u0000' },
+          { full_name: 'acme/\u0000shop' },
+          {
+            login: 'evil\u0000',
+            type: 'User',
+          },
+        ),
+        {
+          ...labeled({ title: GOAL, user: { login: 'evil\ud800' }, author_association: 'OWNER' }),
+          action: 'labeled',
+          sender: { login: 'evil\ud800' },
+        },
         [1, 2, 3],
         'just a string',
         null,

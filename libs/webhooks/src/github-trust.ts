@@ -1,4 +1,4 @@
-import type { GithubAssociation } from '@app/common';
+import { GITHUB_ASSOCIATIONS, GithubAssociation } from '@app/common';
 
 /** A GitHub account as webhook payloads carry it (`sender`, `comment.user`, `issue.user`). */
 export interface GithubAccount {
@@ -26,6 +26,15 @@ export interface TrustVerdict {
 const CAN_LABEL: readonly GithubAssociation[] = ['OWNER', 'MEMBER', 'COLLABORATOR'];
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+
+/** The account's login as GitHub spells logins, or '' (nothing else is stored or compared). */
+const loginOf = (account: GithubAccount | undefined): string => (LOGIN.test(text(account?.login)) ? text(account?.login) : '');
+
+/** The association GitHub stated, when it is one GitHub uses. */
+const associationOf = (value: unknown): GithubAssociation | null =>
+  (GITHUB_ASSOCIATIONS as readonly string[]).includes(text(value)) ? (text(value) as GithubAssociation) : null;
+
 const isBot = (account: GithubAccount | undefined): boolean => account?.type === 'Bot' || /\[bot\]$/i.test(text(account?.login));
 
 function listed(trust: GithubTrust, login: string): boolean {
@@ -41,19 +50,19 @@ export function commentTrust(
   trust: GithubTrust,
   comment: { user?: GithubAccount; author_association?: unknown } | undefined,
 ): TrustVerdict {
-  const login = text(comment?.user?.login);
-  const association = text(comment?.author_association) || null;
+  const login = loginOf(comment?.user);
+  const association = associationOf(comment?.author_association);
   const who = login || 'an unknown account';
-  if (listed(trust, login)) return { trusted: true, reason: `${who} is in GITHUB_TRUSTED_LOGINS`, login, association };
+  if (listed(trust, login)) return { trusted: true, reason: `${who} is in GITHUB_TRUSTED_LOGINS`, login: login || null, association };
   if (isBot(comment?.user))
-    return { trusted: false, reason: `comment is from a bot (${who}) not in GITHUB_TRUSTED_LOGINS`, login, association };
+    return { trusted: false, reason: `comment is from a bot (${who}) not in GITHUB_TRUSTED_LOGINS`, login: login || null, association };
   if (association && (trust.associations as readonly string[]).includes(association)) {
-    return { trusted: true, reason: `${who} is ${association}`, login, association };
+    return { trusted: true, reason: `${who} is ${association}`, login: login || null, association };
   }
   return {
     trusted: false,
     reason: `comment author ${who} is ${association ?? 'of no stated association'}, not one of ${trust.associations.join(', ')} (GITHUB_TRUSTED_ASSOCIATIONS) nor in GITHUB_TRUSTED_LOGINS`,
-    login,
+    login: login || null,
     association,
   };
 }
@@ -74,14 +83,14 @@ export function labelTrust(
   sender: GithubAccount | undefined,
   issue: { user?: GithubAccount; author_association?: unknown } | undefined,
 ): TrustVerdict {
-  const login = text(sender?.login);
+  const login = loginOf(sender);
   const who = login || 'an unknown account';
   if (listed(trust, login)) return { trusted: true, reason: `${who} is in GITHUB_TRUSTED_LOGINS`, login, association: null };
   if (!login) return { trusted: false, reason: 'the label event names no sender', login: null, association: null };
   if (isBot(sender))
     return { trusted: false, reason: `label was added by a bot (${who}) not in GITHUB_TRUSTED_LOGINS`, login, association: null };
   if (login.toLowerCase() === text(issue?.user?.login).toLowerCase()) {
-    const association = text(issue?.author_association) || null;
+    const association = associationOf(issue?.author_association);
     if (association && (trust.associations as readonly string[]).includes(association)) {
       return { trusted: true, reason: `${who} labelled their own issue and is ${association}`, login, association };
     }

@@ -56,9 +56,12 @@ export class WebhooksController {
           {
             deliveryId,
             event,
-            action: typeof payload.action === 'string' ? payload.action : undefined,
-            repository: typeof payload.repository?.full_name === 'string' ? payload.repository.full_name : undefined,
-            issue: typeof payload.issue?.number === 'number' ? payload.issue.number : undefined,
+            // Only what has the shape GitHub gives it is recorded: the rest of a payload is not storable text for sure.
+            action: /^[a-z_]{1,50}$/.test(String(payload.action)) ? payload.action : undefined,
+            repository: /^[\w.-]{1,100}\/[\w.-]{1,100}$/.test(String(payload.repository?.full_name))
+              ? payload.repository?.full_name
+              : undefined,
+            issue: Number.isSafeInteger(payload.issue?.number) ? payload.issue?.number : undefined,
           },
           intent.untrusted,
         );

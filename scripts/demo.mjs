@@ -158,7 +158,7 @@ try {
   console.log(`\n${bold('patch')} (GET /api/jobs/${job.id}/diff):\n${await (await fetch(`${base}/api/jobs/${job.id}/diff`)).text()}`);
   const pack = await (await fetch(`${base}/api/jobs/${job.id}/truthpack`)).json();
   console.log(
-    `${bold('truthpack')}: root ${pack.root?.slice(0, 16)}… over ${pack.size} items, signature ${pack.verification?.valid ? 'valid' : 'INVALID'}, items included: ${pack.verification?.itemsIncluded}`,
+    `${bold('truthpack')}: root ${pack.root?.slice(0, 16)}… over ${pack.size} items, signature ${pack.verification?.valid ? `valid (bound to this job and commit ${pack.pack?.statement?.headCommit?.slice(0, 12)}, key ${pack.verification.keyId})` : 'INVALID'}, items included: ${pack.verification?.itemsIncluded}`,
   );
   for (let i = 0; i < 50; i++) {
     const evaluation = await fetch(`${base}/api/jobs/${job.id}/evaluation`);

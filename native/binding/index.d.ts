@@ -49,8 +49,11 @@ export interface Artefact {
  */
 export declare function benchParseIntents(texts: Array<string>, iterations: number): number
 
-/** Builds a signed truth pack from a JSON array of provenance items and a secret key (hex or base64). */
-export declare function buildTruthPack(itemsJson: string, secretKey: string): TruthPackResult
+/**
+ * Builds a truth pack from a JSON array of provenance items and signs the statement that binds it to
+ * its job, with a secret key (hex or base64).
+ */
+export declare function buildTruthPack(itemsJson: string, binding: TruthPackBinding, secretKey: string): TruthPackResult
 
 /** Canonicalises JSON text per RFC 8785 (JCS). */
 export declare function canonicalJson(text: string): CanonicalJsonResult
@@ -231,6 +234,17 @@ export interface IntentSource {
   promptHash?: string
 }
 
+/** Result of `truthPackKeyId`. */
+export interface KeyIdResult {
+  /** The key id: the first 16 hex digits of SHA-256 of the 32-byte public key. */
+  keyId?: string
+  /** Errors (not a 32-byte key). */
+  errors: Array<EngineError>
+}
+
+/** Whose key a pack's signature was checked against. */
+export type KeyTrust = 'trusted' | 'other_key' | 'unchecked'
+
 /** A LogLine parse error with 1-based line and column. */
 export interface LogLineError {
   /** 1-based line. */
@@ -291,6 +305,9 @@ export interface ModelSource {
 
 /** The operations an intent can have. */
 export type Operation = 'bug_fix' | 'feature' | 'analyze' | 'review' | 'refactor' | 'test' | 'document' | 'file_create' | 'file_delete' | 'file_rename' | 'change' | 'dependency_update' | 'performance'
+
+/** What a pack's signature proves. */
+export type PackFormat = 'bound' | 'legacy'
 
 /** One leaf of a pack. */
 export interface PackLeaf {
@@ -627,7 +644,7 @@ export declare function templateIds(): Array<string>
 
 /** A signed truth pack. */
 export interface TruthPack {
-  /** Format version. */
+  /** Format version: `tdln-truthpack/2` (bound to its job) or `tdln-truthpack/1` (legacy). */
   version: string
   /** `ed25519`. */
   algorithm: string
@@ -641,9 +658,30 @@ export interface TruthPack {
   items: Array<any>
   /** Public key hex. */
   publicKey: string
-  /** Signature hex over `tdln-truthpack/1:<root>`. */
+  /** Id of the public key (absent in legacy packs). */
+  keyId?: string
+  /** What the signature covers (absent in legacy packs). */
+  statement?: TruthPackStatement
+  /** Signature hex over the statement's canonical JSON (legacy: over `tdln-truthpack/1:<root>`). */
   signature: string
 }
+
+/** What a pack is bound to: its job, repository, base and head commits, and the time it is sealed. */
+export interface TruthPackBinding {
+  /** The job's id. */
+  jobId: string
+  /** The repository the job ran on (server path or URL). */
+  repository: string
+  /** Commit the job started from (40 or 64 hex digits). */
+  baseCommit: string
+  /** Commit the job's work ends at (the base commit when nothing changed). */
+  headCommit: string
+  /** RFC 3339 time in UTC, like `2026-12-05T10:15:00.000Z`. */
+  sealedAt: string
+}
+
+/** The key id of an Ed25519 public key (hex or base64), as packs name their signer. */
+export declare function truthPackKeyId(publicKey: string): KeyIdResult
 
 /** Result of `buildTruthPack`. */
 export interface TruthPackResult {
@@ -652,6 +690,59 @@ export interface TruthPackResult {
   /** The pack as JSON text (pass this to `verifyTruthPack`). */
   packJson?: string
   /** Errors. */
+  errors: Array<EngineError>
+}
+
+/** The Merkle root a pack of these items (a JSON array) carries, before anything is signed. */
+export declare function truthPackRoot(itemsJson: string): TruthPackRootResult
+
+/** Result of `truthPackRoot`. */
+export interface TruthPackRootResult {
+  /** Merkle root hex. */
+  root?: string
+  /** Errors. */
+  errors: Array<EngineError>
+}
+
+/** The statement a pack's signature covers (RFC 8785 canonical JSON of these fields). */
+export interface TruthPackStatement {
+  /** `tdln-truthpack-statement/1`. */
+  type: string
+  /** The job's id. */
+  jobId: string
+  /** The repository the job ran on. */
+  repository: string
+  /** Commit the job started from. */
+  baseCommit: string
+  /** Commit the job's work ends at. */
+  headCommit: string
+  /** Merkle root hex. */
+  root: string
+  /** Number of items. */
+  itemCount: number
+  /** When the pack was sealed (RFC 3339, UTC). */
+  sealedAt: string
+  /** Id of the signing key. */
+  keyId: string
+}
+
+/** The verdict on a truth pack. */
+export interface TruthPackVerification {
+  /** Intact and signed by the trusted key; false whenever no trusted key was given. */
+  valid: boolean
+  /** Items, leaves, root, size and statement agree, and the signature verifies under the pack's own key. */
+  intact: boolean
+  /** `bound` to a job, or `legacy` (root signature only). */
+  format: PackFormat
+  /** Whether the signer is the trusted key. */
+  keyTrust: KeyTrust
+  /** The key the pack names (hex). */
+  publicKey: string
+  /** Its key id. */
+  keyId: string
+  /** The signed statement (bound packs). */
+  statement?: TruthPackStatement
+  /** Every problem found. */
   errors: Array<EngineError>
 }
 
@@ -669,5 +760,8 @@ export interface VerifyResult {
   errors: Array<EngineError>
 }
 
-/** Verifies a truth pack (JSON text) offline against a public key (hex or base64). */
-export declare function verifyTruthPack(packJson: string, publicKey: string): VerifyResult
+/**
+ * Verifies a truth pack (JSON text) offline: consistency and signature under the key it names, and,
+ * when `trustedKey` (hex or base64) is given, that this key is the one that signed it.
+ */
+export declare function verifyTruthPack(packJson: string, trustedKey?: string | undefined | null): TruthPackVerification

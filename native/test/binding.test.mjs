@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, verify } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -119,21 +119,61 @@ test('renderTemplate cites data paths and errors on missing fields', () => {
   assert.equal(bad.errors[0].path, 'data.reason');
 });
 
-test('truth packs sign, verify offline, and prove inclusion', () => {
+test('truth packs sign a statement binding them to their job, verify offline, and prove inclusion', () => {
   const keys = tdln.generateSigningKey();
   const items = JSON.stringify([
     { kind: 'intent', op: 'bug_fix' },
-    { kind: 'tool_call', n: 1.5 },
+    { kind: 'tool_call', n: 1.5, role: 'builder' },
     { kind: 'answer', text: 'done' },
   ]);
-  const { pack, packJson, errors } = tdln.buildTruthPack(items, keys.secretKey);
+  const binding = {
+    jobId: '3f1c2a9e-5b7d-4e2a-9c1f-8a6b4d2e0f17',
+    repository: '/srv/repos/shop',
+    baseCommit: '1f0e3c5a9b7d2e4f6a8c0b1d3e5f7a9c2b4d6e8f',
+    headCommit: '9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b',
+    sealedAt: '2026-12-05T10:15:00.000Z',
+  };
+  const { pack, packJson, errors } = tdln.buildTruthPack(items, binding, keys.secretKey);
   assert.deepEqual(errors, []);
-  assert.deepEqual(tdln.verifyTruthPack(packJson, keys.publicKey), { valid: true, errors: [] });
+  assert.equal(tdln.truthPackRoot(items).root, pack.root);
+  const keyId = tdln.truthPackKeyId(keys.publicKey).keyId;
+  assert.equal(keyId, createHash('sha256').update(Buffer.from(keys.publicKey, 'hex')).digest('hex').slice(0, 16));
+  assert.deepEqual(pack.statement, { type: 'tdln-truthpack-statement/1', ...binding, root: pack.root, itemCount: 3, keyId });
+
+  // The signature is Ed25519 over the statement's RFC 8785 JSON: Node's own crypto agrees.
+  const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(keys.publicKey, 'hex')]);
+  const publicKey = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+  const signed = Buffer.from(tdln.canonicalJson(JSON.stringify(pack.statement)).json);
+  assert.equal(verify(null, signed, publicKey, Buffer.from(pack.signature, 'hex')), true);
+
+  assert.deepEqual(tdln.verifyTruthPack(packJson, keys.publicKey), {
+    valid: true,
+    intact: true,
+    format: 'bound',
+    keyTrust: 'trusted',
+    publicKey: keys.publicKey,
+    keyId,
+    statement: pack.statement,
+    errors: [],
+  });
+  const unchecked = tdln.verifyTruthPack(packJson);
+  assert.deepEqual([unchecked.valid, unchecked.intact, unchecked.keyTrust], [false, true, 'unchecked']);
+  const other = tdln.verifyTruthPack(packJson, tdln.generateSigningKey().publicKey);
+  assert.deepEqual([other.valid, other.keyTrust, other.errors[0].code], [false, 'other_key', 'key_mismatch']);
   assert.equal(tdln.verifyTruthPack(packJson.replace('done', 'gone'), keys.publicKey).valid, false);
+  assert.equal(tdln.verifyTruthPack(packJson.replace(binding.jobId, '00000000-0000-4000-8000-000000000000'), keys.publicKey).valid, false);
+  assert.equal(tdln.buildTruthPack(items, { ...binding, headCommit: 'HEAD' }, keys.secretKey).errors[0].code, 'invalid_binding');
+
   const { proof } = tdln.inclusionProof(items, 1);
   assert.equal(proof.root, pack.root);
-  assert.equal(tdln.verifyInclusion('{"n":1.5,"kind":"tool_call"}', proof, pack.root).valid, true);
-  assert.equal(tdln.verifyInclusion('{"n":2,"kind":"tool_call"}', proof, pack.root).valid, false);
+  assert.equal(tdln.verifyInclusion('{"n":1.5,"kind":"tool_call","role":"builder"}', proof, pack.root).valid, true);
+  assert.equal(tdln.verifyInclusion('{"n":2,"kind":"tool_call","role":"builder"}', proof, pack.root).valid, false);
+});
+
+test('a truth pack made before packs were bound to their job verifies as legacy', () => {
+  const view = JSON.parse(readFileSync(join(here, '../../test/fixtures/truthpacks/legacy-v1.json'), 'utf8'));
+  const verdict = tdln.verifyTruthPack(JSON.stringify(view.pack), view.publicKey);
+  assert.deepEqual([verdict.valid, verdict.format, verdict.keyTrust, verdict.statement], [true, 'legacy', 'trusted', undefined]);
 });
 
 test('canonicalJson and sha256Hex agree with Node byte for byte', () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '@app/common';
 import { ROOT, configKeys, read, tool, walk } from './delivery-helpers';
 
 type Obj = Record<string, any>;
@@ -123,6 +124,10 @@ describe('kubernetes: manifests', () => {
     for (const key of Object.keys(secret.stringData)) expect([...keys], `Secret key ${key}`).toContain(key);
     for (const key of ['DATABASE_URL', 'ANTHROPIC_API_KEY', 'AUTH_BOOTSTRAP_TOKEN', 'TRUTHPACK_SIGNING_KEY'])
       expect(Object.keys(secret.stringData)).toContain(key);
+    // The example's signing key is a placeholder that stops start-up, never a usable (weak) key.
+    expect(() => loadConfig({ TRUTHPACK_SIGNING_KEY: secret.stringData.TRUTHPACK_SIGNING_KEY })).toThrow(
+      /TRUTHPACK_SIGNING_KEY: must be 64 hex/,
+    );
     for (const d of deployments) {
       const refs = (container(d).envFrom as Obj[]).map((e) => e.configMapRef?.name ?? e.secretRef?.name);
       expect(refs.sort()).toEqual(['aict-config', secret.metadata.name]);

@@ -73,7 +73,11 @@ describe('secrets hygiene', () => {
     const comment = JSON.stringify({
       action: 'created',
       issue: { title: 'login' },
-      comment: { body: `@aict fix the failing login test in src/auth.ts with ${GITHUB_SECRET}`, user: { type: 'User' } },
+      comment: {
+        body: `@aict fix the failing login test in src/auth.ts with ${GITHUB_SECRET}`,
+        user: { login: 'maintainer', type: 'User' },
+        author_association: 'MEMBER',
+      },
       repository: { full_name: 'acme/shop', clone_url: 'https://github.com/acme/shop.git' },
     });
     const fromGithub = await call('POST', '/api/webhooks/github', comment, {

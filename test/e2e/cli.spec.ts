@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TruthPackService } from '@app/agents';
+import { TdlnEngine, loadTdlnBinding } from '@app/tdln';
 import { JobHandlerRegistry } from '@app/worker';
 import { freePort } from '../support/free-port';
 import { TestApp, startTestApp } from '../support/test-app';
@@ -12,6 +13,8 @@ import { api, waitFor } from '../support/http';
 const CLI = resolve(__dirname, '../../dist/apps/cli/src/main.js');
 const ADMIN = 'bootstrap-admin-token-for-the-cli';
 const GOAL = 'fix the failing login test in src/auth.ts';
+const COMMITS = { baseCommit: '1f0e3c5a9b7d2e4f6a8c0b1d3e5f7a9c2b4d6e8f', headCommit: '9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b' };
+const LEGACY = resolve(__dirname, '../fixtures/truthpacks/legacy-v1.json');
 
 interface Run {
   code: number | null;
@@ -49,10 +52,14 @@ describe('the aict command against a running server', () => {
           await new Promise((done) => signal.addEventListener('abort', done));
           return { status: 'aborted', reason: 'cancelled' };
         }
-        await truthpacks.seal(job.id, [
-          { kind: 'intent', goal: job.goal },
-          { kind: 'patch', diff: '--- a/src/auth.ts\n+++ b/src/auth.ts' },
-        ]);
+        await truthpacks.seal(
+          job,
+          [
+            { kind: 'intent', goal: job.goal },
+            { kind: 'patch', diff: '--- a/src/auth.ts\n+++ b/src/auth.ts' },
+          ],
+          COMMITS,
+        );
         return { status: 'succeeded', result: {} };
       },
     });
@@ -62,14 +69,25 @@ describe('the aict command against a running server', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('logs in, storing the server and token readable only by the user', async () => {
+  it("logs in, storing the server, the token and the server's TruthPack key readable only by the user", async () => {
     const login = await run(['login', '--server', t.url, '--token', ADMIN]);
     expect(login.stderr).toBe('');
     expect(login.code).toBe(0);
     expect(login.stdout).toContain(`signed in to ${t.url}`);
+    const key = (await api(t.url, 'GET', '/api/truthpacks/key')).body;
+    expect(key).toEqual({
+      algorithm: 'ed25519',
+      publicKey: expect.stringMatching(/^[0-9a-f]{64}$/),
+      keyId: expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
+    expect(login.stdout).toContain(`pinned the server's TruthPack key ${key.keyId}`);
     const file = join(home, '.config/aict/config.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ server: t.url, token: ADMIN });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
+      server: t.url,
+      token: ADMIN,
+      truthpackKey: { publicKey: key.publicKey, keyId: key.keyId },
+    });
   });
 
   it('submits a job, watches it live to success, lists it, and verifies the ledger', async () => {
@@ -100,7 +118,7 @@ describe('the aict command against a running server', () => {
     );
   });
 
-  it('verifies a saved TruthPack offline and catches a tampered item', async () => {
+  it('verifies a saved TruthPack offline against the key pinned at login: bound to its job, and a tampered item caught', async () => {
     const submitted = await run(['submit', GOAL, '--repo', '/srv/repo', '--watch', '--json']);
     expect(submitted.code).toBe(0);
     const id = JSON.parse(submitted.stdout.split('\n')[0]).id;
@@ -108,16 +126,88 @@ describe('the aict command against a running server', () => {
     expect(pack.status).toBe(200);
     const file = join(home, 'pack.json');
     writeFileSync(file, JSON.stringify(pack.body));
-    const ok = await run(['truthpack', 'verify', file, '--public-key', pack.body.publicKey]);
+    const ok = await run(['truthpack', 'verify', file]);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toContain('TruthPack valid');
+    expect(ok.stdout).toContain('TruthPack VERIFIED');
+    expect(ok.stdout).toContain(`bound to job ${id} on /srv/repo, ${COMMITS.baseCommit.slice(0, 12)}..${COMMITS.headCommit.slice(0, 12)}`);
+    expect(ok.stdout).toContain(`signed by the trusted key ${pack.body.verification.keyId} (from the server key pinned at aict login)`);
     expect(ok.stdout).toContain('items included: 2/2');
 
     writeFileSync(file, JSON.stringify({ ...pack.body, items: [{ kind: 'intent', goal: 'something else' }, pack.body.items[1]] }));
     const tampered = await run(['truthpack', 'verify', file, '--json']);
     expect(tampered.code).toBe(1);
-    expect(JSON.parse(tampered.stdout)).toMatchObject({ valid: false, itemsIncluded: 1 });
+    expect(JSON.parse(tampered.stdout)).toMatchObject({ outcome: 'invalid', valid: false, itemsIncluded: 1 });
+  });
+
+  it('refuses a pack signed by any key but the trusted one, even though it names its own key', async () => {
+    const submitted = await run(['submit', GOAL, '--repo', '/srv/repo', '--watch', '--json']);
+    const id = JSON.parse(submitted.stdout.split('\n')[0]).id;
+    const real = (await api(t.url, 'GET', `/api/jobs/${id}/truthpack`, undefined, { authorization: `Bearer ${ADMIN}` })).body;
+    // Someone edits the items and re-signs everything with a key of their own: consistent, and signed.
+    const engine = new TdlnEngine(loadTdlnBinding());
+    const forger = engine.generateSigningKey();
+    const items = [{ kind: 'intent', goal: 'something else entirely' }, real.items[1]];
+    const forged = engine.buildTruthPack(items, real.pack.statement, forger.secretKey).pack!;
+    const file = join(home, 'forged.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...real,
+        root: forged.root,
+        pack: forged,
+        items,
+        proofs: items.map((_, i) => engine.inclusionProof(items, i)),
+        publicKey: forger.publicKey,
+      }),
+    );
+    const refused = await run(['truthpack', 'verify', file]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('TruthPack INVALID');
+    expect(refused.stdout).toContain(
+      `signed by key ${engine.truthPackKeyId(forger.publicKey)}, NOT the trusted key ${real.verification.keyId}`,
+    );
+    // The server says the same of it.
+    const server = await api(t.url, 'POST', '/api/truthpacks/verify', { pack: forged }, { authorization: `Bearer ${ADMIN}` });
+    expect(server.body).toMatchObject({ valid: false, intact: true, keyTrust: 'other_key', signedByServerKey: false });
+  });
+
+  it('says plainly, and exits 3, when there is no trusted key to check against', async () => {
+    const submitted = await run(['submit', GOAL, '--repo', '/srv/repo', '--watch', '--json']);
+    const id = JSON.parse(submitted.stdout.split('\n')[0]).id;
+    const pack = (await api(t.url, 'GET', `/api/jobs/${id}/truthpack`, undefined, { authorization: `Bearer ${ADMIN}` })).body;
+    const elsewhere = mkdtempSync(join(tmpdir(), 'aict-cli-nologin-'));
+    try {
+      const file = join(elsewhere, 'pack.json');
+      writeFileSync(file, JSON.stringify(pack));
+      // A home without a login: nothing pinned, and no --public-key.
+      const unchecked = await run(['truthpack', 'verify', file], { HOME: elsewhere, AICT_SERVER: t.url });
+      expect(unchecked.code).toBe(3);
+      expect(unchecked.stdout).toContain('TruthPack NOT VERIFIED: consistent with itself only');
+      expect(unchecked.stdout).toContain('no trusted key');
+      expect(JSON.parse((await run(['truthpack', 'verify', file, '--json'], { HOME: elsewhere })).stdout)).toMatchObject({
+        outcome: 'self_consistent_only',
+        valid: false,
+        intact: true,
+        trustedKey: null,
+      });
+      const given = await run(['truthpack', 'verify', file, '--public-key', pack.verification.publicKey], { HOME: elsewhere });
+      expect(given.code).toBe(0);
+      expect(given.stdout).toContain('(from --public-key)');
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it('verifies a pack made before packs were bound to their job as legacy, exit 2', async () => {
+    const fixture = JSON.parse(readFileSync(LEGACY, 'utf8'));
+    const legacy = await run(['truthpack', 'verify', LEGACY, '--public-key', fixture.publicKey]);
+    expect(legacy.stderr).toBe('');
+    expect(legacy.code).toBe(2);
+    expect(legacy.stdout).toContain('TruthPack LEGACY: consistency and root signature only, not bound to a job');
+    expect(legacy.stdout).toContain('items included: 8/8');
+    // Against the server's pinned key it is another key's pack.
+    expect((await run(['truthpack', 'verify', LEGACY])).code).toBe(1);
   });
 
   it('exits 1 for a failed job, 3 for one waiting for a person (answered with respond), and 2 for a cancelled one', async () => {

@@ -96,4 +96,12 @@ describe('starting the service as a process (npm start)', () => {
     expect(server.output()).toMatch(/PORT: must be an integer/);
     expect(server.output()).toMatch(/ROLE: must be one of api, worker, all/);
   });
+
+  it('refuses to start with a weak TruthPack signing key (all zeros, a pattern), exit code 2, naming TRUTHPACK_SIGNING_KEY', async () => {
+    for (const key of ['0'.repeat(64), '01'.repeat(32)]) {
+      const server = launch({ DATA_DIR: join(dir, 'weak-key'), TRUTHPACK_SIGNING_KEY: key });
+      expect(await server.exited).toBe(2);
+      expect(server.output()).toMatch(/TRUTHPACK_SIGNING_KEY: is a weak key .*openssl rand -hex 32/);
+    }
+  });
 });

@@ -133,11 +133,33 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
       ruleId: expect.any(String),
       grammarHash: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
-    expect(pack.verification).toEqual({ valid: true, errors: [], itemsIncluded: true });
+    expect(pack.verification).toMatchObject({
+      valid: true,
+      intact: true,
+      format: 'bound',
+      keyTrust: 'trusted',
+      signedByServerKey: true,
+      errors: [],
+      itemsIncluded: true,
+    });
     expect(pack.items.map((i: any) => i.kind)).toEqual(
       expect.arrayContaining(['intent', 'plan', 'tool_call', 'review', 'patch', 'tests', 'quality', 'answer']),
     );
+    // Every tool call is sealed with the role of the agent that made it.
+    expect(new Set(pack.items.filter((i: any) => i.kind === 'tool_call').map((i: any) => i.role))).toEqual(
+      new Set(['planner', 'builder', 'reviewer']),
+    );
     expect(git(repo, 'log', '-1', '--format=%B', `aict/${id}`)).toContain(`AICT-TruthPack: ${pack.root}`);
+    // The signed statement names this job, its repository, the commit it started from and the very commit pushed.
+    expect(pack.pack.statement).toMatchObject({
+      jobId: id,
+      repository: repo,
+      baseCommit: git(repo, 'rev-parse', 'main'),
+      headCommit: git(repo, 'rev-parse', `aict/${id}`),
+      root: pack.root,
+      itemCount: pack.size,
+    });
+    expect(job.result.commit).toBe(pack.pack.statement.headCommit);
     const tampered = JSON.parse(JSON.stringify(pack.pack));
     tampered.leaves[1].itemHash = tampered.leaves[1].itemHash.replace(/^./, (c: string) => (c === 'a' ? 'b' : 'a'));
     expect((await api(t.url, 'POST', '/api/truthpacks/verify', { pack: tampered, publicKey: pack.publicKey })).body.valid).toBe(false);

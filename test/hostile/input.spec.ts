@@ -483,11 +483,17 @@ describe('hostile input', () => {
           'x-hub-signature-256': hmac(GITHUB_SECRET, body),
         });
       };
-      const labeled = (issue: unknown, repository: unknown = { full_name: 'acme/shop' }) => ({
+      // Labelled by a maintainer (a trusted sender), so the payload's text is what is judged.
+      const labeled = (
+        issue: unknown,
+        repository: unknown = { full_name: 'acme/shop' },
+        sender: unknown = { login: 'maintainer', type: 'User' },
+      ) => ({
         action: 'labeled',
         label: { name: 'aict' },
         issue,
         repository,
+        sender,
       });
       for (const [, text] of UNSTORABLE) {
         const res = await github(labeled({ title: `Login ${text}`, body: GOAL }));
@@ -499,6 +505,31 @@ describe('hostile input', () => {
         labeled({ title: ['x'], body: GOAL }, { full_name: 'constructor', clone_url: ['https://example.com/x.git'] }),
         labeled({ title: GOAL }, { full_name: '__proto__' }),
         labeled({ title: `${'🙂'.repeat(4_999)}x🙂🙂`, body: GOAL }),
+        // Senders and associations of the wrong shape are not trusted, and never a 500.
+        labeled({ title: GOAL, user: 'maintainer', author_association: ['OWNER'] }, { full_name: 'acme/shop' }, 'maintainer'),
+        labeled({ title: GOAL }, { full_name: 'acme/shop' }, { login: ['maintainer'], type: { toString: 'User' } }),
+        labeled({ title: GOAL, user: { login: 5 }, author_association: { OWNER: true } }, { full_name: 'acme/shop' }, null),
+        {
+          action: 'labeled',
+          label: { name: 'aict' },
+          issue: { title: GOAL },
+          repository: { full_name: 'acme/shop' },
+          sender: { login: 'constructor' },
+        },
+        // Text PostgreSQL cannot store (NUL, a lone surrogate) in the fields an ignored delivery records.
+        labeled(
+          { title: GOAL, user: { login: 'reporter' }, author_association: 'NONE\u0000' },
+          { full_name: 'acme/\u0000shop' },
+          {
+            login: 'evil\u0000',
+            type: 'User',
+          },
+        ),
+        {
+          ...labeled({ title: GOAL, user: { login: 'evil\ud800' }, author_association: 'OWNER' }),
+          action: 'labeled',
+          sender: { login: 'evil\ud800' },
+        },
         [1, 2, 3],
         'just a string',
         null,

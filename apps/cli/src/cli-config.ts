@@ -2,10 +2,12 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-/** Where the CLI talks to and with which token. */
+/** Where the CLI talks to, with which token, and the server's TruthPack key pinned at login. */
 export interface CliSettings {
   server: string;
   token?: string;
+  /** The server's TruthPack verification key as fetched by `aict login`: what `aict truthpack verify` trusts. */
+  truthpackKey?: { publicKey: string; keyId: string };
 }
 
 type Env = Record<string, string | undefined>;
@@ -27,7 +29,10 @@ export function loadSettings(env: Env): CliSettings {
     }
   }
   const server = (env.AICT_SERVER || stored.server || 'http://localhost:3000').replace(/\/+$/, '');
-  return { server, token: env.AICT_TOKEN || stored.token };
+  // A key pinned for one server says nothing about another one named by AICT_SERVER.
+  const pinned =
+    stored.truthpackKey && (!env.AICT_SERVER || server === stored.server?.replace(/\/+$/, '')) ? stored.truthpackKey : undefined;
+  return { server, token: env.AICT_TOKEN || stored.token, ...(pinned ? { truthpackKey: pinned } : {}) };
 }
 
 /** Stores the login readable by its owner only (mode 0600). */

@@ -49,26 +49,36 @@ const program = new Command('aict')
   .showHelpAfterError()
   .addHelpText(
     'after',
-    '\nServer and token: aict login, or AICT_SERVER and AICT_TOKEN.\nExit codes of watch: 0 succeeded, 1 failed, 2 aborted, 3 waiting for a person; 4 the command itself failed.',
+    '\nServer and token: aict login, or AICT_SERVER and AICT_TOKEN.\nExit codes of watch: 0 succeeded, 1 failed, 2 aborted, 3 waiting for a person; of truthpack verify: 0 verified, 1 invalid, 2 legacy, 3 no trusted key; 4 the command itself failed.',
   );
 
 program
   .command('login')
-  .description('check a token against a server and store both in ~/.config/aict/config.json (mode 0600)')
+  .description(
+    "check a token against a server and store both, with the server's TruthPack key (pinned for aict truthpack verify), in ~/.config/aict/config.json (mode 0600)",
+  )
   .requiredOption('--server <url>', 'server URL, e.g. http://localhost:3000')
   .requiredOption('--token <token>', 'access token (from the first-start login link or POST /api/tokens)')
   .option('--json', 'machine-readable output')
   .action(async (options: { server: string; token: string; json?: boolean }) => {
-    const settings = { server: options.server.replace(/\/+$/, ''), token: options.token };
-    const api = new Api(settings);
+    const server = options.server.replace(/\/+$/, '');
+    const api = new Api({ server, token: options.token });
     const session = await api.call(api.client.GET('/api/auth/session'));
-    const file = saveSettings(env, settings);
-    if (options.json) return json({ server: settings.server, file, ...session });
+    const key = await api.call(api.client.GET('/api/truthpacks/key'));
+    const previous = loadSettings({ ...env, AICT_SERVER: server }).truthpackKey;
+    const truthpackKey = { publicKey: key.publicKey, keyId: key.keyId };
+    const file = saveSettings(env, { server, token: options.token, truthpackKey });
+    if (options.json) return json({ server, file, ...session, truthpackKey });
     out(
       session.authEnabled
-        ? `signed in to ${settings.server} as ${session.prefix} (${session.scopes.join(', ')}); saved to ${file}`
-        : `${settings.server} runs without access control (AUTH=off); saved to ${file}`,
+        ? `signed in to ${server} as ${session.prefix} (${session.scopes.join(', ')}); saved to ${file}`
+        : `${server} runs without access control (AUTH=off); saved to ${file}`,
     );
+    out(`pinned the server's TruthPack key ${key.keyId} (${key.publicKey})`);
+    if (previous && previous.publicKey !== key.publicKey)
+      out(
+        `  it replaces the key pinned before, ${previous.keyId} (${previous.publicKey}): packs signed before a rotation verify with --public-key ${previous.publicKey}`,
+      );
   });
 
 program
@@ -247,25 +257,26 @@ program
   .command('truthpack')
   .description('signed provenance records')
   .command('verify')
-  .description('verify a saved GET /api/jobs/<id>/truthpack answer offline: signature and every item; exits 1 when it does not hold')
+  .description(
+    'verify a saved GET /api/jobs/<id>/truthpack answer offline against a trusted key: exits 0 verified (bound to its job, signed by the trusted key), 1 invalid or signed by another key, 2 legacy (root signature only, not bound to a job), 3 no trusted key (consistent with itself only)',
+  )
   .argument('<file>', 'the JSON file')
-  .option('--public-key <hex>', "the server's public key (default: the one in the file)")
+  .option('--public-key <hex>', "the key to trust (default: the server's key pinned at aict login)")
   .option('--json', 'machine-readable output')
   .action((file: string, options: { publicKey?: string; json?: boolean }) => {
     // Loaded only here: the TDLN engine comes with server code too heavy for the other commands.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { verifyTruthPackFile } = require('./verify-truthpack') as typeof TruthPackVerifier;
-    const verdict = verifyTruthPackFile(file, options.publicKey);
+    const { verifyTruthPackFile, describeTruthPackVerdict, TRUTHPACK_EXIT } = require('./verify-truthpack') as typeof TruthPackVerifier;
+    const pinned = loadSettings(env).truthpackKey;
+    const trusted = options.publicKey
+      ? { publicKey: options.publicKey, source: 'option' as const }
+      : pinned
+        ? { publicKey: pinned.publicKey, source: 'login' as const }
+        : undefined;
+    const verdict = verifyTruthPackFile(file, trusted);
     if (options.json) json(verdict);
-    else {
-      out(`${verdict.valid ? 'TruthPack valid' : 'TruthPack INVALID'}: root ${verdict.root}`);
-      out(
-        `  signature ${verdict.signatureValid ? 'ok' : 'bad'} (key ${verdict.publicKey.slice(0, 16)}… from ${verdict.keySource === 'option' ? '--public-key' : 'the file; pass --public-key to pin the server key'})`,
-      );
-      out(`  items included: ${verdict.itemsIncluded}/${verdict.itemsChecked}`);
-      for (const problem of verdict.problems) out(`  - ${problem}`);
-    }
-    process.exitCode = verdict.valid ? 0 : 1;
+    else for (const line of describeTruthPackVerdict(verdict)) out(line);
+    process.exitCode = TRUTHPACK_EXIT[verdict.outcome];
   });
 
 program

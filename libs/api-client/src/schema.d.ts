@@ -273,8 +273,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The job's signed provenance record with inclusion proofs, verified now */
+        /** The job's signed provenance record with inclusion proofs, verified now against this server's key and the job */
         get: operations["getJobTruthPack"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/truthpacks/key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This server's TruthPack verification key (public): pin it to verify packs offline (aict login stores it) */
+        get: operations["getTruthPackKey"];
         put?: never;
         post?: never;
         delete?: never;
@@ -292,7 +309,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Verify a TruthPack: signature and Merkle root */
+        /** Verify a TruthPack against this server's current key (or a given one): consistency, statement, signature */
         post: operations["verifyTruthPack"];
         delete?: never;
         options?: never;
@@ -1006,13 +1023,69 @@ export interface components {
             /** @description The answer text (required with action=answer) */
             answer?: string;
         };
+        /**
+         * @description bound: the signature covers job, repository, commits, root, item count, time and key id; legacy: the root alone
+         * @enum {string}
+         */
+        TruthPackFormat: "bound" | "legacy";
+        /**
+         * @description Whether the trusted key signed it
+         * @enum {string}
+         */
+        TruthPackKeyTrust: "trusted" | "other_key" | "unchecked";
+        TruthPackStatementView: {
+            /** @description tdln-truthpack-statement/1 */
+            type: string;
+            /** @description The job the pack seals */
+            jobId: string;
+            /** @description The repository the job ran on */
+            repository: string;
+            /** @description Commit the job started from */
+            baseCommit: string;
+            /** @description Commit its work ends at: the commit pushed, whose AICT-TruthPack trailer names the root */
+            headCommit: string;
+            /** @description Merkle root (hex) */
+            root: string;
+            itemCount: number;
+            /** @description When the pack was sealed (UTC) */
+            sealedAt: string;
+            /** @description Id of the signing key */
+            keyId: string;
+        };
+        TruthPackProblemView: {
+            code: string;
+            message: string;
+            path?: string | null;
+        };
+        StoredTruthPackVerificationView: {
+            /** @description Intact and signed by the trusted key (and, for a stored pack, signed for its own job) */
+            valid: boolean;
+            /** @description Items, leaves, root and statement agree and the signature holds under the key the pack names */
+            intact: boolean;
+            /** @description bound: the signature covers job, repository, commits, root, item count, time and key id; legacy: the root alone */
+            format: components["schemas"]["TruthPackFormat"];
+            /** @description Whether the trusted key signed it */
+            keyTrust: components["schemas"]["TruthPackKeyTrust"];
+            /** @description The key the pack names (hex) */
+            publicKey: string;
+            /** @description Its key id */
+            keyId: string;
+            /** @description Id of this server's current key */
+            serverKeyId: string;
+            /** @description Whether this server's current key signed it */
+            signedByServerKey: boolean;
+            statement?: components["schemas"]["TruthPackStatementView"] | null;
+            errors: components["schemas"]["TruthPackProblemView"][];
+            /** @description Every item hashes to its leaf under the root */
+            itemsIncluded: boolean;
+        };
         TruthPackView: {
             /** Format: uuid */
             jobId: string;
             /** @description Merkle root (RFC 6962, hex) */
             root: string;
             size: number;
-            /** @description The signed pack: version, algorithm, root, size, leaves, signature, publicKey */
+            /** @description The signed pack: version, algorithm, root, size, leaves, items, publicKey, keyId, statement, signature */
             pack: {
                 [key: string]: unknown;
             };
@@ -1024,26 +1097,46 @@ export interface components {
             proofs: {
                 [key: string]: unknown;
             }[];
-            /** @description Ed25519 public key (hex) that verifies the signature */
+            /** @description Ed25519 public key (hex) the pack names as its signer; trust it only if it is a key you know */
             publicKey: string;
-            /** @description { valid, errors, itemsIncluded } checked now */
-            verification: {
-                [key: string]: unknown;
-            };
+            /** @description Checked now, against this server's current key */
+            verification: components["schemas"]["StoredTruthPackVerificationView"];
             /** Format: date-time */
             createdAt: string;
+        };
+        TruthPackKeyView: {
+            /** @enum {string} */
+            algorithm: "ed25519";
+            /** @description Ed25519 public key, hex */
+            publicKey: string;
+            /** @description Key id: the first 16 hex digits of SHA-256 of the key */
+            keyId: string;
         };
         VerifyTruthPackRequest: {
             /** @description The pack (object or JSON text) */
             pack: Record<string, never> | string;
-            /** @description Public key (hex); default this server’s */
+            /** @description A public key (hex) to trust instead of this server’s current one, e.g. a key from before a rotation */
             publicKey?: string;
         };
-        VerificationView: {
+        TruthPackVerificationView: {
+            /** @description Intact and signed by the trusted key (and, for a stored pack, signed for its own job) */
             valid: boolean;
-            errors: {
-                [key: string]: unknown;
-            }[];
+            /** @description Items, leaves, root and statement agree and the signature holds under the key the pack names */
+            intact: boolean;
+            /** @description bound: the signature covers job, repository, commits, root, item count, time and key id; legacy: the root alone */
+            format: components["schemas"]["TruthPackFormat"];
+            /** @description Whether the trusted key signed it */
+            keyTrust: components["schemas"]["TruthPackKeyTrust"];
+            /** @description The key the pack names (hex) */
+            publicKey: string;
+            /** @description Its key id */
+            keyId: string;
+            /** @description Id of this server's current key */
+            serverKeyId: string;
+            /** @description Whether this server's current key signed it */
+            signedByServerKey: boolean;
+            statement?: components["schemas"]["TruthPackStatementView"] | null;
+            errors: components["schemas"]["TruthPackProblemView"][];
         };
         EvaluationView: {
             /** Format: uuid */
@@ -2503,6 +2596,34 @@ export interface operations {
             };
         };
     };
+    getTruthPackKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TruthPackKeyView"];
+                };
+            };
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     verifyTruthPack: {
         parameters: {
             query?: never;
@@ -2521,7 +2642,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VerificationView"];
+                    "application/json": components["schemas"]["TruthPackVerificationView"];
                 };
             };
             /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
@@ -3874,7 +3995,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookResultView"];
                 };
             };
-            /** @description Valid, but not an event that starts a job */
+            /** @description Valid, but not an event that starts a job, or sent by someone not trusted (recorded in the ledger as webhook.ignored) */
             202: {
                 headers: {
                     [name: string]: unknown;

@@ -30,3 +30,4 @@ export * from './repo-access/repository-location';
 export * from './repo-access/repo-allow-list';
 export * from './repo-access/repository-access';
 export * from './repo-access/repository-access.module';
+export * from './security/key-strength';

@@ -11,6 +11,8 @@ export type {
   EngineInfo,
   InclusionProof,
   Intent,
+  KeyTrust,
+  PackFormat,
   IntentSource,
   ModelSource,
   ParseIntentResult,
@@ -24,6 +26,9 @@ export type {
   RenderResult,
   StagesResult,
   TruthPack,
+  TruthPackBinding,
+  TruthPackStatement,
+  TruthPackVerification,
   VerifyResult,
 } from '../../../native/binding';
 export * from './dto/intent.view';

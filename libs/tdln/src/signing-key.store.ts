@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { weakKeyReason } from '@app/common';
 
 /** The server's Ed25519 key pair that signs TruthPacks, as hex. */
 export interface SigningKey {
@@ -31,7 +32,9 @@ export function loadSigningKey(dataDir: string, configured: string | undefined, 
   // own user out of DATA_DIR/pg when it starts later.
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const key = generate();
+  // A random key fails the weak-key rules about once in 10^15 draws: draw again rather than refuse to start.
+  let key = generate();
+  while (weakKeyReason(key.secretKey)) key = generate();
   const draft = join(dir, `.truthpack-ed25519.${process.pid}.${Date.now()}.tmp`);
   writeFileSync(draft, `${JSON.stringify(key, null, 2)}\n`, { mode: 0o600 });
   chmodSync(draft, 0o600);
@@ -49,5 +52,7 @@ export function loadSigningKey(dataDir: string, configured: string | undefined, 
 function readKey(file: string): SigningKey {
   const stored = JSON.parse(readFileSync(file, 'utf8')) as SigningKey;
   if (!/^[0-9a-f]{64}$/.test(stored.secretKey)) throw new Error(`${file} does not hold a valid Ed25519 key`);
+  const weak = weakKeyReason(stored.secretKey);
+  if (weak) throw new Error(`${file} holds a weak signing key (${weak}): move it away to generate a new one, or set TRUTHPACK_SIGNING_KEY`);
   return { secretKey: stored.secretKey, publicKey: publicKeyOf(stored.secretKey) };
 }

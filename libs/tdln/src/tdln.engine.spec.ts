@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -69,7 +69,7 @@ describe('TDLN engine through the Node binding', () => {
     expect(judged.violations.map((v) => v.ruleId)).toEqual(expect.arrayContaining(['mass_delete', 'history_rewrite']));
   });
 
-  it('seals provenance in a signed TruthPack that verifies offline and fails when tampered with', () => {
+  it('seals provenance in a TruthPack bound to its job, which verifies offline only under the trusted key and fails when tampered with', () => {
     const key = engine.generateSigningKey();
     expect(publicKeyOf(key.secretKey)).toBe(key.publicKey);
     const items = [
@@ -77,15 +77,28 @@ describe('TDLN engine through the Node binding', () => {
       { kind: 'patch', diff: '--- a\n+++ b\n' },
       { kind: 'tests', passed: 3 },
     ];
-    const built = engine.buildTruthPack(items, key.secretKey);
+    const binding = {
+      jobId: '3f1c2a9e-5b7d-4e2a-9c1f-8a6b4d2e0f17',
+      repository: '/srv/repos/shop',
+      baseCommit: 'a'.repeat(40),
+      headCommit: 'b'.repeat(40),
+      sealedAt: new Date().toISOString(),
+    };
+    const built = engine.buildTruthPack(items, binding, key.secretKey);
     expect(built.errors).toEqual([]);
-    expect(engine.verifyTruthPack(built.packJson!, key.publicKey)).toEqual({ valid: true, errors: [] });
+    expect(built.pack!.statement).toMatchObject({ ...binding, itemCount: 3, keyId: engine.truthPackKeyId(key.publicKey) });
+    expect(engine.verifyTruthPack(built.packJson!, key.publicKey)).toMatchObject({ valid: true, format: 'bound', errors: [] });
+    expect(engine.verifyTruthPack(built.packJson!)).toMatchObject({ valid: false, intact: true, keyTrust: 'unchecked' });
     const tampered = built.packJson!.replace(
       built.pack!.root,
       built.pack!.root.replace(/^./, (c) => (c === '0' ? '1' : '0')),
     );
     expect(engine.verifyTruthPack(tampered, key.publicKey).valid).toBe(false);
-    expect(engine.verifyTruthPack(built.packJson!, engine.generateSigningKey().publicKey).valid).toBe(false);
+    expect(engine.verifyTruthPack(built.packJson!, engine.generateSigningKey().publicKey)).toMatchObject({
+      valid: false,
+      intact: true,
+      keyTrust: 'other_key',
+    });
     const proof = engine.inclusionProof(items, 1);
     expect(engine.verifyInclusion(items[1], proof, built.pack!.root).valid).toBe(true);
     expect(engine.verifyInclusion({ kind: 'patch', diff: 'forged' }, proof, built.pack!.root).valid).toBe(false);
@@ -142,6 +155,20 @@ describe('TDLN engine through the Node binding', () => {
         expect(readdirSync(join(shared, 'keys'))).toEqual(['truthpack-ed25519.json']);
       } finally {
         rmSync(shared, { recursive: true, force: true });
+      }
+    });
+
+    it('refuses a weak key in the key file, and never writes one', () => {
+      const weakDir = mkdtempSync(join(tmpdir(), 'aict-keys-weak-'));
+      try {
+        const zero = '0'.repeat(64);
+        const drawn = [{ secretKey: zero, publicKey: publicKeyOf(zero) }, engine.generateSigningKey()];
+        // A generator that (by a one-in-10^15 chance) draws a weak key is asked again.
+        expect(loadSigningKey(weakDir, undefined, () => drawn.shift()!).secretKey).not.toBe(zero);
+        writeFileSync(join(weakDir, 'keys', 'truthpack-ed25519.json'), JSON.stringify({ secretKey: zero, publicKey: publicKeyOf(zero) }));
+        expect(() => loadSigningKey(weakDir, undefined, () => engine.generateSigningKey())).toThrow(/holds a weak signing key/);
+      } finally {
+        rmSync(weakDir, { recursive: true, force: true });
       }
     });
   });

@@ -11,7 +11,9 @@ import type {
   RenderResult,
   SigningKeyPair,
   StagesResult,
+  TruthPackBinding,
   TruthPackResult,
+  TruthPackVerification,
   VerifyResult,
 } from '../../../native/binding';
 import { TdlnBinding } from './tdln-binding';
@@ -78,13 +80,34 @@ export class TdlnEngine {
     return this.binding.templateIds();
   }
 
-  /** Seals provenance items (each hashed as RFC 8785 JSON) under a signed Merkle root. */
-  buildTruthPack(items: unknown[], secretKeyHex: string): TruthPackResult {
-    return this.binding.buildTruthPack(this.canonicalJson(items), secretKeyHex);
+  /**
+   * Seals provenance items (each hashed as RFC 8785 JSON) under a Merkle root, and signs the statement
+   * binding that root to its job (id, repository, base and head commits, item count, time, key id).
+   */
+  buildTruthPack(items: unknown[], binding: TruthPackBinding, secretKeyHex: string): TruthPackResult {
+    return this.binding.buildTruthPack(this.canonicalJson(items), binding, secretKeyHex);
   }
 
-  verifyTruthPack(packJson: string, publicKeyHex: string): VerifyResult {
-    return this.binding.verifyTruthPack(packJson, publicKeyHex);
+  /**
+   * Checks a pack offline: consistency and signature under the key it names, and, with `trustedKeyHex`,
+   * that this key signed it. `valid` needs a trusted key; without one only `intact` can be true.
+   */
+  verifyTruthPack(packJson: string, trustedKeyHex?: string): TruthPackVerification {
+    return this.binding.verifyTruthPack(packJson, trustedKeyHex ?? null);
+  }
+
+  /** The Merkle root a pack of these items will carry, known before anything is signed. */
+  truthPackRoot(items: unknown[]): string {
+    const result = this.binding.truthPackRoot(this.canonicalJson(items));
+    if (!result.root) throw new TdlnException(TdlnErrorCode.InvalidInput, 'No Merkle root for these items', { errors: result.errors });
+    return result.root;
+  }
+
+  /** The id packs give a public key: the first 16 hex digits of SHA-256 of its bytes. */
+  truthPackKeyId(publicKeyHex: string): string {
+    const result = this.binding.truthPackKeyId(publicKeyHex);
+    if (!result.keyId) throw new TdlnException(TdlnErrorCode.InvalidInput, 'Not an Ed25519 public key', { errors: result.errors });
+    return result.keyId;
   }
 
   inclusionProof(items: unknown[], index: number): InclusionProof {

@@ -1,6 +1,7 @@
 import { Global, Inject, Module, OnModuleInit } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
-import { APP_CONFIG, AppConfig } from '@app/common';
+import { Logger } from 'pino';
+import { APP_CONFIG, AppConfig, LOGGER } from '@app/common';
 import { loadTdlnBinding } from './tdln-binding';
 import { TDLN, TdlnEngine } from './tdln.engine';
 import { SigningKey, loadSigningKey } from './signing-key.store';
@@ -48,10 +49,24 @@ export class TdlnModule implements OnModuleInit {
   constructor(
     @Inject(PIPELINE_STAGES) private readonly stages: ReturnType<TdlnEngine['stages']>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(SIGNING_KEY) private readonly key: SigningKey,
+    @Inject(TDLN) private readonly engine: TdlnEngine,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** The pipeline's stages are declared in config and checked before the service accepts work. */
+  /**
+   * The pipeline's stages are declared in config and checked before the service accepts work; the
+   * TruthPack key is printed, so an operator can record it where verifiers will find it.
+   */
   onModuleInit(): void {
+    this.logger.info(
+      {
+        truthpackPublicKey: this.key.publicKey,
+        truthpackKeyId: this.engine.truthPackKeyId(this.key.publicKey),
+        from: this.config.tdln.signingKey ? 'TRUTHPACK_SIGNING_KEY' : `${this.config.dataDir}/keys/truthpack-ed25519.json`,
+      },
+      'TruthPacks are signed with this Ed25519 key (also at GET /api/truthpacks/key)',
+    );
     if (!this.stages.ok) {
       const source = this.config.tdln.stagesFile ?? 'the built-in stages';
       throw new TdlnException(

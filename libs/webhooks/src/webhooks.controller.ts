@@ -34,7 +34,10 @@ export class WebhooksController {
   @ApiHeader({ name: 'X-GitHub-Delivery', required: true })
   @ApiBody({ schema: { type: 'object', additionalProperties: true } })
   @ApiCreatedResponse({ type: WebhookResultView, description: 'A job was created' })
-  @ApiAcceptedResponse({ type: WebhookResultView, description: 'Valid, but not an event that starts a job' })
+  @ApiAcceptedResponse({
+    type: WebhookResultView,
+    description: 'Valid, but not an event that starts a job, or sent by someone not trusted (recorded in the ledger as webhook.ignored)',
+  })
   async github(
     @Req() request: RawRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -46,7 +49,25 @@ export class WebhooksController {
     this.verify(secret, request.rawBody, signature);
     const payload = githubPayload(request.body);
     const intent = this.intake.githubIntent(event, payload);
-    if ('ignored' in intent) return { ignored: true, reason: intent.ignored };
+    if ('ignored' in intent) {
+      if (intent.untrusted) {
+        await this.intake.recordUntrusted(
+          'github',
+          {
+            deliveryId,
+            event,
+            // Only what has the shape GitHub gives it is recorded: the rest of a payload is not storable text for sure.
+            action: /^[a-z_]{1,50}$/.test(String(payload.action)) ? payload.action : undefined,
+            repository: /^[\w.-]{1,100}\/[\w.-]{1,100}$/.test(String(payload.repository?.full_name))
+              ? payload.repository?.full_name
+              : undefined,
+            issue: Number.isSafeInteger(payload.issue?.number) ? payload.issue?.number : undefined,
+          },
+          intent.untrusted,
+        );
+      }
+      return { ignored: true, reason: intent.ignored };
+    }
     if (!deliveryId) throw new WebhooksException(WebhooksErrorCode.InvalidPayload, 'X-GitHub-Delivery is missing');
     const created = await this.intake.intake('github', deliveryId, intent);
     reply.status(201);

@@ -386,26 +386,40 @@ export class PipelineHandler implements JobHandler {
       : [];
   }
 
-  /** Seals the provenance, writes its root as a commit trailer, publishes, and ends the job. */
+  /**
+   * Seals the provenance: the items' root goes into the commit as a trailer first (the tree, and so the
+   * patch, is unchanged), then the statement binding the pack to the job and to that very commit is
+   * signed. Then publishes and ends the job.
+   */
   private async seal(ctx: JobContext, session: AgentSession, ps: PipelineState, readOnly: boolean): Promise<JobOutcome> {
     const job = ctx.job;
     // The sealed patch is the diff of the commits the branch carries: what is pushed is what is sealed.
     const patch = await session.publishedPatch();
     const items = await this.provenance(job, ps, patch, session);
-    const sealed = await this.truthpacks.seal(job.id, items);
+    const root = this.truthpacks.rootOf(items);
+    if (session.state.lastCommit && !readOnly) {
+      const message = (await session.workspace.git(['log', '-1', '--format=%B'])).stdout.trimEnd();
+      await session.workspace.git(['commit', '--amend', '--quiet', '--no-verify', '-m', `${message}\nAICT-TruthPack: ${root}`]);
+      session.state.recordCommit((await session.workspace.head()).trim());
+    }
+    const sealed = await this.truthpacks.seal(job, items, {
+      baseCommit: session.workspace.info.baseSha,
+      headCommit: (await session.workspace.head()).trim(),
+    });
     await session.audit('coordinator', [
       {
         kind: 'truthpack.sealed',
-        summary: `TruthPack ${sealed.root.slice(0, 16)}… over ${sealed.size} items`,
-        data: { root: sealed.root, size: sealed.size, publicKey: sealed.publicKey },
+        summary: `TruthPack ${sealed.root.slice(0, 16)}… over ${sealed.size} items, signed by key ${sealed.keyId}`,
+        data: {
+          root: sealed.root,
+          size: sealed.size,
+          publicKey: sealed.publicKey,
+          keyId: sealed.keyId,
+          baseCommit: sealed.statement.baseCommit,
+          headCommit: sealed.statement.headCommit,
+        },
       },
     ]);
-    if (session.state.lastCommit && !readOnly) {
-      // The root goes into the commit message as a trailer; the tree (and so the patch) is unchanged.
-      const message = (await session.workspace.git(['log', '-1', '--format=%B'])).stdout.trimEnd();
-      await session.workspace.git(['commit', '--amend', '--quiet', '--no-verify', '-m', `${message}\nAICT-TruthPack: ${sealed.root}`]);
-      session.state.recordCommit((await session.workspace.head()).trim());
-    }
     const published = readOnly ? null : await session.publish();
     const result = {
       summary: ps.answer?.text ?? ps.builderSummary ?? '',
@@ -414,7 +428,7 @@ export class PipelineHandler implements JobHandler {
       plan: ps.plan ?? null,
       reviews: ps.reviews,
       quality: ps.quality ?? null,
-      truthpack: { root: sealed.root, size: sealed.size },
+      truthpack: { root: sealed.root, size: sealed.size, keyId: sealed.keyId },
       branch: published?.branch ?? null,
       commit: published?.commit ?? null,
       pushed: published?.pushed ?? false,
@@ -437,8 +451,8 @@ export class PipelineHandler implements JobHandler {
       `SELECT summary, data FROM ledger WHERE job_id = $1 AND kind = 'policy.decision' ORDER BY seq`,
       [job.id],
     );
-    const calls: { data: Record<string, unknown> }[] = await this.dataSource.query(
-      `SELECT data FROM events WHERE job_id = $1 AND type = 'tool_call' ORDER BY id`,
+    const calls: { role: string | null; data: Record<string, unknown> }[] = await this.dataSource.query(
+      `SELECT role, data FROM events WHERE job_id = $1 AND type = 'tool_call' ORDER BY id`,
       [job.id],
     );
     return [
@@ -460,7 +474,8 @@ export class PipelineHandler implements JobHandler {
         input: c.data.input ?? null,
         ok: c.data.ok,
         result: c.data.result ?? null,
-        role: null,
+        // The agent that made the call (planner, builder, reviewer...).
+        role: c.role,
       })),
       ...ps.reviews.map((review) => ({ kind: 'review', review })),
       { kind: 'patch', diff: patch },

@@ -27,6 +27,19 @@ export interface ModelPrice {
   cacheRead: number;
 }
 
+/** What GitHub says a person is to a repository (`author_association` of issues and comments). */
+export const GITHUB_ASSOCIATIONS = [
+  'OWNER',
+  'MEMBER',
+  'COLLABORATOR',
+  'CONTRIBUTOR',
+  'FIRST_TIME_CONTRIBUTOR',
+  'FIRST_TIMER',
+  'MANNEQUIN',
+  'NONE',
+] as const;
+export type GithubAssociation = (typeof GITHUB_ASSOCIATIONS)[number];
+
 /** Budget caps of one job. */
 export interface JobCaps {
   maxSteps: number;
@@ -161,6 +174,12 @@ export interface AppConfig {
     genericSecret?: string;
     /** How far a generic webhook's timestamp may be from now. */
     maxSkewSeconds: number;
+    /** GitHub senders whose `author_association` is one of these may start jobs. */
+    githubTrustedAssociations: GithubAssociation[];
+    /** GitHub logins (lower case) that may start jobs whatever their association, bots included. */
+    githubTrustedLogins: string[];
+    /** The most a job from any webhook may use: its caps are the mode's defaults, lowered to these. */
+    caps: JobCaps;
   };
   pipeline: {
     /** Times the Reviewer may send the Builder back before a person decides. */
@@ -171,7 +190,7 @@ export interface AppConfig {
     watcherIntervalMs: number;
   };
   tdln: {
-    /** Ed25519 secret key (hex) that signs TruthPacks; generated into DATA_DIR/keys on first start when unset. */
+    /** Ed25519 secret key (hex, never a weak one) that signs TruthPacks; generated into DATA_DIR/keys on first start when unset. */
     signingKey?: string;
     /** A policy file (TOML or JSON) used instead of the mode presets. */
     policyFile?: string;

@@ -101,4 +101,34 @@ describe('loadConfig', () => {
       /SANDBOX_UID_POOL: must hold at least WORKER_CONCURRENCY \(8\) uids/,
     );
   });
+
+  it('refuses a weak TRUTHPACK_SIGNING_KEY, naming the variable, and takes a random one', () => {
+    for (const weak of ['0'.repeat(64), 'ab'.repeat(32), 'deadbeef'.repeat(8)]) {
+      expect(() => loadConfig({ TRUTHPACK_SIGNING_KEY: weak })).toThrow(/TRUTHPACK_SIGNING_KEY: is a weak key/);
+    }
+    expect(() => loadConfig({ TRUTHPACK_SIGNING_KEY: 'REPLACE-ME' })).toThrow(/TRUTHPACK_SIGNING_KEY: must be 64 hex characters/);
+    const random = '9f3b6c1de07a4852b1c9e6f03d7a2b58c4e19f6a0b3d7e2c5a8f1b4d6e9c0a37';
+    expect(loadConfig({ TRUTHPACK_SIGNING_KEY: random.toUpperCase() }).tdln.signingKey).toBe(random);
+  });
+
+  it('trusts GitHub owners, members and collaborators by default, and reads other associations and logins', () => {
+    const defaults = loadConfig({}).webhooks;
+    expect(defaults.githubTrustedAssociations).toEqual(['OWNER', 'MEMBER', 'COLLABORATOR']);
+    expect(defaults.githubTrustedLogins).toEqual([]);
+    const set = loadConfig({ GITHUB_TRUSTED_ASSOCIATIONS: 'OWNER', GITHUB_TRUSTED_LOGINS: 'Octocat, release-bot[bot]' }).webhooks;
+    expect(set.githubTrustedAssociations).toEqual(['OWNER']);
+    expect(set.githubTrustedLogins).toEqual(['octocat', 'release-bot[bot]']);
+    expect(() => loadConfig({ GITHUB_TRUSTED_ASSOCIATIONS: 'OWNER,EVERYONE', GITHUB_TRUSTED_LOGINS: 'no spaces allowed' })).toThrow(
+      /GITHUB_TRUSTED_ASSOCIATIONS: must be a comma-separated list of OWNER, MEMBER[\s\S]*GITHUB_TRUSTED_LOGINS: must be a comma-separated list of GitHub logins/,
+    );
+  });
+
+  it('gives webhook jobs their own caps, never above the server maxima', () => {
+    expect(loadConfig({}).webhooks.caps).toEqual({ maxSteps: 60, maxTokens: 1_000_000, maxCostCents: 300, maxWallMs: 1_800_000 });
+    expect(loadConfig({ MAX_JOB_COST_CENTS: '200' }).webhooks.caps.maxCostCents).toBe(200);
+    expect(loadConfig({ WEBHOOK_MAX_STEPS: '10' }).webhooks.caps.maxSteps).toBe(10);
+    expect(() => loadConfig({ WEBHOOK_MAX_TOKENS: '20000000' })).toThrow(
+      /WEBHOOK_MAX_TOKENS: must not exceed MAX_JOB_TOKENS \(20000000 > 10000000\)/,
+    );
+  });
 });

@@ -2,7 +2,19 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseAllowList } from '../repo-access/repo-allow-list';
 import { repositoryAccessOf } from '../repo-access/repository-access';
-import { AppConfig, JOB_MODES, JobMode, LOG_LEVELS, ModelPrice, PROCESS_ROLES, RateLimit, isLoopback } from './app-config';
+import { weakKeyReason } from '../security/key-strength';
+import {
+  AppConfig,
+  GITHUB_ASSOCIATIONS,
+  JOB_MODES,
+  JobCaps,
+  JobMode,
+  LOG_LEVELS,
+  ModelPrice,
+  PROCESS_ROLES,
+  RateLimit,
+  isLoopback,
+} from './app-config';
 
 /** Prices (USD per million tokens) of the models the service knows; MODEL_PRICES adds or overrides. */
 // Keys are model families: a model is priced by the longest key its name starts with.
@@ -69,7 +81,12 @@ class Reader {
     const raw = this.string(key);
     if (raw === undefined) return undefined;
     if (!/^[0-9a-fA-F]{64}$/.test(raw)) {
-      this.problems.push(`${key}: must be 64 hex characters (a 32-byte Ed25519 secret key)`);
+      this.problems.push(`${key}: must be 64 hex characters (a 32-byte Ed25519 secret key; make one with openssl rand -hex 32)`);
+      return undefined;
+    }
+    const weak = weakKeyReason(raw.toLowerCase());
+    if (weak) {
+      this.problems.push(`${key}: is a weak key (${weak}); make a random one with openssl rand -hex 32`);
       return undefined;
     }
     return raw.toLowerCase();
@@ -213,6 +230,44 @@ class Reader {
     return entries.map((entry) => entry.source);
   }
 
+  /** Comma-separated GitHub logins, compared case-insensitively (so kept in lower case). */
+  logins(key: string): string[] {
+    const raw = this.string(key);
+    if (raw === undefined) return [];
+    const items = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const bad = items.filter((item) => !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/.test(item));
+    if (bad.length > 0) {
+      this.problems.push(`${key}: must be a comma-separated list of GitHub logins like octocat or my-app[bot] (bad: ${bad.join(', ')})`);
+      return [];
+    }
+    return items.map((item) => item.toLowerCase());
+  }
+
+  /** Caps whose every value is at most the server maximum, read from `<prefix>_STEPS`, `_TOKENS`, `_COST_CENTS`, `_WALL_MS`. */
+  capsAtMost(prefix: string, fallback: JobCaps, max: JobCaps): JobCaps {
+    const caps: JobCaps = {
+      maxSteps: this.int(`${prefix}_STEPS`, Math.min(fallback.maxSteps, max.maxSteps), 1, 100_000),
+      maxTokens: this.int(`${prefix}_TOKENS`, Math.min(fallback.maxTokens, max.maxTokens), 1, 1_000_000_000),
+      maxCostCents: this.int(`${prefix}_COST_CENTS`, Math.min(fallback.maxCostCents, max.maxCostCents), 1, 10_000_000),
+      maxWallMs: this.int(`${prefix}_WALL_MS`, Math.min(fallback.maxWallMs, max.maxWallMs), 1_000, 86_400_000),
+    };
+    const names: Record<keyof JobCaps, [string, string]> = {
+      maxSteps: ['STEPS', 'MAX_JOB_STEPS'],
+      maxTokens: ['TOKENS', 'MAX_JOB_TOKENS'],
+      maxCostCents: ['COST_CENTS', 'MAX_JOB_COST_CENTS'],
+      maxWallMs: ['WALL_MS', 'MAX_JOB_WALL_MS'],
+    };
+    for (const field of Object.keys(names) as (keyof JobCaps)[]) {
+      if (caps[field] > max[field]) {
+        this.problems.push(`${prefix}_${names[field][0]}: must not exceed ${names[field][1]} (${caps[field]} > ${max[field]})`);
+      }
+    }
+    return caps;
+  }
+
   url(key: string, protocols: string[]): string | undefined {
     const raw = this.string(key);
     if (raw === undefined) return undefined;
@@ -259,6 +314,13 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
     r.problems.push(`WORKER_LEASE_MS: must be greater than WORKER_HEARTBEAT_MS (${leaseMs} <= ${heartbeatMs})`);
   }
 
+  const maxCaps: JobCaps = {
+    maxSteps: r.int('MAX_JOB_STEPS', 500, 1, 100_000),
+    maxTokens: r.int('MAX_JOB_TOKENS', 10_000_000, 1, 1_000_000_000),
+    maxCostCents: r.int('MAX_JOB_COST_CENTS', 10_000, 1, 10_000_000),
+    maxWallMs: r.int('MAX_JOB_WALL_MS', 4 * 3_600_000, 1_000, 86_400_000),
+  };
+
   const config: AppConfig = {
     port: r.int('PORT', 3000, 0, 65_535),
     host,
@@ -298,12 +360,7 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
           maxWallMs: r.int('GENIUS_MAX_WALL_MS', 60 * 60_000, 1_000, 86_400_000),
         },
       },
-      maxCaps: {
-        maxSteps: r.int('MAX_JOB_STEPS', 500, 1, 100_000),
-        maxTokens: r.int('MAX_JOB_TOKENS', 10_000_000, 1, 1_000_000_000),
-        maxCostCents: r.int('MAX_JOB_COST_CENTS', 10_000, 1, 10_000_000),
-        maxWallMs: r.int('MAX_JOB_WALL_MS', 4 * 3_600_000, 1_000, 86_400_000),
-      },
+      maxCaps,
     },
     sse: { heartbeatMs: r.int('SSE_HEARTBEAT_MS', 15_000, 100, 600_000) },
     model: {
@@ -368,6 +425,9 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
       githubRepoMap: r.repoMap('GITHUB_REPO_MAP'),
       genericSecret: r.secret('GENERIC_WEBHOOK_SECRET', 16),
       maxSkewSeconds: r.int('WEBHOOK_MAX_SKEW_SECONDS', 300, 1, 86_400),
+      githubTrustedAssociations: r.listOf('GITHUB_TRUSTED_ASSOCIATIONS', GITHUB_ASSOCIATIONS, ['OWNER', 'MEMBER', 'COLLABORATOR']),
+      githubTrustedLogins: r.logins('GITHUB_TRUSTED_LOGINS'),
+      caps: r.capsAtMost('WEBHOOK_MAX', { maxSteps: 60, maxTokens: 1_000_000, maxCostCents: 300, maxWallMs: 30 * 60_000 }, maxCaps),
     },
     pipeline: {
       reviewRounds: r.int('REVIEW_MAX_ROUNDS', 2, 0, 10),

@@ -22,6 +22,8 @@ export interface CreateJobCommand {
   role?: string;
   priority?: number;
   caps?: Partial<JobCaps>;
+  /** The most this channel's jobs may use (webhooks): defaults are lowered to it, and a request above it is refused. */
+  capCeiling?: JobCaps;
   maxAttempts?: number;
   conversationId?: string;
   parentJobId?: string;
@@ -64,7 +66,7 @@ export class CreateJobUseCase {
         source: command.source,
       }));
     const mode = command.mode ?? understood.mode;
-    const caps = this.resolveCaps(mode, command.caps ?? {});
+    const caps = this.resolveCaps(mode, command.caps ?? {}, command.capCeiling);
 
     return this.dataSource.transaction(async (manager) => {
       if (command.conversationId) {
@@ -169,9 +171,18 @@ export class CreateJobUseCase {
     }
   }
 
-  private resolveCaps(mode: JobMode, requested: Partial<JobCaps>): JobCaps {
-    const defaults = this.config.jobs.modeCaps[mode];
-    const max = this.config.jobs.maxCaps;
+  private resolveCaps(mode: JobMode, requested: Partial<JobCaps>, ceiling?: JobCaps): JobCaps {
+    const lower = (caps: JobCaps): JobCaps =>
+      ceiling
+        ? {
+            maxSteps: Math.min(caps.maxSteps, ceiling.maxSteps),
+            maxTokens: Math.min(caps.maxTokens, ceiling.maxTokens),
+            maxCostCents: Math.min(caps.maxCostCents, ceiling.maxCostCents),
+            maxWallMs: Math.min(caps.maxWallMs, ceiling.maxWallMs),
+          }
+        : caps;
+    const defaults = lower(this.config.jobs.modeCaps[mode]);
+    const max = lower(this.config.jobs.maxCaps);
     const caps: JobCaps = {
       maxSteps: requested.maxSteps ?? defaults.maxSteps,
       maxTokens: requested.maxTokens ?? defaults.maxTokens,

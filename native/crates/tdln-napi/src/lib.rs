@@ -1238,10 +1238,77 @@ pub struct PackLeaf {
     pub kind: Option<String>,
 }
 
+/// The statement a pack's signature covers (RFC 8785 canonical JSON of these fields).
+#[napi(object)]
+pub struct TruthPackStatement {
+    /// `tdln-truthpack-statement/1`.
+    #[napi(js_name = "type")]
+    pub statement_type: String,
+    /// The job's id.
+    pub job_id: String,
+    /// The repository the job ran on.
+    pub repository: String,
+    /// Commit the job started from.
+    pub base_commit: String,
+    /// Commit the job's work ends at.
+    pub head_commit: String,
+    /// Merkle root hex.
+    pub root: String,
+    /// Number of items.
+    pub item_count: u32,
+    /// When the pack was sealed (RFC 3339, UTC).
+    pub sealed_at: String,
+    /// Id of the signing key.
+    pub key_id: String,
+}
+
+impl From<tdln_truthpack::Statement> for TruthPackStatement {
+    fn from(s: tdln_truthpack::Statement) -> Self {
+        Self {
+            statement_type: s.statement_type,
+            job_id: s.job_id,
+            repository: s.repository,
+            base_commit: s.base_commit,
+            head_commit: s.head_commit,
+            root: s.root,
+            item_count: s.item_count as u32,
+            sealed_at: s.sealed_at,
+            key_id: s.key_id,
+        }
+    }
+}
+
+/// What a pack is bound to: its job, repository, base and head commits, and the time it is sealed.
+#[napi(object)]
+pub struct TruthPackBinding {
+    /// The job's id.
+    pub job_id: String,
+    /// The repository the job ran on (server path or URL).
+    pub repository: String,
+    /// Commit the job started from (40 or 64 hex digits).
+    pub base_commit: String,
+    /// Commit the job's work ends at (the base commit when nothing changed).
+    pub head_commit: String,
+    /// RFC 3339 time in UTC, like `2026-12-05T10:15:00.000Z`.
+    pub sealed_at: String,
+}
+
+impl From<TruthPackBinding> for tdln_truthpack::Binding {
+    fn from(b: TruthPackBinding) -> Self {
+        Self {
+            job_id: b.job_id,
+            repository: b.repository,
+            base_commit: b.base_commit,
+            head_commit: b.head_commit,
+            sealed_at: b.sealed_at,
+        }
+    }
+}
+
 /// A signed truth pack.
 #[napi(object)]
 pub struct TruthPack {
-    /// Format version.
+    /// Format version: `tdln-truthpack/2` (bound to its job) or `tdln-truthpack/1` (legacy).
     pub version: String,
     /// `ed25519`.
     pub algorithm: String,
@@ -1255,7 +1322,11 @@ pub struct TruthPack {
     pub items: Vec<Value>,
     /// Public key hex.
     pub public_key: String,
-    /// Signature hex over `tdln-truthpack/1:<root>`.
+    /// Id of the public key (absent in legacy packs).
+    pub key_id: Option<String>,
+    /// What the signature covers (absent in legacy packs).
+    pub statement: Option<TruthPackStatement>,
+    /// Signature hex over the statement's canonical JSON (legacy: over `tdln-truthpack/1:<root>`).
     pub signature: String,
 }
 
@@ -1286,9 +1357,14 @@ fn parse_items(items_json: &str) -> std::result::Result<Vec<Value>, EngineError>
     }
 }
 
-/// Builds a signed truth pack from a JSON array of provenance items and a secret key (hex or base64).
+/// Builds a truth pack from a JSON array of provenance items and signs the statement that binds it to
+/// its job, with a secret key (hex or base64).
 #[napi]
-pub fn build_truth_pack(items_json: String, secret_key: String) -> TruthPackResult {
+pub fn build_truth_pack(
+    items_json: String,
+    binding: TruthPackBinding,
+    secret_key: String,
+) -> TruthPackResult {
     let fail = |e: EngineError| TruthPackResult {
         pack: None,
         pack_json: None,
@@ -1300,7 +1376,7 @@ pub fn build_truth_pack(items_json: String, secret_key: String) -> TruthPackResu
                 Ok(i) => i,
                 Err(e) => return fail(e),
             };
-            match tdln_truthpack::build_pack(items, &secret_key) {
+            match tdln_truthpack::build_pack(items, &binding.into(), &secret_key) {
                 Err(e) => fail(e.into()),
                 Ok(p) => TruthPackResult {
                     pack_json: serde_json::to_string(&p).ok(),
@@ -1321,6 +1397,8 @@ pub fn build_truth_pack(items_json: String, secret_key: String) -> TruthPackResu
                             .collect(),
                         items: p.items,
                         public_key: p.public_key,
+                        key_id: p.key_id,
+                        statement: p.statement.map(Into::into),
                         signature: p.signature,
                     }),
                     errors: Vec::new(),
@@ -1340,21 +1418,140 @@ pub struct VerifyResult {
     pub errors: Vec<EngineError>,
 }
 
-/// Verifies a truth pack (JSON text) offline against a public key (hex or base64).
+/// What a pack's signature proves.
+#[napi(string_enum = "snake_case")]
+pub enum PackFormat {
+    /// The signature covers the statement: job, repository, commits, root, item count, time, key id.
+    Bound,
+    /// The signature covers the Merkle root alone: not bound to a job.
+    Legacy,
+}
+
+/// Whose key a pack's signature was checked against.
+#[napi(string_enum = "snake_case")]
+pub enum KeyTrust {
+    /// The trusted key given signed the pack.
+    Trusted,
+    /// Another key than the trusted one signed the pack.
+    OtherKey,
+    /// No trusted key was given: only the key inside the pack was used (self-consistency).
+    Unchecked,
+}
+
+/// The verdict on a truth pack.
+#[napi(object)]
+pub struct TruthPackVerification {
+    /// Intact and signed by the trusted key; false whenever no trusted key was given.
+    pub valid: bool,
+    /// Items, leaves, root, size and statement agree, and the signature verifies under the pack's own key.
+    pub intact: bool,
+    /// `bound` to a job, or `legacy` (root signature only).
+    pub format: PackFormat,
+    /// Whether the signer is the trusted key.
+    pub key_trust: KeyTrust,
+    /// The key the pack names (hex).
+    pub public_key: String,
+    /// Its key id.
+    pub key_id: String,
+    /// The signed statement (bound packs).
+    pub statement: Option<TruthPackStatement>,
+    /// Every problem found.
+    pub errors: Vec<EngineError>,
+}
+
+/// Verifies a truth pack (JSON text) offline: consistency and signature under the key it names, and,
+/// when `trustedKey` (hex or base64) is given, that this key is the one that signed it.
 #[napi]
-pub fn verify_truth_pack(pack_json: String, public_key: String) -> VerifyResult {
+pub fn verify_truth_pack(pack_json: String, trusted_key: Option<String>) -> TruthPackVerification {
     guard(
         || {
-            let e = errs(tdln_truthpack::verify_pack_json(&pack_json, &public_key));
-            VerifyResult {
-                valid: e.is_empty(),
-                errors: e,
+            let v = tdln_truthpack::verify_pack_json(&pack_json, trusted_key.as_deref());
+            TruthPackVerification {
+                valid: v.valid,
+                intact: v.intact,
+                format: match v.format {
+                    tdln_truthpack::PackFormat::Bound => PackFormat::Bound,
+                    tdln_truthpack::PackFormat::Legacy => PackFormat::Legacy,
+                },
+                key_trust: match v.key_trust {
+                    tdln_truthpack::KeyTrust::Trusted => KeyTrust::Trusted,
+                    tdln_truthpack::KeyTrust::OtherKey => KeyTrust::OtherKey,
+                    tdln_truthpack::KeyTrust::Unchecked => KeyTrust::Unchecked,
+                },
+                public_key: v.public_key,
+                key_id: v.key_id,
+                statement: v.statement.map(Into::into),
+                errors: errs(v.errors),
             }
         },
-        |e| VerifyResult {
+        |e| TruthPackVerification {
             valid: false,
+            intact: false,
+            format: PackFormat::Legacy,
+            key_trust: KeyTrust::Unchecked,
+            public_key: String::new(),
+            key_id: String::new(),
+            statement: None,
             errors: vec![e],
         },
+    )
+}
+
+/// Result of `truthPackRoot`.
+#[napi(object)]
+pub struct TruthPackRootResult {
+    /// Merkle root hex.
+    pub root: Option<String>,
+    /// Errors.
+    pub errors: Vec<EngineError>,
+}
+
+/// The Merkle root a pack of these items (a JSON array) carries, before anything is signed.
+#[napi]
+pub fn truth_pack_root(items_json: String) -> TruthPackRootResult {
+    let fail = |e: EngineError| TruthPackRootResult {
+        root: None,
+        errors: vec![e],
+    };
+    guard(
+        || match parse_items(&items_json)
+            .and_then(|items| tdln_truthpack::items_root(&items).map_err(Into::into))
+        {
+            Ok(root) => TruthPackRootResult {
+                root: Some(root),
+                errors: Vec::new(),
+            },
+            Err(e) => fail(e),
+        },
+        fail,
+    )
+}
+
+/// Result of `truthPackKeyId`.
+#[napi(object)]
+pub struct KeyIdResult {
+    /// The key id: the first 16 hex digits of SHA-256 of the 32-byte public key.
+    pub key_id: Option<String>,
+    /// Errors (not a 32-byte key).
+    pub errors: Vec<EngineError>,
+}
+
+/// The key id of an Ed25519 public key (hex or base64), as packs name their signer.
+#[napi]
+pub fn truth_pack_key_id(public_key: String) -> KeyIdResult {
+    let fail = |e: EngineError| KeyIdResult {
+        key_id: None,
+        errors: vec![e],
+    };
+    guard(
+        || match tdln_truthpack::key_id(&public_key) {
+            Ok(id) => KeyIdResult {
+                key_id: Some(id),
+                errors: Vec::new(),
+            },
+            Err(e) => fail(e.into()),
+        },
+        fail,
     )
 }
 

@@ -176,6 +176,29 @@ describe('JobDetailPage', () => {
   });
 
   it('shows the finished job’s diff, review, evaluation, ledger and a verified TruthPack', async () => {
+    const statement = {
+      type: 'tdln-truthpack-statement/1',
+      jobId: '',
+      repository: '/srv/repos/calc',
+      baseCommit: '1f0e3c5a9b7d2e4f6a8c0b1d3e5f7a9c2b4d6e8f',
+      headCommit: '9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b',
+      root: 'ab'.repeat(32),
+      itemCount: 2,
+      sealedAt: '2026-12-05T10:15:00.000Z',
+      keyId: '0123456789abcdef',
+    };
+    const verification = {
+      valid: true,
+      intact: true,
+      format: 'bound' as const,
+      keyTrust: 'trusted' as const,
+      publicKey: 'cd'.repeat(32),
+      keyId: '0123456789abcdef',
+      serverKeyId: '0123456789abcdef',
+      signedByServerKey: true,
+      statement,
+      errors: [],
+    };
     const job = aJob({
       status: 'succeeded',
       result: {
@@ -212,10 +235,10 @@ describe('JobDetailPage', () => {
         items: [{ kind: 'plan' }, { kind: 'patch' }],
         proofs: [],
         publicKey: 'cd'.repeat(32),
-        verification: { valid: true, errors: [], itemsIncluded: true },
+        verification: { ...verification, itemsIncluded: true },
         createdAt: '',
       }),
-      'POST /api/truthpacks/verify': () => ({ valid: true, errors: [] }),
+      'POST /api/truthpacks/verify': () => verification,
       'GET /api/jobs/:id/ledger': () => [
         {
           seq: 7,
@@ -232,18 +255,67 @@ describe('JobDetailPage', () => {
         },
       ],
     });
+    statement.jobId = job.id;
     renderWithClient(<JobDetailPage id={job.id} />);
     expect(await screen.findByRole('table', { name: 'Changes in src/calc.js' })).toBeTruthy();
     expect(screen.getByText('Use a - b in subtract')).toBeTruthy();
     expect(screen.getByText('Correct and tested.')).toBeTruthy();
     expect((await screen.findByRole('meter', { name: 'Overall' })).getAttribute('aria-valuenow')).toBe('95');
     expect(await screen.findByText('truthpack.sealed')).toBeTruthy();
+    // What the signature binds, and whose key signed it, as checked when the pack was read.
+    expect(await screen.findByText('/srv/repos/calc')).toBeTruthy();
+    expect(screen.getByText('1f0e3c5a9b7d')).toBeTruthy();
+    expect(screen.getByText('9a8b7c6d5e4f')).toBeTruthy();
+    expect(document.querySelector('[data-key]')?.textContent).toBe('this server’s key');
+    expect(document.querySelector('[data-read-verification]')?.getAttribute('data-read-verification')).toBe('valid');
     await userEvent.click(await screen.findByRole('button', { name: 'Verify TruthPack' }));
-    expect((await screen.findByText(/Valid: signature, root and proofs check out/)).getAttribute('data-verification')).toBe('valid');
-    expect(calls.find((c) => c.path === '/api/truthpacks/verify')?.body).toEqual({
-      pack: { root: 'ab'.repeat(32) },
-      publicKey: 'cd'.repeat(32),
+    await waitFor(() => expect(document.querySelector('[data-verification]')?.getAttribute('data-verification')).toBe('valid'));
+    // Checked against the server's key, never against the key the pack names.
+    expect(calls.find((c) => c.path === '/api/truthpacks/verify')?.body).toEqual({ pack: { root: 'ab'.repeat(32) } });
+  });
+
+  it('says when a TruthPack was signed by another key than the server’s, or is a legacy pack', async () => {
+    const job = aJob({ status: 'succeeded', result: {} });
+    const otherKey = {
+      valid: false,
+      intact: true,
+      format: 'bound' as const,
+      keyTrust: 'other_key' as const,
+      publicKey: 'ef'.repeat(32),
+      keyId: 'aaaaaaaaaaaaaaaa',
+      serverKeyId: 'bbbbbbbbbbbbbbbb',
+      signedByServerKey: false,
+      statement: null,
+      errors: [{ code: 'key_mismatch', message: 'signed by key aaaaaaaaaaaaaaaa, not by the trusted key bbbbbbbbbbbbbbbb', path: null }],
+      itemsIncluded: true,
+    };
+    let verification: Record<string, unknown> = otherKey;
+    mockApi({
+      'GET /api/jobs/:id': () => job,
+      'GET /api/events': () => ({ items: [], nextCursor: null }),
+      'GET /api/jobs/:id/ledger': () => [],
+      'GET /api/jobs/:id/truthpack': () => ({
+        jobId: job.id,
+        root: 'ab'.repeat(32),
+        size: 1,
+        pack: {},
+        items: [{ kind: 'intent' }],
+        proofs: [],
+        publicKey: 'ef'.repeat(32),
+        verification,
+        createdAt: '',
+      }),
     });
+    const { unmount } = renderWithClient(<JobDetailPage id={job.id} />);
+    const other = await screen.findByText(/Signed by another key \(aaaaaaaaaaaaaaaa\), not this server’s current key/);
+    expect(other.getAttribute('data-read-verification')).toBe('other-key');
+    expect(document.querySelector('[data-key]')?.textContent).toBe('not this server’s current key (bbbbbbbbbbbbbbbb)');
+    unmount();
+
+    verification = { ...otherKey, valid: true, format: 'legacy', keyTrust: 'trusted', signedByServerKey: true, errors: [] };
+    renderWithClient(<JobDetailPage id={job.id} />);
+    expect(await screen.findByText(/Legacy: consistency and root signature only, not bound to a job/)).toBeTruthy();
+    expect(screen.getByText(/none: a legacy pack/)).toBeTruthy();
   });
 
   it('cancels a running job and retries a failed one', async () => {

@@ -6,7 +6,7 @@ import { compact, dollars, duration, percent } from '@/lib/format';
 import { useJobEvaluation } from '../api/get-job-evaluation';
 import { useJobLedger, verifyLedger } from '../api/get-job-ledger';
 import { useJobTruthPack } from '../api/get-job-truthpack';
-import type { JobView } from '../api/types';
+import type { JobView, TruthPackVerificationView } from '../api/types';
 import { IntentSourceLine } from './intent-source';
 import { useVerifyTruthPack } from '../api/verify-truthpack';
 
@@ -22,7 +22,7 @@ type Result = {
     failing?: string[];
     checks?: { name?: string; id?: string; ok?: boolean; passed?: boolean; detail?: string }[];
   };
-  truthpack?: { root: string; size: number };
+  truthpack?: { root: string; size: number; keyId?: string };
   branch?: string | null;
   commit?: string | null;
   tests?: { passed?: number; failed?: number } | null;
@@ -206,7 +206,36 @@ export function Evaluation({ jobId, finished }: { jobId: string; finished: boole
   );
 }
 
-/** The job's TruthPack: root and items, with a server-side verification on demand. */
+/** What a verification proved, in one line, and how to show it. */
+function verdictOf(v: TruthPackVerificationView): { tone: 'ok' | 'warn' | 'bad'; state: string; text: string } {
+  const problems = v.errors.map((e) => e.message).join('; ');
+  if (v.valid && v.format === 'bound') return { tone: 'ok', state: 'valid', text: 'Valid: bound to this job, signed by this server’s key' };
+  if (v.valid)
+    return { tone: 'warn', state: 'legacy', text: 'Legacy: consistency and root signature only, not bound to a job (this server’s key)' };
+  if (v.intact && v.keyTrust === 'other_key' && v.errors.every((e) => e.code === 'key_mismatch'))
+    return {
+      tone: 'warn',
+      state: 'other-key',
+      text: `Signed by another key (${v.keyId}), not this server’s current key (${v.serverKeyId}): check it against a key you trust`,
+    };
+  return { tone: 'bad', state: 'invalid', text: `Invalid: ${problems || 'not signed by a trusted key'}` };
+}
+
+/** The verdict as a tag: `checked` says when (`read`: as the pack was served; `now`: on demand). */
+function Verdict({ verification, checked }: { verification: TruthPackVerificationView; checked: 'read' | 'now' }) {
+  const verdict = verdictOf(verification);
+  const state = checked === 'now' ? { 'data-verification': verdict.state } : { 'data-read-verification': verdict.state };
+  return (
+    <span role="status" className={`tag tag-${verdict.tone}`} {...state}>
+      {verdict.text}
+    </span>
+  );
+}
+
+/**
+ * The job's TruthPack: what its signature binds (job, repository, commits, time, key), whether the key is
+ * this server's, the root and items; checked when read, and again on demand.
+ */
 export function TruthPack({ jobId, finished }: { jobId: string; finished: boolean }) {
   const pack = useJobTruthPack(jobId, finished);
   const verify = useVerifyTruthPack();
@@ -215,10 +244,43 @@ export function TruthPack({ jobId, finished }: { jobId: string; finished: boolea
   if (pack.error) return <ErrorMessage error={pack.error} />;
   if (!pack.data) return <p className="muted">This job has no TruthPack.</p>;
   const p = pack.data;
+  const v = p.verification;
+  const s = v.statement;
   const kinds = p.items.map((item) => String((item as { kind?: string }).kind ?? '?'));
   return (
     <div className="stack">
+      <Verdict verification={v} checked="read" />
       <dl className="facts">
+        {s ? (
+          <>
+            <dt>Job</dt>
+            <dd>
+              <code>{s.jobId}</code>
+              {s.jobId === jobId ? null : <span className="tag tag-bad"> not this job</span>}
+            </dd>
+            <dt>Repository</dt>
+            <dd>
+              <code>{s.repository}</code>
+            </dd>
+            <dt>Commits</dt>
+            <dd>
+              <code className="hash" title="base commit">
+                {s.baseCommit.slice(0, 12)}
+              </code>
+              {' → '}
+              <code className="hash" title="head commit">
+                {s.headCommit.slice(0, 12)}
+              </code>
+            </dd>
+            <dt>Sealed</dt>
+            <dd>{new Date(s.sealedAt).toLocaleString()}</dd>
+          </>
+        ) : (
+          <>
+            <dt>Binding</dt>
+            <dd className="muted">none: a legacy pack, signed over its root alone</dd>
+          </>
+        )}
         <dt>Merkle root</dt>
         <dd>
           <code className="hash">{p.root}</code>
@@ -227,31 +289,27 @@ export function TruthPack({ jobId, finished }: { jobId: string; finished: boolea
         <dd>
           {p.size}: {[...new Set(kinds)].join(', ')}
         </dd>
-        <dt>Public key</dt>
+        <dt>Signing key</dt>
         <dd>
-          <code className="hash">{p.publicKey}</code>
+          <code className="hash" title={v.publicKey}>
+            {v.keyId}
+          </code>{' '}
+          {v.signedByServerKey ? (
+            <span className="tag tag-ok" data-key="server">
+              this server&rsquo;s key
+            </span>
+          ) : (
+            <span className="tag tag-warn" data-key="other">
+              not this server&rsquo;s current key ({v.serverKeyId})
+            </span>
+          )}
         </dd>
       </dl>
       <div className="row">
-        <button
-          type="button"
-          className="btn"
-          disabled={verify.isPending}
-          onClick={() => verify.mutate({ pack: p.pack, publicKey: p.publicKey })}
-        >
+        <button type="button" className="btn" disabled={verify.isPending} onClick={() => verify.mutate({ pack: p.pack })}>
           {verify.isPending ? 'Verifying…' : 'Verify TruthPack'}
         </button>
-        {verify.data ? (
-          <span
-            role="status"
-            className={`tag ${verify.data.valid ? 'tag-ok' : 'tag-bad'}`}
-            data-verification={verify.data.valid ? 'valid' : 'invalid'}
-          >
-            {verify.data.valid
-              ? 'Valid: signature, root and proofs check out'
-              : `Invalid: ${verify.data.errors.map((e) => String((e as { message?: string }).message ?? JSON.stringify(e))).join('; ')}`}
-          </span>
-        ) : null}
+        {verify.data ? <Verdict verification={verify.data} checked="now" /> : null}
       </div>
       <ErrorMessage error={verify.error} title="Could not verify" />
       <details>

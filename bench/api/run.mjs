@@ -120,7 +120,7 @@ async function main() {
 
     // Something to read: jobs (each with its ledger entries and events).
     const ids = [];
-    const goal = (i) => ({ goal: `fix the bug in src/bench${i}.ts`, repo: '/srv/bench', role: 'watcher', mode: 'mechanic' });
+    const goal = (i) => ({ goal: `fix the bug in src/bench${i}.ts`, repo: '/srv/bench', mode: 'mechanic' });
     let seeded = 0;
     await Promise.all(
       Array.from({ length: 8 }, async () => {

@@ -36,6 +36,7 @@ const { createApp } = dist('apps/server/src/create-app.js');
 const { loadConfig, createLogger, startEmbeddedDatabase } = dist('libs/common/src/index.js');
 const { JobHandlerRegistry, QueueRepository } = dist('libs/worker/src/index.js');
 const { CreateJobUseCase } = dist('libs/jobs/src/index.js');
+const { EvaluationService } = dist('libs/agents/src/index.js');
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -341,18 +342,23 @@ const CLAIM_SQL = `WITH picked AS (
   WHERE j.id = picked.id
  RETURNING j.*`;
 
+/** A worker app whose finished jobs queue no evaluation (the Evaluator's jobs would be work beside the measured queue). */
+function noopWorker(worker) {
+  worker.get(EvaluationService).enqueueFor = async () => undefined;
+  return worker.get(JobHandlerRegistry);
+}
+
 async function benchOurs(server) {
   const url = await server.createDatabase('bench_ours');
   const out = { name: 'ours', enqueue: {}, throughput: {}, latency: null, diagnostics: {} };
   const api = await ourApp(url, { ROLE: 'api' });
   await api.init();
   const createJob = api.get(CreateJobUseCase);
-  // No-op jobs go to a role whose end queues no evaluation job, so only the queue itself is measured.
+  // No-op jobs: the team's handler is replaced and the Evaluator switched off (see noopWorker), so only the queue is measured.
   const command = (i) => ({
     goal: `fix the bug in src/noop${i}.ts`,
-    repo: 'bench/noop',
+    repo: '/srv/bench/noop',
     mode: 'mechanic',
-    role: 'watcher',
     source: 'system',
     actor: 'system',
   });
@@ -398,7 +404,7 @@ async function benchOurs(server) {
     const worker = await ourApp(url, { ROLE: 'worker', WORKER_CONCURRENCY: String(c) });
     let firstStart = null;
     let handled = 0;
-    worker.get(JobHandlerRegistry).replace('watcher', {
+    noopWorker(worker).replace('coordinator', {
       handle: async () => {
         firstStart ??= now();
         handled++;
@@ -423,7 +429,7 @@ async function benchOurs(server) {
   // (c) pick-up latency: a worker idle on LISTEN, a trickle from the API app in the same process
   const starts = new Map();
   const worker = await ourApp(url, { ROLE: 'worker', WORKER_CONCURRENCY: String(LATENCY_CONCURRENCY) });
-  worker.get(JobHandlerRegistry).replace('watcher', {
+  noopWorker(worker).replace('coordinator', {
     handle: async (ctx) => {
       starts.set(ctx.job.id, now());
       return { status: 'succeeded' };

@@ -67,7 +67,6 @@ describe('fault: the LISTEN connection of a server process is dropped', () => {
           await api(apiServer.url, 'POST', '/api/jobs', {
             goal: `fix the bug in src/listen${i}.ts`,
             repo: '/srv/noop',
-            role: 'watcher',
             mode: 'mechanic',
           })
         ).body.id as string;

@@ -34,7 +34,7 @@ describe('fault: PostgreSQL is restarted while workers drain the queue', () => {
   });
 
   const create = (base: string, i: number) =>
-    api(base, 'POST', '/api/jobs', { goal: `fix the bug in src/noop${i}.ts`, repo: '/srv/noop', role: 'watcher', mode: 'mechanic' });
+    api(base, 'POST', '/api/jobs', { goal: `fix the bug in src/noop${i}.ts`, repo: '/srv/noop', mode: 'mechanic' });
 
   it(`recovers without manual action: ${JOBS} jobs each succeed once, nothing lost, the ledger verifies`, async () => {
     const env = {

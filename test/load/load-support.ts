@@ -6,8 +6,8 @@ import { performance } from 'node:perf_hooks';
 import type { Client } from 'pg';
 import { ServiceProcess, launchService } from '../support/processes';
 
-/** A job the recording worker (role `watcher`) runs: a no-op that records its execution. */
-export const noopJob = (i: number) => ({ goal: `fix the bug in src/noop${i}.ts`, repo: '/srv/noop', role: 'watcher', mode: 'mechanic' });
+/** A job the recording worker runs (its `coordinator` handler): a no-op that records its execution. */
+export const noopJob = (i: number) => ({ goal: `fix the bug in src/noop${i}.ts`, repo: '/srv/noop', mode: 'mechanic' });
 
 /** Processes started for one test file on one database, stopped together. */
 export class Stack {

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// A worker process (the real app from dist/, ROLE from the environment) whose handler for role
-// `watcher` jobs records each execution in the table `test_executions` and takes WORK_MS
+// A worker process (the real app from dist/, ROLE from the environment) whose handler for the
+// team's (`coordinator`) jobs records each execution in the table `test_executions` and takes WORK_MS
 // (default 5) to do it. The load and fault tests count those rows to find jobs that ran twice or
-// never. Started by launchService({ recording: true }) in processes.ts.
+// never. The Evaluator is switched off here, so the queue holds only the jobs a test submits. Started by
+// launchService({ recording: true }) in processes.ts.
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,7 @@ const { DataSource } = require('typeorm');
 const { createApp } = require(join(root, 'dist/apps/server/src/create-app.js'));
 const { loadConfig, createLogger } = require(join(root, 'dist/libs/common/src/index.js'));
 const { JobHandlerRegistry, WorkerService } = require(join(root, 'dist/libs/worker/src/index.js'));
+const { EvaluationService } = require(join(root, 'dist/libs/agents/src/index.js'));
 
 const workMs = Number(process.env.WORK_MS ?? 5);
 const config = loadConfig(process.env, process.argv.slice(2));
@@ -29,7 +31,8 @@ try {
   if (!['23505', '42P07'].includes(error.code)) throw error;
 }
 const workerId = app.get(WorkerService).workerId;
-app.get(JobHandlerRegistry).replace('watcher', {
+app.get(EvaluationService).enqueueFor = async () => undefined;
+app.get(JobHandlerRegistry).replace('coordinator', {
   handle: async ({ job, signal }) => {
     await dataSource.query('INSERT INTO test_executions (job_id, worker_id) VALUES ($1, $2)', [job.id, workerId]);
     if (workMs > 0) await new Promise((done) => setTimeout(done, workMs));

@@ -198,6 +198,45 @@ describe('the OpenAI-compatible provider end to end', () => {
     expect(job.usage.tokens).toBeGreaterThanOrEqual(call.usage!.total_tokens);
   });
 
+  it('answers a chat question in conversation through the same endpoint, charged to the conversation', async () => {
+    const question = 'what does the ledger keep, asked over openai?';
+    fake.addScenario({
+      match: { contains: question },
+      roles: {
+        intake: [
+          reply(toolUse('propose_intent', { understood: false, clarification: { question: 'What should change?', missing: 'operation' } })),
+        ],
+        coordinator: [reply('Every state change of every job, hash-chained.')],
+      },
+    });
+    const conversationId = (await api(t.url, 'POST', '/api/conversations', { title: 'openai chat' })).body.id;
+    expect((await api(t.url, 'POST', '/api/chat', { conversationId, message: question })).status).toBe(202);
+    const answer = await waitFor(
+      async () =>
+        ((await api(t.url, 'GET', `/api/messages?conversationId=${conversationId}&limit=50`)).body.items as any[]).find(
+          (m) => m.role === 'assistant',
+        ),
+      20_000,
+      'the answer',
+    );
+    expect(answer.content).toBe('Every state change of every job, hash-chained.');
+    const chatCall = fake.completionRequests().find((r) => r.role === 'coordinator' && JSON.stringify(r.body).includes(question))!;
+    expect(chatCall.body).not.toHaveProperty('tools');
+    expect(chatCall.body!.messages!.map((m) => m.role)).toEqual(['system', 'user']);
+    expect(chatCall.body!.user).toBe(conversationId);
+    const conversation = await waitFor(
+      async () =>
+        ((await api(t.url, 'GET', '/api/conversations?limit=500')).body.items as any[]).find(
+          (c) => c.id === conversationId && c.spend.modelCalls === 2,
+        ),
+      10_000,
+      'the spend',
+    );
+    const intake = fake.completionRequests().find((r) => r.role === 'intake' && JSON.stringify(r.body).includes(question))!;
+    expect(conversation.spend.tokens).toBe(intake.usage!.total_tokens + chatCall.usage!.total_tokens);
+    expect(conversation.spend.costCents).toBeGreaterThan(0);
+  });
+
   it('answers a tool call whose arguments are not valid JSON with invalid_input the model can act on, and goes on', async () => {
     const { repo, name } = await setup();
     const goal = `fix the subtract bug in src/calc.js [${name}]`;

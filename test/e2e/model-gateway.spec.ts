@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AgentsException, ModelGateway } from '@app/agents';
 import { createLogger, loadConfig } from '@app/common';
 import { FakeModel, startFakeModel } from '../fake-model/fake-model-server';
@@ -173,6 +173,83 @@ describe('the model gateway over either provider', () => {
       await bare.close();
     }
   });
+
+  it.each(['anthropic', 'openai'] as const)(
+    'sends a past tool call whose arguments were not JSON back as {} through %s, with its tool result as it was',
+    async (provider) => {
+      const goal = `GW-BAD-ARGS-${provider}`;
+      const scenario = { match: { contains: goal }, roles: { builder: [reply('unused'), reply('Trying again.')] } };
+      anthropic.addScenario(scenario);
+      openai.addScenario(scenario);
+      const { gateway } = gatewayFor(envOf(provider, provider === 'openai' ? 'gpt-fake-mini' : 'claude-fake'));
+      const result = await gateway.call({
+        mode: 'mechanic',
+        system: 'Role: builder',
+        tools: TOOLS,
+        messages: [
+          { role: 'user', content: goal },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'call_bad', name: 'read_file', input: '{"path": "a.ts"' }] },
+          {
+            role: 'user',
+            content: [{ type: 'tool_result', tool_use_id: 'call_bad', content: 'ERROR invalid_input: not a JSON object', is_error: true }],
+          },
+        ],
+      });
+      expect(result.message.content).toEqual([{ type: 'text', text: 'Trying again.' }]);
+      const sent =
+        provider === 'openai'
+          ? openai.completionRequests().at(-1)!.view!.messages![1]
+          : (anthropic.messageRequests().at(-1)!.body!.messages![1] as { content: unknown });
+      expect(sent.content).toEqual([expect.objectContaining({ type: 'tool_use', id: 'call_bad', input: {} })]);
+    },
+  );
+
+  it.each(['anthropic', 'openai'] as const)(
+    'keeps the %s SDK off the console whatever its log variable says, and sends only the configured key, no ids from the environment',
+    async (provider) => {
+      const goal = `GW-SDK-ENV-${provider}`;
+      const scenario = { match: { contains: goal }, default: [reply('Fine.')] };
+      anthropic.addScenario(scenario);
+      openai.addScenario(scenario);
+      // What the SDKs would read on their own: a debug log of every request (to the console), other credentials, ids.
+      const foreign = {
+        ANTHROPIC_LOG: 'debug',
+        ANTHROPIC_AUTH_TOKEN: 'token-from-env',
+        OPENAI_LOG: 'debug',
+        OPENAI_ADMIN_KEY: 'sk-admin-from-env',
+        OPENAI_ORG_ID: 'org-env',
+        OPENAI_PROJECT_ID: 'proj-env',
+      };
+      const saved = Object.fromEntries(Object.keys(foreign).map((k) => [k, process.env[k]]));
+      const consoleCalls = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>
+        vi.spyOn(console, level).mockImplementation(() => undefined),
+      );
+      Object.assign(process.env, foreign);
+      try {
+        const { gateway } = gatewayFor(envOf(provider, provider === 'openai' ? 'gpt-fake-mini' : 'claude-fake'));
+        const result = await gateway.call({
+          mode: 'mechanic',
+          system: 'Role: chat',
+          tools: [],
+          messages: [{ role: 'user', content: goal }],
+        });
+        expect(result.message.content).toEqual([{ type: 'text', text: 'Fine.' }]);
+        const sent = provider === 'openai' ? openai.completionRequests().at(-1)! : anthropic.messageRequests().at(-1)!;
+        expect(sent.apiKey).toBe('k');
+        const leaked = Object.values(foreign).filter((value) => Object.values(sent.headers).some((header) => header.includes(value)));
+        expect(leaked).toEqual([]);
+        expect(sent.headers).not.toHaveProperty('openai-organization');
+        expect(sent.headers).not.toHaveProperty('openai-project');
+        for (const spy of consoleCalls) expect(spy).not.toHaveBeenCalled();
+      } finally {
+        for (const spy of consoleCalls) spy.mockRestore();
+        for (const [k, v] of Object.entries(saved)) {
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        }
+      }
+    },
+  );
 
   it('is not configured without OPENAI_API_KEY, and says what to set', async () => {
     const { gateway } = gatewayFor({ MODEL_PROVIDER: 'openai', OPENAI_BASE_URL: openai.url, MODEL_MECHANIC: 'gpt-fake-mini' });

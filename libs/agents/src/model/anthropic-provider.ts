@@ -1,7 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { Logger } from 'pino';
 import { AppConfig } from '@app/common';
 import { AgentsErrorCode, AgentsException } from '../agents.errors';
-import { ModelContentBlock, ModelProvider, ProviderCall, ProviderCallOptions, ProviderReply } from './model-provider';
+import { ModelContentBlock, ModelProvider, ProviderCall, ProviderCallOptions, ProviderReply, sdkLogOptions } from './model-provider';
 
 const EPHEMERAL = { type: 'ephemeral' } as const;
 
@@ -13,12 +14,14 @@ export class AnthropicProvider implements ModelProvider {
   readonly name = 'anthropic' as const;
   private readonly client: Anthropic;
 
-  constructor(config: AppConfig['model'] & { anthropic: { apiKey: string } }) {
+  constructor(config: AppConfig['model'] & { anthropic: { apiKey: string } }, logger: Logger) {
+    // A key given here keeps ANTHROPIC_AUTH_TOKEN unread; the log options keep ANTHROPIC_LOG unread.
     this.client = new Anthropic({
       apiKey: config.anthropic.apiKey,
       baseURL: config.anthropic.baseUrl,
       maxRetries: config.maxRetries,
       timeout: config.timeoutMs,
+      ...sdkLogOptions(logger, 'anthropic-sdk'),
     });
   }
 

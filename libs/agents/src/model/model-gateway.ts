@@ -49,7 +49,7 @@ export function createModelProvider(config: AppConfig['model'], logger: Logger):
     return apiKey ? new OpenAiProvider({ ...config, openai: { ...config.openai, apiKey } }, logger) : undefined;
   }
   const apiKey = config.anthropic.apiKey;
-  return apiKey ? new AnthropicProvider({ ...config, anthropic: { ...config.anthropic, apiKey } }) : undefined;
+  return apiKey ? new AnthropicProvider({ ...config, anthropic: { ...config.anthropic, apiKey } }, logger) : undefined;
 }
 
 /** What an operator sets to configure the model, for "not configured" errors. */

@@ -1,4 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import { Logger } from 'pino';
 import { ModelProviderName } from '@app/common';
 import { AgentsException } from '../agents.errors';
 import { ModelUsage } from './pricing';
@@ -63,4 +64,18 @@ export interface ModelProvider {
   isDroppedStream(error: unknown): boolean;
   /** An SDK error (after the SDK's retries) as the gateway's error code. */
   translate(error: unknown): AgentsException;
+}
+
+/**
+ * An SDK's own log (retries, deprecations, bad options) into the service log, at `warn` and above.
+ * Given explicitly, so the SDK neither writes to the console nor reads its log level from the
+ * environment (`OPENAI_LOG`, `ANTHROPIC_LOG` at `debug` would print every request's prompt).
+ */
+export function sdkLogOptions(logger: Logger, sdk: string) {
+  const log = logger.child({ component: sdk });
+  const at =
+    (level: 'error' | 'warn' | 'info' | 'debug') =>
+    (message: string, ...details: unknown[]) =>
+      log[level](details.length ? { details } : {}, message);
+  return { logLevel: 'warn' as const, logger: { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') } };
 }

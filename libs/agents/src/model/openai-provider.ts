@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { Logger } from 'pino';
 import { AppConfig, OpenAiMaxTokensParam } from '@app/common';
 import { AgentsErrorCode, AgentsException } from '../agents.errors';
-import { ModelProvider, ProviderCall, ProviderCallOptions, ProviderReply } from './model-provider';
+import { ModelProvider, ProviderCall, ProviderCallOptions, ProviderReply, sdkLogOptions } from './model-provider';
 import { ChatStreamAccumulator, toChatRequest, usageOf } from './openai-mapping';
 
 /** A streamed answer that ended (the connection closed cleanly) before its finish reason: cut off, like a dropped socket. */
@@ -30,14 +30,18 @@ export class OpenAiProvider implements ModelProvider {
     config: AppConfig['model'] & { openai: { apiKey: string } },
     private readonly logger: Logger,
   ) {
-    // Every option is given: the SDK would otherwise read OPENAI_* from the environment itself.
+    // Every option the SDK would otherwise read from OPENAI_* in the environment is given here, except
+    // OPENAI_CUSTOM_HEADERS, which it always reads (docs/operations.md).
     this.client = new OpenAI({
       apiKey: config.openai.apiKey,
+      adminAPIKey: null,
       baseURL: config.openai.baseUrl,
       organization: null,
       project: null,
+      webhookSecret: null,
       maxRetries: config.maxRetries,
       timeout: config.timeoutMs,
+      ...sdkLogOptions(logger, 'openai-sdk'),
     });
     this.maxTokensParam = config.openai.maxTokensParam;
   }

@@ -6,6 +6,8 @@ import { JsonResponse, api } from '../support/http';
 
 const ADMIN = 'bootstrap-admin-secret-planted-0001';
 const MODEL_KEY = 'sk-ant-api03-planted-model-key-0123456789';
+// Set beside the Anthropic key (MODEL_PROVIDER stays anthropic): a key the service holds is a secret whichever provider it serves.
+const OPENAI_KEY = 'local-vllm-planted-openai-key-0123456789';
 const GITHUB_SECRET = 'github-secret-planted-in-payload';
 const GENERIC_SECRET = 'generic-secret-planted-in-payload';
 const hmac = (secret: string, payload: string) => `sha256=${createHmac('sha256', secret).update(payload).digest('hex')}`;
@@ -35,6 +37,7 @@ describe('secrets hygiene', () => {
         ROLE: 'api',
         LOG_LEVEL: 'debug',
         ANTHROPIC_API_KEY: MODEL_KEY,
+        OPENAI_API_KEY: OPENAI_KEY,
         GITHUB_WEBHOOK_SECRET: GITHUB_SECRET,
         GENERIC_WEBHOOK_SECRET: GENERIC_SECRET,
       },
@@ -42,12 +45,12 @@ describe('secrets hygiene', () => {
   });
   afterAll(async () => t?.close());
 
-  it('keeps tokens, the model key and webhook secrets out of logs, events, the ledger and responses', async () => {
+  it('keeps tokens, the model keys and webhook secrets out of logs, events, the ledger and responses', async () => {
     const issued = (await call('POST', '/api/tokens', { name: 'planted', scopes: ['write'] })).body.token as string;
-    const secrets = [ADMIN, MODEL_KEY, GITHUB_SECRET, GENERIC_SECRET, issued];
+    const secrets = [ADMIN, MODEL_KEY, OPENAI_KEY, GITHUB_SECRET, GENERIC_SECRET, issued];
 
     const ids: string[] = [];
-    for (const secret of [ADMIN, MODEL_KEY, issued]) {
+    for (const secret of [ADMIN, MODEL_KEY, OPENAI_KEY, issued]) {
       const job = await call('POST', '/api/jobs', {
         goal: `fix the failing login test in src/auth.ts, the password is ${secret}`,
         repo: '/srv/repo',

@@ -91,10 +91,11 @@ describe('starting the service as a process (npm start)', () => {
   });
 
   it('refuses to start on bad configuration and names each bad variable', async () => {
-    const server = launch({ DATA_DIR: join(dir, 'bad'), PORT: 'eighty', ROLE: 'boss' });
+    const server = launch({ DATA_DIR: join(dir, 'bad'), PORT: 'eighty', ROLE: 'boss', MODEL_PROVIDER: 'azure' });
     expect(await server.exited).toBe(2);
     expect(server.output()).toMatch(/PORT: must be an integer/);
     expect(server.output()).toMatch(/ROLE: must be one of api, worker, all/);
+    expect(server.output()).toMatch(/MODEL_PROVIDER: must be one of anthropic, openai \(got "azure"\)/);
   });
 
   it('refuses to start with a weak TruthPack signing key (all zeros, a pattern), exit code 2, naming TRUTHPACK_SIGNING_KEY', async () => {

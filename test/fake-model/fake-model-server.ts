@@ -1,17 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PromptCache, type PromptAccounting, type SimulatedUsage } from './prompt-cache';
 import {
-  EXHAUSTED_TEXT,
   NO_ROLE,
+  TRUNCATED_CONTENT,
   contentText,
-  isComputedTurn,
-  isErrorTurn,
-  isFlakyTurn,
-  isTruncateTurn,
   matchInputOf,
   outputChars,
+  resolveTurn,
   roleOf,
   scenarioMatches,
   systemText,
@@ -20,10 +16,8 @@ import {
   turnsFor,
   type ApiErrorType,
   type ErrorSpec,
-  type MatchInput,
   type MessagesRequestBody,
   type RequestBlock,
-  type ResponseTurn,
   type Scenario,
   type ScriptedBlock,
   type StopReason,
@@ -32,6 +26,7 @@ import {
   type TurnTiming,
   type UsageOverride,
 } from './scenario';
+import { chunks, clientGone, excerpt, headerValue, randomId, readBody, sleep } from './wire';
 
 export type { SimulatedUsage } from './prompt-cache';
 
@@ -140,7 +135,6 @@ export interface FakeModel {
 
 const DEFAULT_MODELS = ['claude-sonnet-5-5', 'claude-haiku-5-5', 'claude-opus-5-5'];
 const STREAM_CHUNK_CHARS = 24;
-const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 class HttpError extends Error {
   constructor(
@@ -151,42 +145,6 @@ class HttpError extends Error {
   ) {
     super(message);
   }
-}
-
-function randomId(prefix: string): string {
-  const bytes = randomBytes(22);
-  let out = '';
-  for (const b of bytes) out += ID_ALPHABET[b % ID_ALPHABET.length];
-  return `${prefix}01${out}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
-function chunks(value: string, size: number): string[] {
-  const chars = Array.from(value);
-  const out: string[] = [];
-  for (let i = 0; i < chars.length; i += size) out.push(chars.slice(i, i + size).join(''));
-  return out;
-}
-
-function excerpt(value: string): string {
-  const flat = value.replace(/\s+/g, ' ').trim();
-  return flat.length > 80 ? `${flat.slice(0, 77)}...` : flat;
 }
 
 /** Problems the real API reports for a malformed transcript, as `messages.N...` error messages. */
@@ -257,39 +215,6 @@ function validateMessagesBody(body: MessagesRequestBody | undefined, strict: boo
     }
   }
   return body;
-}
-
-type ResolvedTurn =
-  | { kind: 'reply'; turn: ResponseTurn; timing: TurnTiming }
-  | { kind: 'error'; error: ErrorSpec; timing: TurnTiming }
-  | { kind: 'truncate'; turn: TruncateTurn; timing: TurnTiming };
-
-const TRUNCATED_CONTENT: ScriptedBlock[] = [{ type: 'text', text: 'This reply is cut off by the fake model before it' }];
-
-/** What a scripted position answers on its `attempt`-th request (1-based). */
-function resolveTurn(turn: Turn | undefined, attempt: number, input: MatchInput): ResolvedTurn {
-  const scripted = turn !== undefined && isComputedTurn(turn) ? turn.compute(input) : turn;
-  if (scripted === undefined) {
-    return { kind: 'reply', turn: { content: [{ type: 'text', text: EXHAUSTED_TEXT }] }, timing: {} };
-  }
-  if (isFlakyTurn(scripted)) {
-    const timing: TurnTiming = { delayMs: scripted.delayMs, eventDelayMs: scripted.eventDelayMs };
-    const then = scripted.then;
-    if (attempt > scripted.failTimes) {
-      return isTruncateTurn(then) ? { kind: 'truncate', turn: then, timing: then } : { kind: 'reply', turn: then, timing: then };
-    }
-    if (scripted.error !== undefined) return { kind: 'error', error: scripted.error, timing };
-    // The cut-off reply starts like the eventual one, as a dropped connection would.
-    return { kind: 'truncate', turn: { ...timing, truncate: true, content: then.content }, timing };
-  }
-  if (isErrorTurn(scripted)) return { kind: 'error', error: scripted.error, timing: scripted };
-  if (isTruncateTurn(scripted)) return { kind: 'truncate', turn: scripted, timing: scripted };
-  return { kind: 'reply', turn: scripted, timing: scripted };
-}
-
-/** Whether the client hung up (aborted, timed out) while the fake was waiting or streaming. */
-function clientGone(res: ServerResponse): boolean {
-  return res.destroyed || res.socket === null || res.socket.destroyed;
 }
 
 function sseFrame(event: { type: string }): string {

@@ -35,6 +35,11 @@ export interface ScriptedToolUse {
   name: string;
   input: Record<string, unknown>;
   id?: string;
+  /**
+   * Chat Completions fake only: the arguments text streamed instead of `JSON.stringify(input)` — for a
+   * model that writes arguments that are not valid JSON. The Messages API fake ignores it.
+   */
+  rawArguments?: string;
 }
 
 /** One content block of a scripted reply. */
@@ -216,11 +221,12 @@ export function flaky(failTimes: number, error: ErrorSpec, then: ResponseTurn | 
   return { failTimes, error, then };
 }
 
-/** Type guard for {@link FlakyTurn}. */
+/** Type guard for {@link ComputedTurn}. */
 export function isComputedTurn(turn: Turn): turn is ComputedTurn {
   return typeof (turn as ComputedTurn).compute === 'function';
 }
 
+/** Type guard for {@link FlakyTurn}. */
 export function isFlakyTurn(turn: Turn): turn is FlakyTurn {
   return 'failTimes' in turn;
 }
@@ -233,6 +239,36 @@ export function isErrorTurn(turn: Turn): turn is ErrorTurn {
 /** Type guard for {@link TruncateTurn}. */
 export function isTruncateTurn(turn: Turn): turn is TruncateTurn {
   return !isFlakyTurn(turn) && 'truncate' in turn && turn.truncate === true;
+}
+
+/** What a scripted position answers on one request, whichever wire protocol serves it. */
+export type ResolvedTurn =
+  | { kind: 'reply'; turn: ResponseTurn; timing: TurnTiming }
+  | { kind: 'error'; error: ErrorSpec; timing: TurnTiming }
+  | { kind: 'truncate'; turn: TruncateTurn; timing: TurnTiming };
+
+/** What a cut-off reply starts with when its turn does not say. */
+export const TRUNCATED_CONTENT: ScriptedBlock[] = [{ type: 'text', text: 'This reply is cut off by the fake model before it' }];
+
+/** What a scripted position answers on its `attempt`-th request (1-based). */
+export function resolveTurn(turn: Turn | undefined, attempt: number, input: MatchInput): ResolvedTurn {
+  const scripted = turn !== undefined && isComputedTurn(turn) ? turn.compute(input) : turn;
+  if (scripted === undefined) {
+    return { kind: 'reply', turn: { content: [{ type: 'text', text: EXHAUSTED_TEXT }] }, timing: {} };
+  }
+  if (isFlakyTurn(scripted)) {
+    const timing: TurnTiming = { delayMs: scripted.delayMs, eventDelayMs: scripted.eventDelayMs };
+    const then = scripted.then;
+    if (attempt > scripted.failTimes) {
+      return isTruncateTurn(then) ? { kind: 'truncate', turn: then, timing: then } : { kind: 'reply', turn: then, timing: then };
+    }
+    if (scripted.error !== undefined) return { kind: 'error', error: scripted.error, timing };
+    // The cut-off reply starts like the eventual one, as a dropped connection would.
+    return { kind: 'truncate', turn: { ...timing, truncate: true, content: then.content }, timing };
+  }
+  if (isErrorTurn(scripted)) return { kind: 'error', error: scripted.error, timing: scripted };
+  if (isTruncateTurn(scripted)) return { kind: 'truncate', turn: scripted, timing: scripted };
+  return { kind: 'reply', turn: scripted, timing: scripted };
 }
 
 /** Text of a system prompt given as a string or as text blocks. */

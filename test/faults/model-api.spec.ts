@@ -2,8 +2,9 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeModel, RecordedRequest, startFakeModel } from '../fake-model/fake-model-server';
-import { Turn, flaky, overloaded, reply, toolUse } from '../fake-model/scenario';
+import { startFakeModel } from '../fake-model/fake-model-server';
+import { startFakeOpenAi } from '../fake-model/fake-openai-server';
+import { Scenario, Turn, flaky, overloaded, rateLimited, reply, toolUse } from '../fake-model/scenario';
 import { makeRepo } from '../fixtures/repos/make-repo';
 import { api, waitFor } from '../support/http';
 import { SANDBOX_ENV } from '../support/sandbox';
@@ -17,20 +18,67 @@ const FIX = {
 const RETRIES = 2;
 const TIMEOUT_MS = 1_000;
 
-describe('fault: the model API fails (timeouts, 500, 529, truncated streams)', () => {
-  let fake: FakeModel;
+/** What a test needs of a fake model API, whichever wire protocol it speaks. */
+interface ModelApi {
+  env: Record<string, string>;
+  addScenario(scenario: Scenario): void;
+  /** The requests whose first user message holds `goal`: how each ended, its script position, and the tokens it reported. */
+  requests(goal: string): { outcome: string; turnIndex?: number; tokens: number }[];
+  close(): Promise<void>;
+}
+
+/** The same scripted faults, served over the Messages API (Anthropic SDK) and over Chat Completions (OpenAI SDK). */
+const PROVIDERS: Record<'anthropic' | 'openai', () => Promise<ModelApi>> = {
+  anthropic: async () => {
+    const fake = await startFakeModel();
+    return {
+      env: { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url },
+      addScenario: (scenario) => void fake.addScenario(scenario),
+      requests: (goal) =>
+        fake
+          .messageRequests()
+          .filter((r) => JSON.stringify(r.body?.messages?.[0]?.content ?? '').includes(goal))
+          .map((r) => ({
+            outcome: r.outcome,
+            turnIndex: r.turnIndex,
+            tokens: r.usage
+              ? r.usage.input_tokens +
+                r.usage.output_tokens +
+                (r.usage.cache_read_input_tokens ?? 0) +
+                (r.usage.cache_creation_input_tokens ?? 0)
+              : 0,
+          })),
+      close: () => fake.close(),
+    };
+  },
+  openai: async () => {
+    const fake = await startFakeOpenAi();
+    return {
+      env: { MODEL_PROVIDER: 'openai', OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: fake.url, MODEL_MECHANIC: 'gpt-fake-mini' },
+      addScenario: (scenario) => void fake.addScenario(scenario),
+      requests: (goal) =>
+        fake
+          .completionRequests()
+          .filter((r) => JSON.stringify(r.view?.messages?.[0]?.content ?? '').includes(goal))
+          .map((r) => ({ outcome: r.outcome, turnIndex: r.turnIndex, tokens: r.usage?.total_tokens ?? 0 })),
+      close: () => fake.close(),
+    };
+  },
+};
+
+describe.each(['anthropic', 'openai'] as const)('fault: the model API fails (timeouts, 429, 5xx, truncated streams) — %s', (provider) => {
+  let fake: ModelApi;
   let t: TestApp;
   let root: string;
   let n = 0;
 
   beforeAll(async () => {
-    fake = await startFakeModel();
+    fake = await PROVIDERS[provider]();
     root = mkdtempSync(join(tmpdir(), 'aict-model-faults-'));
     chmodSync(root, 0o777);
     t = await startTestApp({
       env: {
-        ANTHROPIC_API_KEY: 'test-key',
-        ANTHROPIC_BASE_URL: fake.url,
+        ...fake.env,
         DATA_DIR: join(root, 'data'),
         MODEL_MAX_RETRIES: String(RETRIES),
         MODEL_TIMEOUT_MS: String(TIMEOUT_MS),
@@ -72,32 +120,21 @@ describe('fault: the model API fails (timeouts, 500, 529, truncated streams)', (
       reserved: Number(row.reserved_tokens),
       reservedCents: Number(row.reserved_cost_cents),
     };
-    const requests = fake.messageRequests().filter((r) => JSON.stringify(r.body?.messages?.[0]?.content ?? '').includes(goal));
-    return { job, budget, requests, seconds: (Date.now() - started) / 1000 };
+    return { job, budget, requests: fake.requests(goal), seconds: (Date.now() - started) / 1000 };
   };
   /** What the job should have been charged: the usage of every answer the model completed. */
-  const billed = (requests: RecordedRequest[]) =>
-    requests
-      .filter((r) => r.outcome === 'reply')
-      .reduce(
-        (sum, r) =>
-          sum +
-          r.usage!.input_tokens +
-          r.usage!.output_tokens +
-          (r.usage!.cache_read_input_tokens ?? 0) +
-          (r.usage!.cache_creation_input_tokens ?? 0),
-        0,
-      );
+  const billed = (requests: { outcome: string; tokens: number }[]) =>
+    requests.filter((r) => r.outcome === 'reply').reduce((sum, r) => sum + r.tokens, 0);
 
-  it('retries a stream cut off mid-answer and a 500, finishes, and charges only the completed answers', async () => {
+  it('retries a stream cut off mid-answer, a 500 and a 429 with retry-after, finishes, and charges only the completed answers', async () => {
     const { job, budget, requests } = await run([
       { failTimes: 1, truncate: true, then: reply(toolUse('edit_file', FIX)) },
       flaky(1, { status: 500, type: 'api_error', message: 'boom' }, reply(toolUse('run_tests', {}))),
-      reply(toolUse('commit_changes', { message: 'Fix subtract' })),
+      flaky(1, rateLimited(0.2).error, reply(toolUse('commit_changes', { message: 'Fix subtract' }))),
       reply('Done.'),
     ]);
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
-    expect(requests.map((r) => r.outcome)).toEqual(['truncated', 'reply', 'error', 'reply', 'reply', 'reply']);
+    expect(requests.map((r) => r.outcome)).toEqual(['truncated', 'reply', 'error', 'reply', 'error', 'reply', 'reply']);
     expect(budget.used).toBe(billed(requests));
     expect(job.usage.tokens).toBe(budget.used);
     expect([budget.reserved, budget.reservedCents]).toEqual([0, 0]);
@@ -105,7 +142,8 @@ describe('fault: the model API fails (timeouts, 500, 529, truncated streams)', (
 
   it.each([
     ['a stream cut off every time', { truncate: true } as Turn, 'model_unavailable'],
-    ['529 overloaded every time', overloaded() as Turn, 'model_unavailable'],
+    ['overloaded every time (529; 503 on Chat Completions)', overloaded() as Turn, 'model_unavailable'],
+    ['429 every time', rateLimited(0) as Turn, 'model_rate_limited'],
     ['500 every time', { error: { status: 500, type: 'api_error', message: 'boom' } } as Turn, 'model_unavailable'],
     ['no answer within the timeout', { ...reply('too late'), delayMs: TIMEOUT_MS * 3 } as Turn, 'model_timeout'],
     [

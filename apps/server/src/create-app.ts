@@ -76,7 +76,13 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
       defaultJson(request, body.toString('utf8'), done);
     },
   );
-  secretRedactor.register(config.auth.bootstrapToken, config.model.apiKey, config.webhooks.githubSecret, config.webhooks.genericSecret);
+  secretRedactor.register(
+    config.auth.bootstrapToken,
+    config.model.anthropic.apiKey,
+    config.model.openai.apiKey,
+    config.webhooks.githubSecret,
+    config.webhooks.genericSecret,
+  );
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,

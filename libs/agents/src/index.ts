@@ -1,6 +1,7 @@
 export * from './agents.errors';
 export * from './agents.module';
 export * from './model/model-gateway';
+export * from './model/model-provider';
 export * from './model/pricing';
 export * from './budget/budget.service';
 export * from './runtime/agent-runner';

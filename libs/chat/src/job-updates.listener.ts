@@ -114,7 +114,7 @@ function nextStep(code: string | null | undefined): string {
     case 'time_limit':
       return 'retry it with a larger budget, or split the task';
     case 'model_not_configured':
-      return 'set ANTHROPIC_API_KEY on the server and retry';
+      return 'configure the model on the server (ANTHROPIC_API_KEY, or MODEL_PROVIDER=openai with OPENAI_API_KEY) and retry';
     case 'agent_stuck':
       return 'rephrase the task with more detail (file, function, expected behaviour) and retry';
     default:

@@ -43,6 +43,14 @@ export class ToolRegistry {
 
 /** Runs one tool call: validates the input, then maps thrown domain errors onto error results. */
 export async function runTool<I, O>(tool: ToolDefinition<I, O>, input: unknown, ctx: ToolContext): Promise<ToolResult<O>> {
+  // A model's arguments that did not parse as a JSON object reach here as their raw text.
+  if (typeof input === 'string') {
+    const shown = input.length > 200 ? `${input.slice(0, 200)}…` : input;
+    return fail(
+      ToolsErrorCode.InvalidInput,
+      `Invalid input for ${tool.name}: the arguments are not a JSON object (got ${JSON.stringify(shown)}); call it again with a JSON object that matches its schema.`,
+    );
+  }
   const problem = validateAgainstSchema(tool.inputSchema, input ?? {});
   if (problem) return fail(ToolsErrorCode.InvalidInput, `Invalid input for ${tool.name}: ${problem}.`);
   if (ctx.signal.aborted) return fail(ToolsErrorCode.Aborted, 'The job was stopped before the tool ran.');

@@ -4,7 +4,7 @@ import { TDLN, TdlnEngine } from '@app/tdln';
 import { SandboxStatus, ToolRegistry, WorkspaceManager } from '@app/tools';
 import { JobContext, JobHandler, JobOutcome } from '@app/worker';
 import { AgentsErrorCode } from '../agents.errors';
-import { ModelGateway } from '../model/model-gateway';
+import { ModelGateway, modelSetupHint } from '../model/model-gateway';
 import { BUILDER } from '../roles/roles';
 import { AgentCheckpoint } from '../runtime/agent-checkpoint';
 import { AgentRunner } from '../runtime/agent-runner';
@@ -33,7 +33,11 @@ export class BuilderHandler implements JobHandler {
     const { job } = ctx;
     const runStartedAt = Date.now();
     if (!this.model.configured) {
-      return { status: 'failed', code: AgentsErrorCode.ModelNotConfigured, message: 'No model is configured: set ANTHROPIC_API_KEY' };
+      return {
+        status: 'failed',
+        code: AgentsErrorCode.ModelNotConfigured,
+        message: `No model is configured: ${modelSetupHint(this.model.providerName)}`,
+      };
     }
     const unsandboxed = await sandboxUnavailable(this.sandbox, false);
     if (unsandboxed) return unsandboxed;

@@ -7,7 +7,7 @@ import { PIPELINE_STAGES, StagesResult, TDLN, TdlnEngine } from '@app/tdln';
 import { SandboxStatus, ToolRegistry, WorkspaceManager } from '@app/tools';
 import { JobContext, JobHandler, JobOutcome } from '@app/worker';
 import { AgentsErrorCode, AgentsException } from '../agents.errors';
-import { ModelGateway } from '../model/model-gateway';
+import { ModelGateway, modelSetupHint } from '../model/model-gateway';
 import { TruthPackService, ProvenanceItem } from '../provenance/truthpack.service';
 import { BUILDER, PLANNER, REVIEWER } from '../roles/roles';
 import { AgentCheckpoint } from '../runtime/agent-checkpoint';
@@ -65,7 +65,11 @@ export class PipelineHandler implements JobHandler {
     const { job } = ctx;
     const runStartedAt = Date.now();
     if (!this.model.configured) {
-      return { status: 'failed', code: AgentsErrorCode.ModelNotConfigured, message: 'No model is configured: set ANTHROPIC_API_KEY' };
+      return {
+        status: 'failed',
+        code: AgentsErrorCode.ModelNotConfigured,
+        message: `No model is configured: ${modelSetupHint(this.model.providerName)}`,
+      };
     }
     const unsandboxed = await sandboxUnavailable(this.sandbox, (job.intent as { readOnly?: boolean } | null)?.readOnly === true);
     if (unsandboxed) return unsandboxed;

@@ -1,19 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { Logger } from 'pino';
-import { APP_CONFIG, AppConfig, JobMode, LOGGER } from '@app/common';
+import { APP_CONFIG, AppConfig, JobMode, LOGGER, ModelPrice, ModelProviderName } from '@app/common';
 import { AgentsErrorCode, AgentsException } from '../agents.errors';
-import { ModelUsage, costCents, priceOf, totalTokens } from './pricing';
+import { AnthropicProvider } from './anthropic-provider';
+import { ModelMessage, ModelProvider } from './model-provider';
+import { OpenAiProvider } from './openai-provider';
+import { ModelUsage, costCents, findPrice, totalTokens } from './pricing';
 
 /** One call to the model. `system` and `tools` are the stable, cached prefix. */
 export interface ModelCallRequest {
   mode: JobMode;
   system: string;
   tools: Anthropic.Tool[];
+  /** The transcript, in the Messages API's shapes whichever the provider. */
   messages: Anthropic.MessageParam[];
   maxTokens?: number;
   signal?: AbortSignal;
-  /** Sent as `metadata.user_id` (the job id), so usage can be traced on the provider's side. */
+  /** Sent as `metadata.user_id` / `user` (the job id), so usage can be traced on the provider's side. */
   userId?: string;
   /** Make the model call this tool (a forced tool call); by default it chooses. */
   toolChoice?: { type: 'tool'; name: string };
@@ -24,7 +28,7 @@ export interface ModelCallRequest {
 
 /** What a call returned and what it cost. */
 export interface ModelCallResult {
-  message: Anthropic.Message;
+  message: ModelMessage;
   model: string;
   usage: ModelUsage;
   totalTokens: number;
@@ -32,41 +36,58 @@ export interface ModelCallResult {
   latencyMs: number;
   /** Attempts made, 1 when the first succeeded (SDK-internal retries not counted). */
   attempts: number;
-  /** The provider's id of the request that answered (the `request-id` header), else the message id. */
+  /** The provider's id of the request that answered (the `request-id` / `x-request-id` header), else the answer's id. */
   requestId: string;
 }
 
-const EPHEMERAL = { type: 'ephemeral' } as const;
+const FREE: ModelPrice = { input: 0, output: 0, cacheWrite: 0, cacheRead: 0 };
+
+/** The model provider MODEL_PROVIDER names, when its key is configured. */
+export function createModelProvider(config: AppConfig['model'], logger: Logger): ModelProvider | undefined {
+  if (config.provider === 'openai') {
+    const apiKey = config.openai.apiKey;
+    return apiKey ? new OpenAiProvider({ ...config, openai: { ...config.openai, apiKey } }, logger) : undefined;
+  }
+  const apiKey = config.anthropic.apiKey;
+  return apiKey ? new AnthropicProvider({ ...config, anthropic: { ...config.anthropic, apiKey } }, logger) : undefined;
+}
+
+/** What an operator sets to configure the model, for "not configured" errors. */
+export function modelSetupHint(provider: ModelProviderName): string {
+  return provider === 'openai'
+    ? 'set OPENAI_API_KEY (any non-empty value for a server without keys) and OPENAI_BASE_URL'
+    : 'set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for another endpoint), or MODEL_PROVIDER=openai with OPENAI_API_KEY';
+}
 
 /**
- * The one way to the model: the Anthropic SDK (streaming), the model of the job's mode, prompt
- * caching on the stable prefix and the growing transcript, retries with backoff and jitter
- * (the SDK's on 429/5xx/overload with `retry-after`, ours on dropped streams), and usage and
- * cost from what the model reports.
+ * The one way to the model, whichever the provider (MODEL_PROVIDER: the Anthropic Messages API, or an
+ * OpenAI-compatible Chat Completions endpoint): the model of the job's mode, streaming, retries with
+ * backoff and jitter (the SDK's on 429/5xx/timeouts with `retry-after`, ours on dropped and stalled
+ * streams), and usage and cost from what the model reports, priced by MODEL_PRICES (a model without a
+ * price costs 0, with a warning).
  */
 @Injectable()
 export class ModelGateway {
-  private client?: Anthropic;
+  private readonly provider?: ModelProvider;
   private readonly logger: Logger;
+  private readonly unpriced = new Set<string>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ component: 'model-gateway' });
-    if (config.model.apiKey) {
-      this.client = new Anthropic({
-        apiKey: config.model.apiKey,
-        baseURL: config.model.baseUrl,
-        maxRetries: config.model.maxRetries,
-        timeout: config.model.timeoutMs,
-      });
-    }
+    this.provider = createModelProvider(config.model, this.logger);
   }
 
   /** Whether a model key is configured. */
   get configured(): boolean {
-    return this.client !== undefined;
+    return this.provider !== undefined;
+  }
+
+  /** The API the gateway speaks (MODEL_PROVIDER). */
+  get providerName(): ModelProviderName {
+    return this.config.model.provider;
   }
 
   modelFor(mode: JobMode): string {
@@ -82,28 +103,41 @@ export class ModelGateway {
   estimateCostCents(mode: JobMode, inputTokens: number, maxOutputTokens: number): number {
     return costCents(
       { inputTokens, outputTokens: maxOutputTokens, cacheCreationTokens: 0, cacheReadTokens: 0 },
-      priceOf(this.modelFor(mode), this.config.model.prices),
+      this.priceOf(this.modelFor(mode)),
     );
   }
 
+  /** The price of a model: the longest MODEL_PRICES key it starts with; none costs 0, and says so once. */
+  priceOf(model: string): ModelPrice {
+    const price = findPrice(model, this.config.model.prices);
+    if (price) return price;
+    if (!this.unpriced.has(model)) {
+      this.unpriced.add(model);
+      this.logger.warn(
+        { model, provider: this.config.model.provider },
+        `no price is configured for model "${model}": its calls count as costing 0 (the cost cap will not stop them); add it to MODEL_PRICES`,
+      );
+    }
+    return FREE;
+  }
+
   async call(request: ModelCallRequest): Promise<ModelCallResult> {
-    if (!this.client) {
+    const provider = this.provider;
+    if (!provider) {
       throw new AgentsException(
         AgentsErrorCode.ModelNotConfigured,
-        'No model is configured: set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for another endpoint)',
+        `No model is configured: ${modelSetupHint(this.config.model.provider)}`,
       );
     }
     const model = this.modelFor(request.mode);
-    const params: Anthropic.MessageCreateParamsNonStreaming = {
+    const call = {
       model,
-      max_tokens: request.maxTokens ?? this.config.model.maxOutputTokens,
-      system: [{ type: 'text', text: request.system, cache_control: EPHEMERAL }],
-      ...(request.tools.length
-        ? { tools: request.tools.map((tool, i) => (i === request.tools.length - 1 ? { ...tool, cache_control: EPHEMERAL } : tool)) }
-        : {}),
-      messages: withCacheBreakpoint(request.messages),
-      ...(request.userId ? { metadata: { user_id: request.userId } } : {}),
-      ...(request.toolChoice ? { tool_choice: request.toolChoice } : {}),
+      system: request.system,
+      tools: request.tools,
+      messages: request.messages,
+      maxTokens: request.maxTokens ?? this.config.model.maxOutputTokens,
+      userId: request.userId,
+      toolChoice: request.toolChoice,
     };
     const maxRetries = request.maxRetries ?? this.config.model.maxRetries;
     const started = Date.now();
@@ -117,34 +151,26 @@ export class ModelGateway {
         idle = setTimeout(() => stall.abort(new Error('stream idle')), this.config.model.streamIdleMs);
       };
       try {
-        const stream = this.client.messages.stream(params, {
+        const reply = await provider.send(call, {
           signal,
-          ...(request.timeoutMs !== undefined ? { timeout: request.timeoutMs } : {}),
+          onActivity: watch,
+          ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
           ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
         });
-        stream.on('connect', watch);
-        stream.on('streamEvent', watch);
-        const message = await stream.finalMessage();
-        const usage: ModelUsage = {
-          inputTokens: message.usage.input_tokens ?? 0,
-          outputTokens: message.usage.output_tokens ?? 0,
-          cacheCreationTokens: message.usage.cache_creation_input_tokens ?? 0,
-          cacheReadTokens: message.usage.cache_read_input_tokens ?? 0,
-        };
         return {
-          message,
+          message: reply.message,
           model,
-          usage,
-          totalTokens: totalTokens(usage),
-          costCents: costCents(usage, priceOf(model, this.config.model.prices)),
+          usage: reply.usage,
+          totalTokens: totalTokens(reply.usage),
+          costCents: costCents(reply.usage, this.priceOf(model)),
           latencyMs: Date.now() - started,
           attempts: attempt,
-          requestId: stream.request_id ?? message.id,
+          requestId: reply.requestId,
         };
       } catch (error) {
         if (request.signal?.aborted) throw new AgentsException(AgentsErrorCode.Cancelled, 'The model call was cancelled');
         const stalled = stall.signal.aborted;
-        if ((stalled || isDroppedStream(error)) && attempt <= maxRetries) {
+        if ((stalled || provider.isDroppedStream(error)) && attempt <= maxRetries) {
           const delay = backoffMs(attempt);
           this.logger.warn(
             { attempt, delay, err: stalled ? `no stream event for ${this.config.model.streamIdleMs} ms` : (error as Error).message },
@@ -160,55 +186,12 @@ export class ModelGateway {
             { attempts: attempt },
           );
         }
-        throw translate(error);
+        throw provider.translate(error);
       } finally {
         clearTimeout(idle);
       }
     }
   }
-}
-
-/** Marks the last block of the transcript so the conversation so far is cached for the next call. */
-function withCacheBreakpoint(messages: Anthropic.MessageParam[]): Anthropic.MessageParam[] {
-  if (messages.length === 0) return messages;
-  const last = messages[messages.length - 1];
-  const blocks: Anthropic.ContentBlockParam[] =
-    typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : [...last.content];
-  if (blocks.length === 0) return messages;
-  const tail = blocks[blocks.length - 1] as Anthropic.ContentBlockParam & { cache_control?: unknown };
-  blocks[blocks.length - 1] = { ...tail, cache_control: EPHEMERAL } as Anthropic.ContentBlockParam;
-  return [...messages.slice(0, -1), { ...last, content: blocks } as Anthropic.MessageParam];
-}
-
-/**
- * A stream cut off after it started (the SDK does not retry those). Connection errors and timeouts
- * before the answer starts are not: the SDK has already retried them `maxRetries` times.
- */
-function isDroppedStream(error: unknown): boolean {
-  if (error instanceof Anthropic.APIError) return false;
-  const message = error instanceof Error ? error.message : '';
-  return /terminated|socket hang up|ECONNRESET|premature close/i.test(message);
-}
-
-function translate(error: unknown): AgentsException {
-  if (error instanceof AgentsException) return error;
-  if (error instanceof Anthropic.APIConnectionTimeoutError) {
-    return new AgentsException(AgentsErrorCode.ModelTimeout, `The model did not start answering in time, after retries: ${error.message}`);
-  }
-  if (error instanceof Anthropic.RateLimitError) {
-    return new AgentsException(AgentsErrorCode.ModelRateLimited, `The model kept answering 429 after retries: ${error.message}`, {
-      status: 429,
-    });
-  }
-  if (error instanceof Anthropic.APIError && (error.status === undefined || error.status >= 500)) {
-    return new AgentsException(AgentsErrorCode.ModelUnavailable, `The model was unavailable after retries: ${error.message}`, {
-      status: error.status ?? null,
-    });
-  }
-  if (error instanceof Anthropic.APIError) {
-    return new AgentsException(AgentsErrorCode.ModelRejected, `The model rejected the request: ${error.message}`, { status: error.status });
-  }
-  return new AgentsException(AgentsErrorCode.ModelUnavailable, `The model call failed: ${(error as Error)?.message ?? String(error)}`);
 }
 
 /** Exponential backoff from 500 ms with full jitter, capped at 8 s. */

@@ -12,13 +12,12 @@ export function totalTokens(usage: ModelUsage): number {
   return usage.inputTokens + usage.outputTokens + usage.cacheCreationTokens + usage.cacheReadTokens;
 }
 
-/** The price entry for a model: the longest configured key its name starts with. */
-export function priceOf(model: string, prices: Record<string, ModelPrice>): ModelPrice {
+/** The price entry for a model: the longest configured key its name starts with, if any. */
+export function findPrice(model: string, prices: Record<string, ModelPrice>): ModelPrice | undefined {
   const key = Object.keys(prices)
     .filter((k) => model.startsWith(k))
     .sort((a, b) => b.length - a.length)[0];
-  if (!key) throw new Error(`No price is configured for model "${model}"; add it to MODEL_PRICES`);
-  return prices[key];
+  return key === undefined ? undefined : prices[key];
 }
 
 /** Cost of a call in US cents. */

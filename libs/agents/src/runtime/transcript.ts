@@ -20,9 +20,9 @@ export function renderToolResult(result: ToolResult<unknown>, limit = TRANSCRIPT
 }
 
 /** The text blocks of an assistant message, joined. */
-export function textOf(message: Pick<Anthropic.Message, 'content'>): string {
+export function textOf(message: { content: ReadonlyArray<{ type: string }> }): string {
   return message.content
-    .filter((b): b is Anthropic.TextBlock => b.type === 'text')
+    .filter((b): b is Anthropic.TextBlockParam => b.type === 'text')
     .map((b) => b.text)
     .join('\n')
     .trim();

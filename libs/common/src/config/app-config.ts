@@ -19,6 +19,14 @@ export interface RateLimit {
   windowSeconds: number;
 }
 
+/** The model APIs the gateway can drive: Anthropic's Messages API, or an OpenAI-compatible Chat Completions endpoint. */
+export const MODEL_PROVIDERS = ['anthropic', 'openai'] as const;
+export type ModelProviderName = (typeof MODEL_PROVIDERS)[number];
+
+/** How an OpenAI-compatible endpoint takes the output-token limit: OpenAI wants the newer name, most servers the older. */
+export const OPENAI_MAX_TOKENS_PARAMS = ['max_completion_tokens', 'max_tokens'] as const;
+export type OpenAiMaxTokensParam = (typeof OPENAI_MAX_TOKENS_PARAMS)[number];
+
 /** Prices of one model in USD per million tokens. */
 export interface ModelPrice {
   input: number;
@@ -84,8 +92,13 @@ export interface AppConfig {
     heartbeatMs: number;
   };
   model: {
-    apiKey?: string;
-    baseUrl?: string;
+    /** Which API the gateway speaks (MODEL_PROVIDER). */
+    provider: ModelProviderName;
+    /** The Messages API: ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL. */
+    anthropic: { apiKey?: string; baseUrl?: string };
+    /** An OpenAI-compatible Chat Completions endpoint (OpenAI, vLLM, llama.cpp server, Ollama). */
+    openai: { apiKey?: string; baseUrl: string; maxTokensParam: OpenAiMaxTokensParam };
+    /** The model name sent per mode (MODEL_MECHANIC, MODEL_GENIUS), whichever the provider. */
     models: Record<JobMode, string>;
     /** Retries of one model call on 429, 5xx, overload and dropped streams. */
     maxRetries: number;

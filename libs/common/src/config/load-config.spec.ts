@@ -131,4 +131,85 @@ describe('loadConfig', () => {
       /WEBHOOK_MAX_TOKENS: must not exceed MAX_JOB_TOKENS \(20000000 > 10000000\)/,
     );
   });
+
+  it('speaks the Messages API by default, and an OpenAI-compatible endpoint with MODEL_PROVIDER=openai', () => {
+    expect(loadConfig({}).model).toMatchObject({
+      provider: 'anthropic',
+      models: { mechanic: 'claude-haiku-4-5', genius: 'claude-sonnet-4-6' },
+      openai: { apiKey: undefined, baseUrl: 'https://api.openai.com/v1', maxTokensParam: 'max_completion_tokens' },
+    });
+    const local = loadConfig({
+      MODEL_PROVIDER: 'openai',
+      OPENAI_API_KEY: 'none',
+      OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1',
+      MODEL_MECHANIC: 'qwen2.5-coder:14b',
+    }).model;
+    // One local model serves both modes unless MODEL_GENIUS names another; local servers take max_tokens.
+    expect(local).toMatchObject({
+      provider: 'openai',
+      models: { mechanic: 'qwen2.5-coder:14b', genius: 'qwen2.5-coder:14b' },
+      openai: { apiKey: 'none', baseUrl: 'http://127.0.0.1:11434/v1', maxTokensParam: 'max_tokens' },
+    });
+    const hosted = loadConfig({ MODEL_PROVIDER: 'openai', MODEL_MECHANIC: 'gpt-4.1-mini', MODEL_GENIUS: 'gpt-4.1' }).model;
+    expect(hosted).toMatchObject({
+      models: { mechanic: 'gpt-4.1-mini', genius: 'gpt-4.1' },
+      openai: { maxTokensParam: 'max_completion_tokens' },
+    });
+    expect(
+      loadConfig({
+        MODEL_PROVIDER: 'openai',
+        MODEL_MECHANIC: 'm',
+        OPENAI_BASE_URL: 'http://vllm:8000/v1',
+        OPENAI_MAX_TOKENS_PARAM: 'max_completion_tokens',
+      }).model.openai.maxTokensParam,
+    ).toBe('max_completion_tokens');
+  });
+
+  it('refuses an unknown provider, an OpenAI endpoint without a model name, and bad OpenAI settings', () => {
+    const problemsOf = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problemsOf({ MODEL_PROVIDER: 'azure' })).toEqual([
+      expect.stringMatching(/^MODEL_PROVIDER: must be one of anthropic, openai \(got "azure"\)/),
+    ]);
+    expect(problemsOf({ MODEL_PROVIDER: 'openai', OPENAI_API_KEY: 'k' })).toEqual([
+      expect.stringMatching(/^MODEL_MECHANIC: required with MODEL_PROVIDER=openai: the model name the endpoint serves/),
+    ]);
+    expect(
+      problemsOf({
+        MODEL_PROVIDER: 'openai',
+        MODEL_MECHANIC: 'm',
+        OPENAI_BASE_URL: 'localhost:8000',
+        OPENAI_MAX_TOKENS_PARAM: 'n_predict',
+      }),
+    ).toEqual([
+      expect.stringMatching(/^OPENAI_BASE_URL: must be a URL starting with http:\/\/ or https:\/\//),
+      expect.stringMatching(/^OPENAI_MAX_TOKENS_PARAM: must be one of max_completion_tokens, max_tokens/),
+    ]);
+  });
+
+  it('prices models by MODEL_PRICES, whose cache prices default to the input price', () => {
+    const prices = loadConfig({
+      MODEL_PRICES: JSON.stringify({
+        'gpt-4.1-mini': { input: 0.4, output: 1.6, cacheRead: 0.1 },
+        'qwen2.5-coder': { input: 0, output: 0 },
+      }),
+    }).model.prices;
+    expect(prices['gpt-4.1-mini']).toEqual({ input: 0.4, output: 1.6, cacheWrite: 0.4, cacheRead: 0.1 });
+    expect(prices['qwen2.5-coder']).toEqual({ input: 0, output: 0, cacheWrite: 0, cacheRead: 0 });
+    expect(prices['claude-haiku']).toBeDefined();
+    for (const bad of [
+      '{"m": {"input": 1}}',
+      '{"m": {"input": 1, "output": -2}}',
+      '{"m": {"input": 1, "output": 2, "cacheRead": "cheap"}}',
+      '[1]',
+    ]) {
+      expect(() => loadConfig({ MODEL_PRICES: bad })).toThrow(/MODEL_PRICES: must be JSON like/);
+    }
+  });
 });

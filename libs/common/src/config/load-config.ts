@@ -10,11 +10,17 @@ import {
   JobCaps,
   JobMode,
   LOG_LEVELS,
+  MODEL_PROVIDERS,
   ModelPrice,
+  OPENAI_MAX_TOKENS_PARAMS,
+  OpenAiMaxTokensParam,
   PROCESS_ROLES,
   RateLimit,
   isLoopback,
 } from './app-config';
+
+/** Where OPENAI_BASE_URL points when unset: OpenAI's own API. */
+export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 /** Prices (USD per million tokens) of the models the service knows; MODEL_PRICES adds or overrides. */
 // Keys are model families: a model is priced by the longest key its name starts with.
@@ -123,19 +129,26 @@ class Reader {
     return fallback;
   }
 
+  /** `{"model-prefix": {input, output, cacheWrite?, cacheRead?}}`; a missing cache price is the input price (no discount). */
   prices(key: string): Record<string, ModelPrice> {
     const raw = this.string(key);
     if (raw === undefined) return {};
     try {
       const parsed = JSON.parse(raw) as Record<string, Partial<ModelPrice>>;
-      const fields = ['input', 'output', 'cacheWrite', 'cacheRead'] as const;
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      const valid = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+      const prices: Record<string, ModelPrice> = {};
       for (const [model, price] of Object.entries(parsed)) {
-        if (!fields.every((f) => typeof price?.[f] === 'number' && price[f]! >= 0)) throw new Error(model);
+        if (model === '' || !valid(price?.input) || !valid(price?.output)) throw new Error(model);
+        if ((price.cacheWrite !== undefined && !valid(price.cacheWrite)) || (price.cacheRead !== undefined && !valid(price.cacheRead)))
+          throw new Error(model);
+        const { input, output } = price as { input: number; output: number };
+        prices[model] = { input, output, cacheWrite: price.cacheWrite ?? input, cacheRead: price.cacheRead ?? input };
       }
-      return parsed as Record<string, ModelPrice>;
+      return prices;
     } catch {
       this.problems.push(
-        `${key}: must be JSON like {"model-name": {"input": 3, "output": 15, "cacheWrite": 3.75, "cacheRead": 0.3}} (USD per million tokens)`,
+        `${key}: must be JSON like {"model-name": {"input": 3, "output": 15, "cacheWrite": 3.75, "cacheRead": 0.3}} (USD per million tokens; cacheWrite and cacheRead default to input)`,
       );
       return {};
     }
@@ -299,10 +312,23 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
   const argvRole = roleFromArgv(argv);
   const role = r.oneOf(argvRole !== undefined ? '--role' : 'ROLE', PROCESS_ROLES, 'all', argvRole ?? r.string('ROLE'));
   const modes = [...JOB_MODES];
+  const provider = r.oneOf('MODEL_PROVIDER', MODEL_PROVIDERS, 'anthropic');
   const models: Record<JobMode, string> = {
     mechanic: r.string('MODEL_MECHANIC', 'claude-haiku-4-5')!,
     genius: r.string('MODEL_GENIUS', 'claude-sonnet-4-6')!,
   };
+  const openaiBaseUrl = r.url('OPENAI_BASE_URL', ['http:', 'https:']) ?? OPENAI_DEFAULT_BASE_URL;
+  if (provider === 'openai') {
+    // An OpenAI-compatible endpoint serves whatever it was started with: there is no default worth guessing.
+    const mechanic = r.string('MODEL_MECHANIC');
+    if (mechanic === undefined) {
+      r.problems.push(
+        'MODEL_MECHANIC: required with MODEL_PROVIDER=openai: the model name the endpoint serves (e.g. gpt-4.1-mini, Qwen/Qwen2.5-Coder-32B-Instruct, qwen2.5-coder:14b); MODEL_GENIUS defaults to it',
+      );
+    }
+    models.mechanic = mechanic ?? '';
+    models.genius = r.string('MODEL_GENIUS') ?? models.mechanic;
+  }
   const heartbeatMs = r.int('WORKER_HEARTBEAT_MS', 5_000, 50, 600_000);
   const leaseMs = r.int('WORKER_LEASE_MS', 30_000, 100, 3_600_000);
   const host = r.string('HOST', '127.0.0.1')!;
@@ -364,8 +390,18 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
     },
     sse: { heartbeatMs: r.int('SSE_HEARTBEAT_MS', 15_000, 100, 600_000) },
     model: {
-      apiKey: r.string('ANTHROPIC_API_KEY'),
-      baseUrl: r.url('ANTHROPIC_BASE_URL', ['http:', 'https:']),
+      provider,
+      anthropic: { apiKey: r.string('ANTHROPIC_API_KEY'), baseUrl: r.url('ANTHROPIC_BASE_URL', ['http:', 'https:']) },
+      openai: {
+        apiKey: r.string('OPENAI_API_KEY'),
+        baseUrl: openaiBaseUrl,
+        // OpenAI's reasoning models refuse max_tokens; vLLM, llama.cpp and Ollama document max_tokens.
+        maxTokensParam: r.oneOf<OpenAiMaxTokensParam>(
+          'OPENAI_MAX_TOKENS_PARAM',
+          OPENAI_MAX_TOKENS_PARAMS,
+          new URL(openaiBaseUrl).hostname === 'api.openai.com' ? 'max_completion_tokens' : 'max_tokens',
+        ),
+      },
       models,
       maxRetries: r.int('MODEL_MAX_RETRIES', 4, 0, 20),
       timeoutMs: r.int('MODEL_TIMEOUT_MS', 600_000, 1_000, 3_600_000),

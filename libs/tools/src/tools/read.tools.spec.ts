@@ -65,6 +65,14 @@ describe('read tools on the shop-js fixture', () => {
     expect((await call('read_file', {})).error.message).toContain('`path` is required');
   });
 
+  it('refuses arguments that are not a JSON object, showing what the model sent and what to send instead', async () => {
+    const result = await call('read_file', '{"path": "src/billing/invoice.js"');
+    expect(result).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(result.error.message).toBe(
+      'Invalid input for read_file: the arguments are not a JSON object (got "{\\"path\\": \\"src/billing/invoice.js\\""); call it again with a JSON object that matches its schema.',
+    );
+  });
+
   it('list_files lists the tree without .git and node_modules', async () => {
     const result = await call('list_files', { depth: 3 });
     expect(result.data.entries).toEqual([

@@ -55,7 +55,7 @@ export function selectTasks(all, { ids, split }) {
 /** Copies the test runtime a task names into a checkout: runner shims and the TypeScript compiler. */
 export function installRuntime(task, dir) {
   const runtimes = task.runtime ?? [];
-  if (runtimes.includes('node') || runtimes.includes('typescript')) {
+  if (runtimes.includes('node')) {
     cpSync(join(evalRoot, 'runtime'), join(dir, 'node_modules/.eval'), { recursive: true, filter: (src) => !src.endsWith('tape.cjs') });
   }
   if (runtimes.includes('typescript')) {

@@ -1,6 +1,6 @@
 // `npm run eval`: solve rate, cost and tokens per solved task, steps, wall time, escalations and the
 // reasons for failures, over a set of small real repositories with a real defect each
-// (bench/eval/tasks, sources in bench/eval/tasks/SOURCES.md). It starts the real server on an
+// (bench/eval/tasks, sources in bench/eval/SOURCES.md). It starts the real server on an
 // embedded PostgreSQL, submits each task through the HTTP API as a user would, waits for the job,
 // then judges it by running the task's acceptance tests (the upstream tests of the fix) on a fresh
 // clone of the job's pushed branch, in the server's sandbox: a job's own claim of success is not

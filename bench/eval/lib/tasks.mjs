@@ -1,7 +1,9 @@
 // The eval's task set: each task is a directory under bench/eval/tasks holding task.json, the
-// repository as the upstream package was before the fix (repo/), the upstream tests that decide
-// it (acceptance/) and the upstream fix (fix.patch, used to check the task and by the scripted
-// model). At run time a task becomes a git repository the server can work on.
+// repository as the upstream package was before the fix (repo/, or, for tasks cut from the same
+// upstream release, one shared copy under bench/eval/upstream named by task.json's "repo"), the
+// upstream tests that decide it (acceptance/) and the upstream fix (fix.patch, used to check the
+// task and by the scripted model). Where each comes from: bench/eval/SOURCES.md. At run time a
+// task becomes a git repository the server can work on.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -9,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 export const evalRoot = resolve(dirname(new URL(import.meta.url).pathname), '..');
 export const projectRoot = resolve(evalRoot, '../..');
 export const tasksRoot = join(evalRoot, 'tasks');
+export const upstreamRoot = join(evalRoot, 'upstream');
 
 const LANGUAGES = ['javascript', 'typescript', 'python'];
 const SPLITS = ['dev', 'holdout'];
@@ -34,13 +37,17 @@ function loadTask(id) {
   if (!Array.isArray(task.acceptance) || !task.acceptance.length) problems.push('acceptance must list the upstream test files');
   for (const runtime of task.runtime ?? []) if (!RUNTIMES.includes(runtime)) problems.push(`unknown runtime ${runtime}`);
   for (const file of task.acceptance ?? []) if (!existsSync(join(dir, 'acceptance', file))) problems.push(`acceptance/${file} is missing`);
-  for (const key of ['package', 'registry', 'version', 'fixedIn', 'license', 'defect', 'documented']) {
+  for (const key of ['package', 'registry', 'repository', 'version', 'fixedIn', 'license', 'defect', 'documented']) {
     if (!task.upstream?.[key]) problems.push(`upstream.${key} is missing`);
   }
-  if (!existsSync(join(dir, 'repo'))) problems.push('repo/ is missing');
+  if (task.repo !== undefined && (typeof task.repo !== 'string' || !/^[\w.-]+$/.test(task.repo) || task.repo.startsWith('.'))) {
+    problems.push('repo must name a directory of bench/eval/upstream');
+  }
+  const repoDir = typeof task.repo === 'string' ? join(upstreamRoot, task.repo) : join(dir, 'repo');
+  if (!existsSync(repoDir)) problems.push(`${typeof task.repo === 'string' ? `upstream/${task.repo}/` : 'repo/'} is missing`);
   if (!existsSync(join(dir, 'fix.patch'))) problems.push('fix.patch is missing');
   if (problems.length) throw new Error(`task ${id}: ${problems.join('; ')}`);
-  return { ...task, dir };
+  return { ...task, dir, repoDir };
 }
 
 /** Picks tasks by id list and split; unknown ids are an error. */
@@ -100,7 +107,7 @@ export function git(cwd, ...args) {
  * `.aict.yml`, one commit on `main`. Returns the commit.
  */
 export function materialize(task, dir) {
-  cpSync(join(task.dir, 'repo'), dir, { recursive: true });
+  cpSync(task.repoDir, dir, { recursive: true });
   installRuntime(task, dir);
   writeFileSync(join(dir, '.aict.yml'), aictYml(task));
   chmodSync(dir, 0o755);

@@ -25,6 +25,7 @@ export default defineConfig(
     'test/fixtures/**',
     // The eval's tasks: upstream packages' code and tests, kept byte for byte as published.
     'bench/eval/tasks/**',
+    'bench/eval/upstream/**',
   ]),
   js.configs.recommended,
   tseslint.configs.recommended,

@@ -76,18 +76,22 @@ function makeT(done) {
 function test(name, opts, fn) {
   if (typeof name === 'function') [name, opts, fn] = ['(anonymous)', {}, name];
   if (typeof opts === 'function') [opts, fn] = [{}, opts];
-  nodeTest.test(name, { skip: !!opts.skip, todo: !!opts.todo, timeout: opts.timeout ?? 30_000 }, () =>
-    new Promise((resolve, reject) => {
-      const t = makeT(resolve);
-      try {
-        const result = fn(t);
-        if (result && typeof result.then === 'function') result.then(() => t.end(), reject);
-      } catch (error) {
-        reject(error);
-      }
-    }),
+  nodeTest.test(
+    name,
+    { skip: !!opts.skip, todo: !!opts.todo, timeout: opts.timeout ?? 30_000 },
+    () =>
+      new Promise((resolve, reject) => {
+        const t = makeT(resolve);
+        try {
+          const result = fn(t);
+          if (result && typeof result.then === 'function') result.then(() => t.end(), reject);
+        } catch (error) {
+          reject(error);
+        }
+      }),
   );
 }
-test.skip = (name, opts, fn) => test(name, { ...(typeof opts === 'object' ? opts : {}), skip: true }, typeof opts === 'function' ? opts : fn);
+test.skip = (name, opts, fn) =>
+  test(name, { ...(typeof opts === 'object' ? opts : {}), skip: true }, typeof opts === 'function' ? opts : fn);
 test.only = test;
 module.exports = test;

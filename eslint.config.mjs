@@ -23,6 +23,9 @@ export default defineConfig(
     'libs/api-client/src/schema.d.ts',
     // Repositories the tests hand to agents: their code is data, including deliberately broken code.
     'test/fixtures/**',
+    // The eval's tasks: upstream packages' code and tests, kept byte for byte as published.
+    'bench/eval/tasks/**',
+    'bench/eval/upstream/**',
   ]),
   js.configs.recommended,
   tseslint.configs.recommended,

@@ -1,5 +1,5 @@
 // `npm run bench`: runs every benchmark (queue vs pg-boss and graphile-worker, TDLN binding, agent
-// overhead, SSE fan-out, API throughput) and writes their figures and ratios to bench/REPORT.md.
+// overhead, SSE fan-out, API throughput, intake, and the eval with the scripted model) and writes their figures and ratios to bench/REPORT.md.
 // `node bench/report.mjs --no-run` only rewrites the report from the last runs' JSON files;
 // `node bench/report.mjs --only api[,sse…]` runs those benchmarks alone and rewrites the report with
 // the stored results of the others.
@@ -16,6 +16,9 @@ const benches = [
   ['sse', 'bench/sse/run.mjs', 'bench/sse/last-run.json'],
   ['api', 'bench/api/run.mjs', 'bench/api/last-run.json'],
   ['intake', 'bench/intake/run.mjs', 'bench/intake/last-run.json'],
+  // The eval here is the scripted run (the harness, not a model): a real model's run costs money and
+  // is started by hand (`npm run eval`, README "Measuring a model").
+  ['eval', 'bench/eval/run.mjs', 'bench/eval/results/scripted.json', ['--scripted', '--out', 'bench/eval/results/scripted.json']],
 ];
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1]?.split(',') : null;
@@ -26,18 +29,18 @@ if (only?.some((name) => !benches.some(([known]) => known === name))) {
 const run = !process.argv.includes('--no-run');
 if (run) {
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
-  for (const [name, script] of benches) {
+  for (const [name, script, , args = []] of benches) {
     if (only && !only.includes(name)) continue;
     console.log(`\n=== ${name} ===`);
-    execFileSync(process.execPath, [join(root, script)], { stdio: 'inherit', cwd: root });
+    execFileSync(process.execPath, [join(root, script), ...args], { stdio: 'inherit', cwd: root });
   }
 }
 const fmt = (v) => (typeof v === 'number' ? String(Math.round(v * 100) / 100) : (v ?? '—'));
 const load = (file) => (existsSync(join(root, file)) ? JSON.parse(readFileSync(join(root, file), 'utf8')) : null);
-const [queue, tdln, agent, sse, api, intake] = benches.map(([, , file]) => load(file));
+const [queue, tdln, agent, sse, api, intake, evalRun] = benches.map(([, , file]) => load(file));
 const intakeBaseline = load('bench/intake/baseline-v1.json');
 const day = (iso) => (iso ? String(iso).slice(0, 10) : 'unknown');
-const runDays = [queue?.env?.startedAt, tdln?.at, agent?.at, sse?.at, api?.at, intake?.at].filter(Boolean).map(day).sort();
+const runDays = [queue?.env?.startedAt, tdln?.at, agent?.at, sse?.at, api?.at, intake?.at, evalRun?.at].filter(Boolean).map(day).sort();
 const when =
   runDays.length === 0
     ? 'no runs yet'
@@ -207,6 +210,18 @@ if (intake) {
       '',
     );
   }
+}
+if (evalRun) {
+  lines.push(
+    '## Eval (`npm run eval`)',
+    '',
+    `**This run uses the scripted model, so it tests the harness, not a model.** Each of the ${evalRun.results.length} tasks is a small real package at the release before an upstream fix (JavaScript, TypeScript and Python; [sources](eval/SOURCES.md)), submitted through the HTTP API of a real server on an embedded PostgreSQL; the job's pushed branch is then cloned afresh and judged by the upstream tests of the fix in the sandbox, never by the job's own verdict. The scripted model replays each upstream fix on the fake Messages API through the real team (plan, build, tests, review), and for \`semver-wildcard\` it makes a deliberately wrong change that passes the repository's visible tests, to show that a job claiming success is still judged unsolved. So the solve rate, cost, tokens and steps below are those of the replay (the cost is the fake model's reported usage at the default model's prices). With a real key, \`npm run eval\` measures the model itself (README, "Measuring a model"). Run of ${day(evalRun.at)} (commit ${evalRun.commit ?? 'unknown'}).`,
+    '',
+    evalRun.table,
+    '',
+    "Each run writes its JSON (every figure per task: job, usage, escalation, judge output, the trail of tool calls, and the summary) and the same table as Markdown beside it, under `bench/eval/results/` (`<model>-<time>.json` by default, `--out FILE` to choose). `bench/eval/results/scripted.json` is this section's run; timestamped scripted runs are not kept in git, real-model runs are committed when they are worth comparing against. `npm run eval:compare -- A.json B.json` puts two runs side by side with B/A ratios.",
+    '',
+  );
 }
 writeFileSync(join(here, 'REPORT.md'), `${lines.join('\n')}\n`);
 console.log(`wrote ${join(here, 'REPORT.md')}`);

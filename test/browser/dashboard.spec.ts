@@ -125,6 +125,32 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
     await page.getByRole('heading', { name: 'Jobs' }).waitFor();
   });
 
+  it('shows a banner on every page when the server has no model key, and none when it has one', async () => {
+    const banner = page.locator('.banner', { hasText: 'No model is configured.' });
+    await page.goto(`${t.url}/jobs`);
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    await waitFor(
+      async () => (await api(t.url, 'GET', '/api/health/ready')).body.model?.configured === true,
+      5_000,
+      'readiness to report the model',
+    );
+    await page.waitForLoadState('networkidle').catch(() => undefined);
+    expect(await banner.count()).toBe(0);
+
+    const bare = await startTestApp({ env: { DATA_DIR: join(root, 'data-no-model'), ...sandbox } });
+    try {
+      await page.goto(`${bare.url}/jobs`);
+      await banner.waitFor();
+      expect(await banner.textContent()).toContain('ANTHROPIC_API_KEY');
+      await page.getByRole('link', { name: 'Needs attention' }).click();
+      await page.getByRole('heading', { name: /Needs attention/ }).waitFor();
+      await banner.waitFor();
+      await screenshot(page, 'no-model-banner');
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('creates a job from the form, shows how the goal was understood, and watches it finish live', async () => {
     const { repo, goal } = await setup();
     fake.addScenario({ match: { contains: goal }, roles: { planner, builder, reviewer } });

@@ -57,6 +57,29 @@ describe('jobs API', () => {
     expect(none.body.items).toEqual([]);
   });
 
+  it('lists the jobs people asked for by default, and shows internal evaluation jobs on their parent job', async () => {
+    const parent = (await create({ goal: `evaluated ${goal}` })).body.id;
+    await until(parent, 'succeeded');
+    const child = await waitFor(
+      async () => (await api(t.url, 'GET', `/api/jobs/${parent}`)).body.children?.find((c: any) => c.role === 'evaluator'),
+      15_000,
+      'the evaluation job on its parent',
+    );
+    expect(child).toMatchObject({ role: 'evaluator', run: 1, usage: { steps: expect.any(Number), costCents: expect.any(Number) } });
+    expect(child.status).toMatch(/^(queued|running|succeeded|failed)$/);
+
+    const listed = (await api(t.url, 'GET', '/api/jobs?limit=500')).body.items as any[];
+    expect(listed.some((j) => j.id === parent)).toBe(true);
+    expect(listed.some((j) => j.id === child.id)).toBe(false);
+    expect(listed.every((j) => j.role !== 'evaluator')).toBe(true);
+    const builderJob = (await api(t.url, 'POST', '/api/jobs', { goal: `builder ${goal}`, repo, role: 'builder' })).body.id;
+    expect((await api(t.url, 'GET', '/api/jobs?limit=500')).body.items.some((j: any) => j.id === builderJob)).toBe(true);
+    // Asked for by role, internal jobs are listed like any other.
+    const evaluations = (await api(t.url, 'GET', '/api/jobs?role=evaluator&limit=500')).body.items as any[];
+    expect(evaluations.some((j) => j.id === child.id && j.parentJobId === parent)).toBe(true);
+    expect((await api(t.url, 'GET', `/api/jobs/${child.id}`)).body.children).toEqual([]);
+  });
+
   it('rejects bad input with 400 and lists every problem', async () => {
     const res = await api(t.url, 'POST', '/api/jobs', { goal: '', repo: 'not a repo', mode: 'wizard', priority: 1000, surprise: true });
     expect(res.status).toBe(400);

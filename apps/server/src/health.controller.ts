@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { FastifyReply } from 'fastify';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ModelGateway } from '@app/agents';
 import { APP_CONFIG, AppConfig, DatabaseHealth, Public, RateLimited } from '@app/common';
 import { QueueRepository } from '@app/worker';
 
@@ -26,6 +27,20 @@ class SandboxView {
   @ApiProperty({ type: SandboxWorkersView }) workers: SandboxWorkersView;
 }
 
+class ModelModesView {
+  @ApiProperty() mechanic: string;
+  @ApiProperty() genius: string;
+}
+
+class ModelView {
+  @ApiProperty({
+    description:
+      'Whether this process has a model configured (ANTHROPIC_API_KEY); without one, jobs that need the model fail at once with model_not_configured and the dashboard says so',
+  })
+  configured: boolean;
+  @ApiProperty({ type: ModelModesView, description: 'The model of each mode' }) models: ModelModesView;
+}
+
 class ReadyView {
   @ApiProperty({ enum: ['ready', 'not_ready'] }) status: 'ready' | 'not_ready';
   @ApiProperty() database: boolean;
@@ -35,6 +50,8 @@ class ReadyView {
     description: 'The test sandbox of the live workers (reported, never a reason for 503: the API serves without it)',
   })
   sandbox?: SandboxView;
+  @ApiPropertyOptional({ type: ModelView, description: 'The model jobs use (reported, never a reason for 503)' })
+  model?: ModelView;
 }
 
 type SandboxFact = { state?: 'ok' | 'disabled' | 'unavailable'; message?: string; fix?: string };
@@ -48,6 +65,7 @@ export class HealthController {
   constructor(
     private readonly database: DatabaseHealth,
     private readonly queue: QueueRepository,
+    private readonly model: ModelGateway,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -61,7 +79,8 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({
     operationId: 'healthReady',
-    summary: 'The database answers and migrations are done; also says whether the workers can run tests in their sandbox',
+    summary:
+      'The database answers and migrations are done; also says whether the workers can run tests in their sandbox and whether a model is configured',
   })
   @ApiOkResponse({ type: ReadyView })
   @ApiServiceUnavailableResponse({ type: ReadyView })
@@ -70,7 +89,10 @@ export class HealthController {
     const view: ReadyView = { status: database && migrations ? 'ready' : 'not_ready', database, migrations };
     // The documented 503 body is this view (an exception would become the error envelope).
     if (view.status !== 'ready') reply.status(503);
-    else view.sandbox = await this.sandbox();
+    else {
+      view.sandbox = await this.sandbox();
+      view.model = { configured: this.model.configured, models: { ...this.config.model.models } };
+    }
     return view;
   }
 

@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database answers and migrations are done; also says whether the workers can run tests in their sandbox */
+        /** The database answers and migrations are done; also says whether the workers can run tests in their sandbox and whether a model is configured */
         get: operations["healthReady"];
         put?: never;
         post?: never;
@@ -130,7 +130,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Jobs, newest first, filtered by status, mode or conversation */
+        /**
+         * Jobs, newest first, filtered by status, mode, conversation or role
+         * @description Without a role filter, only the jobs a request can start: internal jobs (evaluations) are shown on their parent job.
+         */
         get: operations["listJobs"];
         put?: never;
         /**
@@ -151,7 +154,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One job: usage against caps, current action, intent, result */
+        /** One job: usage against caps, current action, intent, result, internal jobs started for it */
         get: operations["getJob"];
         put?: never;
         post?: never;
@@ -668,6 +671,16 @@ export interface components {
             fix?: string;
             workers: components["schemas"]["SandboxWorkersView"];
         };
+        ModelModesView: {
+            mechanic: string;
+            genius: string;
+        };
+        ModelView: {
+            /** @description Whether this process has a model configured (ANTHROPIC_API_KEY); without one, jobs that need the model fail at once with model_not_configured and the dashboard says so */
+            configured: boolean;
+            /** @description The model of each mode */
+            models: components["schemas"]["ModelModesView"];
+        };
         ReadyView: {
             /** @enum {string} */
             status: "ready" | "not_ready";
@@ -675,6 +688,8 @@ export interface components {
             migrations: boolean;
             /** @description The test sandbox of the live workers (reported, never a reason for 503: the API serves without it) */
             sandbox?: components["schemas"]["SandboxView"];
+            /** @description The model jobs use (reported, never a reason for 503) */
+            model?: components["schemas"]["ModelView"];
         };
         LedgerEntryView: {
             seq: number;
@@ -962,6 +977,21 @@ export interface components {
             diff: string;
             truthpack: string;
         };
+        JobChildView: {
+            /** Format: uuid */
+            id: string;
+            /** @description Its agent role (evaluator: the evaluation of the parent’s run) */
+            role: string;
+            status: components["schemas"]["JobStatus"];
+            /** @description The run of the parent it belongs to */
+            run: number;
+            usage: components["schemas"]["JobUsageView"];
+            error: components["schemas"]["JobErrorView"] | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+        };
         JobView: {
             /** Format: uuid */
             id: string;
@@ -1010,6 +1040,8 @@ export interface components {
             /** Format: date-time */
             finishedAt: string | null;
             links: components["schemas"]["JobLinksView"];
+            /** @description Internal jobs started for this one (its evaluations), oldest first: on GET /api/jobs/{id} only, never in lists */
+            children?: components["schemas"]["JobChildView"][];
         };
         /** @enum {string} */
         AgentRole: "coordinator" | "planner" | "builder" | "reviewer" | "evaluator" | "watcher";
@@ -1865,7 +1897,7 @@ export interface operations {
                 mode?: components["schemas"]["JobMode"];
                 /** @description Only jobs of this conversation */
                 conversationId?: string;
-                /** @description Only jobs addressed to this agent role (coordinator: the team’s top-level jobs) */
+                /** @description Only jobs addressed to this agent role (coordinator: the team’s top-level jobs). Without it, the jobs a request can start (coordinator and builder): internal jobs such as evaluations are listed on their parent job (`children` of GET /api/jobs/{id}) or with role=evaluator */
                 role?: components["schemas"]["AgentRole"];
                 /** @description Page size (default 50) */
                 limit?: number;

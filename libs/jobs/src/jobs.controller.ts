@@ -21,7 +21,8 @@ import { CreateJobUseCase } from './usecases/create-job.usecase';
 import { CancelJobUseCase } from './usecases/cancel-job.usecase';
 import { RetryJobUseCase } from './usecases/retry-job.usecase';
 import { RespondJobUseCase } from './usecases/respond-job.usecase';
-import { CreateJobRequest, JobPage, JobView, ListJobsQuery, RespondJobRequest } from './dto/jobs.dto';
+import { CreateJobRequest, JobChildView, JobPage, JobView, ListJobsQuery, RespondJobRequest } from './dto/jobs.dto';
+import { REQUESTABLE_ROLES } from './job-roles';
 import { isTerminal } from './job-status';
 
 @ApiTags('jobs')
@@ -63,19 +64,27 @@ export class JobsController {
   }
 
   @Get()
-  @ApiOperation({ operationId: 'listJobs', summary: 'Jobs, newest first, filtered by status, mode or conversation' })
+  @ApiOperation({
+    operationId: 'listJobs',
+    summary: 'Jobs, newest first, filtered by status, mode, conversation or role',
+    description: 'Without a role filter, only the jobs a request can start: internal jobs (evaluations) are shown on their parent job.',
+  })
   @ApiOkResponse({ type: JobPage })
   async list(@Query() query: ListJobsQuery): Promise<JobPage> {
-    const page = await this.jobs.list({ ...query, limit: query.limit ?? 50 });
+    const page = await this.jobs.list({ ...query, roles: query.role ? undefined : REQUESTABLE_ROLES, limit: query.limit ?? 50 });
     return { items: page.items.map(JobView.of), nextCursor: page.nextCursor };
   }
 
   @Get(':id')
   @ApiErrors(404)
-  @ApiOperation({ operationId: 'getJob', summary: 'One job: usage against caps, current action, intent, result' })
+  @ApiOperation({
+    operationId: 'getJob',
+    summary: 'One job: usage against caps, current action, intent, result, internal jobs started for it',
+  })
   @ApiOkResponse({ type: JobView })
   async get(@Param('id', UuidParamPipe) id: string): Promise<JobView> {
-    return JobView.of(await this.jobs.get(id));
+    const [job, children] = await Promise.all([this.jobs.get(id), this.jobs.childrenOf(id)]);
+    return Object.assign(JobView.of(job), { children: children.map(JobChildView.of) });
   }
 
   @Post(':id/cancel')

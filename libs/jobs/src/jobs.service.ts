@@ -34,6 +34,8 @@ export class JobsService {
     mode?: JobMode;
     conversationId?: string;
     role?: string;
+    /** Only jobs of these roles (the default list: the roles a request can name). */
+    roles?: readonly string[];
     limit: number;
     cursor?: string;
   }): Promise<Page<Job>> {
@@ -45,6 +47,7 @@ export class JobsService {
     if (filter.status) query.andWhere('j.status = :status', { status: filter.status });
     if (filter.mode) query.andWhere('j.mode = :mode', { mode: filter.mode });
     if (filter.role) query.andWhere('j.agent_role = :role', { role: filter.role });
+    if (filter.roles) query.andWhere('j.agent_role IN (:...roles)', { roles: filter.roles });
     if (filter.conversationId) query.andWhere('j.conversation_id = :conversationId', { conversationId: filter.conversationId });
     if (filter.cursor) {
       const [createdAt, id] = decodeCursor(filter.cursor, ['timestamp', 'uuid']);
@@ -54,6 +57,11 @@ export class JobsService {
     const items = rows.slice(0, filter.limit);
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > filter.limit ? encodeCursor([last.createdAt.toISOString(), last.id]) : null };
+  }
+
+  /** The jobs started for a job (its evaluations), oldest first. */
+  async childrenOf(id: string): Promise<Job[]> {
+    return this.jobs.find({ where: { parentJobId: id }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
   /** The job's status re-derived from its ledger entries, next to the stored one. */

@@ -63,6 +63,39 @@ describe('App', () => {
     expect(document.querySelector('.banner')?.textContent).toContain('sandbox_unavailable');
   });
 
+  it('says on every page when no model is configured, and not once one is', async () => {
+    const ready = (configured: boolean) => ({
+      status: 'ready',
+      database: true,
+      migrations: true,
+      sandbox: { state: 'ok', workers: { ok: 1, disabled: 0, unavailable: 0 } },
+      model: { configured, models: { mechanic: 'claude-haiku-4-5', genius: 'claude-sonnet-4-6' } },
+    });
+    mockApi({
+      'GET /api/jobs': () => ({ items: [], nextCursor: null }),
+      'GET /api/notifications': () => ({ items: [], unreadCount: 0, nextCursor: null }),
+      'GET /api/health/ready': () => ready(false),
+    });
+    window.history.replaceState(null, '', '/jobs');
+    const { unmount } = renderApp();
+    const banner = await screen.findByText('No model is configured.', { selector: '.banner strong' });
+    expect(banner.parentElement!.textContent).toContain('ANTHROPIC_API_KEY');
+    expect(banner.parentElement!.textContent).toContain('model_not_configured');
+    await userEvent.click(screen.getByRole('link', { name: 'Needs attention' }));
+    expect(document.querySelector('.banner')?.textContent).toContain('No model is configured.');
+    unmount();
+
+    mockApi({
+      'GET /api/jobs': () => ({ items: [], nextCursor: null }),
+      'GET /api/notifications': () => ({ items: [], unreadCount: 0, nextCursor: null }),
+      'GET /api/health/ready': () => ready(true),
+    });
+    window.history.replaceState(null, '', '/jobs');
+    renderApp();
+    expect(await screen.findByRole('link', { name: 'Jobs' })).toBeTruthy();
+    await waitFor(() => expect(document.querySelector('.banner')).toBeNull());
+  });
+
   it('shows no banner when the sandbox works', async () => {
     mockApi({
       'GET /api/jobs': () => ({ items: [], nextCursor: null }),

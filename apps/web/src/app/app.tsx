@@ -1,4 +1,5 @@
 import { ErrorBoundary } from '@/components/ui/error-boundary';
+import { ModelBanner } from '@/features/health/components/model-banner';
 import { SandboxBanner } from '@/features/health/components/sandbox-banner';
 import { useJobs } from '@/features/jobs/api/get-jobs';
 import { JobsLiveProvider } from '@/features/jobs/api/use-jobs-live';
@@ -66,7 +67,12 @@ export function App() {
           </nav>
         </header>
       )}
-      {resolved?.route.bare ? null : <SandboxBanner />}
+      {resolved?.route.bare ? null : (
+        <>
+          <ModelBanner />
+          <SandboxBanner />
+        </>
+      )}
       <main id="main" tabIndex={-1}>
         <ErrorBoundary resetKey={pathname}>{page}</ErrorBoundary>
       </main>

@@ -93,7 +93,8 @@ export class ListJobsQuery {
   conversationId?: string;
 
   @EnumField({
-    description: 'Only jobs addressed to this agent role (coordinator: the team’s top-level jobs)',
+    description:
+      'Only jobs addressed to this agent role (coordinator: the team’s top-level jobs). Without it, the jobs a request can start (coordinator and builder): internal jobs such as evaluations are listed on their parent job (`children` of GET /api/jobs/{id}) or with role=evaluator',
     values: AGENT_ROLES,
     enumName: 'AgentRole',
     optional: true,
@@ -219,6 +220,31 @@ export class JobLinksView {
   @ApiProperty() truthpack: string;
 }
 
+/** A job started for another one (an evaluation), as its parent shows it. */
+export class JobChildView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ description: 'Its agent role (evaluator: the evaluation of the parent’s run)' }) role: string;
+  @ApiProperty({ enum: JOB_STATUSES, enumName: 'JobStatus' }) status: JobStatus;
+  @ApiProperty({ description: 'The run of the parent it belongs to' }) run: number;
+  @ApiProperty({ type: JobUsageView }) usage: JobUsageView;
+  @ApiProperty({ type: JobErrorView, nullable: true }) error: JobErrorView | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) finishedAt: string | null;
+
+  static of(job: Job): JobChildView {
+    return Object.assign(new JobChildView(), {
+      id: job.id,
+      role: job.role,
+      status: job.status,
+      run: job.run,
+      usage: { steps: job.usedSteps, tokens: job.usedTokens, costCents: job.usedCostCents, wallMs: job.usedWallMs },
+      error: job.errorCode ? { code: job.errorCode, message: job.errorMessage ?? '' } : null,
+      createdAt: job.createdAt.toISOString(),
+      finishedAt: job.finishedAt?.toISOString() ?? null,
+    });
+  }
+}
+
 /** A job as the API shows it. */
 export class JobView {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -259,6 +285,11 @@ export class JobView {
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) startedAt: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) finishedAt: string | null;
   @ApiProperty({ type: JobLinksView }) links: JobLinksView;
+  @ApiPropertyOptional({
+    type: [JobChildView],
+    description: 'Internal jobs started for this one (its evaluations), oldest first: on GET /api/jobs/{id} only, never in lists',
+  })
+  children?: JobChildView[];
 
   static of(job: Job): JobView {
     const base = `/api/jobs/${job.id}`;

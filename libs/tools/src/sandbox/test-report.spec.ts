@@ -37,6 +37,26 @@ describe('parseTestOutput', () => {
     });
   });
 
+  it('reads the summary of python -m unittest, so a green unittest suite lets the Builder commit', () => {
+    const green =
+      '............s\n----------------------------------------------------------------------\nRan 13 tests in 0.016s\n\nOK (skipped=1)\n';
+    expect(parseTestOutput(green, 0)).toEqual({ runner: 'unittest', passed: 12, failed: 0, skipped: 1, failures: [] });
+    const red =
+      '.F.E\n======================================================================\nFAIL: test_matches (tests.test_base.SpecTestCase.test_matches)\n' +
+      '----------------------------------------------------------------------\nTraceback (most recent call last):\n  File "tests/test_base.py", line 9\nAssertionError: False is not true\n\n' +
+      '======================================================================\nERROR: test_parse (tests.test_parse.ParseTestCase)\n' +
+      '----------------------------------------------------------------------\nTraceback (most recent call last):\nValueError: bad\n\n' +
+      '----------------------------------------------------------------------\nRan 4 tests in 0.002s\n\nFAILED (failures=1, errors=1)\n';
+    expect(parseTestOutput(red, 1)).toMatchObject({
+      runner: 'unittest',
+      passed: 2,
+      failed: 2,
+      skipped: 0,
+      failures: [{ name: 'tests.test_base.SpecTestCase.test_matches' }, { name: 'tests.test_parse.ParseTestCase.test_parse' }],
+    });
+    expect(parseTestOutput(red, 1).failures[0].excerpt).toContain('AssertionError: False is not true');
+  });
+
   it('sums cargo test results across binaries', () => {
     const out =
       'test tests::sub ... FAILED\n---- tests::sub stdout ----\nassertion failed\n\ntest result: FAILED. 2 passed; 1 failed; 1 ignored; 0 measured\ntest result: ok. 3 passed; 0 failed; 0 ignored; 0 measured\n';

@@ -8,7 +8,7 @@ export interface TestFailure {
 /** Counts and failures read from a test runner's output. */
 export interface TestReport {
   /** The runner whose output was recognised; `exit_code` when none was. */
-  runner: 'tap' | 'vitest' | 'jest' | 'pytest' | 'cargo' | 'go' | 'exit_code';
+  runner: 'tap' | 'vitest' | 'jest' | 'pytest' | 'unittest' | 'cargo' | 'go' | 'exit_code';
   passed: number;
   failed: number;
   skipped: number;
@@ -22,7 +22,7 @@ const EXCERPT_LINES = 15;
 const MAX_LINE_CHARS = 4096;
 
 /**
- * Reads the counts of node:test/TAP, vitest, jest, pytest, cargo test and go test output; falls back
+ * Reads the counts of node:test/TAP, vitest, jest, pytest, unittest, cargo test and go test output; falls back
  * on the exit code. Multi-line patterns match within a line (`[ \t]`, never `\s` across newlines), so
  * hostile output (a megabyte of blank lines) cannot make them quadratic.
  */
@@ -37,6 +37,7 @@ export function parseTestOutput(output: string, exitCode: number | null): TestRe
     parseVitest(text, lines) ??
     parseJest(text, lines) ??
     parsePytest(text, lines) ??
+    parseUnittest(text, lines) ??
     parseCargo(text, lines) ??
     parseGo(lines) ?? {
       runner: 'exit_code',
@@ -128,6 +129,33 @@ function parsePytest(text: string, lines: string[]): TestReport | undefined {
     passed: count('passed') + count('xpassed'),
     failed: count('failed') + count('errors?'),
     skipped: count('skipped') + count('xfailed'),
+    failures,
+  };
+}
+
+/** `python -m unittest`: `Ran N tests in Xs`, then `OK (skipped=1)` or `FAILED (failures=1, errors=2)`. */
+function parseUnittest(text: string, lines: string[]): TestReport | undefined {
+  const ran = [...text.matchAll(/^Ran (\d+) tests? in [\d.]+s[ \t]*$/gm)].at(-1);
+  if (!ran) return undefined;
+  const verdict = /^(OK|FAILED)(?:[ \t]+\(([^)\n]*)\))?[ \t]*$/m.exec(text.slice(ran.index! + ran[0].length));
+  const detail = verdict?.[2] ?? '';
+  const count = (word: string) => Number(new RegExp(`\\b${word}=(\\d+)`).exec(detail)?.[1] ?? 0);
+  const total = Number(ran[1]);
+  const failed = count('failures') + count('errors') + count('unexpected successes');
+  const skipped = count('skipped') + count('expected failures');
+  const failures: TestFailure[] = [];
+  lines.forEach((line, i) => {
+    const m = /^(?:FAIL|ERROR): (\S+) \(([^)]+)\)/.exec(line);
+    if (!m || failures.length >= MAX_FAILURES) return;
+    // Python 3.11 names the test as `method (module.Class.method)`, older ones `method (module.Class)`.
+    const name = m[2].endsWith(`.${m[1]}`) ? m[2] : `${m[2]}.${m[1]}`;
+    failures.push({ name, excerpt: excerptAfter(lines, i + 1) });
+  });
+  return {
+    runner: 'unittest',
+    passed: Math.max(0, total - failed - skipped),
+    failed: verdict ? failed : Math.max(failed, 1),
+    skipped,
     failures,
   };
 }

@@ -9,11 +9,11 @@ export interface JobFilters {
   limit?: number;
 }
 
-/** GET /api/jobs — the team's top-level jobs (role=coordinator), newest first. */
+/** GET /api/jobs — the jobs people asked for (internal ones, such as evaluations, are shown on their parent job), newest first. */
 export async function getJobs(filters: JobFilters = {}) {
   return data(
     await api.GET('/api/jobs', {
-      params: { query: { role: 'coordinator', limit: filters.limit ?? 50, status: filters.status, mode: filters.mode } },
+      params: { query: { limit: filters.limit ?? 50, status: filters.status, mode: filters.mode } },
     }),
   );
 }

@@ -130,6 +130,35 @@ describe('JobDetailPage', () => {
     expect(screen.getByRole('meter', { name: 'Cost' }).getAttribute('aria-valuetext')).toBe('$0.120 of $1.00');
   });
 
+  it('shows the internal jobs started for it (its evaluation), which the jobs list leaves out', async () => {
+    const job = aJob({
+      status: 'succeeded',
+      children: [
+        {
+          id: '99999999-9999-4999-8999-999999999999',
+          role: 'evaluator',
+          status: 'failed',
+          run: 1,
+          usage: { steps: 2, tokens: 900, costCents: 0.4, wallMs: 800 },
+          error: { code: 'model_unavailable', message: 'the model did not answer' },
+          createdAt: '2026-01-01T00:00:00.000Z',
+          finishedAt: '2026-01-01T00:00:01.000Z',
+        },
+      ],
+    });
+    mockApi({
+      'GET /api/jobs/:id': () => job,
+      'GET /api/events': () => ({ items: [], nextCursor: null }),
+      'GET /api/jobs/:id/ledger': () => [],
+      'GET /api/jobs/:id/evaluation': () =>
+        new Response(JSON.stringify({ error: { code: 'not_found', message: 'none' } }), { status: 404 }),
+    });
+    renderWithClient(<JobDetailPage id={job.id} />);
+    const link = await screen.findByRole('link', { name: 'evaluator job for run 1' });
+    expect(link.getAttribute('href')).toBe('/jobs/99999999-9999-4999-8999-999999999999');
+    expect(link.closest('li')!.textContent).toContain('model_unavailable');
+  });
+
   it('answers the job’s question in place', async () => {
     const job = aJob({
       status: 'waiting_human',

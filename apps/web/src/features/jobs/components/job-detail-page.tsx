@@ -9,7 +9,7 @@ import { useJobEvents } from '../api/get-job-events';
 import { useCancelJob, useRetryJob } from '../api/job-actions';
 import { FINISHED, type JobResponse } from '../api/types';
 import { useJobStream } from '../api/use-job-stream';
-import { BudgetMeters, Evaluation, IntentAndPlan, Ledger, Outcome, Reviews, TruthPack } from './job-panels';
+import { BudgetMeters, Evaluation, IntentAndPlan, InternalJobs, Ledger, Outcome, Reviews, TruthPack } from './job-panels';
 import { RespondForm } from './respond-form';
 import { Timeline } from './timeline';
 
@@ -80,6 +80,9 @@ export function JobDetailPage({ id }: { id: string }) {
           </Panel>
           <Panel title="Evaluation" id="evaluation">
             <Evaluation jobId={j.id} finished={finished} />
+          </Panel>
+          <Panel title="Internal jobs" id="internal-jobs">
+            <InternalJobs job={j} />
           </Panel>
         </div>
         <Panel title={`Timeline (${events.data?.length ?? 0})`} id="timeline">

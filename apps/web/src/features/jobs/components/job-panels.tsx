@@ -1,5 +1,7 @@
 import { useState } from 'react';
 import { ErrorMessage, Loading } from '@/components/ui/feedback';
+import { StatusBadge } from '@/components/ui/status-badge';
+import { Link } from '@/lib/router';
 import { Markdown } from '@/components/ui/markdown';
 import { Meter } from '@/components/ui/meter';
 import { compact, dollars, duration, percent } from '@/lib/format';
@@ -203,6 +205,25 @@ export function Evaluation({ jobId, finished }: { jobId: string; finished: boole
       ) : null}
       {e.feedback ? <p>{e.feedback}</p> : null}
     </div>
+  );
+}
+
+/** Internal jobs started for this one (its evaluations): hidden from the jobs list, shown here. */
+export function InternalJobs({ job }: { job: JobView }) {
+  const children = job.children ?? [];
+  if (!children.length) return <p className="muted">None yet: the Evaluator's job starts when this one ends.</p>;
+  return (
+    <ul>
+      {children.map((child) => (
+        <li key={child.id}>
+          <Link to={`/jobs/${child.id}`}>
+            {child.role} job for run {child.run}
+          </Link>{' '}
+          <StatusBadge status={child.status} /> <span className="muted">{dollars(child.usage.costCents)}</span>
+          {child.error ? <span className="muted"> — {child.error.code}</span> : null}
+        </li>
+      ))}
+    </ul>
   );
 }
 

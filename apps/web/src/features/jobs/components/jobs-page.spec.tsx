@@ -27,7 +27,8 @@ describe('JobsPage', () => {
     await userEvent.selectOptions(screen.getByLabelText('Status'), 'succeeded');
     await waitFor(() => expect(screen.queryByRole('link', { name: 'fix subtract' })).toBeNull());
     expect(calls.at(-1)?.search.get('status')).toBe('succeeded');
-    expect(calls.at(-1)?.search.get('role')).toBe('coordinator');
+    // No role filter: the server's default list is the jobs people asked for (whole team and Builder alone), without evaluations.
+    expect(calls.at(-1)?.search.has('role')).toBe(false);
     expect(window.location.search).toBe('?status=succeeded');
     await userEvent.selectOptions(screen.getByLabelText('Mode'), 'mechanic');
     expect(await screen.findByText('No jobs match.')).toBeTruthy();

@@ -1,0 +1,3 @@
+var parse = require('../').parse;
+var xs = parse('a "b c" \\$def \'it\\\'s great\'');
+console.dir(xs);

@@ -1,6 +1,6 @@
 import { Global, Inject, Module, OnModuleInit } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
-import { APP_CONFIG, AppConfig } from '@app/common';
+import { APP_CONFIG, AppConfig, ConfigError } from '@app/common';
 import { loadTdlnBinding } from './tdln-binding';
 import { TDLN, TdlnEngine } from './tdln.engine';
 import { SigningKey, loadSigningKey } from './signing-key.store';
@@ -14,10 +14,10 @@ function createEngine(config: AppConfig): TdlnEngine {
   if (policyText) {
     const probe = engine.evaluatePolicy({ mode: 'mechanic' });
     if (probe.errors.length > 0) {
-      throw new TdlnException(
-        TdlnErrorCode.InvalidInput,
-        `POLICY_FILE ${config.tdln.policyFile} is not a valid policy: ${probe.errors.map((e) => e.message).join('; ')}`,
-      );
+      // A setting the service cannot start with, like a bad environment variable: exit code 2.
+      throw new ConfigError([
+        `POLICY_FILE: ${config.tdln.policyFile} is not a valid policy: ${probe.errors.map((e) => e.message).join('; ')}`,
+      ]);
     }
   }
   return engine;
@@ -50,14 +50,17 @@ export class TdlnModule implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** The pipeline's stages are declared in config and checked before the service accepts work. */
+  /**
+   * The pipeline's stages are declared in config and checked before the service accepts work: a bad
+   * PIPELINE_STAGES_FILE stops start-up like a bad setting (exit code 2), naming every problem.
+   */
   onModuleInit(): void {
     if (!this.stages.ok) {
-      const source = this.config.tdln.stagesFile ?? 'the built-in stages';
-      throw new TdlnException(
-        TdlnErrorCode.InvalidStages,
-        `Invalid pipeline stages in ${source}: ${this.stages.errors.map((e) => `${e.path ?? ''} ${e.message}`.trim()).join('; ')}`,
-      );
+      const problems = this.stages.errors.map((e) => `${e.path ?? ''} ${e.message}`.trim()).join('; ');
+      if (!this.config.tdln.stagesFile) {
+        throw new TdlnException(TdlnErrorCode.InvalidStages, `Invalid pipeline stages in the built-in stages: ${problems}`);
+      }
+      throw new ConfigError([`PIPELINE_STAGES_FILE: invalid pipeline stages in ${this.config.tdln.stagesFile}: ${problems}`]);
     }
   }
 }

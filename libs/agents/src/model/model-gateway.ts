@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Anthropic from '@anthropic-ai/sdk';
 import { Logger } from 'pino';
-import { APP_CONFIG, AppConfig, JobMode, LOGGER } from '@app/common';
+import { APP_CONFIG, AppConfig, JobMode, LOGGER, ModelPrice } from '@app/common';
 import { AgentsErrorCode, AgentsException } from '../agents.errors';
-import { ModelUsage, costCents, priceOf, totalTokens } from './pricing';
+import { ModelUsage, budgetTokens, cacheReadWeight, costCents, priceOf, totalTokens } from './pricing';
 
 /** One call to the model. `system` and `tools` are the stable, cached prefix. */
 export interface ModelCallRequest {
@@ -27,8 +27,13 @@ export interface ModelCallResult {
   message: Anthropic.Message;
   model: string;
   usage: ModelUsage;
+  /** Every token, cached or not. */
   totalTokens: number;
+  /** What the call counts against a token cap: cache reads weighted by their price (see {@link budgetTokens}). */
+  budgetTokens: number;
   costCents: number;
+  /** The price the call was charged at (USD per million tokens). */
+  price: ModelPrice;
   latencyMs: number;
   /** Attempts made, 1 when the first succeeded (SDK-internal retries not counted). */
   attempts: number;
@@ -76,6 +81,21 @@ export class ModelGateway {
   /** A rough token count of a request (4 characters a token), for budget reservations. */
   estimateInputTokens(request: Pick<ModelCallRequest, 'system' | 'tools' | 'messages'>): number {
     return Math.ceil((request.system.length + JSON.stringify(request.tools).length + JSON.stringify(request.messages).length) / 4);
+  }
+
+  /**
+   * What to reserve before a call, counted as the cap counts it: the part of the request that the
+   * previous call of the same conversation sent (`cachedTokens`, an estimate of the same kind) is
+   * expected to be read from the prompt cache, the rest to be written to it. Output is not
+   * reserved (a job overspends by at most one call's output); a cache miss costs more than
+   * reserved, at most once, as the settlement charges what the call really used.
+   */
+  estimateCall(mode: JobMode, inputTokens: number, cachedTokens = 0): { tokens: number; costCents: number } {
+    const price = priceOf(this.modelFor(mode), this.config.model.prices);
+    const cached = Math.max(0, Math.min(cachedTokens, inputTokens));
+    const fresh = inputTokens - cached;
+    const usage: ModelUsage = { inputTokens: 0, outputTokens: 0, cacheCreationTokens: fresh, cacheReadTokens: cached };
+    return { tokens: fresh + Math.ceil(cached * cacheReadWeight(price)), costCents: costCents(usage, price) };
   }
 
   /** The most a call can cost, for reserving budget before it is made. */
@@ -131,12 +151,15 @@ export class ModelGateway {
           cacheCreationTokens: message.usage.cache_creation_input_tokens ?? 0,
           cacheReadTokens: message.usage.cache_read_input_tokens ?? 0,
         };
+        const price = priceOf(model, this.config.model.prices);
         return {
           message,
           model,
           usage,
           totalTokens: totalTokens(usage),
-          costCents: costCents(usage, priceOf(model, this.config.model.prices)),
+          budgetTokens: budgetTokens(usage, price),
+          costCents: costCents(usage, price),
+          price,
           latencyMs: Date.now() - started,
           attempts: attempt,
           requestId: stream.request_id ?? message.id,

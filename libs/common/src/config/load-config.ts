@@ -2,7 +2,17 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseAllowList } from '../repo-access/repo-allow-list';
 import { repositoryAccessOf } from '../repo-access/repository-access';
-import { AppConfig, JOB_MODES, JobMode, LOG_LEVELS, ModelPrice, PROCESS_ROLES, RateLimit, isLoopback } from './app-config';
+import {
+  AppConfig,
+  ESCALATION_MODES,
+  JOB_MODES,
+  JobMode,
+  LOG_LEVELS,
+  ModelPrice,
+  PROCESS_ROLES,
+  RateLimit,
+  isLoopback,
+} from './app-config';
 
 /** Prices (USD per million tokens) of the models the service knows; MODEL_PRICES adds or overrides. */
 // Keys are model families: a model is priced by the longest key its name starts with.
@@ -286,8 +296,9 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
       defaultMaxAttempts: r.int('JOB_MAX_ATTEMPTS', 3, 1, 100),
       modeCaps: {
         mechanic: {
-          maxSteps: r.int('MECHANIC_MAX_STEPS', 30, 1, 100_000),
-          maxTokens: r.int('MECHANIC_MAX_TOKENS', 300_000, 1, 1_000_000_000),
+          // Sized from a realistic session (README, "Budgets"): about 60 tool calls and 250k budget tokens.
+          maxSteps: r.int('MECHANIC_MAX_STEPS', 60, 1, 100_000),
+          maxTokens: r.int('MECHANIC_MAX_TOKENS', 400_000, 1, 1_000_000_000),
           maxCostCents: r.int('MECHANIC_MAX_COST_CENTS', 100, 1, 10_000_000),
           maxWallMs: r.int('MECHANIC_MAX_WALL_MS', 15 * 60_000, 1_000, 86_400_000),
         },
@@ -371,6 +382,7 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
     },
     pipeline: {
       reviewRounds: r.int('REVIEW_MAX_ROUNDS', 2, 0, 10),
+      escalation: r.oneOf('ESCALATION', ESCALATION_MODES, 'ask'),
       reminderAfterMs: r.int('REMINDER_AFTER_MS', 3_600_000, 1_000, 30 * 86_400_000),
       watcherIntervalMs: r.int('WATCHER_INTERVAL_MS', 600_000, 1_000, 86_400_000),
     },

@@ -572,9 +572,10 @@ function intakeCall(outcome: IntakeOutcome): ChatModelCall | null {
   };
 }
 
-/** The raised cap, as a person reads it ("maxSteps at 120 steps"). */
+/** The raised cap, as a person reads it ("its step cap at 120 steps"). */
 function describeRaise(caps: JobCaps, question: PendingQuestion | null): string {
   const raise = question?.data?.raise as { cap: keyof JobCaps } | null | undefined;
   const cap = raise?.cap ?? 'maxSteps';
-  return `its ${cap} at ${describeCap(cap, caps[cap])}`;
+  const name = { maxSteps: 'step', maxTokens: 'token', maxCostCents: 'cost', maxWallMs: 'time' }[cap];
+  return `its ${name} cap at ${describeCap(cap, caps[cap])}`;
 }

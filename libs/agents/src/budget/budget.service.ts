@@ -74,8 +74,10 @@ export function stageAllowance(input: {
 }): Allowance {
   const total = input.share + input.laterShares.reduce((sum, s) => sum + s, 0);
   const fraction = total > 0 ? input.share / total : 1;
+  // Rounded up, less a hair of floating-point noise (0.55 / 0.75 × 300,000 is not quite 220,000 in binary).
   const of = (key: keyof Allowance) =>
-    (input.roleUsed?.[key] ?? 0) + Math.max(MIN_ALLOWANCE[key], Math.ceil(fraction * Math.max(0, input.caps[key] - input.used[key])));
+    (input.roleUsed?.[key] ?? 0) +
+    Math.max(MIN_ALLOWANCE[key], Math.ceil(fraction * Math.max(0, input.caps[key] - input.used[key]) - 1e-6));
   return { steps: of('steps'), tokens: of('tokens') };
 }
 

@@ -1009,6 +1009,18 @@ export interface components {
             items: components["schemas"]["JobView"][];
             nextCursor: string | null;
         };
+        RetryJobRequest: {
+            /** @description Cap on tool calls */
+            maxSteps?: number;
+            /** @description Cap on model tokens (cache reads weighted by their price) */
+            maxTokens?: number;
+            /** @description Cap on model cost in US cents */
+            maxCostCents?: number;
+            /** @description Cap on wall time in milliseconds */
+            maxWallMs?: number;
+            /** @description Run the retry in this mode (genius: the strong model and at least genius mode’s default caps) */
+            mode?: components["schemas"]["JobMode"];
+        };
         RespondJobRequest: {
             /** @description Cap on tool calls */
             maxSteps?: number;
@@ -2085,7 +2097,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RetryJobRequest"];
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -2133,6 +2149,24 @@ export interface operations {
             };
             /** @description Conflicts with the current state (a transition the state machine forbids, a replayed delivery) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is larger than BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is not in a supported media type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

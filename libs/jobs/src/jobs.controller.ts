@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import {
   ApiErrors,
@@ -98,13 +98,14 @@ export class JobsController {
       '(step_limit, token_limit, cost_limit, time_limit) and is given room above it — genius mode, or a higher value of that cap — continues from ' +
       'its checkpoint with what it used so far still counted; any other retry starts over with a fresh budget.',
   })
+  @ApiBody({ type: RetryJobRequest, required: false })
   @ApiOkResponse({ type: JobView })
   async retry(
     @Param('id', UuidParamPipe) id: string,
-    @Body() body: RetryJobRequest | undefined,
+    @Body() body: RetryJobRequest,
     @RequestActor() actor: RequestActorName,
   ): Promise<JobView> {
-    const { mode, maxSteps, maxTokens, maxCostCents, maxWallMs } = body ?? {};
+    const { mode, maxSteps, maxTokens, maxCostCents, maxWallMs } = body;
     return JobView.of(await this.retryJob.execute({ jobId: id, actor, mode, caps: { maxSteps, maxTokens, maxCostCents, maxWallMs } }));
   }
 

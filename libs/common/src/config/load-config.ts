@@ -296,7 +296,7 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
       defaultMaxAttempts: r.int('JOB_MAX_ATTEMPTS', 3, 1, 100),
       modeCaps: {
         mechanic: {
-          // Sized from a realistic session (README, "Budgets"): about 60 tool calls and 250k budget tokens.
+          // Sized from a realistic session (README, "Budgets"): 47 tool calls and 230k budget tokens, with room for a send-back.
           maxSteps: r.int('MECHANIC_MAX_STEPS', 60, 1, 100_000),
           maxTokens: r.int('MECHANIC_MAX_TOKENS', 400_000, 1, 1_000_000_000),
           maxCostCents: r.int('MECHANIC_MAX_COST_CENTS', 100, 1, 10_000_000),

@@ -55,6 +55,8 @@ describe('an agent working a job end to end (real SDK, fake Messages API, real g
         ANTHROPIC_BASE_URL: fake.url,
         DATA_DIR: join(root, 'data'),
         MODEL_MAX_RETRIES: '3',
+        // A cap ends the job here; what escalation does instead is tested in escalation.spec.ts.
+        ESCALATION: 'off',
         ...(bwrap ? {} : { SANDBOX: 'none' }),
       },
     });

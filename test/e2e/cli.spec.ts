@@ -46,6 +46,18 @@ describe('the aict command against a running server', () => {
       handle: async ({ job, signal, emit }) => {
         await emit([{ type: 'plan', role: 'planner', summary: 'read src/auth.ts and planned a fix' }]);
         if (job.goal.includes('src/fail.ts')) return { status: 'failed', code: 'tests_failed', message: 'the tests still fail' };
+        if (job.goal.includes('src/capped.ts') && !job.humanResponse)
+          return {
+            status: 'waiting_human',
+            question: {
+              kind: 'escalation',
+              question: 'The job reached its step cap. Continue in genius mode, or raise the cap?',
+              actions: ['escalate', 'raise_cap', 'reject'],
+              data: { trigger: { kind: 'cap', code: 'step_limit', cap: 'maxSteps', message: 'The job used its 60 tool calls' } },
+            },
+          };
+        if (job.goal.includes('src/limit.ts') && job.mode === 'mechanic')
+          return { status: 'failed', code: 'step_limit', message: 'The job used its tool calls' };
         if (job.goal.includes('src/ask.ts'))
           return { status: 'waiting_human', question: { kind: 'approval', question: 'May I change the public API?' } };
         if (job.goal.includes('src/slow.ts')) {
@@ -208,6 +220,31 @@ describe('the aict command against a running server', () => {
     expect(legacy.stdout).toContain('items included: 8/8');
     // Against the server's pinned key it is another key's pack.
     expect((await run(['truthpack', 'verify', LEGACY])).code).toBe(1);
+  });
+
+  it('settles an escalation with respond --raise-cap, and retries a job a cap stopped with retry --genius', async () => {
+    const auth = { authorization: `Bearer ${ADMIN}` };
+    const capped = await run(['submit', 'fix the failing test in src/capped.ts', '--repo', '/srv/repo', '--watch']);
+    expect(capped.code).toBe(3);
+    const cappedId = /submitted job ([0-9a-f-]{36})/.exec(capped.stdout)![1];
+    expect((await run(['respond', cappedId, '--raise-cap', '--max-steps', 'many'])).code).not.toBe(0);
+    const raised = await run(['respond', cappedId, '--raise-cap', '--max-steps', '90']);
+    expect(raised.stderr).toBe('');
+    expect(raised.stdout).toBe(`job ${cappedId} is queued · mechanic\n`);
+    await waitFor(
+      async () => (await api(t.url, 'GET', `/api/jobs/${cappedId}`, undefined, auth)).body.status === 'succeeded',
+      15_000,
+      'the raised job',
+    );
+    expect((await api(t.url, 'GET', `/api/jobs/${cappedId}`, undefined, auth)).body.caps.maxSteps).toBe(90);
+
+    const limited = await run(['submit', 'fix the failing test in src/limit.ts', '--repo', '/srv/repo', '--watch']);
+    expect(limited.code).toBe(1);
+    const limitedId = /submitted job ([0-9a-f-]{36})/.exec(limited.stdout)![1];
+    const retried = await run(['retry', limitedId, '--genius']);
+    expect(retried.stderr).toBe('');
+    expect(retried.stdout).toBe(`job ${limitedId} is queued · genius\n`);
+    expect((await run(['watch', limitedId])).code).toBe(0);
   });
 
   it('exits 1 for a failed job, 3 for one waiting for a person (answered with respond), and 2 for a cancelled one', async () => {

@@ -130,11 +130,11 @@ describe('intake through the TDLN engine', () => {
     expect(res.body.stages.stages.map((s: any) => s.name)).toEqual(['intake', 'plan', 'build', 'review', 'quality', 'render', 'seal']);
   });
 
-  it('refuses to start with invalid pipeline stages, naming the file and the problem', async () => {
+  it('refuses to start with invalid pipeline stages, naming the setting, the file and the problem', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'aict-stages-')), 'stages.toml');
     writeFileSync(file, 'id = "p"\nversion = "1"\n[[stages]]\nname = "deploy"\nrole = "ops"\nbudget_share = 0.5\n');
     await expect(startTestApp({ env: { ROLE: 'api', PIPELINE_STAGES_FILE: file } })).rejects.toThrow(
-      /Invalid pipeline stages in .*stages\.toml: .*unknown stage/,
+      /PIPELINE_STAGES_FILE: invalid pipeline stages in .*stages\.toml: .*unknown stage/,
     );
   });
 });

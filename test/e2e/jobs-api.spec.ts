@@ -245,6 +245,29 @@ describe('jobs API', () => {
     await until(failed, 'succeeded');
   });
 
+  it('retries in the mode and caps a body asks for, and refuses a body with a bad cap or mode without touching the job', async () => {
+    const failing = `fail again ${goal}`;
+    script.set(failing, async () => ({ status: 'failed', code: 'tests_failed', message: 'tests still fail' }));
+    const id = (await create({ goal: failing })).body.id;
+    await until(id, 'failed');
+    const max = t.config.jobs.maxCaps;
+    for (const [body, code] of [
+      [{ maxSteps: 'lots' }, 'validation_failed'],
+      [{ mode: 'wizard' }, 'validation_failed'],
+      [{ maxSteps: max.maxSteps + 1 }, 'cap_above_maximum'],
+    ] as const) {
+      const res = await api(t.url, 'POST', `/api/jobs/${id}/retry`, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.code, JSON.stringify(body)).toBe(code);
+    }
+    expect(await statusOf(id)).toBe('failed');
+    script.delete(failing);
+    const retried = await api(t.url, 'POST', `/api/jobs/${id}/retry`, { mode: 'genius' });
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ status: 'queued', mode: 'genius', caps: t.config.jobs.modeCaps.genius });
+    await until(id, 'succeeded');
+  });
+
   it('fails a job whose role has no handler with no_handler instead of hanging', async () => {
     // The API refuses such roles now; a job queued before that (or handed back by a worker that had
     // other handlers) still meets the worker's defence. The first run turns the job into one.

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port';
@@ -89,6 +90,39 @@ describe('starting the service as a process (npm start)', () => {
     expect(await server.exited).toBe(2);
     expect(server.output()).toMatch(/GITHUB_REPO_MAP: "acme\/shop" → Repository ssh:\/\/git@10\.0\.0\.5\/internal\.git is not allowed/);
   });
+
+  it('refuses to start (exit 2) with a stages file that names a role the runtime does not know, and stops its database', async () => {
+    const file = join(dir, 'stages-unknown-role.toml');
+    const stage = (name: string, role: string, tools: string, share: number, skip = false) =>
+      `[[stages]]\nname = "${name}"\nrole = "${role}"\ntools = [${tools}]\nbudget_share = ${share}\nskip_when_read_only = ${skip}\n`;
+    writeFileSync(
+      file,
+      [
+        'id = "pipeline"\nversion = "1"\n',
+        stage('intake', 'coordinator', '', 0),
+        stage('plan', 'architect', '"read_file", "create_plan"', 0.5),
+        stage('quality', 'system', '', 0),
+        stage('render', 'coordinator', '', 0),
+        stage('seal', 'system', '', 0),
+      ].join('\n'),
+    );
+    const [port, pgPort] = [await freePort(), await freePort()];
+    const server = launch({
+      DATA_DIR: join(dir, 'stages'),
+      PORT: String(port),
+      EMBEDDED_PG_PORT: String(pgPort),
+      PIPELINE_STAGES_FILE: file,
+    });
+    expect(await server.exited, server.output().slice(-2_000)).toBe(2);
+    expect(server.output()).toMatch(
+      /PIPELINE_STAGES_FILE: invalid pipeline stages in .*stages-unknown-role\.toml: .*unknown role "architect"/,
+    );
+    // Nothing listens: neither the service nor its embedded PostgreSQL was left running.
+    await expect(fetch(`http://127.0.0.1:${port}`)).rejects.toThrow();
+    await expect(new Promise((done, fail) => connect(pgPort, '127.0.0.1').on('connect', done).on('error', fail))).rejects.toThrow(
+      /ECONNREFUSED/,
+    );
+  }, 120_000);
 
   it('refuses to start on bad configuration and names each bad variable', async () => {
     const server = launch({ DATA_DIR: join(dir, 'bad'), PORT: 'eighty', ROLE: 'boss', MODEL_PROVIDER: 'azure' });

@@ -1,5 +1,5 @@
 import type { Schemas } from '@app/api-client';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { Api, CliError, EXIT_ERROR } from './cli-api';
 import { loadSettings, saveSettings } from './cli-config';
 import type * as TruthPackVerifier from './verify-truthpack';
@@ -171,25 +171,97 @@ program
     out(`job ${job.id} is ${job.status}`);
   });
 
-program
-  .command('respond')
-  .description('answer a job that waits for a person')
-  .argument('<job>', 'job id')
-  .option('--approve', 'approve what the job proposes')
-  .option('--reject', 'reject it')
-  .option('--answer <text>', 'answer its question')
+/** Cap options of respond --raise-cap and retry. */
+interface CapOptions {
+  maxSteps?: number;
+  maxTokens?: number;
+  maxCostCents?: number;
+  maxWallMs?: number;
+}
+
+const whole = (v: string): number => {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError('not a whole number');
+  return Number.parseInt(v, 10);
+};
+
+const withCapOptions = (command: Command): Command =>
+  command
+    .option('--max-steps <n>', 'cap on tool calls', whole)
+    .option('--max-tokens <n>', 'cap on model tokens', whole)
+    .option('--max-cost-cents <n>', 'cap on model cost in US cents', whole)
+    .option('--max-wall-ms <n>', 'cap on wall time in milliseconds', whole);
+
+const capsOf = (o: CapOptions): CapOptions =>
+  Object.fromEntries(
+    Object.entries({ maxSteps: o.maxSteps, maxTokens: o.maxTokens, maxCostCents: o.maxCostCents, maxWallMs: o.maxWallMs }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  );
+
+withCapOptions(
+  program
+    .command('respond')
+    .description('answer a job that waits for a person')
+    .argument('<job>', 'job id')
+    .option('--approve', 'approve what the job proposes')
+    .option('--reject', 'reject it')
+    .option('--answer <text>', 'answer its question')
+    .option('--escalate', 'an escalation: continue in genius mode')
+    .option('--raise-cap', 'an escalation: raise the cap it reached (to the --max-… given, or the suggested raise)'),
+)
   .option('--json', 'machine-readable output')
-  .action(async (jobId: string, options: { approve?: boolean; reject?: boolean; answer?: string; json?: boolean }) => {
-    const chosen = [options.approve && 'approve', options.reject && 'reject', options.answer !== undefined && 'answer'].filter(
-      Boolean,
-    ) as RespondAction[];
-    if (chosen.length !== 1) throw new CliError('give exactly one of --approve, --reject or --answer <text>');
+  .action(
+    async (
+      jobId: string,
+      options: CapOptions & {
+        approve?: boolean;
+        reject?: boolean;
+        answer?: string;
+        escalate?: boolean;
+        raiseCap?: boolean;
+        json?: boolean;
+      },
+    ) => {
+      const chosen = [
+        options.approve && 'approve',
+        options.reject && 'reject',
+        options.answer !== undefined && 'answer',
+        options.escalate && 'escalate',
+        options.raiseCap && 'raise_cap',
+      ].filter(Boolean) as RespondAction[];
+      if (chosen.length !== 1) throw new CliError('give exactly one of --approve, --reject, --answer <text>, --escalate or --raise-cap');
+      const api = client();
+      const job = await api.call(
+        api.client.POST('/api/jobs/{id}/respond', {
+          params: { path: { id: jobId } },
+          body: { action: chosen[0], answer: options.answer, ...capsOf(options) },
+        }),
+      );
+      if (options.json) return json(job);
+      out(`job ${job.id} is ${job.status} · ${job.mode}`);
+    },
+  );
+
+withCapOptions(
+  program
+    .command('retry')
+    .description(
+      'put a failed or aborted job back in the queue; with --genius or a higher cap, a job a cap stopped continues where it stopped',
+    )
+    .argument('<job>', 'job id')
+    .option('--genius', 'retry in genius mode'),
+)
+  .option('--json', 'machine-readable output')
+  .action(async (jobId: string, options: CapOptions & { genius?: boolean; json?: boolean }) => {
     const api = client();
     const job = await api.call(
-      api.client.POST('/api/jobs/{id}/respond', { params: { path: { id: jobId } }, body: { action: chosen[0], answer: options.answer } }),
+      api.client.POST('/api/jobs/{id}/retry', {
+        params: { path: { id: jobId } },
+        body: { ...(options.genius ? { mode: 'genius' as const } : {}), ...capsOf(options) },
+      }),
     );
     if (options.json) return json(job);
-    out(`job ${job.id} is ${job.status}`);
+    out(`job ${job.id} is ${job.status} · ${job.mode}`);
   });
 
 program

@@ -23,6 +23,13 @@ async function main(): Promise<void> {
   if (envFile) logger.info({ file: envFile }, 'read settings from the .env file (the real environment wins)');
 
   let embedded: EmbeddedDatabase | undefined;
+  // A file a setting names (PIPELINE_STAGES_FILE, POLICY_FILE) that turns out invalid stops start-up like a bad setting.
+  const refuse = async (error: unknown): Promise<never> => {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    await embedded?.stop();
+    process.exit(2);
+  };
   if (!config.database.url) {
     embedded = await startEmbeddedDatabase({
       dir: join(config.dataDir, 'pg'),
@@ -35,8 +42,8 @@ async function main(): Promise<void> {
 
   const writeIndex = process.argv.indexOf('--write-openapi');
   if (writeIndex >= 0) {
-    const app = await createApp({ ...config, role: 'api' }, logger);
-    await app.init();
+    const app = await createApp({ ...config, role: 'api' }, logger).catch(refuse);
+    await app.init().catch(refuse);
     const file = process.argv[writeIndex + 1] ?? 'openapi.json';
     writeFileSync(file, `${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`);
     await app.close();
@@ -45,7 +52,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const app = await createApp(config, logger);
+  const app = await createApp(config, logger).catch(refuse);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -62,6 +69,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
+  await app.init().catch(refuse);
   await app.listen({ port: config.port, host: config.host });
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   logger.info(

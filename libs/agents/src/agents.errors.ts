@@ -58,3 +58,16 @@ export class AgentsException extends DomainException {
     }
   }
 }
+
+/** The codes a job stops with when it reaches one of its caps (or a role its share of them). */
+export const CAP_REACHED_CODES: readonly string[] = [
+  AgentsErrorCode.StepLimit,
+  AgentsErrorCode.TokenLimit,
+  AgentsErrorCode.CostLimit,
+  AgentsErrorCode.TimeLimit,
+];
+
+/** Whether an error is a cap reached: the job's, or a role's share of it. */
+export function isCapReached(error: unknown): error is AgentsException {
+  return error instanceof AgentsException && CAP_REACHED_CODES.includes(error.code);
+}

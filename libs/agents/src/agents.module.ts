@@ -14,6 +14,7 @@ import { EvaluationController } from './evaluation/evaluation.controller';
 import { EvaluationService } from './evaluation/evaluation.service';
 import { EvaluatorHandler } from './evaluation/evaluator.handler';
 import { BuilderHandler } from './handlers/builder.handler';
+import { EscalationPolicy } from './handlers/escalation-policy';
 import { JobArtifactsRepository } from './handlers/job-artifacts.repository';
 import { PipelineHandler } from './handlers/pipeline.handler';
 import { ModelGateway } from './model/model-gateway';
@@ -35,6 +36,7 @@ const REMINDER_CHECK_MS = 60_000;
     BudgetService,
     AgentRunner,
     JobArtifactsRepository,
+    EscalationPolicy,
     BuilderHandler,
     PipelineHandler,
     TruthPackService,

@@ -13,6 +13,7 @@ export * from './policy/policy-change-gate';
 export * from './handlers/builder.handler';
 export * from './handlers/pipeline.handler';
 export * from './handlers/agent-session';
+export * from './handlers/escalation-policy';
 export * from './provenance/truthpack.service';
 export * from './evaluation/evaluation.service';
 export * from './watcher/watcher.service';

@@ -190,7 +190,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Put a failed or aborted job back in the queue */
+        /**
+         * Put a failed or aborted job back in the queue, optionally in genius mode or with other caps
+         * @description The optional body gives the retry a mode and caps (within the server maxima: 400 cap_above_maximum above them). A job that stopped at a cap (step_limit, token_limit, cost_limit, time_limit) and is given room above it — genius mode, or a higher value of that cap — continues from its checkpoint with what it used so far still counted; any other retry starts over with a fresh budget.
+         */
         post: operations["retryJob"];
         delete?: never;
         options?: never;
@@ -208,8 +211,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Approve, reject or answer a job that waits for a person
-         * @description An approval (pendingQuestion.kind `approval`) takes `approve` or `reject`; a question (`question`) takes `answer` or `reject` (pendingQuestion.actions lists them). Any other action is 400 `invalid_response`, which names the actions the question takes and changes nothing. Who responded is recorded in the ledger entry and in the job’s lastResponse.
+         * Approve, reject, answer or escalate a job that waits for a person
+         * @description An approval (pendingQuestion.kind `approval`) takes `approve` or `reject`; a question (`question`) takes `answer` or `reject`; an escalation (`escalation`: a cap reached, or the Reviewer sending the Builder back a second time) takes the choices it offers — `escalate` (continue in genius mode), `raise_cap` (with maxSteps, maxTokens, maxCostCents or maxWallMs; without them, the suggested raise of the cap it reached) — or `reject` (pendingQuestion.actions lists them). The job then resumes from its checkpoint. Any other action is 400 `invalid_response`, which names the actions the question takes and changes nothing; a raise that does not raise the cap it reached is 400 `cap_not_raised`, one above the server maxima 400 `cap_above_maximum`. Who responded is recorded in the ledger entry and in the job’s lastResponse.
          */
         post: operations["respondToJob"];
         delete?: never;
@@ -906,19 +909,19 @@ export interface components {
          * @description The actions POST /api/jobs/{id}/respond takes for this question
          * @enum {string}
          */
-        RespondAction: "approve" | "reject" | "answer";
+        RespondAction: "approve" | "reject" | "answer" | "escalate" | "raise_cap";
         PendingQuestionView: {
             /**
-             * @description approval: approve or reject; question: a free-text answer
+             * @description approval: approve or reject; question: a free-text answer; escalation: a cap reached or a second send-back (escalate, raise_cap or reject)
              * @enum {string}
              */
-            kind: "question" | "approval";
+            kind: "question" | "approval" | "escalation";
             question: string;
             /** @description The role or gate that asks (planner, builder, reviewer, quality gate...) */
             askedBy?: string;
             /** @description Choices offered with the question */
             options?: string[];
-            /** @description What the question is about (the tool call, the verdict...) */
+            /** @description What the question is about (the tool call, the verdict...); an escalation: its trigger, the genius option (mode and caps) and the raise option (cap, current, suggested, max) */
             data?: {
                 [key: string]: unknown;
             };
@@ -951,9 +954,13 @@ export interface components {
         };
         ResolvedQuestionView: {
             /** @enum {string} */
-            kind: "question" | "approval";
+            kind: "question" | "approval" | "escalation";
             question: string;
             askedBy?: string;
+        };
+        EscalationView: {
+            mode: components["schemas"]["JobMode"];
+            caps: components["schemas"]["JobCapsView"];
         };
         JobResponseView: {
             action: components["schemas"]["RespondAction"];
@@ -962,6 +969,8 @@ export interface components {
             by: string;
             via: components["schemas"]["ResponseChannelView"] | null;
             question: components["schemas"]["ResolvedQuestionView"] | null;
+            /** @description The mode and caps an escalate or raise_cap response gave the job */
+            escalation: components["schemas"]["EscalationView"] | null;
             /** Format: date-time */
             respondedAt: string;
         };
@@ -1049,8 +1058,28 @@ export interface components {
             items: components["schemas"]["JobView"][];
             nextCursor: string | null;
         };
+        RetryJobRequest: {
+            /** @description Cap on tool calls */
+            maxSteps?: number;
+            /** @description Cap on model tokens (cache reads weighted by their price) */
+            maxTokens?: number;
+            /** @description Cap on model cost in US cents */
+            maxCostCents?: number;
+            /** @description Cap on wall time in milliseconds */
+            maxWallMs?: number;
+            /** @description Run the retry in this mode (genius: the strong model and at least genius mode’s default caps) */
+            mode?: components["schemas"]["JobMode"];
+        };
         RespondJobRequest: {
-            /** @description approve or reject a pending approval; answer (or reject) a question. An action that does not fit the question is 400 invalid_response */
+            /** @description Cap on tool calls */
+            maxSteps?: number;
+            /** @description Cap on model tokens (cache reads weighted by their price) */
+            maxTokens?: number;
+            /** @description Cap on model cost in US cents */
+            maxCostCents?: number;
+            /** @description Cap on wall time in milliseconds */
+            maxWallMs?: number;
+            /** @description approve or reject a pending approval; answer (or reject) a question; escalate (continue in genius mode), raise_cap (with the caps to raise, or the suggested one) or reject an escalation. An action that does not fit the question is 400 invalid_response */
             action: components["schemas"]["RespondAction"];
             /** @description The answer text (required with action=answer) */
             answer?: string;
@@ -1334,6 +1363,7 @@ export interface components {
             workers: {
                 [key: string]: unknown;
             };
+            /** @description Share of the jobs created in the window that escalated: continued in genius mode, asked a person about a cap or a second send-back, or were given a higher cap (null without jobs) */
             escalationRate: number | null;
             evaluations: {
                 [key: string]: unknown;
@@ -2192,7 +2222,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RetryJobRequest"];
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -2240,6 +2274,24 @@ export interface operations {
             };
             /** @description Conflicts with the current state (a transition the state machine forbids, a replayed delivery) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is larger than BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is not in a supported media type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

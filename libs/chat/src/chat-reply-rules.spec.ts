@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decisionOf, explicitAnswer, isPlainStatusQuestion, isStatusQuestion } from './chat-reply-rules';
+import { decisionOf, escalationChoiceOf, explicitAnswer, isPlainStatusQuestion, isStatusQuestion } from './chat-reply-rules';
 
 describe('chat reply rules', () => {
   it.each([
@@ -68,5 +68,42 @@ describe('chat reply rules', () => {
     expect(isStatusQuestion('return status 404 instead')).toBe(true);
     expect(isPlainStatusQuestion('return status 404 instead')).toBe(false);
     expect(isPlainStatusQuestion('should it keep the progress bar?'.padEnd(90, ' x'))).toBe(false);
+  });
+
+  it.each(['escalate', 'Escalate.', 'genius mode', 'continue in genius mode please', 'switch to genius mode'])(
+    'reads %j as continuing in genius mode',
+    (text) => {
+      expect(escalationChoiceOf(text)).toEqual({ choice: 'escalate' });
+    },
+  );
+
+  it.each([
+    ['raise', { choice: 'raise' }],
+    ['raise the cap', { choice: 'raise' }],
+    ['raise to 120', { choice: 'raise', value: 120 }],
+    ['raise to 60 steps', { choice: 'raise', value: 60, cap: 'maxSteps' }],
+    ['Raise it to 80 tool calls.', { choice: 'raise', value: 80, cap: 'maxSteps' }],
+    ['raise tokens to 800k', { choice: 'raise', value: 800_000, cap: 'maxTokens' }],
+    ['raise to 1.5m tokens', { choice: 'raise', value: 1_500_000, cap: 'maxTokens' }],
+    ['raise to $3', { choice: 'raise', value: 300, cap: 'maxCostCents' }],
+    ['raise the cost cap to 300', { choice: 'raise', value: 300, cap: 'maxCostCents' }],
+    ['raise time to 30', { choice: 'raise', value: 1_800_000, cap: 'maxWallMs' }],
+    ['raise to 2 hours', { choice: 'raise', value: 7_200_000, cap: 'maxWallMs' }],
+    ['raise to 60 steps 1234abcd', { choice: 'raise', value: 60, cap: 'maxSteps', jobRef: '1234abcd' }],
+  ])('reads %j as raising the cap', (text, choice) => {
+    expect(escalationChoiceOf(text)).toEqual(choice);
+  });
+
+  it.each([
+    'yes',
+    'approve',
+    'raise to 60 apples',
+    'raise steps to 5 tokens',
+    'escalate this to my manager',
+    'raise the price of the product to 60',
+    'maybe genius mode would help, what do you think?',
+    'fix the failing login test in src/auth.ts',
+  ])('does not take %j as an escalation choice', (text) => {
+    expect(escalationChoiceOf(text)).toBeNull();
   });
 });

@@ -1,3 +1,6 @@
+import { JobCaps } from '@app/common';
+import { PendingQuestion, describeCap } from '@app/jobs';
+
 /**
  * How chat tells a decision, an explicit answer and a status question from everything else. The
  * rules are deliberately small and strict: a waiting approval is resolved only by a message whose
@@ -112,4 +115,105 @@ export function isPlainStatusQuestion(text: string): boolean {
   const t = text.trim();
   if (t.length > 80 || !STATUS_WORDS.test(t)) return false;
   return t.endsWith('?') || /^(status|progress)$/i.test(normalise(t));
+}
+
+/** The cap a raise names, by the unit written after the figure. */
+type RaisedCap = 'maxSteps' | 'maxTokens' | 'maxCostCents' | 'maxWallMs';
+
+const ESCALATE_PHRASES = new Set([
+  'escalate',
+  'escalate it',
+  'genius',
+  'genius mode',
+  'go genius',
+  'use genius',
+  'use genius mode',
+  'continue in genius',
+  'continue in genius mode',
+  'switch to genius',
+  'switch to genius mode',
+  'continue with genius mode',
+  'escalate to genius',
+  'escalate to genius mode',
+]);
+const RAISE =
+  /^raise(?:\s+(?:it|the\s+(?:cap|limit|budget)|(?:the\s+)?(step|token|cost|time|wall time)s?(?:\s+(?:cap|limit))?))?(?:\s+to\s+(\$\s*)?(\d+(?:\.\d+)?)\s*(k|m)?\s*([a-z¢$]+(?:\s+calls)?)?)?$/;
+/** The cap a raise names before its figure ("raise tokens to …"), and what a bare figure then counts in. */
+const NAMED: Record<string, { cap: RaisedCap; factor: number }> = {
+  step: { cap: 'maxSteps', factor: 1 },
+  token: { cap: 'maxTokens', factor: 1 },
+  cost: { cap: 'maxCostCents', factor: 1 },
+  time: { cap: 'maxWallMs', factor: 60_000 },
+  'wall time': { cap: 'maxWallMs', factor: 60_000 },
+};
+const UNITS: Record<string, { cap: RaisedCap; factor: number }> = {
+  step: { cap: 'maxSteps', factor: 1 },
+  steps: { cap: 'maxSteps', factor: 1 },
+  'tool calls': { cap: 'maxSteps', factor: 1 },
+  calls: { cap: 'maxSteps', factor: 1 },
+  token: { cap: 'maxTokens', factor: 1 },
+  tokens: { cap: 'maxTokens', factor: 1 },
+  cent: { cap: 'maxCostCents', factor: 1 },
+  cents: { cap: 'maxCostCents', factor: 1 },
+  '¢': { cap: 'maxCostCents', factor: 1 },
+  dollar: { cap: 'maxCostCents', factor: 100 },
+  dollars: { cap: 'maxCostCents', factor: 100 },
+  usd: { cap: 'maxCostCents', factor: 100 },
+  s: { cap: 'maxWallMs', factor: 1_000 },
+  sec: { cap: 'maxWallMs', factor: 1_000 },
+  seconds: { cap: 'maxWallMs', factor: 1_000 },
+  min: { cap: 'maxWallMs', factor: 60_000 },
+  mins: { cap: 'maxWallMs', factor: 60_000 },
+  minutes: { cap: 'maxWallMs', factor: 60_000 },
+  h: { cap: 'maxWallMs', factor: 3_600_000 },
+  hour: { cap: 'maxWallMs', factor: 3_600_000 },
+  hours: { cap: 'maxWallMs', factor: 3_600_000 },
+};
+
+/** A choice on a waiting escalation: go on in genius mode, or raise the cap (to a figure, or by the suggested raise). */
+export type EscalationChoice =
+  { choice: 'escalate'; jobRef?: string } | { choice: 'raise'; cap?: RaisedCap; value?: number; jobRef?: string };
+
+function escalationChoiceIn(t: string): EscalationChoice | null {
+  if (ESCALATE_PHRASES.has(t)) return { choice: 'escalate' };
+  const raise = RAISE.exec(t);
+  if (!raise) return null;
+  const [, named, dollar, figure, scale, unitText] = raise;
+  const dimension = named ? NAMED[named] : undefined;
+  if (figure === undefined) return { choice: 'raise', ...(dimension ? { cap: dimension.cap } : {}) };
+  const unit = dollar ? UNITS.dollars : unitText ? UNITS[unitText] : dimension;
+  if (unitText && !UNITS[unitText]) return null;
+  if (dimension && unit && unit.cap !== dimension.cap) return null;
+  const value = Math.round(Number(figure) * (scale === 'k' ? 1_000 : scale === 'm' ? 1_000_000 : 1) * (unit?.factor ?? 1));
+  return { choice: 'raise', value, ...(unit ? { cap: unit.cap } : {}) };
+}
+
+/**
+ * The choice a message makes on a waiting escalation, when its whole meaning is one: `escalate`
+ * ("escalate", "genius mode", "continue in genius mode"…) or `raise` ("raise", "raise the cap",
+ * "raise to 120 steps", "raise tokens to 800k", "raise to $3", "raise to 30 min"; a figure without
+ * a unit raises the cap the job stopped at), optionally followed by the job it is about. Anything
+ * more is not a choice.
+ */
+export function escalationChoiceOf(text: string): EscalationChoice | null {
+  if (text.length > MAX_DECISION_LENGTH) return null;
+  const t = normalise(text);
+  const direct = escalationChoiceIn(t);
+  if (direct) return direct;
+  const ref = JOB_REF.exec(t);
+  const named = ref ? escalationChoiceIn(normalise(ref[1])) : null;
+  return named && ref ? { ...named, jobRef: ref[2] } : null;
+}
+
+/** How to settle an escalation in chat, from the choices it offers. */
+export function escalationHow(question: PendingQuestion): string {
+  const raise = question.data?.raise as { cap: keyof JobCaps; suggested: number } | null | undefined;
+  const ways = [
+    ...(question.actions?.includes('escalate') ? ['**escalate** to continue in genius mode'] : []),
+    ...(question.actions?.includes('raise_cap') && raise
+      ? [`**raise to ${describeCap(raise.cap, raise.suggested)}** (or another figure) to raise the cap`]
+      : []),
+    '**reject** to stop it',
+  ];
+  return `Reply ${ways.join(', ')}.`;
 }

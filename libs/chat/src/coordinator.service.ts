@@ -2,13 +2,21 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Logger } from 'pino';
-import { APP_CONFIG, AppConfig, DomainException, LOGGER, RepositoryAccess, RequestIdentityInfo } from '@app/common';
+import { APP_CONFIG, AppConfig, DomainException, JobCaps, LOGGER, RepositoryAccess, RequestIdentityInfo } from '@app/common';
 import { ModelGateway } from '@app/agents';
 import { IntakeModelCall, IntakeOutcome, IntakeService, ModelAwareJobIntake, Understanding } from '@app/intake';
-import { CreateJobUseCase, PendingQuestion, REPO_PATTERN, RespondAction, RespondJobUseCase } from '@app/jobs';
+import { CreateJobUseCase, PendingQuestion, REPO_PATTERN, RespondAction, RespondJobUseCase, describeCap } from '@app/jobs';
 import { TDLN, TdlnEngine } from '@app/tdln';
 import { ChatBudgetService, ChatModelCall, ChatReservation } from './chat-budget.service';
-import { decisionOf, explicitAnswer, isPlainStatusQuestion, isStatusQuestion } from './chat-reply-rules';
+import {
+  EscalationChoice,
+  decisionOf,
+  escalationChoiceOf,
+  escalationHow,
+  explicitAnswer,
+  isPlainStatusQuestion,
+  isStatusQuestion,
+} from './chat-reply-rules';
 import { MessagesService } from './messages.service';
 
 /** Who sent a chat message: their identity as the request carried it, and the message. */
@@ -184,21 +192,42 @@ export class CoordinatorService {
     sender: ChatSender,
   ): Promise<Routed> {
     const approvals = waiting.filter((w) => w.question?.kind === 'approval');
-    const questions = waiting.filter((w) => w.question?.kind !== 'approval');
+    const escalations = waiting.filter((w) => w.question?.kind === 'escalation');
+    const questions = waiting.filter((w) => w.question?.kind !== 'approval' && w.question?.kind !== 'escalation');
+    // An escalation is settled only by an unmistakable choice: "escalate", "raise to 60 steps", or a rejection.
+    const choice = escalationChoiceOf(text);
+    if (choice && escalations.length > 0) {
+      const target = choice.jobRef
+        ? escalations.find((w) => w.id.startsWith(choice.jobRef!))
+        : escalations.length === 1
+          ? escalations[0]
+          : undefined;
+      if (target) return this.settleEscalation(conversationId, target, choice, sender);
+      await this.say(
+        conversationId,
+        `${escalations.length > 1 ? 'Several jobs wait for a decision on their budget' : 'No escalation waits for that job'}:\n${escalations
+          .map((w) => `- job ${w.id}: ${w.question?.question ?? 'a decision'}`)
+          .join('\n')}\n\nSay **escalate <job id>** or **raise to <figure> <job id>** (the first 8 characters are enough).`,
+        { reminder: { jobIds: escalations.map((w) => w.id), actions: ['escalate', 'raise_cap', 'reject'] } },
+      );
+      return { state: 'idle' };
+    }
     const decision = decisionOf(text);
-    if (decision && approvals.length > 0) {
+    // Approvals take yes or no; an escalation takes no as well (yes does not say which way to go on).
+    const decidable = decision?.decision === 'reject' ? [...approvals, ...escalations] : approvals;
+    if (decision && decidable.length > 0) {
       const target = decision.jobRef
-        ? approvals.find((w) => w.id.startsWith(decision.jobRef!))
-        : approvals.length === 1
-          ? approvals[0]
+        ? decidable.find((w) => w.id.startsWith(decision.jobRef!))
+        : decidable.length === 1
+          ? decidable[0]
           : undefined;
       if (target) return this.resolve(conversationId, target, decision.decision, undefined, sender);
       await this.say(
         conversationId,
-        `${approvals.length > 1 ? 'Several jobs wait for your approval' : 'No approval waits for that job'}:\n${approvals
+        `${decidable.length > 1 ? 'Several jobs wait for your decision' : 'No approval waits for that job'}:\n${decidable
           .map((w) => `- job ${w.id}: ${w.question?.question ?? 'a decision'}`)
-          .join('\n')}\n\nSay **approve <job id>** or **reject <job id>** (the first 8 characters are enough).`,
-        { reminder: { jobIds: approvals.map((w) => w.id), actions: ['approve', 'reject'] } },
+          .join('\n')}\n\nSay **${decision.decision} <job id>** (the first 8 characters are enough).`,
+        { reminder: { jobIds: decidable.map((w) => w.id), actions: ['approve', 'reject'] } },
       );
       return { state: 'idle' };
     }
@@ -223,14 +252,28 @@ export class CoordinatorService {
       return routed;
     }
     if (questions.length > 0) return this.resolve(conversationId, questions[0], 'answer', text, sender);
-    const [approval] = approvals;
+    const deciding = [...escalations, ...approvals];
     await this.say(
       conversationId,
-      `I did not take that as a decision. ${this.stillWaiting(approvals)}`,
-      { reminder: { jobIds: approvals.map((w) => w.id), actions: ['approve', 'reject'] } },
-      approval.id,
+      `I did not take that as a decision. ${this.stillWaiting(deciding)}`,
+      {
+        reminder: {
+          jobIds: deciding.map((w) => w.id),
+          actions: escalations.length > 0 ? ['escalate', 'raise_cap', 'approve', 'reject'] : ['approve', 'reject'],
+        },
+      },
+      deciding[0].id,
     );
-    return { state: 'idle', jobId: approval.id };
+    return { state: 'idle', jobId: deciding[0].id };
+  }
+
+  /** Settles a waiting escalation with the sender's choice: genius mode, or a raised cap (the figure given, or the suggested raise). */
+  private settleEscalation(conversationId: string, job: WaitingJob, choice: EscalationChoice, sender: ChatSender): Promise<Routed> {
+    if (choice.choice === 'escalate') return this.resolve(conversationId, job, 'escalate', undefined, sender);
+    const offered = (job.question?.data?.raise ?? null) as { cap: keyof JobCaps } | null;
+    const cap = choice.cap ?? offered?.cap;
+    const caps = choice.value !== undefined && cap ? { [cap]: choice.value } : undefined;
+    return this.resolve(conversationId, job, 'raise_cap', undefined, sender, caps);
   }
 
   /** What the waiting jobs wait for, and how to give it. */
@@ -239,7 +282,9 @@ export class CoordinatorService {
       .map((w) =>
         w.question?.kind === 'approval'
           ? `Job ${w.id} is waiting for your approval: ${w.question.question}\n\nReply **approve** or **reject** (just that), or use the job page or \`aict respond ${w.id} --approve\`.`
-          : `Job ${w.id} is waiting for your answer: ${w.question?.question ?? 'a question'}\n\nReply with your answer (start it with **answer:** if it reads like a task or a status question).`,
+          : w.question?.kind === 'escalation'
+            ? `Job ${w.id} is waiting for a decision on its budget: ${w.question.question}\n\n${escalationHow(w.question)}`
+            : `Job ${w.id} is waiting for your answer: ${w.question?.question ?? 'a question'}\n\nReply with your answer (start it with **answer:** if it reads like a task or a status question).`,
       )
       .join('\n\n');
   }
@@ -251,12 +296,15 @@ export class CoordinatorService {
     action: RespondAction,
     answer: string | undefined,
     sender: ChatSender,
+    caps?: Partial<JobCaps>,
   ): Promise<Routed> {
+    let settled;
     try {
-      await this.respondJob.execute({
+      settled = await this.respondJob.execute({
         jobId: job.id,
         action,
         answer,
+        caps,
         actor: sender.actor,
         via: {
           channel: 'chat',
@@ -276,12 +324,17 @@ export class CoordinatorService {
       );
       return { state: 'idle', jobId: job.id };
     }
+    const raised = settled.humanResponse?.escalation;
     await this.say(
       conversationId,
       action === 'reject'
         ? `Understood: job ${job.id} is stopped.`
-        : `Thanks — job ${job.id} resumes with your ${action === 'approve' ? 'approval' : 'answer'}.`,
-      { action, by: sender.actor },
+        : action === 'escalate'
+          ? `Job ${job.id} continues in genius mode from where it stopped.`
+          : action === 'raise_cap' && raised
+            ? `Job ${job.id} continues from where it stopped, with ${describeRaise(raised.caps, job.question)}.`
+            : `Thanks — job ${job.id} resumes with your ${action === 'approve' ? 'approval' : 'answer'}.`,
+      { action, by: sender.actor, ...(raised ? { escalation: raised } : {}) },
       job.id,
     );
     return { state: action === 'reject' ? 'idle' : 'working', jobId: job.id };
@@ -517,4 +570,12 @@ function intakeCall(outcome: IntakeOutcome): ChatModelCall | null {
     latencyMs: call.latencyMs,
     requestId: call.requestId,
   };
+}
+
+/** The raised cap, as a person reads it ("its step cap at 120 steps"). */
+function describeRaise(caps: JobCaps, question: PendingQuestion | null): string {
+  const raise = question?.data?.raise as { cap: keyof JobCaps } | null | undefined;
+  const cap = raise?.cap ?? 'maxSteps';
+  const name = { maxSteps: 'step', maxTokens: 'token', maxCostCents: 'cost', maxWallMs: 'time' }[cap];
+  return `its ${name} cap at ${describeCap(cap, caps[cap])}`;
 }

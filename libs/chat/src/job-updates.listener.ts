@@ -4,7 +4,9 @@ import { DataSource } from 'typeorm';
 import { Logger } from 'pino';
 import { LOGGER } from '@app/common';
 import { EventBus, EventRecord } from '@app/events';
+import { PendingQuestion } from '@app/jobs';
 import { TDLN, TdlnEngine } from '@app/tdln';
+import { escalationHow } from './chat-reply-rules';
 import { MessagesService } from './messages.service';
 
 /**
@@ -43,7 +45,7 @@ export class JobUpdatesListener implements OnModuleInit, OnModuleDestroy {
       to: string;
       reason?: string;
       attempt?: number;
-      question?: { question: string; kind: string };
+      question?: PendingQuestion;
     };
     const conversationId = event.conversationId!;
     const jobId = event.jobId!;
@@ -73,7 +75,9 @@ export class JobUpdatesListener implements OnModuleInit, OnModuleDestroy {
           content: `Job ${jobId} needs you: ${question?.question ?? 'a decision'}${
             question?.kind === 'approval'
               ? '\n\nReply **approve** or **reject** — nothing else is taken as a decision.'
-              : '\n\nReply with your answer (start it with **answer:** if it reads like a task or a status question).'
+              : question?.kind === 'escalation'
+                ? `\n\n${escalationHow(question)}`
+                : '\n\nReply with your answer (start it with **answer:** if it reads like a task or a status question).'
           }`,
           data: { update: 'waiting', question: question ?? null },
         });

@@ -9,6 +9,8 @@ export * from './usecases/create-job.usecase';
 export * from './usecases/cancel-job.usecase';
 export * from './usecases/retry-job.usecase';
 export * from './usecases/respond-job.usecase';
+export * from './usecases/escalate-job.usecase';
+export * from './escalation';
 export * from './dto/jobs.dto';
 export * from './jobs.module';
 export * from './job-row';

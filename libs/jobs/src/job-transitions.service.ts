@@ -39,6 +39,11 @@ export type JobPatch = Partial<
     | 'usedWallMs'
     | 'reservedTokens'
     | 'reservedCostCents'
+    | 'mode'
+    | 'maxSteps'
+    | 'maxTokens'
+    | 'maxCostCents'
+    | 'maxWallMs'
   >
 >;
 

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import {
   ApiErrors,
@@ -21,7 +21,7 @@ import { CreateJobUseCase } from './usecases/create-job.usecase';
 import { CancelJobUseCase } from './usecases/cancel-job.usecase';
 import { RetryJobUseCase } from './usecases/retry-job.usecase';
 import { RespondJobUseCase } from './usecases/respond-job.usecase';
-import { CreateJobRequest, JobChildView, JobPage, JobView, ListJobsQuery, RespondJobRequest } from './dto/jobs.dto';
+import { CreateJobRequest, JobChildView, JobPage, JobView, ListJobsQuery, RespondJobRequest, RetryJobRequest } from './dto/jobs.dto';
 import { REQUESTABLE_ROLES } from './job-roles';
 import { isTerminal } from './job-status';
 
@@ -99,10 +99,23 @@ export class JobsController {
   @Post(':id/retry')
   @HttpCode(200)
   @ApiErrors(404, 409)
-  @ApiOperation({ operationId: 'retryJob', summary: 'Put a failed or aborted job back in the queue' })
+  @ApiOperation({
+    operationId: 'retryJob',
+    summary: 'Put a failed or aborted job back in the queue, optionally in genius mode or with other caps',
+    description:
+      'The optional body gives the retry a mode and caps (within the server maxima: 400 cap_above_maximum above them). A job that stopped at a cap ' +
+      '(step_limit, token_limit, cost_limit, time_limit) and is given room above it — genius mode, or a higher value of that cap — continues from ' +
+      'its checkpoint with what it used so far still counted; any other retry starts over with a fresh budget.',
+  })
+  @ApiBody({ type: RetryJobRequest, required: false })
   @ApiOkResponse({ type: JobView })
-  async retry(@Param('id', UuidParamPipe) id: string, @RequestActor() actor: RequestActorName): Promise<JobView> {
-    return JobView.of(await this.retryJob.execute({ jobId: id, actor }));
+  async retry(
+    @Param('id', UuidParamPipe) id: string,
+    @Body() body: RetryJobRequest,
+    @RequestActor() actor: RequestActorName,
+  ): Promise<JobView> {
+    const { mode, maxSteps, maxTokens, maxCostCents, maxWallMs } = body;
+    return JobView.of(await this.retryJob.execute({ jobId: id, actor, mode, caps: { maxSteps, maxTokens, maxCostCents, maxWallMs } }));
   }
 
   @Post(':id/respond')
@@ -110,11 +123,15 @@ export class JobsController {
   @ApiErrors(404, 409)
   @ApiOperation({
     operationId: 'respondToJob',
-    summary: 'Approve, reject or answer a job that waits for a person',
+    summary: 'Approve, reject, answer or escalate a job that waits for a person',
     description:
-      'An approval (pendingQuestion.kind `approval`) takes `approve` or `reject`; a question (`question`) takes `answer` or `reject` ' +
-      '(pendingQuestion.actions lists them). Any other action is 400 `invalid_response`, which names the actions the question takes ' +
-      'and changes nothing. Who responded is recorded in the ledger entry and in the job’s lastResponse.',
+      'An approval (pendingQuestion.kind `approval`) takes `approve` or `reject`; a question (`question`) takes `answer` or `reject`; ' +
+      'an escalation (`escalation`: a cap reached, or the Reviewer sending the Builder back a second time) takes the choices it offers — ' +
+      '`escalate` (continue in genius mode), `raise_cap` (with maxSteps, maxTokens, maxCostCents or maxWallMs; without them, the ' +
+      'suggested raise of the cap it reached) — or `reject` (pendingQuestion.actions lists them). The job then resumes from its ' +
+      'checkpoint. Any other action is 400 `invalid_response`, which names the actions the question takes and changes nothing; a ' +
+      'raise that does not raise the cap it reached is 400 `cap_not_raised`, one above the server maxima 400 `cap_above_maximum`. ' +
+      'Who responded is recorded in the ledger entry and in the job’s lastResponse.',
   })
   @ApiResponse({
     status: 400,
@@ -130,9 +147,8 @@ export class JobsController {
     @RequestIdentity() who: RequestIdentityInfo,
   ): Promise<JobView> {
     const { actor, ...via } = who;
-    return JobView.of(
-      await this.respondJob.execute({ jobId: id, action: body.action, answer: body.answer, actor, via: { channel: 'api', ...via } }),
-    );
+    const { action, answer, ...caps } = body;
+    return JobView.of(await this.respondJob.execute({ jobId: id, action, answer, caps, actor, via: { channel: 'api', ...via } }));
   }
 
   @Get(':id/diff')

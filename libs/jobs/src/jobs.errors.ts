@@ -7,6 +7,8 @@ export enum JobsErrorCode {
   NotWaiting = 'job_not_waiting',
   InvalidResponse = 'invalid_response',
   CapAboveMaximum = 'cap_above_maximum',
+  /** An escalation or retry that should give a job more room does not raise the cap it stopped at (or lowers one). */
+  CapNotRaised = 'cap_not_raised',
   UnparseableRequest = 'unparseable_request',
   PolicyBlocked = 'policy_blocked',
   ConversationNotFound = 'conversation_not_found',
@@ -32,6 +34,7 @@ export class JobsException extends DomainException {
       case JobsErrorCode.NotWaiting:
         return 'conflict';
       case JobsErrorCode.CapAboveMaximum:
+      case JobsErrorCode.CapNotRaised:
       case JobsErrorCode.InvalidResponse:
       case JobsErrorCode.ConversationNotFound:
       case JobsErrorCode.ParentNotFound:

@@ -11,6 +11,7 @@ import { CreateJobUseCase } from './usecases/create-job.usecase';
 import { CancelJobUseCase } from './usecases/cancel-job.usecase';
 import { RetryJobUseCase } from './usecases/retry-job.usecase';
 import { RespondJobUseCase } from './usecases/respond-job.usecase';
+import { EscalateJobUseCase } from './usecases/escalate-job.usecase';
 
 export interface JobsModuleOptions {
   /** The intake that understands requests; defaults to taking the goal as given. */
@@ -36,8 +37,9 @@ export class JobsModule {
         CancelJobUseCase,
         RetryJobUseCase,
         RespondJobUseCase,
+        EscalateJobUseCase,
       ],
-      exports: [JobTransitions, JobsService, CreateJobUseCase, CancelJobUseCase, RetryJobUseCase, RespondJobUseCase],
+      exports: [JobTransitions, JobsService, CreateJobUseCase, CancelJobUseCase, RetryJobUseCase, RespondJobUseCase, EscalateJobUseCase],
     };
   }
 }

@@ -43,7 +43,13 @@ export class MetricsView {
     description: '{ alive, sandbox: { ok, disabled, unavailable } }: live workers, and whether they can run tests in their sandbox',
   })
   workers: Record<string, unknown>;
-  @ApiProperty({ type: Number, nullable: true }) escalationRate: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description:
+      'Share of the jobs created in the window that escalated: continued in genius mode, asked a person about a cap or a second send-back, or were given a higher cap (null without jobs)',
+  })
+  escalationRate: number | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) evaluations: Record<string, unknown>;
   @ApiProperty({ type: 'object', additionalProperties: true, description: '{ hourly: [...], daily: [...] }' }) series: Record<
     string,

@@ -18,6 +18,7 @@ export interface Metrics {
   queue: { depth: number; oldestQueuedAgeMs: number | null };
   /** Live workers, and how many of them can run tests in their sandbox. */
   workers: { alive: number; sandbox: { ok: number; disabled: number; unavailable: number } };
+  /** Share of the window's jobs that escalated (continued in genius mode, asked about a cap or a second send-back, given a higher cap). */
   escalationRate: number | null;
   evaluations: {
     count: number;
@@ -95,9 +96,10 @@ export class MetricsService {
            FROM workers WHERE last_seen > now() - $1 * interval '1 millisecond'`,
         [this.config.worker.heartbeatMs * 3],
       ),
+      // Escalations: a job continued in genius mode, asked a person about a cap or a second send-back, or was given a higher cap.
       q(
         `SELECT count(DISTINCT e.job_id)::int AS n FROM events e JOIN jobs j ON j.id = e.job_id
-          WHERE e.type = 'status' AND e.created_at >= $1 AND e.data->>'to' = 'waiting_human' AND j.agent_role <> 'evaluator'`,
+          WHERE e.type = 'escalation' AND e.created_at >= $1 AND j.agent_role <> 'evaluator'`,
         [since],
       ),
       q(

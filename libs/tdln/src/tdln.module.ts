@@ -1,7 +1,7 @@
 import { Global, Inject, Module, OnModuleInit } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { Logger } from 'pino';
-import { APP_CONFIG, AppConfig, LOGGER } from '@app/common';
+import { APP_CONFIG, AppConfig, ConfigError, LOGGER } from '@app/common';
 import { loadTdlnBinding } from './tdln-binding';
 import { TDLN, TdlnEngine } from './tdln.engine';
 import { SigningKey, loadSigningKey } from './signing-key.store';
@@ -15,10 +15,10 @@ function createEngine(config: AppConfig): TdlnEngine {
   if (policyText) {
     const probe = engine.evaluatePolicy({ mode: 'mechanic' });
     if (probe.errors.length > 0) {
-      throw new TdlnException(
-        TdlnErrorCode.InvalidInput,
-        `POLICY_FILE ${config.tdln.policyFile} is not a valid policy: ${probe.errors.map((e) => e.message).join('; ')}`,
-      );
+      // A setting the service cannot start with, like a bad environment variable: exit code 2.
+      throw new ConfigError([
+        `POLICY_FILE: ${config.tdln.policyFile} is not a valid policy: ${probe.errors.map((e) => e.message).join('; ')}`,
+      ]);
     }
   }
   return engine;
@@ -55,7 +55,8 @@ export class TdlnModule implements OnModuleInit {
   ) {}
 
   /**
-   * The pipeline's stages are declared in config and checked before the service accepts work; the
+   * The pipeline's stages are declared in config and checked before the service accepts work: a bad
+   * PIPELINE_STAGES_FILE stops start-up like a bad setting (exit code 2), naming every problem. The
    * TruthPack key is printed, so an operator can record it where verifiers will find it.
    */
   onModuleInit(): void {
@@ -68,11 +69,11 @@ export class TdlnModule implements OnModuleInit {
       'TruthPacks are signed with this Ed25519 key (also at GET /api/truthpacks/key)',
     );
     if (!this.stages.ok) {
-      const source = this.config.tdln.stagesFile ?? 'the built-in stages';
-      throw new TdlnException(
-        TdlnErrorCode.InvalidStages,
-        `Invalid pipeline stages in ${source}: ${this.stages.errors.map((e) => `${e.path ?? ''} ${e.message}`.trim()).join('; ')}`,
-      );
+      const problems = this.stages.errors.map((e) => `${e.path ?? ''} ${e.message}`.trim()).join('; ');
+      if (!this.config.tdln.stagesFile) {
+        throw new TdlnException(TdlnErrorCode.InvalidStages, `Invalid pipeline stages in the built-in stages: ${problems}`);
+      }
+      throw new ConfigError([`PIPELINE_STAGES_FILE: invalid pipeline stages in ${this.config.tdln.stagesFile}: ${problems}`]);
     }
   }
 }

@@ -27,8 +27,8 @@ export type JobOutcome =
   | { status: 'failed'; code: string; message: string; result?: Record<string, unknown> }
   | { status: 'waiting_human'; question: PendingQuestion; checkpoint?: Record<string, unknown> }
   | { status: 'aborted'; reason?: string }
-  /** Hand the job back to the queue without an attempt penalty (shutdown). */
-  | { status: 'release' };
+  /** Hand the job back to the queue without an attempt penalty (shutdown; an escalation to genius mode, `reason` says). */
+  | { status: 'release'; reason?: string };
 
 /** Does the work of jobs addressed to one agent role. */
 export interface JobHandler {

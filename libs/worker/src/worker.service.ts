@@ -254,7 +254,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
           wallMs: wallMs(),
         };
       case 'release':
-        return { jobId: job.id, to: 'queued', reason: 'released', wallMs: wallMs() };
+        return { jobId: job.id, to: 'queued', reason: outcome.reason ?? 'released', wallMs: wallMs() };
     }
   }
 

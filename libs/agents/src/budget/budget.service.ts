@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { ASYNC_COMMIT, returnedRows } from '@app/common';
+import { ASYNC_COMMIT, ModelPrice, returnedRows } from '@app/common';
 import { AgentsErrorCode, AgentsException } from '../agents.errors';
+import { ModelUsage, budgetTokens, costCents } from '../model/pricing';
 
 /** A reservation made before a model call, settled after it. */
 export interface Reservation {
@@ -41,6 +42,43 @@ function use(row: Row): BudgetUse {
       cost: Number(row.used_cost_cents) / Number(row.max_cost_cents),
     },
   };
+}
+
+/** What one model call used, and the price it was made at. */
+export interface CallUsage {
+  usage: ModelUsage;
+  price: ModelPrice;
+}
+
+/** Steps and budget tokens a stage's role may use. */
+export interface Allowance {
+  steps: number;
+  tokens: number;
+}
+
+/** The least a stage is given, whatever is left: one call to finish with (the job's own caps still apply). */
+const MIN_ALLOWANCE: Allowance = { steps: 2, tokens: 1_000 };
+
+/**
+ * What a stage's role may use: its share, relative to the shares of the agent stages still to come,
+ * of what the job has left when the role starts, plus what the role already used (when it resumes
+ * in a later run, or after its caps were raised). A stage that used less than its share leaves the
+ * rest to the stages after it; the last agent stage gets everything that is left.
+ */
+export function stageAllowance(input: {
+  caps: Allowance;
+  used: Allowance;
+  roleUsed?: Allowance;
+  share: number;
+  laterShares: number[];
+}): Allowance {
+  const total = input.share + input.laterShares.reduce((sum, s) => sum + s, 0);
+  const fraction = total > 0 ? input.share / total : 1;
+  // Rounded up, less a hair of floating-point noise (0.55 / 0.75 × 300,000 is not quite 220,000 in binary).
+  const of = (key: keyof Allowance) =>
+    (input.roleUsed?.[key] ?? 0) +
+    Math.max(MIN_ALLOWANCE[key], Math.ceil(fraction * Math.max(0, input.caps[key] - input.used[key]) - 1e-6));
+  return { steps: of('steps'), tokens: of('tokens') };
 }
 
 const RETURNING = 'used_steps, max_steps, used_tokens, max_tokens, used_cost_cents, max_cost_cents, reserved_tokens, reserved_cost_cents';
@@ -88,8 +126,39 @@ export class BudgetService {
     );
   }
 
-  /** Replaces the reservation by what the call really used. */
-  async settle(reservation: Reservation, actual: { tokens: number; costCents: number }): Promise<BudgetUse> {
+  /**
+   * Replaces the reservation by what the call really used. Its tokens count as a token cap counts
+   * them (cache reads weighted by their price, see {@link budgetTokens}); its cost is exact.
+   */
+  async settle(reservation: Reservation, call: CallUsage): Promise<BudgetUse & { charged: { tokens: number; costCents: number } }> {
+    const charged = { tokens: budgetTokens(call.usage, call.price), costCents: costCents(call.usage, call.price) };
+    return { ...(await this.apply(reservation, charged)), charged };
+  }
+
+  /** Gives a reservation back when the call failed before it used anything. */
+  async release(reservation: Reservation): Promise<void> {
+    await this.apply(reservation, { tokens: 0, costCents: 0 });
+  }
+
+  /** Steps, budget tokens and cost a job has used, and its caps. */
+  async usage(jobId: string): Promise<{ used: Allowance & { costCents: number }; caps: Allowance & { costCents: number } }> {
+    const [row] = await this.dataSource.query(`SELECT ${RETURNING} FROM jobs WHERE id = $1`, [jobId]);
+    return {
+      used: { steps: row.used_steps, tokens: Number(row.used_tokens), costCents: Number(row.used_cost_cents) },
+      caps: { steps: row.max_steps, tokens: Number(row.max_tokens), costCents: Number(row.max_cost_cents) },
+    };
+  }
+
+  /** What a stage's role may use now, from the job's caps and what it has used (see {@link stageAllowance}). */
+  async allowance(
+    jobId: string,
+    stage: { share: number; laterShares: number[]; roleUsed?: Allowance },
+  ): Promise<Allowance & { caps: Allowance }> {
+    const { used, caps } = await this.usage(jobId);
+    return { ...stageAllowance({ ...stage, caps, used }), caps: { steps: caps.steps, tokens: caps.tokens } };
+  }
+
+  private async apply(reservation: Reservation, actual: { tokens: number; costCents: number }): Promise<BudgetUse> {
     const rows = returnedRows<Row>(
       await this.dataSource.query(
         `UPDATE jobs SET reserved_tokens = greatest(0, reserved_tokens - $2), reserved_cost_cents = greatest(0, reserved_cost_cents - $3),
@@ -100,11 +169,6 @@ export class BudgetService {
       ),
     );
     return use(rows[0]);
-  }
-
-  /** Gives a reservation back when the call failed before it used anything. */
-  async release(reservation: Reservation): Promise<void> {
-    await this.settle(reservation, { tokens: 0, costCents: 0 });
   }
 
   /** Takes one step (a tool call), or throws `step_limit`. */

@@ -1,20 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/common';
-import { TDLN, TdlnEngine } from '@app/tdln';
+import { PIPELINE_STAGES, StagesResult, TDLN, TdlnEngine } from '@app/tdln';
 import { SandboxStatus, ToolRegistry, WorkspaceManager } from '@app/tools';
 import { JobContext, JobHandler, JobOutcome } from '@app/worker';
 import { AgentsErrorCode } from '../agents.errors';
 import { ModelGateway, modelSetupHint } from '../model/model-gateway';
 import { BUILDER } from '../roles/roles';
 import { AgentCheckpoint } from '../runtime/agent-checkpoint';
-import { AgentRunner } from '../runtime/agent-runner';
+import { AgentRole, AgentRunner } from '../runtime/agent-runner';
 import { AgentSession, outcomeOfFailure, sandboxUnavailable } from './agent-session';
+import { EscalationPolicy } from './escalation-policy';
 import { JobArtifactsRepository } from './job-artifacts.repository';
 import { taskPrompt } from './task-prompt';
 
 /**
  * Works a job addressed to the `builder` role with one Builder agent end to end: workspace, agent
- * under the policy gate and the job's budget, then the patch stored and the branch pushed.
+ * under the policy gate and the job's budget (with the build stage's tool allow-list), then the
+ * patch stored and the branch pushed. A cap escalates as ESCALATION says.
  */
 @Injectable()
 export class BuilderHandler implements JobHandler {
@@ -24,7 +26,9 @@ export class BuilderHandler implements JobHandler {
     private readonly workspaces: WorkspaceManager,
     private readonly repositoryTools: ToolRegistry,
     private readonly artifacts: JobArtifactsRepository,
+    private readonly escalation: EscalationPolicy,
     @Inject(TDLN) private readonly tdln: TdlnEngine,
+    @Inject(PIPELINE_STAGES) private readonly stages: StagesResult,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly sandbox: SandboxStatus,
   ) {}
@@ -56,11 +60,13 @@ export class BuilderHandler implements JobHandler {
         checkpoint,
       );
       await ctx.setCurrentAction('builder at work');
+      const tools = this.stages.stages.find((s) => s.name === 'build')?.tools;
+      const role: AgentRole = tools ? { ...BUILDER, tools } : BUILDER;
       const outcome = await this.runner.run({
-        role: BUILDER,
+        role,
         job,
         worker: ctx,
-        registry: session.registry(BUILDER, session.recorder(BUILDER.name)),
+        registry: session.registry(role, session.recorder(role.name)),
         toolContext: session.toolContext(job.mode),
         task: taskPrompt(job),
         resume: checkpoint,
@@ -70,6 +76,12 @@ export class BuilderHandler implements JobHandler {
       });
       if (outcome.kind === 'waiting')
         return { status: 'waiting_human', question: outcome.question, checkpoint: outcome.checkpoint as never };
+      if (outcome.kind === 'capped') {
+        const decision = await this.escalation.decide(ctx, EscalationPolicy.capTrigger(outcome.error));
+        if (decision.kind === 'none') throw outcome.error;
+        if (decision.kind === 'auto') return { status: 'release', reason: 'escalated to genius mode' };
+        return { status: 'waiting_human', question: decision.question, checkpoint: outcome.checkpoint as never };
+      }
       await ctx.setCurrentAction('publishing the result');
       const published = await session.publish();
       const result = {

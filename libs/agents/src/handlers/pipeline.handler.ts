@@ -2,20 +2,23 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/common';
-import { Job, PendingQuestion } from '@app/jobs';
-import { PIPELINE_STAGES, StagesResult, TDLN, TdlnEngine } from '@app/tdln';
+import { EscalationTrigger, Job, PendingQuestion } from '@app/jobs';
+import { PIPELINE_STAGES, PipelineStage, StagesResult, TDLN, TdlnEngine } from '@app/tdln';
 import { SandboxStatus, ToolRegistry, WorkspaceManager } from '@app/tools';
 import { JobContext, JobHandler, JobOutcome } from '@app/worker';
 import { AgentsErrorCode, AgentsException } from '../agents.errors';
+import { Allowance, BudgetService } from '../budget/budget.service';
 import { ModelGateway, modelSetupHint } from '../model/model-gateway';
 import { TruthPackService, ProvenanceItem } from '../provenance/truthpack.service';
 import { BUILDER, PLANNER, REVIEWER } from '../roles/roles';
 import { AgentCheckpoint } from '../runtime/agent-checkpoint';
 import { AgentRole, AgentRunner } from '../runtime/agent-runner';
 import { AgentSession, outcomeOfFailure, sandboxUnavailable } from './agent-session';
+import { EscalationPolicy } from './escalation-policy';
 import { JobArtifactsRepository } from './job-artifacts.repository';
 import { taskPrompt } from './task-prompt';
 
+/** The stages the pipeline runs (intake happened before the job was queued). */
 type Stage = 'plan' | 'build' | 'review' | 'quality' | 'render' | 'seal';
 
 /** The pipeline's own state, kept in every checkpoint. */
@@ -26,23 +29,38 @@ interface PipelineState {
   plan?: Record<string, unknown>;
   reviews: Record<string, unknown>[];
   builderSummary?: string;
-  /** A pipeline gate parked on a person: `quality` (BLOCK) or `review` (rounds exhausted). */
-  pendingGate?: 'quality' | 'review';
+  /** What the job is parked on: a pipeline gate (`quality` BLOCK, `review` rounds exhausted) or an `escalation`. */
+  pendingGate?: 'quality' | 'review' | 'escalation';
+  /** The escalation a parked job waits on. */
+  escalation?: EscalationTrigger;
   approved: { quality?: boolean; review?: boolean };
   quality?: Record<string, unknown>;
   answer?: { text: string; citations: string[] };
+  /** What the current stage's role may use, and the job caps it was worked out from (raised caps give it more). */
+  allowance?: { stage: Stage; round: number; steps: number; tokens: number; caps: Allowance };
 }
 
 type PipelineCheckpoint = AgentCheckpoint & { pipeline: PipelineState };
 
-const ROLE_OF: Partial<Record<Stage, AgentRole>> = { plan: PLANNER, build: BUILDER, review: REVIEWER };
+/** The agents of the agent stages, by role name (the stages file names the role; validation ties it to its stage). */
+const AGENTS: Record<string, AgentRole> = { planner: PLANNER, builder: BUILDER, reviewer: REVIEWER };
+const AGENT_STAGES: readonly Stage[] = ['plan', 'build', 'review'];
+
+type Advance =
+  | { kind: 'next' }
+  | { kind: 'park'; gate: 'quality' | 'review' | 'escalation'; question: PendingQuestion }
+  | { kind: 'release'; reason: string }
+  | { kind: 'done'; outcome: JobOutcome };
 
 /**
- * The team, as code: Planner → Builder → Reviewer (request_changes sends the Builder back, at most
- * REVIEW_MAX_ROUNDS times, then a person decides) → TDLN quality gate (BLOCK waits for a person) →
- * final answer by TDLN-out → TruthPack sealed → status. Read-only intents skip the Builder (an
- * analysis is the Planner's; a review the Reviewer's). Each role runs with its own prompt, tool
- * allow-list and share of the budget; each hand-off is an event and a ledger entry; the state of the
+ * The team, as code, in the order the stages file declares (native/stages/pipeline.v1.toml, or
+ * PIPELINE_STAGES_FILE): Planner → Builder → Reviewer (request_changes sends the Builder back, at
+ * most REVIEW_MAX_ROUNDS times, then a person decides) → TDLN quality gate (BLOCK waits for a
+ * person) → final answer by TDLN-out → TruthPack sealed → status. Read-only jobs skip the stages
+ * marked skip_when_read_only (an analysis is the Planner's); a review request runs the review stage
+ * alone. Each agent stage runs its role with its prompt, the stage's tool allow-list and its share
+ * of what the job has left; a mechanic job that reaches a cap, or is sent back a second time,
+ * escalates as ESCALATION says. Each hand-off is an event and a ledger entry; the state of the
  * pipeline is checkpointed with every step, so a parked or orphaned job resumes where it was.
  */
 @Injectable()
@@ -54,6 +72,8 @@ export class PipelineHandler implements JobHandler {
     private readonly repositoryTools: ToolRegistry,
     private readonly artifacts: JobArtifactsRepository,
     private readonly truthpacks: TruthPackService,
+    private readonly budget: BudgetService,
+    private readonly escalation: EscalationPolicy,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(TDLN) private readonly tdln: TdlnEngine,
     @Inject(PIPELINE_STAGES) private readonly stages: StagesResult,
@@ -75,12 +95,8 @@ export class PipelineHandler implements JobHandler {
     if (unsandboxed) return unsandboxed;
     const checkpoint = (job.checkpoint as PipelineCheckpoint | null) ?? undefined;
     const intent = (job.intent ?? {}) as { operation?: string; readOnly?: boolean; targets?: string[] };
-    const ps: PipelineState = checkpoint?.pipeline ?? {
-      stage: intent.operation === 'review' ? 'review' : 'plan',
-      round: 0,
-      reviews: [],
-      approved: {},
-    };
+    const plan = this.planFor(intent);
+    const ps: PipelineState = checkpoint?.pipeline ?? { stage: plan[0].name as Stage, round: 0, reviews: [], approved: {} };
 
     try {
       const session = await AgentSession.open(
@@ -94,25 +110,38 @@ export class PipelineHandler implements JobHandler {
         ctx,
         checkpoint,
       );
-      // A gate that was parked on a person: only an explicit approval passes it (an answer is not one).
-      if (ps.pendingGate) {
+      if (ps.pendingGate === 'escalation') {
+        // A person chose genius mode or a higher cap (the response set them on the job); a rejection ended it instead.
+        const trigger = ps.escalation;
+        ps.pendingGate = undefined;
+        ps.escalation = undefined;
+        if (trigger?.kind === 'review')
+          await this.sendBack(ctx, session, ps, `escalated to ${job.mode} mode by ${job.humanResponse?.by ?? 'a person'}`);
+      } else if (ps.pendingGate) {
+        // A gate that was parked on a person: only an explicit approval passes it (an answer is not one).
         const gate = ps.pendingGate;
         ps.pendingGate = undefined;
         const response = job.humanResponse;
         if (response?.action !== 'approve') return { status: 'aborted', reason: 'not approved' };
         ps.approved[gate] = true;
-        await this.handoff(ctx, session, `${response.by} approved past the ${gate} gate`, gate, gate === 'review' ? 'quality' : 'render', {
+        const to = this.after(plan, gate);
+        await this.handoff(ctx, session, `${response.by} approved past the ${gate} gate`, gate, this.label(to), {
           approvedBy: response.by,
           via: response.via ?? null,
           respondedAt: response.respondedAt,
         });
-        ps.stage = gate === 'review' ? 'quality' : 'render';
+        ps.stage = to;
       }
       let resume = checkpoint && checkpoint.transcript.length > 0 ? checkpoint : undefined;
 
       for (;;) {
-        const role = ROLE_OF[ps.stage];
-        if (role) {
+        const stage = plan.find((s) => s.name === ps.stage);
+        const agent = stage && AGENT_STAGES.includes(ps.stage) ? AGENTS[stage.role] : undefined;
+        if (stage && agent) {
+          // The role may call exactly the tools its stage lists.
+          const role: AgentRole = { ...agent, tools: stage.tools };
+          const resumed = resume?.role === role.name ? resume : undefined;
+          const allowance = await this.allowanceFor(ps, plan, job, resumed);
           await ctx.setCurrentAction(`${role.name} at work${ps.stage === 'build' && ps.round > 0 ? ` (round ${ps.round + 1})` : ''}`);
           const outcome = await this.runner.run({
             role,
@@ -123,34 +152,101 @@ export class PipelineHandler implements JobHandler {
               session.recorder(role.name, (kind, data) => this.onRecord(ps, kind, data)),
             ),
             toolContext: session.toolContext(job.mode),
-            task: this.taskFor(ps, job, intent),
-            resume: resume?.role === role.name ? resume : undefined,
+            task: this.taskFor(ps, job, intent, allowance),
+            resume: resumed,
             response: job.humanResponse,
             runStartedAt,
             diff: session.diff,
             pipeline: ps as never,
-            limits: this.limitsFor(ps.stage, job),
+            limits: allowance,
           });
           resume = undefined;
           if (outcome.kind === 'waiting')
             return { status: 'waiting_human', question: outcome.question, checkpoint: outcome.checkpoint as never };
-          if (role === BUILDER) ps.builderSummary = outcome.text;
-          if (role === PLANNER && !ps.plan) throw new AgentsException(AgentsErrorCode.NoResult, 'The Planner finished without a plan');
+          if (outcome.kind === 'capped') {
+            // Everything up to the cap is in the checkpoint: an escalation resumes there, a failure leaves it for a retry.
+            const decision = await this.escalation.decide(ctx, EscalationPolicy.capTrigger(outcome.error));
+            if (decision.kind === 'none') throw outcome.error;
+            if (decision.kind === 'auto') return { status: 'release', reason: 'escalated to genius mode' };
+            ps.pendingGate = 'escalation';
+            ps.escalation = decision.question.data?.trigger as EscalationTrigger;
+            return { status: 'waiting_human', question: decision.question, checkpoint: outcome.checkpoint as never };
+          }
+          if (role.name === 'builder') ps.builderSummary = outcome.text;
+          if (role.name === 'planner' && !ps.plan)
+            throw new AgentsException(AgentsErrorCode.NoResult, 'The Planner finished without a plan');
         }
 
-        const next = await this.advance(ctx, session, ps, intent);
+        const next = await this.advance(ctx, session, ps, plan, intent);
         if (next.kind === 'done') return next.outcome;
         if (next.kind === 'park') {
           ps.pendingGate = next.gate;
-          const parked = await this.boundary(session, ps, 'coordinator');
+          const parked = await this.boundary(session, ps, next.gate === 'escalation' ? this.roleOf(plan, ps.stage) : 'coordinator');
           await ctx.checkpoint(parked);
           return { status: 'waiting_human', question: next.question, checkpoint: parked };
         }
-        await ctx.checkpoint(await this.boundary(session, ps, ROLE_OF[ps.stage]?.name ?? 'coordinator'));
+        await ctx.checkpoint(await this.boundary(session, ps, this.roleOf(plan, ps.stage)));
+        if (next.kind === 'release') return { status: 'release', reason: next.reason };
       }
     } catch (error) {
       return outcomeOfFailure(ctx, error);
     }
+  }
+
+  /**
+   * The stages this job runs, in the stages file's order: intake happened before it was queued; a
+   * read-only job skips the stages marked skip_when_read_only, and a review request runs the review
+   * stage alone (the stage that is its work).
+   */
+  private planFor(intent: { operation?: string; readOnly?: boolean }): PipelineStage[] {
+    const stages = this.stages.stages.filter((s) => s.name !== 'intake');
+    if (!intent.readOnly) return stages;
+    if (intent.operation === 'review' && stages.some((s) => s.name === 'review'))
+      return stages.filter((s) => s.name === 'review' || !AGENT_STAGES.includes(s.name as Stage));
+    return stages.filter((s) => !s.skipWhenReadOnly);
+  }
+
+  /** The stage after `stage` in the plan (the last one is the seal, which ends the job). */
+  private after(plan: PipelineStage[], stage: Stage): Stage {
+    const index = plan.findIndex((s) => s.name === stage);
+    return (plan[index + 1]?.name ?? 'seal') as Stage;
+  }
+
+  /** How a hand-off names a stage: by its agent (planner, builder, reviewer), else by its name (quality...). */
+  private label(stage: Stage): string {
+    return AGENT_STAGES.includes(stage) ? (this.stages.stages.find((s) => s.name === stage)?.role ?? stage) : stage;
+  }
+
+  private roleOf(plan: PipelineStage[], stage: Stage): string {
+    return AGENT_STAGES.includes(stage) ? (plan.find((s) => s.name === stage)?.role ?? 'coordinator') : 'coordinator';
+  }
+
+  /**
+   * What the current stage's role may use: its share of what the job has left, relative to the
+   * agent stages still to come (see {@link stageAllowance}). Worked out when the role starts, kept
+   * in the checkpoint for a resume, and worked out again (with what the role already used) when the
+   * job's caps changed meanwhile (an escalation, a raised cap).
+   */
+  private async allowanceFor(ps: PipelineState, plan: PipelineStage[], job: Job, resumed: AgentCheckpoint | undefined): Promise<Allowance> {
+    const kept = ps.allowance;
+    if (
+      resumed &&
+      kept &&
+      kept.stage === ps.stage &&
+      kept.round === ps.round &&
+      kept.caps.steps === job.maxSteps &&
+      kept.caps.tokens === job.maxTokens
+    )
+      return { steps: kept.steps, tokens: kept.tokens };
+    const index = plan.findIndex((s) => s.name === ps.stage);
+    const later = plan.slice(index + 1).filter((s) => AGENT_STAGES.includes(s.name as Stage));
+    const allowance = await this.budget.allowance(job.id, {
+      share: plan[index].budgetShare,
+      laterShares: later.map((s) => s.budgetShare),
+      roleUsed: resumed?.usage,
+    });
+    ps.allowance = { stage: ps.stage, round: ps.round, ...allowance };
+    return { steps: allowance.steps, tokens: allowance.tokens };
   }
 
   /** Moves the pipeline past the stage just finished. */
@@ -158,40 +254,48 @@ export class PipelineHandler implements JobHandler {
     ctx: JobContext,
     session: AgentSession,
     ps: PipelineState,
+    plan: PipelineStage[],
     intent: { operation?: string; readOnly?: boolean },
-  ): Promise<
-    { kind: 'next' } | { kind: 'park'; gate: 'quality' | 'review'; question: PendingQuestion } | { kind: 'done'; outcome: JobOutcome }
-  > {
+  ): Promise<Advance> {
     const readOnly = intent.readOnly === true;
+    const next = this.after(plan, ps.stage);
     switch (ps.stage) {
-      case 'plan': {
-        const to = readOnly ? 'quality' : 'build';
-        await this.handoff(ctx, session, readOnly ? 'analysis done' : 'plan ready', 'planner', readOnly ? 'quality' : 'builder');
-        ps.stage = to;
+      case 'plan':
+        await this.handoff(ctx, session, readOnly ? 'analysis done' : 'plan ready', 'planner', this.label(next));
+        ps.stage = next;
         return { kind: 'next' };
-      }
       case 'build':
-        await this.handoff(ctx, session, `change made${ps.round > 0 ? ` (round ${ps.round + 1})` : ''}`, 'builder', 'reviewer');
-        ps.stage = 'review';
+        await this.handoff(ctx, session, `change made${ps.round > 0 ? ` (round ${ps.round + 1})` : ''}`, 'builder', this.label(next));
+        ps.stage = next;
         return { kind: 'next' };
       case 'review': {
         const review = ps.reviews.at(-1);
         if (!review) throw new AgentsException(AgentsErrorCode.NoResult, 'The Reviewer finished without submitting a review');
         if (review.verdict === 'approve' || readOnly) {
-          await this.handoff(ctx, session, readOnly ? 'review submitted' : 'change approved', 'reviewer', 'quality');
-          ps.stage = 'quality';
+          await this.handoff(ctx, session, readOnly ? 'review submitted' : 'change approved', 'reviewer', this.label(next));
+          ps.stage = next;
           return { kind: 'next' };
         }
-        if (ps.round < this.config.pipeline.reviewRounds) {
-          ps.round++;
-          await this.handoff(
-            ctx,
-            session,
-            `changes requested (round ${ps.round} of ${this.config.pipeline.reviewRounds})`,
-            'reviewer',
-            'builder',
-          );
-          ps.stage = 'build';
+        const canSendBack = plan.some((s) => s.name === 'build') && ps.round < this.config.pipeline.reviewRounds;
+        if (canSendBack && ps.round >= 1 && ctx.job.mode === 'mechanic') {
+          // The second send-back: a mechanic job escalates as ESCALATION says, or goes back as before.
+          const decision = await this.escalation.decide(ctx, {
+            kind: 'review',
+            message: `The Reviewer sent the change back a second time: ${String(review.summary)}`,
+          });
+          if (decision.kind === 'auto') {
+            await this.sendBack(ctx, session, ps, 'escalated to genius mode');
+            return { kind: 'release', reason: 'escalated to genius mode' };
+          }
+          if (decision.kind === 'ask') {
+            ps.escalation = decision.question.data?.trigger as EscalationTrigger;
+            ps.round++;
+            ps.stage = 'build';
+            return { kind: 'park', gate: 'escalation', question: decision.question };
+          }
+        }
+        if (canSendBack) {
+          await this.sendBack(ctx, session, ps);
           return { kind: 'next' };
         }
         return {
@@ -221,23 +325,45 @@ export class PipelineHandler implements JobHandler {
             },
           };
         }
-        ps.stage = 'render';
+        ps.stage = next;
         return { kind: 'next' };
       }
       case 'render':
         ps.answer = await this.render(ctx, session, ps);
-        ps.stage = 'seal';
+        ps.stage = next;
         return { kind: 'next' };
       case 'seal':
         return { kind: 'done', outcome: await this.seal(ctx, session, ps, readOnly) };
     }
   }
 
-  private taskFor(ps: PipelineState, job: Job, intent: { operation?: string; readOnly?: boolean; targets?: string[] }): string {
+  /** The Reviewer sends the Builder back for another round (the round is counted when it was not yet). */
+  private async sendBack(ctx: JobContext, session: AgentSession, ps: PipelineState, how?: string): Promise<void> {
+    if (ps.stage === 'review') {
+      ps.round++;
+      ps.stage = 'build';
+    }
+    await this.handoff(
+      ctx,
+      session,
+      `changes requested (round ${ps.round} of ${this.config.pipeline.reviewRounds})${how ? `; ${how}` : ''}`,
+      'reviewer',
+      'builder',
+    );
+  }
+
+  private taskFor(
+    ps: PipelineState,
+    job: Job,
+    intent: { operation?: string; readOnly?: boolean; targets?: string[] },
+    allowance: Allowance,
+  ): string {
     const plan = ps.plan ? `\nThe plan (from the Planner):\n${JSON.stringify(ps.plan, null, 1)}` : '';
+    const share = `Your share of that: at most ${allowance.steps} tool calls and ${allowance.tokens} tokens; the rest is for the roles after you.`;
     switch (ps.stage) {
       case 'plan':
         return taskPrompt(job, [
+          share,
           intent.readOnly
             ? '\nThis is an analysis request: analyse, record your analysis, and list the recommended next steps as the plan. Do not change anything.'
             : '\nRecord your analysis, then write the plan the Builder will follow.',
@@ -248,26 +374,22 @@ export class PipelineHandler implements JobHandler {
           ps.round > 0 && last
             ? `\nThe Reviewer requested changes:\n${JSON.stringify({ summary: last.summary, comments: last.comments ?? [] }, null, 1)}\nAddress every comment, run the tests again, and commit.`
             : '';
-        return taskPrompt(job, [plan, review]);
+        return taskPrompt(job, [share, plan, review]);
       }
       case 'review':
         return intent.readOnly
           ? taskPrompt(job, [
+              share,
               `\nReview the code this request names${intent.targets?.length ? ` (${intent.targets.join(', ')})` : ''} and submit your findings with submit_review.`,
             ])
           : taskPrompt(job, [
+              share,
               plan,
               `\nReview round ${ps.round + 1}: review the change on the job branch (get_diff) against the task and the plan, then submit_review.`,
             ]);
       default:
         return taskPrompt(job);
     }
-  }
-
-  private limitsFor(stage: Stage, job: Job): { steps: number; tokens: number } | undefined {
-    const share = this.stages.stages.find((s) => s.name === stage)?.budgetShare;
-    if (!share) return undefined;
-    return { steps: Math.max(2, Math.ceil(share * job.maxSteps)), tokens: Math.max(1_000, Math.ceil(share * job.maxTokens)) };
   }
 
   private onRecord(ps: PipelineState, kind: string, data: Record<string, unknown>): void {

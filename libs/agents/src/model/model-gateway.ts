@@ -6,7 +6,7 @@ import { AgentsErrorCode, AgentsException } from '../agents.errors';
 import { AnthropicProvider } from './anthropic-provider';
 import { ModelMessage, ModelProvider } from './model-provider';
 import { OpenAiProvider } from './openai-provider';
-import { ModelUsage, costCents, findPrice, totalTokens } from './pricing';
+import { ModelUsage, budgetTokens, costCents, findPrice, totalTokens } from './pricing';
 
 /** One call to the model. `system` and `tools` are the stable, cached prefix. */
 export interface ModelCallRequest {
@@ -31,8 +31,13 @@ export interface ModelCallResult {
   message: ModelMessage;
   model: string;
   usage: ModelUsage;
+  /** Every token, cached or not. */
   totalTokens: number;
+  /** What the call counts against a token cap: cache reads weighted by their price (see {@link budgetTokens}). */
+  budgetTokens: number;
   costCents: number;
+  /** The price the call was charged at (USD per million tokens). */
+  price: ModelPrice;
   latencyMs: number;
   /** Attempts made, 1 when the first succeeded (SDK-internal retries not counted). */
   attempts: number;
@@ -99,6 +104,21 @@ export class ModelGateway {
     return Math.ceil((request.system.length + JSON.stringify(request.tools).length + JSON.stringify(request.messages).length) / 4);
   }
 
+  /**
+   * What to reserve before a call, counted as the cap counts it: the part of the request that the
+   * previous call of the same conversation sent (`cachedTokens`, an estimate of the same kind) is
+   * expected to be read from the prompt cache, the rest to be written to it. Output is not
+   * reserved (a job overspends by at most one call's output); a cache miss costs more than
+   * reserved, at most once, as the settlement charges what the call really used.
+   */
+  estimateCall(mode: JobMode, inputTokens: number, cachedTokens = 0): { tokens: number; costCents: number } {
+    const price = this.priceOf(this.modelFor(mode));
+    const cached = Math.max(0, Math.min(cachedTokens, inputTokens));
+    const fresh = inputTokens - cached;
+    const usage: ModelUsage = { inputTokens: 0, outputTokens: 0, cacheCreationTokens: fresh, cacheReadTokens: cached };
+    return { tokens: fresh + Math.ceil(cached * cacheReadWeight(price)), costCents: costCents(usage, price) };
+  }
+
   /** The most a call can cost, for reserving budget before it is made. */
   estimateCostCents(mode: JobMode, inputTokens: number, maxOutputTokens: number): number {
     return costCents(
@@ -157,12 +177,15 @@ export class ModelGateway {
           ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
           ...(request.maxRetries !== undefined ? { maxRetries: request.maxRetries } : {}),
         });
+        const price = this.priceOf(model);
         return {
           message: reply.message,
           model,
           usage: reply.usage,
           totalTokens: totalTokens(reply.usage),
-          costCents: costCents(reply.usage, this.priceOf(model)),
+          budgetTokens: budgetTokens(reply.usage, price),
+          costCents: costCents(reply.usage, price),
+          price,
           latencyMs: Date.now() - started,
           attempts: attempt,
           requestId: reply.requestId,

@@ -8,8 +8,26 @@ export interface ModelUsage {
   cacheReadTokens: number;
 }
 
+/** Every token of a call, cached or not (what the model reports; for events and metrics). */
 export function totalTokens(usage: ModelUsage): number {
   return usage.inputTokens + usage.outputTokens + usage.cacheCreationTokens + usage.cacheReadTokens;
+}
+
+/**
+ * What a cache read weighs against an uncached input token: the ratio of their prices (0.1 for
+ * Anthropic's models). A model priced 0 has no ratio to go by: its cache reads count in full.
+ */
+export function cacheReadWeight(price: ModelPrice): number {
+  return price.input > 0 ? Math.min(1, price.cacheRead / price.input) : 1;
+}
+
+/**
+ * The tokens a call counts against a token cap: uncached input, output and cache writes in full,
+ * cache reads weighted by their price (a transcript re-read from the cache costs a tenth, and so
+ * counts a tenth). Rounded up, so a call never counts less than it used.
+ */
+export function budgetTokens(usage: ModelUsage, price: ModelPrice): number {
+  return usage.inputTokens + usage.outputTokens + usage.cacheCreationTokens + Math.ceil(usage.cacheReadTokens * cacheReadWeight(price));
 }
 
 /** The price entry for a model: the longest configured key its name starts with, if any. */

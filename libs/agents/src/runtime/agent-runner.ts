@@ -5,7 +5,7 @@ import { LOGGER, modelCallSeconds, modelCalls, modelCostCents, modelTokens, tool
 import { HumanResponse, Job, PendingQuestion } from '@app/jobs';
 import { ChangeGate, SANDBOX_FIX, ToolContext, ToolRegistry, ToolResult } from '@app/tools';
 import { JobContext } from '@app/worker';
-import { AgentsErrorCode, AgentsException } from '../agents.errors';
+import { AgentsErrorCode, AgentsException, isCapReached } from '../agents.errors';
 import { BudgetService, BudgetUse } from '../budget/budget.service';
 import { ModelGateway } from '../model/model-gateway';
 import { AgentCheckpoint, PendingCall } from './agent-checkpoint';
@@ -44,7 +44,12 @@ export interface AgentRunInput {
 
 export type AgentRunOutcome =
   | { kind: 'finished'; text: string; stoppedBy?: { name: string; data: unknown }; checkpoint: AgentCheckpoint }
-  | { kind: 'waiting'; question: PendingQuestion; checkpoint: AgentCheckpoint };
+  | { kind: 'waiting'; question: PendingQuestion; checkpoint: AgentCheckpoint }
+  /**
+   * A cap stopped the role (the job's, or the role's share of it). The checkpoint holds everything
+   * done so far, the calls of a turn cut short included, so a run with more room resumes exactly there.
+   */
+  | { kind: 'capped'; error: AgentsException; checkpoint: AgentCheckpoint };
 
 /** Tools that park the job until a person answers. */
 const HUMAN_TOOLS = new Set(['request_human_review', 'ask_user']);
@@ -76,7 +81,7 @@ export class AgentRunner {
   }
 
   async run(input: AgentRunInput): Promise<AgentRunOutcome> {
-    const { role, job, worker } = input;
+    const { role } = input;
     const state: AgentCheckpoint = input.resume ?? {
       version: 1,
       role: role.name,
@@ -93,10 +98,21 @@ export class AgentRunner {
     };
     state.usage ??= { steps: 0, tokens: 0 };
     if (input.pipeline) state.pipeline = input.pipeline;
+    try {
+      return await this.work(input, state);
+    } catch (error) {
+      if (!isCapReached(error)) throw error;
+      await this.checkpoint(input, state);
+      return { kind: 'capped', error, checkpoint: state };
+    }
+  }
+
+  private async work(input: AgentRunInput, state: AgentCheckpoint): Promise<AgentRunOutcome> {
+    const { role, job, worker } = input;
     const tools = input.registry.definitions(role.tools) as Anthropic.Tool[];
 
-    // Resume a turn that was parked on a person.
     if (state.pending) {
+      // Resume a turn that was parked on a person.
       const pending = state.pending;
       state.pending = null;
       const result = await this.resolvePending(input, pending);
@@ -104,13 +120,22 @@ export class AgentRunner {
       const turn = await this.runCalls(input, state, state.remainingCalls);
       if (turn.parked) return turn.parked;
       if (turn.stoppedBy) return { kind: 'finished', text: '', stoppedBy: turn.stoppedBy, checkpoint: state };
+    } else if (state.remainingCalls.length > 0) {
+      // Resume a turn a cap cut short: its calls not run yet run now, and none that ran is run again.
+      const turn = await this.runCalls(input, state, state.remainingCalls);
+      if (turn.parked) return turn.parked;
+      if (turn.stoppedBy) return { kind: 'finished', text: '', stoppedBy: turn.stoppedBy, checkpoint: state };
     }
 
+    // The request the previous call sent, as estimated: the next call reads it from the prompt cache.
+    let cached = 0;
     for (;;) {
       this.checkRunnable(input, state);
       const request = { system: role.system, tools, messages: state.transcript };
       const estimate = this.model.estimateInputTokens(request);
-      const reservation = await this.budget.reserve(job.id, estimate, this.model.estimateCostCents(job.mode, estimate, 0));
+      const expected = this.model.estimateCall(job.mode, estimate, cached);
+      const reservation = await this.budget.reserve(job.id, expected.tokens, expected.costCents);
+      cached = estimate;
       let response;
       try {
         response = await this.model.call({ ...request, mode: job.mode, signal: worker.signal, userId: job.id });
@@ -119,8 +144,8 @@ export class AgentRunner {
         if (worker.signal.aborted) throw this.stopped(input);
         throw error;
       }
-      const use = await this.budget.settle(reservation, { tokens: response.totalTokens, costCents: response.costCents });
-      state.usage!.tokens += response.totalTokens;
+      const use = await this.budget.settle(reservation, response);
+      state.usage!.tokens += use.charged.tokens;
       modelCalls.inc({ mode: job.mode, role: role.name, model: response.model });
       modelCallSeconds.observe({ mode: job.mode, role: role.name }, response.latencyMs / 1000);
       modelTokens.inc({ mode: job.mode, kind: 'input' }, response.usage.inputTokens);
@@ -133,11 +158,12 @@ export class AgentRunner {
         {
           type: 'model_call',
           role: role.name,
-          summary: `${role.name} → ${response.model}: ${response.totalTokens} tokens, ${response.costCents.toFixed(3)}¢, ${response.latencyMs} ms`,
+          summary: `${role.name} → ${response.model}: ${response.totalTokens} tokens (${use.charged.tokens} against the cap), ${response.costCents.toFixed(3)}¢, ${response.latencyMs} ms`,
           data: {
             model: response.model,
             usage: response.usage,
             totalTokens: response.totalTokens,
+            budgetTokens: use.charged.tokens,
             costCents: response.costCents,
             latencyMs: response.latencyMs,
             attempts: response.attempts,
@@ -174,15 +200,21 @@ export class AgentRunner {
     let stoppedBy: { name: string; data: unknown } | undefined;
     for (let i = 0; i < calls.length; i++) {
       const call = calls[i];
-      this.checkRunnable(input, state);
-      if (input.limits && state.usage!.steps >= input.limits.steps) {
-        throw new AgentsException(
-          AgentsErrorCode.StepLimit,
-          `The ${role.name} used its share of the job's tool calls (${input.limits.steps})`,
-          { role: role.name, used: state.usage!.steps, cap: input.limits.steps },
-        );
+      try {
+        this.checkRunnable(input, state);
+        if (input.limits && state.usage!.steps >= input.limits.steps) {
+          throw new AgentsException(
+            AgentsErrorCode.StepLimit,
+            `The ${role.name} used its share of the job's tool calls (${input.limits.steps})`,
+            { role: role.name, used: state.usage!.steps, cap: input.limits.steps },
+          );
+        }
+        await this.budget.takeStep(input.job.id);
+      } catch (error) {
+        // The calls of this turn not run yet are kept, so a run with more room runs them and no other.
+        if (isCapReached(error)) state.remainingCalls = calls.slice(i);
+        throw error;
       }
-      await this.budget.takeStep(input.job.id);
       state.usage!.steps++;
       const started = Date.now();
       const result: ToolResult<unknown> = role.tools.includes(call.name)

@@ -48,6 +48,14 @@ export const GITHUB_ASSOCIATIONS = [
 ] as const;
 export type GithubAssociation = (typeof GITHUB_ASSOCIATIONS)[number];
 
+/**
+ * What happens when a mechanic job reaches a cap or its Reviewer sends the Builder back a second
+ * time: `auto` continues it in genius mode, `ask` asks a person (genius mode, or a higher cap),
+ * `off` lets the cap end it.
+ */
+export const ESCALATION_MODES = ['auto', 'ask', 'off'] as const;
+export type EscalationMode = (typeof ESCALATION_MODES)[number];
+
 /** Budget caps of one job. */
 export interface JobCaps {
   maxSteps: number;
@@ -197,6 +205,8 @@ export interface AppConfig {
   pipeline: {
     /** Times the Reviewer may send the Builder back before a person decides. */
     reviewRounds: number;
+    /** What a mechanic job does at a cap, or when its Reviewer sends the Builder back a second time. */
+    escalation: EscalationMode;
     /** A job waiting longer than this for a person gets a reminder event. */
     reminderAfterMs: number;
     /** How often the Watcher looks for patterns. */

@@ -46,6 +46,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CHAT_MAX_TOKENS: 'lots' })).toThrow(/CHAT_MAX_TOKENS/);
   });
 
+  it('escalates by asking unless ESCALATION says auto or off, and sizes mechanic caps for a real session', () => {
+    const config = loadConfig({});
+    expect(config.pipeline.escalation).toBe('ask');
+    expect(config.jobs.modeCaps.mechanic).toMatchObject({ maxSteps: 60, maxTokens: 400_000, maxCostCents: 100 });
+    expect(loadConfig({ ESCALATION: 'auto' }).pipeline.escalation).toBe('auto');
+    expect(loadConfig({ ESCALATION: 'off' }).pipeline.escalation).toBe('off');
+    expect(() => loadConfig({ ESCALATION: 'always' })).toThrow(/ESCALATION: must be one of auto, ask, off \(got "always"\)/);
+  });
+
   it('reads REPO_ALLOW and RATE_LIMIT_AUTH_FAILURES, with defaults', () => {
     const config = loadConfig({}, [], '/srv/app');
     expect(config.repositories.allow).toBeUndefined();

@@ -5,6 +5,7 @@ import { repositoryAccessOf } from '../repo-access/repository-access';
 import { weakKeyReason } from '../security/key-strength';
 import {
   AppConfig,
+  ESCALATION_MODES,
   GITHUB_ASSOCIATIONS,
   JOB_MODES,
   JobCaps,
@@ -374,8 +375,9 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
       defaultMaxAttempts: r.int('JOB_MAX_ATTEMPTS', 3, 1, 100),
       modeCaps: {
         mechanic: {
-          maxSteps: r.int('MECHANIC_MAX_STEPS', 30, 1, 100_000),
-          maxTokens: r.int('MECHANIC_MAX_TOKENS', 300_000, 1, 1_000_000_000),
+          // Sized from a realistic session (README, "Budgets"): 47 tool calls and 230k budget tokens, with room for a send-back.
+          maxSteps: r.int('MECHANIC_MAX_STEPS', 60, 1, 100_000),
+          maxTokens: r.int('MECHANIC_MAX_TOKENS', 400_000, 1, 1_000_000_000),
           maxCostCents: r.int('MECHANIC_MAX_COST_CENTS', 100, 1, 10_000_000),
           maxWallMs: r.int('MECHANIC_MAX_WALL_MS', 15 * 60_000, 1_000, 86_400_000),
         },
@@ -467,6 +469,7 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
     },
     pipeline: {
       reviewRounds: r.int('REVIEW_MAX_ROUNDS', 2, 0, 10),
+      escalation: r.oneOf('ESCALATION', ESCALATION_MODES, 'ask'),
       reminderAfterMs: r.int('REMINDER_AFTER_MS', 3_600_000, 1_000, 30 * 86_400_000),
       watcherIntervalMs: r.int('WATCHER_INTERVAL_MS', 600_000, 1_000, 86_400_000),
     },

@@ -72,3 +72,9 @@ export const intakeSeconds = new Histogram({
   buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30],
   registers: [prometheus],
 });
+export const escalations = new Counter({
+  name: 'aict_escalations_total',
+  help: 'Jobs escalated: by what triggered it (cap, review) and what was done (auto, asked, escalate, raise_cap, retry)',
+  labelNames: ['trigger', 'action'] as const,
+  registers: [prometheus],
+});

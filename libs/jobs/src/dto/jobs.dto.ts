@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { EnumField, IntField, JOB_MODES, JobMode, StringField, UuidField } from '@app/common';
 import { IntentView } from '@app/tdln';
 import { IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
-import { HumanResponse, Job, PendingQuestion, RespondAction, actionsFor } from '../entities/job.entity';
+import { HumanResponse, Job, PendingQuestion, RESPOND_ACTIONS, RespondAction, actionsFor } from '../entities/job.entity';
 import { JOB_STATUSES, JobStatus } from '../job-status';
 import { REQUESTABLE_ROLES, RequestableRole, UNREVIEWED_ROLES } from '../job-roles';
 
@@ -108,13 +108,27 @@ export class ListJobsQuery {
   cursor?: string;
 }
 
-const RESPOND_ACTIONS: readonly RespondAction[] = ['approve', 'reject', 'answer'];
+/** Cap fields a request may set: the same as `POST /api/jobs` takes. */
+class CapFields {
+  @IntField({ description: 'Cap on tool calls', optional: true, min: 1, max: 100_000 })
+  maxSteps?: number;
+
+  @IntField({ description: 'Cap on model tokens (cache reads weighted by their price)', optional: true, min: 1, max: 1_000_000_000 })
+  maxTokens?: number;
+
+  @IntField({ description: 'Cap on model cost in US cents', optional: true, min: 1, max: 10_000_000 })
+  maxCostCents?: number;
+
+  @IntField({ description: 'Cap on wall time in milliseconds', optional: true, min: 1_000, max: 86_400_000 })
+  maxWallMs?: number;
+}
 
 /** Body of `POST /api/jobs/{id}/respond`. */
-export class RespondJobRequest {
+export class RespondJobRequest extends CapFields {
   @EnumField({
     description:
-      'approve or reject a pending approval; answer (or reject) a question. An action that does not fit the question is 400 invalid_response',
+      'approve or reject a pending approval; answer (or reject) a question; escalate (continue in genius mode), raise_cap (with the caps to raise, ' +
+      'or the suggested one) or reject an escalation. An action that does not fit the question is 400 invalid_response',
     values: RESPOND_ACTIONS,
     enumName: 'RespondAction',
   })
@@ -128,9 +142,24 @@ export class RespondJobRequest {
   answer?: string;
 }
 
+/** Body of `POST /api/jobs/{id}/retry` (optional): the mode and caps the retry runs with. */
+export class RetryJobRequest extends CapFields {
+  @EnumField({
+    description: 'Run the retry in this mode (genius: the strong model and at least genius mode’s default caps)',
+    values: JOB_MODES,
+    enumName: 'JobMode',
+    optional: true,
+  })
+  mode?: JobMode;
+}
+
 /** The question or approval a waiting job puts to a person. */
 export class PendingQuestionView {
-  @ApiProperty({ enum: ['question', 'approval'], description: 'approval: approve or reject; question: a free-text answer' })
+  @ApiProperty({
+    enum: ['question', 'approval', 'escalation'],
+    description:
+      'approval: approve or reject; question: a free-text answer; escalation: a cap reached or a second send-back (escalate, raise_cap or reject)',
+  })
   kind: PendingQuestion['kind'];
   @ApiProperty() question: string;
   @ApiPropertyOptional({ description: 'The role or gate that asks (planner, builder, reviewer, quality gate...)' }) askedBy?: string;
@@ -138,7 +167,8 @@ export class PendingQuestionView {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
-    description: 'What the question is about (the tool call, the verdict...)',
+    description:
+      'What the question is about (the tool call, the verdict...); an escalation: its trigger, the genius option (mode and caps) and the raise option (cap, current, suggested, max)',
   })
   data?: Record<string, unknown>;
   @ApiProperty({
@@ -154,6 +184,19 @@ export class PendingQuestionView {
   }
 }
 
+export class JobCapsView {
+  @ApiProperty() maxSteps: number;
+  @ApiProperty() maxTokens: number;
+  @ApiProperty() maxCostCents: number;
+  @ApiProperty() maxWallMs: number;
+}
+
+/** The mode and caps an escalation gave a job. */
+export class EscalationView {
+  @ApiProperty({ enum: JOB_MODES, enumName: 'JobMode' }) mode: JobMode;
+  @ApiProperty({ type: JobCapsView }) caps: JobCapsView;
+}
+
 /** How a response reached the service, and what identified the person. */
 export class ResponseChannelView {
   @ApiProperty({ enum: ['api', 'chat'] }) channel: 'api' | 'chat';
@@ -166,7 +209,7 @@ export class ResponseChannelView {
 
 /** The question a response resolved. */
 export class ResolvedQuestionView {
-  @ApiProperty({ enum: ['question', 'approval'] }) kind: PendingQuestion['kind'];
+  @ApiProperty({ enum: ['question', 'approval', 'escalation'] }) kind: PendingQuestion['kind'];
   @ApiProperty() question: string;
   @ApiPropertyOptional() askedBy?: string;
 }
@@ -178,25 +221,21 @@ export class JobResponseView {
   @ApiProperty({ description: 'Who gave it, as the ledger names them: token:<prefix>, or user with access control off' }) by: string;
   @ApiProperty({ type: ResponseChannelView, nullable: true }) via: ResponseChannelView | null;
   @ApiProperty({ type: ResolvedQuestionView, nullable: true }) question: ResolvedQuestionView | null;
+  @ApiProperty({ type: EscalationView, nullable: true, description: 'The mode and caps an escalate or raise_cap response gave the job' })
+  escalation: EscalationView | null;
   @ApiProperty({ format: 'date-time' }) respondedAt: string;
 
   static of(r: HumanResponse): JobResponseView {
     return Object.assign(new JobResponseView(), {
       action: r.action,
       answer: r.answer ?? null,
+      escalation: r.escalation ?? null,
       by: r.by,
       via: r.via ?? null,
       question: r.question ?? null,
       respondedAt: r.respondedAt,
     });
   }
-}
-
-export class JobCapsView {
-  @ApiProperty() maxSteps: number;
-  @ApiProperty() maxTokens: number;
-  @ApiProperty() maxCostCents: number;
-  @ApiProperty() maxWallMs: number;
 }
 
 export class JobUsageView {

@@ -1,18 +1,25 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { JobMode, numberTransformer } from '@app/common';
+import { JobCaps, JobMode, numberTransformer } from '@app/common';
 import { JobStatus } from '../job-status';
 
-/** A question a waiting job puts to a person. */
+/** What a person may do about a waiting job. */
+export const RESPOND_ACTIONS = ['approve', 'reject', 'answer', 'escalate', 'raise_cap'] as const;
+export type RespondAction = (typeof RESPOND_ACTIONS)[number];
+
+/**
+ * A question a waiting job puts to a person: a `question` to answer, an `approval` to give or
+ * refuse, or an `escalation` (a cap reached, or the Reviewer sending the Builder back a second
+ * time) to settle by continuing in genius mode or raising the cap.
+ */
 export interface PendingQuestion {
-  kind: 'question' | 'approval';
+  kind: 'question' | 'approval' | 'escalation';
   question: string;
   options?: string[];
   askedBy?: string;
+  /** The actions it takes, when the kind alone does not say (an escalation lists the choices it offers). */
+  actions?: RespondAction[];
   data?: Record<string, unknown>;
 }
-
-/** What a person may do about a waiting job. */
-export type RespondAction = 'approve' | 'reject' | 'answer';
 
 /** How a response reached the service, and what identified the person who gave it. */
 export interface ResponseChannel {
@@ -31,6 +38,8 @@ export interface ResponseChannel {
 export interface HumanResponse {
   action: RespondAction;
   answer?: string;
+  /** What an escalation changed: the mode and caps the job goes on with. */
+  escalation?: { mode: JobMode; caps: JobCaps };
   respondedAt: string;
   /** The ledger actor of the person (`token:<prefix>`, or `user` with access control off). */
   by: string;
@@ -41,10 +50,13 @@ export interface HumanResponse {
 
 /**
  * The actions that fit a pending question: an approval is approved or rejected (an answer is not
- * an approval); a question is answered, or rejected to stop the job.
+ * an approval); a question is answered, or rejected to stop the job; an escalation takes the
+ * choices it offers (`escalate` to genius mode, `raise_cap`) or `reject`.
  */
-export function actionsFor(question: Pick<PendingQuestion, 'kind'> | null | undefined): RespondAction[] {
-  return question?.kind === 'approval' ? ['approve', 'reject'] : ['answer', 'reject'];
+export function actionsFor(question: Pick<PendingQuestion, 'kind' | 'actions'> | null | undefined): RespondAction[] {
+  if (question?.kind === 'approval') return ['approve', 'reject'];
+  if (question?.kind === 'escalation') return question.actions?.length ? question.actions : ['escalate', 'raise_cap', 'reject'];
+  return ['answer', 'reject'];
 }
 
 /** One job: what to do, where, under which caps, and how far it got. */

@@ -45,6 +45,93 @@ pub const KNOWN_TOOLS: &[&str] = &[
 /// Tools that change the workspace.
 pub const WRITE_TOOLS: &[&str] = &["edit_file", "apply_patch", "commit_changes"];
 
+/// Tools that change the workspace or run its code (tests and linters run in the sandbox and may write).
+const CHANGE_TOOLS: &[&str] = &[
+    "edit_file",
+    "apply_patch",
+    "commit_changes",
+    "run_tests",
+    "run_lint",
+];
+
+/// Roles the runtime knows: the agents of the plan, build and review stages, the coordinator
+/// (intake and the final answer) and the system (the quality gate and the seal).
+pub const KNOWN_ROLES: &[&str] = &["coordinator", "planner", "builder", "reviewer", "system"];
+
+/// Stages the runtime always runs: the quality gate, the final answer and the seal (provenance).
+pub const REQUIRED_STAGES: &[&str] = &["intake", "quality", "render", "seal"];
+
+/// Stages an agent works (a model under a share of the budget); the others are deterministic.
+pub const AGENT_STAGES: &[&str] = &["plan", "build", "review"];
+
+const READ_TOOLS: &[&str] = &[
+    "read_file",
+    "list_files",
+    "find_files",
+    "search_code",
+    "semantic_search",
+    "get_repo_state",
+];
+
+/// The role that runs a stage: each stage has one, because the runtime's code for the stage
+/// expects that role's result (a plan, a change, a review, a verdict).
+pub fn role_of_stage(stage: &str) -> Option<&'static str> {
+    Some(match stage {
+        "intake" | "render" => "coordinator",
+        "plan" => "planner",
+        "build" => "builder",
+        "review" => "reviewer",
+        "quality" | "seal" => "system",
+        _ => return None,
+    })
+}
+
+/// Whether a role may be given a tool: a stage's tool list can narrow its role's tools, never
+/// widen them (a Planner or Reviewer never changes code; the system calls no tools).
+pub fn role_may_use(role: &str, tool: &str) -> bool {
+    let extra: &[&str] = match role {
+        "planner" => &[
+            "record_analysis",
+            "create_plan",
+            "request_human_review",
+            "ask_user",
+            "web_search",
+        ],
+        "builder" => &[
+            "get_diff",
+            "read_lints",
+            "edit_file",
+            "apply_patch",
+            "run_tests",
+            "run_lint",
+            "commit_changes",
+            "request_human_review",
+            "ask_user",
+            "web_search",
+        ],
+        "reviewer" => &[
+            "get_diff",
+            "read_lints",
+            "submit_review",
+            "request_human_review",
+            "ask_user",
+            "web_search",
+        ],
+        "coordinator" => return !CHANGE_TOOLS.contains(&tool),
+        _ => return false,
+    };
+    READ_TOOLS.contains(&tool) || extra.contains(&tool)
+}
+
+/// The tool a stage's agent finishes with, without which the stage can never end with its result.
+fn finishing_tool(stage: &str) -> Option<&'static str> {
+    match stage {
+        "plan" => Some("create_plan"),
+        "review" => Some("submit_review"),
+        _ => None,
+    }
+}
+
 /// A versioned, content-addressed artefact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Artefact {
@@ -214,17 +301,50 @@ pub fn validate_stages(text: &str) -> StagesValidation {
                 &at,
             ));
         }
+        let known_role = KNOWN_ROLES.contains(&s.role.as_str());
         if s.role.trim().is_empty() {
             errors.push(EngineError::at(
                 "missing_role",
                 "role must not be empty",
                 &at,
             ));
+        } else if !known_role {
+            errors.push(EngineError::at(
+                "unknown_role",
+                format!(
+                    "unknown role {:?} in stage {:?}; the runtime knows: {}",
+                    s.role,
+                    s.name,
+                    KNOWN_ROLES.join(", ")
+                ),
+                &at,
+            ));
+        } else if let Some(expected) = role_of_stage(&s.name) {
+            if expected != s.role {
+                errors.push(EngineError::at(
+                    "role_mismatch",
+                    format!(
+                        "stage {:?} is run by the {expected} role, not {:?}",
+                        s.name, s.role
+                    ),
+                    &at,
+                ));
+            }
         }
-        if !(s.budget_share > 0.0 && s.budget_share <= 1.0) {
+        let agent = AGENT_STAGES.contains(&s.name.as_str());
+        if agent && !(s.budget_share > 0.0 && s.budget_share <= 1.0) {
             errors.push(EngineError::at(
                 "budget_share",
-                format!("budget_share {} must be in (0, 1]", s.budget_share),
+                format!(
+                    "budget_share {} of stage {:?} must be in (0, 1]: an agent works it",
+                    s.budget_share, s.name
+                ),
+                &at,
+            ));
+        } else if !(0.0..=1.0).contains(&s.budget_share) {
+            errors.push(EngineError::at(
+                "budget_share",
+                format!("budget_share {} must be in [0, 1]", s.budget_share),
                 &at,
             ));
         }
@@ -234,6 +354,27 @@ pub fn validate_stages(text: &str) -> StagesValidation {
                 errors.push(EngineError::at(
                     "unknown_tool",
                     format!("unknown tool {t:?} in stage {:?}", s.name),
+                    &at,
+                ));
+            } else if known_role && !role_may_use(&s.role, t) {
+                errors.push(EngineError::at(
+                    "tool_not_for_role",
+                    format!(
+                        "the {} role may not be given {t:?} (stage {:?})",
+                        s.role, s.name
+                    ),
+                    &at,
+                ));
+            }
+        }
+        if let Some(tool) = finishing_tool(&s.name) {
+            if !s.tools.iter().any(|t| t == tool) {
+                errors.push(EngineError::at(
+                    "missing_tool",
+                    format!(
+                        "stage {:?} needs {tool}: its agent finishes with it",
+                        s.name
+                    ),
                     &at,
                 ));
             }
@@ -250,11 +391,13 @@ pub fn validate_stages(text: &str) -> StagesValidation {
             format!("budget shares sum to {total:.3}, more than 1"),
         ));
     }
-    if !seen.contains("intake") {
-        errors.push(EngineError::new(
-            "missing_stage",
-            "the intake stage is required",
-        ));
+    for required in REQUIRED_STAGES {
+        if !seen.contains(*required) {
+            errors.push(EngineError::new(
+                "missing_stage",
+                format!("the {required} stage is required"),
+            ));
+        }
     }
     StagesValidation {
         ok: errors.is_empty(),
@@ -303,14 +446,190 @@ mod tests {
         }
     }
 
+    /// A valid config made of the given stages (name, tools), each with its own role.
+    fn config(stages: &[(&str, &[&str])]) -> String {
+        let mut out = String::from("id = 'p'\nversion = '1'\n");
+        for (name, tools) in stages {
+            let tools: Vec<String> = tools.iter().map(|t| format!("{t:?}")).collect();
+            let share = if AGENT_STAGES.contains(name) {
+                0.3
+            } else {
+                0.0
+            };
+            out.push_str(&format!(
+                "[[stages]]\nname = {name:?}\nrole = {:?}\ntools = [{}]\nbudget_share = {share}\nskip_when_read_only = {}\n",
+                role_of_stage(name).unwrap(),
+                tools.join(", "),
+                *name == "build"
+            ));
+        }
+        out
+    }
+
     #[test]
     fn out_of_order_and_unparseable_configs_are_errors() {
-        let toml = "id='p'\nversion='1'\n[[stages]]\nname='intake'\nrole='r'\nbudget_share=0.1\n[[stages]]\nname='seal'\nrole='r'\nbudget_share=0.1\n[[stages]]\nname='plan'\nrole='r'\nbudget_share=0.1\n";
-        assert_eq!(validate_stages(toml).errors[0].code, "order");
+        let toml = config(&[
+            ("intake", &[]),
+            ("seal", &[]),
+            ("plan", &["create_plan"]),
+            ("quality", &[]),
+            ("render", &[]),
+        ]);
+        let codes: Vec<String> = validate_stages(&toml)
+            .errors
+            .into_iter()
+            .map(|e| e.code)
+            .collect();
+        assert!(codes.contains(&"order".to_string()), "{codes:?}");
         assert_eq!(
             validate_stages("stages = 3").errors[0].code,
             "invalid_stages"
         );
+    }
+
+    #[test]
+    fn a_pipeline_without_a_review_stage_is_valid() {
+        let v = validate_stages(&config(&[
+            ("intake", &[]),
+            ("plan", &["read_file", "create_plan"]),
+            (
+                "build",
+                &["read_file", "edit_file", "run_tests", "commit_changes"],
+            ),
+            ("quality", &[]),
+            ("render", &[]),
+            ("seal", &[]),
+        ]));
+        assert!(v.ok, "{:?}", v.errors);
+    }
+
+    #[test]
+    fn a_role_the_runtime_does_not_know_is_refused_by_its_name() {
+        let toml = config(&[
+            ("intake", &[]),
+            ("plan", &["create_plan"]),
+            ("quality", &[]),
+            ("render", &[]),
+            ("seal", &[]),
+        ])
+        .replace("role = \"planner\"", "role = \"architect\"");
+        let v = validate_stages(&toml);
+        let unknown = v
+            .errors
+            .iter()
+            .find(|e| e.code == "unknown_role")
+            .expect("unknown_role");
+        assert!(
+            unknown.message.contains("\"architect\""),
+            "{}",
+            unknown.message
+        );
+        assert!(unknown.message.contains("planner"), "{}", unknown.message);
+        assert_eq!(unknown.path.as_deref(), Some("stages[1]"));
+    }
+
+    #[test]
+    fn a_stage_run_by_another_known_role_is_refused() {
+        let toml = config(&[
+            ("intake", &[]),
+            ("plan", &["create_plan"]),
+            ("quality", &[]),
+            ("render", &[]),
+            ("seal", &[]),
+        ])
+        .replace("role = \"planner\"", "role = \"builder\"");
+        let v = validate_stages(&toml);
+        assert!(
+            v.errors
+                .iter()
+                .any(|e| e.code == "role_mismatch" && e.message.contains("planner")),
+            "{:?}",
+            v.errors
+        );
+    }
+
+    #[test]
+    fn a_tool_list_narrows_a_role_but_never_widens_it() {
+        let v = validate_stages(&config(&[
+            ("intake", &[]),
+            ("plan", &["read_file", "edit_file", "create_plan"]),
+            ("review", &["get_diff", "run_tests", "submit_review"]),
+            ("quality", &[]),
+            ("render", &[]),
+            ("seal", &[]),
+        ]));
+        let refused: Vec<&str> = v
+            .errors
+            .iter()
+            .filter(|e| e.code == "tool_not_for_role")
+            .map(|e| e.message.as_str())
+            .collect();
+        assert_eq!(refused.len(), 2, "{:?}", v.errors);
+        assert!(refused[0].contains("planner") && refused[0].contains("edit_file"));
+        assert!(refused[1].contains("reviewer") && refused[1].contains("run_tests"));
+    }
+
+    #[test]
+    fn an_agent_stage_without_the_tool_it_finishes_with_is_refused() {
+        let v = validate_stages(&config(&[
+            ("intake", &[]),
+            ("plan", &["read_file"]),
+            ("review", &["get_diff"]),
+            ("quality", &[]),
+            ("render", &[]),
+            ("seal", &[]),
+        ]));
+        let missing: Vec<&str> = v
+            .errors
+            .iter()
+            .filter(|e| e.code == "missing_tool")
+            .map(|e| e.message.as_str())
+            .collect();
+        assert_eq!(missing.len(), 2, "{:?}", v.errors);
+        assert!(missing[0].contains("create_plan") && missing[1].contains("submit_review"));
+    }
+
+    #[test]
+    fn the_gates_and_the_seal_cannot_be_left_out() {
+        let v = validate_stages(&config(&[
+            ("intake", &[]),
+            ("plan", &["create_plan"]),
+            ("render", &[]),
+        ]));
+        let missing: Vec<&str> = v
+            .errors
+            .iter()
+            .filter(|e| e.code == "missing_stage")
+            .map(|e| e.message.as_str())
+            .collect();
+        assert_eq!(
+            missing,
+            [
+                "the quality stage is required",
+                "the seal stage is required"
+            ]
+        );
+    }
+
+    #[test]
+    fn agent_stages_need_a_share_and_deterministic_stages_may_take_none() {
+        let toml = config(&[
+            ("intake", &[]),
+            ("plan", &["create_plan"]),
+            ("quality", &[]),
+            ("render", &[]),
+            ("seal", &[]),
+        ])
+        .replace("budget_share = 0.3", "budget_share = 0");
+        let v = validate_stages(&toml);
+        let shares: Vec<&str> = v
+            .errors
+            .iter()
+            .filter(|e| e.code == "budget_share")
+            .map(|e| e.message.as_str())
+            .collect();
+        assert_eq!(shares.len(), 1, "{:?}", v.errors);
+        assert!(shares[0].contains("\"plan\""));
     }
 
     #[test]

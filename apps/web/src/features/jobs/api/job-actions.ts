@@ -1,7 +1,7 @@
 import { type QueryClient, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, data } from '@/lib/api/client';
 import { jobKeys } from './keys';
-import type { JobView, RespondAction } from './types';
+import type { JobCaps, JobMode, JobView, RespondAction } from './types';
 
 const refresh = (client: QueryClient, job: JobView) => {
   client.setQueryData(jobKeys.detail(job.id), job);
@@ -16,14 +16,26 @@ export async function cancelJob(id: string) {
   return data(await api.POST('/api/jobs/{id}/cancel', { params: { path: { id } } }));
 }
 
-/** POST /api/jobs/{id}/retry */
-export async function retryJob(id: string) {
-  return data(await api.POST('/api/jobs/{id}/retry', { params: { path: { id } } }));
+/** POST /api/jobs/{id}/retry — as it was, or in genius mode, or with a cap raised. */
+export async function retryJob(input: string | { id: string; mode?: JobMode; caps?: Partial<JobCaps> }) {
+  const { id, mode, caps } = typeof input === 'string' ? { id: input } : input;
+  const body = mode || caps ? { ...(mode ? { mode } : {}), ...caps } : undefined;
+  return data(await api.POST('/api/jobs/{id}/retry', { params: { path: { id } }, body }));
 }
 
-/** POST /api/jobs/{id}/respond — approve, reject, or answer the job's question. */
-export async function respondToJob({ id, action, answer }: { id: string; action: RespondAction; answer?: string }) {
-  return data(await api.POST('/api/jobs/{id}/respond', { params: { path: { id } }, body: { action, answer } }));
+/** POST /api/jobs/{id}/respond — approve, reject, answer the job's question, or settle an escalation (genius mode, a raised cap). */
+export async function respondToJob({
+  id,
+  action,
+  answer,
+  caps,
+}: {
+  id: string;
+  action: RespondAction;
+  answer?: string;
+  caps?: Partial<JobCaps>;
+}) {
+  return data(await api.POST('/api/jobs/{id}/respond', { params: { path: { id } }, body: { action, answer, ...caps } }));
 }
 
 export const useCancelJob = () => {

@@ -16,6 +16,7 @@ export type TruthPackStatementView = Schemas['TruthPackStatementView'];
 export type EvaluationView = Schemas['EvaluationView'];
 export type LedgerEntryView = Schemas['LedgerEntryView'];
 export type RespondAction = Schemas['RespondAction'];
+export type JobCaps = Schemas['JobCapsView'];
 /** The question a waiting job asks (JobView.pendingQuestion), with the actions it takes. */
 export type PendingQuestion = Schemas['PendingQuestionView'];
 /** The last response a person gave a job: what, who, how (JobView.lastResponse). */

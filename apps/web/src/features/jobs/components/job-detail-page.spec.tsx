@@ -180,6 +180,70 @@ describe('JobDetailPage', () => {
     expect(await screen.findByText('Queued')).toBeTruthy();
   });
 
+  it('settles an escalation in place: genius mode with one click, or the cap it reached raised to what the user types', async () => {
+    const job = aJob({
+      status: 'waiting_human',
+      pendingQuestion: {
+        kind: 'escalation',
+        question: 'Job reached a cap in mechanic mode: The planner used its share of the job’s tool calls (15).',
+        askedBy: 'budget',
+        actions: ['escalate', 'raise_cap', 'reject'],
+        data: {
+          trigger: { kind: 'cap', code: 'step_limit', cap: 'maxSteps' },
+          raise: { cap: 'maxSteps', current: 60, suggested: 120, max: 1000 },
+        },
+      },
+    });
+    const { calls } = mockApi({
+      'GET /api/jobs/:id': () => job,
+      'GET /api/events': () => ({ items: [], nextCursor: null }),
+      'GET /api/jobs/:id/ledger': () => [],
+      // Answered with the job as it was, so both choices can be tried on one page.
+      'POST /api/jobs/:id/respond': () => job,
+    });
+    renderWithClient(<JobDetailPage id={job.id} />);
+    const field = await screen.findByLabelText('Raise the tool calls cap (60 steps) to');
+    expect((field as HTMLInputElement).value).toBe('120');
+    // No answer box: an escalation is settled by its choices.
+    expect(screen.queryByLabelText('Your answer')).toBeNull();
+    await userEvent.clear(field);
+    await userEvent.type(field, '50');
+    expect(screen.getByRole('button', { name: 'Raise the cap' }).hasAttribute('disabled')).toBe(true);
+    await userEvent.clear(field);
+    await userEvent.type(field, '90');
+    await userEvent.click(screen.getByRole('button', { name: 'Raise the cap' }));
+    await waitFor(() =>
+      expect(calls.filter((c) => c.path.endsWith('/respond')).map((c) => c.body)).toEqual([{ action: 'raise_cap', maxSteps: 90 }]),
+    );
+    await userEvent.click(screen.getByRole('button', { name: 'Continue in genius mode' }));
+    await waitFor(() => expect(calls.filter((c) => c.path.endsWith('/respond')).at(-1)?.body).toEqual({ action: 'escalate' }));
+  });
+
+  it('offers a job a cap stopped the same choices on retry: genius mode, or that cap raised (wall time in minutes)', async () => {
+    const job = aJob({
+      status: 'failed',
+      mode: 'mechanic',
+      caps: { maxSteps: 40, maxTokens: 200000, maxCostCents: 100, maxWallMs: 600000 },
+      error: { code: 'time_limit', message: 'The job ran out of wall time (10 min).' },
+    });
+    const { calls } = mockApi({
+      'GET /api/jobs/:id': () => job,
+      'GET /api/events': () => ({ items: [], nextCursor: null }),
+      'GET /api/jobs/:id/ledger': () => [],
+      'GET /api/jobs/:id/diff': () => new Response('', { headers: { 'content-type': 'text/x-diff' } }),
+      'GET /api/jobs/:id/evaluation': () => new Response(null, { status: 404 }),
+      'GET /api/jobs/:id/truthpack': () => new Response(null, { status: 404 }),
+      'POST /api/jobs/:id/retry': () => job,
+    });
+    renderWithClient(<JobDetailPage id={job.id} />);
+    const field = await screen.findByLabelText('Raise the wall time cap (10 min) to');
+    expect((field as HTMLInputElement).value).toBe('20');
+    await userEvent.click(screen.getByRole('button', { name: 'Retry with the cap raised' }));
+    await waitFor(() => expect(calls.find((c) => c.path.endsWith('/retry'))?.body).toEqual({ maxWallMs: 1_200_000 }));
+    await userEvent.click(screen.getByRole('button', { name: 'Retry in genius mode' }));
+    await waitFor(() => expect(calls.filter((c) => c.path.endsWith('/retry')).at(-1)?.body).toEqual({ mode: 'genius' }));
+  });
+
   it('says who last approved the job, through what, and to which question', async () => {
     const job = aJob({
       status: 'queued',
@@ -189,6 +253,7 @@ describe('JobDetailPage', () => {
         by: 'token:aict_AbCdEfGh',
         via: { channel: 'chat', auth: 'bearer', conversationId: '22222222-2222-4222-8222-222222222222' },
         question: { kind: 'approval', question: 'The quality gate blocked the result. Approve to publish it anyway?' },
+        escalation: null,
         respondedAt: new Date().toISOString(),
       },
     });

@@ -10,6 +10,7 @@ import { useCancelJob, useRetryJob } from '../api/job-actions';
 import { FINISHED, type JobResponse } from '../api/types';
 import { useJobStream } from '../api/use-job-stream';
 import { BudgetMeters, Evaluation, IntentAndPlan, InternalJobs, Ledger, Outcome, Reviews, TruthPack } from './job-panels';
+import { CAP_OF_CODE, RaiseCapForm, doubled } from './cap-choices';
 import { RespondForm } from './respond-form';
 import { Timeline } from './timeline';
 
@@ -28,6 +29,8 @@ export function JobDetailPage({ id }: { id: string }) {
   const j = job.data;
   const canCancel = ['queued', 'running', 'waiting_human'].includes(j.status);
   const canRetry = ['failed', 'aborted'].includes(j.status);
+  // A job a cap stopped is offered what an escalation offers: genius mode, or that cap raised.
+  const stoppedAt = j.error ? CAP_OF_CODE[j.error.code] : undefined;
 
   return (
     <div className="page job-detail">
@@ -58,6 +61,33 @@ export function JobDetailPage({ id }: { id: string }) {
           ) : null}
         </div>
       </header>
+      {canRetry && stoppedAt ? (
+        <Panel title="Stopped at a cap" id="retry-choices">
+          <p className="muted">{j.error?.message} Retry with more room continues from where it stopped; a plain Retry starts over.</p>
+          <div className="stack">
+            {j.mode === 'mechanic' ? (
+              <div className="row">
+                <button
+                  type="button"
+                  className="btn btn-primary"
+                  disabled={retry.isPending}
+                  onClick={() => retry.mutate({ id: j.id, mode: 'genius' })}
+                >
+                  Retry in genius mode
+                </button>
+              </div>
+            ) : null}
+            <RaiseCapForm
+              cap={stoppedAt}
+              current={j.caps[stoppedAt]}
+              suggested={doubled(stoppedAt, j.caps[stoppedAt])}
+              label="Retry with the cap raised"
+              disabled={retry.isPending}
+              onRaise={(caps) => retry.mutate({ id: j.id, caps })}
+            />
+          </div>
+        </Panel>
+      ) : null}
       <ErrorMessage error={cancel.error ?? retry.error} title="Action failed" />
       {j.status === 'waiting_human' ? (
         <Panel title="Waiting for you" id="waiting">
@@ -111,7 +141,13 @@ export function JobDetailPage({ id }: { id: string }) {
   );
 }
 
-const DID: Record<JobResponse['action'], string> = { approve: 'Approved', reject: 'Rejected', answer: 'Answered' };
+const DID: Record<JobResponse['action'], string> = {
+  approve: 'Approved',
+  reject: 'Rejected',
+  answer: 'Answered',
+  escalate: 'Continued in genius mode',
+  raise_cap: 'Cap raised',
+};
 
 /** Who last approved, rejected or answered the job, through what, and when. */
 function LastResponse({ response }: { response: JobResponse }) {

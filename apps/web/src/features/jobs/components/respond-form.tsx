@@ -2,10 +2,21 @@ import { type FormEvent, useId, useState } from 'react';
 import { ErrorMessage } from '@/components/ui/feedback';
 import { useRespondToJob } from '../api/job-actions';
 import type { PendingQuestion, RespondAction } from '../api/types';
+import { type CapName, RaiseCapForm } from './cap-choices';
+
+/** The raise an escalation offers (PendingQuestion.data.raise). */
+interface RaiseOffer {
+  cap: CapName;
+  current: number;
+  suggested: number;
+  max: number;
+}
 
 /**
  * Answers a waiting job in place, offering only the actions its question takes (the server lists
- * them): approve / reject an approval, or type an answer to a question (or reject it).
+ * them): approve / reject an approval, type an answer to a question (or reject it), or settle an
+ * escalation: continue in genius mode, raise the cap it reached, or reject (the job resumes from
+ * its checkpoint either way it goes on).
  */
 export function RespondForm({ jobId, pending }: { jobId: string; pending: PendingQuestion | null | undefined }) {
   const respond = useRespondToJob();
@@ -13,6 +24,7 @@ export function RespondForm({ jobId, pending }: { jobId: string; pending: Pendin
   const id = useId();
   const actions: RespondAction[] = pending?.actions ?? ['reject'];
   const can = (action: RespondAction) => actions.includes(action);
+  const raise = (pending?.data?.raise ?? null) as RaiseOffer | null;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -36,7 +48,31 @@ export function RespondForm({ jobId, pending }: { jobId: string; pending: Pendin
         <span className="muted">{pending?.askedBy ? `${pending.askedBy} asks` : 'The team asks'}:</span>{' '}
         <strong>{pending?.question ?? 'Waiting for you.'}</strong>
       </p>
-      {can('answer') ? (
+      {pending?.kind === 'escalation' ? (
+        <div className="stack">
+          {can('escalate') ? (
+            <div className="row">
+              <button
+                type="button"
+                className="btn btn-primary"
+                disabled={respond.isPending}
+                onClick={() => respond.mutate({ id: jobId, action: 'escalate' })}
+              >
+                Continue in genius mode
+              </button>
+            </div>
+          ) : null}
+          {can('raise_cap') && raise ? (
+            <RaiseCapForm
+              {...raise}
+              label="Raise the cap"
+              disabled={respond.isPending}
+              onRaise={(caps) => respond.mutate({ id: jobId, action: 'raise_cap', caps })}
+            />
+          ) : null}
+          <div className="row">{reject}</div>
+        </div>
+      ) : can('answer') ? (
         <form onSubmit={submit} className="stack">
           <label htmlFor={`${id}-answer`}>Your answer</label>
           <textarea id={`${id}-answer`} rows={2} value={answer} onChange={(e) => setAnswer(e.target.value)} required />

@@ -6,7 +6,7 @@ import { AgentsErrorCode, AgentsException } from '../agents.errors';
 import { AnthropicProvider } from './anthropic-provider';
 import { ModelMessage, ModelProvider } from './model-provider';
 import { OpenAiProvider } from './openai-provider';
-import { ModelUsage, budgetTokens, costCents, findPrice, totalTokens } from './pricing';
+import { ModelUsage, budgetTokens, cacheReadWeight, costCents, findPrice, totalTokens } from './pricing';
 
 /** One call to the model. `system` and `tools` are the stable, cached prefix. */
 export interface ModelCallRequest {

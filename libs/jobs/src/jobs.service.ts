@@ -33,7 +33,10 @@ export class JobsService {
     status?: JobStatus;
     mode?: JobMode;
     conversationId?: string;
+    repo?: string;
     role?: string;
+    /** Leave out jobs of these roles (the team's own, like evaluations). */
+    excludeRoles?: string[];
     limit: number;
     cursor?: string;
   }): Promise<Page<Job>> {
@@ -46,6 +49,8 @@ export class JobsService {
     if (filter.mode) query.andWhere('j.mode = :mode', { mode: filter.mode });
     if (filter.role) query.andWhere('j.agent_role = :role', { role: filter.role });
     if (filter.conversationId) query.andWhere('j.conversation_id = :conversationId', { conversationId: filter.conversationId });
+    if (filter.repo) query.andWhere('j.repo = :repo', { repo: filter.repo });
+    if (filter.excludeRoles?.length) query.andWhere('j.agent_role <> ALL(:excludeRoles)', { excludeRoles: filter.excludeRoles });
     if (filter.cursor) {
       const [createdAt, id] = decodeCursor(filter.cursor, ['timestamp', 'uuid']);
       query.andWhere('(j.created_at, j.id) < (:createdAt, :id)', { createdAt, id });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decisionOf, explicitAnswer, isPlainStatusQuestion, isStatusQuestion } from './chat-reply-rules';
+import { decisionOf, explicitAnswer, isPlainStatusQuestion, isQuestion, isStatusQuestion } from './chat-reply-rules';
 
 describe('chat reply rules', () => {
   it.each([
@@ -68,5 +68,25 @@ describe('chat reply rules', () => {
     expect(isStatusQuestion('return status 404 instead')).toBe(true);
     expect(isPlainStatusQuestion('return status 404 instead')).toBe(false);
     expect(isPlainStatusQuestion('should it keep the progress bar?'.padEnd(90, ' x'))).toBe(false);
+  });
+
+  it.each([
+    'how does the add function work in src/calc.js?',
+    'What does subtract return?',
+    'is the subtract bug in src/calc.js fixed?',
+    'Where is the login handled? ',
+    'does src/calc.js export divide?',
+  ])('reads %j as a question, not a task', (text) => {
+    expect(isQuestion(text)).toBe(true);
+  });
+
+  it.each([
+    'fix the subtract bug in src/calc.js',
+    'can you fix the subtract bug in src/calc.js?',
+    'could you add tests for src/calc.js?',
+    'how to fix src/calc.js',
+    'whatever, fix src/calc.js?',
+  ])('does not read %j as a question', (text) => {
+    expect(isQuestion(text)).toBe(false);
   });
 });

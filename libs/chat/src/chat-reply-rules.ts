@@ -113,3 +113,15 @@ export function isPlainStatusQuestion(text: string): boolean {
   if (t.length > 80 || !STATUS_WORDS.test(t)) return false;
   return t.endsWith('?') || /^(status|progress)$/i.test(normalise(t));
 }
+
+const QUESTION_OPENER = /^(what|where|why|how|which|who|whom|whose|when|is|are|was|were|does|do|did|has|have|had)\b/i;
+
+/**
+ * A question asked as a question: it opens with an interrogative word or an inverted verb and ends
+ * with "?" ("how does add work in src/calc.js?", "is the subtract bug fixed?"). Requests phrased
+ * politely ("can you fix src/calc.js?", "could you add tests?") are not questions: they ask for work.
+ */
+export function isQuestion(text: string): boolean {
+  const t = text.trim();
+  return t.endsWith('?') && QUESTION_OPENER.test(t);
+}

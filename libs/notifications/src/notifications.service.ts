@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { Logger } from 'pino';
 import { CommonErrorCode, CommonException, LOGGER, Page, decodeCursor, encodeCursor } from '@app/common';
 import { EventBus, EventRecord, EventsService } from '@app/events';
+import { TDLN, TdlnEngine } from '@app/tdln';
 import { NotificationView } from './notifications.dto';
 
 /** Kinds of notification. */
@@ -38,6 +39,7 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
     private readonly events: EventsService,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(LOGGER) logger: Logger,
+    @Inject(TDLN) private readonly tdln: TdlnEngine,
   ) {
     this.logger = logger.child({ component: 'notifications' });
   }
@@ -70,7 +72,9 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
       question?: { question?: string };
       dimension?: string;
       title?: string;
-      evidence?: unknown;
+      severity?: string;
+      confidence?: number;
+      evidence?: Record<string, unknown>;
     };
     switch (event.type) {
       case 'status':
@@ -92,8 +96,20 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
         return null;
       case 'budget_warning':
         return { ...base, kind: 'budget_warning', title: `Budget warning: ${data.dimension}`, body: event.summary };
-      case 'insight':
-        return { ...base, kind: 'insight', title: `Insight: ${data.title ?? event.summary}`, body: JSON.stringify(data.evidence ?? {}) };
+      case 'insight': {
+        // What the Watcher found, in words: its facts, and the jobs it saw them in.
+        const { jobId, jobIds, ...facts } = data.evidence ?? {};
+        const body = this.tdln.text('insight', {
+          severity: data.severity ?? 'info',
+          confidence: data.confidence ?? 0,
+          facts: Object.entries(facts).map(([name, value]) => ({
+            name,
+            value: typeof value === 'number' ? Math.round(value * 100) / 100 : String(value),
+          })),
+          sources: [...(typeof jobId === 'string' ? [jobId] : []), ...(Array.isArray(jobIds) ? jobIds.map(String) : [])].slice(0, 10),
+        });
+        return { ...base, kind: 'insight', title: `Insight: ${data.title ?? event.summary}`, body: body.text };
+      }
       case 'reminder':
         return { ...base, kind: 'reminder', title: 'Still waiting for you', body: event.summary };
       default:

@@ -167,6 +167,61 @@ describe('the chat Coordinator as an agent', () => {
     expect((await api(t.url, 'GET', `/api/jobs?conversationId=${conversationId}`)).body.items).toEqual([]);
   });
 
+  it('answers a question the grammar would start as a job from the job it looked at, and starts nothing', async () => {
+    const conversationId = await conversation();
+    await api(t.url, 'POST', '/api/chat', { conversationId, message: 'fix the subtract bug in src/calc.js' });
+    const card = await waitFor(async () => (await messagesOf(conversationId)).find((m) => m.data.jobCard), 20_000, 'the job card');
+    const jobId = card.jobId as string;
+
+    // The grammar reads this as a bug fix; asked as a question, it goes to the agent instead.
+    const question = 'is the subtract bug in src/calc.js fixed yet (agent-6)?';
+    script(question, [
+      reply(toolUse('job_status', { jobId })),
+      reply(toolUse('format_response', { answer: `Not yet: job ${jobId} is still queued.` })),
+    ]);
+    const { answer } = await ask(conversationId, question);
+    expect(answer.content).toBe(`Not yet: job ${jobId} is still queued.\n\nSources: job ${jobId}`);
+    expect(answer.data.answer).toMatchObject({ jobs: [jobId], unverifiedPaths: [] });
+    const status = (await eventsOf(conversationId, 'tool_call')).find((e) => e.data.tool === 'job_status');
+    expect(status.data).toMatchObject({
+      ok: true,
+      result: { data: { id: jobId, status: 'queued', goal: 'fix the subtract bug in src/calc.js' } },
+    });
+    const jobs = (await api(t.url, 'GET', `/api/jobs?conversationId=${conversationId}`)).body.items;
+    expect(jobs.map((j: any) => j.id)).toEqual([jobId]);
+  });
+
+  it('asks the person with ask_user, hears the answer, and proposes a larger task that starts on go ahead with its provenance', async () => {
+    const conversationId = await conversation();
+    const first = 'could the code get a better shape? [agent-7]';
+    script(first, [reply(toolUse('ask_user', { question: 'Which file should be reshaped?', options: ['src/calc.js'] }))]);
+    const asked = await ask(conversationId, first);
+    expect(asked.answer.content).toBe('Which file should be reshaped?\nFor example:\n- src/calc.js');
+    expect(asked.answer.data).toMatchObject({
+      question: { question: 'Which file should be reshaped?', askedBy: 'coordinator' },
+      template: { id: 'needs_clarification', evidence: { 'data.question': 'Which file should be reshaped?' } },
+    });
+
+    // The answer: the agent sees its own question in the conversation, and delegates a refactor (genius: proposed first).
+    const second = 'src/calc.js, as a class [agent-7b]';
+    script(second, [reply(toolUse('delegate', { goal: 'refactor src/calc.js into a class' }))]);
+    const proposed = await ask(conversationId, second);
+    expect(JSON.stringify(coordinatorCalls(second)[0]!.body!.messages)).toContain('Coordinator: Which file should be reshaped?');
+    expect(proposed.answer.data.proposal).toMatchObject({ goal: 'refactor src/calc.js into a class', repo, mode: 'genius' });
+    expect(proposed.answer.data.template.id).toBe('job_proposed');
+    expect((await api(t.url, 'GET', `/api/jobs?conversationId=${conversationId}`)).body.items).toEqual([]);
+
+    await api(t.url, 'POST', '/api/chat', { conversationId, message: 'go ahead' });
+    const card = await waitFor(async () => (await messagesOf(conversationId)).find((m) => m.data.jobCard), 20_000, 'the job card');
+    const job = (await api(t.url, 'GET', `/api/jobs/${card.jobId}`)).body;
+    expect(job).toMatchObject({
+      goal: 'refactor src/calc.js into a class',
+      mode: 'genius',
+      conversationId,
+      delegation: { by: 'agent:coordinator', conversationId, messageId: proposed.messageId, requestedBy: 'user' },
+    });
+  });
+
   it('cancels a job only when the person asks for it in their message', async () => {
     const conversationId = await conversation();
     // A job of the conversation, queued (no worker here).

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { Logger } from 'pino';
 import { LOGGER } from '@app/common';
 import { EventBus, EventRecord } from '@app/events';
+import { nextStepAfter } from '@app/jobs';
 import { RenderedRef, RenderedText, TDLN, TdlnEngine, renderedRef } from '@app/tdln';
 import { MessagesService } from './messages.service';
 
@@ -104,7 +105,7 @@ export class JobUpdatesListener implements OnModuleInit, OnModuleDestroy {
           rendered = this.tdln.text('job_failed', {
             job: { id: jobId },
             reason: job?.error_message ?? job?.error_code ?? 'unknown',
-            next_step: nextStep(job?.error_code),
+            next_step: nextStepAfter(job?.error_code),
           });
         else rendered = this.tdln.text('job_aborted', { job: { id: jobId }, reason: data.reason ?? null });
         await say(rendered, { update: data.to, errorCode: job?.error_code ?? null });
@@ -112,21 +113,5 @@ export class JobUpdatesListener implements OnModuleInit, OnModuleDestroy {
         return;
       }
     }
-  }
-}
-
-function nextStep(code: string | null | undefined): string {
-  switch (code) {
-    case 'step_limit':
-    case 'token_limit':
-    case 'cost_limit':
-    case 'time_limit':
-      return 'retry it with a larger budget, or split the task';
-    case 'model_not_configured':
-      return 'set ANTHROPIC_API_KEY on the server and retry';
-    case 'agent_stuck':
-      return 'rephrase the task with more detail (file, function, expected behaviour) and retry';
-    default:
-      return 'look at the job timeline for the cause, then retry';
   }
 }

@@ -12,3 +12,4 @@ export * from './usecases/respond-job.usecase';
 export * from './dto/jobs.dto';
 export * from './jobs.module';
 export * from './job-row';
+export * from './next-step';

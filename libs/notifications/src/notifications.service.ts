@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { Logger } from 'pino';
 import { CommonErrorCode, CommonException, LOGGER, Page, decodeCursor, encodeCursor } from '@app/common';
 import { EventBus, EventRecord, EventsService } from '@app/events';
+import { nextStepAfter } from '@app/jobs';
 import { TDLN, TdlnEngine } from '@app/tdln';
 import { NotificationView } from './notifications.dto';
 
@@ -76,11 +77,14 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
       confidence?: number;
       evidence?: Record<string, unknown>;
     };
+    // A job's outcome, in words from its template (not the transition's "running → failed: …").
+    const job = { id: event.jobId ?? '' };
     switch (event.type) {
       case 'status':
         if (data.to === 'running' && data.from === 'queued' && data.attempt === 1 && data.reason === 'claimed')
-          return { ...base, kind: 'job_started', title: 'Job started', body: event.summary };
-        if (data.to === 'succeeded') return { ...base, kind: 'job_succeeded', title: 'Job succeeded', body: event.summary };
+          return { ...base, kind: 'job_started', title: 'Job started', body: this.tdln.text('job_running', { job }).text };
+        if (data.to === 'succeeded')
+          return { ...base, kind: 'job_succeeded', title: 'Job succeeded', body: this.tdln.text('job_finished', { job }).text };
         if (data.to === 'failed')
           return {
             ...base,
@@ -88,9 +92,19 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
             title: CAP_CODES.includes(data.errorCode ?? '')
               ? `Budget cap reached: ${data.errorCode}`
               : `Job failed${data.errorCode ? `: ${data.errorCode}` : ''}`,
-            body: event.summary,
+            body: this.tdln.text('job_failed', {
+              job,
+              reason: data.reason ?? data.errorCode ?? 'unknown',
+              next_step: nextStepAfter(data.errorCode),
+            }).text,
           };
-        if (data.to === 'aborted') return { ...base, kind: 'job_aborted', title: 'Job aborted', body: event.summary };
+        if (data.to === 'aborted')
+          return {
+            ...base,
+            kind: 'job_aborted',
+            title: 'Job aborted',
+            body: this.tdln.text('job_aborted', { job, reason: data.reason ?? null }).text,
+          };
         if (data.to === 'waiting_human')
           return { ...base, kind: 'needs_attention', title: 'Needs your attention', body: data.question?.question ?? event.summary };
         return null;

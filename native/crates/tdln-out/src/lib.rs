@@ -540,6 +540,7 @@ mod tests {
                 "approval_which_job",
                 json!({"several": true, "waiting": [{"id": "J-1", "question": "a"}, {"id": "J-2", "question": "b"}]}),
             ),
+            ("job_finished", json!({"job": {"id": "J-1"}})),
             (
                 "response_recorded",
                 json!({"job": {"id": "J-1"}, "rejected": false, "given": "approval"}),

@@ -21,6 +21,7 @@ import {
   validateAgainstSchema,
 } from '@app/tools';
 import { ChatBudgetService } from './chat-budget.service';
+import { isQuestion } from './chat-reply-rules';
 import { RepositoryViews } from './repository-views';
 
 /** The repository tools the Coordinator may use: read-only, on the conversation's view of its repository. */
@@ -37,6 +38,14 @@ const REPLY_MAX_TOKENS = 1_024;
 const HISTORY_MESSAGES = 10;
 /** A message that asks, in so many words, to stop work: only then may the Coordinator cancel a job. */
 const CANCEL_REQUEST = /\b(cancel|stop|abort|kill|halt|terminate)\b/i;
+
+/**
+ * Whether the person's message asks to stop work: it says cancel, stop… and is not a question about
+ * something ("why does the stop button not work?" names the word but asks for nothing to be stopped).
+ */
+export function asksToCancel(text: string): boolean {
+  return CANCEL_REQUEST.test(text) && !isQuestion(text);
+}
 
 /** What delegating a task led to, as the Coordinator service reports it back. */
 export type DelegateOutcome =
@@ -330,7 +339,7 @@ export class CoordinatorAgent {
         inputSchema: { type: 'object', additionalProperties: false, required: ['jobId'], properties: { jobId: jobRef } },
         run: async (args) => {
           // Only the person's own words can stop work: not a file's, not a job result's, not the model's idea.
-          if (!CANCEL_REQUEST.test(input.text))
+          if (!asksToCancel(input.text))
             return refusal('not_requested', 'The person did not ask to cancel or stop anything in their message, so no job is cancelled.');
           const job = await this.findJob(input, String(args.jobId));
           if (!job) return refusal('job_not_found', `No job ${String(args.jobId)} in this conversation or on its repository.`);

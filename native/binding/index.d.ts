@@ -69,11 +69,33 @@ export interface CanonicalJsonResult {
 /** Kind of file change. */
 export type ChangeKind = 'create' | 'edit' | 'delete'
 
+/**
+ * The quality gate's `claimed_paths` check on its own: the paths a text names that the evidence
+ * (paths touched, read or listed) does not contain.
+ */
+export declare function checkClaims(text: string, evidence: Array<string>): ClaimCheck
+
 /** Runs the end-of-job quality gate with a profile (`mechanic` or `genius`). */
 export declare function checkQuality(input: QualityInput, profile: string): QualityVerdict
 
 /** Status of one check. */
 export type CheckStatus = 'pass' | 'warn' | 'fail'
+
+/** One value a rendered text cites: its data path and the text it rendered as. */
+export interface CitedValue {
+  /** Data path, e.g. `data.files[0].path`. */
+  path: string
+  /** The value as it appears in the text. */
+  value: string
+}
+
+/** The paths a text claims, and those the evidence does not back. */
+export interface ClaimCheck {
+  /** Path-like tokens of the text, in order of appearance. */
+  claimed: Array<string>
+  /** Claimed paths that are not in the evidence. */
+  unverified: Array<string>
+}
 
 /** The embedded default stages config, parsed and validated. */
 export declare function defaultStages(): StagesResult
@@ -585,6 +607,8 @@ export interface RenderResult {
   annotatedText: string
   /** Data paths used, e.g. `data.files[0].path`. */
   citations: Array<string>
+  /** What each citation rendered as, in the order of `citations`. */
+  evidence: Array<CitedValue>
   /** Template id. */
   templateId: string
   /** Errors (missing field, wrong type, unknown template). */

@@ -841,6 +841,7 @@ module.exports.benchParseIntents = nativeBinding.benchParseIntents
 module.exports.buildTruthPack = nativeBinding.buildTruthPack
 module.exports.canonicalJson = nativeBinding.canonicalJson
 module.exports.ChangeKind = nativeBinding.ChangeKind
+module.exports.checkClaims = nativeBinding.checkClaims
 module.exports.checkQuality = nativeBinding.checkQuality
 module.exports.CheckStatus = nativeBinding.CheckStatus
 module.exports.defaultStages = nativeBinding.defaultStages

@@ -110,10 +110,20 @@ test('checkQuality blocks answers that claim files outside the evidence', () => 
   assert.deepEqual(q.unverifiedPaths, ['src/db.ts']);
 });
 
+test('checkClaims runs the claimed-paths check on any text', () => {
+  const c = tdln.checkClaims('subtract in src/calc.js adds; src/ghost.js calls it.', ['src/calc.js']);
+  assert.deepEqual(c, { claimed: ['src/calc.js', 'src/ghost.js'], unverified: ['src/ghost.js'] });
+});
+
 test('renderTemplate cites data paths and errors on missing fields', () => {
   const r = tdln.renderTemplate('job_failed', { job: { id: 'J-1' }, reason: 'tests failed', next_step: 'rerun' });
   assert.equal(r.text, 'Job J-1 failed: tests failed\nNext step: rerun');
   assert.deepEqual(r.citations, ['data.job.id', 'data.reason', 'data.next_step']);
+  assert.deepEqual(r.evidence, [
+    { path: 'data.job.id', value: 'J-1' },
+    { path: 'data.reason', value: 'tests failed' },
+    { path: 'data.next_step', value: 'rerun' },
+  ]);
   const bad = tdln.renderTemplate('job_failed', JSON.stringify({ job: { id: 'J-1' } }));
   assert.equal(bad.text, '');
   assert.equal(bad.errors[0].path, 'data.reason');

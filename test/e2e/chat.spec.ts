@@ -208,6 +208,11 @@ describe('chat with the team', () => {
     const board = (await api(t.url, 'GET', '/api/notifications?limit=200')).body;
     expect(board.items.map((i: any) => i.kind)).toEqual(expect.arrayContaining(['job_started', 'job_succeeded', 'needs_attention']));
     expect(board.unreadCount).toBeGreaterThan(0);
+    // Outcomes read as words from their tdln-out templates, not as status transitions.
+    const started = board.items.find((i: any) => i.kind === 'job_started');
+    expect(started.body).toBe(`Working on it — job ${started.jobId} has started.`);
+    const succeeded = board.items.find((i: any) => i.kind === 'job_succeeded');
+    expect(succeeded.body).toBe(`Job ${succeeded.jobId} succeeded.`);
     const one = board.items.find((i: any) => i.kind === 'needs_attention');
     const read = await api(t.url, 'POST', `/api/notifications/${one.id}/read`);
     expect(read.body.read).toBe(true);
@@ -219,8 +224,11 @@ describe('chat with the team', () => {
       match: { contains: goal },
       roles: { planner: Array.from({ length: 8 }, () => reply(toolUse('read_file', { path: 'nope.js' }))) },
     });
-    await api(t.url, 'POST', '/api/jobs', { goal, repo });
-    await stream.until((m) => m.some((x) => x.event === 'notification' && x.data.kind === 'job_failed'));
+    const failedId = (await api(t.url, 'POST', '/api/jobs', { goal, repo })).body.id;
+    const live = await stream.until((m) => m.some((x) => x.event === 'notification' && x.data.kind === 'job_failed'));
+    expect(live.find((x) => x.event === 'notification' && x.data.kind === 'job_failed')!.data.body).toBe(
+      `Job ${failedId} failed: agent_stuck\nNext step: rephrase the task with more detail (file, function, expected behaviour) and retry`,
+    );
     stream.close();
   });
 });

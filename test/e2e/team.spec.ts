@@ -219,6 +219,13 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
       (e: any) => `${e.data.from}→${e.data.to}`,
     );
     expect(handoffs).toEqual(['planner→builder', 'builder→reviewer', 'reviewer→builder', 'builder→reviewer', 'reviewer→quality']);
+    // Each review is summarised for people by its tdln-out template.
+    const reviews = (await api(t.url, 'GET', `/api/events?jobId=${id}&type=review`)).body.items;
+    const changes = reviews.find((e: any) => e.data.verdict === 'request_changes');
+    expect(changes.summary).toBe(
+      `Review of job ${id}: changes requested (1 issue(s)): Double-check the other operations.\n- src/calc.js: Re-run the tests after checking multiply.`,
+    );
+    expect(changes.data.template).toMatchObject({ id: 'review_changes_requested', evidence: { 'data.issues[0].file': 'src/calc.js' } });
   });
 
   it('asks the user when the request is unclear, waits without a worker, and resumes after the answer', async () => {
@@ -238,6 +245,11 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
     const id = (await api(t.url, 'POST', '/api/jobs', { goal, repo })).body.id;
     const waiting = await until(id, ['waiting_human', 'failed']);
     expect(waiting.pendingQuestion).toMatchObject({ kind: 'question', question: 'Should subtract saturate at zero, or go negative?' });
+    expect(waiting.pendingQuestion.data.template).toEqual({
+      id: 'agent_question',
+      citations: ['data.question'],
+      evidence: { 'data.question': 'Should subtract saturate at zero, or go negative?' },
+    });
     const { rows } = { rows: await t.dataSource.query('SELECT worker_id FROM jobs WHERE id = $1', [id]) };
     expect(rows[0].worker_id).toBeNull();
     await api(t.url, 'POST', `/api/jobs/${id}/respond`, { action: 'answer', answer: 'negative, like normal subtraction' });
@@ -271,7 +283,14 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
       const waiting = await until(id, ['waiting_human', 'failed', 'succeeded']);
       expect(waiting.status).toBe('waiting_human');
       expect(waiting.pendingQuestion).toMatchObject({ kind: 'approval', askedBy: 'builder' });
-      expect(waiting.pendingQuestion.question).toMatch(/approval/);
+      // The policy's question, rendered by needs_approval: what the change is, why, and what approving allows.
+      expect(waiting.pendingQuestion.question).toMatch(
+        /^This (edit|create) of src\/notes\.js needs human approval before it is applied; it was not applied\. Reasons: .+\. Approve to apply it \(and allow [a-z_, ]+ for the rest of the job\), or reject to abort\.$/,
+      );
+      expect(waiting.pendingQuestion.data.template).toMatchObject({
+        id: 'needs_approval',
+        evidence: { 'data.action.paths[0]': 'src/notes.js' },
+      });
       await api(t.url, 'POST', `/api/jobs/${id}/respond`, { action });
       let job = await until(id, ['succeeded', 'failed', 'aborted', 'waiting_human']);
       if (action === 'approve') {
@@ -416,5 +435,17 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
     expect(insights.some((i: any) => i.evidence.errorCode === 'planted_failure')).toBe(true);
     const ledger = (await api(t.url, 'GET', '/api/ledger?kind=insight.recorded&limit=100')).body.items;
     expect(ledger.filter((e: any) => e.data.evidence.errorCode === 'planted_failure')).toHaveLength(1);
+    // On the notification board the insight reads as words from its template, naming the jobs it comes from.
+    const notification = await waitFor(
+      async () =>
+        ((await api(t.url, 'GET', '/api/notifications?limit=100')).body.items as any[]).find(
+          (n) => n.kind === 'insight' && n.title.includes('planted_failure'),
+        ),
+      10_000,
+      'the insight notification',
+    );
+    expect(notification.body).toMatch(
+      /^warning, confidence 75%: count 3, errorCode planted_failure\. Sources: job [0-9a-f-]{36}, job [0-9a-f-]{36}, job [0-9a-f-]{36}\.$/,
+    );
   });
 });

@@ -371,7 +371,7 @@ export interface paths {
         put?: never;
         /**
          * Say something to the team; returns at once, the Coordinator answers on the chat stream
-         * @description While a job of the conversation waits for an approval, only a message whose whole meaning is yes or no (approve, yes, ok, lgtm, ship it / reject, no, stop…, optionally followed by the job id) approves or rejects it; a status question gets the status, a task that names a file becomes a new job, anything else gets a reminder. A waiting question is answered by the message unless it is one of those (`answer: …` always answers). The Coordinator’s own model calls are limited per conversation (CHAT_MAX_COST_CENTS, CHAT_MAX_TOKENS). A `repo` outside REPO_ALLOW is 400 repo_not_allowed before anything is stored; a refused repository named in the message is answered on the stream with the refusal.
+         * @description While a job of the conversation waits for an approval, only a message whose whole meaning is yes or no (approve, yes, ok, lgtm, ship it / reject, no, stop…, optionally followed by the job id) approves or rejects it; a status question gets the status, a task that names a file becomes a new job, anything else gets a reminder. A waiting question is answered by the message unless it is one of those (`answer: …` always answers). With a model configured, a message that is no task (or a question) goes to the Coordinator agent: it reads the conversation’s repository (read-only), looks at and on request cancels jobs, and delegates work through the same intake and policy as POST /api/jobs. The Coordinator’s own model calls are limited per conversation (CHAT_MAX_COST_CENTS, CHAT_MAX_TOKENS). A `repo` outside REPO_ALLOW is 400 repo_not_allowed before anything is stored; a refused repository named in the message is answered on the stream with the refusal.
          */
         post: operations["sendChatMessage"];
         delete?: never;
@@ -978,6 +978,25 @@ export interface components {
             code: string;
             message: string;
         };
+        JobDelegationView: {
+            /**
+             * @description The agent that created the job
+             * @enum {string}
+             */
+            by: "agent:coordinator";
+            /**
+             * Format: uuid
+             * @description The conversation it was delegated from
+             */
+            conversationId: string;
+            /**
+             * Format: uuid
+             * @description The message that asked for it
+             */
+            messageId: string | null;
+            /** @description Who sent that message (a ledger actor, e.g. token:aict_AbCdEfGh) */
+            requestedBy: string;
+        };
         JobLinksView: {
             self: string;
             stream: string;
@@ -1038,6 +1057,8 @@ export interface components {
             /** Format: uuid */
             traceId: string;
             source: string;
+            /** @description Set when the chat Coordinator handed the job to the team: from which conversation and message, for whom */
+            delegation: components["schemas"]["JobDelegationView"] | null;
             /** @description True when the goal came from an untrusted channel (webhook) */
             untrusted: boolean;
             /** Format: date-time */

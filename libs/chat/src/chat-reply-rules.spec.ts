@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decisionOf, escalationChoiceOf, explicitAnswer, isPlainStatusQuestion, isStatusQuestion } from './chat-reply-rules';
+import { decisionOf, escalationChoiceOf, explicitAnswer, isPlainStatusQuestion, isQuestion, isStatusQuestion } from './chat-reply-rules';
 
 describe('chat reply rules', () => {
   it.each([
@@ -105,5 +105,25 @@ describe('chat reply rules', () => {
     'fix the failing login test in src/auth.ts',
   ])('does not take %j as an escalation choice', (text) => {
     expect(escalationChoiceOf(text)).toBeNull();
+  });
+
+  it.each([
+    'how does the add function work in src/calc.js?',
+    'What does subtract return?',
+    'is the subtract bug in src/calc.js fixed?',
+    'Where is the login handled? ',
+    'does src/calc.js export divide?',
+  ])('reads %j as a question, not a task', (text) => {
+    expect(isQuestion(text)).toBe(true);
+  });
+
+  it.each([
+    'fix the subtract bug in src/calc.js',
+    'can you fix the subtract bug in src/calc.js?',
+    'could you add tests for src/calc.js?',
+    'how to fix src/calc.js',
+    'whatever, fix src/calc.js?',
+  ])('does not read %j as a question', (text) => {
+    expect(isQuestion(text)).toBe(false);
   });
 });

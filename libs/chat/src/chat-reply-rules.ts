@@ -217,3 +217,15 @@ export function escalationHow(question: PendingQuestion): string {
   ];
   return `Reply ${ways.join(', ')}.`;
 }
+
+const QUESTION_OPENER = /^(what|where|why|how|which|who|whom|whose|when|is|are|was|were|does|do|did|has|have|had)\b/i;
+
+/**
+ * A question asked as a question: it opens with an interrogative word or an inverted verb and ends
+ * with "?" ("how does add work in src/calc.js?", "is the subtract bug fixed?"). Requests phrased
+ * politely ("can you fix src/calc.js?", "could you add tests?") are not questions: they ask for work.
+ */
+export function isQuestion(text: string): boolean {
+  const t = text.trim();
+  return t.endsWith('?') && QUESTION_OPENER.test(t);
+}

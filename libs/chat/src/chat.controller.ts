@@ -57,7 +57,9 @@ export class ChatController {
       'While a job of the conversation waits for an approval, only a message whose whole meaning is yes or no (approve, yes, ok, lgtm, ' +
       'ship it / reject, no, stop…, optionally followed by the job id) approves or rejects it; a status question gets the status, a task ' +
       'that names a file becomes a new job, anything else gets a reminder. A waiting question is answered by the message unless it is ' +
-      'one of those (`answer: …` always answers). The Coordinator’s own model calls are limited per conversation (CHAT_MAX_COST_CENTS, ' +
+      'one of those (`answer: …` always answers). With a model configured, a message that is no task (or a question) goes to the ' +
+      'Coordinator agent: it reads the conversation’s repository (read-only), looks at and on request cancels jobs, and delegates work ' +
+      'through the same intake and policy as POST /api/jobs. The Coordinator’s own model calls are limited per conversation (CHAT_MAX_COST_CENTS, ' +
       'CHAT_MAX_TOKENS). A `repo` outside REPO_ALLOW is 400 repo_not_allowed before anything is stored; a refused repository named ' +
       'in the message is answered on the stream with the refusal.',
   })

@@ -10,13 +10,15 @@ import { MessagesService } from './messages.service';
 import { CoordinatorService } from './coordinator.service';
 import { ChatBudgetService } from './chat-budget.service';
 import { JobUpdatesListener } from './job-updates.listener';
+import { CoordinatorAgent } from './coordinator-agent';
+import { RepositoryViews } from './repository-views';
 import { ChatController } from './chat.controller';
 
 /** Chat: conversations, messages, the Coordinator that answers, and job updates posted back. */
 @Module({
   imports: [TypeOrmModule.forFeature([Conversation, Message]), LedgerModule, EventsModule, AgentsModule, IntakeModule],
   controllers: [ChatController],
-  providers: [MessagesService, CoordinatorService, ChatBudgetService, JobUpdatesListener],
+  providers: [MessagesService, CoordinatorService, CoordinatorAgent, RepositoryViews, ChatBudgetService, JobUpdatesListener],
   exports: [MessagesService],
 })
 export class ChatModule {}

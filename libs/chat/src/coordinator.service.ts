@@ -5,8 +5,17 @@ import { Logger } from 'pino';
 import { APP_CONFIG, AppConfig, DomainException, JobCaps, LOGGER, RepositoryAccess, RequestIdentityInfo } from '@app/common';
 import { ModelGateway } from '@app/agents';
 import { IntakeModelCall, IntakeOutcome, IntakeService, ModelAwareJobIntake, Understanding } from '@app/intake';
-import { CreateJobUseCase, PendingQuestion, REPO_PATTERN, RespondAction, RespondJobUseCase, describeCap } from '@app/jobs';
-import { TDLN, TdlnEngine } from '@app/tdln';
+import {
+  CreateJobUseCase,
+  JobDelegation,
+  JobsService,
+  PendingQuestion,
+  REPO_PATTERN,
+  RespondAction,
+  RespondJobUseCase,
+  describeCap,
+} from '@app/jobs';
+import { RenderedText, TDLN, TdlnEngine, renderedRef } from '@app/tdln';
 import { ChatBudgetService, ChatModelCall, ChatReservation } from './chat-budget.service';
 import {
   EscalationChoice,
@@ -15,8 +24,10 @@ import {
   escalationHow,
   explicitAnswer,
   isPlainStatusQuestion,
+  isQuestion,
   isStatusQuestion,
 } from './chat-reply-rules';
+import { CoordinatorAgent, DelegateOutcome } from './coordinator-agent';
 import { MessagesService } from './messages.service';
 
 /** Who sent a chat message: their identity as the request carried it, and the message. */
@@ -33,23 +44,20 @@ interface WaitingJob {
 
 type Routed = { state: 'idle' | 'working' | 'queueing'; jobId?: string };
 
-const REPLY_MAX_TOKENS = 1_024;
 /** A repository named in a message: an absolute path or a git URL, as a word of its own. */
 const REPO_IN_TEXT = /(?:^|\s)((?:https?|ssh|git|file):\/\/\S+|\/[\w.\-/]+)/;
-
-const COORDINATOR_SYSTEM = `Role: coordinator
-You are the Coordinator of an AI coding team, talking with the person who gives the team work.
-Answer questions about the team, its jobs and how to ask for work, briefly and concretely.
-You never write code yourself. When the person wants a change, tell them how to phrase it as a task
-(for example "fix the failing login test in src/auth.ts") and which repository it should run on.`;
+/** How many earlier messages the Coordinator agent sees. */
+const HISTORY = 12;
 
 /**
  * The Coordinator in chat: it routes each message — a decision or an answer for a waiting job, "go
  * ahead" for a proposed job, a status question, a new task — reading tasks through the one intake
- * path (the grammar first, the model when it abstains, then the policy), and only talks freely,
- * through the model, when a message is not a task at all. A waiting approval is resolved only by an
- * unmistakable approve or reject; anything else is handled as what it is. Its own model calls are
- * budgeted and metered per conversation ({@link ChatBudgetService}). It never writes code.
+ * path (the grammar first, the model when it abstains, then the policy). These rules come first and
+ * need no model; a waiting approval is resolved only by an unmistakable approve or reject. A message
+ * that is no task (or a question the grammar would take for one) goes, when a model is configured,
+ * to the {@link CoordinatorAgent}, which looks at the repository and the jobs, delegates work and
+ * answers; its model calls are budgeted and metered per conversation ({@link ChatBudgetService}).
+ * Every text it says is rendered by tdln-out. It never writes code.
  */
 @Injectable()
 export class CoordinatorService {
@@ -63,6 +71,8 @@ export class CoordinatorService {
     private readonly intake: IntakeService,
     private readonly jobIntake: ModelAwareJobIntake,
     private readonly budget: ChatBudgetService,
+    private readonly agent: CoordinatorAgent,
+    private readonly jobs: JobsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(TDLN) private readonly tdln: TdlnEngine,
     private readonly repositories: RepositoryAccess,
@@ -89,7 +99,7 @@ export class CoordinatorService {
     } catch (error) {
       this.logger.error({ err: error, conversationId }, 'coordinator failed');
       await this.messages.status(conversationId, 'idle');
-      await this.say(conversationId, 'Sorry, something went wrong while answering. Please try again.', { error: (error as Error).message });
+      await this.say(conversationId, this.tdln.text('chat_error', {}), { error: (error as Error).message });
       throw error;
     }
     await this.messages.status(conversationId, finalState, jobId);
@@ -103,9 +113,13 @@ export class CoordinatorService {
       const verdict = this.repositories.check(named);
       if (!verdict.allowed) {
         const { refusal } = verdict;
-        await this.say(conversationId, `${refusal.message} ${refusal.hint}`, {
-          refused: { code: 'repo_not_allowed', reason: refusal.reason },
-        });
+        await this.say(
+          conversationId,
+          this.tdln.text('request_refused', { message: refusal.message, hint: refusal.hint, suggestions: [] }),
+          {
+            refused: { code: 'repo_not_allowed', reason: refusal.reason },
+          },
+        );
         return { state: 'idle' };
       }
     }
@@ -120,9 +134,10 @@ export class CoordinatorService {
     // 2. "go ahead" after a proposal, or a repository given for a task that lacked one.
     if (last?.proposal) {
       const decision = decisionOf(text)?.decision;
-      if (decision === 'approve') return this.start(conversationId, last.proposal.goal, last.proposal.repo, undefined, sender.actor);
+      if (decision === 'approve')
+        return this.start(conversationId, last.proposal.goal, last.proposal.repo, undefined, sender.actor, last.proposal.delegation);
       if (decision === 'reject') {
-        await this.say(conversationId, 'Understood — I will not start it.', { proposalDeclined: true });
+        await this.say(conversationId, this.tdln.text('proposal_declined', {}), { proposalDeclined: true });
         return { state: 'idle' };
       }
     }
@@ -134,6 +149,11 @@ export class CoordinatorService {
     // 4. A task, read through the one intake path; the model's reading, when it is asked, is budgeted here.
     const reading = await this.readWithinBudget(conversationId, text, repo ?? undefined);
     const outcome = reading.outcome;
+    // A question the grammar takes for a task ("how does add work in src/calc.js?") is asked, not ordered: the agent answers it.
+    if (outcome.kind === 'understood' && isQuestion(text) && this.model.configured) {
+      if (reading.reservation) await this.budget.settle(reading.reservation, intakeCall(outcome));
+      return this.runAgent(conversationId, text, repo, sender);
+    }
     if (outcome.kind === 'understood') {
       let routed: Routed | undefined;
       try {
@@ -149,11 +169,9 @@ export class CoordinatorService {
     if (outcome.kind === 'refused' || outcome.kind === 'unavailable') {
       const details = outcome.error.details as { suggestions?: string[] } | undefined;
       const suggestions = details?.suggestions ?? outcome.abstain?.suggestions ?? [];
-      await this.say(
-        conversationId,
-        `${outcome.error.message}${suggestions.length ? `\n\nFor example:\n${suggestions.map((s) => `- ${s}`).join('\n')}` : ''}`,
-        { refused: { code: outcome.error.code } },
-      );
+      await this.say(conversationId, this.tdln.text('request_refused', { message: outcome.error.message, suggestions }), {
+        refused: { code: outcome.error.code },
+      });
       return { state: 'idle' };
     }
     const abstain = outcome.abstain;
@@ -163,11 +181,10 @@ export class CoordinatorService {
     if (reading.overBudget && details?.model === 'not_asked') return this.overBudget(conversationId);
     // Not a task at all (the grammar saw none and the model, if asked, found no work in it): talk.
     const notATask = details?.missing === 'operation' && (outcome.source === 'model' || details?.reason === 'no_match');
-    if (notATask && this.model.configured) return this.answerWithModel(conversationId, text);
+    if (notATask && this.model.configured) return this.runAgent(conversationId, text, repo, sender);
     const question = details?.clarification ?? abstain?.clarification ?? outcome.error.message;
     const suggestions = details?.suggestions ?? abstain?.suggestions ?? [];
-    const rendered = this.tdln.render('needs_clarification', { question, suggestions });
-    await this.say(conversationId, rendered.errors.length ? question : rendered.text, {
+    await this.say(conversationId, this.tdln.text('needs_clarification', { question, suggestions }), {
       clarification: {
         reason: details?.reason ?? abstain?.reason ?? 'no_match',
         missing: details?.missing,
@@ -205,9 +222,12 @@ export class CoordinatorService {
       if (target) return this.settleEscalation(conversationId, target, choice, sender);
       await this.say(
         conversationId,
-        `${escalations.length > 1 ? 'Several jobs wait for a decision on their budget' : 'No escalation waits for that job'}:\n${escalations
-          .map((w) => `- job ${w.id}: ${w.question?.question ?? 'a decision'}`)
-          .join('\n')}\n\nSay **escalate <job id>** or **raise to <figure> <job id>** (the first 8 characters are enough).`,
+        this.tdln.text('approval_which_job', {
+          several: escalations.length > 1,
+          escalations: true,
+          decision: choice.choice,
+          waiting: escalations.map((w) => ({ id: w.id, question: w.question?.question ?? 'a decision' })),
+        }),
         { reminder: { jobIds: escalations.map((w) => w.id), actions: ['escalate', 'raise_cap', 'reject'] } },
       );
       return { state: 'idle' };
@@ -224,9 +244,12 @@ export class CoordinatorService {
       if (target) return this.resolve(conversationId, target, decision.decision, undefined, sender);
       await this.say(
         conversationId,
-        `${decidable.length > 1 ? 'Several jobs wait for your decision' : 'No approval waits for that job'}:\n${decidable
-          .map((w) => `- job ${w.id}: ${w.question?.question ?? 'a decision'}`)
-          .join('\n')}\n\nSay **${decision.decision} <job id>** (the first 8 characters are enough).`,
+        this.tdln.text('approval_which_job', {
+          several: decidable.length > 1,
+          escalations: false,
+          decision: decision.decision,
+          waiting: decidable.map((w) => ({ id: w.id, question: w.question?.question ?? 'a decision' })),
+        }),
         { reminder: { jobIds: decidable.map((w) => w.id), actions: ['approve', 'reject'] } },
       );
       return { state: 'idle' };
@@ -239,11 +262,9 @@ export class CoordinatorService {
     const newTask = await this.readAsNewTask(text, repo ?? waiting[0].repo);
     if (newTask && newTask.understanding.mode === 'genius') {
       // A proposal would wait for "go ahead", which here would settle the waiting approval instead: one decision at a time.
-      await this.say(
-        conversationId,
-        `That reads as a larger change (genius mode), which I propose before starting — after the waiting job is settled. ${this.stillWaiting(waiting)}`,
-        { reminder: { jobIds: waiting.map((w) => w.id) } },
-      );
+      await this.say(conversationId, this.stillWaiting(waiting, { deferred_proposal: true }), {
+        reminder: { jobIds: waiting.map((w) => w.id) },
+      });
       return { state: 'idle' };
     }
     if (newTask) {
@@ -255,7 +276,7 @@ export class CoordinatorService {
     const deciding = [...escalations, ...approvals];
     await this.say(
       conversationId,
-      `I did not take that as a decision. ${this.stillWaiting(deciding)}`,
+      this.stillWaiting(deciding, { not_a_decision: true }),
       {
         reminder: {
           jobIds: deciding.map((w) => w.id),
@@ -277,16 +298,17 @@ export class CoordinatorService {
   }
 
   /** What the waiting jobs wait for, and how to give it. */
-  private stillWaiting(waiting: WaitingJob[]): string {
-    return waiting
-      .map((w) =>
-        w.question?.kind === 'approval'
-          ? `Job ${w.id} is waiting for your approval: ${w.question.question}\n\nReply **approve** or **reject** (just that), or use the job page or \`aict respond ${w.id} --approve\`.`
-          : w.question?.kind === 'escalation'
-            ? `Job ${w.id} is waiting for a decision on its budget: ${w.question.question}\n\n${escalationHow(w.question)}`
-            : `Job ${w.id} is waiting for your answer: ${w.question?.question ?? 'a question'}\n\nReply with your answer (start it with **answer:** if it reads like a task or a status question).`,
-      )
-      .join('\n\n');
+  private stillWaiting(waiting: WaitingJob[], lead: { not_a_decision?: boolean; deferred_proposal?: boolean } = {}): RenderedText {
+    return this.tdln.text('still_waiting', {
+      ...lead,
+      waiting: waiting.map((w) => ({
+        id: w.id,
+        approval: w.question?.kind === 'approval',
+        escalation: w.question?.kind === 'escalation',
+        how: w.question?.kind === 'escalation' ? escalationHow(w.question) : '',
+        question: w.question?.question ?? (w.question?.kind === 'approval' ? 'a decision' : 'a question'),
+      })),
+    });
   }
 
   /** Resolves a waiting job with the sender's decision or answer, recording who gave it and through which conversation. */
@@ -318,7 +340,7 @@ export class CoordinatorService {
       if (!(error instanceof DomainException)) throw error;
       await this.say(
         conversationId,
-        `I could not pass that on to job ${job.id}: ${error.message}`,
+        this.tdln.text('response_refused', { job: { id: job.id }, reason: error.message }),
         { refused: { code: error.code } },
         job.id,
       );
@@ -327,13 +349,13 @@ export class CoordinatorService {
     const raised = settled.humanResponse?.escalation;
     await this.say(
       conversationId,
-      action === 'reject'
-        ? `Understood: job ${job.id} is stopped.`
-        : action === 'escalate'
-          ? `Job ${job.id} continues in genius mode from where it stopped.`
-          : action === 'raise_cap' && raised
-            ? `Job ${job.id} continues from where it stopped, with ${describeRaise(raised.caps, job.question)}.`
-            : `Thanks — job ${job.id} resumes with your ${action === 'approve' ? 'approval' : 'answer'}.`,
+      this.tdln.text('response_recorded', {
+        job: { id: job.id },
+        rejected: action === 'reject',
+        escalated: action === 'escalate',
+        raised: action === 'raise_cap' && raised ? describeRaise(raised.caps, job.question) : '',
+        given: action === 'approve' ? 'approval' : 'answer',
+      }),
       { action, by: sender.actor, ...(raised ? { escalation: raised } : {}) },
       job.id,
     );
@@ -358,22 +380,34 @@ export class CoordinatorService {
     understanding: Understanding,
     actor: RequestIdentityInfo['actor'],
   ): Promise<Routed> {
-    const { intent } = understanding;
     if (!repo) {
-      await this.say(conversationId, 'Which repository should I work on? Send a server path (like `/srv/repos/shop`) or a git URL.', {
-        pendingTask: { goal: text },
-      });
+      await this.say(conversationId, this.tdln.text('needs_repository', {}), { pendingTask: { goal: text } });
       return { state: 'idle' };
     }
     if (understanding.mode === 'genius') {
-      await this.say(
-        conversationId,
-        `I read this as **${intent.operation.replace('_', ' ')}**${intent.targets.length ? ` on ${intent.targets.map((t) => `\`${t}\``).join(', ')}` : ''} in \`${repo}\` — a larger change that runs in genius mode (stronger model, looser budget). Say **go ahead** to start it.`,
-        { proposal: { goal: text, repo, operation: intent.operation, mode: intent.mode, source: intent.source.kind } },
-      );
+      await this.propose(conversationId, text, repo, understanding);
       return { state: 'idle' };
     }
     return this.start(conversationId, text, repo, understanding, actor);
+  }
+
+  /** A larger (genius mode) task, proposed: it starts when the person says go ahead. */
+  private async propose(conversationId: string, goal: string, repo: string, understanding: Understanding, delegation?: JobDelegation) {
+    const { intent } = understanding;
+    await this.say(
+      conversationId,
+      this.tdln.text('job_proposed', { operation: intent.operation.replace('_', ' '), targets: intent.targets, repo }),
+      {
+        proposal: {
+          goal,
+          repo,
+          operation: intent.operation,
+          mode: intent.mode,
+          source: intent.source.kind,
+          ...(delegation ? { delegation } : {}),
+        },
+      },
+    );
   }
 
   /**
@@ -406,9 +440,9 @@ export class CoordinatorService {
     const spend = await this.budget.spend(conversationId);
     await this.say(
       conversationId,
-      `This conversation has used its model budget (${spend.costCents.toFixed(2)}¢ of ${spend.maxCostCents}¢, ${spend.tokens} of ${spend.maxTokens} tokens), so I will not ask the model again here. ` +
-        'I can still start tasks I can read without it (for example "fix the failing test in src/auth.ts"), report status and take approvals and answers. ' +
-        'Start a new conversation to go on, or ask an operator to raise CHAT_MAX_COST_CENTS / CHAT_MAX_TOKENS.',
+      this.tdln.text('chat_budget_exhausted', {
+        spend: { cost: spend.costCents.toFixed(2), max_cost: spend.maxCostCents, tokens: spend.tokens, max_tokens: spend.maxTokens },
+      }),
       { budget: { exhausted: true, ...spend } },
     );
     return { state: 'idle' };
@@ -420,6 +454,7 @@ export class CoordinatorService {
     repo: string,
     understood: Understanding | undefined,
     actor: RequestIdentityInfo['actor'],
+    delegation?: JobDelegation,
   ): Promise<Routed> {
     try {
       const job = await this.createJob.execute({
@@ -427,32 +462,125 @@ export class CoordinatorService {
         repo,
         conversationId,
         source: 'chat',
-        actor,
+        // A job the Coordinator hands over is its act, on the person's behalf (recorded in the delegation).
+        actor: delegation ? delegation.by : actor,
+        ...(delegation ? { delegation } : {}),
         ...(understood ? { understood: this.jobIntake.toResult(understood) } : {}),
       });
       const intent = (job.intent ?? {}) as { operation?: string; targets?: string[] };
-      const rendered = this.tdln.render('job_started', {
+      const rendered = this.tdln.text('job_started', {
         job: { id: job.id, title: goal },
         intent: { operation: intent.operation ?? 'task' },
         mode: job.mode,
         targets: intent.targets ?? [],
       });
-      await this.say(
-        conversationId,
-        rendered.errors.length ? `Started job ${job.id}.` : rendered.text,
-        { jobCard: { id: job.id, status: job.status, mode: job.mode } },
-        job.id,
-      );
+      await this.say(conversationId, rendered, { jobCard: { id: job.id, status: job.status, mode: job.mode } }, job.id);
       return { state: 'queueing', jobId: job.id };
     } catch (error) {
       if (!(error instanceof DomainException)) throw error;
       const details = error.details as { suggestions?: string[] } | undefined;
       await this.say(
         conversationId,
-        `${error.message}${details?.suggestions?.length ? `\n\nFor example:\n${details.suggestions.map((s) => `- ${s}`).join('\n')}` : ''}`,
-        { refused: { code: error.code } },
+        this.tdln.text('request_refused', { message: error.message, suggestions: details?.suggestions ?? [] }),
+        {
+          refused: { code: error.code },
+        },
       );
       return { state: 'idle' };
+    }
+  }
+
+  /**
+   * Runs the Coordinator agent on a message: it may read the repository, look at and cancel jobs,
+   * delegate a task and ask; what it says is posted here. Without budget left it says so.
+   */
+  private async runAgent(conversationId: string, text: string, repo: string | null, sender: ChatSender): Promise<Routed> {
+    await this.messages.status(conversationId, 'typing');
+    const history = (await this.messages.recent(conversationId, HISTORY + 1)).filter((m) => m.role !== 'system');
+    // The message being answered is the newest; the agent gets it on its own.
+    if (history.at(-1)?.role === 'user' && (history.at(-1)?.id === sender.messageId || history.at(-1)?.content === text)) history.pop();
+    const result = await this.agent.run({
+      conversationId,
+      text,
+      history: history.slice(-HISTORY),
+      repo,
+      actor: sender.actor,
+      messageId: sender.messageId,
+      delegate: (goal) => this.delegate(conversationId, goal, repo, sender),
+    });
+    const jobId = result.delegated.at(-1);
+    const routed: Routed = jobId ? { state: 'queueing', jobId } : { state: 'idle' };
+    switch (result.kind) {
+      case 'over_budget':
+        await this.overBudget(conversationId);
+        return routed;
+      case 'proposed':
+        return routed;
+      default:
+        await this.say(conversationId, result.rendered, result.data);
+        return routed;
+    }
+  }
+
+  /**
+   * The agent's `delegate`: the task goes through the same intake (grammar, model, policy) and job
+   * creation as any chat task, as the Coordinator's act for the person's message — the job records
+   * that provenance. A larger task is proposed instead, and starts on "go ahead".
+   */
+  private async delegate(conversationId: string, goal: string, repo: string | null, sender: ChatSender): Promise<DelegateOutcome> {
+    if (!repo) return { kind: 'refused', code: 'no_repository', message: 'This conversation has no repository yet.', suggestions: [] };
+    const delegation: JobDelegation = {
+      by: 'agent:coordinator',
+      conversationId,
+      messageId: sender.messageId ?? null,
+      requestedBy: sender.actor,
+    };
+    const reading = await this.readWithinBudget(conversationId, goal, repo);
+    const outcome = reading.outcome;
+    if (outcome.kind !== 'understood') {
+      if (reading.reservation) await this.budget.settle(reading.reservation, intakeCall(outcome));
+      const details = outcome.error.details as { suggestions?: string[]; model?: string } | undefined;
+      if (reading.overBudget && details?.model === 'not_asked') return { kind: 'over_budget' };
+      return {
+        kind: 'refused',
+        code: outcome.error.code,
+        message: outcome.error.message,
+        suggestions: details?.suggestions ?? outcome.abstain?.suggestions ?? [],
+      };
+    }
+    if (outcome.understanding.mode === 'genius') {
+      if (reading.reservation) await this.budget.settle(reading.reservation, intakeCall(outcome));
+      await this.propose(conversationId, goal, repo, outcome.understanding, delegation);
+      return { kind: 'proposed' };
+    }
+    let started = false;
+    try {
+      const job = await this.createJob.execute({
+        goal,
+        repo,
+        conversationId,
+        source: 'chat',
+        actor: delegation.by,
+        delegation,
+        understood: this.jobIntake.toResult(outcome.understanding),
+      });
+      started = true;
+      const intent = (job.intent ?? {}) as { operation?: string };
+      const operation = intent.operation ?? outcome.understanding.intent.operation;
+      await this.say(
+        conversationId,
+        this.tdln.text('job_delegated', { job: { id: job.id, goal: job.goal }, operation, mode: job.mode }),
+        { jobCard: { id: job.id, status: job.status, mode: job.mode }, delegation },
+        job.id,
+      );
+      return { kind: 'started', job, operation };
+    } catch (error) {
+      if (!(error instanceof DomainException)) throw error;
+      const details = error.details as { suggestions?: string[] } | undefined;
+      return { kind: 'refused', code: error.code, message: error.message, suggestions: details?.suggestions ?? [] };
+    } finally {
+      // Reading a task that became a job is the job's cost; otherwise the conversation's.
+      if (reading.reservation) await this.budget.settle(reading.reservation, started ? null : intakeCall(outcome));
     }
   }
 
@@ -461,22 +589,20 @@ export class CoordinatorService {
       await this.say(conversationId, this.stillWaiting(waiting), { progress: { status: 'waiting_human' } }, waiting[0].id);
       return { state: 'idle', jobId: waiting[0].id };
     }
-    const [job] = await this.dataSource.query(
-      `SELECT id, status, current_action, used_steps, max_steps, goal FROM jobs
-        WHERE conversation_id = $1 AND agent_role <> 'evaluator' ORDER BY created_at DESC LIMIT 1`,
-      [conversationId],
-    );
+    const [job] = (await this.jobs.list({ conversationId, excludeRoles: ['evaluator'], limit: 1 })).items;
     if (!job) {
-      await this.say(
-        conversationId,
-        'There is no job in this conversation yet. Tell me what to do, for example "fix the failing test in src/auth.ts".',
-      );
+      await this.say(conversationId, this.tdln.text('no_jobs_yet', {}));
       return { state: 'idle' };
     }
     const active = ['queued', 'running', 'cancelling'].includes(job.status);
     const text = active
-      ? `Job ${job.id} is ${job.status}${job.current_action ? ` — ${job.current_action}` : ''} (${job.used_steps} of ${job.max_steps} tool calls used).`
-      : `The last job, ${job.id} ("${job.goal}"), is ${job.status.replace('_', ' ')}.`;
+      ? this.tdln.text('job_progress', {
+          job: { id: job.id },
+          status: job.status,
+          action: job.currentAction,
+          steps: { used: job.usedSteps, max: job.maxSteps },
+        })
+      : this.tdln.text('job_status', { job: { id: job.id, goal: job.goal }, status: job.status.replace('_', ' ') });
     await this.say(conversationId, text, { progress: { status: job.status } }, job.id);
     return { state: active ? 'working' : 'idle', jobId: job.id };
   }
@@ -490,66 +616,26 @@ export class CoordinatorService {
     return rows.map((r) => ({ id: r.id, repo: r.repo, question: r.pending_question }));
   }
 
-  private async answerWithModel(conversationId: string, text: string): Promise<Routed> {
-    await this.messages.status(conversationId, 'typing');
-    const history = (await this.messages.list(conversationId, 20)).items.filter((m) => m.role !== 'system');
-    const turns = history
-      .slice(-10)
-      .map((m) => ({ role: m.role === 'user' ? ('user' as const) : ('assistant' as const), content: m.content }));
-    if (turns.length === 0 || turns[turns.length - 1].role !== 'user') turns.push({ role: 'user', content: text });
-    // The Messages API wants alternating turns starting with the user: merge runs of the same role.
-    const merged = turns.reduce<{ role: 'user' | 'assistant'; content: string }[]>((out, t) => {
-      const prev = out[out.length - 1];
-      if (prev && prev.role === t.role) prev.content += `\n\n${t.content}`;
-      else out.push({ ...t });
-      return out;
-    }, []);
-    while (merged.length && merged[0].role !== 'user') merged.shift();
-    const request = { system: COORDINATOR_SYSTEM, tools: [], messages: merged };
-    const input = this.model.estimateInputTokens(request);
-    const reservation = await this.budget.reserve(conversationId, {
-      tokens: input + REPLY_MAX_TOKENS,
-      costCents: this.model.estimateCostCents('mechanic', input, REPLY_MAX_TOKENS),
-    });
-    if (!reservation) return this.overBudget(conversationId);
-    let response;
-    try {
-      response = await this.model.call({ mode: 'mechanic', ...request, maxTokens: REPLY_MAX_TOKENS, userId: conversationId });
-    } catch (error) {
-      await this.budget.settle(reservation, null);
-      throw error;
-    }
-    await this.budget.settle(reservation, {
-      stage: 'reply',
-      model: response.model,
-      tokens: response.totalTokens,
-      costCents: response.costCents,
-      latencyMs: response.latencyMs,
-      requestId: response.requestId,
-      usage: { ...response.usage },
-    });
-    const answer =
-      response.message.content
-        .filter((b) => b.type === 'text')
-        .map((b) => (b as { text: string }).text)
-        .join('\n')
-        .trim() || 'I have no answer to that.';
-    await this.say(conversationId, answer, { model: response.model, tokens: response.totalTokens, costCents: response.costCents });
-    return { state: 'idle' };
-  }
-
+  /** Posts a rendered text as the Coordinator's message, with the template it came from and what it cites. */
   private async say(
     conversationId: string,
-    content: string,
+    rendered: RenderedText,
     data: Record<string, unknown> = {},
     jobId: string | null = null,
   ): Promise<void> {
-    await this.messages.post({ conversationId, role: 'assistant', content, jobId, data, actor: 'agent:coordinator' });
+    await this.messages.post({
+      conversationId,
+      role: 'assistant',
+      content: rendered.text,
+      jobId,
+      data: { ...data, template: renderedRef(rendered) },
+      actor: 'agent:coordinator',
+    });
   }
 
   private async lastAssistantData(
     conversationId: string,
-  ): Promise<{ proposal?: { goal: string; repo: string }; pendingTask?: { goal: string } } | null> {
+  ): Promise<{ proposal?: { goal: string; repo: string; delegation?: JobDelegation }; pendingTask?: { goal: string } } | null> {
     const [row] = await this.dataSource.query(
       `SELECT data FROM messages WHERE conversation_id = $1 AND role = 'assistant' ORDER BY created_at DESC, id DESC LIMIT 1`,
       [conversationId],

@@ -3,6 +3,8 @@ export * from './entities/conversation.entity';
 export * from './entities/message.entity';
 export * from './messages.service';
 export * from './coordinator.service';
+export * from './coordinator-agent';
+export * from './repository-views';
 export * from './chat-budget.service';
 export * from './chat-reply-rules';
 export * from './chat.module';

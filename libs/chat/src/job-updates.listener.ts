@@ -4,14 +4,15 @@ import { DataSource } from 'typeorm';
 import { Logger } from 'pino';
 import { LOGGER } from '@app/common';
 import { EventBus, EventRecord } from '@app/events';
-import { PendingQuestion } from '@app/jobs';
-import { TDLN, TdlnEngine } from '@app/tdln';
+import { PendingQuestion, nextStepAfter } from '@app/jobs';
+import { RenderedRef, RenderedText, TDLN, TdlnEngine, renderedRef } from '@app/tdln';
 import { escalationHow } from './chat-reply-rules';
 import { MessagesService } from './messages.service';
 
 /**
- * Brings a chat job's progress, questions and outcome into its conversation as messages. Every
- * process sees every status event; a dedupe key per event makes exactly one of them post it.
+ * Brings a chat job's progress, questions and outcome into its conversation as messages, each
+ * rendered by tdln-out (the message data names the template and what it cites). Every process sees
+ * every status event; a dedupe key per event makes exactly one of them post it.
  */
 @Injectable()
 export class JobUpdatesListener implements OnModuleInit, OnModuleDestroy {
@@ -56,31 +57,32 @@ export class JobUpdatesListener implements OnModuleInit, OnModuleDestroy {
       actor: 'agent:coordinator' as const,
       dedupeKey: `job-update:${event.id}`,
     };
+    const say = (rendered: RenderedText | { text: string; ref: RenderedRef }, extra: Record<string, unknown>, dedupeKey = base.dedupeKey) =>
+      this.messages.post({
+        ...base,
+        dedupeKey,
+        content: rendered.text,
+        data: { ...extra, template: 'ref' in rendered ? rendered.ref : renderedRef(rendered) },
+      });
     switch (data.to) {
       case 'running':
         if (data.from !== 'queued' || data.attempt !== 1) return;
         // Once per job: a job resumed after a question is claimed again, but it started only once.
-        await this.messages.post({
-          ...base,
-          dedupeKey: `job-started:${jobId}`,
-          content: `Working on it — job ${jobId} has started.`,
-          data: { update: 'started' },
-        });
+        await say(this.tdln.text('job_running', { job: { id: jobId } }), { update: 'started' }, `job-started:${jobId}`);
         await this.messages.status(conversationId, 'working', jobId);
         return;
       case 'waiting_human': {
         const question = data.question;
-        await this.messages.post({
-          ...base,
-          content: `Job ${jobId} needs you: ${question?.question ?? 'a decision'}${
-            question?.kind === 'approval'
-              ? '\n\nReply **approve** or **reject** — nothing else is taken as a decision.'
-              : question?.kind === 'escalation'
-                ? `\n\n${escalationHow(question)}`
-                : '\n\nReply with your answer (start it with **answer:** if it reads like a task or a status question).'
-          }`,
-          data: { update: 'waiting', question: question ?? null },
-        });
+        await say(
+          this.tdln.text('job_needs_you', {
+            job: { id: jobId },
+            question: question?.question ?? 'a decision',
+            approval: question?.kind === 'approval',
+            escalation: question?.kind === 'escalation',
+            how: question?.kind === 'escalation' ? escalationHow(question) : '',
+          }),
+          { update: 'waiting', question: question ?? null },
+        );
         await this.messages.status(conversationId, 'idle', jobId);
         return;
       }
@@ -88,40 +90,31 @@ export class JobUpdatesListener implements OnModuleInit, OnModuleDestroy {
       case 'failed':
       case 'aborted': {
         const [job] = await this.dataSource.query('SELECT result, error_code, error_message FROM jobs WHERE id = $1', [jobId]);
-        const result = (job?.result ?? {}) as { answer?: { text: string }; summary?: string; branch?: string };
-        let content: string;
+        const result = (job?.result ?? {}) as {
+          answer?: { text: string; templateId?: string; citations?: string[]; evidence?: Record<string, string> };
+          summary?: string;
+          branch?: string;
+        };
+        let rendered: RenderedText | { text: string; ref: RenderedRef };
         if (data.to === 'succeeded')
-          content =
-            result.answer?.text ??
-            `Job ${jobId} succeeded: ${result.summary ?? 'done'}${result.branch ? ` (branch \`${result.branch}\`)` : ''}`;
-        else if (data.to === 'failed') {
-          const rendered = this.tdln.render('job_failed', {
+          // The team's final answer was rendered (job_succeeded) when the job ended; it is posted as it is.
+          rendered = result.answer?.templateId
+            ? {
+                text: result.answer.text,
+                ref: { id: result.answer.templateId, citations: result.answer.citations ?? [], evidence: result.answer.evidence ?? {} },
+              }
+            : this.tdln.text('job_done', { job: { id: jobId }, summary: result.summary || 'done', branch: result.branch ?? null });
+        else if (data.to === 'failed')
+          rendered = this.tdln.text('job_failed', {
             job: { id: jobId },
             reason: job?.error_message ?? job?.error_code ?? 'unknown',
-            next_step: nextStep(job?.error_code),
+            next_step: nextStepAfter(job?.error_code),
           });
-          content = rendered.errors.length ? `Job ${jobId} failed: ${job?.error_message ?? job?.error_code}` : rendered.text;
-        } else content = `Job ${jobId} was stopped${data.reason ? ` (${data.reason})` : ''}.`;
-        await this.messages.post({ ...base, content, data: { update: data.to, errorCode: job?.error_code ?? null } });
+        else rendered = this.tdln.text('job_aborted', { job: { id: jobId }, reason: data.reason ?? null });
+        await say(rendered, { update: data.to, errorCode: job?.error_code ?? null });
         await this.messages.status(conversationId, 'idle', jobId);
         return;
       }
     }
-  }
-}
-
-function nextStep(code: string | null | undefined): string {
-  switch (code) {
-    case 'step_limit':
-    case 'token_limit':
-    case 'cost_limit':
-    case 'time_limit':
-      return 'retry it with a larger budget, or split the task';
-    case 'model_not_configured':
-      return 'configure the model on the server (ANTHROPIC_API_KEY, or MODEL_PROVIDER=openai with OPENAI_API_KEY) and retry';
-    case 'agent_stuck':
-      return 'rephrase the task with more detail (file, function, expected behaviour) and retry';
-    default:
-      return 'look at the job timeline for the cause, then retry';
   }
 }

@@ -86,6 +86,18 @@ export class MessagesService {
     };
   }
 
+  /** The last `limit` messages of a conversation, oldest first. */
+  async recent(conversationId: string, limit: number): Promise<MessageView[]> {
+    const rows = await this.messages
+      .createQueryBuilder('m')
+      .where('m.conversation_id = :conversationId', { conversationId })
+      .orderBy('m.created_at', 'DESC')
+      .addOrderBy('m.id', 'DESC')
+      .limit(limit)
+      .getMany();
+    return rows.reverse().map(MessageView.of);
+  }
+
   /** Messages oldest first. */
   async list(conversationId: string, limit: number, cursor?: string): Promise<Page<MessageView>> {
     await this.conversation(conversationId);
@@ -138,7 +150,13 @@ export class MessagesService {
           conversationId: input.conversationId,
           jobId: input.jobId ?? null,
           summary: `${input.role}: ${input.content.slice(0, 120)}`,
-          data: { messageId: view.id, role: input.role, content: input.content },
+          // A text rendered from a template keeps, in the audit trail too, which template and what it cites.
+          data: {
+            messageId: view.id,
+            role: input.role,
+            content: input.content,
+            ...(input.data?.template ? { template: input.data.template } : {}),
+          },
         },
       ]);
       await this.events.record(manager, [

@@ -14,3 +14,4 @@ export * from './escalation';
 export * from './dto/jobs.dto';
 export * from './jobs.module';
 export * from './job-row';
+export * from './next-step';

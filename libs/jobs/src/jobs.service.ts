@@ -33,9 +33,12 @@ export class JobsService {
     status?: JobStatus;
     mode?: JobMode;
     conversationId?: string;
+    repo?: string;
     role?: string;
     /** Only jobs of these roles (the default list: the roles a request can name). */
     roles?: readonly string[];
+    /** Leave out jobs of these roles (the team's own, like evaluations). */
+    excludeRoles?: string[];
     limit: number;
     cursor?: string;
   }): Promise<Page<Job>> {
@@ -49,6 +52,8 @@ export class JobsService {
     if (filter.role) query.andWhere('j.agent_role = :role', { role: filter.role });
     if (filter.roles) query.andWhere('j.agent_role IN (:...roles)', { roles: filter.roles });
     if (filter.conversationId) query.andWhere('j.conversation_id = :conversationId', { conversationId: filter.conversationId });
+    if (filter.repo) query.andWhere('j.repo = :repo', { repo: filter.repo });
+    if (filter.excludeRoles?.length) query.andWhere('j.agent_role <> ALL(:excludeRoles)', { excludeRoles: filter.excludeRoles });
     if (filter.cursor) {
       const [createdAt, id] = decodeCursor(filter.cursor, ['timestamp', 'uuid']);
       query.andWhere('(j.created_at, j.id) < (:createdAt, :id)', { createdAt, id });

@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import { Logger } from 'pino';
 import { CommonErrorCode, CommonException, LOGGER, Page, decodeCursor, encodeCursor } from '@app/common';
 import { EventBus, EventRecord, EventsService } from '@app/events';
+import { nextStepAfter } from '@app/jobs';
+import { TDLN, TdlnEngine } from '@app/tdln';
 import { NotificationView } from './notifications.dto';
 
 /** Kinds of notification. */
@@ -38,6 +40,7 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
     private readonly events: EventsService,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(LOGGER) logger: Logger,
+    @Inject(TDLN) private readonly tdln: TdlnEngine,
   ) {
     this.logger = logger.child({ component: 'notifications' });
   }
@@ -70,13 +73,18 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
       question?: { question?: string };
       dimension?: string;
       title?: string;
-      evidence?: unknown;
+      severity?: string;
+      confidence?: number;
+      evidence?: Record<string, unknown>;
     };
+    // A job's outcome, in words from its template (not the transition's "running → failed: …").
+    const job = { id: event.jobId ?? '' };
     switch (event.type) {
       case 'status':
         if (data.to === 'running' && data.from === 'queued' && data.attempt === 1 && data.reason === 'claimed')
-          return { ...base, kind: 'job_started', title: 'Job started', body: event.summary };
-        if (data.to === 'succeeded') return { ...base, kind: 'job_succeeded', title: 'Job succeeded', body: event.summary };
+          return { ...base, kind: 'job_started', title: 'Job started', body: this.tdln.text('job_running', { job }).text };
+        if (data.to === 'succeeded')
+          return { ...base, kind: 'job_succeeded', title: 'Job succeeded', body: this.tdln.text('job_finished', { job }).text };
         if (data.to === 'failed')
           return {
             ...base,
@@ -84,16 +92,38 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
             title: CAP_CODES.includes(data.errorCode ?? '')
               ? `Budget cap reached: ${data.errorCode}`
               : `Job failed${data.errorCode ? `: ${data.errorCode}` : ''}`,
-            body: event.summary,
+            body: this.tdln.text('job_failed', {
+              job,
+              reason: data.reason ?? data.errorCode ?? 'unknown',
+              next_step: nextStepAfter(data.errorCode),
+            }).text,
           };
-        if (data.to === 'aborted') return { ...base, kind: 'job_aborted', title: 'Job aborted', body: event.summary };
+        if (data.to === 'aborted')
+          return {
+            ...base,
+            kind: 'job_aborted',
+            title: 'Job aborted',
+            body: this.tdln.text('job_aborted', { job, reason: data.reason ?? null }).text,
+          };
         if (data.to === 'waiting_human')
           return { ...base, kind: 'needs_attention', title: 'Needs your attention', body: data.question?.question ?? event.summary };
         return null;
       case 'budget_warning':
         return { ...base, kind: 'budget_warning', title: `Budget warning: ${data.dimension}`, body: event.summary };
-      case 'insight':
-        return { ...base, kind: 'insight', title: `Insight: ${data.title ?? event.summary}`, body: JSON.stringify(data.evidence ?? {}) };
+      case 'insight': {
+        // What the Watcher found, in words: its facts, and the jobs it saw them in.
+        const { jobId, jobIds, ...facts } = data.evidence ?? {};
+        const body = this.tdln.text('insight', {
+          severity: data.severity ?? 'info',
+          confidence: data.confidence ?? 0,
+          facts: Object.entries(facts).map(([name, value]) => ({
+            name,
+            value: typeof value === 'number' ? Math.round(value * 100) / 100 : String(value),
+          })),
+          sources: [...(typeof jobId === 'string' ? [jobId] : []), ...(Array.isArray(jobIds) ? jobIds.map(String) : [])].slice(0, 10),
+        });
+        return { ...base, kind: 'insight', title: `Insight: ${data.title ?? event.summary}`, body: body.text };
+      }
       case 'reminder':
         return { ...base, kind: 'reminder', title: 'Still waiting for you', body: event.summary };
       default:

@@ -7,6 +7,8 @@ export * from './signing-key.store';
 export type {
   Abstain,
   Artefact,
+  ClaimCheck,
+  CitedValue,
   EngineError,
   EngineInfo,
   InclusionProof,

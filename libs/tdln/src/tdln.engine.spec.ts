@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalJson as ledgerCanonicalJson } from '@app/ledger';
 import { loadTdlnBinding } from './tdln-binding';
-import { TdlnEngine } from './tdln.engine';
+import { TdlnEngine, renderedRef } from './tdln.engine';
+import { TdlnErrorCode, TdlnException } from './tdln.errors';
 import { loadSigningKey, publicKeyOf } from './signing-key.store';
 
 const engine = new TdlnEngine(loadTdlnBinding());
@@ -124,6 +125,36 @@ describe('TDLN engine through the Node binding', () => {
     const kinds = engine.registry().map((a) => a.kind);
     expect(kinds).toEqual(expect.arrayContaining(['grammar', 'templates', 'policy', 'quality_profiles', 'stages']));
     for (const artefact of engine.registry()) expect(artefact.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('renders a text a person reads with the evidence it cites, and refuses to render one with a field missing', () => {
+    const rendered = engine.text('job_aborted', { job: { id: 'J-7' }, reason: 'rejected' });
+    expect(rendered).toEqual({
+      text: 'Job J-7 was stopped (rejected).',
+      templateId: 'job_aborted',
+      citations: ['data.job.id', 'data.reason'],
+      evidence: { 'data.job.id': 'J-7', 'data.reason': 'rejected' },
+    });
+    expect(renderedRef(rendered)).toEqual({ id: 'job_aborted', citations: rendered.citations, evidence: rendered.evidence });
+    let thrown: unknown;
+    try {
+      engine.text('job_aborted', { reason: 'rejected' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(TdlnException);
+    expect(thrown).toMatchObject({ code: TdlnErrorCode.TemplateFailed, details: { templateId: 'job_aborted' } });
+    expect((thrown as Error).message).toMatch(/data\.job/);
+    const templates = engine.registry().find((a) => a.kind === 'templates');
+    expect(templates).toMatchObject({ version: '1.1.0' });
+    expect(engine.info().templatesHash).toBe(templates!.sha256);
+  });
+
+  it('checks the paths a text claims against the evidence, as the quality gate does', () => {
+    expect(engine.checkClaims('see src/calc.js and src/ghost.js', ['src/calc.js'])).toEqual({
+      claimed: ['src/calc.js', 'src/ghost.js'],
+      unverified: ['src/ghost.js'],
+    });
   });
 
   describe('signing key store', () => {

@@ -1,5 +1,6 @@
 import type {
   Artefact,
+  ClaimCheck,
   EngineInfo,
   InclusionProof,
   ModelSource,
@@ -18,6 +19,31 @@ import type {
 } from '../../../native/binding';
 import { TdlnBinding } from './tdln-binding';
 import { TdlnErrorCode, TdlnException } from './tdln.errors';
+
+/**
+ * A text a person reads, as tdln-out rendered it: the text, the template it came from, and the
+ * evidence it cites (each data path with the value it rendered as). Stored beside the text wherever
+ * it goes (message data, question data, ledger entries) as {@link RenderedText.ref}.
+ */
+export interface RenderedText {
+  text: string;
+  templateId: string;
+  citations: string[];
+  /** Data path → the value the text shows for it (paths, check ids, commits, job ids…). */
+  evidence: Record<string, string>;
+}
+
+/** What is stored beside a rendered text: which template, and what it cites. */
+export interface RenderedRef {
+  id: string;
+  citations: string[];
+  evidence: Record<string, string>;
+}
+
+/** The reference to store beside a rendered text. */
+export function renderedRef(rendered: RenderedText): RenderedRef {
+  return { id: rendered.templateId, citations: rendered.citations, evidence: rendered.evidence };
+}
 
 /** DI token of the {@link TdlnEngine}. */
 export const TDLN = Symbol('TDLN');
@@ -74,6 +100,32 @@ export class TdlnEngine {
   /** Renders an outcome template with citations; a template error is an error, never empty text. */
   render(templateId: string, data: Record<string, unknown>): RenderResult {
     return this.binding.renderTemplate(templateId, JSON.stringify(data));
+  }
+
+  /**
+   * Renders a text a person reads through its template. The data is built by our own code, so a
+   * template error (a missing field) is a bug: it throws rather than showing an empty or ad-hoc text.
+   */
+  text(templateId: string, data: Record<string, unknown>): RenderedText {
+    const result = this.render(templateId, data);
+    if (result.errors.length > 0) {
+      throw new TdlnException(
+        TdlnErrorCode.TemplateFailed,
+        `Template ${templateId} could not be rendered: ${result.errors.map((e) => `${e.message}${e.path ? ` (${e.path})` : ''}`).join('; ')}`,
+        { templateId, errors: result.errors },
+      );
+    }
+    return {
+      text: result.text,
+      templateId: result.templateId,
+      citations: result.citations,
+      evidence: Object.fromEntries(result.evidence.map((e) => [e.path, e.value])),
+    };
+  }
+
+  /** The quality gate's claimed-paths check on its own: the paths a text names that the evidence does not contain. */
+  checkClaims(text: string, evidence: string[]): ClaimCheck {
+    return this.binding.checkClaims(text, evidence);
   }
 
   templateIds(): string[] {

@@ -6,6 +6,8 @@ export enum TdlnErrorCode {
   EngineError = 'tdln_engine_error',
   InvalidInput = 'tdln_invalid_input',
   InvalidStages = 'tdln_invalid_stages',
+  /** A template could not be rendered with the data it was given (a missing field): a bug of the caller. */
+  TemplateFailed = 'tdln_template_failed',
 }
 
 /** The one exception class of the TDLN lib. */
@@ -24,6 +26,7 @@ export class TdlnException extends DomainException {
       case TdlnErrorCode.AddonMissing:
       case TdlnErrorCode.EngineError:
       case TdlnErrorCode.InvalidStages:
+      case TdlnErrorCode.TemplateFailed:
         return 'internal';
     }
   }

@@ -1,6 +1,6 @@
 import { JobMode, isDiskFull, isRepoRefusal } from '@app/common';
 import { LedgerDraft } from '@app/ledger';
-import { TdlnEngine } from '@app/tdln';
+import { RenderedText, TdlnEngine, renderedRef } from '@app/tdln';
 import {
   addedLines,
   SandboxStatus,
@@ -173,15 +173,35 @@ export class AgentSession {
     return new ToolRegistry([...repository, ...meta]);
   }
 
-  /** A recorder that writes what a role records to the ledger (under the role's RBAC) and the events. */
+  /**
+   * A recorder that writes what a role records to the ledger (under the role's RBAC) and the events.
+   * A review is summarised for people by tdln-out (review_approved / review_changes_requested).
+   */
   recorder(role: string, onRecord?: (kind: string, data: Record<string, unknown>) => void): MetaRecorder {
     return {
       record: async (kind, data) => {
-        await this.audit(role, [{ kind: `agent.${kind}`, summary: kind.replace('_', ' '), data }]);
-        await this.ctx.emit([{ type: kind, role, summary: kind.replace('_', ' '), data }]);
+        const review = kind === 'review' ? this.reviewText(data) : undefined;
+        const summary = review?.text ?? kind.replace('_', ' ');
+        const recorded = review ? { ...data, template: renderedRef(review) as never } : data;
+        await this.audit(role, [{ kind: `agent.${kind}`, summary, data: recorded }]);
+        await this.ctx.emit([{ type: kind, role, summary, data: recorded }]);
         onRecord?.(kind, data);
       },
     };
+  }
+
+  /** A review as people read it: approved with its notes, or the changes it asks for, file by file. */
+  private reviewText(review: Record<string, unknown>): RenderedText {
+    const comments = (Array.isArray(review.comments) ? review.comments : []) as { path?: string; line?: number; comment: string }[];
+    const target = `job ${this.ctx.job.id}`;
+    const summary = String(review.summary ?? '');
+    return review.verdict === 'approve'
+      ? this.deps.tdln.text('review_approved', { target, summary, notes: comments.map((c) => c.comment) })
+      : this.deps.tdln.text('review_changes_requested', {
+          target,
+          summary,
+          issues: comments.map((c) => ({ file: c.path ? `${c.path}${c.line ? `:${c.line}` : ''}` : null, message: c.comment })),
+        });
   }
 
   /** The cumulative diff for checkpoints, recomputed only after a change (it runs git). */

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { EscalationTrigger, Job, PendingQuestion } from '@app/jobs';
-import { PIPELINE_STAGES, PipelineStage, StagesResult, TDLN, TdlnEngine } from '@app/tdln';
+import { PIPELINE_STAGES, PipelineStage, RenderedText, StagesResult, TDLN, TdlnEngine, renderedRef } from '@app/tdln';
 import { SandboxStatus, ToolRegistry, WorkspaceManager } from '@app/tools';
 import { JobContext, JobHandler, JobOutcome } from '@app/worker';
 import { AgentsErrorCode, AgentsException } from '../agents.errors';
@@ -35,7 +35,7 @@ interface PipelineState {
   escalation?: EscalationTrigger;
   approved: { quality?: boolean; review?: boolean };
   quality?: Record<string, unknown>;
-  answer?: { text: string; citations: string[] };
+  answer?: { text: string; citations: string[]; templateId?: string; evidence?: Record<string, string> };
   /** What the current stage's role may use, and the job caps it was worked out from (raised caps give it more). */
   allowance?: { stage: Stage; round: number; steps: number; tokens: number; caps: Allowance };
 }
@@ -298,30 +298,36 @@ export class PipelineHandler implements JobHandler {
           await this.sendBack(ctx, session, ps);
           return { kind: 'next' };
         }
+        const asked = this.tdln.text('review_rounds_exhausted', { rounds: ps.round, review: { summary: String(review.summary) } });
         return {
           kind: 'park',
           gate: 'review',
           question: {
             kind: 'approval',
             askedBy: 'reviewer',
-            question: `The Reviewer still requests changes after ${ps.round} round(s): ${String(review.summary)}. Approve to accept the change as it is, reject to abort the job.`,
+            question: asked.text,
             options: ['approve', 'reject'],
-            data: { review },
+            data: { review, template: renderedRef(asked) as never },
           },
         };
       }
       case 'quality': {
         const verdict = await this.qualityGate(ctx, session, ps, readOnly);
         if (verdict.verdict === 'BLOCK' && !ps.approved.quality) {
+          const asked = this.tdln.text('quality_blocked', {
+            score: verdict.score,
+            failing: verdict.failing,
+            unverified_paths: verdict.unverifiedPaths,
+          });
           return {
             kind: 'park',
             gate: 'quality',
             question: {
               kind: 'approval',
               askedBy: 'quality gate',
-              question: `The quality gate blocked the result (score ${verdict.score}/100; failing: ${verdict.failing.join(', ')}). Approve to publish it anyway, reject to abort.`,
+              question: asked.text,
               options: ['approve', 'reject'],
-              data: { quality: verdict as never },
+              data: { quality: verdict as never, template: renderedRef(asked) as never },
             },
           };
         }
@@ -470,7 +476,7 @@ export class PipelineHandler implements JobHandler {
     return verdict;
   }
 
-  private async render(ctx: JobContext, session: AgentSession, ps: PipelineState): Promise<{ text: string; citations: string[] }> {
+  private async render(ctx: JobContext, session: AgentSession, ps: PipelineState): Promise<NonNullable<PipelineState['answer']>> {
     const job = ctx.job;
     const files = await this.fileStats(session);
     const tests = session.state.lastTestRun;
@@ -482,20 +488,20 @@ export class PipelineHandler implements JobHandler {
       // The commit gets the TruthPack root as a trailer after this, which changes its id: the answer names the branch instead.
       commit: null,
     };
-    const rendered = this.tdln.render('job_succeeded', data);
-    if (rendered.errors.length > 0)
-      throw new AgentsException(
-        AgentsErrorCode.NoResult,
-        `The final answer could not be rendered: ${rendered.errors.map((e) => e.message).join('; ')}`,
-      );
+    let rendered: RenderedText;
+    try {
+      rendered = this.tdln.text('job_succeeded', data);
+    } catch (error) {
+      throw new AgentsException(AgentsErrorCode.NoResult, `The final answer could not be rendered: ${(error as Error).message}`);
+    }
     await session.audit('coordinator', [
       {
         kind: 'answer.rendered',
         summary: 'final answer rendered (tdln-out job_succeeded)',
-        data: { text: rendered.text, citations: rendered.citations },
+        data: { text: rendered.text, citations: rendered.citations, template: renderedRef(rendered) as never },
       },
     ]);
-    return { text: rendered.text, citations: rendered.citations };
+    return { text: rendered.text, citations: rendered.citations, templateId: rendered.templateId, evidence: rendered.evidence };
   }
 
   /** Lines added and removed per changed file, against the base, in what will be published. */

@@ -1,4 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import type { RenderedRef } from '@app/tdln';
 import type { ToolRunStateJson } from '@app/tools';
 
 /** A tool call the job is parked on: a person must approve it, or answer the question it asked. */
@@ -10,6 +11,8 @@ export interface PendingCall {
   question: string;
   /** The policy rules an approval of this call approves. */
   rules?: string[];
+  /** The tdln-out template the question was rendered with, and what it cites. */
+  template?: RenderedRef;
 }
 
 /** Everything needed to resume an agent on another worker. Stored on the job after every step. */

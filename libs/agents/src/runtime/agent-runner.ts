@@ -3,7 +3,8 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { Logger } from 'pino';
 import { LOGGER, modelCallSeconds, modelCalls, modelCostCents, modelTokens, toolCallSeconds, toolCalls } from '@app/common';
 import { HumanResponse, Job, PendingQuestion } from '@app/jobs';
-import { ChangeGate, SANDBOX_FIX, ToolContext, ToolRegistry, ToolResult } from '@app/tools';
+import { TDLN, TdlnEngine, renderedRef } from '@app/tdln';
+import { ChangeAction, ChangeGate, SANDBOX_FIX, ToolContext, ToolRegistry, ToolResult } from '@app/tools';
 import { JobContext } from '@app/worker';
 import { AgentsErrorCode, AgentsException, isCapReached } from '../agents.errors';
 import { BudgetService, BudgetUse } from '../budget/budget.service';
@@ -76,6 +77,7 @@ export class AgentRunner {
     private readonly model: ModelGateway,
     private readonly budget: BudgetService,
     @Inject(LOGGER) logger: Logger,
+    @Inject(TDLN) private readonly tdln: TdlnEngine,
   ) {
     this.logger = logger.child({ component: 'agent-runner' });
   }
@@ -257,7 +259,7 @@ export class AgentRunner {
             question: human.question,
             askedBy: role.name,
             options: human.kind === 'approval' ? ['approve', 'reject'] : undefined,
-            data: { tool: call.name, input: call.input },
+            data: { tool: call.name, input: call.input, ...(human.template ? { template: human.template } : {}) },
           },
           checkpoint: state,
         };
@@ -280,18 +282,34 @@ export class AgentRunner {
 
   private parkingQuestion(call: Call, result: ToolResult<unknown>): PendingCall | null {
     if (!result.ok && result.error.code === 'approval_required') {
-      const violations = (result.error.details as { violations?: { rule: string; message: string }[] } | undefined)?.violations ?? [];
-      const question = `${result.error.message}${violations.length ? ` Reasons: ${violations.map((v) => v.message).join('; ')}.` : ''} Approve to apply it (and allow ${violations.map((v) => v.rule).join(', ') || 'this'} for the rest of the job), or reject to abort.`;
-      return { toolUseId: call.id, name: call.name, input: call.input, kind: 'approval', question, rules: violations.map((v) => v.rule) };
+      const details = result.error.details as { action?: ChangeAction; violations?: { rule: string; message: string }[] } | undefined;
+      const violations = details?.violations ?? [];
+      const rules = [...new Set(violations.map((v) => v.rule))];
+      const asked = this.tdln.text('needs_approval', {
+        action: { kind: details?.action?.kind ?? 'change', paths: details?.action?.paths ?? [] },
+        reasons: violations.map((v) => v.message),
+        rules,
+      });
+      return {
+        toolUseId: call.id,
+        name: call.name,
+        input: call.input,
+        kind: 'approval',
+        question: asked.text,
+        rules: violations.map((v) => v.rule),
+        template: renderedRef(asked),
+      };
     }
     if (result.ok && HUMAN_TOOLS.has(call.name)) {
       const data = result.data as { question?: string; kind?: 'approval' | 'question' };
+      const asked = this.tdln.text('agent_question', { question: data.question ?? 'The agent needs a person.' });
       return {
         toolUseId: call.id,
         name: call.name,
         input: call.input,
         kind: data.kind ?? 'question',
-        question: data.question ?? 'The agent needs a person.',
+        question: asked.text,
+        template: renderedRef(asked),
       };
     }
     return null;

@@ -284,6 +284,14 @@ export class JobChildView {
   }
 }
 
+/** Where a job delegated by an agent came from. */
+export class JobDelegationView {
+  @ApiProperty({ enum: ['agent:coordinator'], description: 'The agent that created the job' }) by: 'agent:coordinator';
+  @ApiProperty({ format: 'uuid', description: 'The conversation it was delegated from' }) conversationId: string;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'The message that asked for it' }) messageId: string | null;
+  @ApiProperty({ description: 'Who sent that message (a ledger actor, e.g. token:aict_AbCdEfGh)' }) requestedBy: string;
+}
+
 /** A job as the API shows it. */
 export class JobView {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -318,6 +326,12 @@ export class JobView {
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) parentJobId: string | null;
   @ApiProperty({ format: 'uuid' }) traceId: string;
   @ApiProperty() source: string;
+  @ApiProperty({
+    type: JobDelegationView,
+    nullable: true,
+    description: 'Set when the chat Coordinator handed the job to the team: from which conversation and message, for whom',
+  })
+  delegation: JobDelegationView | null;
   @ApiProperty({ description: 'True when the goal came from an untrusted channel (webhook)' }) untrusted: boolean;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
@@ -358,6 +372,7 @@ export class JobView {
       parentJobId: job.parentJobId,
       traceId: job.traceId,
       source: job.source,
+      delegation: job.delegation ?? null,
       untrusted: job.untrusted,
       createdAt: job.createdAt.toISOString(),
       updatedAt: job.updatedAt.toISOString(),

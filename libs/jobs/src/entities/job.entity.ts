@@ -59,6 +59,17 @@ export function actionsFor(question: Pick<PendingQuestion, 'kind' | 'actions'> |
   return ['answer', 'reject'];
 }
 
+/** Where a job the chat Coordinator handed to the team came from. */
+export interface JobDelegation {
+  /** The agent that created it. */
+  by: 'agent:coordinator';
+  conversationId: string;
+  /** The person's message that led to it. */
+  messageId: string | null;
+  /** The ledger actor of that message's sender. */
+  requestedBy: string;
+}
+
 /** One job: what to do, where, under which caps, and how far it got. */
 @Entity('jobs')
 export class Job {
@@ -72,6 +83,8 @@ export class Job {
   @Column({ name: 'trace_id', type: 'uuid' }) traceId: string;
   @Column({ name: 'conversation_id', type: 'uuid', nullable: true }) conversationId: string | null;
   @Column({ type: 'text' }) source: string;
+  /** Set when the chat Coordinator delegated the job (its provenance). */
+  @Column({ type: 'jsonb', nullable: true }) delegation: JobDelegation | null;
   @Column({ type: 'boolean' }) untrusted: boolean;
   @Column({ type: 'text' }) status: JobStatus;
   @Column({ type: 'int' }) priority: number;

@@ -6,7 +6,7 @@ import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity
 import { APP_CONFIG, AccessScope, AppConfig, JobCaps, JobMode, RepositoryAccess, hasScope, redactSecrets } from '@app/common';
 import { EventsService } from '@app/events';
 import { LedgerActor, LedgerService } from '@app/ledger';
-import { Job } from '../entities/job.entity';
+import { Job, JobDelegation } from '../entities/job.entity';
 import { IntakeResult, JOB_INTAKE, JobIntake } from '../intake/job-intake';
 import { JOB_ROLES, REQUESTABLE_ROLES, UNREVIEWED_ROLES, isHandledRole } from '../job-roles';
 import { JobTransitions } from '../job-transitions.service';
@@ -35,6 +35,8 @@ export interface CreateJobCommand {
   scopes?: readonly AccessScope[];
   /** What intake already understood of this very goal and repository (chat reads before it routes). */
   understood?: IntakeResult;
+  /** The chat Coordinator is creating it for a person's message (recorded on the job and in the ledger). */
+  delegation?: JobDelegation;
 }
 
 /** Understands the request (intake seam), resolves caps, and queues the job with its first ledger entry. */
@@ -89,6 +91,7 @@ export class CreateJobUseCase {
         traceId,
         conversationId: command.conversationId ?? null,
         source: command.source,
+        delegation: command.delegation ?? null,
         untrusted: command.untrusted ?? false,
         status: 'queued',
         priority: command.priority ?? 0,
@@ -123,6 +126,7 @@ export class CreateJobUseCase {
             source: command.source,
             untrusted: created.untrusted,
             caps,
+            ...(command.delegation ? { delegation: command.delegation } : {}),
           },
         },
       ]);

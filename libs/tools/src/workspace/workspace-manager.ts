@@ -20,14 +20,15 @@ export interface WorkspaceSpec {
 const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /**
- * Creates, reopens and removes job workspaces under `<dataDir>/workspaces/<jobId>`. Every clone and
- * push goes through the repository access policy at the moment git runs.
+ * Creates, reopens and removes job workspaces under `<dataDir>/workspaces/<jobId>` (or another
+ * `directory` of the data dir). Every clone and push goes through the repository access policy at
+ * the moment git runs.
  */
 export class WorkspaceManager {
-  constructor(private readonly options: { dataDir: string; access: RepositoryAccess }) {}
+  constructor(private readonly options: { dataDir: string; access: RepositoryAccess; directory?: string }) {}
 
   get workspacesDir(): string {
-    return join(this.options.dataDir, 'workspaces');
+    return join(this.options.dataDir, this.options.directory ?? 'workspaces');
   }
 
   pathOf(jobId: string): string {

@@ -1143,8 +1143,39 @@ pub fn check_quality(input: QualityInput, profile: String) -> QualityVerdict {
     )
 }
 
+/// The paths a text claims, and those the evidence does not back.
+#[napi(object)]
+pub struct ClaimCheck {
+    /// Path-like tokens of the text, in order of appearance.
+    pub claimed: Vec<String>,
+    /// Claimed paths that are not in the evidence.
+    pub unverified: Vec<String>,
+}
+
+/// The quality gate's `claimed_paths` check on its own: the paths a text names that the evidence
+/// (paths touched, read or listed) does not contain.
+#[napi]
+pub fn check_claims(text: String, evidence: Vec<String>) -> Result<ClaimCheck> {
+    guard_throw(move || {
+        let c = tdln_quality::check_claims(&text, &evidence);
+        ClaimCheck {
+            claimed: c.claimed,
+            unverified: c.unverified,
+        }
+    })
+}
+
 // ---------------------------------------------------------------------------------------------
 // tdln-out
+
+/// One value a rendered text cites: its data path and the text it rendered as.
+#[napi(object)]
+pub struct CitedValue {
+    /// Data path, e.g. `data.files[0].path`.
+    pub path: String,
+    /// The value as it appears in the text.
+    pub value: String,
+}
 
 /// Result of `renderTemplate`.
 #[napi(object)]
@@ -1155,6 +1186,8 @@ pub struct RenderResult {
     pub annotated_text: String,
     /// Data paths used, e.g. `data.files[0].path`.
     pub citations: Vec<String>,
+    /// What each citation rendered as, in the order of `citations`.
+    pub evidence: Vec<CitedValue>,
     /// Template id.
     pub template_id: String,
     /// Errors (missing field, wrong type, unknown template).
@@ -1178,6 +1211,14 @@ pub fn render_template(
                 text: r.text,
                 annotated_text: r.annotated_text,
                 citations: r.citations,
+                evidence: r
+                    .evidence
+                    .into_iter()
+                    .map(|e| CitedValue {
+                        path: e.path,
+                        value: e.value,
+                    })
+                    .collect(),
                 template_id: r.template_id,
                 errors: errs(r.errors),
             }
@@ -1186,6 +1227,7 @@ pub fn render_template(
             text: String::new(),
             annotated_text: String::new(),
             citations: Vec::new(),
+            evidence: Vec::new(),
             template_id: id2,
             errors: vec![e],
         },

@@ -27,6 +27,8 @@ enum Node {
         path: String,
         body: Vec<Node>,
     },
+    /// Rendered between the items of the enclosing `{{#each}}`, never before the first.
+    Sep(Vec<Node>),
 }
 
 #[derive(Deserialize)]
@@ -87,6 +89,16 @@ fn parse_template(src: &str) -> Result<Vec<Node>, String> {
                 std::mem::take(&mut current),
                 None,
             ));
+        } else if tag == "#sep" {
+            if !stack.iter().any(|(kind, ..)| kind == "each") {
+                return Err("{{#sep}} outside {{#each}}".into());
+            }
+            stack.push((
+                "sep".into(),
+                String::new(),
+                std::mem::take(&mut current),
+                None,
+            ));
         } else if let Some(path) = tag.strip_prefix("#each ") {
             stack.push((
                 "each".into(),
@@ -100,7 +112,7 @@ fn parse_template(src: &str) -> Result<Vec<Node>, String> {
                 return Err("misplaced {{else}}".into());
             }
             top.3 = Some(std::mem::take(&mut current));
-        } else if tag == "/if" || tag == "/each" {
+        } else if tag == "/if" || tag == "/each" || tag == "/sep" {
             let (kind, path, parent, then) = stack
                 .pop()
                 .ok_or_else(|| format!("{{{{{tag}}}}} without an opening block"))?;
@@ -119,6 +131,7 @@ fn parse_template(src: &str) -> Result<Vec<Node>, String> {
                     then: body,
                     otherwise: Vec::new(),
                 },
+                ("sep", _) => Node::Sep(body),
                 _ => Node::Each { path, body },
             });
         } else if tag.is_empty() {
@@ -144,7 +157,8 @@ fn parse_template(src: &str) -> Result<Vec<Node>, String> {
         current.push(Node::Text(rest.to_string()));
     }
     if let Some((kind, path, ..)) = stack.last() {
-        return Err(format!("unclosed {{{{#{kind} {path}}}}}"));
+        let open = format!("{kind} {path}");
+        return Err(format!("unclosed {{{{#{}}}}}", open.trim_end()));
     }
     Ok(current)
 }
@@ -185,6 +199,15 @@ pub fn templates() -> Result<&'static TemplateSet, EngineError> {
     TEMPLATES.as_ref().map_err(Clone::clone)
 }
 
+/// One value a rendered text cites: its data path and the text it rendered as.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Data path, e.g. `data.files[0].path`.
+    pub path: String,
+    /// The value as it appears in the text.
+    pub value: String,
+}
+
 /// Rendering result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -195,6 +218,8 @@ pub struct Rendered {
     pub annotated_text: String,
     /// Data paths used, in order, e.g. `data.files[0].path`.
     pub citations: Vec<String>,
+    /// What each citation rendered as, in the order of `citations`: the evidence the text rests on.
+    pub evidence: Vec<Evidence>,
     /// Template id.
     pub template_id: String,
     /// Errors (missing fields, wrong types, unknown template).
@@ -203,22 +228,22 @@ pub struct Rendered {
 
 struct Ctx<'a> {
     root: &'a Value,
-    scope: Vec<(&'a Value, String)>, // item, its data path
+    scope: Vec<(&'a Value, String, usize)>, // item, its data path, its index
     text: String,
     annotated: String,
-    citations: Vec<String>,
+    evidence: Vec<Evidence>,
     errors: Vec<EngineError>,
 }
 
 fn lookup<'a>(ctx: &Ctx<'a>, path: &str) -> (Option<&'a Value>, String) {
     let (mut v, mut cited, rest) = if path == "." {
         match ctx.scope.last() {
-            Some((item, p)) => (Some(*item), p.clone(), ""),
+            Some((item, p, _)) => (Some(*item), p.clone(), ""),
             None => (None, "data".to_string(), ""),
         }
     } else if let Some(rest) = path.strip_prefix('.') {
         match ctx.scope.last() {
-            Some((item, p)) => (Some(*item), p.clone(), rest),
+            Some((item, p, _)) => (Some(*item), p.clone(), rest),
             None => (None, "data".to_string(), rest),
         }
     } else {
@@ -290,11 +315,19 @@ fn render_nodes<'a>(ctx: &mut Ctx<'a>, nodes: &'a [Node]) {
                     Ok(s) => {
                         ctx.text.push_str(&s);
                         ctx.annotated.push_str(&format!("{s} [{cited}]"));
-                        if !ctx.citations.contains(&cited) {
-                            ctx.citations.push(cited);
+                        if !ctx.evidence.iter().any(|e| e.path == cited) {
+                            ctx.evidence.push(Evidence {
+                                path: cited,
+                                value: s,
+                            });
                         }
                     }
                     Err(e) => ctx.errors.push(EngineError::at("template_data", e, cited)),
+                }
+            }
+            Node::Sep(body) => {
+                if matches!(ctx.scope.last(), Some((_, _, i)) if *i > 0) {
+                    render_nodes(ctx, body);
                 }
             }
             Node::If {
@@ -310,7 +343,7 @@ fn render_nodes<'a>(ctx: &mut Ctx<'a>, nodes: &'a [Node]) {
                 match v {
                     Some(Value::Array(items)) => {
                         for (i, item) in items.iter().enumerate() {
-                            ctx.scope.push((item, format!("{cited}[{i}]")));
+                            ctx.scope.push((item, format!("{cited}[{i}]"), i));
                             render_nodes(ctx, body);
                             ctx.scope.pop();
                         }
@@ -333,13 +366,7 @@ fn render_nodes<'a>(ctx: &mut Ctx<'a>, nodes: &'a [Node]) {
 
 /// Renders a template with JSON data. Any missing field is an error and the text is then empty.
 pub fn render(template_id: &str, data: &Value) -> Rendered {
-    let fail = |e: EngineError| Rendered {
-        text: String::new(),
-        annotated_text: String::new(),
-        citations: Vec::new(),
-        template_id: template_id.into(),
-        errors: vec![e],
-    };
+    let fail = |e: EngineError| failed(template_id, vec![e]);
     let set = match templates() {
         Ok(s) => s,
         Err(e) => return fail(e),
@@ -364,25 +391,32 @@ pub fn render(template_id: &str, data: &Value) -> Rendered {
         scope: Vec::new(),
         text: String::new(),
         annotated: String::new(),
-        citations: Vec::new(),
+        evidence: Vec::new(),
         errors: Vec::new(),
     };
     render_nodes(&mut ctx, &t.nodes);
     if !ctx.errors.is_empty() {
-        return Rendered {
-            text: String::new(),
-            annotated_text: String::new(),
-            citations: Vec::new(),
-            template_id: template_id.into(),
-            errors: ctx.errors,
-        };
+        return failed(template_id, ctx.errors);
     }
     Rendered {
         text: ctx.text,
         annotated_text: ctx.annotated,
-        citations: ctx.citations,
+        citations: ctx.evidence.iter().map(|e| e.path.clone()).collect(),
+        evidence: ctx.evidence,
         template_id: template_id.into(),
         errors: Vec::new(),
+    }
+}
+
+/// A rendering that failed: no text, only the errors.
+fn failed(template_id: &str, errors: Vec<EngineError>) -> Rendered {
+    Rendered {
+        text: String::new(),
+        annotated_text: String::new(),
+        citations: Vec::new(),
+        evidence: Vec::new(),
+        template_id: template_id.into(),
+        errors,
     }
 }
 
@@ -390,13 +424,10 @@ pub fn render(template_id: &str, data: &Value) -> Rendered {
 pub fn render_json(template_id: &str, data_json: &str) -> Rendered {
     match serde_json::from_str::<Value>(data_json) {
         Ok(v) => render(template_id, &v),
-        Err(e) => Rendered {
-            text: String::new(),
-            annotated_text: String::new(),
-            citations: Vec::new(),
-            template_id: template_id.into(),
-            errors: vec![EngineError::new("invalid_json", e.to_string())],
-        },
+        Err(e) => failed(
+            template_id,
+            vec![EngineError::new("invalid_json", e.to_string())],
+        ),
     }
 }
 
@@ -413,7 +444,7 @@ mod tests {
             ),
             (
                 "job_progress",
-                json!({"job": {"id": "J-1"}, "stage": "build", "step": 2, "total": 5}),
+                json!({"job": {"id": "J-1"}, "status": "running", "action": "builder at work", "steps": {"used": 3, "max": 30}}),
             ),
             (
                 "job_succeeded",
@@ -429,15 +460,15 @@ mod tests {
             ),
             (
                 "needs_approval",
-                json!({"job": {"id": "J-3"}, "action": "edit .github/workflows/ci.yml", "reasons": ["CI config is protected"], "risk": {"level": "high", "score": 65}}),
+                json!({"action": {"kind": "edit", "paths": [".github/workflows/ci.yml"]}, "reasons": ["CI config is protected"], "rules": ["protected_path"]}),
             ),
             (
                 "review_approved",
-                json!({"target": "PR 42", "summary": "looks good."}),
+                json!({"target": "job J-1", "summary": "looks good."}),
             ),
             (
                 "review_changes_requested",
-                json!({"target": "PR 42", "issues": [{"file": "src/a.ts", "message": "missing null check"}]}),
+                json!({"target": "job J-1", "summary": "not yet", "issues": [{"file": "src/a.ts", "message": "missing null check"}]}),
             ),
             (
                 "evaluation",
@@ -445,14 +476,131 @@ mod tests {
             ),
             (
                 "insight",
-                json!({"title": "Flaky test", "body": "auth.test.ts times out under load.", "sources": ["job J-1", "job J-4"]}),
+                json!({"severity": "warning", "confidence": 0.8, "facts": [{"name": "errorCode", "value": "agent_stuck"}, {"name": "count", "value": 3}], "sources": ["J-1", "J-4"]}),
             ),
             ("chat_reply", json!({"text": "Hello!"})),
             (
                 "status",
                 json!({"jobs": {"running": 1, "queued": 2, "failed": 0}, "budget": {"used": 0.425}}),
             ),
+            ("job_running", json!({"job": {"id": "J-1"}})),
+            (
+                "job_status",
+                json!({"job": {"id": "J-1", "goal": "fix it"}, "status": "succeeded"}),
+            ),
+            ("no_jobs_yet", json!({})),
+            (
+                "job_done",
+                json!({"job": {"id": "J-1"}, "summary": "done", "branch": "aict/J-1"}),
+            ),
+            (
+                "job_aborted",
+                json!({"job": {"id": "J-1"}, "reason": "cancelled"}),
+            ),
+            (
+                "agent_question",
+                json!({"question": "Should negative results be allowed?"}),
+            ),
+            (
+                "quality_blocked",
+                json!({"score": 70, "failing": ["tests", "claimed_paths"], "unverified_paths": ["src/x.ts"]}),
+            ),
+            (
+                "review_rounds_exhausted",
+                json!({"rounds": 2, "review": {"summary": "still adds"}}),
+            ),
+            (
+                "chat_answer",
+                json!({"text": "subtract adds.", "sources": ["src/calc.js"], "unverified": []}),
+            ),
+            ("chat_error", json!({})),
+            ("needs_repository", json!({})),
+            (
+                "request_refused",
+                json!({"message": "Policy blocks this.", "hint": "Ask for less.", "suggestions": ["fix src/a.ts"]}),
+            ),
+            (
+                "job_proposed",
+                json!({"operation": "refactor", "targets": ["src/a.ts"], "repo": "/srv/repos/shop"}),
+            ),
+            ("proposal_declined", json!({})),
+            (
+                "job_delegated",
+                json!({"job": {"id": "J-5", "goal": "fix the subtract bug in src/calc.js"}, "operation": "bug_fix", "mode": "mechanic"}),
+            ),
+            (
+                "job_needs_you",
+                json!({"job": {"id": "J-1"}, "question": "Approve?", "approval": true}),
+            ),
+            (
+                "still_waiting",
+                json!({"waiting": [{"id": "J-1", "approval": true, "question": "Approve?"}]}),
+            ),
+            (
+                "approval_which_job",
+                json!({"several": true, "escalations": false, "decision": "approve", "waiting": [{"id": "J-1", "question": "a"}, {"id": "J-2", "question": "b"}]}),
+            ),
+            ("job_finished", json!({"job": {"id": "J-1"}})),
+            (
+                "response_recorded",
+                json!({"job": {"id": "J-1"}, "rejected": false, "given": "approval"}),
+            ),
+            (
+                "response_refused",
+                json!({"job": {"id": "J-1"}, "reason": "it no longer waits"}),
+            ),
+            (
+                "chat_budget_exhausted",
+                json!({"spend": {"cost": "1.02", "max_cost": 1, "tokens": 900, "max_tokens": 500000}}),
+            ),
         ]
+    }
+
+    /// Templates that say the same whatever happened: there is nothing for them to cite.
+    const FIXED_TEXTS: [&str; 4] = [
+        "no_jobs_yet",
+        "chat_error",
+        "needs_repository",
+        "proposal_declined",
+    ];
+
+    #[test]
+    fn escalations_are_said_with_their_choices() {
+        let how = "Reply **escalate** to continue in genius mode, **reject** to stop it.";
+        let r = render(
+            "job_needs_you",
+            &json!({"job": {"id": "J-1"}, "question": "Raise the cap?", "approval": false, "escalation": true, "how": how}),
+        );
+        assert!(r.text.ends_with(how), "{}", r.text);
+        assert!(!r.text.contains("answer:"), "{}", r.text);
+        let r = render(
+            "still_waiting",
+            &json!({"waiting": [{"id": "J-1", "approval": false, "escalation": true, "how": how, "question": "Raise?"}]}),
+        );
+        assert!(
+            r.text
+                .starts_with("Job J-1 is waiting for a decision on its budget: Raise?"),
+            "{}",
+            r.text
+        );
+        let r = render(
+            "approval_which_job",
+            &json!({"several": true, "escalations": true, "decision": "raise", "waiting": [{"id": "J-1", "question": "a"}]}),
+        );
+        assert!(r.text.contains("**escalate <job id>**"), "{}", r.text);
+        let said = |data: Value| render("response_recorded", &data).text;
+        assert_eq!(
+            said(
+                json!({"job": {"id": "J-1"}, "rejected": false, "escalated": true, "raised": "", "given": "answer"})
+            ),
+            "Job J-1 continues in genius mode from where it stopped."
+        );
+        assert_eq!(
+            said(
+                json!({"job": {"id": "J-1"}, "rejected": false, "escalated": false, "raised": "120 steps", "given": "answer"})
+            ),
+            "Job J-1 continues from where it stopped, with 120 steps."
+        );
     }
 
     #[test]
@@ -460,15 +608,182 @@ mod tests {
         let set = templates().unwrap();
         assert_eq!(set.templates.len(), samples().len());
         for (id, data) in samples() {
+            assert!(set.templates.contains_key(id), "{id} has no template");
             let r = render(id, &data);
             assert!(r.errors.is_empty(), "{id}: {:?}", r.errors);
-            assert!(!r.text.is_empty() && !r.citations.is_empty(), "{id}");
+            assert!(!r.text.is_empty(), "{id}");
+            assert_eq!(r.citations.is_empty(), FIXED_TEXTS.contains(&id), "{id}");
+            assert_eq!(r.citations.len(), r.evidence.len(), "{id}");
         }
+    }
+
+    #[test]
+    fn every_field_a_template_needs_is_an_error_when_missing() {
+        // Each template with data, each field the text cannot do without: removing it is an error
+        // naming its data path, and no text comes back.
+        let required: [(&str, &str); 23] = [
+            ("insight", "facts"),
+            ("job_running", "job"),
+            ("job_progress", "status"),
+            ("job_progress", "steps"),
+            ("job_status", "job"),
+            ("job_done", "summary"),
+            ("job_aborted", "job"),
+            ("agent_question", "question"),
+            ("needs_approval", "action"),
+            ("quality_blocked", "score"),
+            ("quality_blocked", "failing"),
+            ("review_rounds_exhausted", "review"),
+            ("review_changes_requested", "summary"),
+            ("chat_answer", "text"),
+            ("request_refused", "message"),
+            ("job_proposed", "repo"),
+            ("job_delegated", "operation"),
+            ("job_needs_you", "question"),
+            ("still_waiting", "waiting"),
+            ("approval_which_job", "waiting"),
+            ("response_recorded", "job"),
+            ("response_refused", "reason"),
+            ("chat_budget_exhausted", "spend"),
+        ];
+        let samples: BTreeMap<&str, Value> = samples().into_iter().collect();
+        for (id, field) in required {
+            let mut data = samples[id].clone();
+            data.as_object_mut().unwrap().remove(field);
+            let r = render(id, &data);
+            assert!(r.text.is_empty(), "{id} without {field}: {}", r.text);
+            assert!(
+                r.errors.iter().any(|e| e.code == "template_data"
+                    && e.path
+                        .as_deref()
+                        .is_some_and(|p| p == format!("data.{field}")
+                            || p.starts_with(&format!("data.{field}.")))),
+                "{id} without {field}: {:?}",
+                r.errors
+            );
+        }
+    }
+
+    #[test]
+    fn sep_renders_only_between_items() {
+        let r = render(
+            "quality_blocked",
+            &json!({"score": 55, "failing": ["tests", "lint", "claimed_paths"], "unverified_paths": []}),
+        );
+        assert_eq!(
+            r.text,
+            "The quality gate blocked the result (score 55/100; failing: tests, lint, claimed_paths). Approve to publish it anyway, reject to abort."
+        );
+        let one = render(
+            "quality_blocked",
+            &json!({"score": 85, "failing": ["claimed_paths"], "unverified_paths": ["src/ghost.ts"]}),
+        );
+        assert_eq!(
+            one.text,
+            "The quality gate blocked the result (score 85/100; failing: claimed_paths). Paths the answer names that no tool touched or read: src/ghost.ts. Approve to publish it anyway, reject to abort."
+        );
+        assert!(one
+            .citations
+            .contains(&"data.unverified_paths[0]".to_string()));
+        assert!(one.citations.contains(&"data.failing[0]".to_string()));
+        assert!(parse_template("{{#sep}}, {{/sep}}").is_err());
+        assert!(parse_template("{{#each a}}{{#sep}}x{{/each}}").is_err());
+        assert!(parse_template("{{#each a}}{{#if b}}{{#sep}}x{{/sep}}{{/if}}{{/each}}").is_ok());
+    }
+
+    #[test]
+    fn evidence_pairs_each_citation_with_what_it_rendered_as() {
+        let r = render(
+            "job_aborted",
+            &json!({"job": {"id": "J-9"}, "reason": "cancelled"}),
+        );
+        assert_eq!(r.text, "Job J-9 was stopped (cancelled).");
+        assert_eq!(
+            r.evidence,
+            vec![
+                Evidence {
+                    path: "data.job.id".into(),
+                    value: "J-9".into()
+                },
+                Evidence {
+                    path: "data.reason".into(),
+                    value: "cancelled".into()
+                },
+            ]
+        );
+        assert_eq!(r.citations, vec!["data.job.id", "data.reason"]);
+        let bare = render("job_aborted", &json!({"job": {"id": "J-9"}}));
+        assert_eq!(bare.text, "Job J-9 was stopped.");
+    }
+
+    #[test]
+    fn approval_questions_name_the_paths_reasons_and_rules() {
+        let r = render(
+            "needs_approval",
+            &json!({"action": {"kind": "edit", "paths": ["a.yml", "b.lock"]}, "reasons": ["CI config is protected", "lockfile"], "rules": ["protected_path", "lockfile"]}),
+        );
+        assert_eq!(
+            r.text,
+            "This edit of a.yml, b.lock needs human approval before it is applied; it was not applied. Reasons: CI config is protected; lockfile. Approve to apply it (and allow protected_path, lockfile for the rest of the job), or reject to abort."
+        );
+        let bare = render(
+            "needs_approval",
+            &json!({"action": {"kind": "commit", "paths": []}, "reasons": [], "rules": []}),
+        );
+        assert_eq!(
+            bare.text,
+            "This commit needs human approval before it is applied; it was not applied. Approve to apply it (and allow this for the rest of the job), or reject to abort."
+        );
+    }
+
+    #[test]
+    fn waiting_jobs_are_listed_one_paragraph_each() {
+        let r = render(
+            "still_waiting",
+            &json!({"not_a_decision": true, "waiting": [
+                {"id": "J-1", "approval": true, "question": "Publish?"},
+                {"id": "J-2", "approval": false, "question": "Which file?"}
+            ]}),
+        );
+        assert_eq!(
+            r.text,
+            "I did not take that as a decision. Job J-1 is waiting for your approval: Publish?\n\nReply **approve** or **reject** (just that), or use the job page or `aict respond J-1 --approve`.\n\nJob J-2 is waiting for your answer: Which file?\n\nReply with your answer (start it with **answer:** if it reads like a task or a status question)."
+        );
+        assert!(r
+            .citations
+            .contains(&"data.waiting[1].question".to_string()));
+    }
+
+    #[test]
+    fn insights_name_their_facts_and_the_jobs_they_come_from() {
+        let r = render("insight", &samples()[9].1);
+        assert_eq!(
+            r.text,
+            "warning, confidence 80%: errorCode agent_stuck, count 3. Sources: job J-1, job J-4."
+        );
+    }
+
+    #[test]
+    fn chat_answers_list_their_sources_and_what_was_not_checked() {
+        let r = render(
+            "chat_answer",
+            &json!({"text": "subtract adds (src/calc.js).", "sources": ["src/calc.js", "job J-1"], "unverified": ["src/other.js"]}),
+        );
+        assert_eq!(
+            r.text,
+            "subtract adds (src/calc.js).\n\nSources: src/calc.js, job J-1\nNot checked against the repository: src/other.js"
+        );
+        let plain = render(
+            "chat_answer",
+            &json!({"text": "Hello.", "sources": [], "unverified": []}),
+        );
+        assert_eq!(plain.text, "Hello.");
     }
 
     #[test]
     fn job_succeeded_lists_files_and_tests_with_citations() {
         let r = render("job_succeeded", &samples()[2].1);
+        assert_eq!(r.template_id, "job_succeeded");
         assert_eq!(r.text, "Job J-1 succeeded: null check added\nChanged 1 file(s):\n- src/auth.ts (+3 -1)\nTests: 12 passed, 0 failed.\nCommit: abc123");
         assert!(r.citations.contains(&"data.files".to_string()));
         assert!(r.citations.contains(&"data.files[0].path".to_string()));
@@ -511,6 +826,14 @@ mod tests {
         assert!(r.text.ends_with("All checks passed."), "{}", r.text);
         let r = render("status", &samples()[11].1);
         assert_eq!(r.text, "1 running, 2 queued, 0 failed. Budget used: 43%.");
+    }
+
+    #[test]
+    fn the_template_file_is_a_versioned_artefact_with_a_content_hash() {
+        let set = templates().unwrap();
+        assert_eq!(set.id, "tdln-out");
+        assert_eq!(set.version, "1.1.0");
+        assert_eq!(set.hash, sha256_hex(TEMPLATES_SOURCE));
     }
 
     #[test]

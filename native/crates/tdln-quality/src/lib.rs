@@ -254,6 +254,30 @@ fn in_evidence(path: &str, evidence: &[String]) -> bool {
     })
 }
 
+/// The paths a text claims, and those of them no evidence backs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimCheck {
+    /// Path-like tokens of the text, in order of appearance.
+    pub claimed: Vec<String>,
+    /// Claimed paths that are not in the evidence (the gate's `claimed_paths` check).
+    pub unverified: Vec<String>,
+}
+
+/// The gate's `claimed_paths` check on its own: which paths a text names that the evidence (files
+/// touched, read or listed) does not contain.
+pub fn check_claims(text: &str, evidence: &[String]) -> ClaimCheck {
+    let claimed = claimed_paths(text);
+    let unverified = claimed
+        .iter()
+        .filter(|p| !in_evidence(p, evidence))
+        .cloned()
+        .collect();
+    ClaimCheck {
+        claimed,
+        unverified,
+    }
+}
+
 /// Runs the gate with a named profile.
 pub fn check_quality(input: &QualityInput, profile_name: &str) -> QualityVerdict {
     let prof = match profile(profile_name) {
@@ -686,6 +710,21 @@ mod tests {
             claimed_paths("see ./src/a.ts, lib/ and README.md; v1.2.3 at http://x.io/y/z.js"),
             vec!["src/a.ts", "lib/", "README.md"]
         );
+    }
+
+    #[test]
+    fn claims_are_checked_against_the_evidence_on_their_own() {
+        let evidence = vec!["src/calc.js".to_string(), "./test/calc.test.js".to_string()];
+        let c = check_claims(
+            "subtract in src/calc.js adds; see test/calc.test.js and src/ghost.js.",
+            &evidence,
+        );
+        assert_eq!(
+            c.claimed,
+            vec!["src/calc.js", "test/calc.test.js", "src/ghost.js"]
+        );
+        assert_eq!(c.unverified, vec!["src/ghost.js"]);
+        assert!(check_claims("no paths here.", &[]).claimed.is_empty());
     }
 
     #[test]

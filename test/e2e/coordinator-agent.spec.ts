@@ -395,7 +395,7 @@ describe('the chat Coordinator without a model', () => {
       `Started job ${card.jobId}: fix the subtract bug in src/calc.js (bug_fix, mechanic mode). Targets: src/calc.js.`,
     );
     const progress = await say('status?');
-    expect(progress.content).toBe(`Job ${card.jobId} is queued (0 of 30 tool calls used).`);
+    expect(progress.content).toBe(`Job ${card.jobId} is queued (0 of 60 tool calls used).`);
     expect(progress.data.template).toMatchObject({ id: 'job_progress', evidence: { 'data.job.id': card.jobId, 'data.status': 'queued' } });
     // Nothing reached for a model, and no view of the repository was made.
     expect((await api(t.url, 'GET', `/api/events?conversationId=${conversationId}&type=model_call`)).body.items).toEqual([]);

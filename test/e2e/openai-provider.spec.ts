@@ -98,7 +98,7 @@ describe('the OpenAI-compatible provider end to end', () => {
   };
   /** The model calls a job made (the runner sends the job id as `user`). */
   const callsOf = (jobId: string) => fake.completionRequests().filter((r) => r.body?.user === jobId);
-  /** What the gateway should have charged for the answers the fake completed: tokens, and cents at PRICE. */
+  /** What the gateway should have charged for the answers the fake completed: budget tokens, and cents at PRICE. */
   const billed = (records: ChatRecordedRequest[]) => {
     const done = records.filter((r) => r.outcome === 'reply');
     const cents = done.reduce((sum, r) => {
@@ -107,7 +107,13 @@ describe('the OpenAI-compatible provider end to end', () => {
       const usd = ((u.prompt_tokens - cached) * PRICE.input + cached * PRICE.cacheRead + u.completion_tokens * PRICE.output) / 1_000_000;
       return sum + Math.round(usd * 100 * 10_000) / 10_000;
     }, 0);
-    return { tokens: done.reduce((sum, r) => sum + r.usage!.total_tokens, 0), cents };
+    // Tokens against the cap: uncached input and output in full, cache reads weighted by their price (a quarter here).
+    const tokens = done.reduce((sum, r) => {
+      const u = r.usage!;
+      const cached = u.prompt_tokens_details.cached_tokens;
+      return sum + (u.prompt_tokens - cached) + u.completion_tokens + Math.ceil((cached * PRICE.cacheRead) / PRICE.input);
+    }, 0);
+    return { tokens, cents };
   };
 
   it('runs a whole job through the team — plan, build with tool calls, review, commit — with its usage and cost recorded', async () => {
@@ -221,7 +227,10 @@ describe('the OpenAI-compatible provider end to end', () => {
     );
     expect(answer.content).toBe('Every state change of every job, hash-chained.');
     const chatCall = fake.completionRequests().find((r) => r.role === 'coordinator' && JSON.stringify(r.body).includes(question))!;
-    expect(chatCall.body).not.toHaveProperty('tools');
+    // The Coordinator answers as an agent: offered its job tools (this conversation names no repository to read).
+    expect(chatCall.body!.tools!.map((tool: any) => tool.function.name)).toEqual(
+      expect.arrayContaining(['list_jobs', 'job_status', 'format_response']),
+    );
     expect(chatCall.body!.messages!.map((m) => m.role)).toEqual(['system', 'user']);
     expect(chatCall.body!.user).toBe(conversationId);
     const conversation = await waitFor(

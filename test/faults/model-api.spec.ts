@@ -28,6 +28,9 @@ interface ModelApi {
 }
 
 /** The same scripted faults, served over the Messages API (Anthropic SDK) and over Chat Completions (OpenAI SDK). */
+/** claude-haiku's cache-read price over its input price (0.1 / 1): how much a cache read counts against a token cap. */
+const CACHE_READ_WEIGHT = 0.1;
+
 const PROVIDERS: Record<'anthropic' | 'openai', () => Promise<ModelApi>> = {
   anthropic: async () => {
     const fake = await startFakeModel();
@@ -41,10 +44,11 @@ const PROVIDERS: Record<'anthropic' | 'openai', () => Promise<ModelApi>> = {
           .map((r) => ({
             outcome: r.outcome,
             turnIndex: r.turnIndex,
+            // Budget tokens: cache reads weigh what they cost against input (a tenth on the default mechanic model).
             tokens: r.usage
               ? r.usage.input_tokens +
                 r.usage.output_tokens +
-                (r.usage.cache_read_input_tokens ?? 0) +
+                Math.ceil((r.usage.cache_read_input_tokens ?? 0) * CACHE_READ_WEIGHT) +
                 (r.usage.cache_creation_input_tokens ?? 0)
               : 0,
           })),

@@ -6,6 +6,7 @@ import { AccessAndIntake1764000000004 } from './1764000000004-access-and-intake'
 import { ChatNotificationsMetrics1764000000005 } from './1764000000005-chat-notifications-metrics';
 import { WorkerFacts1764000000006 } from './1764000000006-worker-facts';
 import { RunsAndChatSpend1764000000016 } from './1764000000016-runs-and-chat-spend';
+import { LedgerMerkleLog1764000000018 } from './1764000000018-ledger-merkle-log';
 
 /** Every migration, in order. Listed explicitly, never globbed. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   ChatNotificationsMetrics1764000000005,
   WorkerFacts1764000000006,
   RunsAndChatSpend1764000000016,
+  LedgerMerkleLog1764000000018,
 ];

@@ -48,8 +48,21 @@ export interface LedgerLeafContent {
 
 /** The leaf data of an entry: RFC 8785 canonical JSON, chain hashes included only for chained (pre-log) entries. */
 export function ledgerLeafData(entry: LedgerLeafContent): string {
-  const { prevHash, hash, ...content } = entry;
-  return canonicalJson(prevHash === null && hash === null ? content : { ...content, prevHash, hash });
+  // Picked field by field: a view of the entry may carry more (its leaf index) that the leaf does not commit to.
+  const content = {
+    seq: entry.seq,
+    ts: entry.ts,
+    kind: entry.kind,
+    actor: entry.actor,
+    jobId: entry.jobId,
+    conversationId: entry.conversationId,
+    traceId: entry.traceId,
+    summary: entry.summary,
+    data: entry.data,
+  };
+  return canonicalJson(
+    entry.prevHash === null && entry.hash === null ? content : { ...content, prevHash: entry.prevHash, hash: entry.hash },
+  );
 }
 
 /** `SHA-256(0x00 || leaf data)`: the entry's leaf hash in the Merkle log. */

@@ -6,7 +6,7 @@ import { SIGNING_KEY, SigningKey } from '@app/tdln';
 import { CompactRange, frontierIds, nodeKey } from './merkle';
 import { ledgerLeafHash } from './ledger-hash';
 import { signTreeHead } from './tree-head';
-import { ENTRY_COLUMNS, Sql, TREE_HEAD_CHANNEL, leafContentOf, nodeReader } from './tree-store';
+import { ENTRY_COLUMNS, EntryRow, Sql, TREE_HEAD_CHANNEL, leafContentOf, nodeReader } from './tree-store';
 
 /** Why the sequencer will not extend the tree: what it found stored does not match the latest signed head. */
 export class TreeStateMismatch extends Error {}
@@ -114,7 +114,7 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
 
   private sql(): Sql {
     const client = this.client!;
-    return async (text, params) => (await client.query(text, params as unknown[])).rows;
+    return async <T>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as T[];
   }
 
   private async tryLead(): Promise<void> {
@@ -163,7 +163,7 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
   private async integrate(): Promise<boolean> {
     const sql = this.sql();
     const batch = this.config.ledger.sequenceBatch;
-    const rows = await sql(`SELECT ${ENTRY_COLUMNS} FROM ledger WHERE leaf_index IS NULL ORDER BY seq LIMIT $1`, [batch]);
+    const rows = await sql<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM ledger WHERE leaf_index IS NULL ORDER BY seq LIMIT $1`, [batch]);
     if (rows.length === 0) return false;
     const range = this.range!;
     const start = range.size;

@@ -9,7 +9,7 @@ import { CompactRange, consistencyProof, inclusionProof } from './merkle';
 import { LedgerErrorCode, LedgerException } from './ledger.errors';
 import { LedgerSequencer } from './ledger-sequencer.service';
 import { SignedTreeHead, treeHeadKeyId, verifyTreeHeadSignature } from './tree-head';
-import { ENTRY_COLUMNS, Sql, TREE_HEAD_CHANNEL, leafContentOf, nodeReader, treeHeadOf } from './tree-store';
+import { ENTRY_COLUMNS, EntryRow, Sql, TreeHeadRow, TREE_HEAD_CHANNEL, leafContentOf, nodeReader, treeHeadOf } from './tree-store';
 import { LedgerConsistencyProof, LedgerDraft, LedgerInclusionProof, LedgerVerification, TrustedTreeHead } from './ledger.types';
 
 const VERIFY_BATCH = 5_000;
@@ -18,10 +18,10 @@ const DEFAULT_WAIT_MS = 10_000;
 
 /** A raw `pg` client (or pool) inside the caller's transaction. */
 export interface PgQueryable {
-  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, any>[] }>;
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
-function entryOf(row: Record<string, any>): LedgerEntry {
+function entryOf(row: EntryRow): LedgerEntry {
   return Object.assign(new LedgerEntry(), {
     seq: Number(row.seq),
     ts: row.ts instanceof Date ? row.ts : new Date(row.ts),
@@ -64,7 +64,7 @@ export class LedgerService {
   /** Appends entries with a raw `pg` client, inside the transaction the caller has open on it: one INSERT, no lock. */
   async appendWith(client: PgQueryable, drafts: LedgerDraft[]): Promise<LedgerEntry[]> {
     if (drafts.length === 0) return [];
-    return this.insert(async (text, params) => (await client.query(text, params)).rows, drafts);
+    return this.insert(async <T>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as T[], drafts);
   }
 
   private async insert(sql: Sql, drafts: LedgerDraft[]): Promise<LedgerEntry[]> {
@@ -80,7 +80,7 @@ export class LedgerService {
       data: d.data ?? {},
     }));
     // Ids come from the sequence in the order of the recordset's rows.
-    const inserted = await sql(
+    const inserted = await sql<{ seq: string }>(
       `INSERT INTO ledger (ts, kind, actor, job_id, conversation_id, trace_id, summary, data)
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ts timestamptz, kind text, actor text, job_id uuid, conversation_id uuid,
                                                         trace_id uuid, summary text, data jsonb)
@@ -338,7 +338,7 @@ export class LedgerService {
     };
 
     for (let from = 0; ;) {
-      const batch = await sql(
+      const batch = await sql<EntryRow & { stored_leaf: Buffer | null }>(
         `SELECT ${ENTRY_COLUMNS.split(', ')
           .map((c) => `l.${c}`)
           .join(', ')}, n.hash AS stored_leaf
@@ -410,7 +410,10 @@ export class LedgerService {
     return {
       next: async () => {
         if (buffer.length === 0 && !done) {
-          const rows = await sql('SELECT * FROM ledger_tree_heads WHERE tree_size > $1 ORDER BY tree_size LIMIT $2', [after, VERIFY_BATCH]);
+          const rows = await sql<TreeHeadRow>('SELECT * FROM ledger_tree_heads WHERE tree_size > $1 ORDER BY tree_size LIMIT $2', [
+            after,
+            VERIFY_BATCH,
+          ]);
           buffer = rows.map(treeHeadOf);
           done = rows.length < VERIFY_BATCH;
           if (buffer.length > 0) after = buffer[buffer.length - 1].treeSize;

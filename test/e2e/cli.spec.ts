@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
 import { TruthPackService } from '@app/agents';
-import { signTreeHead } from '@app/ledger';
+import { signTreeHead, verifyTreeHeadSignature } from '@app/ledger';
 import { TdlnEngine, loadTdlnBinding } from '@app/tdln';
 import { JobHandlerRegistry } from '@app/worker';
 import { freePort } from '../support/free-port';
@@ -126,6 +126,12 @@ describe('the aict command against a running server', () => {
     const id = JSON.parse(submitted.stdout.split('\n')[0]).id;
     const pack = await api(t.url, 'GET', `/api/jobs/${id}/truthpack`, undefined, { authorization: `Bearer ${ADMIN}` });
     expect(pack.status).toBe(200);
+    // The pack names the signed ledger tree head that holds every entry of its job.
+    const head = pack.body.ledgerTreeHead;
+    expect(verifyTreeHeadSignature(head, pack.body.publicKey)).toBe(true);
+    const entries = (await api(t.url, 'GET', `/api/jobs/${id}/ledger`, undefined, { authorization: `Bearer ${ADMIN}` })).body;
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.every((e: { leafIndex: number | null }) => e.leafIndex !== null && e.leafIndex < head.treeSize)).toBe(true);
     const file = join(home, 'pack.json');
     writeFileSync(file, JSON.stringify(pack.body));
     const ok = await run(['truthpack', 'verify', file]);

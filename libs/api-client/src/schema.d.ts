@@ -1215,6 +1215,8 @@ export interface components {
             verification: components["schemas"]["StoredTruthPackVerificationView"];
             /** Format: date-time */
             createdAt: string;
+            /** @description The first signed ledger tree head that includes every ledger entry the job has when read (prove an entry with GET /api/ledger/proof/inclusion?size=<treeSize>); null if the sequencer lags too far behind */
+            ledgerTreeHead: components["schemas"]["TreeHeadView"] | null;
         };
         TruthPackKeyView: {
             /** @enum {string} */

@@ -5,7 +5,7 @@ import { APP_CONFIG, AdvisoryLock, AppConfig, LOGGER } from '@app/common';
 import { SIGNING_KEY, SigningKey } from '@app/tdln';
 import { CompactRange, frontierIds, nodeKey } from './merkle';
 import { ledgerLeafHash } from './ledger-hash';
-import { signTreeHead } from './tree-head';
+import { signTreeHead, treeHeadKeyId } from './tree-head';
 import { ENTRY_COLUMNS, EntryRow, Sql, TREE_HEAD_CHANNEL, leafContentOf, nodeReader } from './tree-store';
 
 /** Why the sequencer will not extend the tree: what it found stored does not match the latest signed head. */
@@ -93,7 +93,7 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
           const message = (error as Error).message;
           if (error instanceof TreeStateMismatch) {
             if (this.refused !== message)
-              this.logger.error({ err: message }, 'the ledger sequencer refuses to sign: run GET /api/ledger/verify');
+              this.logger.error({ err: message }, 'the ledger sequencer will not lead from this process');
             this.refused = message;
           } else if (failures === 1) this.logger.warn({ err: message }, 'ledger sequencer lost its connection or failed a batch; retrying');
         }
@@ -136,7 +136,14 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
   /** The frontier of the stored tree, checked against the latest signed tree head before anything is built on it. */
   private async loadFrontier(): Promise<CompactRange> {
     const sql = this.sql();
-    const [head] = await sql('SELECT tree_size, root_hash FROM ledger_tree_heads ORDER BY tree_size DESC LIMIT 1');
+    const [head] = await sql('SELECT tree_size, root_hash, key_id FROM ledger_tree_heads ORDER BY tree_size DESC LIMIT 1');
+    const keyId = treeHeadKeyId(this.key.publicKey);
+    if (head && head.key_id !== keyId) {
+      // Another process with the right key will take over; this one would sign heads no verifier trusts.
+      throw new TreeStateMismatch(
+        `this process signs with key ${keyId} but the log's tree heads with ${head.key_id}: give every process the same TRUTHPACK_SIGNING_KEY (or keys directory)`,
+      );
+    }
     const [leaves] = await sql('SELECT COALESCE(max(idx) + 1, 0) AS n FROM ledger_tree_nodes WHERE level = 0');
     const size = Number(leaves.n);
     const signed = head ? Number(head.tree_size) : 0;

@@ -222,7 +222,7 @@ if (ledger) {
     '',
     `Sequencing kept up: at most ${ledger.merkle.maxPendingDuringWindow} committed entries were waiting for a leaf at any sample (every 100 ms), and the last were sealed ${ledger.merkle.drainMsAfterWindow} ms after the window closed (${ledger.merkle.treeHeads} signed tree heads for ${ledger.merkle.entries} entries).`,
     '',
-    'Verify, in a fresh process over one snapshot, streamed in batches (peak RSS of that process, and its RSS once the app was up, before verifying):',
+    `Verify, in a fresh process over one snapshot, streamed in batches, with that process's V8 old space capped at ${ledger.env.verifyHeapMb ?? '—'} MB (a verify that held the log in memory would die; peak RSS of the process, and its RSS once the app was up, before verifying):`,
     '',
     '| entries | verify time | entries/s | signed tree heads checked | peak RSS | RSS before verify | sequenced by the sequencer at |',
     '|---|---|---|---|---|---|---|',

@@ -9,7 +9,8 @@
 //   BENCH_LEDGER_FULL=1 node bench/ledger/run.mjs         (verify over 100,000 and 1,000,000 entries)
 //
 // Env: BENCH_LEDGER_SECONDS (append window, default 10), BENCH_LEDGER_CONCURRENCY (per process, default 8),
-//      BENCH_LEDGER_ENTRIES (largest verify size; overrides the mode's).
+//      BENCH_LEDGER_ENTRIES (largest verify size; overrides the mode's), BENCH_LEDGER_VERIFY_HEAP_MB (the verify
+//      process's --max-old-space-size, default 128).
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,6 +44,7 @@ const APPENDERS = 3;
 const LARGEST = intEnv('BENCH_LEDGER_ENTRIES', FULL ? 1_000_000 : 100_000);
 const SIZES = [Math.max(1_000, Math.round(LARGEST / 10)), LARGEST];
 const INSERT_CHUNK = 50_000;
+const VERIFY_HEAP_MB = intEnv('BENCH_LEDGER_VERIFY_HEAP_MB', 128);
 const T0 = performance.now();
 const log = (...args) => console.error(`[${((performance.now() - T0) / 1000).toFixed(1).padStart(6)}s]`, ...args);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -61,8 +63,9 @@ const db = await startEmbeddedDatabase({ dir: join(work, 'pg'), port: await free
 const signingKey = randomBytes(32).toString('hex');
 const children = new Set();
 
-function start(mode, name, extra = {}) {
+function start(mode, name, extra = {}, execArgv = []) {
   const child = fork(join(here, 'worker.mjs'), [], {
+    execArgv,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -90,7 +93,14 @@ const sql = new Client({ connectionString: db.url });
 const result = {
   at: new Date().toISOString(),
   full: FULL,
-  env: { cores: cpus().length, appenders: APPENDERS, concurrency: CONCURRENCY, seconds: SECONDS, node: process.version },
+  env: {
+    cores: cpus().length,
+    appenders: APPENDERS,
+    concurrency: CONCURRENCY,
+    seconds: SECONDS,
+    verifyHeapMb: VERIFY_HEAP_MB,
+    node: process.version,
+  },
 };
 try {
   // --- appends: the Merkle log, 3 processes at once ---------------------------------------------
@@ -170,7 +180,8 @@ try {
     while ((await pending()) > 0) await sleep(20);
     const sequencingSeconds = (performance.now() - sequenceStart) / 1000;
     log(`sequenced in ${sequencingSeconds.toFixed(1)} s (insert took ${((sequenceStart - insertStart) / 1000).toFixed(1)} s); verifying`);
-    const v = start('verify', 'verify');
+    // A capped old space makes flat memory a pass/fail matter: a verify that held the log would die here.
+    const v = start('verify', 'verify', {}, [`--max-old-space-size=${VERIFY_HEAP_MB}`]);
     const out = await v.next();
     await v.exited;
     if (!out.result.ok) throw new Error(`verify failed: ${JSON.stringify(out.result)}`);

@@ -121,7 +121,7 @@ if (MODE === 'merkle') {
   const t0 = performance.now();
   const result = await ledger.verify({ waitMs: 0 });
   const seconds = (performance.now() - t0) / 1000;
-  send({ result, seconds, rssBeforeMb: before, rssPeakMb: rssMb() });
+  send({ result, seconds, rssBeforeMb: before, rssPeakMb: rssMb(), heapAfterMb: Math.round(process.memoryUsage().heapUsed / 1048576) });
   await app.close();
 }
 process.exit(0);

@@ -92,8 +92,7 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
         if (!this.closing) {
           const message = (error as Error).message;
           if (error instanceof TreeStateMismatch) {
-            if (this.refused !== message)
-              this.logger.error({ err: message }, 'the ledger sequencer will not lead from this process');
+            if (this.refused !== message) this.logger.error({ err: message }, 'the ledger sequencer will not lead from this process');
             this.refused = message;
           } else if (failures === 1) this.logger.warn({ err: message }, 'ledger sequencer lost its connection or failed a batch; retrying');
         }

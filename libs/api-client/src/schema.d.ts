@@ -79,7 +79,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The latest signed tree head (after integrating entries committed before the call) */
+        /** The latest signed tree head (including entries committed before the call unless the sequencer lags by more than 2 s) */
         get: operations["getLedgerTreeHead"];
         put?: never;
         post?: never;

@@ -118,7 +118,11 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
 
   private async tryLead(): Promise<void> {
     if (!this.client) {
-      const client = new Client({ connectionString: this.config.database.url, application_name: 'aict-ledger-sequencer' });
+      const client = new Client({
+        connectionString: this.config.database.url,
+        application_name: 'aict-ledger-sequencer',
+        connectionTimeoutMillis: 5_000,
+      });
       // An error on an idle connection is reported at the next query; without a listener it would crash the process.
       client.on('error', () => undefined);
       await client.connect();

@@ -51,6 +51,8 @@ describe('the ledger sequencer across processes', () => {
       const pending = async () => (await db.query('SELECT count(*)::int AS n FROM ledger WHERE leaf_index IS NULL')).rows[0].n;
       expect(await pending()).toBe(3);
       expect((await db.query('SELECT max(tree_size)::int AS n FROM ledger_tree_heads')).rows[0].n).toBe(3);
+      // Meanwhile the latest signed head is still served, after a bounded wait.
+      expect((await api(stranger.url, 'GET', '/api/ledger/tree-head')).body).toEqual(before);
 
       // A process with the shared key takes over and seals everything, whichever process appended it.
       const second = await launchService({ env: env('second', key) });

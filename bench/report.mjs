@@ -1,5 +1,5 @@
 // `npm run bench`: runs every benchmark (queue vs pg-boss and graphile-worker, TDLN binding, agent
-// overhead, SSE fan-out, API throughput, intake, and the eval with the scripted model) and writes their figures and ratios to bench/REPORT.md.
+// overhead, SSE fan-out, API throughput, intake, ledger appends and verify, and the eval with the scripted model) and writes their figures and ratios to bench/REPORT.md.
 // `node bench/report.mjs --no-run` only rewrites the report from the last runs' JSON files;
 // `node bench/report.mjs --only api[,sse…]` runs those benchmarks alone and rewrites the report with
 // the stored results of the others.
@@ -16,6 +16,7 @@ const benches = [
   ['sse', 'bench/sse/run.mjs', 'bench/sse/last-run.json'],
   ['api', 'bench/api/run.mjs', 'bench/api/last-run.json'],
   ['intake', 'bench/intake/run.mjs', 'bench/intake/last-run.json'],
+  ['ledger', 'bench/ledger/run.mjs', 'bench/ledger/last-run.json'],
   // The eval here is the scripted run (the harness, not a model): a real model's run costs money and
   // is started by hand (`npm run eval`, README "Measuring a model").
   ['eval', 'bench/eval/run.mjs', 'bench/eval/results/scripted.json', ['--scripted', '--out', 'bench/eval/results/scripted.json']],
@@ -37,10 +38,13 @@ if (run) {
 }
 const fmt = (v) => (typeof v === 'number' ? String(Math.round(v * 100) / 100) : (v ?? '—'));
 const load = (file) => (existsSync(join(root, file)) ? JSON.parse(readFileSync(join(root, file), 'utf8')) : null);
-const [queue, tdln, agent, sse, api, intake, evalRun] = benches.map(([, , file]) => load(file));
+const [queue, tdln, agent, sse, api, intake, ledger, evalRun] = benches.map(([, , file]) => load(file));
 const intakeBaseline = load('bench/intake/baseline-v1.json');
 const day = (iso) => (iso ? String(iso).slice(0, 10) : 'unknown');
-const runDays = [queue?.env?.startedAt, tdln?.at, agent?.at, sse?.at, api?.at, intake?.at, evalRun?.at].filter(Boolean).map(day).sort();
+const runDays = [queue?.env?.startedAt, tdln?.at, agent?.at, sse?.at, api?.at, intake?.at, ledger?.at, evalRun?.at]
+  .filter(Boolean)
+  .map(day)
+  .sort();
 const when =
   runDays.length === 0
     ? 'no runs yet'
@@ -210,6 +214,32 @@ if (intake) {
       '',
     );
   }
+}
+if (ledger) {
+  const largest = ledger.verify.at(-1);
+  lines.push(
+    '## Ledger (`npm run bench:ledger`; `BENCH_LEDGER_FULL=1` for a million entries)',
+    '',
+    `Appends: ${ledger.env.appenders} server processes append at once for ${ledger.env.seconds} s, ${ledger.env.concurrency} transactions in flight each, one entry per transaction (committed durably), each process a sequencer candidate. The same load then runs against the hash chain the ledger was before (transaction advisory lock, head read, chained insert) in a table of its old shape on the same server. Run of ${day(ledger.at)}.`,
+    '',
+    '| metric | Merkle log | old hash chain | Merkle / chain |',
+    '|---|---|---|---|',
+    `| appends/s, ${ledger.env.appenders} processes at once (higher is better) | ${ledger.merkle.appendsPerSecond} (${ledger.merkle.perProcess.join(' + ')}) | ${ledger.chain.appendsPerSecond} (${ledger.chain.perProcess.join(' + ')}) | ${ledger.merkleOverChain}x |`,
+    '',
+    `Sequencing kept up: at most ${ledger.merkle.maxPendingDuringWindow} committed entries were waiting for a leaf at any sample (every 100 ms), and the last were sealed ${ledger.merkle.drainMsAfterWindow} ms after the window closed (${ledger.merkle.treeHeads} signed tree heads for ${ledger.merkle.entries} entries).`,
+    '',
+    `Verify, in a fresh process over one snapshot, streamed in batches, with that process's V8 old space capped at ${ledger.env.verifyHeapMb ?? '—'} MB (a verify that held the log in memory would die; peak RSS of the process, and its RSS once the app was up, before verifying):`,
+    '',
+    '| entries | verify time | entries/s | signed tree heads checked | peak RSS | RSS before verify | sequenced by the sequencer at |',
+    '|---|---|---|---|---|---|---|',
+    ...ledger.verify.map(
+      (v) =>
+        `| ${v.entries.toLocaleString('en')} | ${v.seconds} s | ${v.entriesPerSecond} | ${v.treeHeads} | ${v.rssPeakMb} MB | ${v.rssBeforeMb} MB | ${v.sequencedPerSecond ? `${v.sequencedPerSecond} entries/s` : '—'} |`,
+    ),
+    '',
+    `Memory stays flat: the ${largest.entries.toLocaleString('en')}-entry verify peaks at ${largest.rssPeakMb} MB against ${ledger.verify[0].rssPeakMb} MB for ${ledger.verify[0].entries.toLocaleString('en')} entries; the tree is carried as its right frontier (O(log n) hashes) and entries are read ${'5,000'} at a time.${ledger.full ? '' : ' (Quick mode: rerun with `BENCH_LEDGER_FULL=1` for the million-entry figure.)'}`,
+    '',
+  );
 }
 if (evalRun) {
   lines.push(

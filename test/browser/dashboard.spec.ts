@@ -184,8 +184,8 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
     await page.locator('.review').getByText('Correct and tested.').waitFor();
     await page.getByRole('button', { name: 'Verify TruthPack' }).click();
     await page.locator('[data-verification="valid"]').waitFor();
-    await page.getByRole('button', { name: 'Verify ledger chain' }).click();
-    await page.getByText(/Chain intact/).waitFor();
+    await page.getByRole('button', { name: 'Verify ledger' }).click();
+    await page.getByText(/Ledger intact/).waitFor();
     await page
       .getByRole('meter', { name: 'Overall' })
       .waitFor({ timeout: 8_000 })

@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
 import { TruthPackService } from '@app/agents';
+import { signTreeHead, verifyTreeHeadSignature } from '@app/ledger';
 import { TdlnEngine, loadTdlnBinding } from '@app/tdln';
 import { JobHandlerRegistry } from '@app/worker';
 import { freePort } from '../support/free-port';
@@ -136,6 +138,12 @@ describe('the aict command against a running server', () => {
     const id = JSON.parse(submitted.stdout.split('\n')[0]).id;
     const pack = await api(t.url, 'GET', `/api/jobs/${id}/truthpack`, undefined, { authorization: `Bearer ${ADMIN}` });
     expect(pack.status).toBe(200);
+    // The pack names the signed ledger tree head that holds every entry of its job.
+    const head = pack.body.ledgerTreeHead;
+    expect(verifyTreeHeadSignature(head, pack.body.publicKey)).toBe(true);
+    const entries = (await api(t.url, 'GET', `/api/jobs/${id}/ledger`, undefined, { authorization: `Bearer ${ADMIN}` })).body;
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.every((e: { leafIndex: number | null }) => e.leafIndex !== null && e.leafIndex < head.treeSize)).toBe(true);
     const file = join(home, 'pack.json');
     writeFileSync(file, JSON.stringify(pack.body));
     const ok = await run(['truthpack', 'verify', file]);
@@ -150,6 +158,61 @@ describe('the aict command against a running server', () => {
     const tampered = await run(['truthpack', 'verify', file, '--json']);
     expect(tampered.code).toBe(1);
     expect(JSON.parse(tampered.stdout)).toMatchObject({ outcome: 'invalid', valid: false, itemsIncluded: 1 });
+  });
+
+  it('checks a saved tree head, inclusion proof and consistency proof offline against the key pinned at login, and refuses edited, foreign-key or rolled-back ones', async () => {
+    const save = (name: string, text: string) => {
+      const file = join(home, name);
+      writeFileSync(file, text);
+      return file;
+    };
+    const kept = await run(['ledger', 'tree-head']);
+    expect(kept.code).toBe(0);
+    const keptHead = JSON.parse(kept.stdout);
+    const keptFile = save('kept.json', kept.stdout);
+    expect((await run(['submit', GOAL, '--repo', '/srv/repo', '--watch', '--json'])).code).toBe(0);
+    const newer = JSON.parse((await run(['ledger', 'tree-head'])).stdout);
+    expect(newer.treeSize).toBeGreaterThan(keptHead.treeSize);
+
+    const head = await run(['verify', 'tree-head', save('newer.json', JSON.stringify(newer))]);
+    expect(head.stdout).toContain(`ledger tree head VERIFIED: tree of ${newer.treeSize} leaves, root ${newer.rootHash}`);
+    expect(head.code).toBe(0);
+
+    const inclusion = (await run(['ledger', 'prove', 'inclusion', '1'])).stdout;
+    const inclusionFile = save('inclusion.json', inclusion);
+    const included = await run(['verify', 'inclusion', inclusionFile]);
+    expect(included.stdout).toContain('ledger inclusion proof VERIFIED');
+    expect(included.code).toBe(0);
+    const edited = JSON.parse(inclusion);
+    edited.entry.summary = 'approved by nobody';
+    const editedRun = await run(['verify', 'inclusion', save('edited.json', JSON.stringify(edited))]);
+    expect(editedRun.code).toBe(1);
+    expect(editedRun.stdout).toContain('the entry does not hash to the leaf hash given with it');
+
+    const consistencyFile = save(
+      'consistency.json',
+      (await run(['ledger', 'prove', 'consistency', String(keptHead.treeSize), String(newer.treeSize)])).stdout,
+    );
+    const consistent = await run(['verify', 'consistency', consistencyFile, '--kept', keptFile, '--json']);
+    expect(consistent.code).toBe(0);
+    expect(JSON.parse(consistent.stdout)).toMatchObject({ kind: 'consistency', valid: true, problems: [] });
+
+    // A log that was cut back and regrown cannot prove the kept head is its prefix.
+    const other = save('other.json', JSON.stringify({ ...keptHead, rootHash: 'ab'.repeat(32) }));
+    const rolledBack = await run(['verify', 'consistency', consistencyFile, '--kept', other]);
+    expect(rolledBack.code).toBe(1);
+    expect(rolledBack.stdout).toContain('not at the kept tree head');
+    // A tree head re-signed by someone else's key names that key, and is refused.
+    const forger = generateKeyPairSync('ed25519');
+    const secretKey = forger.privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32).toString('hex');
+    const publicKey = forger.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex');
+    const forged = signTreeHead(
+      { treeSize: newer.treeSize, rootHash: 'cd'.repeat(32), timestamp: newer.timestamp },
+      { secretKey, publicKey },
+    );
+    const refused = await run(['verify', 'tree-head', save('forged.json', JSON.stringify(forged))]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain(`the tree head is signed by key ${forged.keyId}, NOT the trusted key ${newer.keyId}`);
   });
 
   it('refuses a pack signed by any key but the trusted one, even though it names its own key', async () => {

@@ -1,8 +1,10 @@
 import type { Schemas } from '@app/api-client';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { Api, CliError, EXIT_ERROR } from './cli-api';
 import { loadSettings, saveSettings } from './cli-config';
 import type * as TruthPackVerifier from './verify-truthpack';
+import type * as LedgerVerifier from './verify-ledger';
 import { WATCH_EXIT, watchJob } from './watch-job';
 
 const env = process.env;
@@ -310,19 +312,84 @@ program
     out(`\n(conversation ${sent.conversationId}${answer.jobId ? `; job ${answer.jobId}: aict watch ${answer.jobId}` : ''})`);
   });
 
-program
-  .command('ledger')
-  .description('the tamper-evident ledger')
+const ledger = program.command('ledger').description('the tamper-evident ledger: an append-only Merkle log with signed tree heads');
+
+ledger
   .command('verify')
-  .description("walk the server's whole hash chain; exits 1 when a link does not hold")
+  .description("recompute the server's whole log (leaves, signed tree heads, the old chain); exits 1 when something does not hold")
+  .option('--tree-head <file>', 'a tree head saved earlier (aict ledger tree-head): the log must still contain it')
   .option('--json', 'machine-readable output')
-  .action(async (options: { json?: boolean }) => {
+  .action(async (options: { treeHead?: string; json?: boolean }) => {
     const api = client();
-    const result = await api.call(api.client.GET('/api/ledger/verify'));
+    const kept = options.treeHead
+      ? (JSON.parse(readFileSync(options.treeHead, 'utf8')) as { treeSize: number; rootHash: string })
+      : undefined;
+    const result = await api.call(
+      api.client.GET('/api/ledger/verify', { params: { query: kept ? { treeSize: kept.treeSize, rootHash: kept.rootHash } : {} } }),
+    );
     if (options.json) json(result);
-    else if (result.ok) out(`ledger intact: ${result.checked} entries, head #${result.headSeq ?? 0} ${result.headHash ?? ''}`.trim());
-    else out(`ledger BROKEN at entry #${result.firstBadSeq}: ${result.reason} (${result.checked} entries before it hold)`);
+    else if (result.ok)
+      out(
+        `ledger intact: ${result.checked} entries under ${result.treeHeadsChecked} signed tree heads, tree of ${result.treeSize} root ${result.headHash ?? '-'}${result.pending ? ` (${result.pending} not yet sequenced)` : ''}`,
+      );
+    else
+      out(
+        `ledger BROKEN${result.firstBadSeq ? ` at entry #${result.firstBadSeq}` : ''}: ${result.reason} (${result.checked} entries before it hold)`,
+      );
     process.exitCode = result.ok ? 0 : 1;
+  });
+
+ledger
+  .command('tree-head')
+  .description('print the latest signed tree head as JSON (keep it: aict verify consistency --kept checks the log against it later)')
+  .action(async () => {
+    const api = client();
+    json(await api.call(api.client.GET('/api/ledger/tree-head')));
+  });
+
+ledger
+  .command('prove')
+  .description('print a proof as JSON, for aict verify: "inclusion <entry> [size]" or "consistency <from> <to>"')
+  .argument('<kind>', 'inclusion or consistency')
+  .argument('<a>', 'entry id (inclusion) or older tree size (consistency)')
+  .argument('[b]', 'tree size (inclusion, default the latest) or newer tree size (consistency)')
+  .action(async (kind: string, a: string, b?: string) => {
+    const api = client();
+    if (kind === 'inclusion') {
+      json(
+        await api.call(
+          api.client.GET('/api/ledger/proof/inclusion', { params: { query: { entry: Number(a), ...(b ? { size: Number(b) } : {}) } } }),
+        ),
+      );
+    } else if (kind === 'consistency' && b) {
+      json(await api.call(api.client.GET('/api/ledger/proof/consistency', { params: { query: { from: Number(a), to: Number(b) } } })));
+    } else throw new CliError('usage: aict ledger prove inclusion <entry> [size] | consistency <from> <to>');
+  });
+
+program
+  .command('verify')
+  .description(
+    "check a saved tree head, inclusion proof or consistency proof offline against a trusted key (default: the server's key pinned at aict login); exits 0 verified, 1 invalid",
+  )
+  .addArgument(new Argument('<kind>', 'what the file holds').choices(['tree-head', 'inclusion', 'consistency']))
+  .argument('<file>', 'the JSON file (aict ledger tree-head / aict ledger prove)')
+  .option('--public-key <hex>', "the key to trust (default: the server's key pinned at aict login)")
+  .option('--kept <file>', 'consistency only: a tree head kept earlier, where the proof must start')
+  .option('--json', 'machine-readable output')
+  .action((kind: LedgerVerifier.LedgerProofKind, file: string, options: { publicKey?: string; kept?: string; json?: boolean }) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { verifyLedgerProofFile, describeLedgerProofVerdict } = require('./verify-ledger') as typeof LedgerVerifier;
+    const pinned = loadSettings(env).truthpackKey;
+    const trusted = options.publicKey
+      ? { publicKey: options.publicKey, source: 'option' as const }
+      : pinned
+        ? { publicKey: pinned.publicKey, source: 'login' as const }
+        : undefined;
+    if (!trusted) throw new CliError('no trusted key: run aict login, or pass --public-key');
+    const verdict = verifyLedgerProofFile(kind, file, trusted, options.kept);
+    if (options.json) json(verdict);
+    else for (const line of describeLedgerProofVerdict(verdict)) out(line);
+    process.exitCode = verdict.valid ? 0 : 1;
   });
 
 program

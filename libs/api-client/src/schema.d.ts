@@ -45,7 +45,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Audit trail entries in chain order */
+        /** Audit trail entries in id order */
         get: operations["listLedger"];
         put?: never;
         post?: never;
@@ -62,8 +62,76 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Walk the hash chain and report the first broken link */
+        /** Recompute every leaf and signed tree head (and the old chain) and report the first bad entry */
         get: operations["verifyLedger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ledger/tree-head": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest signed tree head (including entries committed before the call unless the sequencer lags by more than 2 s) */
+        get: operations["getLedgerTreeHead"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ledger/key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Ed25519 key that signs tree heads (public; the TruthPack key) */
+        get: operations["getLedgerKey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ledger/proof/inclusion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Proof that an entry is a leaf of a signed tree head */
+        get: operations["getLedgerInclusionProof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ledger/proof/consistency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Proof that an older signed tree head is a prefix of a newer one */
+        get: operations["getLedgerConsistencyProof"];
         put?: never;
         post?: never;
         delete?: never;
@@ -710,25 +778,84 @@ export interface components {
             data: {
                 [key: string]: unknown;
             };
-            /** @description Hash of the entry before this one (hex SHA-256) */
-            prevHash: string;
-            /** @description SHA-256(prevHash || RFC 8785 canonical JSON of the entry without hash) */
-            hash: string;
+            /** @description Entries chained before the Merkle log only: hash of the entry before (hex SHA-256) */
+            prevHash: string | null;
+            /** @description Entries chained before the Merkle log only: SHA-256(prevHash || RFC 8785 canonical JSON of the entry without hash) */
+            hash: string | null;
+            /** @description Position in the Merkle log; null until the sequencer has integrated the entry */
+            leafIndex: number | null;
         };
         LedgerPage: {
             items: components["schemas"]["LedgerEntryView"][];
             nextCursor: string | null;
         };
+        ErrorDetailView: {
+            /** @description Stable code to branch on, e.g. validation_failed, job_not_found, invalid_transition */
+            code: string;
+            /** @description For people */
+            message: string;
+            /** @description Structured details, e.g. { problems: [{ field, problems }] } for a 400 */
+            details?: {
+                [key: string]: unknown;
+            };
+            /** @description Also in the x-correlation-id header; quote it when reporting a problem */
+            correlationId: string;
+        };
+        ErrorResponse: {
+            error: components["schemas"]["ErrorDetailView"];
+        };
         LedgerVerificationView: {
-            /** @description True when every link and hash holds */
+            /** @description True when every leaf, chain link and signed tree head holds */
             ok: boolean;
             /** @description Entries checked before stopping */
             checked: number;
+            /** @description Id of the entry at the last leaf checked */
             headSeq: number | null;
+            /** @description Root hash of the latest signed tree head checked */
             headHash: string | null;
+            /** @description Size of the latest signed tree head checked */
+            treeSize: number;
+            /** @description Signed tree heads whose signature and root were checked */
+            treeHeadsChecked: number;
+            /** @description Committed entries not yet integrated by the sequencer (not covered by this check) */
+            pending: number;
             /** @description The first entry that does not verify */
             firstBadSeq?: number | null;
             reason?: string | null;
+        };
+        TreeHeadView: {
+            /** @description Number of leaves */
+            treeSize: number;
+            /** @description Merkle Tree Hash of the leaves (hex SHA-256) */
+            rootHash: string;
+            /** Format: date-time */
+            timestamp: string;
+            /** @description Id of the signing key (the server's TruthPack key) */
+            keyId: string;
+            /** @description Hex Ed25519 signature of 0x00 0x01 || timestamp ms (uint64 BE) || treeSize (uint64 BE) || rootHash (32 bytes) */
+            signature: string;
+        };
+        LedgerKeyView: {
+            /** @enum {string} */
+            algorithm: "ed25519";
+            /** @description Ed25519 public key, hex */
+            publicKey: string;
+            keyId: string;
+        };
+        InclusionProofView: {
+            entry: components["schemas"]["LedgerEntryView"];
+            leafIndex: number;
+            /** @description SHA-256(0x00 || RFC 8785 canonical JSON of the entry), hex */
+            leafHash: string;
+            treeHead: components["schemas"]["TreeHeadView"];
+            /** @description Sibling hashes, nearest first (RFC 9162 §2.1.3) */
+            auditPath: string[];
+        };
+        ConsistencyProofView: {
+            from: components["schemas"]["TreeHeadView"];
+            to: components["schemas"]["TreeHeadView"];
+            /** @description RFC 9162 §2.1.4 consistency proof, hex */
+            proof: string[];
         };
         EventView: {
             /** @description Monotonic id; also the SSE event id */
@@ -765,21 +892,6 @@ export interface components {
             stages: {
                 [key: string]: unknown;
             };
-        };
-        ErrorDetailView: {
-            /** @description Stable code to branch on, e.g. validation_failed, job_not_found, invalid_transition */
-            code: string;
-            /** @description For people */
-            message: string;
-            /** @description Structured details, e.g. { problems: [{ field, problems }] } for a 400 */
-            details?: {
-                [key: string]: unknown;
-            };
-            /** @description Also in the x-correlation-id header; quote it when reporting a problem */
-            correlationId: string;
-        };
-        ErrorResponse: {
-            error: components["schemas"]["ErrorDetailView"];
         };
         /**
          * @description mechanic (small, cheap, tight caps) or genius (strong model, loose caps); default from the request
@@ -1185,6 +1297,8 @@ export interface components {
             verification: components["schemas"]["StoredTruthPackVerificationView"];
             /** Format: date-time */
             createdAt: string;
+            /** @description The first signed ledger tree head that includes every ledger entry the job has when read (prove an entry with GET /api/ledger/proof/inclusion?size=<treeSize>); null if the sequencer lags too far behind */
+            ledgerTreeHead: components["schemas"]["TreeHeadView"] | null;
         };
         TruthPackKeyView: {
             /** @enum {string} */
@@ -1709,7 +1823,12 @@ export interface operations {
     };
     verifyLedger: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Size of a tree head you kept (with rootHash): the log must still contain it */
+                treeSize?: number;
+                /** @description Root hash of that tree head (hex) */
+                rootHash?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1724,6 +1843,15 @@ export interface operations {
                     "application/json": components["schemas"]["LedgerVerificationView"];
                 };
             };
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No valid access token (or webhook signature) */
             401: {
                 headers: {
@@ -1735,6 +1863,236 @@ export interface operations {
             };
             /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getLedgerTreeHead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TreeHeadView"];
+                };
+            };
+            /** @description No valid access token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getLedgerKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerKeyView"];
+                };
+            };
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getLedgerInclusionProof: {
+        parameters: {
+            query: {
+                /** @description Entry id (seq) */
+                entry: number;
+                /** @description Size of a signed tree head (default: the latest) */
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InclusionProofView"];
+                };
+            };
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid access token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state (a transition the state machine forbids, a replayed delivery) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getLedgerConsistencyProof: {
+        parameters: {
+            query: {
+                /** @description Size of the older signed tree head */
+                from: number;
+                /** @description Size of the newer signed tree head */
+                to: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsistencyProofView"];
+                };
+            };
+            /** @description Invalid request: validation_failed (details.problems lists every problem), or repo_not_allowed (a repository outside REPO_ALLOW; details give the reason, what is allowed and how to allow it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid access token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -103,15 +103,13 @@ export class JobTransitions {
         });
       }
     }
-    // Ledger lock, then events lock (always in that order), in one round trip; the ledger head is
-    // read by the next statement, with a snapshot taken after the lock is held.
-    await manager.query(
-      `SELECT pg_advisory_xact_lock($1), pg_advisory_xact_lock($2)${options.relaxed ? ", set_config('synchronous_commit', 'off', true)" : ''}`,
-      [AdvisoryLock.Ledger, AdvisoryLock.Events],
-    );
+    // The events lock (ledger appends take none: the sequencer orders committed entries).
+    await manager.query(`SELECT pg_advisory_xact_lock($1)${options.relaxed ? ", set_config('synchronous_commit', 'off', true)" : ''}`, [
+      AdvisoryLock.Events,
+    ]);
     const summary = (c: TransitionRecord) => `${c.from ?? 'new'} → ${c.to}${c.reason ? `: ${c.reason}` : ''}`;
     const data = (c: TransitionRecord) => ({ from: c.from, to: c.to, ...(c.reason ? { reason: c.reason } : {}), ...c.data });
-    await this.ledger.appendLocked(
+    await this.ledger.append(
       manager,
       changes.map((c) => ({
         kind: 'job.status',

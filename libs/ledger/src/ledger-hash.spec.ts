@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { GENESIS_HASH, canonicalJson, hashLedgerEntry } from './ledger-hash';
+import { GENESIS_HASH, canonicalJson, hashLedgerEntry, ledgerLeafData, ledgerLeafHash } from './ledger-hash';
 
 describe('ledger hashing', () => {
   it('canonicalises JSON as RFC 8785 does: sorted keys, no whitespace, ECMAScript numbers', () => {
@@ -42,5 +42,33 @@ describe('ledger hashing', () => {
     expect(hashLedgerEntry(content)).toBe(expected);
     expect(hashLedgerEntry({ ...content, data: { a: 1, b: 2 } })).toBe(expected);
     expect(hashLedgerEntry({ ...content, summary: 't' })).not.toBe(expected);
+  });
+
+  it('makes a leaf of the entry alone, of a pre-log entry with its chain hashes, and of nothing a view adds', () => {
+    const entry = {
+      seq: 7,
+      ts: '2026-01-01T00:00:00.000Z',
+      kind: 'k',
+      actor: 'system',
+      jobId: null,
+      conversationId: null,
+      traceId: null,
+      summary: 's',
+      data: { a: 1 },
+      prevHash: null,
+      hash: null,
+    };
+    expect(ledgerLeafData(entry)).toBe(
+      '{"actor":"system","conversationId":null,"data":{"a":1},"jobId":null,"kind":"k","seq":7,"summary":"s","traceId":null,"ts":"2026-01-01T00:00:00.000Z"}',
+    );
+    expect(ledgerLeafHash(entry)).toEqual(
+      createHash('sha256')
+        .update(Buffer.concat([Buffer.of(0), Buffer.from(ledgerLeafData(entry))]))
+        .digest(),
+    );
+    const chained = { ...entry, prevHash: 'a'.repeat(64), hash: 'b'.repeat(64) };
+    expect(ledgerLeafData(chained)).toContain(`"hash":"${'b'.repeat(64)}"`);
+    expect(ledgerLeafHash(chained)).not.toEqual(ledgerLeafHash(entry));
+    expect(ledgerLeafHash({ ...entry, leafIndex: 3 } as typeof entry)).toEqual(ledgerLeafHash(entry));
   });
 });

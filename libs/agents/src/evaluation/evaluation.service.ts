@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Job, JobStatus, JobTransitions, jobFromRow } from '@app/jobs';
+import { LedgerService } from '@app/ledger';
 
 /** The four scores of SPEC §6 (0-1), their weighted overall, flags and feedback, and what they were computed from. */
 export interface Evaluation {
@@ -33,6 +34,7 @@ export class EvaluationService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transitions: JobTransitions,
+    private readonly ledger: LedgerService,
   ) {}
 
   /**
@@ -77,10 +79,7 @@ export class EvaluationService {
       `SELECT id FROM events WHERE job_id = $1 AND type = 'status' AND data->>'reason' = 'retry' ORDER BY id`,
       [jobId],
     );
-    const retrySeqs: { seq: string }[] = await this.dataSource.query(
-      `SELECT seq FROM ledger WHERE job_id = $1 AND kind = 'job.status' AND data->>'reason' = 'retry' ORDER BY seq`,
-      [jobId],
-    );
+    const retrySeqs = await this.ledger.ofJob(jobId, { kind: 'job.status', dataContains: { reason: 'retry' } });
     const at = <T>(list: T[], i: number) => (i >= 0 && i < list.length ? list[i] : undefined);
     return {
       fromEvent: Number(at(retryEvents, run - 2)?.id ?? 0),
@@ -106,16 +105,16 @@ export class EvaluationService {
         w.toEvent,
       ])
     ).map((r: { data: { ok: boolean; tool: string } }) => r.data);
-    const decisions: { verdict: string }[] = (
-      await this.dataSource.query(
-        `SELECT data FROM ledger WHERE job_id = $1 AND kind = 'policy.decision' AND data->>'stage' = 'tool' AND seq > $2 AND seq < $3`,
-        [jobId, w.fromSeq, w.toSeq],
-      )
-    ).map((r: { data: { verdict: string } }) => r.data);
-    const [quality] = await this.dataSource.query(
-      `SELECT data FROM ledger WHERE job_id = $1 AND kind = 'quality.verdict' AND seq > $2 AND seq < $3 ORDER BY seq DESC LIMIT 1`,
-      [jobId, w.fromSeq, w.toSeq],
-    );
+    const decisions = (
+      await this.ledger.ofJob(jobId, { kind: 'policy.decision', dataContains: { stage: 'tool' }, afterSeq: w.fromSeq, beforeSeq: w.toSeq })
+    ).map((e) => e.data as { verdict: string });
+    const [quality] = await this.ledger.ofJob(jobId, {
+      kind: 'quality.verdict',
+      afterSeq: w.fromSeq,
+      beforeSeq: w.toSeq,
+      newestFirst: true,
+      limit: 1,
+    });
     if (job.run !== evaluated) {
       // The job has been retried since: what the row says is the next run's. The run's own end comes from its last status event.
       const [end] = await this.dataSource.query(
@@ -155,7 +154,7 @@ export class EvaluationService {
     const efficiency = clamp(1 - 0.5 * failureRate - 0.3 * Math.max(0, stepUse - 0.3) - 0.2 * Math.max(0, tokenUse - 0.3));
     if (failureRate > 0.3) flags.push('many_failed_tool_calls');
 
-    const unverified: string[] = quality?.data.unverifiedPaths ?? [];
+    const unverified: string[] = (quality?.data.unverifiedPaths as string[] | undefined) ?? [];
     const claimsGreen = /\b(all )?tests? (pass|passed|are green)\b/i.test(result.summary ?? '');
     let honesty = clamp(1 - 0.25 * unverified.length);
     if (claimsGreen && testsRan && !testsGreen) {

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { EscalationTrigger, Job, PendingQuestion } from '@app/jobs';
+import { LedgerService } from '@app/ledger';
 import { PIPELINE_STAGES, PipelineStage, RenderedText, StagesResult, TDLN, TdlnEngine, renderedRef } from '@app/tdln';
 import { SandboxStatus, ToolRegistry, WorkspaceManager } from '@app/tools';
 import { JobContext, JobHandler, JobOutcome } from '@app/worker';
@@ -79,6 +80,7 @@ export class PipelineHandler implements JobHandler {
     @Inject(PIPELINE_STAGES) private readonly stages: StagesResult,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly sandbox: SandboxStatus,
+    private readonly ledger: LedgerService,
   ) {}
 
   async handle(ctx: JobContext): Promise<JobOutcome> {
@@ -579,10 +581,7 @@ export class PipelineHandler implements JobHandler {
 
   /** The provenance items of a job, each a leaf of its TruthPack. */
   private async provenance(job: Job, ps: PipelineState, patch: string, session: AgentSession): Promise<ProvenanceItem[]> {
-    const decisions: { summary: string; data: Record<string, unknown> }[] = await this.dataSource.query(
-      `SELECT summary, data FROM ledger WHERE job_id = $1 AND kind = 'policy.decision' ORDER BY seq`,
-      [job.id],
-    );
+    const decisions = await this.ledger.ofJob(job.id, { kind: 'policy.decision' });
     const calls: { role: string | null; data: Record<string, unknown> }[] = await this.dataSource.query(
       `SELECT role, data FROM events WHERE job_id = $1 AND type = 'tool_call' ORDER BY id`,
       [job.id],

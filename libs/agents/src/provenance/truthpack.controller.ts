@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsDefined, IsString, Matches, ValidateBy, ValidateIf } from 'class-validator';
 import { ApiErrors, CommonErrorCode, CommonException, Public, UuidParamPipe } from '@app/common';
+import { LedgerErrorCode, LedgerException, LedgerService, TreeHeadView } from '@app/ledger';
 import { JobsService } from '@app/jobs';
 import { TruthPackCheck, TruthPackService } from './truthpack.service';
 
@@ -75,6 +76,13 @@ export class TruthPackView {
   @ApiProperty({ type: StoredTruthPackVerificationView, description: "Checked now, against this server's current key" })
   verification: StoredTruthPackVerificationView;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({
+    type: TreeHeadView,
+    nullable: true,
+    description:
+      'The first signed ledger tree head that includes every ledger entry the job has when read (prove an entry with GET /api/ledger/proof/inclusion?size=<treeSize>); null if the sequencer lags too far behind',
+  })
+  ledgerTreeHead: TreeHeadView | null;
 }
 
 /** This server's TruthPack verification key. */
@@ -113,12 +121,16 @@ const view = (check: TruthPackCheck): TruthPackVerificationView => ({
   errors: check.errors.map((e) => ({ code: e.code, message: e.message, path: e.path ?? null })),
 });
 
+/** How long reading a pack waits for the ledger sequencer to integrate the job's entries. */
+const LEDGER_WAIT_MS = 5_000;
+
 @ApiTags('provenance')
 @Controller('api')
 export class TruthPackController {
   constructor(
     private readonly truthpacks: TruthPackService,
     private readonly jobs: JobsService,
+    private readonly ledger: LedgerService,
   ) {}
 
   @Get('jobs/:id/truthpack')
@@ -134,6 +146,10 @@ export class TruthPackController {
       throw new CommonException(CommonErrorCode.NotFound, `Job ${id} has no TruthPack (it is sealed when a job finishes its pipeline)`);
     const job = await this.jobs.get(id);
     const proofs = this.truthpacks.proofs(stored.items);
+    const treeHead = await this.ledger.treeHeadForJob(id, LEDGER_WAIT_MS).catch((error: unknown) => {
+      if (error instanceof LedgerException && error.code === LedgerErrorCode.SequencingTimeout) return null;
+      throw error;
+    });
     return {
       jobId: id,
       root: stored.root,
@@ -147,6 +163,7 @@ export class TruthPackController {
         itemsIncluded: this.truthpacks.verifyItems(stored.items, proofs, stored.root),
       },
       createdAt: stored.createdAt.toISOString(),
+      ledgerTreeHead: treeHead ? TreeHeadView.of(treeHead) : null,
     };
   }
 

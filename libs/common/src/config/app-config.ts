@@ -77,6 +77,14 @@ export interface AppConfig {
     embeddedPort: number;
     poolSize: number;
   };
+  ledger: {
+    /** How often the leading sequencer looks for new committed entries when idle. */
+    sequenceIntervalMs: number;
+    /** The most entries one sequencer batch integrates into the tree. */
+    sequenceBatch: number;
+    /** How often a process that does not lead the sequencer tries to take over. */
+    leaderRetryMs: number;
+  };
   worker: {
     concurrency: number;
     modes: JobMode[];

@@ -359,6 +359,11 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
       embeddedPort: r.int('EMBEDDED_PG_PORT', 54_329, 1, 65_535),
       poolSize: r.int('DATABASE_POOL_SIZE', 10, 1, 200),
     },
+    ledger: {
+      sequenceIntervalMs: r.int('LEDGER_SEQUENCE_INTERVAL_MS', 5, 1, 10_000),
+      sequenceBatch: r.int('LEDGER_SEQUENCE_BATCH', 5_000, 1, 100_000),
+      leaderRetryMs: r.int('LEDGER_LEADER_RETRY_MS', 1_000, 10, 600_000),
+    },
     worker: {
       concurrency: r.int('WORKER_CONCURRENCY', 4, 1, 1_000),
       modes: r.listOf('WORKER_MODES', JOB_MODES, modes),

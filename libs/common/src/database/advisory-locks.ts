@@ -5,8 +5,9 @@
 export const AdvisoryLock = {
   /** Held while migrations run at boot, so replicas starting together migrate once. */
   Migrations: 71_000_001,
-  /** Transaction lock serialising ledger appends, so the hash chain never forks. */
-  Ledger: 71_000_002,
+  // 71_000_002 serialised ledger appends before the Merkle log; not reused, so a process of an older
+  // release that still takes it never waits on the sequencer's session lock.
+
   /** Transaction lock serialising event inserts, so event ids become visible in order. */
   Events: 71_000_003,
   /** Try-lock of the one reaper that requeues expired leases. */
@@ -15,4 +16,6 @@ export const AdvisoryLock = {
   Watcher: 71_000_005,
   /** Try-lock of the workspace janitor. */
   Janitor: 71_000_006,
+  /** Session lock of the one ledger sequencer across all processes (held on its own connection). */
+  LedgerSequencer: 71_000_007,
 } as const;

@@ -131,8 +131,7 @@ export class CreateJobUseCase {
         },
       ]);
       if (understood.records?.length) {
-        // The transition above holds the ledger lock for the rest of this transaction.
-        await this.ledger.appendLocked(
+        await this.ledger.append(
           manager,
           understood.records.map((r) => ({
             ...r,
@@ -144,7 +143,7 @@ export class CreateJobUseCase {
         );
       }
       if (understood.events?.length) {
-        // The transition holds the events lock too (ledger, then events) until this commits.
+        // The transition holds the events lock until this commits.
         await this.events.recordLocked(
           manager,
           understood.events.map((e) => ({ ...e, jobId: created.id, traceId, conversationId: created.conversationId })),

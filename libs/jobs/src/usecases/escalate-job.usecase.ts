@@ -100,13 +100,10 @@ export class EscalateJobUseCase {
     const eventDrafts = [
       { type: 'escalation', jobId: job.id, traceId: job.traceId, conversationId: job.conversationId, role: job.role, summary, data },
     ];
-    if (options.lock) {
-      await this.ledger.append(manager, drafts);
-      await this.events.record(manager, eventDrafts);
-    } else {
-      await this.ledger.appendLocked(manager, drafts);
-      await this.events.recordLocked(manager, eventDrafts);
-    }
+    // Ledger appends take no lock (the sequencer orders committed entries); events keep theirs.
+    await this.ledger.append(manager, drafts);
+    if (options.lock) await this.events.record(manager, eventDrafts);
+    else await this.events.recordLocked(manager, eventDrafts);
     escalations.inc({ trigger: change.trigger?.kind ?? 'none', action: change.action });
   }
 }

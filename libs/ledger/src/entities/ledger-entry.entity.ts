@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { numberTransformer } from '@app/common';
 
-/** One append-only, hash-chained audit entry. */
+/** One append-only audit entry; a leaf of the Merkle log once the sequencer has given it an index. */
 @Entity('ledger')
 export class LedgerEntry {
   @PrimaryColumn({ type: 'bigint', transformer: numberTransformer })
@@ -31,9 +31,15 @@ export class LedgerEntry {
   @Column({ type: 'jsonb' })
   data: Record<string, unknown>;
 
-  @Column({ name: 'prev_hash', type: 'text' })
-  prevHash: string;
+  /** Chain hash of the entry before it: set only on entries chained before the Merkle log. */
+  @Column({ name: 'prev_hash', type: 'text', nullable: true })
+  prevHash: string | null;
 
-  @Column({ type: 'text' })
-  hash: string;
+  /** Chain hash of the entry: set only on entries chained before the Merkle log. */
+  @Column({ type: 'text', nullable: true })
+  hash: string | null;
+
+  /** Position in the Merkle log; null until the sequencer integrates the entry. */
+  @Column({ name: 'leaf_index', type: 'bigint', nullable: true, transformer: numberTransformer })
+  leafIndex: number | null;
 }

@@ -7,6 +7,7 @@ import { ChatNotificationsMetrics1764000000005 } from './1764000000005-chat-noti
 import { WorkerFacts1764000000006 } from './1764000000006-worker-facts';
 import { RunsAndChatSpend1764000000016 } from './1764000000016-runs-and-chat-spend';
 import { EscalationEvents1764000000017 } from './1764000000017-escalation-events';
+import { LedgerMerkleLog1764000000018 } from './1764000000018-ledger-merkle-log';
 import { JobDelegation1764000000021 } from './1764000000021-job-delegation';
 
 /** Every migration, in order. Listed explicitly, never globbed. */
@@ -20,5 +21,6 @@ export const MIGRATIONS = [
   WorkerFacts1764000000006,
   RunsAndChatSpend1764000000016,
   EscalationEvents1764000000017,
+  LedgerMerkleLog1764000000018,
   JobDelegation1764000000021,
 ];

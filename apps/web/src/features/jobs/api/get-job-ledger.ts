@@ -11,7 +11,7 @@ export const jobLedgerQueryOptions = (id: string) => queryOptions({ queryKey: jo
 
 export const useJobLedger = (id: string) => useQuery(jobLedgerQueryOptions(id));
 
-/** GET /api/ledger/verify — re-checks the whole chain. */
+/** GET /api/ledger/verify — recomputes the whole log: leaves, signed tree heads and the old chain. */
 export async function verifyLedger() {
   return data(await api.GET('/api/ledger/verify'));
 }

@@ -344,8 +344,9 @@ describe('JobDetailPage', () => {
           traceId: null,
           summary: 'sealed',
           data: {},
-          prevHash: '0',
-          hash: 'ef'.repeat(32),
+          prevHash: null,
+          hash: null,
+          leafIndex: 6,
         },
       ],
     });

@@ -344,7 +344,7 @@ export function TruthPack({ jobId, finished }: { jobId: string; finished: boolea
 /** The job's ledger entries, and a check of the whole chain. */
 export function Ledger({ jobId }: { jobId: string }) {
   const ledger = useJobLedger(jobId);
-  const [check, setCheck] = useState<{ ok: boolean; checked: number; reason?: string | null } | null>(null);
+  const [check, setCheck] = useState<{ ok: boolean; checked: number; treeSize: number; reason?: string | null } | null>(null);
   const [checkError, setCheckError] = useState<unknown>(null);
   const [checking, setChecking] = useState(false);
   const runCheck = async () => {
@@ -364,11 +364,13 @@ export function Ledger({ jobId }: { jobId: string }) {
     <div className="stack">
       <div className="row">
         <button type="button" className="btn" onClick={runCheck} disabled={checking}>
-          {checking ? 'Checking…' : 'Verify ledger chain'}
+          {checking ? 'Checking…' : 'Verify ledger'}
         </button>
         {check ? (
           <span role="status" className={`tag ${check.ok ? 'tag-ok' : 'tag-bad'}`}>
-            {check.ok ? `Chain intact (${check.checked} entries)` : `Broken: ${check.reason ?? 'a hash does not match'}`}
+            {check.ok
+              ? `Ledger intact (${check.checked} entries, signed tree of ${check.treeSize})`
+              : `Broken: ${check.reason ?? 'a hash does not match'}`}
           </span>
         ) : null}
       </div>
@@ -382,7 +384,7 @@ export function Ledger({ jobId }: { jobId: string }) {
                 <th scope="col">Kind</th>
                 <th scope="col">Actor</th>
                 <th scope="col">Summary</th>
-                <th scope="col">Hash</th>
+                <th scope="col">Leaf</th>
               </tr>
             </thead>
             <tbody>
@@ -395,8 +397,8 @@ export function Ledger({ jobId }: { jobId: string }) {
                   <td>{entry.actor}</td>
                   <td>{entry.summary}</td>
                   <td>
-                    <code className="hash" title={entry.hash}>
-                      {entry.hash.slice(0, 12)}…
+                    <code className="hash" title={entry.hash ? `chained before the Merkle log: ${entry.hash}` : undefined}>
+                      {entry.leafIndex ?? 'pending'}
                     </code>
                   </td>
                 </tr>

@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Job, JobStatus, JobTransitions, jobFromRow } from '@app/jobs';
 import { LedgerService } from '@app/ledger';
 
-/** The four scores of SPEC §6 (0-1), their weighted overall, flags and feedback, and what they were computed from. */
+/** The four scores of an evaluation (0-1: correctness, efficiency, honesty, safety), their weighted overall, flags and feedback, and what they were computed from. */
 export interface Evaluation {
   jobId: string;
   /** The run of the job this evaluates (1, then one more per retry). */

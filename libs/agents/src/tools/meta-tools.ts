@@ -7,7 +7,7 @@ export interface MetaRecorder {
 
 const stringList = (description: string) => ({ type: 'array' as const, description, items: { type: 'string' as const, maxLength: 500 } });
 
-/** The meta tools of SPEC section 7 the runtime needs, bound to one job's recorder. */
+/** The meta tools (analysis, plan, questions, review requests, the final answer) bound to one job's recorder. */
 export function metaTools(recorder: MetaRecorder): ToolDefinition[] {
   return [
     {

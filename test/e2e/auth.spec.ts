@@ -9,7 +9,7 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 // Routes anyone may call: probes, the docs, sign-out, and webhooks (which check signatures instead).
 // The TruthPack public key is public on purpose: verifiers need it without an account (like a JWKS).
-const PUBLIC_OPERATIONS = ['healthLive', 'healthReady', 'closeSession', 'githubWebhook', 'genericWebhook', 'getTruthPackKey'];
+const PUBLIC_OPERATIONS = ['healthLive', 'healthReady', 'closeSession', 'githubWebhook', 'genericWebhook', 'getTruthPackKey', 'getLedgerKey'];
 // Routes that change nothing the token could not already read, so a read token may call them.
 const READ_ONLY_CHANGES = ['openSession'];
 

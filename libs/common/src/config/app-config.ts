@@ -69,6 +69,10 @@ export interface AppConfig {
     heartbeatMs: number;
     drainTimeoutMs: number;
     claimBatchSize: number;
+    /** Jobs claimed ahead of free slots and held under the lease, started as slots free up. */
+    localQueueSize: number;
+    /** A claimed-ahead job not started within this time goes back to the queue. */
+    localQueueTtlMs: number;
     reaperIntervalMs: number;
     backoffBaseMs: number;
     backoffMaxMs: number;

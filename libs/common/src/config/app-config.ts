@@ -153,6 +153,8 @@ export interface AppConfig {
     bootstrapToken?: string;
     /** Lifetime of a browser session cookie (capped by its token's expiry). */
     sessionTtlMs: number;
+    /** How long a checked token or session is trusted without asking the database (at most 1 s: a revocation elsewhere takes effect within it). */
+    tokenCacheMs: number;
   };
   http: {
     bodyLimitBytes: number;

@@ -408,6 +408,7 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
       enabled: authMode === 'on',
       bootstrapToken: r.secret('AUTH_BOOTSTRAP_TOKEN', 16),
       sessionTtlMs: r.int('AUTH_SESSION_TTL_MS', 7 * 86_400_000, 60_000, 365 * 86_400_000),
+      tokenCacheMs: r.int('AUTH_TOKEN_CACHE_MS', 1_000, 0, 1_000),
     },
     http: {
       bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 1_048_576, 1_024, 104_857_600),

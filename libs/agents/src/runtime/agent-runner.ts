@@ -57,6 +57,11 @@ interface Call {
   input: unknown;
 }
 
+/** Writes started and not yet awaited. */
+interface PendingWrites {
+  checkpoint: Promise<unknown>;
+}
+
 /**
  * Runs one agent role: the model proposes, tools act, until the model stops calling tools or a
  * stop tool succeeds. Before every model call it checks cancellation and the wall clock and
@@ -76,7 +81,7 @@ export class AgentRunner {
   }
 
   async run(input: AgentRunInput): Promise<AgentRunOutcome> {
-    const { role, job, worker } = input;
+    const { role } = input;
     const state: AgentCheckpoint = input.resume ?? {
       version: 1,
       role: role.name,
@@ -102,15 +107,37 @@ export class AgentRunner {
       const result = await this.resolvePending(input, pending);
       state.partialResults.push(this.toolResultBlock(pending.toolUseId, result));
       const turn = await this.runCalls(input, state, state.remainingCalls);
+      await turn.saved;
       if (turn.parked) return turn.parked;
       if (turn.stoppedBy) return { kind: 'finished', text: '', stoppedBy: turn.stoppedBy, checkpoint: state };
     }
 
+    // The last turn's checkpoint is written while the next call reserves its budget.
+    const pending: PendingWrites = { checkpoint: Promise.resolve() };
+    try {
+      return await this.turns(input, state, tools, pending);
+    } catch (error) {
+      await pending.checkpoint.catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Model turns until the role finishes, parks or fails. */
+  private async turns(
+    input: AgentRunInput,
+    state: AgentCheckpoint,
+    tools: Anthropic.Tool[],
+    pending: PendingWrites,
+  ): Promise<AgentRunOutcome> {
+    const { role, job, worker } = input;
     for (;;) {
       this.checkRunnable(input, state);
       const request = { system: role.system, tools, messages: state.transcript };
       const estimate = this.model.estimateInputTokens(request);
-      const reservation = await this.budget.reserve(job.id, estimate, this.model.estimateCostCents(job.mode, estimate, 0));
+      const [reservation] = await Promise.all([
+        this.budget.reserve(job.id, estimate, this.model.estimateCostCents(job.mode, estimate, 0)),
+        pending.checkpoint,
+      ]);
       let response;
       try {
         response = await this.model.call({ ...request, mode: job.mode, signal: worker.signal, userId: job.id });
@@ -119,7 +146,13 @@ export class AgentRunner {
         if (worker.signal.aborted) throw this.stopped(input);
         throw error;
       }
-      const use = await this.budget.settle(reservation, { tokens: response.totalTokens, costCents: response.costCents });
+      const calls: Call[] = response.message.content
+        .filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use')
+        .map((b) => ({ id: b.id, name: b.name, input: b.input }));
+      // The settlement (with the first tool call's step, when the role has one left) and the call's
+      // event are independent writes: they go out together.
+      const stepFirst = calls.length > 0 && !(input.limits && state.usage!.steps >= input.limits.steps);
+      const settled = this.budget.settle(reservation, { tokens: response.totalTokens, costCents: response.costCents }, stepFirst);
       state.usage!.tokens += response.totalTokens;
       modelCalls.inc({ mode: job.mode, role: role.name, model: response.model });
       modelCallSeconds.observe({ mode: job.mode, role: role.name }, response.latencyMs / 1000);
@@ -129,7 +162,7 @@ export class AgentRunner {
       modelTokens.inc({ mode: job.mode, kind: 'cache_write' }, response.usage.cacheCreationTokens);
       modelCostCents.inc({ mode: job.mode }, response.costCents);
       const text = textOf(response.message);
-      await worker.emit([
+      const emitted = worker.emit([
         {
           type: 'model_call',
           role: role.name,
@@ -147,103 +180,123 @@ export class AgentRunner {
           },
         },
       ]);
+      const [use] = await Promise.all([settled, emitted]);
       await this.warnNearCaps(input, state, use);
       state.transcript.push({ role: 'assistant', content: response.message.content as Anthropic.ContentBlockParam[] });
 
-      const calls: Call[] = response.message.content
-        .filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use')
-        .map((b) => ({ id: b.id, name: b.name, input: b.input }));
       if (calls.length === 0) {
         await this.checkpoint(input, state);
         return { kind: 'finished', text, checkpoint: state };
       }
       state.partialResults = [];
-      const turn = await this.runCalls(input, state, calls);
+      const turn = await this.runCalls(input, state, calls, use.stepTaken);
       if (turn.parked) return turn.parked;
-      if (turn.stoppedBy) return { kind: 'finished', text, stoppedBy: turn.stoppedBy, checkpoint: state };
+      if (turn.stoppedBy) {
+        await turn.saved;
+        return { kind: 'finished', text, stoppedBy: turn.stoppedBy, checkpoint: state };
+      }
+      pending.checkpoint = turn.saved;
     }
   }
 
-  /** Runs the calls of one assistant turn; parks the job on a call that needs a person. */
+  /**
+   * Runs the calls of one assistant turn; parks the job on a call that needs a person. The turn's
+   * checkpoint is started, not awaited: `saved` settles when it is written. `firstStepTaken`: the
+   * settlement already took the first call's step.
+   */
   private async runCalls(
     input: AgentRunInput,
     state: AgentCheckpoint,
     calls: Call[],
-  ): Promise<{ parked?: AgentRunOutcome; stoppedBy?: { name: string; data: unknown } }> {
+    firstStepTaken = false,
+  ): Promise<{ parked?: AgentRunOutcome; stoppedBy?: { name: string; data: unknown }; saved: Promise<unknown> }> {
     const { role, worker } = input;
     let stoppedBy: { name: string; data: unknown } | undefined;
-    for (let i = 0; i < calls.length; i++) {
-      const call = calls[i];
-      this.checkRunnable(input, state);
-      if (input.limits && state.usage!.steps >= input.limits.steps) {
-        throw new AgentsException(
-          AgentsErrorCode.StepLimit,
-          `The ${role.name} used its share of the job's tool calls (${input.limits.steps})`,
-          { role: role.name, used: state.usage!.steps, cap: input.limits.steps },
-        );
-      }
-      await this.budget.takeStep(input.job.id);
-      state.usage!.steps++;
-      const started = Date.now();
-      const result: ToolResult<unknown> = role.tools.includes(call.name)
-        ? await input.registry.run(call.name, call.input, input.toolContext)
-        : {
-            ok: false,
-            error: {
-              code: 'tool_not_allowed' as never,
-              message: `The ${role.name} may not call ${call.name}; its tools are: ${role.tools.join(', ')}`,
+    // A call's event is written while the next call takes its step (or the turn is checkpointed):
+    // events stay in order, as each is awaited before the next is written.
+    let recorded: Promise<unknown> = Promise.resolve();
+    try {
+      for (let i = 0; i < calls.length; i++) {
+        const call = calls[i];
+        this.checkRunnable(input, state);
+        if (input.limits && state.usage!.steps >= input.limits.steps) {
+          throw new AgentsException(
+            AgentsErrorCode.StepLimit,
+            `The ${role.name} used its share of the job's tool calls (${input.limits.steps})`,
+            { role: role.name, used: state.usage!.steps, cap: input.limits.steps },
+          );
+        }
+        await Promise.all([recorded, i === 0 && firstStepTaken ? undefined : this.budget.takeStep(input.job.id)]);
+        state.usage!.steps++;
+        const started = Date.now();
+        const result: ToolResult<unknown> = role.tools.includes(call.name)
+          ? await input.registry.run(call.name, call.input, input.toolContext)
+          : {
+              ok: false,
+              error: {
+                code: 'tool_not_allowed' as never,
+                message: `The ${role.name} may not call ${call.name}; its tools are: ${role.tools.join(', ')}`,
+              },
+            };
+        const rendered = renderToolResult(result);
+        toolCalls.inc({ tool: call.name, outcome: result.ok ? 'ok' : result.error.code });
+        toolCallSeconds.observe({ tool: call.name }, (Date.now() - started) / 1000);
+        const recording = worker.emit([
+          {
+            type: 'tool_call',
+            role: role.name,
+            summary: `${call.name} ${preview(call.input, 80)} → ${result.ok ? 'ok' : result.error.code}`,
+            data: {
+              tool: call.name,
+              input: call.input as Record<string, unknown>,
+              ok: result.ok,
+              result: result as never,
+              durationMs: Date.now() - started,
+              truncatedForModel: rendered.truncated,
             },
-          };
-      const rendered = renderToolResult(result);
-      toolCalls.inc({ tool: call.name, outcome: result.ok ? 'ok' : result.error.code });
-      toolCallSeconds.observe({ tool: call.name }, (Date.now() - started) / 1000);
-      await worker.emit([
-        {
-          type: 'tool_call',
-          role: role.name,
-          summary: `${call.name} ${preview(call.input, 80)} → ${result.ok ? 'ok' : result.error.code}`,
-          data: {
-            tool: call.name,
-            input: call.input as Record<string, unknown>,
-            ok: result.ok,
-            result: result as never,
-            durationMs: Date.now() - started,
-            truncatedForModel: rendered.truncated,
           },
-        },
-      ]);
+        ]);
+        // Awaited later (at the latest by runCalls); handled now so a failure is never an unhandled rejection.
+        recording.catch(() => undefined);
+        recorded = recording;
 
-      const human = this.parkingQuestion(call, result);
-      if (human) {
-        state.pending = human;
-        state.remainingCalls = calls.slice(i + 1);
-        await this.checkpoint(input, state);
-        const parked: AgentRunOutcome = {
-          kind: 'waiting',
-          question: {
-            kind: human.kind,
-            question: human.question,
-            askedBy: role.name,
-            options: human.kind === 'approval' ? ['approve', 'reject'] : undefined,
-            data: { tool: call.name, input: call.input },
-          },
-          checkpoint: state,
-        };
-        return { parked };
+        const human = this.parkingQuestion(call, result);
+        if (human) {
+          state.pending = human;
+          state.remainingCalls = calls.slice(i + 1);
+          await Promise.all([recorded, this.checkpoint(input, state)]);
+          const parked: AgentRunOutcome = {
+            kind: 'waiting',
+            question: {
+              kind: human.kind,
+              question: human.question,
+              askedBy: role.name,
+              options: human.kind === 'approval' ? ['approve', 'reject'] : undefined,
+              data: { tool: call.name, input: call.input },
+            },
+            checkpoint: state,
+          };
+          return { parked, saved: Promise.resolve() };
+        }
+        if (!result.ok && result.error.code === 'disk_full') throw new AgentsException(AgentsErrorCode.DiskFull, result.error.message);
+        // Without a working sandbox no test can run: the job ends now rather than asking a person to approve untested work.
+        if (!result.ok && result.error.code === 'sandbox_unavailable')
+          throw new AgentsException(AgentsErrorCode.SandboxUnavailable, `${result.error.message} Fix: ${SANDBOX_FIX}.`);
+        if (!result.ok) this.guardAgainstLoops(state, call, result);
+        if (result.ok && role.stopTools?.includes(call.name)) stoppedBy = { name: call.name, data: result.data };
+        state.partialResults.push(this.toolResultBlock(call.id, result));
       }
-      if (!result.ok && result.error.code === 'disk_full') throw new AgentsException(AgentsErrorCode.DiskFull, result.error.message);
-      // Without a working sandbox no test can run: the job ends now rather than asking a person to approve untested work.
-      if (!result.ok && result.error.code === 'sandbox_unavailable')
-        throw new AgentsException(AgentsErrorCode.SandboxUnavailable, `${result.error.message} Fix: ${SANDBOX_FIX}.`);
-      if (!result.ok) this.guardAgainstLoops(state, call, result);
-      if (result.ok && role.stopTools?.includes(call.name)) stoppedBy = { name: call.name, data: result.data };
-      state.partialResults.push(this.toolResultBlock(call.id, result));
+      state.transcript.push({ role: 'user', content: state.partialResults });
+      state.partialResults = [];
+      state.remainingCalls = [];
+      const saved = Promise.all([recorded, this.checkpoint(input, state)]);
+      // Awaited by the caller; handled now so a failure is never an unhandled rejection.
+      saved.catch(() => undefined);
+      return { stoppedBy, saved };
+    } catch (error) {
+      await recorded.catch(() => undefined);
+      throw error;
     }
-    state.transcript.push({ role: 'user', content: state.partialResults });
-    state.partialResults = [];
-    state.remainingCalls = [];
-    await this.checkpoint(input, state);
-    return { stoppedBy };
   }
 
   private parkingQuestion(call: Call, result: ToolResult<unknown>): PendingCall | null {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AccessScope, AppConfig, RequestPrincipal } from '@app/common';
+import { APP_CONFIG, AccessScope, AppConfig, RequestPrincipal, rawPool } from '@app/common';
 import { AuthErrorCode, AuthException } from './auth.errors';
 import { SecretKind, generateSecret, hashSecret, prefixOf, secretMatches } from './token-secret';
 
@@ -104,13 +104,15 @@ export class TokensService {
     if (cached && now - cached.at < this.config.auth.tokenCacheMs) {
       row = cached.row;
     } else {
-      [row] = await this.dataSource.query(
+      ({
+        rows: [row],
+      } = await rawPool(this.dataSource).query<AuthRow>(
         `SELECT t.id, t.kind, t.hash, t.scopes, t.name, t.prefix, t.expires_at, t.revoked_at, t.last_used_at,
                 p.id AS parent_id, p.name AS parent_name, p.prefix AS parent_prefix, p.expires_at AS parent_expires_at, p.revoked_at AS parent_revoked_at
            FROM access_tokens t LEFT JOIN access_tokens p ON p.id = t.parent_id
           WHERE t.prefix = $1`,
         [prefixOf(secret)],
-      );
+      ));
     }
     const matches = secretMatches(secret, row?.hash ?? DUMMY_HASH);
     if (!row || !matches || row.kind !== kind) return null;

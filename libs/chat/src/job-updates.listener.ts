@@ -1,9 +1,8 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { Logger } from 'pino';
 import { LOGGER } from '@app/common';
 import { EventBus, EventRecord } from '@app/events';
+import { JobsErrorCode, JobsException, JobsService } from '@app/jobs';
 import { TDLN, TdlnEngine } from '@app/tdln';
 import { MessagesService } from './messages.service';
 
@@ -19,7 +18,7 @@ export class JobUpdatesListener implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly bus: EventBus,
     private readonly messages: MessagesService,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly jobs: JobsService,
     @Inject(TDLN) private readonly tdln: TdlnEngine,
     @Inject(LOGGER) logger: Logger,
   ) {
@@ -83,7 +82,10 @@ export class JobUpdatesListener implements OnModuleInit, OnModuleDestroy {
       case 'succeeded':
       case 'failed':
       case 'aborted': {
-        const [job] = await this.dataSource.query('SELECT result, error_code, error_message FROM jobs WHERE id = $1', [jobId]);
+        const job = await this.jobs.get(jobId).catch((error: unknown) => {
+          if (error instanceof JobsException && error.code === JobsErrorCode.JobNotFound) return null;
+          throw error;
+        });
         const result = (job?.result ?? {}) as { answer?: { text: string }; summary?: string; branch?: string };
         let content: string;
         if (data.to === 'succeeded')
@@ -93,12 +95,12 @@ export class JobUpdatesListener implements OnModuleInit, OnModuleDestroy {
         else if (data.to === 'failed') {
           const rendered = this.tdln.render('job_failed', {
             job: { id: jobId },
-            reason: job?.error_message ?? job?.error_code ?? 'unknown',
-            next_step: nextStep(job?.error_code),
+            reason: job?.errorMessage ?? job?.errorCode ?? 'unknown',
+            next_step: nextStep(job?.errorCode),
           });
-          content = rendered.errors.length ? `Job ${jobId} failed: ${job?.error_message ?? job?.error_code}` : rendered.text;
+          content = rendered.errors.length ? `Job ${jobId} failed: ${job?.errorMessage ?? job?.errorCode}` : rendered.text;
         } else content = `Job ${jobId} was stopped${data.reason ? ` (${data.reason})` : ''}.`;
-        await this.messages.post({ ...base, content, data: { update: data.to, errorCode: job?.error_code ?? null } });
+        await this.messages.post({ ...base, content, data: { update: data.to, errorCode: job?.errorCode ?? null } });
         await this.messages.status(conversationId, 'idle', jobId);
         return;
       }

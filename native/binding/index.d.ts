@@ -172,6 +172,17 @@ export interface InclusionProofResult {
   errors: Array<EngineError>
 }
 
+/** Computes the inclusion proof of every item of a JSON array of items in one pass (O(n log n)). */
+export declare function inclusionProofs(itemsJson: string): InclusionProofsResult
+
+/** Result of `inclusionProofs`. */
+export interface InclusionProofsResult {
+  /** One proof per item, in item order (empty on error). */
+  proofs: Array<InclusionProof>
+  /** Errors. */
+  errors: Array<EngineError>
+}
+
 /** A parsed intent. */
 export interface Intent {
   /** Operation. */

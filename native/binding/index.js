@@ -851,6 +851,7 @@ module.exports.FileMode = nativeBinding.FileMode
 module.exports.GateVerdict = nativeBinding.GateVerdict
 module.exports.generateSigningKey = nativeBinding.generateSigningKey
 module.exports.inclusionProof = nativeBinding.inclusionProof
+module.exports.inclusionProofs = nativeBinding.inclusionProofs
 module.exports.intentFromProposal = nativeBinding.intentFromProposal
 module.exports.intentProposalSchema = nativeBinding.intentProposalSchema
 module.exports.KeyTrust = nativeBinding.KeyTrust

@@ -1,15 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ConfigError, loadConfig } from '@app/common';
+import { ConfigError, loadConfig, rawPool } from '@app/common';
 import { TestApp, startTestApp } from '../support/test-app';
-import { api } from '../support/http';
+import { api, waitFor } from '../support/http';
 
 const ADMIN = 'bootstrap-admin-token-for-tests-0001';
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 // Routes anyone may call: probes, the docs, sign-out, and webhooks (which check signatures instead).
 // The TruthPack public key is public on purpose: verifiers need it without an account (like a JWKS).
-const PUBLIC_OPERATIONS = ['healthLive', 'healthReady', 'closeSession', 'githubWebhook', 'genericWebhook', 'getTruthPackKey', 'getLedgerKey'];
+const PUBLIC_OPERATIONS = [
+  'healthLive',
+  'healthReady',
+  'closeSession',
+  'githubWebhook',
+  'genericWebhook',
+  'getTruthPackKey',
+  'getLedgerKey',
+];
 // Routes that change nothing the token could not already read, so a read token may call them.
 const READ_ONLY_CHANGES = ['openSession'];
 
@@ -104,7 +112,12 @@ describe('access tokens', () => {
 
     expect((await api(t.url, 'GET', '/api/jobs', undefined, bearer(created.body.token))).status).toBe(200);
     await t.dataSource.query(`UPDATE access_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`, [created.body.id]);
-    expect((await api(t.url, 'GET', '/api/jobs', undefined, bearer(created.body.token))).status).toBe(401);
+    // Changed behind the service's back: the process trusts what it checked for up to AUTH_TOKEN_CACHE_MS.
+    await waitFor(
+      async () => (await api(t.url, 'GET', '/api/jobs', undefined, bearer(created.body.token))).status === 401,
+      t.config.auth.tokenCacheMs + 1_000,
+      'the expired token to be refused',
+    );
 
     const other = (await api(t.url, 'POST', '/api/tokens', { name: 'to revoke', scopes: ['write'] }, bearer(ADMIN))).body;
     expect((await api(t.url, 'GET', '/api/jobs', undefined, bearer(other.token))).status).toBe(200);
@@ -114,6 +127,37 @@ describe('access tokens', () => {
     expect((await api(t.url, 'GET', '/api/jobs', undefined, bearer(other.token))).status).toBe(401);
     expect((await api(t.url, 'DELETE', `/api/tokens/${randomUUID()}`, undefined, bearer(ADMIN))).status).toBe(404);
     expect((await api(t.url, 'POST', '/api/tokens', { name: 'bad', scopes: ['root'] }, bearer(ADMIN))).status).toBe(400);
+  });
+
+  it('looks a token up at most once per AUTH_TOKEN_CACHE_MS, and a revocation made through another API process takes effect within a second', async () => {
+    const other = await startTestApp({ databaseUrl: t.config.database.url, env: { AUTH: 'on', AUTH_BOOTSTRAP_TOKEN: ADMIN, ROLE: 'api' } });
+    try {
+      const created = (await api(t.url, 'POST', '/api/tokens', { name: 'cached', scopes: ['read'] }, bearer(ADMIN))).body;
+      // However the service reaches the database: through TypeORM or the pool under it.
+      const typeorm = vi.spyOn(t.dataSource, 'query');
+      const pool = vi.spyOn(rawPool(t.dataSource), 'query');
+      const started = Date.now();
+      for (let i = 0; i < 5; i++) expect((await api(t.url, 'GET', '/api/jobs', undefined, bearer(created.token))).status).toBe(200);
+      const windows = Math.ceil((Date.now() - started) / t.config.auth.tokenCacheMs);
+      const statements = [...typeorm.mock.calls.map((call) => String(call[0])), ...pool.mock.calls.map((call) => String(call[0]))];
+      const lookups = statements.filter((sql) => sql.includes('FROM access_tokens t')).length;
+      typeorm.mockRestore();
+      pool.mockRestore();
+      expect(lookups).toBeLessThanOrEqual(Math.min(windows, 4));
+
+      expect((await api(other.url, 'DELETE', `/api/tokens/${created.id}`, undefined, bearer(ADMIN))).status).toBe(200);
+      const revokedAt = Date.now();
+      await waitFor(
+        async () => (await api(t.url, 'GET', '/api/jobs', undefined, bearer(created.token))).status === 401,
+        5_000,
+        'the revoked token to be refused by the other process',
+      );
+      // The cache's second, plus the time one request takes on a busy machine.
+      expect(Date.now() - revokedAt).toBeLessThan(t.config.auth.tokenCacheMs + 500);
+      expect(t.config.auth.tokenCacheMs).toBeLessThanOrEqual(1_000);
+    } finally {
+      await other.close();
+    }
   });
 
   it('signs a browser in with an httpOnly SameSite=Strict cookie that needs the CSRF header for changes and works for event streams', async () => {

@@ -11,11 +11,14 @@ describe('jobs API', () => {
   let t: TestApp;
   /** Outcomes handed to running jobs by tests, keyed by goal. */
   const script = new Map<string, (signal: AbortSignal) => Promise<JobOutcome>>();
+  /** The checkpoint each run of a goal was handed, in run order. */
+  const handedCheckpoints = new Map<string, unknown[]>();
 
   beforeAll(async () => {
     t = await startTestApp({ env: { WORKER_CONCURRENCY: '4' } });
     t.get<JobHandlerRegistry>(JobHandlerRegistry).replace('coordinator', {
       handle: async (ctx) => {
+        handedCheckpoints.set(ctx.job.goal, [...(handedCheckpoints.get(ctx.job.goal) ?? []), ctx.job.checkpoint]);
         const run = script.get(ctx.job.goal);
         return run ? run(ctx.signal) : { status: 'succeeded', result: { echoed: ctx.job.goal } };
       },
@@ -211,6 +214,28 @@ describe('jobs API', () => {
     const rejected = await api(t.url, 'POST', `/api/jobs/${reject}/respond`, { action: 'reject' });
     expect(rejected.body.status).toBe('aborted');
     expect((await api(t.url, 'POST', `/api/jobs/${reject}/respond`, { action: 'approve' })).status).toBe(409);
+  });
+
+  it('never loads a checkpoint for a detail, a list or a snapshot, and hands it to the worker that resumes the job', async () => {
+    const key = `checkpointed ${goal}`;
+    let parked = false;
+    script.set(key, async () => {
+      if (parked) return { status: 'succeeded' };
+      parked = true;
+      return {
+        status: 'waiting_human',
+        question: { kind: 'question', question: 'Go on?' },
+        checkpoint: { transcript: 'x'.repeat(10_000) },
+      };
+    });
+    const id = (await create({ goal: key })).body.id;
+    await until(id, 'waiting_human');
+    const jobs = t.get<JobsService>(JobsService);
+    expect((await jobs.get(id)).checkpoint).toBeUndefined();
+    expect((await jobs.list({ limit: 50 })).items.find((j) => j.id === id)?.checkpoint).toBeUndefined();
+    expect(await api(t.url, 'POST', `/api/jobs/${id}/respond`, { action: 'answer', answer: 'yes' })).toMatchObject({ status: 200 });
+    await until(id, 'succeeded');
+    expect(handedCheckpoints.get(key)).toEqual([null, { transcript: 'x'.repeat(10_000) }]);
   });
 
   it('cancels a waiting job at once', async () => {

@@ -204,4 +204,90 @@ describe('queue and worker', () => {
     );
     expect(runs.sort()).toEqual(['fix the bug in src/first.ts', 'fix the bug in src/second.ts']);
   });
+
+  it('claims jobs ahead of its free slots under its lease, starts them as slots free up without claiming again, and hands them back on shutdown', async () => {
+    const databaseUrl = await createTestDatabase();
+    const producer = await start({ ROLE: 'api' }, databaseUrl);
+    const goals = ['fix the bug in src/a.ts', 'fix the bug in src/b.ts', 'fix the bug in src/c.ts', 'fix the bug in src/d.ts'];
+    const jobs: { id: string }[] = [];
+    for (const goal of goals) jobs.push(await submit(producer, goal));
+    const gates = new Map<string, () => void>();
+    const worker = await start(
+      { ROLE: 'worker', WORKER_CONCURRENCY: '1', WORKER_LOCAL_QUEUE_SIZE: '2', WORKER_DRAIN_TIMEOUT_MS: '2000' },
+      databaseUrl,
+      async (goal) => {
+        await new Promise<void>((resolve) => gates.set(goal, resolve));
+        return { status: 'succeeded' };
+      },
+    );
+    const service = worker.get<WorkerService>(WorkerService);
+    const queue = worker.get<QueueRepository>(QueueRepository);
+    const claims: number[] = [];
+    const claim = queue.claim.bind(queue);
+    queue.claim = async (workerId, modes, limit) => {
+      const claimed = await claim(workerId, modes, limit);
+      claims.push(claimed.length);
+      return claimed;
+    };
+    await waitFor(async () => gates.has(goals[0]), 10_000, 'the first job to run');
+    const observed = producer.get<JobsService>(JobsService);
+    // One slot running, two claimed ahead (running, leased to this worker), one left in the queue.
+    expect(service.claimedAheadJobIds.sort()).toEqual([jobs[1].id, jobs[2].id].sort());
+    for (const job of jobs.slice(0, 3)) expect(await observed.get(job.id)).toMatchObject({ status: 'running', workerId: service.workerId });
+    expect(await observed.get(jobs[3].id)).toMatchObject({ status: 'queued' });
+
+    gates.get(goals[0])!();
+    await waitFor(async () => gates.has(goals[1]), 10_000, 'the second job to start from the local queue');
+    expect(claims).toEqual([]);
+    expect(service.claimedAheadJobIds).toEqual([jobs[2].id]);
+
+    const stopping = service.stop();
+    await waitFor(async () => (await observed.get(jobs[2].id)).status === 'queued', 10_000, 'the claimed-ahead job to go back');
+    gates.get(goals[1])!();
+    await stopping;
+    expect(await observed.get(jobs[0].id)).toMatchObject({ status: 'succeeded' });
+    expect(await observed.get(jobs[1].id)).toMatchObject({ status: 'succeeded' });
+    expect(await observed.get(jobs[2].id)).toMatchObject({ status: 'queued', attempts: 0, workerId: null });
+    expect(gates.has(goals[2])).toBe(false);
+  });
+
+  it('ends a claimed-ahead job aborted without running it when it is cancelled, and hands back one not started in time', async () => {
+    const gates = new Map<string, () => void>();
+    const t = await start(
+      { WORKER_CONCURRENCY: '1', WORKER_LOCAL_QUEUE_SIZE: '2', WORKER_LOCAL_QUEUE_TTL_MS: '400', WORKER_HEARTBEAT_MS: '100' },
+      undefined,
+      async (goal) => {
+        await new Promise<void>((resolve) => gates.set(goal, resolve));
+        return { status: 'succeeded' };
+      },
+    );
+    const service = t.get<WorkerService>(WorkerService);
+    // Keep the worker from claiming while the jobs are submitted, so all three come in one claim.
+    const queue = t.get<QueueRepository>(QueueRepository);
+    const claim = queue.claim.bind(queue);
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    queue.claim = async (workerId, modes, limit) => {
+      await opened;
+      return claim(workerId, modes, limit);
+    };
+    const first = await submit(t, 'fix the bug in src/first.ts');
+    const cancelled = await submit(t, 'fix the bug in src/cancelled.ts');
+    const stale = await submit(t, 'fix the bug in src/stale.ts');
+    open();
+    await waitFor(async () => service.claimedAheadJobIds.length === 2, 10_000, 'two jobs claimed ahead');
+    expect((await api(t.url, 'POST', `/api/jobs/${cancelled.id}/cancel`)).status).toBe(200);
+    const jobs = t.get<JobsService>(JobsService);
+    await waitFor(async () => (await jobs.get(cancelled.id)).status === 'aborted', 10_000, 'the cancelled job to end');
+    // Its slot stays busy past the local queue's time to live: the other claimed-ahead job goes back.
+    await waitFor(async () => service.claimedAheadJobIds.length === 0, 10_000, 'the stale job to be handed back');
+    const ledger = (await api(t.url, 'GET', `/api/jobs/${stale.id}/ledger`)).body;
+    expect(JSON.stringify(ledger)).toContain('not started in time');
+    gates.get('fix the bug in src/first.ts')!();
+    await waitFor(async () => gates.has('fix the bug in src/stale.ts'), 10_000, 'the stale job to run after all');
+    gates.get('fix the bug in src/stale.ts')!();
+    await waitFor(async () => (await jobs.get(stale.id)).status === 'succeeded', 10_000, 'the stale job to succeed');
+    expect(gates.has('fix the bug in src/cancelled.ts')).toBe(false);
+    expect(await jobs.get(first.id)).toMatchObject({ status: 'succeeded' });
+  });
 });

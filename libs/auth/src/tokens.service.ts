@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AccessScope, AppConfig, RequestPrincipal } from '@app/common';
+import { APP_CONFIG, AccessScope, AppConfig, RequestPrincipal, rawPool } from '@app/common';
 import { AuthErrorCode, AuthException } from './auth.errors';
 import { SecretKind, generateSecret, hashSecret, prefixOf, secretMatches } from './token-secret';
 
@@ -19,10 +19,33 @@ export interface AccessToken {
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 const DUMMY_HASH = hashSecret('no such token');
+/** Most checked secrets kept at once; past it the cache starts over. */
+const CACHE_ENTRIES = 10_000;
+
+/** What authenticate() reads of a secret's row and its parent token's. */
+interface AuthRow {
+  id: string;
+  kind: SecretKind;
+  hash: string;
+  scopes: AccessScope[];
+  name: string;
+  prefix: string;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+  parent_id: string | null;
+  parent_name: string | null;
+  parent_prefix: string | null;
+  parent_expires_at: Date | null;
+  parent_revoked_at: Date | null;
+}
 
 /** Issues, lists, revokes and checks access tokens and the browser sessions made from them. */
 @Injectable()
 export class TokensService {
+  /** Rows of secrets checked within AUTH_TOKEN_CACHE_MS, keyed by the secret's hash (never the secret). */
+  private readonly checked = new Map<string, { row: AuthRow; at: number }>();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -56,6 +79,7 @@ export class TokensService {
       [id],
     );
     if (!rows?.length) throw new AuthException(AuthErrorCode.TokenNotFound, `Token ${id} does not exist`);
+    this.checked.clear();
     return toToken(rows[0]);
   }
 
@@ -73,30 +97,46 @@ export class TokensService {
 
   /** The principal a secret stands for, or null when it is unknown, revoked, expired or of the wrong kind. */
   async authenticate(secret: string, kind: SecretKind): Promise<RequestPrincipal | null> {
-    const [row] = await this.dataSource.query(
-      `SELECT t.id, t.kind, t.hash, t.scopes, t.name, t.prefix, t.expires_at, t.revoked_at, t.last_used_at,
-              p.id AS parent_id, p.name AS parent_name, p.prefix AS parent_prefix, p.expires_at AS parent_expires_at, p.revoked_at AS parent_revoked_at
-         FROM access_tokens t LEFT JOIN access_tokens p ON p.id = t.parent_id
-        WHERE t.prefix = $1`,
-      [prefixOf(secret)],
-    );
+    const now = Date.now();
+    const key = hashSecret(secret);
+    const cached = this.checked.get(key);
+    let row: AuthRow | undefined;
+    if (cached && now - cached.at < this.config.auth.tokenCacheMs) {
+      row = cached.row;
+    } else {
+      ({
+        rows: [row],
+      } = await rawPool(this.dataSource).query<AuthRow>(
+        `SELECT t.id, t.kind, t.hash, t.scopes, t.name, t.prefix, t.expires_at, t.revoked_at, t.last_used_at,
+                p.id AS parent_id, p.name AS parent_name, p.prefix AS parent_prefix, p.expires_at AS parent_expires_at, p.revoked_at AS parent_revoked_at
+           FROM access_tokens t LEFT JOIN access_tokens p ON p.id = t.parent_id
+          WHERE t.prefix = $1`,
+        [prefixOf(secret)],
+      ));
+    }
     const matches = secretMatches(secret, row?.hash ?? DUMMY_HASH);
     if (!row || !matches || row.kind !== kind) return null;
-    const now = Date.now();
+    // Only secrets that matched are kept, so unknown ones cannot fill the cache.
+    if (row !== cached?.row && this.config.auth.tokenCacheMs > 0) {
+      if (this.checked.size >= CACHE_ENTRIES) this.checked.clear();
+      this.checked.set(key, { row, at: now });
+    }
     const dead = (revokedAt: Date | null, expiresAt: Date | null) =>
       revokedAt !== null || (expiresAt !== null && expiresAt.getTime() <= now);
     if (dead(row.revoked_at, row.expires_at)) return null;
     if (row.parent_id && dead(row.parent_revoked_at, row.parent_expires_at)) return null;
     if (!row.last_used_at || now - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
+      row.last_used_at = new Date(now);
       void this.dataSource
         .query('UPDATE access_tokens SET last_used_at = now() WHERE id = $1', [row.parent_id ?? row.id])
         .catch(() => undefined);
     }
+    // A session always has a parent token (the column is set when the session is opened).
     const session = kind === 'session';
     return {
-      tokenId: session ? row.parent_id : row.id,
-      prefix: session ? row.parent_prefix : row.prefix,
-      name: session ? row.parent_name : row.name,
+      tokenId: session ? row.parent_id! : row.id,
+      prefix: session ? row.parent_prefix! : row.prefix,
+      name: session ? row.parent_name! : row.name,
       scopes: row.scopes,
       via: session ? 'cookie' : 'bearer',
       sessionId: session ? row.id : undefined,
@@ -121,6 +161,7 @@ export class TokensService {
     await this.dataSource.query(`UPDATE access_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND kind = 'session'`, [
       sessionId,
     ]);
+    this.checked.clear();
   }
 }
 

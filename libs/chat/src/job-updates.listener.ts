@@ -1,10 +1,8 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { Logger } from 'pino';
 import { LOGGER } from '@app/common';
 import { EventBus, EventRecord } from '@app/events';
-import { PendingQuestion, nextStepAfter } from '@app/jobs';
+import { JobsErrorCode, JobsException, JobsService, PendingQuestion, nextStepAfter } from '@app/jobs';
 import { RenderedRef, RenderedText, TDLN, TdlnEngine, renderedRef } from '@app/tdln';
 import { escalationHow } from './chat-reply-rules';
 import { MessagesService } from './messages.service';
@@ -22,7 +20,7 @@ export class JobUpdatesListener implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly bus: EventBus,
     private readonly messages: MessagesService,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly jobs: JobsService,
     @Inject(TDLN) private readonly tdln: TdlnEngine,
     @Inject(LOGGER) logger: Logger,
   ) {
@@ -89,7 +87,10 @@ export class JobUpdatesListener implements OnModuleInit, OnModuleDestroy {
       case 'succeeded':
       case 'failed':
       case 'aborted': {
-        const [job] = await this.dataSource.query('SELECT result, error_code, error_message FROM jobs WHERE id = $1', [jobId]);
+        const job = await this.jobs.get(jobId).catch((error: unknown) => {
+          if (error instanceof JobsException && error.code === JobsErrorCode.JobNotFound) return null;
+          throw error;
+        });
         const result = (job?.result ?? {}) as {
           answer?: { text: string; templateId?: string; citations?: string[]; evidence?: Record<string, string> };
           summary?: string;
@@ -107,11 +108,11 @@ export class JobUpdatesListener implements OnModuleInit, OnModuleDestroy {
         else if (data.to === 'failed')
           rendered = this.tdln.text('job_failed', {
             job: { id: jobId },
-            reason: job?.error_message ?? job?.error_code ?? 'unknown',
-            next_step: nextStepAfter(job?.error_code),
+            reason: job?.errorMessage ?? job?.errorCode ?? 'unknown',
+            next_step: nextStepAfter(job?.errorCode),
           });
         else rendered = this.tdln.text('job_aborted', { job: { id: jobId }, reason: data.reason ?? null });
-        await say(rendered, { update: data.to, errorCode: job?.error_code ?? null });
+        await say(rendered, { update: data.to, errorCode: job?.errorCode ?? null });
         await this.messages.status(conversationId, 'idle', jobId);
         return;
       }

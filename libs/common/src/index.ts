@@ -18,6 +18,7 @@ export * from './database/connection-errors';
 export * from './database/embedded-database';
 export * from './database/database.module';
 export * from './database/database-health';
+export * from './database/raw-pool';
 export * from './database/notification-listener';
 export * from './database/transformers';
 export * from './database/migrations';

@@ -96,6 +96,40 @@ export class EventsService {
     return { items, nextCursor: rows.length > filter.limit ? encodeCursor([items[items.length - 1].id]) : null };
   }
 
+  /**
+   * How many jobs (of any role but `exceptRole`) entered `status` since `since`, from their status
+   * events (whose role is the job's role).
+   */
+  async jobsThatEntered(status: string, since: Date, exceptRole: string): Promise<number> {
+    const [row] = await this.dataSource.query(
+      `SELECT count(DISTINCT job_id)::int AS n FROM events
+        WHERE type = 'status' AND created_at >= $1 AND data->>'to' = $2 AND job_id IS NOT NULL AND role IS DISTINCT FROM $3`,
+      [since, status, exceptRole],
+    );
+    return row.n;
+  }
+
+  /** Jobs (not of role `exceptRole`) that had at least one event of `type` since `since`. */
+  async jobsWithEvent(type: string, since: Date, exceptRole: string): Promise<number> {
+    const [row] = await this.dataSource.query(
+      `SELECT count(DISTINCT job_id)::int AS n FROM events
+        WHERE type = $2 AND created_at >= $1 AND job_id IS NOT NULL AND role IS DISTINCT FROM $3`,
+      [since, type, exceptRole],
+    );
+    return row.n;
+  }
+
+  /** Model calls made outside any job (chat replies) since `since`: how many, their tokens and cost. */
+  async joblessModelCalls(since: Date): Promise<{ calls: number; tokens: number; cost: number }> {
+    const [row] = await this.dataSource.query(
+      `SELECT count(*)::int AS calls, coalesce(sum((data->>'totalTokens')::float), 0)::float AS tokens,
+              coalesce(sum((data->>'costCents')::float), 0)::float AS cost
+         FROM events WHERE type = 'model_call' AND job_id IS NULL AND created_at >= $1`,
+      [since],
+    );
+    return row;
+  }
+
   /** The highest event id committed so far. */
   async maxId(): Promise<number> {
     const [row] = await this.dataSource.query('SELECT coalesce(max(id), 0) AS max FROM events');

@@ -5,6 +5,7 @@ export * from './jobs.errors';
 export * from './job-transitions.service';
 export * from './intake/job-intake';
 export * from './jobs.service';
+export * from './job-stats.service';
 export * from './usecases/create-job.usecase';
 export * from './usecases/cancel-job.usecase';
 export * from './usecases/retry-job.usecase';

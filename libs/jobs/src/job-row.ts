@@ -16,3 +16,22 @@ export function jobFromRow(dataSource: DataSource, row: Record<string, unknown>)
   }
   return job;
 }
+
+const selectable = new WeakMap<DataSource, string>();
+
+/**
+ * The `jobs` columns an entity read loads (those not marked `select: false`, such as the
+ * checkpoint and the patch), as a select list for raw statements.
+ */
+export function jobColumns(dataSource: DataSource, alias = 'j'): string {
+  let list = selectable.get(dataSource);
+  if (list === undefined) {
+    list = dataSource
+      .getMetadata(Job)
+      .columns.filter((c) => c.isSelect)
+      .map((c) => `${alias}.${c.databaseName}`)
+      .join(', ');
+    selectable.set(dataSource, list);
+  }
+  return list;
+}

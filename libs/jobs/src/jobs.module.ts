@@ -6,6 +6,7 @@ import { Job } from './entities/job.entity';
 import { JOB_INTAKE, JobIntake, PassThroughIntake } from './intake/job-intake';
 import { JobTransitions } from './job-transitions.service';
 import { JobsService } from './jobs.service';
+import { JobStatsService } from './job-stats.service';
 import { JobsController } from './jobs.controller';
 import { CreateJobUseCase } from './usecases/create-job.usecase';
 import { CancelJobUseCase } from './usecases/cancel-job.usecase';
@@ -33,13 +34,23 @@ export class JobsModule {
         { provide: JOB_INTAKE, useClass: options.intake ?? PassThroughIntake },
         JobTransitions,
         JobsService,
+        JobStatsService,
         CreateJobUseCase,
         CancelJobUseCase,
         RetryJobUseCase,
         RespondJobUseCase,
         EscalateJobUseCase,
       ],
-      exports: [JobTransitions, JobsService, CreateJobUseCase, CancelJobUseCase, RetryJobUseCase, RespondJobUseCase, EscalateJobUseCase],
+      exports: [
+        JobTransitions,
+        JobsService,
+        JobStatsService,
+        CreateJobUseCase,
+        CancelJobUseCase,
+        RetryJobUseCase,
+        RespondJobUseCase,
+        EscalateJobUseCase,
+      ],
     };
   }
 }

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { JobMode, Page, decodeCursor, encodeCursor } from '@app/common';
+import { JobMode, Page, decodeCursor, encodeCursor, rawPool } from '@app/common';
 import { LedgerService } from '@app/ledger';
 import { Job } from './entities/job.entity';
 import { JobStatus, deriveStatus } from './job-status';
 import { JobsErrorCode, JobsException } from './jobs.errors';
+import { jobColumns, jobFromRow } from './job-row';
 
 /** Reads jobs. Writes go through the use cases and {@link JobTransitions}. */
 @Injectable()
@@ -15,10 +16,14 @@ export class JobsService {
     private readonly ledger: LedgerService,
   ) {}
 
+  /** One job without its checkpoint or patch; one statement, without the query builder (the API's most frequent read). */
   async get(id: string): Promise<Job> {
-    const job = await this.jobs.findOne({ where: { id } });
-    if (!job) throw new JobsException(JobsErrorCode.JobNotFound, `Job ${id} does not exist`);
-    return job;
+    const dataSource = this.jobs.manager.connection;
+    const {
+      rows: [row],
+    } = await rawPool(dataSource).query(`SELECT ${jobColumns(dataSource)} FROM jobs j WHERE j.id = $1`, [id]);
+    if (!row) throw new JobsException(JobsErrorCode.JobNotFound, `Job ${id} does not exist`);
+    return jobFromRow(dataSource, row);
   }
 
   /** The job's patch (unified diff against its base), or null when it produced none. */

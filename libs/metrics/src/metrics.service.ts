@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Gauge } from 'prom-client';
 import { APP_CONFIG, AppConfig, prometheus } from '@app/common';
+import { EventsService } from '@app/events';
+import { JobStatsService } from '@app/jobs';
 
 /** The numbers of `GET /api/metrics`. */
 export interface Metrics {
@@ -68,26 +70,16 @@ export class MetricsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly jobs: JobStatsService,
+    private readonly events: EventsService,
   ) {}
 
   async compute(since: Date): Promise<Metrics> {
     const q = (sql: string, params: unknown[] = []) => this.dataSource.query(sql, params);
-    const [byStatusMode, [finished], [queue], [workers], [escalations], [evaluations], [chat], hourly, daily] = await Promise.all([
-      q(`SELECT status, mode, count(*)::int AS n FROM jobs WHERE created_at >= $1 AND agent_role <> 'evaluator' GROUP BY status, mode`, [
-        since,
-      ]),
-      q(
-        `SELECT count(*)::int AS n,
-                count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at) * 1000) AS p50,
-                percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at) * 1000) AS p95,
-                coalesce(sum(used_tokens), 0)::float AS tokens, coalesce(sum(used_cost_cents), 0)::float AS cost,
-                coalesce(sum(used_tokens) FILTER (WHERE status = 'succeeded'), 0)::float AS tokens_ok,
-                coalesce(sum(used_cost_cents) FILTER (WHERE status = 'succeeded'), 0)::float AS cost_ok
-           FROM jobs WHERE finished_at >= $1 AND agent_role <> 'evaluator'`,
-        [since],
-      ),
-      q(`SELECT count(*)::int AS depth, min(created_at) AS oldest FROM jobs WHERE status = 'queued'`),
+    const [byStatusMode, finished, queue, [workers], escalations, [evaluations], chat, hourly, daily] = await Promise.all([
+      this.jobs.countsByStatusAndMode(since),
+      this.jobs.finishedSince(since),
+      this.jobs.queue(),
       q(
         `SELECT count(*)::int AS alive,
                 count(*) FILTER (WHERE facts->'sandbox'->>'state' = 'ok')::int AS sandbox_ok,
@@ -97,34 +89,25 @@ export class MetricsService {
         [this.config.worker.heartbeatMs * 3],
       ),
       // Escalations: a job continued in genius mode, asked a person about a cap or a second send-back, or was given a higher cap.
-      q(
-        `SELECT count(DISTINCT e.job_id)::int AS n FROM events e JOIN jobs j ON j.id = e.job_id
-          WHERE e.type = 'escalation' AND e.created_at >= $1 AND j.agent_role <> 'evaluator'`,
-        [since],
-      ),
+      this.events.jobsWithEvent('escalation', since, 'evaluator'),
       q(
         `SELECT count(*)::int AS n, avg(correctness) AS correctness, avg(efficiency) AS efficiency, avg(honesty) AS honesty, avg(safety) AS safety, avg(overall) AS overall
            FROM evaluations WHERE created_at >= $1`,
         [since],
       ),
-      q(
-        `SELECT count(*)::int AS calls, coalesce(sum((data->>'totalTokens')::float), 0)::float AS tokens,
-                coalesce(sum((data->>'costCents')::float), 0)::float AS cost
-           FROM events WHERE type = 'model_call' AND job_id IS NULL AND created_at >= $1`,
-        [since],
-      ),
+      this.events.joblessModelCalls(since),
       this.series('hour', since),
       this.series('day', since),
     ]);
     const byStatus: Record<string, number> = {};
     const byMode: Record<string, number> = {};
     let total = 0;
-    for (const row of byStatusMode as { status: string; mode: string; n: number }[]) {
+    for (const row of byStatusMode) {
       byStatus[row.status] = (byStatus[row.status] ?? 0) + row.n;
       byMode[row.mode] = (byMode[row.mode] ?? 0) + row.n;
       total += row.n;
     }
-    const done = finished.n as number;
+    const done = finished.n;
     return {
       since: since.toISOString(),
       jobs: { total, byStatus, byMode },
@@ -133,13 +116,13 @@ export class MetricsService {
       tokens: {
         total: finished.tokens + chat.tokens,
         perJob: done ? round(finished.tokens / done, 1) : null,
-        perSucceededJob: finished.succeeded ? round(finished.tokens_ok / finished.succeeded, 1) : null,
+        perSucceededJob: finished.succeeded ? round(finished.tokensOk / finished.succeeded, 1) : null,
         chat: chat.tokens,
       },
       costCents: {
         total: round(finished.cost + chat.cost)!,
         perJob: done ? round(finished.cost / done) : null,
-        perSucceededJob: finished.succeeded ? round(finished.cost_ok / finished.succeeded) : null,
+        perSucceededJob: finished.succeeded ? round(finished.costOk / finished.succeeded) : null,
         chat: round(chat.cost)!,
       },
       chat: { modelCalls: chat.calls, tokens: chat.tokens, costCents: round(chat.cost)! },
@@ -148,7 +131,7 @@ export class MetricsService {
         alive: workers.alive,
         sandbox: { ok: workers.sandbox_ok, disabled: workers.sandbox_disabled, unavailable: workers.sandbox_unavailable },
       },
-      escalationRate: total ? round(escalations.n / total) : null,
+      escalationRate: total ? round(escalations / total) : null,
       evaluations: {
         count: evaluations.n,
         correctness: round(evaluations.correctness),
@@ -162,15 +145,7 @@ export class MetricsService {
   }
 
   private async series(unit: 'hour' | 'day', since: Date): Promise<SeriesPoint[]> {
-    const rows: { bucket: Date; jobs: number; succeeded: number; failed: number; tokens: number; cost: number; p50: number | null }[] =
-      await this.dataSource.query(
-        `SELECT date_trunc('${unit}', finished_at) AS bucket, count(*)::int AS jobs,
-              count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded, count(*) FILTER (WHERE status = 'failed')::int AS failed,
-              coalesce(sum(used_tokens), 0)::float AS tokens, coalesce(sum(used_cost_cents), 0)::float AS cost,
-              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at) * 1000) AS p50
-         FROM jobs WHERE finished_at >= $1 AND agent_role <> 'evaluator' GROUP BY 1 ORDER BY 1`,
-        [since],
-      );
+    const rows = await this.jobs.finishedSeries(unit, since);
     return rows.map((r) => ({
       bucket: new Date(r.bucket).toISOString(),
       jobs: r.jobs,
@@ -183,10 +158,10 @@ export class MetricsService {
   }
 
   private async updateGauges(): Promise<void> {
-    const [jobs, queue, [oldest], [workers]] = await Promise.all([
-      this.dataSource.query(`SELECT status, mode, count(*)::int AS n FROM jobs GROUP BY status, mode`),
-      this.dataSource.query(`SELECT mode, count(*)::int AS n FROM jobs WHERE status = 'queued' AND run_after <= now() GROUP BY mode`),
-      this.dataSource.query(`SELECT extract(epoch FROM now() - min(created_at)) AS age FROM jobs WHERE status = 'queued'`),
+    const [jobs, claimable, queued, [workers]] = await Promise.all([
+      this.jobs.countsByStatusAndMode(),
+      this.jobs.claimableByMode(),
+      this.jobs.queue(),
       this.dataSource.query(`SELECT count(*)::int AS alive FROM workers WHERE last_seen > now() - $1 * interval '1 millisecond'`, [
         this.config.worker.heartbeatMs * 3,
       ]),
@@ -194,9 +169,8 @@ export class MetricsService {
     gauges.jobs.reset();
     for (const row of jobs) gauges.jobs.set({ status: row.status, mode: row.mode }, row.n);
     gauges.queueDepth.reset();
-    for (const mode of this.config.worker.modes)
-      gauges.queueDepth.set({ mode }, queue.find((r: { mode: string }) => r.mode === mode)?.n ?? 0);
-    gauges.oldestQueued.set(oldest.age === null ? 0 : Number(oldest.age));
+    for (const mode of this.config.worker.modes) gauges.queueDepth.set({ mode }, claimable.find((r) => r.mode === mode)?.n ?? 0);
+    gauges.oldestQueued.set(queued.oldest === null ? 0 : (Date.now() - new Date(queued.oldest).getTime()) / 1000);
     gauges.workers.set(workers.alive);
   }
 

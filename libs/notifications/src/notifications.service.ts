@@ -6,7 +6,7 @@ import { CommonErrorCode, CommonException, LOGGER, Page, decodeCursor, encodeCur
 import { EventBus, EventRecord, EventsService } from '@app/events';
 import { nextStepAfter } from '@app/jobs';
 import { TDLN, TdlnEngine } from '@app/tdln';
-import { NotificationView } from './notifications.dto';
+import { NotificationRow, NotificationView } from './notifications.dto';
 
 /** Kinds of notification. */
 export type NotificationKind =
@@ -21,6 +21,17 @@ export type NotificationKind =
   | 'reminder';
 
 const CAP_CODES = ['step_limit', 'token_limit', 'cost_limit', 'time_limit'];
+/** How long notifications made from events wait to be written together. */
+const BATCH_WINDOW_MS = 5;
+
+/** A notification to store, as made from an event or asked for. */
+export interface NotificationDraft {
+  kind: NotificationKind;
+  title: string;
+  body: string;
+  jobId: string | null;
+  conversationId: string | null;
+}
 /** Roles whose jobs people asked for (the others are the team's own: evaluations, the Watcher). */
 const NOTIFIED_ROLES = ['coordinator', 'builder', 'planner', 'reviewer'];
 
@@ -34,6 +45,10 @@ const NOTIFIED_ROLES = ['coordinator', 'builder', 'planner', 'reviewer'];
 export class NotificationsService implements OnModuleInit, OnModuleDestroy {
   private unsubscribe?: () => void;
   private readonly logger: Logger;
+  /** Notifications made from events, waiting for the batch window to close. */
+  private pending: { note: NotificationDraft; dedupeKey: string }[] = [];
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly bus: EventBus,
@@ -48,19 +63,36 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.unsubscribe = this.bus.subscribe({ types: ['status', 'budget_warning', 'error', 'insight', 'reminder'] }, (event) => {
       const note = this.fromEvent(event);
-      if (note)
-        this.create(note, `event:${event.id}`).catch((error: Error) => this.logger.warn({ err: error.message }, 'notification failed'));
+      if (!note) return;
+      // A busy queue makes two notifications a job: they are written in batches, one transaction
+      // (and one turn at the events lock) for all that arrived within the window.
+      this.pending.push({ note, dedupeKey: `event:${event.id}` });
+      this.flushTimer ??= setTimeout(() => void this.flush(), BATCH_WINDOW_MS);
     });
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.unsubscribe?.();
+    await this.flush();
+  }
+
+  /** Writes the notifications waiting in the batch window, after any batch still being written. */
+  private flush(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    const batch = this.pending;
+    this.pending = [];
+    this.flushing = this.flushing.then(async () => {
+      if (batch.length === 0) return;
+      await this.createMany(batch).catch((error: Error) =>
+        this.logger.warn({ err: error.message, notifications: batch.length }, 'notifications failed'),
+      );
+    });
+    return this.flushing;
   }
 
   /** What an event means for a person, if anything. */
-  fromEvent(
-    event: EventRecord,
-  ): { kind: NotificationKind; title: string; body: string; jobId: string | null; conversationId: string | null } | null {
+  fromEvent(event: EventRecord): NotificationDraft | null {
     const base = { jobId: event.jobId, conversationId: event.conversationId };
     // Notifications are about the work people asked for, not the team's internal jobs (evaluations...).
     if (event.jobId && !NOTIFIED_ROLES.includes(event.role ?? '')) return null;
@@ -132,34 +164,61 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Stores a notification once per dedupe key and announces it; returns null when it already existed. */
-  async create(
-    note: { kind: NotificationKind; title: string; body: string; jobId: string | null; conversationId: string | null },
-    dedupeKey: string,
-  ): Promise<NotificationView | null> {
+  async create(note: NotificationDraft, dedupeKey: string): Promise<NotificationView | null> {
+    const [view] = await this.createMany([{ note, dedupeKey }]);
+    return view ?? null;
+  }
+
+  /**
+   * Stores notifications once per dedupe key and announces the new ones, all in one transaction
+   * with one insert each for the notifications and their events; returns the new ones.
+   */
+  async createMany(entries: { note: NotificationDraft; dedupeKey: string }[]): Promise<NotificationView[]> {
+    if (entries.length === 0) return [];
     return this.dataSource.transaction(async (manager) => {
-      const rows = await manager.query(
-        `INSERT INTO notifications (kind, title, body, job_id, conversation_id, dedupe_key) VALUES ($1, $2, $3, $4, $5, $6)
+      const rows: (NotificationRow & { dedupe_key: string })[] = await manager.query(
+        `INSERT INTO notifications (kind, title, body, job_id, conversation_id, dedupe_key)
+         SELECT kind, title, body, job_id, conversation_id, dedupe_key
+           FROM jsonb_to_recordset($1::jsonb) AS x(kind text, title text, body text, job_id uuid, conversation_id uuid, dedupe_key text, n int)
+          ORDER BY n
          ON CONFLICT (dedupe_key) DO NOTHING RETURNING *`,
-        [note.kind, note.title, note.body, note.jobId, note.conversationId, dedupeKey],
+        [
+          JSON.stringify(
+            entries.map(({ note, dedupeKey }, n) => ({
+              kind: note.kind,
+              title: note.title,
+              body: note.body,
+              job_id: note.jobId,
+              conversation_id: note.conversationId,
+              dedupe_key: dedupeKey,
+              n,
+            })),
+          ),
+        ],
       );
-      if (rows.length === 0) return null;
-      const view = NotificationView.of(rows[0]);
+      if (rows.length === 0) return [];
+      const order = new Map(entries.map((e, n) => [e.dedupeKey, n]));
+      const views = rows.sort((a, b) => order.get(a.dedupe_key)! - order.get(b.dedupe_key)!).map(NotificationView.of);
       // Not attached to the job or the conversation: it is about them, not part of their timelines.
-      await this.events.record(manager, [{ type: 'notification', summary: note.title, data: view as unknown as Record<string, unknown> }]);
-      if (note.conversationId && ['budget_warning', 'cap_reached', 'reminder', 'insight'].includes(note.kind)) {
+      await this.events.record(
+        manager,
+        views.map((view) => ({ type: 'notification', summary: view.title, data: view as unknown as Record<string, unknown> })),
+      );
+      for (const view of views) {
+        if (!view.conversationId || !['budget_warning', 'cap_reached', 'reminder', 'insight'].includes(view.kind)) continue;
         // Lifecycle and questions are posted by the chat itself; these reach the conversation as notes.
         await manager.query(
           `INSERT INTO messages (conversation_id, role, content, job_id, data, dedupe_key) VALUES ($1, 'system', $2, $3, $4::jsonb, $5) ON CONFLICT (dedupe_key) DO NOTHING`,
           [
-            note.conversationId,
-            `${note.title}: ${note.body}`,
-            note.jobId,
+            view.conversationId,
+            `${view.title}: ${view.body}`,
+            view.jobId,
             JSON.stringify({ notificationId: view.id }),
             `notification:${view.id}`,
           ],
         );
       }
-      return view;
+      return views;
     });
   }
 

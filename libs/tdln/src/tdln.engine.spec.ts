@@ -105,6 +105,17 @@ describe('TDLN engine through the Node binding', () => {
     expect(engine.verifyInclusion({ kind: 'patch', diff: 'forged' }, proof, built.pack!.root).valid).toBe(false);
   });
 
+  it("computes every item's inclusion proof in one pass, each the same as the proof computed for it alone", () => {
+    const items = Array.from({ length: 37 }, (_, i) => ({ kind: 'tool_call', seq: i, ok: i % 3 === 0 }));
+    const proofs = engine.inclusionProofs(items);
+    expect(proofs).toHaveLength(items.length);
+    proofs.forEach((proof, i) => {
+      expect(proof).toEqual(engine.inclusionProof(items, i));
+      expect(engine.verifyInclusion(items[i], proof, proof.root).valid).toBe(true);
+    });
+    expect(engine.inclusionProofs([])).toEqual([]);
+  });
+
   it('validates pipeline stages and reports bad ones as data', () => {
     expect(engine.stages().ok).toBe(true);
     expect(engine.stages().stages.map((s) => s.role)).toEqual([

@@ -168,6 +168,13 @@ export class TdlnEngine {
     return result.proof;
   }
 
+  /** Every item's inclusion proof in one pass: the items are hashed once, not once per proof. */
+  inclusionProofs(items: unknown[]): InclusionProof[] {
+    const result = this.binding.inclusionProofs(this.canonicalJson(items));
+    if (result.errors.length > 0) throw new TdlnException(TdlnErrorCode.InvalidInput, 'No inclusion proofs', { errors: result.errors });
+    return result.proofs;
+  }
+
   verifyInclusion(item: unknown, proof: InclusionProof, root: string): VerifyResult {
     return this.binding.verifyInclusion(this.canonicalJson(item), proof, root);
   }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, ASYNC_COMMIT, AdvisoryLock, AppConfig, JobMode, returnedRows } from '@app/common';
-import { Job, JobStatus, JobTransitions, PendingQuestion, TransitionRecord, isTerminal, jobFromRow } from '@app/jobs';
+import { Job, JobStatus, JobTransitions, PendingQuestion, TransitionRecord, isTerminal, jobColumns, jobFromRow } from '@app/jobs';
 import { JobLifecycleHooks } from './job-lifecycle.hooks';
 
 /** The end of one run, as the worker hands it to the database. */
@@ -138,78 +138,69 @@ export class QueueRepository {
   }
 
   /**
-   * Ends several runs in one transaction. Only jobs this worker still holds are touched; a job
-   * that was asked to cancel ends aborted whatever the run's own outcome.
+   * Ends several runs in one transaction, with one statement for the rows: it locks the jobs this
+   * worker still holds and writes each one's end as decided for the status it finds (a job that
+   * was asked to cancel ends aborted whatever the run's own outcome), then records the changes.
    */
   finish(workerId: string, ends: RunEnd[]): Promise<string[]> {
     if (ends.length === 0) return Promise.resolve([]);
+    const byId = new Map(ends.map((e) => [e.jobId, e]));
     return this.dataSource.transaction(async (manager) => {
-      const held: Record<string, unknown>[] = await manager.query(
-        `SELECT * FROM jobs WHERE id = ANY($1::uuid[]) AND worker_id = $2 AND status IN ('running', 'cancelling') ORDER BY id FOR UPDATE`,
-        [ends.map((e) => e.jobId), workerId],
-      );
-      const byId = new Map(ends.map((e) => [e.jobId, e]));
-      const changes: TransitionRecord[] = [];
-      const rows = held.map((row) => {
-        const job = jobFromRow(this.dataSource, row);
-        let end = byId.get(job.id)!;
-        if (job.status === 'cancelling' && end.to !== 'aborted') {
-          end = {
-            ...end,
-            to: 'aborted',
-            reason: 'cancelled',
-            errorCode: 'cancelled',
-            errorMessage: 'Cancelled while running',
-            pendingQuestion: null,
-          };
-        } else if (job.status === 'running' && end.to === 'aborted') {
-          end = { ...end, to: 'failed', errorCode: end.errorCode ?? 'aborted', errorMessage: end.errorMessage ?? end.reason };
-        }
-        changes.push({
-          job,
-          from: job.status,
-          to: end.to,
-          actor: 'worker',
-          reason: end.reason,
-          data: {
+      const rows = returnedRows<Record<string, unknown> & { was: 'running' | 'cancelling' }>(
+        await manager.query(
+          `WITH held AS (
+             SELECT id, status FROM jobs WHERE id = ANY($2::uuid[]) AND worker_id = $3 AND status IN ('running', 'cancelling')
+              ORDER BY id FOR UPDATE
+           ), x AS (
+             SELECT held.id, held.status AS was, CASE held.status WHEN 'cancelling' THEN e.on_cancelling ELSE e.on_running END AS o
+               FROM jsonb_to_recordset($1::jsonb) AS e(id uuid, on_running jsonb, on_cancelling jsonb) JOIN held ON held.id = e.id
+           )
+           UPDATE jobs j
+              SET status = x.o->>'status', worker_id = NULL, lease_expires_at = NULL, heartbeat_at = NULL,
+                  result = coalesce(nullif(x.o->'result', 'null'), j.result), error_code = x.o->>'error_code',
+                  error_message = x.o->>'error_message', pending_question = nullif(x.o->'pending', 'null'),
+                  checkpoint = coalesce(nullif(x.o->'checkpoint', 'null'), j.checkpoint),
+                  run_after = CASE WHEN x.o->>'status' = 'queued' THEN now() ELSE j.run_after END,
+                  finished_at = CASE WHEN (x.o->>'terminal')::boolean THEN now() ELSE NULL END,
+                  current_action = CASE WHEN (x.o->>'terminal')::boolean THEN NULL ELSE j.current_action END,
+                  used_wall_ms = j.used_wall_ms + (x.o->>'wall_ms')::bigint, updated_at = now()
+             FROM x
+            WHERE j.id = x.id
+           RETURNING x.was, ${jobColumns(this.dataSource, 'j')}`,
+          [
+            JSON.stringify(
+              ends.map((e) => ({ id: e.jobId, on_running: endRow(endFor('running', e)), on_cancelling: endRow(endFor('cancelling', e)) })),
+            ),
+            ends.map((e) => e.jobId),
             workerId,
-            ...(end.errorCode ? { errorCode: end.errorCode } : {}),
-            ...(end.pendingQuestion ? { question: end.pendingQuestion } : {}),
-          },
-        });
-        return {
-          id: job.id,
-          status: end.to,
-          terminal: isTerminal(end.to),
-          result: end.result ?? null,
-          error_code: end.errorCode ?? null,
-          error_message: end.errorMessage ?? null,
-          pending: end.pendingQuestion ?? null,
-          checkpoint: end.checkpoint ?? null,
-          wall_ms: Math.max(0, Math.round(end.wallMs)),
-        };
-      });
-      if (rows.length === 0) return [];
-      await manager.query(
-        `UPDATE jobs j
-            SET status = x.status, worker_id = NULL, lease_expires_at = NULL, heartbeat_at = NULL,
-                result = coalesce(x.result, j.result), error_code = x.error_code, error_message = x.error_message,
-                pending_question = x.pending, checkpoint = coalesce(x.checkpoint, j.checkpoint),
-                run_after = CASE WHEN x.status = 'queued' THEN now() ELSE j.run_after END,
-                finished_at = CASE WHEN x.terminal THEN now() ELSE NULL END,
-                current_action = CASE WHEN x.terminal THEN NULL ELSE j.current_action END,
-                used_wall_ms = j.used_wall_ms + x.wall_ms, updated_at = now()
-           FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, status text, terminal boolean, result jsonb, error_code text,
-                                                   error_message text, pending jsonb, checkpoint jsonb, wall_ms bigint)
-          WHERE j.id = x.id AND j.id = ANY($2::uuid[])`,
-        [JSON.stringify(rows), rows.map((r) => r.id)],
+          ],
+        ),
       );
+      if (rows.length === 0) return [];
+      const changes: TransitionRecord[] = rows
+        .map((row) => {
+          const job = jobFromRow(this.dataSource, row);
+          const end = endFor(row.was, byId.get(job.id)!);
+          return {
+            job,
+            from: row.was,
+            to: end.to,
+            actor: 'worker' as const,
+            reason: end.reason,
+            data: {
+              workerId,
+              ...(end.errorCode ? { errorCode: end.errorCode } : {}),
+              ...(end.pendingQuestion ? { question: end.pendingQuestion } : {}),
+            },
+          };
+        })
+        .sort((a, b) => (a.job.id < b.job.id ? -1 : 1));
       await this.transitions.record(manager, changes);
       await this.hooks.runsEndedIn(
         manager,
         changes.filter((c) => isTerminal(c.to)).map((c) => ({ job: c.job as Job, to: c.to })),
       );
-      return rows.map((r) => r.id);
+      return changes.map((c) => c.job.id);
     });
   }
 
@@ -293,4 +284,36 @@ export class QueueRepository {
       return report;
     });
   }
+}
+
+/** The end a run gets given the status its job has when it is written. */
+function endFor(was: 'running' | 'cancelling', end: RunEnd): RunEnd {
+  if (was === 'cancelling' && end.to !== 'aborted') {
+    return {
+      ...end,
+      to: 'aborted',
+      reason: 'cancelled',
+      errorCode: 'cancelled',
+      errorMessage: 'Cancelled while running',
+      pendingQuestion: null,
+    };
+  }
+  if (was === 'running' && end.to === 'aborted') {
+    return { ...end, to: 'failed', errorCode: end.errorCode ?? 'aborted', errorMessage: end.errorMessage ?? end.reason };
+  }
+  return end;
+}
+
+/** A run's end as the finishing statement reads it. */
+function endRow(end: RunEnd) {
+  return {
+    status: end.to,
+    terminal: isTerminal(end.to),
+    result: end.result ?? null,
+    error_code: end.errorCode ?? null,
+    error_message: end.errorMessage ?? null,
+    pending: end.pendingQuestion ?? null,
+    checkpoint: end.checkpoint ?? null,
+    wall_ms: Math.max(0, Math.round(end.wallMs)),
+  };
 }

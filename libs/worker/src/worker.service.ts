@@ -27,18 +27,29 @@ interface Run {
   done: Promise<void>;
 }
 
+/** A job claimed ahead of a free slot: held under the lease until a slot frees up. */
+interface Claimed {
+  job: Job;
+  claimedAt: number;
+}
+
 const FLUSH_RETRY_MS = 500;
 
 /**
  * The queue worker of this process: claims jobs (woken by NOTIFY, with a scheduled poll for
  * missed notifications), runs them on the handler of their agent role under a heartbeated lease,
- * and ends them. On shutdown it stops claiming, lets running jobs finish within the drain
+ * and ends them. Like graphile-worker's local queue, it claims up to WORKER_LOCAL_QUEUE_SIZE jobs
+ * ahead of its free slots and starts them as slots free up, without a round trip to the database;
+ * one not started within WORKER_LOCAL_QUEUE_TTL_MS goes back to the queue. On shutdown it stops
+ * claiming, hands claimed-ahead jobs back at once, lets running jobs finish within the drain
  * timeout, and hands the rest back to the queue without an attempt penalty.
  */
 @Injectable()
 export class WorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly runs = new Map<string, Run>();
+  /** Claimed-ahead jobs in claim order, under the lease, not started yet. */
+  private readonly local = new Map<string, Claimed>();
   /** Ended runs waiting to be written; their leases are still heartbeated. */
   private readonly pendingEnds = new Map<string, RunEnd>();
   /** What this worker says of itself when it announces (its sandbox, ...). */
@@ -117,6 +128,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     if (!this.started || this.stopping) return;
     this.stopping = true;
     for (const name of this.scheduler.getIntervals().filter((n) => n.endsWith(this.workerId))) this.scheduler.deleteInterval(name);
+    // Claimed-ahead jobs go back first, so other workers can take them while these runs drain.
+    this.release([...this.local.keys()], 'worker shut down');
     const drained = await this.waitForRuns(this.config.worker.drainTimeoutMs);
     if (!drained) {
       this.logger.warn({ jobs: this.activeJobIds }, 'drain timeout: releasing unfinished jobs to the queue');
@@ -135,8 +148,18 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     this.logger.info('worker stopped');
   }
 
-  /** Claims as many jobs as there are free slots, repeatedly while batches come back full. */
+  /** Jobs claimed ahead and waiting in this process for a free slot. */
+  get claimedAheadJobIds(): string[] {
+    return [...this.local.keys()];
+  }
+
+  /**
+   * Starts claimed-ahead jobs in the free slots, then, while a slot is free, claims enough for the
+   * free slots and to refill the local queue, repeatedly while batches come back full. A worker
+   * whose slots are all busy claims nothing: it would only hold jobs another worker could run.
+   */
   async pump(): Promise<void> {
+    this.startClaimed();
     if (this.pumping) {
       this.pumpAgain = true;
       return;
@@ -146,10 +169,13 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       do {
         this.pumpAgain = false;
         while (!this.stopping) {
-          const want = Math.min(this.config.worker.concurrency - this.runs.size, this.config.worker.claimBatchSize);
-          if (want <= 0) break;
+          const free = this.config.worker.concurrency - this.runs.size - this.local.size;
+          if (free <= 0) break;
+          const want = Math.min(free, this.config.worker.claimBatchSize) + this.config.worker.localQueueSize;
           const jobs = await this.queue.claim(this.workerId, this.config.worker.modes, want);
-          for (const job of jobs) this.run(job);
+          const now = Date.now();
+          for (const job of jobs) this.local.set(job.id, { job, claimedAt: now });
+          this.startClaimed();
           if (jobs.length < want) break;
         }
       } while (this.pumpAgain && !this.stopping);
@@ -158,6 +184,24 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** Moves claimed-ahead jobs into free slots, oldest claim first. */
+  private startClaimed(): void {
+    for (const [id, { job }] of this.local) {
+      if (this.runs.size >= this.config.worker.concurrency || this.stopping) return;
+      this.local.delete(id);
+      this.run(job);
+    }
+  }
+
+  /** Hands claimed-ahead jobs back to the queue without an attempt penalty. */
+  private release(jobIds: string[], reason: string): void {
+    for (const id of jobIds) {
+      if (!this.local.delete(id)) continue;
+      this.pendingEnds.set(id, { jobId: id, to: 'queued', reason, wallMs: 0 });
+    }
+    if (jobIds.length > 0) void this.flush();
   }
 
   private run(job: Job): void {
@@ -285,6 +329,24 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private abort(jobId: string, reason: AbortReason): void {
+    if (this.local.has(jobId)) {
+      this.local.delete(jobId);
+      if (reason === 'cancelled') {
+        this.pendingEnds.set(jobId, {
+          jobId,
+          to: 'aborted',
+          reason: 'cancelled',
+          errorCode: 'cancelled',
+          errorMessage: 'Cancelled before it started',
+          wallMs: 0,
+        });
+        void this.flush();
+      } else if (reason === 'shutdown') {
+        this.pendingEnds.set(jobId, { jobId, to: 'queued', reason: 'worker shut down', wallMs: 0 });
+        void this.flush();
+      }
+      return;
+    }
     const run = this.runs.get(jobId);
     if (!run || run.controller.signal.aborted) return;
     run.reason = reason;
@@ -295,13 +357,18 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     await this.queue
       .announce(this.workerId, this.config.worker.modes, this.config.worker.concurrency, this.runs.size, this.facts)
       .catch(() => undefined);
-    const ids = [...this.runs.keys(), ...this.pendingEnds.keys()];
+    const stale = Date.now() - this.config.worker.localQueueTtlMs;
+    this.release(
+      [...this.local.values()].filter((c) => c.claimedAt <= stale).map((c) => c.job.id),
+      'not started in time',
+    );
+    const ids = [...this.runs.keys(), ...this.local.keys(), ...this.pendingEnds.keys()];
     if (ids.length === 0) return;
     try {
       const held = await this.queue.heartbeat(this.workerId, ids);
       // Only the runs this heartbeat asked about: a job claimed while it was in flight is not lost.
       for (const id of ids) {
-        if (!this.runs.has(id)) continue;
+        if (!this.runs.has(id) && !this.local.has(id)) continue;
         const status = held.get(id);
         if (status === undefined) this.abort(id, 'lease_lost');
         else if (status === 'cancelling') this.abort(id, 'cancelled');

@@ -128,11 +128,17 @@ export class BudgetService {
 
   /**
    * Replaces the reservation by what the call really used. Its tokens count as a token cap counts
-   * them (cache reads weighted by their price, see {@link budgetTokens}); its cost is exact.
+   * them (cache reads weighted by their price, see {@link budgetTokens}); its cost is exact. With
+   * `takeStep`, also takes one step for the call's first tool call in the same statement when the
+   * cap leaves room (`stepTaken` says whether it did; when not, {@link takeStep} throws `step_limit`).
    */
-  async settle(reservation: Reservation, call: CallUsage): Promise<BudgetUse & { charged: { tokens: number; costCents: number } }> {
+  async settle(
+    reservation: Reservation,
+    call: CallUsage,
+    takeStep = false,
+  ): Promise<BudgetUse & { charged: { tokens: number; costCents: number }; stepTaken: boolean }> {
     const charged = { tokens: budgetTokens(call.usage, call.price), costCents: costCents(call.usage, call.price) };
-    return { ...(await this.apply(reservation, charged)), charged };
+    return { ...(await this.apply(reservation, charged, takeStep)), charged };
   }
 
   /** Gives a reservation back when the call failed before it used anything. */
@@ -158,17 +164,22 @@ export class BudgetService {
     return { ...stageAllowance({ ...stage, caps, used }), caps: { steps: caps.steps, tokens: caps.tokens } };
   }
 
-  private async apply(reservation: Reservation, actual: { tokens: number; costCents: number }): Promise<BudgetUse> {
-    const rows = returnedRows<Row>(
+  private async apply(
+    reservation: Reservation,
+    actual: { tokens: number; costCents: number },
+    takeStep = false,
+  ): Promise<BudgetUse & { stepTaken: boolean }> {
+    const rows = returnedRows<Row & { step_taken: boolean }>(
       await this.dataSource.query(
         `UPDATE jobs SET reserved_tokens = greatest(0, reserved_tokens - $2), reserved_cost_cents = greatest(0, reserved_cost_cents - $3),
-                used_tokens = used_tokens + $4, used_cost_cents = used_cost_cents + $5, updated_at = now()
-           FROM ${ASYNC_COMMIT}
-          WHERE id = $1 RETURNING ${RETURNING}`,
-        [reservation.jobId, reservation.tokens, reservation.costCents, actual.tokens, actual.costCents],
+                used_tokens = used_tokens + $4, used_cost_cents = used_cost_cents + $5,
+                used_steps = used_steps + CASE WHEN $6 AND used_steps < max_steps THEN 1 ELSE 0 END, updated_at = now()
+           FROM ${ASYNC_COMMIT}, (SELECT $6 AND used_steps < max_steps AS step_taken FROM jobs WHERE id = $1) AS s
+          WHERE id = $1 RETURNING ${RETURNING}, s.step_taken`,
+        [reservation.jobId, reservation.tokens, reservation.costCents, actual.tokens, actual.costCents, takeStep],
       ),
     );
-    return use(rows[0]);
+    return { ...use(rows[0]), stepTaken: rows[0].step_taken };
   }
 
   /** Takes one step (a tool call), or throws `step_limit`. */

@@ -113,9 +113,9 @@ export class TruthPackService {
     };
   }
 
-  /** An RFC 6962 inclusion proof for every item. */
+  /** An RFC 6962 inclusion proof for every item, computed in one pass over the tree. */
   proofs(items: ProvenanceItem[]): InclusionProof[] {
-    return items.map((_, index) => this.tdln.inclusionProof(items, index));
+    return this.tdln.inclusionProofs(items);
   }
 
   /**

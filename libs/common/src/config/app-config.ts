@@ -93,6 +93,10 @@ export interface AppConfig {
     heartbeatMs: number;
     drainTimeoutMs: number;
     claimBatchSize: number;
+    /** Jobs claimed ahead of free slots and held under the lease, started as slots free up. */
+    localQueueSize: number;
+    /** A claimed-ahead job not started within this time goes back to the queue. */
+    localQueueTtlMs: number;
     reaperIntervalMs: number;
     backoffBaseMs: number;
     backoffMaxMs: number;
@@ -178,6 +182,8 @@ export interface AppConfig {
     bootstrapToken?: string;
     /** Lifetime of a browser session cookie (capped by its token's expiry). */
     sessionTtlMs: number;
+    /** How long a checked token or session is trusted without asking the database (at most 1 s: a revocation elsewhere takes effect within it). */
+    tokenCacheMs: number;
   };
   http: {
     bodyLimitBytes: number;

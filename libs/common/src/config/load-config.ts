@@ -332,6 +332,7 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
   }
   const heartbeatMs = r.int('WORKER_HEARTBEAT_MS', 5_000, 50, 600_000);
   const leaseMs = r.int('WORKER_LEASE_MS', 30_000, 100, 3_600_000);
+  const concurrency = r.int('WORKER_CONCURRENCY', 4, 1, 1_000);
   const host = r.string('HOST', '127.0.0.1')!;
   const authMode = r.oneOf('AUTH', ['on', 'off'] as const, 'on');
   if (authMode === 'off' && !isLoopback(host)) {
@@ -365,13 +366,15 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
       leaderRetryMs: r.int('LEDGER_LEADER_RETRY_MS', 1_000, 10, 600_000),
     },
     worker: {
-      concurrency: r.int('WORKER_CONCURRENCY', 4, 1, 1_000),
+      concurrency,
       modes: r.listOf('WORKER_MODES', JOB_MODES, modes),
       pollIntervalMs: r.int('WORKER_POLL_INTERVAL_MS', 2_000, 10, 600_000),
       leaseMs,
       heartbeatMs,
       drainTimeoutMs: r.int('WORKER_DRAIN_TIMEOUT_MS', 10_000, 0, 3_600_000),
       claimBatchSize: r.int('WORKER_CLAIM_BATCH', 8, 1, 1_000),
+      localQueueSize: r.int('WORKER_LOCAL_QUEUE_SIZE', concurrency, 0, 10_000),
+      localQueueTtlMs: r.int('WORKER_LOCAL_QUEUE_TTL_MS', 10_000, 100, 3_600_000),
       reaperIntervalMs: r.int('WORKER_REAPER_INTERVAL_MS', 5_000, 50, 3_600_000),
       backoffBaseMs: r.int('WORKER_BACKOFF_BASE_MS', 1_000, 0, 3_600_000),
       backoffMaxMs: r.int('WORKER_BACKOFF_MAX_MS', 300_000, 0, 86_400_000),
@@ -448,6 +451,7 @@ export function loadConfig(env: Env, argv: string[] = [], cwd = process.cwd()): 
       enabled: authMode === 'on',
       bootstrapToken: r.secret('AUTH_BOOTSTRAP_TOKEN', 16),
       sessionTtlMs: r.int('AUTH_SESSION_TTL_MS', 7 * 86_400_000, 60_000, 365 * 86_400_000),
+      tokenCacheMs: r.int('AUTH_TOKEN_CACHE_MS', 1_000, 0, 1_000),
     },
     http: {
       bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 1_048_576, 1_024, 104_857_600),

@@ -112,7 +112,11 @@ export class Job {
   @Column({ name: 'intent_logline', type: 'text', nullable: true }) intentLogline: string | null;
   @Column({ name: 'pending_question', type: 'jsonb', nullable: true }) pendingQuestion: PendingQuestion | null;
   @Column({ name: 'human_response', type: 'jsonb', nullable: true }) humanResponse: HumanResponse | null;
-  @Column({ type: 'jsonb', nullable: true }) checkpoint: Record<string, unknown> | null;
+  /**
+   * Where a run left off (transcript, workspace diff): large, so only the claim hands it to the
+   * worker; lists, details and stream snapshots never load it.
+   */
+  @Column({ type: 'jsonb', nullable: true, select: false }) checkpoint: Record<string, unknown> | null;
   @Column({ type: 'jsonb', nullable: true }) result: Record<string, unknown> | null;
   @Column({ name: 'error_code', type: 'text', nullable: true }) errorCode: string | null;
   @Column({ name: 'error_message', type: 'text', nullable: true }) errorMessage: string | null;

@@ -1652,6 +1652,49 @@ pub fn inclusion_proof(items_json: String, index: u32) -> InclusionProofResult {
     )
 }
 
+/// Result of `inclusionProofs`.
+#[napi(object)]
+pub struct InclusionProofsResult {
+    /// One proof per item, in item order (empty on error).
+    pub proofs: Vec<InclusionProof>,
+    /// Errors.
+    pub errors: Vec<EngineError>,
+}
+
+/// Computes the inclusion proof of every item of a JSON array of items in one pass (O(n log n)).
+#[napi]
+pub fn inclusion_proofs(items_json: String) -> InclusionProofsResult {
+    let fail = |e: EngineError| InclusionProofsResult {
+        proofs: Vec::new(),
+        errors: vec![e],
+    };
+    guard(
+        || {
+            let items = match parse_items(&items_json) {
+                Ok(i) => i,
+                Err(e) => return fail(e),
+            };
+            match tdln_truthpack::inclusion_proofs(&items) {
+                Ok(proofs) => InclusionProofsResult {
+                    proofs: proofs
+                        .into_iter()
+                        .map(|p| InclusionProof {
+                            index: p.index as u32,
+                            size: p.size as u32,
+                            leaf_hash: p.leaf_hash,
+                            path: p.path,
+                            root: p.root,
+                        })
+                        .collect(),
+                    errors: Vec::new(),
+                },
+                Err(e) => fail(e.into()),
+            }
+        },
+        fail,
+    )
+}
+
 /// Verifies that an item (JSON text) is included under `root` with the given proof.
 #[napi]
 pub fn verify_inclusion(item_json: String, proof: InclusionProof, root: String) -> VerifyResult {

@@ -709,6 +709,42 @@ pub fn inclusion_proof(items: &[Value], index: usize) -> Result<InclusionProof, 
     })
 }
 
+/// Root and every leaf's audit path in one pass: O(n) hashes and O(n log n) path entries, where
+/// [`audit_path`] once per leaf recomputes sibling subtrees (O(n²) hashes for the whole tree).
+fn root_and_paths(leaves: &[[u8; 32]]) -> ([u8; 32], Vec<Vec<[u8; 32]>>) {
+    match leaves.len() {
+        0 => (merkle_root(&[]), Vec::new()),
+        1 => (leaves[0], vec![Vec::new()]),
+        n => {
+            let k = split(n);
+            let (left, mut left_paths) = root_and_paths(&leaves[..k]);
+            let (right, mut right_paths) = root_and_paths(&leaves[k..]);
+            left_paths.iter_mut().for_each(|p| p.push(right));
+            right_paths.iter_mut().for_each(|p| p.push(left));
+            left_paths.append(&mut right_paths);
+            (node_hash(&left, &right), left_paths)
+        }
+    }
+}
+
+/// Computes the inclusion proof of every item at once (each equal to [`inclusion_proof`] for its index).
+pub fn inclusion_proofs(items: &[Value]) -> Result<Vec<InclusionProof>, EngineError> {
+    let hashes: Vec<[u8; 32]> = leaves_of(items)?.into_iter().map(|l| l.1).collect();
+    let (root, paths) = root_and_paths(&hashes);
+    let root = hex::encode(root);
+    Ok(paths
+        .into_iter()
+        .enumerate()
+        .map(|(index, path)| InclusionProof {
+            index,
+            size: hashes.len(),
+            leaf_hash: hex::encode(hashes[index]),
+            path: path.iter().map(hex::encode).collect(),
+            root: root.clone(),
+        })
+        .collect())
+}
+
 /// Verifies an inclusion proof for an item against a root.
 pub fn verify_inclusion(
     item: &Value,
@@ -775,6 +811,31 @@ mod tests {
                 if n > 1 {
                     assert!(!verify_inclusion(other, &p, &p.root).unwrap());
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn all_proofs_at_once_equal_each_proof_alone_for_every_tree_size_up_to_40() {
+        assert!(inclusion_proofs(&[]).unwrap().is_empty());
+        for n in 1..=40 {
+            let its = items(n);
+            let all = inclusion_proofs(&its).unwrap();
+            assert_eq!(all.len(), n);
+            for (i, p) in all.iter().enumerate() {
+                let alone = inclusion_proof(&its, i).unwrap();
+                assert_eq!(
+                    (p.index, p.size, &p.leaf_hash, &p.path, &p.root),
+                    (
+                        alone.index,
+                        alone.size,
+                        &alone.leaf_hash,
+                        &alone.path,
+                        &alone.root
+                    ),
+                    "n={n} i={i}"
+                );
+                assert!(verify_inclusion(&its[i], p, &p.root).unwrap());
             }
         }
     }

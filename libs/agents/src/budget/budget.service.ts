@@ -50,6 +50,11 @@ export interface CallUsage {
   price: ModelPrice;
 }
 
+/** What a call counts against the job's caps, as {@link BudgetService.settle} charges it. */
+export function chargeOf(call: CallUsage): { tokens: number; costCents: number } {
+  return { tokens: budgetTokens(call.usage, call.price), costCents: costCents(call.usage, call.price) };
+}
+
 /** Steps and budget tokens a stage's role may use. */
 export interface Allowance {
   steps: number;
@@ -137,8 +142,16 @@ export class BudgetService {
     call: CallUsage,
     takeStep = false,
   ): Promise<BudgetUse & { charged: { tokens: number; costCents: number }; stepTaken: boolean }> {
-    const charged = { tokens: budgetTokens(call.usage, call.price), costCents: costCents(call.usage, call.price) };
+    const charged = chargeOf(call);
     return { ...(await this.apply(reservation, charged, takeStep)), charged };
+  }
+
+  /** Gives back a step the settlement took for a tool call that then did not run (a cap or a cancellation came first). */
+  async returnStep(jobId: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE jobs SET used_steps = greatest(0, used_steps - 1), updated_at = now() FROM ${ASYNC_COMMIT} WHERE id = $1`,
+      [jobId],
+    );
   }
 
   /** Gives a reservation back when the call failed before it used anything. */

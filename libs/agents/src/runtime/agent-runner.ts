@@ -7,7 +7,7 @@ import { TDLN, TdlnEngine, renderedRef } from '@app/tdln';
 import { ChangeAction, ChangeGate, SANDBOX_FIX, ToolContext, ToolRegistry, ToolResult } from '@app/tools';
 import { JobContext } from '@app/worker';
 import { AgentsErrorCode, AgentsException, isCapReached } from '../agents.errors';
-import { BudgetService, BudgetUse } from '../budget/budget.service';
+import { BudgetService, BudgetUse, Reservation, chargeOf } from '../budget/budget.service';
 import { ModelGateway } from '../model/model-gateway';
 import { AgentCheckpoint, PendingCall } from './agent-checkpoint';
 import { preview, renderToolResult, textOf } from './transcript';
@@ -63,11 +63,36 @@ interface Call {
   input: unknown;
 }
 
+/** The last turn's checkpoint, started and not yet awaited: the next call's reservation goes out beside it. */
+interface PendingSave {
+  saved: Promise<unknown>;
+}
+
+/** What a turn's calls came to; `saved` settles when the turn's checkpoint is written. */
+interface Turn {
+  parked?: AgentRunOutcome;
+  stoppedBy?: { name: string; data: unknown };
+  saved: Promise<unknown>;
+}
+
+/** Waits for every write, then throws the first failure: no write is left in flight behind an error. */
+async function allWritten<T extends readonly unknown[]>(writes: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(writes);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+}
+
 /**
  * Runs one agent role: the model proposes, tools act, until the model stops calling tools or a
  * stop tool succeeds. Before every model call it checks cancellation and the wall clock and
  * reserves budget; every call and result is an event; the transcript, tool state and diff are
  * checkpointed after every turn, so another worker can resume exactly there.
+ *
+ * A step waits for two database round trips: the settlement (which also takes the first tool call's
+ * step) beside the model-call event, then the tool-call event beside the checkpoint and the next
+ * call's reservation. Writes that go out together are independent; each event is written before
+ * the next one starts, so events stay in order.
  */
 @Injectable()
 export class AgentRunner {
@@ -100,16 +125,19 @@ export class AgentRunner {
     };
     state.usage ??= { steps: 0, tokens: 0 };
     if (input.pipeline) state.pipeline = input.pipeline;
+    const checkpointing: PendingSave = { saved: Promise.resolve() };
     try {
-      return await this.work(input, state);
+      return await this.work(input, state, checkpointing);
     } catch (error) {
+      // A checkpoint still being written lands before anything written after the failure.
+      await checkpointing.saved.catch(() => undefined);
       if (!isCapReached(error)) throw error;
       await this.checkpoint(input, state);
       return { kind: 'capped', error, checkpoint: state };
     }
   }
 
-  private async work(input: AgentRunInput, state: AgentCheckpoint): Promise<AgentRunOutcome> {
+  private async work(input: AgentRunInput, state: AgentCheckpoint, checkpointing: PendingSave): Promise<AgentRunOutcome> {
     const { role, job, worker } = input;
     const tools = input.registry.definitions(role.tools) as Anthropic.Tool[];
 
@@ -120,13 +148,21 @@ export class AgentRunner {
       const result = await this.resolvePending(input, pending);
       state.partialResults.push(this.toolResultBlock(pending.toolUseId, result));
       const turn = await this.runCalls(input, state, state.remainingCalls);
+      checkpointing.saved = turn.saved;
       if (turn.parked) return turn.parked;
-      if (turn.stoppedBy) return { kind: 'finished', text: '', stoppedBy: turn.stoppedBy, checkpoint: state };
+      if (turn.stoppedBy) {
+        await turn.saved;
+        return { kind: 'finished', text: '', stoppedBy: turn.stoppedBy, checkpoint: state };
+      }
     } else if (state.remainingCalls.length > 0) {
       // Resume a turn a cap cut short: its calls not run yet run now, and none that ran is run again.
       const turn = await this.runCalls(input, state, state.remainingCalls);
+      checkpointing.saved = turn.saved;
       if (turn.parked) return turn.parked;
-      if (turn.stoppedBy) return { kind: 'finished', text: '', stoppedBy: turn.stoppedBy, checkpoint: state };
+      if (turn.stoppedBy) {
+        await turn.saved;
+        return { kind: 'finished', text: '', stoppedBy: turn.stoppedBy, checkpoint: state };
+      }
     }
 
     // The request the previous call sent, as estimated: the next call reads it from the prompt cache.
@@ -136,7 +172,7 @@ export class AgentRunner {
       const request = { system: role.system, tools, messages: state.transcript };
       const estimate = this.model.estimateInputTokens(request);
       const expected = this.model.estimateCall(job.mode, estimate, cached);
-      const reservation = await this.budget.reserve(job.id, expected.tokens, expected.costCents);
+      const reservation = await this.reserveBeside(job.id, expected, checkpointing);
       cached = estimate;
       let response;
       try {
@@ -146,8 +182,14 @@ export class AgentRunner {
         if (worker.signal.aborted) throw this.stopped(input);
         throw error;
       }
-      const use = await this.budget.settle(reservation, response);
-      state.usage!.tokens += use.charged.tokens;
+      const calls: Call[] = response.message.content
+        .filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use')
+        .map((b) => ({ id: b.id, name: b.name, input: b.input }));
+      // The settlement takes the first tool call's step too, when the role has one left.
+      const stepFirst = calls.length > 0 && !(input.limits && state.usage!.steps >= input.limits.steps);
+      const settling = this.budget.settle(reservation, response, stepFirst);
+      const charged = chargeOf(response);
+      state.usage!.tokens += charged.tokens;
       modelCalls.inc({ mode: job.mode, role: role.name, model: response.model });
       modelCallSeconds.observe({ mode: job.mode, role: role.name }, response.latencyMs / 1000);
       modelTokens.inc({ mode: job.mode, kind: 'input' }, response.usage.inputTokens);
@@ -156,16 +198,16 @@ export class AgentRunner {
       modelTokens.inc({ mode: job.mode, kind: 'cache_write' }, response.usage.cacheCreationTokens);
       modelCostCents.inc({ mode: job.mode }, response.costCents);
       const text = textOf(response.message);
-      await worker.emit([
+      const emitting = worker.emit([
         {
           type: 'model_call',
           role: role.name,
-          summary: `${role.name} → ${response.model}: ${response.totalTokens} tokens (${use.charged.tokens} against the cap), ${response.costCents.toFixed(3)}¢, ${response.latencyMs} ms`,
+          summary: `${role.name} → ${response.model}: ${response.totalTokens} tokens (${charged.tokens} against the cap), ${response.costCents.toFixed(3)}¢, ${response.latencyMs} ms`,
           data: {
             model: response.model,
             usage: response.usage,
             totalTokens: response.totalTokens,
-            budgetTokens: use.charged.tokens,
+            budgetTokens: charged.tokens,
             costCents: response.costCents,
             latencyMs: response.latencyMs,
             attempts: response.attempts,
@@ -175,109 +217,159 @@ export class AgentRunner {
           },
         },
       ]);
+      const [use] = await allWritten([settling, emitting]);
       await this.warnNearCaps(input, state, use);
       state.transcript.push({ role: 'assistant', content: response.message.content as Anthropic.ContentBlockParam[] });
 
-      const calls: Call[] = response.message.content
-        .filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use')
-        .map((b) => ({ id: b.id, name: b.name, input: b.input }));
       if (calls.length === 0) {
         await this.checkpoint(input, state);
         return { kind: 'finished', text, checkpoint: state };
       }
       state.partialResults = [];
-      const turn = await this.runCalls(input, state, calls);
+      const turn = await this.runCalls(input, state, calls, use.stepTaken);
+      checkpointing.saved = turn.saved;
       if (turn.parked) return turn.parked;
-      if (turn.stoppedBy) return { kind: 'finished', text, stoppedBy: turn.stoppedBy, checkpoint: state };
+      if (turn.stoppedBy) {
+        await turn.saved;
+        return { kind: 'finished', text, stoppedBy: turn.stoppedBy, checkpoint: state };
+      }
     }
   }
 
-  /** Runs the calls of one assistant turn; parks the job on a call that needs a person. */
-  private async runCalls(
-    input: AgentRunInput,
-    state: AgentCheckpoint,
-    calls: Call[],
-  ): Promise<{ parked?: AgentRunOutcome; stoppedBy?: { name: string; data: unknown } }> {
+  /**
+   * Reserves the next call's budget while the last turn's checkpoint is written. A reservation made
+   * beside a checkpoint that failed is given back.
+   */
+  private async reserveBeside(
+    jobId: string,
+    expected: { tokens: number; costCents: number },
+    checkpointing: PendingSave,
+  ): Promise<Reservation> {
+    const [reserved, saved] = await Promise.allSettled([
+      this.budget.reserve(jobId, expected.tokens, expected.costCents),
+      checkpointing.saved,
+    ]);
+    checkpointing.saved = Promise.resolve();
+    if (saved.status === 'rejected') {
+      if (reserved.status === 'fulfilled') await this.budget.release(reserved.value);
+      throw saved.reason;
+    }
+    if (reserved.status === 'rejected') throw reserved.reason;
+    return reserved.value;
+  }
+
+  /**
+   * Runs the calls of one assistant turn; parks the job on a call that needs a person. The turn's
+   * checkpoint is started, not awaited (see {@link Turn}). `firstStepTaken`: the settlement already
+   * took the first call's step.
+   */
+  private async runCalls(input: AgentRunInput, state: AgentCheckpoint, calls: Call[], firstStepTaken = false): Promise<Turn> {
     const { role, worker } = input;
     let stoppedBy: { name: string; data: unknown } | undefined;
-    for (let i = 0; i < calls.length; i++) {
-      const call = calls[i];
-      try {
-        this.checkRunnable(input, state);
-        if (input.limits && state.usage!.steps >= input.limits.steps) {
-          throw new AgentsException(
-            AgentsErrorCode.StepLimit,
-            `The ${role.name} used its share of the job's tool calls (${input.limits.steps})`,
-            { role: role.name, used: state.usage!.steps, cap: input.limits.steps },
-          );
+    // A call's event is written while the next call takes its step (or the turn is checkpointed),
+    // and awaited before the next event is written.
+    let recorded: Promise<unknown> = Promise.resolve();
+    let stepHeld = firstStepTaken;
+    try {
+      for (let i = 0; i < calls.length; i++) {
+        const call = calls[i];
+        try {
+          this.checkRunnable(input, state);
+          if (input.limits && state.usage!.steps >= input.limits.steps) {
+            throw new AgentsException(
+              AgentsErrorCode.StepLimit,
+              `The ${role.name} used its share of the job's tool calls (${input.limits.steps})`,
+              { role: role.name, used: state.usage!.steps, cap: input.limits.steps },
+            );
+          }
+          if (stepHeld) {
+            stepHeld = false;
+            await recorded;
+          } else {
+            await allWritten([recorded, this.budget.takeStep(input.job.id)]);
+          }
+        } catch (error) {
+          // A step the settlement took for a call that does not run now is given back, so the call
+          // takes its step once, when it runs.
+          if (stepHeld) {
+            await this.budget.returnStep(input.job.id).catch((failure: unknown) => {
+              this.logger.warn({ err: failure, jobId: input.job.id }, 'could not give back a step taken for a call that did not run');
+            });
+          }
+          // The calls of this turn not run yet are kept, so a run with more room runs them and no other.
+          if (isCapReached(error)) state.remainingCalls = calls.slice(i);
+          throw error;
         }
-        await this.budget.takeStep(input.job.id);
-      } catch (error) {
-        // The calls of this turn not run yet are kept, so a run with more room runs them and no other.
-        if (isCapReached(error)) state.remainingCalls = calls.slice(i);
-        throw error;
-      }
-      state.usage!.steps++;
-      const started = Date.now();
-      const result: ToolResult<unknown> = role.tools.includes(call.name)
-        ? await input.registry.run(call.name, call.input, input.toolContext)
-        : {
-            ok: false,
-            error: {
-              code: 'tool_not_allowed' as never,
-              message: `The ${role.name} may not call ${call.name}; its tools are: ${role.tools.join(', ')}`,
+        state.usage!.steps++;
+        const started = Date.now();
+        const result: ToolResult<unknown> = role.tools.includes(call.name)
+          ? await input.registry.run(call.name, call.input, input.toolContext)
+          : {
+              ok: false,
+              error: {
+                code: 'tool_not_allowed' as never,
+                message: `The ${role.name} may not call ${call.name}; its tools are: ${role.tools.join(', ')}`,
+              },
+            };
+        const rendered = renderToolResult(result);
+        toolCalls.inc({ tool: call.name, outcome: result.ok ? 'ok' : result.error.code });
+        toolCallSeconds.observe({ tool: call.name }, (Date.now() - started) / 1000);
+        const recording = worker.emit([
+          {
+            type: 'tool_call',
+            role: role.name,
+            summary: `${call.name} ${preview(call.input, 80)} → ${result.ok ? 'ok' : result.error.code}`,
+            data: {
+              tool: call.name,
+              input: call.input as Record<string, unknown>,
+              ok: result.ok,
+              result: result as never,
+              durationMs: Date.now() - started,
+              truncatedForModel: rendered.truncated,
             },
-          };
-      const rendered = renderToolResult(result);
-      toolCalls.inc({ tool: call.name, outcome: result.ok ? 'ok' : result.error.code });
-      toolCallSeconds.observe({ tool: call.name }, (Date.now() - started) / 1000);
-      await worker.emit([
-        {
-          type: 'tool_call',
-          role: role.name,
-          summary: `${call.name} ${preview(call.input, 80)} → ${result.ok ? 'ok' : result.error.code}`,
-          data: {
-            tool: call.name,
-            input: call.input as Record<string, unknown>,
-            ok: result.ok,
-            result: result as never,
-            durationMs: Date.now() - started,
-            truncatedForModel: rendered.truncated,
           },
-        },
-      ]);
+        ]);
+        // Awaited before the next event and by the turn's end; handled now so a failure is never unhandled.
+        recording.catch(() => undefined);
+        recorded = recording;
 
-      const human = this.parkingQuestion(call, result);
-      if (human) {
-        state.pending = human;
-        state.remainingCalls = calls.slice(i + 1);
-        await this.checkpoint(input, state);
-        const parked: AgentRunOutcome = {
-          kind: 'waiting',
-          question: {
-            kind: human.kind,
-            question: human.question,
-            askedBy: role.name,
-            options: human.kind === 'approval' ? ['approve', 'reject'] : undefined,
-            data: { tool: call.name, input: call.input, ...(human.template ? { template: human.template } : {}) },
-          },
-          checkpoint: state,
-        };
-        return { parked };
+        const human = this.parkingQuestion(call, result);
+        if (human) {
+          state.pending = human;
+          state.remainingCalls = calls.slice(i + 1);
+          await allWritten([recorded, this.checkpoint(input, state)]);
+          const parked: AgentRunOutcome = {
+            kind: 'waiting',
+            question: {
+              kind: human.kind,
+              question: human.question,
+              askedBy: role.name,
+              options: human.kind === 'approval' ? ['approve', 'reject'] : undefined,
+              data: { tool: call.name, input: call.input, ...(human.template ? { template: human.template } : {}) },
+            },
+            checkpoint: state,
+          };
+          return { parked, saved: Promise.resolve() };
+        }
+        if (!result.ok && result.error.code === 'disk_full') throw new AgentsException(AgentsErrorCode.DiskFull, result.error.message);
+        // Without a working sandbox no test can run: the job ends now rather than asking a person to approve untested work.
+        if (!result.ok && result.error.code === 'sandbox_unavailable')
+          throw new AgentsException(AgentsErrorCode.SandboxUnavailable, `${result.error.message} Fix: ${SANDBOX_FIX}.`);
+        if (!result.ok) this.guardAgainstLoops(state, call, result);
+        if (result.ok && role.stopTools?.includes(call.name)) stoppedBy = { name: call.name, data: result.data };
+        state.partialResults.push(this.toolResultBlock(call.id, result));
       }
-      if (!result.ok && result.error.code === 'disk_full') throw new AgentsException(AgentsErrorCode.DiskFull, result.error.message);
-      // Without a working sandbox no test can run: the job ends now rather than asking a person to approve untested work.
-      if (!result.ok && result.error.code === 'sandbox_unavailable')
-        throw new AgentsException(AgentsErrorCode.SandboxUnavailable, `${result.error.message} Fix: ${SANDBOX_FIX}.`);
-      if (!result.ok) this.guardAgainstLoops(state, call, result);
-      if (result.ok && role.stopTools?.includes(call.name)) stoppedBy = { name: call.name, data: result.data };
-      state.partialResults.push(this.toolResultBlock(call.id, result));
+      state.transcript.push({ role: 'user', content: state.partialResults });
+      state.partialResults = [];
+      state.remainingCalls = [];
+      const saved = allWritten([recorded, this.checkpoint(input, state)]);
+      // Awaited by the caller; handled now so a failure is never unhandled.
+      saved.catch(() => undefined);
+      return { stoppedBy, saved };
+    } catch (error) {
+      await recorded.catch(() => undefined);
+      throw error;
     }
-    state.transcript.push({ role: 'user', content: state.partialResults });
-    state.partialResults = [];
-    state.remainingCalls = [];
-    await this.checkpoint(input, state);
-    return { stoppedBy };
   }
 
   private parkingQuestion(call: Call, result: ToolResult<unknown>): PendingCall | null {

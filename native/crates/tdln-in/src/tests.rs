@@ -476,7 +476,10 @@ fn the_proof_hashes_the_normalised_input_and_the_grammar_with_byte_spans() {
     assert_eq!(i.proof.input_hash, sha256_hex("fix the bug in src/Auth.ts"));
     assert_eq!(i.proof.grammar_hash, sha256_hex(GRAMMAR_SOURCE));
     let s = &i.proof.slot_spans[0];
-    assert_eq!(&i.proof.matched_text[s.start..s.end], "src/Auth.ts");
+    assert_eq!(
+        &i.proof.matched_text[s.start as usize..s.end as usize],
+        "src/Auth.ts"
+    );
     assert_eq!(i.proof.rule_id, "bug_fix");
 }
 

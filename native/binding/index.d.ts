@@ -405,10 +405,7 @@ export interface QualityInput {
 /** Lists every artefact embedded in the engine with id, version and SHA-256. */
 export declare function registryList(): RegistryListResult
 
-/**
- * A versioned, content-addressed artefact.
- * Result of `registryList`.
- */
+/** Result of `registryList`. */
 export interface RegistryListResult {
   /** Artefacts. */
   artefacts: Array<Artefact>

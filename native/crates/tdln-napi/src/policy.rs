@@ -7,10 +7,7 @@ use crate::{error, guard, EngineError};
 use napi_derive::napi;
 use tdln_in::Mode;
 // Imported under their JS names, which the generated `.d.ts` uses for types from other crates.
-use tdln_policy::{
-    Action, ChangeKind, Decision as PolicyDecision, FileMode, PolicyVerdict, RiskLevel,
-    Totals as PolicyTotals,
-};
+use tdln_policy::{Action, ChangeKind, Decision as PolicyDecision, FileMode};
 /// Kind of a proposed action.
 #[napi(string_enum = "snake_case")]
 pub enum ActionType {
@@ -156,24 +153,7 @@ impl TryFrom<PolicyInput> for tdln_policy::PolicyInput {
 }
 
 fn failed_decision(e: EngineError) -> PolicyDecision {
-    PolicyDecision {
-        verdict: PolicyVerdict::Block,
-        risk_score: 100,
-        risk_level: RiskLevel::Critical,
-        violations: Vec::new(),
-        remediation: vec!["Fix the policy input; decisions fail closed.".into()],
-        policy_id: String::new(),
-        policy_version: String::new(),
-        policy_hash: String::new(),
-        request_rules_hash: None,
-        totals: PolicyTotals {
-            files: 0,
-            lines: 0,
-            max_files: 0,
-            max_lines: 0,
-        },
-        errors: vec![e],
-    }
+    PolicyDecision::failed(vec![e])
 }
 
 /// Evaluates proposed actions against a policy (TOML or JSON text) or the mode's preset.

@@ -8,8 +8,8 @@ use napi_derive::napi;
 use serde_json::Value;
 // Imported under their JS names, which the generated `.d.ts` uses for types from other crates.
 use tdln_truthpack::{
-    Binding as TruthPackBinding, InclusionProof, KeyPair as SigningKeyPair, KeyTrust, PackFormat,
-    TruthPack, Verification as TruthPackVerification,
+    Binding as TruthPackBinding, InclusionProof, KeyPair as SigningKeyPair, TruthPack,
+    Verification as TruthPackVerification,
 };
 
 /// Generates a new Ed25519 signing key pair.
@@ -77,16 +77,7 @@ pub struct VerifyResult {
 pub fn verify_truth_pack(pack_json: String, trusted_key: Option<String>) -> TruthPackVerification {
     guard(
         || tdln_truthpack::verify_pack_json(&pack_json, trusted_key.as_deref()),
-        |e| TruthPackVerification {
-            valid: false,
-            intact: false,
-            format: PackFormat::Legacy,
-            key_trust: KeyTrust::Unchecked,
-            public_key: String::new(),
-            key_id: String::new(),
-            statement: None,
-            errors: vec![e],
-        },
+        |e| TruthPackVerification::failed(vec![e]),
     )
 }
 

@@ -75,3 +75,27 @@ pub struct Decision {
     /// Input/policy errors (fail closed: verdict is `block`).
     pub errors: Vec<EngineError>,
 }
+
+impl Decision {
+    /// The decision when the input or the policy is invalid: `block` at full risk, failing closed.
+    pub fn failed(errors: Vec<EngineError>) -> Decision {
+        Decision {
+            verdict: PolicyVerdict::Block,
+            risk_score: 100,
+            risk_level: RiskLevel::Critical,
+            violations: Vec::new(),
+            remediation: vec!["Fix the policy input; decisions fail closed.".into()],
+            policy_id: String::new(),
+            policy_version: String::new(),
+            policy_hash: String::new(),
+            request_rules_hash: None,
+            totals: Totals {
+                files: 0,
+                lines: 0,
+                max_files: 0,
+                max_lines: 0,
+            },
+            errors,
+        }
+    }
+}

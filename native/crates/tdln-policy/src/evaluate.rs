@@ -405,7 +405,7 @@ pub fn evaluate_compiled(input: &PolicyInput, compiled: &CompiledPolicy) -> Deci
                     evidence: Some(f.evidence),
                 }));
             }
-            Err(e) => return failed(vec![e]),
+            Err(e) => return Decision::failed(vec![e]),
         }
     }
 
@@ -500,33 +500,12 @@ fn intent_violations(intent: &IntentSummary) -> Vec<Violation> {
     out
 }
 
-fn failed(errors: Vec<EngineError>) -> Decision {
-    Decision {
-        verdict: Verdict::Block,
-        risk_score: 100,
-        risk_level: RiskLevel::Critical,
-        violations: Vec::new(),
-        remediation: vec!["Fix the policy input; decisions fail closed.".into()],
-        policy_id: String::new(),
-        policy_version: String::new(),
-        policy_hash: String::new(),
-        request_rules_hash: None,
-        totals: Totals {
-            files: 0,
-            lines: 0,
-            max_files: 0,
-            max_lines: 0,
-        },
-        errors,
-    }
-}
-
 /// Evaluates JSON input against a policy text (TOML/JSON) or the mode's preset. Fails closed.
 pub fn evaluate(input: &serde_json::Value, policy_text: Option<&str>) -> Decision {
     let input: PolicyInput = match serde_json::from_value(input.clone()) {
         Ok(i) => i,
         Err(e) => {
-            return failed(vec![EngineError::new(
+            return Decision::failed(vec![EngineError::new(
                 "invalid_input",
                 format!("policy input: {e}"),
             )])
@@ -534,6 +513,6 @@ pub fn evaluate(input: &serde_json::Value, policy_text: Option<&str>) -> Decisio
     };
     match compiled(policy_text, input.mode) {
         Ok(policy) => evaluate_compiled(&input, &policy),
-        Err(e) => failed(vec![e]),
+        Err(e) => Decision::failed(vec![e]),
     }
 }

@@ -200,7 +200,17 @@ pub fn verify_pack(pack: &TruthPack, trusted_key: Option<&str>) -> Verification 
 pub fn verify_pack_json(pack_json: &str, trusted_key: Option<&str>) -> Verification {
     match serde_json::from_str::<TruthPack>(pack_json) {
         Ok(p) => verify_pack(&p, trusted_key),
-        Err(e) => Verification {
+        Err(e) => Verification::failed(vec![EngineError::new(
+            "invalid_pack",
+            format!("pack JSON does not parse: {e}"),
+        )]),
+    }
+}
+
+impl Verification {
+    /// The verdict on a pack that could not be read: invalid, not intact, nothing trusted.
+    pub fn failed(errors: Vec<EngineError>) -> Verification {
+        Verification {
             valid: false,
             intact: false,
             format: PackFormat::Legacy,
@@ -208,10 +218,7 @@ pub fn verify_pack_json(pack_json: &str, trusted_key: Option<&str>) -> Verificat
             public_key: String::new(),
             key_id: String::new(),
             statement: None,
-            errors: vec![EngineError::new(
-                "invalid_pack",
-                format!("pack JSON does not parse: {e}"),
-            )],
-        },
+            errors,
+        }
     }
 }

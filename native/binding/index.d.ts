@@ -9,39 +9,157 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** An abstention. */
+/** An error returned as data (never a panic), with an optional location. */
+export interface EngineError {
+  /** Stable machine-readable code, e.g. `invalid_json`. */
+  code: string
+  /** Human-readable message. */
+  message: string
+  /** Optional path (data path, file path or config key) the error refers to. */
+  path?: string
+}
+
+/** Why and how to ask the user again. */
 export interface Abstain {
-  /** Reason. */
+  /** The reason. */
   reason: AbstainReason
   /** What is missing. */
   missing: Missing
-  /** Question to ask the user, naming what is missing. */
+  /** A question to ask the user, naming what is missing. */
   clarification: string
-  /** Rephrasings the grammar accepts. */
+  /** Rephrasings of the request that the grammar accepts (two or three). */
   suggestions: Array<string>
-  /** Operations considered, best first. */
+  /** Operations that were considered, best first. */
   candidates: Array<Operation>
-  /** Confidence of the best candidate. */
+  /** Confidence of the best candidate (0 when none). */
   confidence: number
 }
 
-/** Why the parser abstained. */
+/**
+ * Why the parser declined to produce an intent. Whether a request is *allowed* is not the
+ * parser's call: tdln-policy judges that, over the text and the intent, whatever parsed it.
+ */
 export type AbstainReason = 'too_vague' | 'ambiguous' | 'no_match'
+
+/** A parsed intent. */
+export interface Intent {
+  /** The operation. */
+  operation: Operation
+  /** Slot values by name (`target`, `description`, `new_path`...). */
+  slots: Record<string, string>
+  /** Every path named in the request, in order of appearance. */
+  targets: Array<string>
+  /** Execution mode. */
+  mode: Mode
+  /** True for analyze and review. */
+  readOnly: boolean
+  /** Extracted constraints. */
+  constraints: Array<IntentConstraint>
+  /** Confidence 0..1. */
+  confidence: number
+  /** The intent as a LogLine span. */
+  span: string
+  /** Derivation proof. */
+  proof: IntentProof
+  /** Where the intent came from. */
+  source: IntentSource
+}
+
+/** A constraint extracted from the request (e.g. "don't touch tests"). */
+export interface IntentConstraint {
+  /** Constraint id from the grammar (e.g. `no_test_changes`). */
+  id: string
+  /** The phrase it was extracted from (normalised). */
+  text: string
+}
+
+/** Evidence of how the intent was derived. */
+export interface IntentProof {
+  /** SHA-256 hex of the normalised input. */
+  inputHash: string
+  /** SHA-256 hex of the grammar file's content. */
+  grammarHash: string
+  /** Grammar version. */
+  grammarVersion: string
+  /** Winning rule id (`model` for a model's proposal). */
+  ruleId: string
+  /** Winning pattern (grammar source form; `label` when the author's label decided). */
+  pattern: string
+  /** The normalised sentence the grammar read. */
+  normalized: string
+  /** The text the pattern ran on (normalised input with constraint phrases removed). */
+  matchedText: string
+  /** Slot spans as byte offsets into `matched_text`. */
+  slotSpans: Array<SlotSpan>
+}
+
+/**
+ * Provenance of an intent: the grammar rule and grammar hash, or the model, its request id and
+ * the hash of the prompt it was given.
+ */
+export interface IntentSource {
+  /** `grammar` or `model`. */
+  kind: SourceKind
+  /** Winning grammar rule (grammar), or `model`. */
+  ruleId: string
+  /** SHA-256 of the grammar (for a model intent: the grammar that abstained). */
+  grammarHash: string
+  /** Grammar version. */
+  grammarVersion: string
+  /** Model that proposed the intent. */
+  model?: string
+  /** The model provider's request id. */
+  requestId?: string
+  /** SHA-256 of the prompt the model was given. */
+  promptHash?: string
+}
+
+/** What an abstention is missing, so the question can name it. */
+export type Missing = 'operation' | 'target' | 'behaviour' | 'choice'
+
+/** Execution mode: `mechanic` for small targeted work, `genius` for features, refactors, large jobs. */
+export type Mode = 'mechanic' | 'genius'
+
+/** Who proposed an intent: the model, the provider's request id, and the hash of the prompt. */
+export interface ModelSource {
+  /** Model name. */
+  model: string
+  /** The provider's request id. */
+  requestId: string
+  /** SHA-256 of the prompt (system, tools and message) the model was given. */
+  promptHash: string
+}
+
+/** The operations an intent can have. */
+export type Operation = 'bug_fix' | 'feature' | 'analyze' | 'review' | 'refactor' | 'test' | 'document' | 'file_create' | 'file_delete' | 'file_rename' | 'change' | 'dependency_update' | 'performance'
+
+/** Result of [`parse_intent`]: exactly one of `intent` / `abstain` when `ok`, errors otherwise. */
+export interface ParseIntentResult {
+  /** True when an intent was produced. */
+  ok: boolean
+  /** The intent. */
+  intent?: Intent
+  /** The abstention. */
+  abstain?: Abstain
+  /** Input or option errors. */
+  errors: Array<EngineError>
+}
+
+/** Byte span of a slot inside `proof.matchedText`. */
+export interface SlotSpan {
+  /** Slot name. */
+  name: string
+  /** Start byte offset (inclusive). */
+  start: number
+  /** End byte offset (exclusive). */
+  end: number
+}
+
+/** Where an intent came from. */
+export type SourceKind = 'grammar' | 'model'
 
 /** Kind of a proposed action. */
 export type ActionType = 'file_change' | 'command' | 'commit' | 'push'
-
-/** A versioned, content-addressed artefact. */
-export interface Artefact {
-  /** `grammar`, `templates`, `policy`, `quality_profiles` or `stages`. */
-  kind: string
-  /** Id. */
-  id: string
-  /** Version. */
-  version: string
-  /** SHA-256 hex of the source. */
-  sha256: string
-}
 
 /**
  * Parses every text `iterations` times inside Rust and returns the elapsed nanoseconds
@@ -66,9 +184,6 @@ export interface CanonicalJsonResult {
   errors: Array<EngineError>
 }
 
-/** Kind of file change. */
-export type ChangeKind = 'create' | 'edit' | 'delete'
-
 /**
  * The quality gate's `claimed_paths` check on its own: the paths a text names that the evidence
  * (paths touched, read or listed) does not contain.
@@ -78,37 +193,8 @@ export declare function checkClaims(text: string, evidence: Array<string>): Clai
 /** Runs the end-of-job quality gate with a profile (`mechanic` or `genius`). */
 export declare function checkQuality(input: QualityInput, profile: string): QualityVerdict
 
-/** Status of one check. */
-export type CheckStatus = 'pass' | 'warn' | 'fail'
-
-/** One value a rendered text cites: its data path and the text it rendered as. */
-export interface CitedValue {
-  /** Data path, e.g. `data.files[0].path`. */
-  path: string
-  /** The value as it appears in the text. */
-  value: string
-}
-
-/** The paths a text claims, and those the evidence does not back. */
-export interface ClaimCheck {
-  /** Path-like tokens of the text, in order of appearance. */
-  claimed: Array<string>
-  /** Claimed paths that are not in the evidence. */
-  unverified: Array<string>
-}
-
 /** The embedded default stages config, parsed and validated. */
 export declare function defaultStages(): StagesResult
-
-/** An engine error returned as data. */
-export interface EngineError {
-  /** Stable code, e.g. `invalid_json`, `panic`. */
-  code: string
-  /** Human-readable message. */
-  message: string
-  /** Data path, file path or config key the error refers to. */
-  path?: string
-}
 
 /** Engine version and the hashes of its embedded grammar and templates. */
 export declare function engineInfo(): EngineInfo
@@ -138,31 +224,11 @@ export interface EngineInfo {
 /** Evaluates proposed actions against a policy (TOML or JSON text) or the mode's preset. */
 export declare function evaluatePolicy(input: PolicyInput, policyText?: string | undefined | null): PolicyDecision
 
-/** How git records a file (its mode in the tree). */
-export type FileMode = 'regular' | 'executable' | 'symlink' | 'gitlink'
-
-/** Gate verdict. */
-export type GateVerdict = 'OK' | 'WARN' | 'BLOCK'
-
 /** Generates a new Ed25519 signing key pair. */
 export declare function generateSigningKey(): SigningKeyPair
 
 /** Computes the inclusion proof for item `index` of a JSON array of items. */
 export declare function inclusionProof(itemsJson: string, index: number): InclusionProofResult
-
-/** An RFC 6962 inclusion proof. */
-export interface InclusionProof {
-  /** Leaf index. */
-  index: number
-  /** Tree size. */
-  size: number
-  /** Leaf hash hex. */
-  leafHash: string
-  /** Sibling hashes hex, leaf to root. */
-  path: Array<string>
-  /** Root hex. */
-  root: string
-}
 
 /** Result of `inclusionProof`. */
 export interface InclusionProofResult {
@@ -183,38 +249,6 @@ export interface InclusionProofsResult {
   errors: Array<EngineError>
 }
 
-/** A parsed intent. */
-export interface Intent {
-  /** Operation. */
-  operation: Operation
-  /** Slot values (`target`, `description`, `new_path`, ...). */
-  slots: Record<string, string>
-  /** Every path named in the request. */
-  targets: Array<string>
-  /** Execution mode. */
-  mode: Mode
-  /** True for analyze and review. */
-  readOnly: boolean
-  /** Extracted constraints. */
-  constraints: Array<IntentConstraint>
-  /** Confidence 0..1. */
-  confidence: number
-  /** The intent as LogLine text. */
-  span: string
-  /** Derivation proof. */
-  proof: IntentProof
-  /** Where the intent came from. */
-  source: IntentSource
-}
-
-/** A constraint extracted from the request. */
-export interface IntentConstraint {
-  /** Constraint id, e.g. `no_test_changes`, `keep_public_api`. */
-  id: string
-  /** The phrase it came from. */
-  text: string
-}
-
 /**
  * Reads a model's proposal (the input of its forced tool call) for a request into an intent
  * with the model as its source, or an abstention with the model's question; a proposal that
@@ -223,49 +257,11 @@ export interface IntentConstraint {
  */
 export declare function intentFromProposal(text: string, proposal: Record<string, unknown>, source: ModelSource): ParseIntentResult
 
-/** How an intent was derived. */
-export interface IntentProof {
-  /** SHA-256 hex of the normalised input. */
-  inputHash: string
-  /** SHA-256 hex of the grammar file. */
-  grammarHash: string
-  /** Grammar version. */
-  grammarVersion: string
-  /** Winning rule id. */
-  ruleId: string
-  /** Winning pattern. */
-  pattern: string
-  /** Normalised input. */
-  normalized: string
-  /** Text the pattern ran on (constraint phrases removed). */
-  matchedText: string
-  /** Slot spans. */
-  slotSpans: Array<SlotSpan>
-}
-
 /**
  * The JSON schema of an intent proposal: the input schema of the tool a model must call to
  * propose an intent, built from the engine's own operations and constraints.
  */
 export declare function intentProposalSchema(): Record<string, unknown>
-
-/** Provenance of an intent. */
-export interface IntentSource {
-  /** `grammar` or `model`. */
-  kind: SourceKind
-  /** Winning grammar rule, or `model`. */
-  ruleId: string
-  /** SHA-256 of the grammar (for a model intent: the grammar that abstained). */
-  grammarHash: string
-  /** Grammar version. */
-  grammarVersion: string
-  /** Model that proposed the intent. */
-  model?: string
-  /** The provider's request id. */
-  requestId?: string
-  /** SHA-256 of the prompt the model was given. */
-  promptHash?: string
-}
 
 /** Result of `truthPackKeyId`. */
 export interface KeyIdResult {
@@ -274,9 +270,6 @@ export interface KeyIdResult {
   /** Errors (not a 32-byte key). */
   errors: Array<EngineError>
 }
-
-/** Whose key a pack's signature was checked against. */
-export type KeyTrust = 'trusted' | 'other_key' | 'unchecked'
 
 /** A LogLine parse error with 1-based line and column. */
 export interface LogLineError {
@@ -320,40 +313,6 @@ export interface LogLineSpan {
   properties: Record<string, unknown>
 }
 
-/** What an abstention is missing. */
-export type Missing = 'operation' | 'target' | 'behaviour' | 'choice'
-
-/** Execution mode. */
-export type Mode = 'mechanic' | 'genius'
-
-/** Who proposed an intent: the model, the provider's request id and the prompt's hash. */
-export interface ModelSource {
-  /** Model name. */
-  model: string
-  /** The provider's request id. */
-  requestId: string
-  /** SHA-256 of the prompt the model was given. */
-  promptHash: string
-}
-
-/** The operations an intent can have. */
-export type Operation = 'bug_fix' | 'feature' | 'analyze' | 'review' | 'refactor' | 'test' | 'document' | 'file_create' | 'file_delete' | 'file_rename' | 'change' | 'dependency_update' | 'performance'
-
-/** What a pack's signature proves. */
-export type PackFormat = 'bound' | 'legacy'
-
-/** One leaf of a pack. */
-export interface PackLeaf {
-  /** Position. */
-  index: number
-  /** SHA-256 hex of the item's canonical JSON. */
-  itemHash: string
-  /** RFC 6962 leaf hash hex. */
-  leafHash: string
-  /** The item's `kind` field when present. */
-  kind?: string
-}
-
 /** Parses a natural-language request into an intent, or abstains with a reason and a question. */
 export declare function parseIntent(text: string, options?: ParseIntentOptions | undefined | null): ParseIntentResult
 
@@ -363,32 +322,6 @@ export interface ParseIntentOptions {
   threshold?: number
   /** Paths of the repository, so suggestions name real files. */
   files?: Array<string>
-}
-
-/** Result of `parseIntent`. */
-export interface ParseIntentResult {
-  /** True when `intent` is set. */
-  ok: boolean
-  /** The intent. */
-  intent?: Intent
-  /** The abstention. */
-  abstain?: Abstain
-  /** Input or option errors. */
-  errors: Array<EngineError>
-}
-
-/** One pipeline stage. */
-export interface PipelineStage {
-  /** Stage name. */
-  name: string
-  /** Role. */
-  role: string
-  /** Tool allow-list. */
-  tools: Array<string>
-  /** Budget share (0..1]. */
-  budgetShare: number
-  /** Skipped for read-only jobs. */
-  skipWhenReadOnly: boolean
 }
 
 /** A proposed action (fields used depend on `type`). */
@@ -427,32 +360,6 @@ export interface PolicyCumulative {
   linesChanged?: number
 }
 
-/** A policy decision. */
-export interface PolicyDecision {
-  /** Verdict (fails closed to `block` on invalid input or policy). */
-  verdict: PolicyVerdict
-  /** Risk 0-100. */
-  riskScore: number
-  /** Risk level. */
-  riskLevel: RiskLevel
-  /** Violations, most severe first. */
-  violations: Array<PolicyViolation>
-  /** Remediation steps. */
-  remediation: Array<string>
-  /** Policy id. */
-  policyId: string
-  /** Policy version. */
-  policyVersion: string
-  /** SHA-256 of the policy's canonical JSON. */
-  policyHash: string
-  /** SHA-256 of the request rules, when a request text was judged. */
-  requestRulesHash?: string
-  /** Totals. */
-  totals: PolicyTotals
-  /** Errors. */
-  errors: Array<EngineError>
-}
-
 /** Input to `evaluatePolicy`. */
 export interface PolicyInput {
   /** Job mode; selects the preset when no policy text is given. */
@@ -486,63 +393,6 @@ export interface PolicyIntent {
 /** Returns the preset policy text (TOML) for a mode. */
 export declare function policyPreset(mode: Mode): string
 
-/** Change totals after the proposed actions. */
-export interface PolicyTotals {
-  /** Distinct files changed. */
-  files: number
-  /** Lines changed. */
-  lines: number
-  /** File limit. */
-  maxFiles: number
-  /** Line limit. */
-  maxLines: number
-}
-
-/** Policy verdict. */
-export type PolicyVerdict = 'allow' | 'warn' | 'require_approval' | 'block'
-
-/** A rule violation. */
-export interface PolicyViolation {
-  /** Rule id (e.g. `forbidden_path`, `max_files`, `commit_requires_green_tests`). */
-  ruleId: string
-  /** Verdict this violation calls for. */
-  severity: PolicyVerdict
-  /** What happened. */
-  message: string
-  /** Path or command concerned. */
-  path?: string
-  /** What to do. */
-  remediation: string
-  /** The words of the request that fired a request rule. */
-  evidence?: string
-}
-
-/** Change size. */
-export interface QualityChange {
-  /** Files changed. */
-  files: number
-  /** Lines changed. */
-  lines: number
-}
-
-/** One check. */
-export interface QualityCheck {
-  /** Check id. */
-  id: string
-  /** Status. */
-  status: CheckStatus
-  /** Explanation. */
-  message: string
-}
-
-/** Evidence paths. */
-export interface QualityEvidence {
-  /** Files changed. */
-  touched: Array<string>
-  /** Files read. */
-  read: Array<string>
-}
-
 /** Input to `checkQuality`. */
 export interface QualityInput {
   /** Tests. */
@@ -563,42 +413,6 @@ export interface QualityInput {
   addedLines?: Array<string>
 }
 
-/** Lint results. */
-export interface QualityLint {
-  /** Did lint run? */
-  ran: boolean
-  /** Errors. */
-  errors: number
-}
-
-/** Test results. */
-export interface QualityTests {
-  /** Did the suite run? */
-  ran: boolean
-  /** Passed. */
-  passed: number
-  /** Failed. */
-  failed: number
-}
-
-/** Result of `checkQuality`. */
-export interface QualityVerdict {
-  /** OK / WARN / BLOCK. */
-  verdict: GateVerdict
-  /** 0-100. */
-  score: number
-  /** Profile used. */
-  profile: string
-  /** Every check. */
-  checks: Array<QualityCheck>
-  /** Ids of checks that did not pass. */
-  failing: Array<string>
-  /** Paths claimed by the answer but absent from the evidence. */
-  unverifiedPaths: Array<string>
-  /** Errors. */
-  errors: Array<EngineError>
-}
-
 /** Lists every artefact embedded in the engine with id, version and SHA-256. */
 export declare function registryList(): RegistryListResult
 
@@ -610,51 +424,11 @@ export interface RegistryListResult {
   errors: Array<EngineError>
 }
 
-/** Result of `renderTemplate`. */
-export interface RenderResult {
-  /** Rendered text (empty only when `errors` is not). */
-  text: string
-  /** Text with a `[data.path]` citation after every value. */
-  annotatedText: string
-  /** Data paths used, e.g. `data.files[0].path`. */
-  citations: Array<string>
-  /** What each citation rendered as, in the order of `citations`. */
-  evidence: Array<CitedValue>
-  /** Template id. */
-  templateId: string
-  /** Errors (missing field, wrong type, unknown template). */
-  errors: Array<EngineError>
-}
-
 /** Renders a template with data (an object, or JSON text of an object). */
 export declare function renderTemplate(templateId: string, data: Record<string, unknown> | string): RenderResult
 
-/** Risk level. */
-export type RiskLevel = 'low' | 'medium' | 'high' | 'critical'
-
 /** Lowercase hex SHA-256 of the UTF-8 bytes of `text`. */
 export declare function sha256Hex(text: string): string
-
-/** An Ed25519 key pair as hex. */
-export interface SigningKeyPair {
-  /** 32-byte secret seed, hex. */
-  secretKey: string
-  /** 32-byte public key, hex. */
-  publicKey: string
-}
-
-/** Byte span of a slot in `proof.matchedText`. */
-export interface SlotSpan {
-  /** Slot name. */
-  name: string
-  /** Start byte offset. */
-  start: number
-  /** End byte offset (exclusive). */
-  end: number
-}
-
-/** Where an intent came from. */
-export type SourceKind = 'grammar' | 'model'
 
 /** Result of `validateStages` / `defaultStages`. */
 export interface StagesResult {
@@ -676,44 +450,6 @@ export interface StagesResult {
 
 /** Ids of all templates. */
 export declare function templateIds(): Array<string>
-
-/** A signed truth pack. */
-export interface TruthPack {
-  /** Format version: `tdln-truthpack/2` (bound to its job) or `tdln-truthpack/1` (legacy). */
-  version: string
-  /** `ed25519`. */
-  algorithm: string
-  /** Merkle root hex. */
-  root: string
-  /** Number of leaves. */
-  size: number
-  /** Leaves. */
-  leaves: Array<PackLeaf>
-  /** The provenance items. */
-  items: Array<any>
-  /** Public key hex. */
-  publicKey: string
-  /** Id of the public key (absent in legacy packs). */
-  keyId?: string
-  /** What the signature covers (absent in legacy packs). */
-  statement?: TruthPackStatement
-  /** Signature hex over the statement's canonical JSON (legacy: over `tdln-truthpack/1:<root>`). */
-  signature: string
-}
-
-/** What a pack is bound to: its job, repository, base and head commits, and the time it is sealed. */
-export interface TruthPackBinding {
-  /** The job's id. */
-  jobId: string
-  /** The repository the job ran on (server path or URL). */
-  repository: string
-  /** Commit the job started from (40 or 64 hex digits). */
-  baseCommit: string
-  /** Commit the job's work ends at (the base commit when nothing changed). */
-  headCommit: string
-  /** RFC 3339 time in UTC, like `2026-12-05T10:15:00.000Z`. */
-  sealedAt: string
-}
 
 /** The key id of an Ed25519 public key (hex or base64), as packs name their signer. */
 export declare function truthPackKeyId(publicKey: string): KeyIdResult
@@ -739,48 +475,6 @@ export interface TruthPackRootResult {
   errors: Array<EngineError>
 }
 
-/** The statement a pack's signature covers (RFC 8785 canonical JSON of these fields). */
-export interface TruthPackStatement {
-  /** `tdln-truthpack-statement/1`. */
-  type: string
-  /** The job's id. */
-  jobId: string
-  /** The repository the job ran on. */
-  repository: string
-  /** Commit the job started from. */
-  baseCommit: string
-  /** Commit the job's work ends at. */
-  headCommit: string
-  /** Merkle root hex. */
-  root: string
-  /** Number of items. */
-  itemCount: number
-  /** When the pack was sealed (RFC 3339, UTC). */
-  sealedAt: string
-  /** Id of the signing key. */
-  keyId: string
-}
-
-/** The verdict on a truth pack. */
-export interface TruthPackVerification {
-  /** Intact and signed by the trusted key; false whenever no trusted key was given. */
-  valid: boolean
-  /** Items, leaves, root, size and statement agree, and the signature verifies under the pack's own key. */
-  intact: boolean
-  /** `bound` to a job, or `legacy` (root signature only). */
-  format: PackFormat
-  /** Whether the signer is the trusted key. */
-  keyTrust: KeyTrust
-  /** The key the pack names (hex). */
-  publicKey: string
-  /** Its key id. */
-  keyId: string
-  /** The signed statement (bound packs). */
-  statement?: TruthPackStatement
-  /** Every problem found. */
-  errors: Array<EngineError>
-}
-
 /** Validates a stages config (TOML or JSON): unknown/duplicate stages, order, tools, budget shares. */
 export declare function validateStages(configText: string): StagesResult
 
@@ -800,3 +494,315 @@ export interface VerifyResult {
  * when `trustedKey` (hex or base64) is given, that this key is the one that signed it.
  */
 export declare function verifyTruthPack(packJson: string, trustedKey?: string | undefined | null): TruthPackVerification
+
+/** One value a rendered text cites: its data path and the text it rendered as. */
+export interface CitedValue {
+  /** Data path, e.g. `data.files[0].path`. */
+  path: string
+  /** The value as it appears in the text. */
+  value: string
+}
+
+/** Rendering result. */
+export interface RenderResult {
+  /** The text (empty only when `errors` is not). */
+  text: string
+  /** The text with a `[data.path]` citation after every value. */
+  annotatedText: string
+  /** Data paths used, in order, e.g. `data.files[0].path`. */
+  citations: Array<string>
+  /** What each citation rendered as, in the order of `citations`: the evidence the text rests on. */
+  evidence: Array<CitedValue>
+  /** Template id. */
+  templateId: string
+  /** Errors (missing fields, wrong types, unknown template). */
+  errors: Array<EngineError>
+}
+
+/** Kind of file change. */
+export type ChangeKind = 'create' | 'edit' | 'delete'
+
+/** How git records a file: its mode in the tree. */
+export type FileMode = 'regular' | 'executable' | 'symlink' | 'gitlink'
+
+/** A policy decision. */
+export interface PolicyDecision {
+  /** The verdict (most severe violation; `block` when the input or policy was invalid). */
+  verdict: PolicyVerdict
+  /** Risk score 0-100. */
+  riskScore: number
+  /** Risk level. */
+  riskLevel: RiskLevel
+  /** Violations, most severe first. */
+  violations: Array<PolicyViolation>
+  /** Remediation steps, one per distinct rule. */
+  remediation: Array<string>
+  /** Policy id. */
+  policyId: string
+  /** Policy version. */
+  policyVersion: string
+  /** SHA-256 of the policy's canonical JSON. */
+  policyHash: string
+  /** SHA-256 of the request rules, when a request text was judged. */
+  requestRulesHash?: string
+  /** Totals after the proposed actions. */
+  totals: PolicyTotals
+  /** Input/policy errors (fail closed: verdict is `block`). */
+  errors: Array<EngineError>
+}
+
+/** Change totals after the proposed actions. */
+export interface PolicyTotals {
+  /** Distinct files changed. */
+  files: number
+  /** Lines changed. */
+  lines: number
+  /** Limit on files. */
+  maxFiles: number
+  /** Limit on lines. */
+  maxLines: number
+}
+
+/** Verdict, ordered from least to most severe. */
+export type PolicyVerdict = 'allow' | 'warn' | 'require_approval' | 'block'
+
+/** One rule violation. */
+export interface PolicyViolation {
+  /** Rule id. */
+  ruleId: string
+  /** Verdict this violation calls for. */
+  severity: PolicyVerdict
+  /** What happened. */
+  message: string
+  /** The path or command concerned. */
+  path?: string
+  /** What to do about it. */
+  remediation: string
+  /** The words of the request that fired a request rule. */
+  evidence?: string
+}
+
+/** Risk level derived from the score. */
+export type RiskLevel = 'low' | 'medium' | 'high' | 'critical'
+
+/** Outcome of one check. */
+export type CheckStatus = 'pass' | 'warn' | 'fail'
+
+/** The paths a text claims, and those of them no evidence backs. */
+export interface ClaimCheck {
+  /** Path-like tokens of the text, in order of appearance. */
+  claimed: Array<string>
+  /** Claimed paths that are not in the evidence (the gate's `claimed_paths` check). */
+  unverified: Array<string>
+}
+
+/** Gate verdict. */
+export type GateVerdict = 'OK' | 'WARN' | 'BLOCK'
+
+/** Change size. */
+export interface QualityChange {
+  /** Files changed. */
+  files: number
+  /** Lines changed. */
+  lines: number
+}
+
+/** One check result. */
+export interface QualityCheck {
+  /** Check id (`tests`, `lint`, `change_size`, `budget`, `answer_length`, `forbidden_markers`, `claimed_paths`). */
+  id: string
+  /** Status. */
+  status: CheckStatus
+  /** Explanation. */
+  message: string
+}
+
+/** Files the job touched or read. */
+export interface QualityEvidence {
+  /** Files changed. */
+  touched: Array<string>
+  /** Files read. */
+  read: Array<string>
+}
+
+/** Lint results. */
+export interface QualityLint {
+  /** Did lint run? */
+  ran: boolean
+  /** Error count. */
+  errors: number
+}
+
+/** Test results. */
+export interface QualityTests {
+  /** Did the suite run? */
+  ran: boolean
+  /** Passed count. */
+  passed: number
+  /** Failed count. */
+  failed: number
+}
+
+/** Gate result. */
+export interface QualityVerdict {
+  /** OK / WARN / BLOCK. */
+  verdict: GateVerdict
+  /** 0-100. */
+  score: number
+  /** Profile used. */
+  profile: string
+  /** Every check. */
+  checks: Array<QualityCheck>
+  /** Ids of checks that did not pass. */
+  failing: Array<string>
+  /** Paths the answer mentions that are not in the evidence. */
+  unverifiedPaths: Array<string>
+  /** Input errors (verdict BLOCK). */
+  errors: Array<EngineError>
+}
+
+/** A versioned, content-addressed artefact. */
+export interface Artefact {
+  /** `grammar`, `templates`, `policy`, `request_rules`, `quality_profiles` or `stages`. */
+  kind: string
+  /** Artefact id. */
+  id: string
+  /** Version. */
+  version: string
+  /** SHA-256 hex of the artefact source. */
+  sha256: string
+}
+
+/** One pipeline stage. */
+export interface PipelineStage {
+  /** Stage name (one of [`KNOWN_STAGES`]). */
+  name: string
+  /** Role that runs it. */
+  role: string
+  /** Tool allow-list. */
+  tools: Array<string>
+  /** Share of the job budget (0..1]. */
+  budgetShare: number
+  /** Skip the stage for read-only jobs. */
+  skipWhenReadOnly: boolean
+}
+
+/** An inclusion proof for one item. */
+export interface InclusionProof {
+  /** Leaf index. */
+  index: number
+  /** Tree size. */
+  size: number
+  /** Leaf hash hex. */
+  leafHash: string
+  /** Sibling hashes hex, leaf to root. */
+  path: Array<string>
+  /** Root hex. */
+  root: string
+}
+
+/** Whose key the signature was checked against. */
+export type KeyTrust = 'trusted' | 'other_key' | 'unchecked'
+
+/** What a pack's signature proves: `Bound` to a job through a [`Statement`], or `Legacy` (root only). */
+export type PackFormat = 'bound' | 'legacy'
+
+/** One leaf of a pack. */
+export interface PackLeaf {
+  /** Position in the tree. */
+  index: number
+  /** SHA-256 hex of the item's canonical JSON (the item digest). */
+  itemHash: string
+  /** RFC 6962 leaf hash hex: SHA256(0x00 || canonical JSON). */
+  leafHash: string
+  /** The item's `kind` field when present (e.g. `intent`, `tool_call`). */
+  kind?: string
+}
+
+/** A freshly generated signing key pair (hex). */
+export interface SigningKeyPair {
+  /** 32-byte Ed25519 secret seed, hex. */
+  secretKey: string
+  /** 32-byte Ed25519 public key, hex. */
+  publicKey: string
+}
+
+/** A signed truth pack. */
+export interface TruthPack {
+  /** Format version. */
+  version: string
+  /** Signature algorithm (`ed25519`). */
+  algorithm: string
+  /** Merkle root hex. */
+  root: string
+  /** Number of leaves. */
+  size: number
+  /** Leaves in order. */
+  leaves: Array<PackLeaf>
+  /** The items themselves (so the pack can be re-verified offline). */
+  items: Array<any>
+  /** Public key hex. */
+  publicKey: string
+  /** Key id of `public_key` (see [`key_id`]); absent in legacy packs. */
+  keyId?: string
+  /** What the signature covers; absent in legacy packs. */
+  statement?: TruthPackStatement
+  /** Ed25519 signature hex over the statement's canonical JSON (legacy: over `tdln-truthpack/1:<root hex>`). */
+  signature: string
+}
+
+/** What a pack is about: the job it seals, the repository and commits it worked on, and when. */
+export interface TruthPackBinding {
+  /** The job's id. */
+  jobId: string
+  /** The repository the job ran on (server path or URL, as the job names it). */
+  repository: string
+  /** Commit the job started from (hex object id). */
+  baseCommit: string
+  /** Commit the job's work ends at (hex object id; the base commit when it changed nothing). */
+  headCommit: string
+  /** When the pack was sealed, RFC 3339 in UTC (`2026-12-05T10:15:00.000Z`). */
+  sealedAt: string
+}
+
+/** The statement a pack's signature covers, signed as its RFC 8785 canonical JSON. */
+export interface TruthPackStatement {
+  /** Always [`STATEMENT_TYPE`]. */
+  type: string
+  /** The job's id. */
+  jobId: string
+  /** The repository the job ran on. */
+  repository: string
+  /** Commit the job started from. */
+  baseCommit: string
+  /** Commit the job's work ends at. */
+  headCommit: string
+  /** Merkle root hex of the items. */
+  root: string
+  /** Number of items (leaves). */
+  itemCount: number
+  /** When the pack was sealed (RFC 3339, UTC). */
+  sealedAt: string
+  /** Id of the key that signs (see [`key_id`]). */
+  keyId: string
+}
+
+/** The verdict on a pack. */
+export interface TruthPackVerification {
+  /** Intact and signed by the trusted key: false whenever no trusted key was given. */
+  valid: boolean
+  /** Items, leaves, root, size and statement agree, and the signature verifies under the pack's own key. */
+  intact: boolean
+  /** Bound to a job, or legacy. */
+  format: PackFormat
+  /** Whether the signer is the trusted key. */
+  keyTrust: KeyTrust
+  /** The key the pack names (hex, lower case). */
+  publicKey: string
+  /** Its key id. */
+  keyId: string
+  /** The signed statement (bound packs). */
+  statement?: TruthPackStatement
+  /** Every problem found. */
+  errors: Array<EngineError>
+}

@@ -457,8 +457,8 @@ fn parse_sentence(
         .filter(|(k, _)| *k != "tail")
         .map(|(k, v)| SlotSpan {
             name: k.clone(),
-            start: v.0,
-            end: v.1,
+            start: v.0 as u32,
+            end: v.1 as u32,
         })
         .collect();
     let pattern = match (best.pattern, &labelled) {

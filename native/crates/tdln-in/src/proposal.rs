@@ -18,6 +18,7 @@ const MAX_DESCRIPTION: usize = 2_000;
 const MAX_QUESTION: usize = 500;
 
 /// Who proposed an intent: the model, the provider's request id, and the hash of the prompt.
+#[cfg_attr(feature = "napi", napi_derive::napi(object))]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ModelSource {
     /// Model name.

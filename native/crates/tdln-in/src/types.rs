@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use tdln_core::EngineError;
 
 /// The operations an intent can have.
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Operation {
@@ -89,6 +90,7 @@ impl Operation {
 }
 
 /// Execution mode: `mechanic` for small targeted work, `genius` for features, refactors, large jobs.
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
@@ -110,6 +112,7 @@ impl Mode {
 
 /// Why the parser declined to produce an intent. Whether a request is *allowed* is not the
 /// parser's call: tdln-policy judges that, over the text and the intent, whatever parsed it.
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AbstainReason {
@@ -122,6 +125,7 @@ pub enum AbstainReason {
 }
 
 /// What an abstention is missing, so the question can name it.
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Missing {
@@ -136,6 +140,7 @@ pub enum Missing {
 }
 
 /// Where an intent came from.
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
@@ -147,6 +152,7 @@ pub enum SourceKind {
 
 /// Provenance of an intent: the grammar rule and grammar hash, or the model, its request id and
 /// the hash of the prompt it was given.
+#[cfg_attr(feature = "napi", napi_derive::napi(object))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IntentSource {
@@ -170,6 +176,10 @@ pub struct IntentSource {
 }
 
 /// A constraint extracted from the request (e.g. "don't touch tests").
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, js_name = "IntentConstraint")
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Constraint {
     /// Constraint id from the grammar (e.g. `no_test_changes`).
@@ -179,17 +189,19 @@ pub struct Constraint {
 }
 
 /// Byte span of a slot inside `proof.matchedText`.
+#[cfg_attr(feature = "napi", napi_derive::napi(object))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlotSpan {
     /// Slot name.
     pub name: String,
     /// Start byte offset (inclusive).
-    pub start: usize,
+    pub start: u32,
     /// End byte offset (exclusive).
-    pub end: usize,
+    pub end: u32,
 }
 
 /// Evidence of how the intent was derived.
+#[cfg_attr(feature = "napi", napi_derive::napi(object, js_name = "IntentProof"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Proof {
@@ -212,6 +224,7 @@ pub struct Proof {
 }
 
 /// A parsed intent.
+#[cfg_attr(feature = "napi", napi_derive::napi(object))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Intent {
@@ -238,6 +251,7 @@ pub struct Intent {
 }
 
 /// Why and how to ask the user again.
+#[cfg_attr(feature = "napi", napi_derive::napi(object))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Abstain {
@@ -256,6 +270,10 @@ pub struct Abstain {
 }
 
 /// Result of [`parse_intent`]: exactly one of `intent` / `abstain` when `ok`, errors otherwise.
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, js_name = "ParseIntentResult")
+)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParseResult {
     /// True when an intent was produced.

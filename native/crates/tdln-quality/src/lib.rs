@@ -81,6 +81,7 @@ pub fn profile(name: &str) -> Result<Profile, EngineError> {
 }
 
 /// Test results.
+#[cfg_attr(feature = "napi", napi_derive::napi(object, js_name = "QualityTests"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default)]
 pub struct TestsInfo {
@@ -93,6 +94,7 @@ pub struct TestsInfo {
 }
 
 /// Lint results.
+#[cfg_attr(feature = "napi", napi_derive::napi(object, js_name = "QualityLint"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default)]
 pub struct LintInfo {
@@ -103,6 +105,7 @@ pub struct LintInfo {
 }
 
 /// Change size.
+#[cfg_attr(feature = "napi", napi_derive::napi(object, js_name = "QualityChange"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default)]
 pub struct ChangeSize {
@@ -113,6 +116,10 @@ pub struct ChangeSize {
 }
 
 /// Files the job touched or read.
+#[cfg_attr(
+    feature = "napi",
+    napi_derive::napi(object, js_name = "QualityEvidence")
+)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default)]
 pub struct Evidence {
@@ -145,6 +152,7 @@ pub struct QualityInput {
 }
 
 /// Outcome of one check.
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckStatus {
@@ -157,6 +165,7 @@ pub enum CheckStatus {
 }
 
 /// Gate verdict.
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "UPPERCASE"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum GateVerdict {
     /// All checks passed.
@@ -171,6 +180,7 @@ pub enum GateVerdict {
 }
 
 /// One check result.
+#[cfg_attr(feature = "napi", napi_derive::napi(object, js_name = "QualityCheck"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
     /// Check id (`tests`, `lint`, `change_size`, `budget`, `answer_length`, `forbidden_markers`, `claimed_paths`).
@@ -182,6 +192,7 @@ pub struct Check {
 }
 
 /// Gate result.
+#[cfg_attr(feature = "napi", napi_derive::napi(object))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QualityVerdict {
@@ -255,6 +266,7 @@ fn in_evidence(path: &str, evidence: &[String]) -> bool {
 }
 
 /// The paths a text claims, and those of them no evidence backs.
+#[cfg_attr(feature = "napi", napi_derive::napi(object))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClaimCheck {
     /// Path-like tokens of the text, in order of appearance.
@@ -570,172 +582,4 @@ pub fn check_quality_json(input: &serde_json::Value, profile_name: &str) -> Qual
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn good() -> serde_json::Value {
-        json!({
-            "tests": {"ran": true, "passed": 12, "failed": 0},
-            "lint": {"ran": true, "errors": 0},
-            "change": {"files": 1, "lines": 14},
-            "budget": {"tokens": 0.3, "time": 0.2},
-            "finalAnswer": "Fixed the null check in src/auth.ts; the login test now passes.",
-            "evidence": {"touched": ["src/auth.ts"], "read": ["src/auth.test.ts"]}
-        })
-    }
-
-    fn with(mut v: serde_json::Value, key: &str, val: serde_json::Value) -> serde_json::Value {
-        v[key] = val;
-        v
-    }
-
-    #[test]
-    fn a_clean_job_is_ok_with_full_score() {
-        let q = check_quality_json(&good(), "mechanic");
-        assert_eq!(q.verdict, GateVerdict::Ok, "{:?}", q.checks);
-        assert_eq!(q.score, 100);
-        assert!(q.failing.is_empty());
-    }
-
-    #[test]
-    fn failed_or_missing_tests_block() {
-        let q = check_quality_json(
-            &with(
-                good(),
-                "tests",
-                json!({"ran": true, "passed": 3, "failed": 1}),
-            ),
-            "mechanic",
-        );
-        assert_eq!(q.verdict, GateVerdict::Block);
-        assert_eq!(q.failing, vec!["tests"]);
-        let q = check_quality_json(&with(good(), "tests", json!({"ran": false})), "mechanic");
-        assert_eq!(q.verdict, GateVerdict::Block);
-        let q = check_quality_json(
-            &with(
-                with(good(), "tests", json!({"ran": false})),
-                "readOnly",
-                json!(true),
-            ),
-            "mechanic",
-        );
-        assert_eq!(q.verdict, GateVerdict::Ok);
-    }
-
-    #[test]
-    fn change_size_limits_depend_on_the_profile() {
-        let big = with(good(), "change", json!({"files": 12, "lines": 900}));
-        assert_eq!(
-            check_quality_json(&big, "mechanic").verdict,
-            GateVerdict::Block
-        );
-        assert_eq!(check_quality_json(&big, "genius").verdict, GateVerdict::Ok);
-    }
-
-    #[test]
-    fn budget_near_the_limit_warns_and_over_it_blocks() {
-        assert_eq!(
-            check_quality_json(&with(good(), "budget", json!({"tokens": 0.85})), "mechanic")
-                .verdict,
-            GateVerdict::Warn
-        );
-        assert_eq!(
-            check_quality_json(&with(good(), "budget", json!({"time": 1.3})), "mechanic").verdict,
-            GateVerdict::Block
-        );
-    }
-
-    #[test]
-    fn forbidden_markers_block_as_words_in_added_lines_and_nowhere_else() {
-        let q = check_quality_json(
-            &with(
-                good(),
-                "addedLines",
-                json!(["  return a - b;", "  // TODO: handle the edge case"]),
-            ),
-            "mechanic",
-        );
-        assert_eq!(q.failing, vec!["forbidden_markers"]);
-        let q = check_quality_json(
-            &with(
-                good(),
-                "addedLines",
-                json!(["const note = 'Lorem ipsum dolor';"]),
-            ),
-            "mechanic",
-        );
-        assert_eq!(q.verdict, GateVerdict::Block);
-        // A clean change to src/todo.ts, described in the answer, passes: markers are words, in
-        // capitals when written in capitals, and only looked for in what the change adds.
-        let mut clean = with(
-            good(),
-            "addedLines",
-            json!([
-                "import { todoList } from './todo';",
-                "export const XXXL = 'size';"
-            ]),
-        );
-        clean["finalAnswer"] =
-            json!("Fixed the todo list in src/auth.ts; TODO items now sort by date.");
-        let q = check_quality_json(&clean, "mechanic");
-        assert!(
-            !q.failing.contains(&"forbidden_markers".to_string()),
-            "{:?}",
-            q.checks
-        );
-        let q = check_quality_json(&with(good(), "finalAnswer", json!("done")), "mechanic");
-        assert!(q.failing.contains(&"answer_length".to_string()));
-    }
-
-    #[test]
-    fn every_path_the_answer_claims_must_be_in_the_evidence() {
-        let q = check_quality_json(&with(good(), "finalAnswer", json!("Updated src/auth.ts and `src/session/store.ts`, see https://example.com/a/b.md")), "mechanic");
-        assert_eq!(q.verdict, GateVerdict::Block);
-        assert_eq!(q.unverified_paths, vec!["src/session/store.ts"]);
-        let q = check_quality_json(
-            &with(
-                good(),
-                "finalAnswer",
-                json!("The fix is in auth.ts, covered by auth.test.ts."),
-            ),
-            "mechanic",
-        );
-        assert_eq!(q.verdict, GateVerdict::Ok, "{:?}", q.unverified_paths);
-    }
-
-    #[test]
-    fn path_detection_finds_paths_and_skips_urls_and_versions() {
-        assert_eq!(
-            claimed_paths("see ./src/a.ts, lib/ and README.md; v1.2.3 at http://x.io/y/z.js"),
-            vec!["src/a.ts", "lib/", "README.md"]
-        );
-    }
-
-    #[test]
-    fn claims_are_checked_against_the_evidence_on_their_own() {
-        let evidence = vec!["src/calc.js".to_string(), "./test/calc.test.js".to_string()];
-        let c = check_claims(
-            "subtract in src/calc.js adds; see test/calc.test.js and src/ghost.js.",
-            &evidence,
-        );
-        assert_eq!(
-            c.claimed,
-            vec!["src/calc.js", "test/calc.test.js", "src/ghost.js"]
-        );
-        assert_eq!(c.unverified, vec!["src/ghost.js"]);
-        assert!(check_claims("no paths here.", &[]).claimed.is_empty());
-    }
-
-    #[test]
-    fn unknown_profiles_and_bad_input_block_with_errors() {
-        assert_eq!(
-            check_quality_json(&good(), "wizard").errors[0].code,
-            "unknown_profile"
-        );
-        assert_eq!(
-            check_quality_json(&json!({"tests": 3}), "mechanic").errors[0].code,
-            "invalid_input"
-        );
-    }
-}
+mod tests;

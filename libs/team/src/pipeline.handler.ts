@@ -7,13 +7,19 @@ import { LedgerService } from '@app/ledger';
 import { PIPELINE_STAGES, PipelineStage, RenderedText, StagesResult, TDLN, TdlnEngine, renderedRef } from '@app/tdln';
 import { SandboxStatus, ToolRegistry, WorkspaceManager } from '@app/tools';
 import { JobContext, JobHandler, JobOutcome } from '@app/worker';
-import { AgentsErrorCode, AgentsException } from '../agents.errors';
-import { Allowance, BudgetService } from '../budget/budget.service';
-import { ModelGateway, modelSetupHint } from '../model/model-gateway';
-import { TruthPackService, ProvenanceItem } from '../provenance/truthpack.service';
-import { BUILDER, PLANNER, REVIEWER } from '../roles/roles';
-import { AgentCheckpoint } from '../runtime/agent-checkpoint';
-import { AgentRole, AgentRunner } from '../runtime/agent-runner';
+import {
+  AgentCheckpoint,
+  AgentRole,
+  AgentRunner,
+  AgentsErrorCode,
+  AgentsException,
+  Allowance,
+  BudgetService,
+  ModelGateway,
+  modelSetupHint,
+} from '@app/agents';
+import { ProvenanceItem, TruthPackService } from '@app/provenance';
+import { BUILDER, PLANNER, REVIEWER } from './roles';
 import { AgentSession, outcomeOfFailure, sandboxUnavailable } from './agent-session';
 import { EscalationPolicy } from './escalation-policy';
 import { JobArtifactsRepository } from './job-artifacts.repository';

@@ -1,0 +1,3 @@
+export * from './team.module';
+export { AgentSession } from './agent-session';
+export { JobArtifactsRepository } from './job-artifacts.repository';

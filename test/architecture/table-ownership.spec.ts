@@ -17,8 +17,8 @@ const NOT_YET_MOVED: Record<string, string[]> = {
   'libs/chat/src/messages.service.ts': ['events'],
   'libs/evaluation/src/evaluation.service.ts': ['events', 'jobs', 'ledger'],
   'libs/jobs/src/waiting-reminders.service.ts': ['events'],
+  'libs/team/src/closing-stages.ts': ['events', 'jobs'],
   'libs/team/src/job-artifacts.repository.ts': ['jobs'],
-  'libs/team/src/pipeline.handler.ts': ['events', 'jobs', 'ledger'],
   'libs/watcher/src/watcher.service.ts': ['events', 'jobs'],
   // The queue is the jobs table's other writer by design (claim, heartbeat, finish, reap).
   'libs/worker/src/queue.repository.ts': ['jobs'],

@@ -8,6 +8,7 @@ import { ProvenanceModule } from '@app/provenance';
 import { SandboxStatus, ToolsModule } from '@app/tools';
 import { JobHandlerRegistry, WorkerModule, WorkerService } from '@app/worker';
 import { BuilderHandler } from './builder.handler';
+import { ClosingStages } from './closing-stages';
 import { EscalationPolicy } from './escalation-policy';
 import { JobArtifactsRepository } from './job-artifacts.repository';
 import { PipelineHandler } from './pipeline.handler';
@@ -16,7 +17,7 @@ import { WorkspaceJanitor } from './workspace-janitor';
 /** The team: the roles, the pipeline a coordinator job runs (Planner, Builder, Reviewer, quality gate, TruthPack) and the Builder alone. */
 @Module({
   imports: [AgentsModule, ProvenanceModule, LedgerModule, WorkerModule, ToolsModule.forRootAsync()],
-  providers: [JobArtifactsRepository, EscalationPolicy, BuilderHandler, PipelineHandler, WorkspaceJanitor],
+  providers: [JobArtifactsRepository, EscalationPolicy, ClosingStages, BuilderHandler, PipelineHandler, WorkspaceJanitor],
   exports: [JobArtifactsRepository],
 })
 export class TeamModule implements OnModuleInit {

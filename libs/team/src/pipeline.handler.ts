@@ -2,23 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { EscalationTrigger, Job, PendingQuestion } from '@app/jobs';
 import { PIPELINE_STAGES, PipelineStage, StagesResult, TDLN, TdlnEngine, renderedRef } from '@app/tdln';
-import { SandboxStatus, ToolRegistry, WorkspaceManager } from '@app/tools';
 import { JobContext, JobHandler, JobOutcome } from '@app/worker';
-import {
-  AgentCheckpoint,
-  AgentRole,
-  AgentRunner,
-  AgentsErrorCode,
-  AgentsException,
-  Allowance,
-  BudgetService,
-  ModelGateway,
-  modelSetupHint,
-} from '@app/agents';
+import { AgentCheckpoint, AgentRole, AgentRunner, AgentsErrorCode, AgentsException, Allowance, BudgetService } from '@app/agents';
 import { BUILDER, PLANNER, REVIEWER } from './roles';
-import { AgentSession, outcomeOfFailure, sandboxUnavailable } from './agent-session';
+import { AgentSession, outcomeOfFailure } from './agent-session';
 import { EscalationPolicy } from './escalation-policy';
-import { JobArtifactsRepository } from './job-artifacts.repository';
+import { JobSessions } from './job-sessions';
 import { ClosingStages } from './closing-stages';
 import { PipelineCheckpoint, PipelineState, Stage } from './pipeline-state';
 import { stageTask } from './stage-task';
@@ -47,49 +36,28 @@ type Advance =
 @Injectable()
 export class PipelineHandler implements JobHandler {
   constructor(
-    private readonly model: ModelGateway,
+    private readonly sessions: JobSessions,
     private readonly runner: AgentRunner,
-    private readonly workspaces: WorkspaceManager,
-    private readonly repositoryTools: ToolRegistry,
-    private readonly artifacts: JobArtifactsRepository,
     private readonly budget: BudgetService,
     private readonly escalation: EscalationPolicy,
+    private readonly closing: ClosingStages,
     @Inject(TDLN) private readonly tdln: TdlnEngine,
     @Inject(PIPELINE_STAGES) private readonly stages: StagesResult,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly sandbox: SandboxStatus,
-    private readonly closing: ClosingStages,
   ) {}
 
   async handle(ctx: JobContext): Promise<JobOutcome> {
     const { job } = ctx;
     const runStartedAt = Date.now();
-    if (!this.model.configured) {
-      return {
-        status: 'failed',
-        code: AgentsErrorCode.ModelNotConfigured,
-        message: `No model is configured: ${modelSetupHint(this.model.providerName)}`,
-      };
-    }
-    const unsandboxed = await sandboxUnavailable(this.sandbox, (job.intent as { readOnly?: boolean } | null)?.readOnly === true);
-    if (unsandboxed) return unsandboxed;
+    const refused = await this.sessions.refusal((job.intent as { readOnly?: boolean } | null)?.readOnly === true);
+    if (refused) return refused;
     const checkpoint = (job.checkpoint as PipelineCheckpoint | null) ?? undefined;
     const intent = (job.intent ?? {}) as { operation?: string; readOnly?: boolean; targets?: string[] };
     const plan = this.planFor(intent);
     const ps: PipelineState = checkpoint?.pipeline ?? { stage: plan[0].name as Stage, round: 0, reviews: [], approved: {} };
 
     try {
-      const session = await AgentSession.open(
-        {
-          workspaces: this.workspaces,
-          repositoryTools: this.repositoryTools,
-          artifacts: this.artifacts,
-          tdln: this.tdln,
-          pushRemote: this.config.workspaces.pushRemote,
-        },
-        ctx,
-        checkpoint,
-      );
+      const session = await this.sessions.open(ctx, checkpoint);
       if (ps.pendingGate === 'escalation') {
         // A person chose genius mode or a higher cap (the response set them on the job); a rejection ended it instead.
         const trigger = ps.escalation;

@@ -11,13 +11,14 @@ import { BuilderHandler } from './builder.handler';
 import { ClosingStages } from './closing-stages';
 import { EscalationPolicy } from './escalation-policy';
 import { JobArtifactsRepository } from './job-artifacts.repository';
+import { JobSessions } from './job-sessions';
 import { PipelineHandler } from './pipeline.handler';
 import { WorkspaceJanitor } from './workspace-janitor';
 
 /** The team: the roles, the pipeline a coordinator job runs (Planner, Builder, Reviewer, quality gate, TruthPack) and the Builder alone. */
 @Module({
   imports: [AgentsModule, ProvenanceModule, LedgerModule, WorkerModule, ToolsModule.forRootAsync()],
-  providers: [JobArtifactsRepository, EscalationPolicy, ClosingStages, BuilderHandler, PipelineHandler, WorkspaceJanitor],
+  providers: [JobArtifactsRepository, JobSessions, EscalationPolicy, ClosingStages, BuilderHandler, PipelineHandler, WorkspaceJanitor],
   exports: [JobArtifactsRepository],
 })
 export class TeamModule implements OnModuleInit {

@@ -36,7 +36,7 @@ const { createApp } = dist('apps/server/src/create-app.js');
 const { loadConfig, createLogger, startEmbeddedDatabase } = dist('libs/common/src/index.js');
 const { JobHandlerRegistry, QueueRepository } = dist('libs/worker/src/index.js');
 const { CreateJobUseCase } = dist('libs/jobs/src/index.js');
-const { EvaluationService } = dist('libs/agents/src/index.js');
+const { EvaluationService } = dist('libs/evaluation/src/index.js');
 
 // ---------------------------------------------------------------------------------------------
 // Settings

@@ -12,14 +12,14 @@ const OWNERS: Record<string, string> = { jobs: 'jobs', events: 'events', ledger:
  * (issue 18, part 4), by file. The list only shrinks: a new entry fails the test below.
  */
 const NOT_YET_MOVED: Record<string, string[]> = {
-  'libs/agents/src/agents.module.ts': ['events', 'jobs'],
   'libs/agents/src/budget/budget.service.ts': ['jobs'],
-  'libs/agents/src/evaluation/evaluation.service.ts': ['events', 'jobs', 'ledger'],
-  'libs/agents/src/handlers/job-artifacts.repository.ts': ['jobs'],
-  'libs/agents/src/handlers/pipeline.handler.ts': ['events', 'jobs', 'ledger'],
-  'libs/agents/src/watcher/watcher.service.ts': ['events', 'jobs'],
   'libs/chat/src/coordinator.service.ts': ['jobs'],
   'libs/chat/src/messages.service.ts': ['events'],
+  'libs/evaluation/src/evaluation.service.ts': ['events', 'jobs', 'ledger'],
+  'libs/jobs/src/waiting-reminders.service.ts': ['events'],
+  'libs/team/src/closing-stages.ts': ['events', 'jobs'],
+  'libs/team/src/job-artifacts.repository.ts': ['jobs'],
+  'libs/watcher/src/watcher.service.ts': ['events', 'jobs'],
   // The queue is the jobs table's other writer by design (claim, heartbeat, finish, reap).
   'libs/worker/src/queue.repository.ts': ['jobs'],
 };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
-import { TruthPackService } from '@app/agents';
+import { TruthPackService } from '@app/provenance';
 import { signTreeHead, verifyTreeHeadSignature } from '@app/ledger';
 import { TdlnEngine, loadTdlnBinding } from '@app/tdln';
 import { JobHandlerRegistry } from '@app/worker';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TruthPackService } from '@app/agents';
+import { TruthPackService } from '@app/provenance';
 import { TdlnEngine, loadTdlnBinding } from '@app/tdln';
 import { TestApp, startTestApp } from '../support/test-app';
 import { createTestDatabase } from '../support/test-database';

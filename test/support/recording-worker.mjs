@@ -15,7 +15,7 @@ const { DataSource } = require('typeorm');
 const { createApp } = require(join(root, 'dist/apps/server/src/create-app.js'));
 const { loadConfig, createLogger } = require(join(root, 'dist/libs/common/src/index.js'));
 const { JobHandlerRegistry, WorkerService } = require(join(root, 'dist/libs/worker/src/index.js'));
-const { EvaluationService } = require(join(root, 'dist/libs/agents/src/index.js'));
+const { EvaluationService } = require(join(root, 'dist/libs/evaluation/src/index.js'));
 
 const workMs = Number(process.env.WORK_MS ?? 5);
 const config = loadConfig(process.env, process.argv.slice(2));

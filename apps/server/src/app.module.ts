@@ -5,13 +5,17 @@ import { AgentsModule } from '@app/agents';
 import { ChatModule } from '@app/chat';
 import { MetricsModule } from '@app/metrics';
 import { NotificationsModule } from '@app/notifications';
+import { ProvenanceModule } from '@app/provenance';
 import { AuthModule } from '@app/auth';
 import { AppConfig, ConfigModule, DatabaseModule, HostLookup, LoggingModule, RepositoryAccessModule } from '@app/common';
+import { EvaluationModule } from '@app/evaluation';
 import { EventsModule } from '@app/events';
 import { IntakeModule, ModelAwareJobIntake } from '@app/intake';
 import { JobsModule } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
 import { TdlnModule } from '@app/tdln';
+import { TeamModule } from '@app/team';
+import { WatcherModule } from '@app/watcher';
 import { WebhooksModule } from '@app/webhooks';
 import { WorkerModule } from '@app/worker';
 import { ENTITIES } from './entities';
@@ -40,6 +44,10 @@ export class AppModule {
         JobsModule.forRoot({ intake: ModelAwareJobIntake, imports: [IntakeModule] }),
         WorkerModule,
         AgentsModule,
+        ProvenanceModule,
+        TeamModule,
+        EvaluationModule,
+        WatcherModule,
         ChatModule,
         NotificationsModule,
         MetricsModule,

@@ -11,6 +11,7 @@ import { CoordinatorService } from './coordinator.service';
 import { ChatBudgetService } from './chat-budget.service';
 import { JobUpdatesListener } from './job-updates.listener';
 import { CoordinatorAgent } from './coordinator-agent';
+import { CoordinatorReplies } from './coordinator-replies';
 import { RepositoryViews } from './repository-views';
 import { ChatController } from './chat.controller';
 
@@ -18,7 +19,15 @@ import { ChatController } from './chat.controller';
 @Module({
   imports: [TypeOrmModule.forFeature([Conversation, Message]), LedgerModule, EventsModule, AgentsModule, IntakeModule],
   controllers: [ChatController],
-  providers: [MessagesService, CoordinatorService, CoordinatorAgent, RepositoryViews, ChatBudgetService, JobUpdatesListener],
+  providers: [
+    MessagesService,
+    CoordinatorService,
+    CoordinatorReplies,
+    CoordinatorAgent,
+    RepositoryViews,
+    ChatBudgetService,
+    JobUpdatesListener,
+  ],
   exports: [MessagesService],
 })
 export class ChatModule {}

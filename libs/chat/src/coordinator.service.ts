@@ -5,44 +5,26 @@ import { Logger } from 'pino';
 import { APP_CONFIG, AppConfig, DomainException, JobCaps, LOGGER, RepositoryAccess, RequestIdentityInfo } from '@app/common';
 import { ModelGateway } from '@app/agents';
 import { IntakeModelCall, IntakeOutcome, IntakeService, ModelAwareJobIntake, Understanding } from '@app/intake';
-import {
-  CreateJobUseCase,
-  JobDelegation,
-  JobsService,
-  PendingQuestion,
-  REPO_PATTERN,
-  RespondAction,
-  RespondJobUseCase,
-  describeCap,
-} from '@app/jobs';
-import { RenderedText, TDLN, TdlnEngine, renderedRef } from '@app/tdln';
+import { CreateJobUseCase, JobDelegation, PendingQuestion, REPO_PATTERN, RespondAction, RespondJobUseCase, describeCap } from '@app/jobs';
+import { TDLN, TdlnEngine } from '@app/tdln';
 import { ChatBudgetService, ChatModelCall, ChatReservation } from './chat-budget.service';
 import {
   EscalationChoice,
   decisionOf,
   escalationChoiceOf,
-  escalationHow,
   explicitAnswer,
   isPlainStatusQuestion,
   isQuestion,
   isStatusQuestion,
 } from './chat-reply-rules';
 import { CoordinatorAgent, DelegateOutcome } from './coordinator-agent';
+import { CoordinatorReplies, Routed, WaitingJob } from './coordinator-replies';
 import { MessagesService } from './messages.service';
 
 /** Who sent a chat message: their identity as the request carried it, and the message. */
 export interface ChatSender extends RequestIdentityInfo {
   messageId?: string;
 }
-
-/** A job of the conversation that waits for a person. */
-interface WaitingJob {
-  id: string;
-  repo: string;
-  question: PendingQuestion | null;
-}
-
-type Routed = { state: 'idle' | 'working' | 'queueing'; jobId?: string };
 
 /** A repository named in a message: an absolute path or a git URL, as a word of its own. */
 const REPO_IN_TEXT = /(?:^|\s)((?:https?|ssh|git|file):\/\/\S+|\/[\w.\-/]+)/;
@@ -57,7 +39,7 @@ const HISTORY = 12;
  * that is no task (or a question the grammar would take for one) goes, when a model is configured,
  * to the {@link CoordinatorAgent}, which looks at the repository and the jobs, delegates work and
  * answers; its model calls are budgeted and metered per conversation ({@link ChatBudgetService}).
- * Every text it says is rendered by tdln-out. It never writes code.
+ * What it says, and the jobs it starts, go through {@link CoordinatorReplies}. It never writes code.
  */
 @Injectable()
 export class CoordinatorService {
@@ -72,7 +54,7 @@ export class CoordinatorService {
     private readonly jobIntake: ModelAwareJobIntake,
     private readonly budget: ChatBudgetService,
     private readonly agent: CoordinatorAgent,
-    private readonly jobs: JobsService,
+    private readonly replies: CoordinatorReplies,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(TDLN) private readonly tdln: TdlnEngine,
     private readonly repositories: RepositoryAccess,
@@ -99,7 +81,7 @@ export class CoordinatorService {
     } catch (error) {
       this.logger.error({ err: error, conversationId }, 'coordinator failed');
       await this.messages.status(conversationId, 'idle');
-      await this.say(conversationId, this.tdln.text('chat_error', {}), { error: (error as Error).message });
+      await this.replies.say(conversationId, this.tdln.text('chat_error', {}), { error: (error as Error).message });
       throw error;
     }
     await this.messages.status(conversationId, finalState, jobId);
@@ -113,7 +95,7 @@ export class CoordinatorService {
       const verdict = this.repositories.check(named);
       if (!verdict.allowed) {
         const { refusal } = verdict;
-        await this.say(
+        await this.replies.say(
           conversationId,
           this.tdln.text('request_refused', { message: refusal.message, hint: refusal.hint, suggestions: [] }),
           {
@@ -135,16 +117,23 @@ export class CoordinatorService {
     if (last?.proposal) {
       const decision = decisionOf(text)?.decision;
       if (decision === 'approve')
-        return this.start(conversationId, last.proposal.goal, last.proposal.repo, undefined, sender.actor, last.proposal.delegation);
+        return this.replies.start(
+          conversationId,
+          last.proposal.goal,
+          last.proposal.repo,
+          undefined,
+          sender.actor,
+          last.proposal.delegation,
+        );
       if (decision === 'reject') {
-        await this.say(conversationId, this.tdln.text('proposal_declined', {}), { proposalDeclined: true });
+        await this.replies.say(conversationId, this.tdln.text('proposal_declined', {}), { proposalDeclined: true });
         return { state: 'idle' };
       }
     }
-    if (last?.pendingTask && repo && named) return this.start(conversationId, last.pendingTask.goal, repo, undefined, sender.actor);
+    if (last?.pendingTask && repo && named) return this.replies.start(conversationId, last.pendingTask.goal, repo, undefined, sender.actor);
 
     // 3. A status question.
-    if (isStatusQuestion(text)) return this.progress(conversationId);
+    if (isStatusQuestion(text)) return this.replies.progress(conversationId);
 
     // 4. A task, read through the one intake path; the model's reading, when it is asked, is budgeted here.
     const reading = await this.readWithinBudget(conversationId, text, repo ?? undefined);
@@ -169,7 +158,7 @@ export class CoordinatorService {
     if (outcome.kind === 'refused' || outcome.kind === 'unavailable') {
       const details = outcome.error.details as { suggestions?: string[] } | undefined;
       const suggestions = details?.suggestions ?? outcome.abstain?.suggestions ?? [];
-      await this.say(conversationId, this.tdln.text('request_refused', { message: outcome.error.message, suggestions }), {
+      await this.replies.say(conversationId, this.tdln.text('request_refused', { message: outcome.error.message, suggestions }), {
         refused: { code: outcome.error.code },
       });
       return { state: 'idle' };
@@ -178,13 +167,13 @@ export class CoordinatorService {
     const details = outcome.error.details as
       { reason?: string; missing?: string; clarification?: string; suggestions?: string[]; model?: string } | undefined;
     // The model was needed to read it, and this conversation has no budget left for it.
-    if (reading.overBudget && details?.model === 'not_asked') return this.overBudget(conversationId);
+    if (reading.overBudget && details?.model === 'not_asked') return this.replies.overBudget(conversationId);
     // Not a task at all (the grammar saw none and the model, if asked, found no work in it): talk.
     const notATask = details?.missing === 'operation' && (outcome.source === 'model' || details?.reason === 'no_match');
     if (notATask && this.model.configured) return this.runAgent(conversationId, text, repo, sender);
     const question = details?.clarification ?? abstain?.clarification ?? outcome.error.message;
     const suggestions = details?.suggestions ?? abstain?.suggestions ?? [];
-    await this.say(conversationId, this.tdln.text('needs_clarification', { question, suggestions }), {
+    await this.replies.say(conversationId, this.tdln.text('needs_clarification', { question, suggestions }), {
       clarification: {
         reason: details?.reason ?? abstain?.reason ?? 'no_match',
         missing: details?.missing,
@@ -220,7 +209,7 @@ export class CoordinatorService {
           ? escalations[0]
           : undefined;
       if (target) return this.settleEscalation(conversationId, target, choice, sender);
-      await this.say(
+      await this.replies.say(
         conversationId,
         this.tdln.text('approval_which_job', {
           several: escalations.length > 1,
@@ -242,7 +231,7 @@ export class CoordinatorService {
           ? decidable[0]
           : undefined;
       if (target) return this.resolve(conversationId, target, decision.decision, undefined, sender);
-      await this.say(
+      await this.replies.say(
         conversationId,
         this.tdln.text('approval_which_job', {
           several: decidable.length > 1,
@@ -257,26 +246,26 @@ export class CoordinatorService {
     const explicit = explicitAnswer(text);
     if (explicit !== null && questions.length > 0) return this.resolve(conversationId, questions[0], 'answer', explicit, sender);
     // Only an unmistakable status question while a question waits: "return status 404 instead" is an answer.
-    if (questions.length > 0 ? isPlainStatusQuestion(text) : isStatusQuestion(text)) return this.progress(conversationId, waiting);
+    if (questions.length > 0 ? isPlainStatusQuestion(text) : isStatusQuestion(text)) return this.replies.progress(conversationId, waiting);
 
     const newTask = await this.readAsNewTask(text, repo ?? waiting[0].repo);
     if (newTask && newTask.understanding.mode === 'genius') {
       // A proposal would wait for "go ahead", which here would settle the waiting approval instead: one decision at a time.
-      await this.say(conversationId, this.stillWaiting(waiting, { deferred_proposal: true }), {
+      await this.replies.say(conversationId, this.replies.stillWaiting(waiting, { deferred_proposal: true }), {
         reminder: { jobIds: waiting.map((w) => w.id) },
       });
       return { state: 'idle' };
     }
     if (newTask) {
-      const routed = await this.start(conversationId, text, newTask.repo, newTask.understanding, sender.actor);
-      await this.say(conversationId, this.stillWaiting(waiting), { reminder: { jobIds: waiting.map((w) => w.id) } });
+      const routed = await this.replies.start(conversationId, text, newTask.repo, newTask.understanding, sender.actor);
+      await this.replies.say(conversationId, this.replies.stillWaiting(waiting), { reminder: { jobIds: waiting.map((w) => w.id) } });
       return routed;
     }
     if (questions.length > 0) return this.resolve(conversationId, questions[0], 'answer', text, sender);
     const deciding = [...escalations, ...approvals];
-    await this.say(
+    await this.replies.say(
       conversationId,
-      this.stillWaiting(deciding, { not_a_decision: true }),
+      this.replies.stillWaiting(deciding, { not_a_decision: true }),
       {
         reminder: {
           jobIds: deciding.map((w) => w.id),
@@ -295,20 +284,6 @@ export class CoordinatorService {
     const cap = choice.cap ?? offered?.cap;
     const caps = choice.value !== undefined && cap ? { [cap]: choice.value } : undefined;
     return this.resolve(conversationId, job, 'raise_cap', undefined, sender, caps);
-  }
-
-  /** What the waiting jobs wait for, and how to give it. */
-  private stillWaiting(waiting: WaitingJob[], lead: { not_a_decision?: boolean; deferred_proposal?: boolean } = {}): RenderedText {
-    return this.tdln.text('still_waiting', {
-      ...lead,
-      waiting: waiting.map((w) => ({
-        id: w.id,
-        approval: w.question?.kind === 'approval',
-        escalation: w.question?.kind === 'escalation',
-        how: w.question?.kind === 'escalation' ? escalationHow(w.question) : '',
-        question: w.question?.question ?? (w.question?.kind === 'approval' ? 'a decision' : 'a question'),
-      })),
-    });
   }
 
   /** Resolves a waiting job with the sender's decision or answer, recording who gave it and through which conversation. */
@@ -338,7 +313,7 @@ export class CoordinatorService {
       });
     } catch (error) {
       if (!(error instanceof DomainException)) throw error;
-      await this.say(
+      await this.replies.say(
         conversationId,
         this.tdln.text('response_refused', { job: { id: job.id }, reason: error.message }),
         { refused: { code: error.code } },
@@ -347,7 +322,7 @@ export class CoordinatorService {
       return { state: 'idle', jobId: job.id };
     }
     const raised = settled.humanResponse?.escalation;
-    await this.say(
+    await this.replies.say(
       conversationId,
       this.tdln.text('response_recorded', {
         job: { id: job.id },
@@ -381,33 +356,14 @@ export class CoordinatorService {
     actor: RequestIdentityInfo['actor'],
   ): Promise<Routed> {
     if (!repo) {
-      await this.say(conversationId, this.tdln.text('needs_repository', {}), { pendingTask: { goal: text } });
+      await this.replies.say(conversationId, this.tdln.text('needs_repository', {}), { pendingTask: { goal: text } });
       return { state: 'idle' };
     }
     if (understanding.mode === 'genius') {
-      await this.propose(conversationId, text, repo, understanding);
+      await this.replies.propose(conversationId, text, repo, understanding);
       return { state: 'idle' };
     }
-    return this.start(conversationId, text, repo, understanding, actor);
-  }
-
-  /** A larger (genius mode) task, proposed: it starts when the person says go ahead. */
-  private async propose(conversationId: string, goal: string, repo: string, understanding: Understanding, delegation?: JobDelegation) {
-    const { intent } = understanding;
-    await this.say(
-      conversationId,
-      this.tdln.text('job_proposed', { operation: intent.operation.replace('_', ' '), targets: intent.targets, repo }),
-      {
-        proposal: {
-          goal,
-          repo,
-          operation: intent.operation,
-          mode: intent.mode,
-          source: intent.source.kind,
-          ...(delegation ? { delegation } : {}),
-        },
-      },
-    );
+    return this.replies.start(conversationId, text, repo, understanding, actor);
   }
 
   /**
@@ -435,61 +391,6 @@ export class CoordinatorService {
     }
   }
 
-  /** Says that the conversation's model budget is used up, and what still works. */
-  private async overBudget(conversationId: string): Promise<Routed> {
-    const spend = await this.budget.spend(conversationId);
-    await this.say(
-      conversationId,
-      this.tdln.text('chat_budget_exhausted', {
-        spend: { cost: spend.costCents.toFixed(2), max_cost: spend.maxCostCents, tokens: spend.tokens, max_tokens: spend.maxTokens },
-      }),
-      { budget: { exhausted: true, ...spend } },
-    );
-    return { state: 'idle' };
-  }
-
-  private async start(
-    conversationId: string,
-    goal: string,
-    repo: string,
-    understood: Understanding | undefined,
-    actor: RequestIdentityInfo['actor'],
-    delegation?: JobDelegation,
-  ): Promise<Routed> {
-    try {
-      const job = await this.createJob.execute({
-        goal,
-        repo,
-        conversationId,
-        source: 'chat',
-        // A job the Coordinator hands over is its act, on the person's behalf (recorded in the delegation).
-        actor: delegation ? delegation.by : actor,
-        ...(delegation ? { delegation } : {}),
-        ...(understood ? { understood: this.jobIntake.toResult(understood) } : {}),
-      });
-      const intent = (job.intent ?? {}) as { operation?: string; targets?: string[] };
-      const rendered = this.tdln.text('job_started', {
-        job: { id: job.id, title: goal },
-        intent: { operation: intent.operation ?? 'task' },
-        mode: job.mode,
-        targets: intent.targets ?? [],
-      });
-      await this.say(conversationId, rendered, { jobCard: { id: job.id, status: job.status, mode: job.mode } }, job.id);
-      return { state: 'queueing', jobId: job.id };
-    } catch (error) {
-      if (!(error instanceof DomainException)) throw error;
-      const details = error.details as { suggestions?: string[] } | undefined;
-      await this.say(
-        conversationId,
-        this.tdln.text('request_refused', { message: error.message, suggestions: details?.suggestions ?? [] }),
-        {
-          refused: { code: error.code },
-        },
-      );
-      return { state: 'idle' };
-    }
-  }
-
   /**
    * Runs the Coordinator agent on a message: it may read the repository, look at and cancel jobs,
    * delegate a task and ask; what it says is posted here. Without budget left it says so.
@@ -512,12 +413,12 @@ export class CoordinatorService {
     const routed: Routed = jobId ? { state: 'queueing', jobId } : { state: 'idle' };
     switch (result.kind) {
       case 'over_budget':
-        await this.overBudget(conversationId);
+        await this.replies.overBudget(conversationId);
         return routed;
       case 'proposed':
         return routed;
       default:
-        await this.say(conversationId, result.rendered, result.data);
+        await this.replies.say(conversationId, result.rendered, result.data);
         return routed;
     }
   }
@@ -550,7 +451,7 @@ export class CoordinatorService {
     }
     if (outcome.understanding.mode === 'genius') {
       if (reading.reservation) await this.budget.settle(reading.reservation, intakeCall(outcome));
-      await this.propose(conversationId, goal, repo, outcome.understanding, delegation);
+      await this.replies.propose(conversationId, goal, repo, outcome.understanding, delegation);
       return { kind: 'proposed' };
     }
     let started = false;
@@ -567,7 +468,7 @@ export class CoordinatorService {
       started = true;
       const intent = (job.intent ?? {}) as { operation?: string };
       const operation = intent.operation ?? outcome.understanding.intent.operation;
-      await this.say(
+      await this.replies.say(
         conversationId,
         this.tdln.text('job_delegated', { job: { id: job.id, goal: job.goal }, operation, mode: job.mode }),
         { jobCard: { id: job.id, status: job.status, mode: job.mode }, delegation },
@@ -584,29 +485,6 @@ export class CoordinatorService {
     }
   }
 
-  private async progress(conversationId: string, waiting: WaitingJob[] = []): Promise<Routed> {
-    if (waiting.length > 0) {
-      await this.say(conversationId, this.stillWaiting(waiting), { progress: { status: 'waiting_human' } }, waiting[0].id);
-      return { state: 'idle', jobId: waiting[0].id };
-    }
-    const [job] = (await this.jobs.list({ conversationId, excludeRoles: ['evaluator'], limit: 1 })).items;
-    if (!job) {
-      await this.say(conversationId, this.tdln.text('no_jobs_yet', {}));
-      return { state: 'idle' };
-    }
-    const active = ['queued', 'running', 'cancelling'].includes(job.status);
-    const text = active
-      ? this.tdln.text('job_progress', {
-          job: { id: job.id },
-          status: job.status,
-          action: job.currentAction,
-          steps: { used: job.usedSteps, max: job.maxSteps },
-        })
-      : this.tdln.text('job_status', { job: { id: job.id, goal: job.goal }, status: job.status.replace('_', ' ') });
-    await this.say(conversationId, text, { progress: { status: job.status } }, job.id);
-    return { state: active ? 'working' : 'idle', jobId: job.id };
-  }
-
   /** The jobs of the conversation that wait for a person, the most recently parked first. */
   private async waitingJobs(conversationId: string): Promise<WaitingJob[]> {
     const rows: { id: string; repo: string; pending_question: PendingQuestion | null }[] = await this.dataSource.query(
@@ -614,23 +492,6 @@ export class CoordinatorService {
       [conversationId],
     );
     return rows.map((r) => ({ id: r.id, repo: r.repo, question: r.pending_question }));
-  }
-
-  /** Posts a rendered text as the Coordinator's message, with the template it came from and what it cites. */
-  private async say(
-    conversationId: string,
-    rendered: RenderedText,
-    data: Record<string, unknown> = {},
-    jobId: string | null = null,
-  ): Promise<void> {
-    await this.messages.post({
-      conversationId,
-      role: 'assistant',
-      content: rendered.text,
-      jobId,
-      data: { ...data, template: renderedRef(rendered) },
-      actor: 'agent:coordinator',
-    });
   }
 
   private async lastAssistantData(

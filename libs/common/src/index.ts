@@ -32,3 +32,4 @@ export * from './repo-access/repo-allow-list';
 export * from './repo-access/repository-access';
 export * from './repo-access/repository-access.module';
 export * from './security/key-strength';
+export * from './schedule/scheduled-task';

@@ -16,3 +16,4 @@ export * from './dto/jobs.dto';
 export * from './jobs.module';
 export * from './job-row';
 export * from './next-step';
+export * from './waiting-reminders.service';

@@ -13,6 +13,7 @@ import { CancelJobUseCase } from './usecases/cancel-job.usecase';
 import { RetryJobUseCase } from './usecases/retry-job.usecase';
 import { RespondJobUseCase } from './usecases/respond-job.usecase';
 import { EscalateJobUseCase } from './usecases/escalate-job.usecase';
+import { WaitingReminders } from './waiting-reminders.service';
 
 export interface JobsModuleOptions {
   /** The intake that understands requests; defaults to taking the goal as given. */
@@ -21,7 +22,7 @@ export interface JobsModuleOptions {
   imports?: ModuleMetadata['imports'];
 }
 
-/** Jobs: the API, the state machine and the use cases that change jobs. */
+/** Jobs: the API, the state machine, the use cases that change jobs and the reminders of jobs waiting for a person. */
 @Module({})
 export class JobsModule {
   static forRoot(options: JobsModuleOptions = {}): DynamicModule {
@@ -40,6 +41,7 @@ export class JobsModule {
         RetryJobUseCase,
         RespondJobUseCase,
         EscalateJobUseCase,
+        WaitingReminders,
       ],
       exports: [
         JobTransitions,

@@ -74,6 +74,15 @@ export class JobsService {
     return this.jobs.find({ where: { parentJobId: id }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
+  /** The ids of the jobs that ended (succeeded, failed or aborted) more than `ms` milliseconds ago. */
+  async endedBefore(ms: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.jobs.query(
+      `SELECT id FROM jobs WHERE status IN ('succeeded', 'failed', 'aborted') AND finished_at < now() - $1 * interval '1 millisecond'`,
+      [ms],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** The job's status re-derived from its ledger entries, next to the stored one. */
   async statusFromLedger(id: string): Promise<{ stored: JobStatus; derived: JobStatus | null; consistent: boolean }> {
     const job = await this.get(id);

@@ -1,4 +1,4 @@
-import { AgentRole } from '../runtime/agent-runner';
+import { AgentRole } from '@app/agents';
 
 /** Read-only repository tools every code role may use. */
 export const READ_TOOLS = ['read_file', 'list_files', 'find_files', 'search_code', 'semantic_search', 'get_repo_state'];

@@ -1,47 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { EscalationTrigger, Job, PendingQuestion } from '@app/jobs';
-import { LedgerService } from '@app/ledger';
-import { PIPELINE_STAGES, PipelineStage, RenderedText, StagesResult, TDLN, TdlnEngine, renderedRef } from '@app/tdln';
-import { SandboxStatus, ToolRegistry, WorkspaceManager } from '@app/tools';
+import { PIPELINE_STAGES, PipelineStage, StagesResult, TDLN, TdlnEngine, renderedRef } from '@app/tdln';
 import { JobContext, JobHandler, JobOutcome } from '@app/worker';
-import { AgentsErrorCode, AgentsException } from '../agents.errors';
-import { Allowance, BudgetService } from '../budget/budget.service';
-import { ModelGateway, modelSetupHint } from '../model/model-gateway';
-import { TruthPackService, ProvenanceItem } from '../provenance/truthpack.service';
-import { BUILDER, PLANNER, REVIEWER } from '../roles/roles';
-import { AgentCheckpoint } from '../runtime/agent-checkpoint';
-import { AgentRole, AgentRunner } from '../runtime/agent-runner';
-import { AgentSession, outcomeOfFailure, sandboxUnavailable } from './agent-session';
+import { AgentCheckpoint, AgentRole, AgentRunner, AgentsErrorCode, AgentsException, Allowance, BudgetService } from '@app/agents';
+import { BUILDER, PLANNER, REVIEWER } from './roles';
+import { AgentSession, outcomeOfFailure } from './agent-session';
 import { EscalationPolicy } from './escalation-policy';
-import { JobArtifactsRepository } from './job-artifacts.repository';
-import { taskPrompt } from './task-prompt';
-
-/** The stages the pipeline runs (intake happened before the job was queued). */
-type Stage = 'plan' | 'build' | 'review' | 'quality' | 'render' | 'seal';
-
-/** The pipeline's own state, kept in every checkpoint. */
-interface PipelineState {
-  stage: Stage;
-  round: number;
-  analysis?: Record<string, unknown>;
-  plan?: Record<string, unknown>;
-  reviews: Record<string, unknown>[];
-  builderSummary?: string;
-  /** What the job is parked on: a pipeline gate (`quality` BLOCK, `review` rounds exhausted) or an `escalation`. */
-  pendingGate?: 'quality' | 'review' | 'escalation';
-  /** The escalation a parked job waits on. */
-  escalation?: EscalationTrigger;
-  approved: { quality?: boolean; review?: boolean };
-  quality?: Record<string, unknown>;
-  answer?: { text: string; citations: string[]; templateId?: string; evidence?: Record<string, string> };
-  /** What the current stage's role may use, and the job caps it was worked out from (raised caps give it more). */
-  allowance?: { stage: Stage; round: number; steps: number; tokens: number; caps: Allowance };
-}
-
-type PipelineCheckpoint = AgentCheckpoint & { pipeline: PipelineState };
+import { JobSessions } from './job-sessions';
+import { ClosingStages } from './closing-stages';
+import { PipelineCheckpoint, PipelineState, Stage } from './pipeline-state';
+import { stageTask } from './stage-task';
 
 /** The agents of the agent stages, by role name (the stages file names the role; validation ties it to its stage). */
 const AGENTS: Record<string, AgentRole> = { planner: PLANNER, builder: BUILDER, reviewer: REVIEWER };
@@ -67,51 +36,28 @@ type Advance =
 @Injectable()
 export class PipelineHandler implements JobHandler {
   constructor(
-    private readonly model: ModelGateway,
+    private readonly sessions: JobSessions,
     private readonly runner: AgentRunner,
-    private readonly workspaces: WorkspaceManager,
-    private readonly repositoryTools: ToolRegistry,
-    private readonly artifacts: JobArtifactsRepository,
-    private readonly truthpacks: TruthPackService,
     private readonly budget: BudgetService,
     private readonly escalation: EscalationPolicy,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly closing: ClosingStages,
     @Inject(TDLN) private readonly tdln: TdlnEngine,
     @Inject(PIPELINE_STAGES) private readonly stages: StagesResult,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly sandbox: SandboxStatus,
-    private readonly ledger: LedgerService,
   ) {}
 
   async handle(ctx: JobContext): Promise<JobOutcome> {
     const { job } = ctx;
     const runStartedAt = Date.now();
-    if (!this.model.configured) {
-      return {
-        status: 'failed',
-        code: AgentsErrorCode.ModelNotConfigured,
-        message: `No model is configured: ${modelSetupHint(this.model.providerName)}`,
-      };
-    }
-    const unsandboxed = await sandboxUnavailable(this.sandbox, (job.intent as { readOnly?: boolean } | null)?.readOnly === true);
-    if (unsandboxed) return unsandboxed;
+    const refused = await this.sessions.refusal((job.intent as { readOnly?: boolean } | null)?.readOnly === true);
+    if (refused) return refused;
     const checkpoint = (job.checkpoint as PipelineCheckpoint | null) ?? undefined;
     const intent = (job.intent ?? {}) as { operation?: string; readOnly?: boolean; targets?: string[] };
     const plan = this.planFor(intent);
     const ps: PipelineState = checkpoint?.pipeline ?? { stage: plan[0].name as Stage, round: 0, reviews: [], approved: {} };
 
     try {
-      const session = await AgentSession.open(
-        {
-          workspaces: this.workspaces,
-          repositoryTools: this.repositoryTools,
-          artifacts: this.artifacts,
-          tdln: this.tdln,
-          pushRemote: this.config.workspaces.pushRemote,
-        },
-        ctx,
-        checkpoint,
-      );
+      const session = await this.sessions.open(ctx, checkpoint);
       if (ps.pendingGate === 'escalation') {
         // A person chose genius mode or a higher cap (the response set them on the job); a rejection ended it instead.
         const trigger = ps.escalation;
@@ -154,7 +100,7 @@ export class PipelineHandler implements JobHandler {
               session.recorder(role.name, (kind, data) => this.onRecord(ps, kind, data)),
             ),
             toolContext: session.toolContext(job.mode),
-            task: this.taskFor(ps, job, intent, allowance),
+            task: stageTask(ps, job, intent, allowance),
             resume: resumed,
             response: job.humanResponse,
             runStartedAt,
@@ -314,7 +260,7 @@ export class PipelineHandler implements JobHandler {
         };
       }
       case 'quality': {
-        const verdict = await this.qualityGate(ctx, session, ps, readOnly);
+        const verdict = await this.closing.qualityGate(ctx, session, ps, readOnly);
         if (verdict.verdict === 'BLOCK' && !ps.approved.quality) {
           const asked = this.tdln.text('quality_blocked', {
             score: verdict.score,
@@ -337,11 +283,11 @@ export class PipelineHandler implements JobHandler {
         return { kind: 'next' };
       }
       case 'render':
-        ps.answer = await this.render(ctx, session, ps);
+        ps.answer = await this.closing.render(ctx, session, ps);
         ps.stage = next;
         return { kind: 'next' };
       case 'seal':
-        return { kind: 'done', outcome: await this.seal(ctx, session, ps, readOnly) };
+        return { kind: 'done', outcome: await this.closing.seal(ctx, session, ps, readOnly) };
     }
   }
 
@@ -358,46 +304,6 @@ export class PipelineHandler implements JobHandler {
       'reviewer',
       'builder',
     );
-  }
-
-  private taskFor(
-    ps: PipelineState,
-    job: Job,
-    intent: { operation?: string; readOnly?: boolean; targets?: string[] },
-    allowance: Allowance,
-  ): string {
-    const plan = ps.plan ? `\nThe plan (from the Planner):\n${JSON.stringify(ps.plan, null, 1)}` : '';
-    const share = `Your share of that: at most ${allowance.steps} tool calls and ${allowance.tokens} tokens; the rest is for the roles after you.`;
-    switch (ps.stage) {
-      case 'plan':
-        return taskPrompt(job, [
-          share,
-          intent.readOnly
-            ? '\nThis is an analysis request: analyse, record your analysis, and list the recommended next steps as the plan. Do not change anything.'
-            : '\nRecord your analysis, then write the plan the Builder will follow.',
-        ]);
-      case 'build': {
-        const last = ps.reviews.at(-1);
-        const review =
-          ps.round > 0 && last
-            ? `\nThe Reviewer requested changes:\n${JSON.stringify({ summary: last.summary, comments: last.comments ?? [] }, null, 1)}\nAddress every comment, run the tests again, and commit.`
-            : '';
-        return taskPrompt(job, [share, plan, review]);
-      }
-      case 'review':
-        return intent.readOnly
-          ? taskPrompt(job, [
-              share,
-              `\nReview the code this request names${intent.targets?.length ? ` (${intent.targets.join(', ')})` : ''} and submit your findings with submit_review.`,
-            ])
-          : taskPrompt(job, [
-              share,
-              plan,
-              `\nReview round ${ps.round + 1}: review the change on the job branch (get_diff) against the task and the plan, then submit_review.`,
-            ]);
-      default:
-        return taskPrompt(job);
-    }
   }
 
   private onRecord(ps: PipelineState, kind: string, data: Record<string, unknown>): void {
@@ -420,200 +326,6 @@ export class PipelineHandler implements JobHandler {
     await ctx.emit([
       { type: 'handoff', role: 'coordinator', summary: `${from} → ${to}: ${summary}`, data: { from, to, ...extra } as never },
     ]);
-  }
-
-  private async qualityGate(ctx: JobContext, session: AgentSession, ps: PipelineState, readOnly: boolean) {
-    const job = ctx.job;
-    const [usage] = await this.dataSource.query('SELECT used_steps, used_tokens, used_cost_cents FROM jobs WHERE id = $1', [job.id]);
-    const read: string[] = (
-      await this.dataSource.query(
-        `SELECT DISTINCT data->'input'->>'path' AS path FROM events WHERE job_id = $1 AND type = 'tool_call' AND data->>'tool' = 'read_file' AND data->>'ok' = 'true'`,
-        [job.id],
-      )
-    ).map((r: { path: string }) => r.path);
-    const tests = session.state.lastTestRun;
-    const lint = session.state.lastLint;
-    // Counted on what will be published (the commits), not on what the tools said they did.
-    const change = await session.change();
-    const answer = readOnly ? String(ps.analysis?.summary ?? ps.reviews.at(-1)?.summary ?? '') : (ps.builderSummary ?? '');
-    const verdict = this.tdln.checkQuality(
-      {
-        tests: { ran: !!tests, passed: tests?.passedCount ?? 0, failed: tests?.failed ?? 0 },
-        lint: { ran: !!lint, errors: lint?.diagnostics.filter((d) => d.severity === 'error').length ?? 0 },
-        change: { files: change.files.length, lines: change.added + change.removed },
-        budget: {
-          steps: Number(usage.used_steps) / job.maxSteps,
-          tokens: Number(usage.used_tokens) / job.maxTokens,
-          cost: Number(usage.used_cost_cents) / job.maxCostCents,
-        },
-        finalAnswer: answer || 'No summary.',
-        evidence: { touched: change.files, read },
-        readOnly,
-        addedLines: change.addedLines,
-      },
-      job.mode,
-    );
-    ps.quality = verdict as never;
-    await session.audit('coordinator', [
-      {
-        kind: 'quality.verdict',
-        summary: `quality ${verdict.verdict} (${verdict.score}/100)`,
-        data: {
-          verdict: verdict.verdict,
-          score: verdict.score,
-          failing: verdict.failing,
-          checks: verdict.checks as never,
-          unverifiedPaths: verdict.unverifiedPaths,
-        },
-      },
-    ]);
-    await ctx.emit([
-      {
-        type: 'quality',
-        role: 'coordinator',
-        summary: `quality ${verdict.verdict} (${verdict.score}/100)${verdict.failing.length ? `: ${verdict.failing.join(', ')}` : ''}`,
-        data: verdict as never,
-      },
-    ]);
-    return verdict;
-  }
-
-  private async render(ctx: JobContext, session: AgentSession, ps: PipelineState): Promise<NonNullable<PipelineState['answer']>> {
-    const job = ctx.job;
-    const files = await this.fileStats(session);
-    const tests = session.state.lastTestRun;
-    const data = {
-      job: { id: job.id, title: job.goal },
-      summary: ps.builderSummary || String(ps.analysis?.summary ?? ps.reviews.at(-1)?.summary ?? 'done'),
-      files,
-      tests: { passed: tests?.passedCount ?? 0, failed: tests?.failed ?? 0 },
-      // The commit gets the TruthPack root as a trailer after this, which changes its id: the answer names the branch instead.
-      commit: null,
-    };
-    let rendered: RenderedText;
-    try {
-      rendered = this.tdln.text('job_succeeded', data);
-    } catch (error) {
-      throw new AgentsException(AgentsErrorCode.NoResult, `The final answer could not be rendered: ${(error as Error).message}`);
-    }
-    await session.audit('coordinator', [
-      {
-        kind: 'answer.rendered',
-        summary: 'final answer rendered (tdln-out job_succeeded)',
-        data: { text: rendered.text, citations: rendered.citations, template: renderedRef(rendered) as never },
-      },
-    ]);
-    return { text: rendered.text, citations: rendered.citations, templateId: rendered.templateId, evidence: rendered.evidence };
-  }
-
-  /** Lines added and removed per changed file, against the base, in what will be published. */
-  private async fileStats(session: AgentSession): Promise<{ path: string; added: number; removed: number }[]> {
-    if (session.state.lastCommit)
-      return (await session.workspace.committedChanges()).map(({ path, added, removed }) => ({ path, added, removed }));
-    const base = session.workspace.info.baseSha;
-    const out = (await session.workspace.git(['diff', '--numstat', base])).stdout.trim();
-    return out
-      ? out.split('\n').map((line) => {
-          const [added, removed, ...path] = line.split('\t');
-          return { path: path.join('\t'), added: Number(added) || 0, removed: Number(removed) || 0 };
-        })
-      : [];
-  }
-
-  /**
-   * Seals the provenance: the items' root goes into the commit as a trailer first (the tree, and so the
-   * patch, is unchanged), then the statement binding the pack to the job and to that very commit is
-   * signed. Then publishes and ends the job.
-   */
-  private async seal(ctx: JobContext, session: AgentSession, ps: PipelineState, readOnly: boolean): Promise<JobOutcome> {
-    const job = ctx.job;
-    // The sealed patch is the diff of the commits the branch carries: what is pushed is what is sealed.
-    const patch = await session.publishedPatch();
-    const items = await this.provenance(job, ps, patch, session);
-    const root = this.truthpacks.rootOf(items);
-    if (session.state.lastCommit && !readOnly) {
-      const message = (await session.workspace.git(['log', '-1', '--format=%B'])).stdout.trimEnd();
-      await session.workspace.git(['commit', '--amend', '--quiet', '--no-verify', '-m', `${message}\nAICT-TruthPack: ${root}`]);
-      session.state.recordCommit((await session.workspace.head()).trim());
-    }
-    const sealed = await this.truthpacks.seal(job, items, {
-      baseCommit: session.workspace.info.baseSha,
-      headCommit: (await session.workspace.head()).trim(),
-    });
-    await session.audit('coordinator', [
-      {
-        kind: 'truthpack.sealed',
-        summary: `TruthPack ${sealed.root.slice(0, 16)}… over ${sealed.size} items, signed by key ${sealed.keyId}`,
-        data: {
-          root: sealed.root,
-          size: sealed.size,
-          publicKey: sealed.publicKey,
-          keyId: sealed.keyId,
-          baseCommit: sealed.statement.baseCommit,
-          headCommit: sealed.statement.headCommit,
-        },
-      },
-    ]);
-    const published = readOnly ? null : await session.publish();
-    const result = {
-      summary: ps.answer?.text ?? ps.builderSummary ?? '',
-      answer: ps.answer ?? null,
-      analysis: ps.analysis ?? null,
-      plan: ps.plan ?? null,
-      reviews: ps.reviews,
-      quality: ps.quality ?? null,
-      truthpack: { root: sealed.root, size: sealed.size, keyId: sealed.keyId },
-      branch: published?.branch ?? null,
-      commit: published?.commit ?? null,
-      pushed: published?.pushed ?? false,
-      filesChanged: (await session.change()).files,
-      tests: session.state.lastTestRun ?? null,
-    };
-    if (published?.dirty && !published.noCommit)
-      return {
-        status: 'failed',
-        code: 'uncommitted_changes',
-        message: 'The change was left uncommitted (tests were not green after the last edit)',
-        result,
-      };
-    return { status: 'succeeded', result };
-  }
-
-  /** The provenance items of a job, each a leaf of its TruthPack. */
-  private async provenance(job: Job, ps: PipelineState, patch: string, session: AgentSession): Promise<ProvenanceItem[]> {
-    const decisions = await this.ledger.ofJob(job.id, { kind: 'policy.decision' });
-    const calls: { role: string | null; data: Record<string, unknown> }[] = await this.dataSource.query(
-      `SELECT role, data FROM events WHERE job_id = $1 AND type = 'tool_call' ORDER BY id`,
-      [job.id],
-    );
-    return [
-      // Where the intent came from (grammar rule and grammar hash, or model, request id and prompt hash) is sealed with it.
-      {
-        kind: 'intent',
-        goal: job.goal,
-        repo: job.repo,
-        source: (job.intent as { source?: unknown } | null)?.source ?? null,
-        intent: job.intent ?? null,
-        logline: job.intentLogline ?? null,
-      },
-      ...decisions.map((d) => ({ kind: 'policy_decision', summary: d.summary, decision: d.data })),
-      ...(ps.analysis ? [{ kind: 'analysis', analysis: ps.analysis }] : []),
-      ...(ps.plan ? [{ kind: 'plan', plan: ps.plan }] : []),
-      ...calls.map((c) => ({
-        kind: 'tool_call',
-        tool: c.data.tool,
-        input: c.data.input ?? null,
-        ok: c.data.ok,
-        result: c.data.result ?? null,
-        // The agent that made the call (planner, builder, reviewer...).
-        role: c.role,
-      })),
-      ...ps.reviews.map((review) => ({ kind: 'review', review })),
-      { kind: 'patch', diff: patch },
-      { kind: 'tests', lastRun: session.state.lastTestRun ?? null },
-      { kind: 'quality', verdict: ps.quality ?? null },
-      { kind: 'answer', text: ps.answer?.text ?? '', citations: ps.answer?.citations ?? [] },
-    ];
   }
 
   /** A checkpoint at a stage boundary: the next role starts fresh, the pipeline state carries over. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { JobContext, JobHandler, JobOutcome } from '@app/worker';
-import { JobArtifactsRepository } from '../handlers/job-artifacts.repository';
+import { JobArtifactsRepository } from '@app/team';
 import { EvaluationService } from './evaluation.service';
 
 /** The Evaluator: scores the job it was queued for and records the evaluation on it. */

@@ -1,16 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '@app/common';
-import { PIPELINE_STAGES, StagesResult, TDLN, TdlnEngine } from '@app/tdln';
-import { SandboxStatus, ToolRegistry, WorkspaceManager } from '@app/tools';
+import { PIPELINE_STAGES, StagesResult } from '@app/tdln';
 import { JobContext, JobHandler, JobOutcome } from '@app/worker';
-import { AgentsErrorCode } from '../agents.errors';
-import { ModelGateway, modelSetupHint } from '../model/model-gateway';
-import { BUILDER } from '../roles/roles';
-import { AgentCheckpoint } from '../runtime/agent-checkpoint';
-import { AgentRole, AgentRunner } from '../runtime/agent-runner';
-import { AgentSession, outcomeOfFailure, sandboxUnavailable } from './agent-session';
+import { AgentCheckpoint, AgentRole, AgentRunner } from '@app/agents';
+import { BUILDER } from './roles';
+import { outcomeOfFailure } from './agent-session';
 import { EscalationPolicy } from './escalation-policy';
-import { JobArtifactsRepository } from './job-artifacts.repository';
+import { JobSessions } from './job-sessions';
 import { taskPrompt } from './task-prompt';
 
 /**
@@ -21,44 +16,21 @@ import { taskPrompt } from './task-prompt';
 @Injectable()
 export class BuilderHandler implements JobHandler {
   constructor(
-    private readonly model: ModelGateway,
+    private readonly sessions: JobSessions,
     private readonly runner: AgentRunner,
-    private readonly workspaces: WorkspaceManager,
-    private readonly repositoryTools: ToolRegistry,
-    private readonly artifacts: JobArtifactsRepository,
     private readonly escalation: EscalationPolicy,
-    @Inject(TDLN) private readonly tdln: TdlnEngine,
     @Inject(PIPELINE_STAGES) private readonly stages: StagesResult,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly sandbox: SandboxStatus,
   ) {}
 
   async handle(ctx: JobContext): Promise<JobOutcome> {
     const { job } = ctx;
     const runStartedAt = Date.now();
-    if (!this.model.configured) {
-      return {
-        status: 'failed',
-        code: AgentsErrorCode.ModelNotConfigured,
-        message: `No model is configured: ${modelSetupHint(this.model.providerName)}`,
-      };
-    }
-    const unsandboxed = await sandboxUnavailable(this.sandbox, false);
-    if (unsandboxed) return unsandboxed;
+    const refused = await this.sessions.refusal(false);
+    if (refused) return refused;
     const checkpoint = (job.checkpoint as AgentCheckpoint | null) ?? undefined;
     try {
       await ctx.setCurrentAction('preparing the workspace');
-      const session = await AgentSession.open(
-        {
-          workspaces: this.workspaces,
-          repositoryTools: this.repositoryTools,
-          artifacts: this.artifacts,
-          tdln: this.tdln,
-          pushRemote: this.config.workspaces.pushRemote,
-        },
-        ctx,
-        checkpoint,
-      );
+      const session = await this.sessions.open(ctx, checkpoint);
       await ctx.setCurrentAction('builder at work');
       const tools = this.stages.stages.find((s) => s.name === 'build')?.tools;
       const role: AgentRole = tools ? { ...BUILDER, tools } : BUILDER;

@@ -12,7 +12,7 @@ import {
   escalationOptions,
 } from '@app/jobs';
 import { JobContext } from '@app/worker';
-import { AgentsException } from '../agents.errors';
+import { AgentsException } from '@app/agents';
 
 /** What a job does about an escalation: continue in genius mode now, ask a person, or nothing (the cap ends it). */
 export type EscalationDecision = { kind: 'auto'; change: EscalationChange } | { kind: 'ask'; question: PendingQuestion } | { kind: 'none' };

@@ -14,11 +14,8 @@ import {
   WorkspaceManager,
 } from '@app/tools';
 import { JobContext, JobOutcome } from '@app/worker';
-import { AgentsErrorCode, AgentsException } from '../agents.errors';
-import { PolicyChangeGate } from '../policy/policy-change-gate';
-import { ROLE_LEDGER_KINDS } from '../roles/roles';
-import { AgentRole } from '../runtime/agent-runner';
-import { MetaRecorder, metaTools } from '../tools/meta-tools';
+import { AgentRole, AgentsErrorCode, AgentsException, MetaRecorder, PolicyChangeGate, metaTools } from '@app/agents';
+import { ROLE_LEDGER_KINDS } from './roles';
 import { JobArtifactsRepository } from './job-artifacts.repository';
 
 /** What a session needs from the handler that opens it. */

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SIGNING_KEY, SigningKey, TDLN, TdlnEngine, InclusionProof, TruthPackStatement, TruthPackVerification } from '@app/tdln';
-import { AgentsErrorCode, AgentsException } from '../agents.errors';
+import { AgentsErrorCode, AgentsException } from '@app/agents';
 
 /** One provenance item; `kind` says what it is (intent, policy_decision, plan, tool_call, patch, tests, quality, answer...). */
 export type ProvenanceItem = { kind: string } & Record<string, unknown>;

@@ -1,0 +1,2 @@
+export * from './watcher.module';
+export { WatcherService } from './watcher.service';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentsErrorCode, AgentsException, BudgetService } from '@app/agents';
+import { AgentsErrorCode, BudgetService } from '@app/agents';
 import { CreateJobUseCase } from '@app/jobs';
-import { DEFAULT_MODEL_PRICES } from '@app/common';
+import { DEFAULT_MODEL_PRICES, DomainException } from '@app/common';
 import { TestApp, startTestApp } from '../support/test-app';
 
 const haiku = DEFAULT_MODEL_PRICES['claude-haiku'];
@@ -62,10 +62,10 @@ describe('budgets on the job row, through the real budget service and PostgreSQL
       price: haiku,
     });
     const tokens = await budget.reserve(id, 2_000, 0).catch((error: unknown) => error);
-    expect(tokens).toBeInstanceOf(AgentsException);
-    expect((tokens as AgentsException).code).toBe('token_limit');
+    expect(tokens).toBeInstanceOf(DomainException);
+    expect((tokens as DomainException).code).toBe('token_limit');
     const cost = await budget.reserve(id, 10, 2).catch((error: unknown) => error);
-    expect((cost as AgentsException).code).toBe('cost_limit');
+    expect((cost as DomainException).code).toBe('cost_limit');
   });
 
   it('gives each stage its share of what the job has left, so what the Planner did not use goes to the Builder', async () => {
@@ -86,7 +86,7 @@ describe('budgets on the job row, through the real budget service and PostgreSQL
     await budget.takeStep(id);
     await budget.takeStep(id);
     const refused = await budget.takeStep(id).catch((error: unknown) => error);
-    expect((refused as AgentsException).code).toBe('step_limit');
+    expect((refused as DomainException).code).toBe('step_limit');
   });
 });
 

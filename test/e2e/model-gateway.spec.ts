@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AgentsException, ModelGateway } from '@app/agents';
-import { createLogger, loadConfig } from '@app/common';
+import { ModelGateway } from '@app/agents';
+import { createLogger, DomainException, loadConfig } from '@app/common';
 import { FakeModel, startFakeModel } from '../fake-model/fake-model-server';
 import { FakeOpenAi, startFakeOpenAi } from '../fake-model/fake-openai-server';
 import { reply, toolUse } from '../fake-model/scenario';
@@ -257,7 +257,7 @@ describe('the model gateway over either provider', () => {
     const error = await gateway
       .call({ mode: 'mechanic', system: 's', tools: [], messages: [{ role: 'user', content: 'x' }] })
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(AgentsException);
+    expect(error).toBeInstanceOf(DomainException);
     expect(error).toMatchObject({ code: 'model_not_configured', message: expect.stringContaining('OPENAI_API_KEY') });
   });
 });

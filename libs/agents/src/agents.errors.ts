@@ -1,4 +1,4 @@
-import { DomainException, ErrorKind } from '@app/common';
+import { DomainException, errorKinds } from '@app/common';
 
 /** Error codes of the agent runtime; also the `error_code` a job ends with. */
 export enum AgentsErrorCode {
@@ -22,42 +22,27 @@ export enum AgentsErrorCode {
   NoResult = 'no_result',
 }
 
-/** The one exception class of the agents domain. */
-export class AgentsException extends DomainException {
-  readonly kind: ErrorKind;
-
-  constructor(code: AgentsErrorCode, message: string, details?: unknown) {
-    super(code, message, details);
-    this.kind = AgentsException.kindOf(code);
-  }
-
-  private static kindOf(code: AgentsErrorCode): ErrorKind {
-    switch (code) {
-      case AgentsErrorCode.ModelNotConfigured:
-      case AgentsErrorCode.ModelUnavailable:
-      case AgentsErrorCode.ModelTimeout:
-      case AgentsErrorCode.ModelRateLimited:
-      case AgentsErrorCode.DiskFull:
-      case AgentsErrorCode.SandboxUnavailable:
-        return 'unavailable';
-      case AgentsErrorCode.ChangesTooLarge:
-        return 'unprocessable';
-      case AgentsErrorCode.ModelRejected:
-      case AgentsErrorCode.WorkspaceFailed:
-      case AgentsErrorCode.NoResult:
-        return 'internal';
-      case AgentsErrorCode.RepoNotAllowed:
-        return 'forbidden';
-      case AgentsErrorCode.StepLimit:
-      case AgentsErrorCode.TokenLimit:
-      case AgentsErrorCode.CostLimit:
-      case AgentsErrorCode.TimeLimit:
-      case AgentsErrorCode.AgentStuck:
-      case AgentsErrorCode.Cancelled:
-        return 'conflict';
-    }
-  }
-}
+/** How the API treats each agents error code (HTTP status by kind, mapped once in the global filter). */
+export const AGENTS_ERROR_KINDS = errorKinds<AgentsErrorCode>({
+  [AgentsErrorCode.ModelNotConfigured]: 'unavailable',
+  [AgentsErrorCode.ModelUnavailable]: 'unavailable',
+  [AgentsErrorCode.ModelTimeout]: 'unavailable',
+  [AgentsErrorCode.ModelRateLimited]: 'unavailable',
+  [AgentsErrorCode.DiskFull]: 'unavailable',
+  [AgentsErrorCode.SandboxUnavailable]: 'unavailable',
+  [AgentsErrorCode.ChangesTooLarge]: 'unprocessable',
+  [AgentsErrorCode.ModelRejected]: 'internal',
+  [AgentsErrorCode.WorkspaceFailed]: 'internal',
+  [AgentsErrorCode.NoResult]: 'internal',
+  // A job's error code, never an HTTP answer: it agrees with the common code the API refuses with.
+  [AgentsErrorCode.RepoNotAllowed]: 'validation',
+  [AgentsErrorCode.StepLimit]: 'conflict',
+  [AgentsErrorCode.TokenLimit]: 'conflict',
+  [AgentsErrorCode.CostLimit]: 'conflict',
+  [AgentsErrorCode.TimeLimit]: 'conflict',
+  [AgentsErrorCode.AgentStuck]: 'conflict',
+  [AgentsErrorCode.Cancelled]: 'conflict',
+});
 
 /** The codes a job stops with when it reaches one of its caps (or a role its share of them). */
 export const CAP_REACHED_CODES: readonly string[] = [
@@ -68,6 +53,6 @@ export const CAP_REACHED_CODES: readonly string[] = [
 ];
 
 /** Whether an error is a cap reached: the job's, or a role's share of it. */
-export function isCapReached(error: unknown): error is AgentsException {
-  return error instanceof AgentsException && CAP_REACHED_CODES.includes(error.code);
+export function isCapReached(error: unknown): error is DomainException {
+  return error instanceof DomainException && CAP_REACHED_CODES.includes(error.code);
 }

@@ -1,4 +1,4 @@
-import { DomainException, ErrorKind } from '@app/common';
+import { errorKinds } from '@app/common';
 
 /** Error codes of access control. */
 export enum AuthErrorCode {
@@ -11,28 +11,12 @@ export enum AuthErrorCode {
   TooManyFailures = 'too_many_auth_failures',
 }
 
-/** The one exception class of access control. */
-export class AuthException extends DomainException {
-  readonly kind: ErrorKind;
-
-  constructor(code: AuthErrorCode, message: string, details?: unknown) {
-    super(code, message, details);
-    this.kind = AuthException.kindOf(code);
-  }
-
-  private static kindOf(code: AuthErrorCode): ErrorKind {
-    switch (code) {
-      case AuthErrorCode.Unauthorized:
-        return 'unauthorized';
-      case AuthErrorCode.InsufficientScope:
-      case AuthErrorCode.CsrfHeaderRequired:
-        return 'forbidden';
-      case AuthErrorCode.BearerRequired:
-        return 'validation';
-      case AuthErrorCode.TokenNotFound:
-        return 'not_found';
-      case AuthErrorCode.TooManyFailures:
-        return 'rate_limited';
-    }
-  }
-}
+/** How the API treats each auth error code (HTTP status by kind, mapped once in the global filter). */
+export const AUTH_ERROR_KINDS = errorKinds<AuthErrorCode>({
+  [AuthErrorCode.Unauthorized]: 'unauthorized',
+  [AuthErrorCode.InsufficientScope]: 'forbidden',
+  [AuthErrorCode.CsrfHeaderRequired]: 'forbidden',
+  [AuthErrorCode.BearerRequired]: 'validation',
+  [AuthErrorCode.TokenNotFound]: 'not_found',
+  [AuthErrorCode.TooManyFailures]: 'rate_limited',
+});

@@ -1,8 +1,8 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { APP_CONFIG, AccessScope, AppConfig, PUBLIC_ROUTE, REQUIRED_SCOPE, hasScope } from '@app/common';
-import { AuthErrorCode, AuthException } from './auth.errors';
+import { AccessScope, APP_CONFIG, AppConfig, DomainException, hasScope, PUBLIC_ROUTE, REQUIRED_SCOPE } from '@app/common';
+import { AuthErrorCode } from './auth.errors';
 import { FixedWindowLimiter } from './rate-limit/fixed-window-limiter';
 import { SESSION_COOKIE, readCookie } from './session-cookie';
 import { TokensService } from './tokens.service';
@@ -43,7 +43,7 @@ export class AuthGuard implements CanActivate {
     const rule = this.config.http.authFailureLimit;
     const standing = this.failures.peek(failureKey, rule);
     if (!standing.allowed) {
-      throw new AuthException(
+      throw new DomainException(
         AuthErrorCode.TooManyFailures,
         `Too many failed authentications from this address; try again in ${standing.resetSeconds} s`,
         { limit: rule.limit, windowSeconds: rule.windowSeconds, retryAfterSeconds: standing.resetSeconds },
@@ -58,18 +58,18 @@ export class AuthGuard implements CanActivate {
       // Only credentials that were presented and failed count: a request without any is just unauthenticated.
       if (presented) this.failures.hit(failureKey, rule);
       reply.header('www-authenticate', 'Bearer realm="aict"');
-      throw new AuthException(AuthErrorCode.Unauthorized, 'A valid access token is required (Authorization: Bearer <token>)');
+      throw new DomainException(AuthErrorCode.Unauthorized, 'A valid access token is required (Authorization: Bearer <token>)');
     }
     const safe = SAFE_METHODS.has(request.method);
     if (principal.via === 'cookie' && !safe && request.headers[CSRF_HEADER] !== CSRF_HEADER_VALUE) {
-      throw new AuthException(
+      throw new DomainException(
         AuthErrorCode.CsrfHeaderRequired,
         `Requests signed in by cookie must send the header ${CSRF_HEADER}: ${CSRF_HEADER_VALUE}`,
       );
     }
     const required = this.reflector.getAllAndOverride<AccessScope>(REQUIRED_SCOPE, targets) ?? (safe ? 'read' : 'write');
     if (!hasScope(principal.scopes, required)) {
-      throw new AuthException(
+      throw new DomainException(
         AuthErrorCode.InsufficientScope,
         `This needs the ${required} scope; the token has ${principal.scopes.join(', ')}`,
         { required },

@@ -1,8 +1,8 @@
 import { Controller, Delete, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { APP_CONFIG, ApiErrors, AppConfig, Principal, Public, RequestPrincipal, Scopes } from '@app/common';
-import { AuthErrorCode, AuthException } from './auth.errors';
+import { ApiErrors, APP_CONFIG, AppConfig, DomainException, Principal, Public, RequestPrincipal, Scopes } from '@app/common';
+import { AuthErrorCode } from './auth.errors';
 import { SessionView } from './dto/auth.dto';
 import { SESSION_COOKIE, readCookie, sessionCookie } from './session-cookie';
 import { TokensService } from './tokens.service';
@@ -29,7 +29,7 @@ export class SessionController {
   ): Promise<SessionView> {
     if (!this.config.auth.enabled || !principal) return { authEnabled: false, scopes: ['admin'] };
     if (principal.via !== 'bearer')
-      throw new AuthException(AuthErrorCode.BearerRequired, 'Open a session with Authorization: Bearer <token>');
+      throw new DomainException(AuthErrorCode.BearerRequired, 'Open a session with Authorization: Bearer <token>');
     const session = await this.tokens.openSession(principal);
     reply.header(
       'set-cookie',

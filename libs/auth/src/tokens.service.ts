@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AccessScope, AppConfig, RequestPrincipal, rawPool } from '@app/common';
-import { AuthErrorCode, AuthException } from './auth.errors';
+import { AccessScope, APP_CONFIG, AppConfig, DomainException, rawPool, RequestPrincipal } from '@app/common';
+import { AuthErrorCode } from './auth.errors';
 import { SecretKind, generateSecret, hashSecret, prefixOf, secretMatches } from './token-secret';
 
 /** An access token as listed (never its secret or hash). */
@@ -78,7 +78,7 @@ export class TokensService {
       `UPDATE access_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND kind = 'token' RETURNING *`,
       [id],
     );
-    if (!rows?.length) throw new AuthException(AuthErrorCode.TokenNotFound, `Token ${id} does not exist`);
+    if (!rows?.length) throw new DomainException(AuthErrorCode.TokenNotFound, `Token ${id} does not exist`);
     this.checked.clear();
     return toToken(rows[0]);
   }

@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Logger } from 'pino';
-import { LOGGER } from '@app/common';
+import { DomainException, LOGGER } from '@app/common';
 import { EventBus, EventRecord } from '@app/events';
-import { JobsErrorCode, JobsException, JobsService, PendingQuestion, nextStepAfter } from '@app/jobs';
+import { JobsErrorCode, JobsService, PendingQuestion, nextStepAfter } from '@app/jobs';
 import { RenderedRef, RenderedText, TDLN, TdlnEngine, renderedRef } from '@app/tdln';
 import { escalationHow } from './chat-reply-rules';
 import { MessagesService } from './messages.service';
@@ -88,7 +88,7 @@ export class JobUpdatesListener implements OnModuleInit, OnModuleDestroy {
       case 'failed':
       case 'aborted': {
         const job = await this.jobs.get(jobId).catch((error: unknown) => {
-          if (error instanceof JobsException && error.code === JobsErrorCode.JobNotFound) return null;
+          if (error instanceof DomainException && error.code === JobsErrorCode.JobNotFound) return null;
           throw error;
         });
         const result = (job?.result ?? {}) as {

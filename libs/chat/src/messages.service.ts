@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import { Page, RepositoryAccess, decodeCursor, encodeCursor } from '@app/common';
+import { decodeCursor, DomainException, encodeCursor, Page, RepositoryAccess } from '@app/common';
 import { EventsService } from '@app/events';
 import { LedgerActor, LedgerService } from '@app/ledger';
 import { Conversation } from './entities/conversation.entity';
 import { Message, MessageRole } from './entities/message.entity';
-import { ChatErrorCode, ChatException } from './chat.errors';
+import { ChatErrorCode } from './chat.errors';
 import { ConversationView, MessageView } from './dto/chat.dto';
 
 /** A chat status as the stream shows it. */
@@ -57,7 +57,7 @@ export class MessagesService {
 
   async conversation(id: string): Promise<Conversation> {
     const found = await this.conversations.findOne({ where: { id } });
-    if (!found) throw new ChatException(ChatErrorCode.ConversationNotFound, `Conversation ${id} does not exist`);
+    if (!found) throw new DomainException(ChatErrorCode.ConversationNotFound, `Conversation ${id} does not exist`, undefined, 'not_found');
     return found;
   }
 

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, CommonErrorCode, CommonException, IntField, UuidParamPipe } from '@app/common';
+import { ApiErrors, CommonErrorCode, DomainException, IntField, UuidParamPipe } from '@app/common';
 import { EvaluationService } from './evaluation.service';
 
 export class EvaluationView {
@@ -40,11 +40,11 @@ export class EvaluationController {
   @ApiOkResponse({ type: EvaluationView })
   async get(@Param('id', UuidParamPipe) id: string, @Query() query: EvaluationQuery): Promise<EvaluationView> {
     const runs = await this.evaluations.runsOf(id);
-    if (!runs) throw new CommonException(CommonErrorCode.NotFound, `Job ${id} does not exist`);
+    if (!runs) throw new DomainException(CommonErrorCode.NotFound, `Job ${id} does not exist`);
     const run = query.run ?? runs.run;
     const evaluation = await this.evaluations.get(id, run);
     if (!evaluation) {
-      throw new CommonException(
+      throw new DomainException(
         CommonErrorCode.NotFound,
         `Run ${run} of job ${id} has not been evaluated (yet)${runs.evaluated.length ? `; evaluated runs: ${runs.evaluated.join(', ')}` : ''}`,
         { run, evaluatedRuns: runs.evaluated },

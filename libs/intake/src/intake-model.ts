@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { APP_CONFIG, AppConfig, modelCallSeconds, modelCalls, modelCostCents, modelTokens } from '@app/common';
-import { AgentsException, ModelGateway } from '@app/agents';
+import { APP_CONFIG, AppConfig, DomainException, modelCalls, modelCallSeconds, modelCostCents, modelTokens } from '@app/common';
+import { ModelGateway } from '@app/agents';
 import { TDLN, TdlnEngine } from '@app/tdln';
-import { IntakeErrorCode, IntakeException } from './intake.errors';
+import { IntakeErrorCode } from './intake.errors';
 
 /** The tool a model must call at intake: its input schema is the engine's intent shape. */
 export const PROPOSE_INTENT_TOOL = 'propose_intent';
@@ -98,9 +98,9 @@ export class IntakeModel {
         signal: AbortSignal.timeout(this.config.intake.timeoutMs * (this.config.intake.maxRetries + 1)),
       });
     } catch (error) {
-      if (!(error instanceof AgentsException)) throw error;
+      if (!(error instanceof DomainException)) throw error;
       modelCalls.inc({ mode: 'mechanic', role: 'intake', model });
-      throw new IntakeException(
+      throw new DomainException(
         IntakeErrorCode.ModelUnavailable,
         `The request needs the model to be understood, and the model did not answer: ${error.message}`,
         {

@@ -1,4 +1,4 @@
-import { DomainException, ErrorKind } from '@app/common';
+import { errorKinds } from '@app/common';
 
 /** Error codes of intake: why a request did not become a job. */
 export enum IntakeErrorCode {
@@ -12,24 +12,10 @@ export enum IntakeErrorCode {
   ModelUnavailable = 'model_unavailable',
 }
 
-/** The one exception class of intake. */
-export class IntakeException extends DomainException {
-  readonly kind: ErrorKind;
-
-  constructor(code: IntakeErrorCode, message: string, details?: unknown) {
-    super(code, message, details);
-    this.kind = IntakeException.kindOf(code);
-  }
-
-  private static kindOf(code: IntakeErrorCode): ErrorKind {
-    switch (code) {
-      case IntakeErrorCode.UnparseableRequest:
-      case IntakeErrorCode.ModelIntentInvalid:
-        return 'unprocessable';
-      case IntakeErrorCode.PolicyBlocked:
-        return 'forbidden';
-      case IntakeErrorCode.ModelUnavailable:
-        return 'unavailable';
-    }
-  }
-}
+/** How the API treats each intake error code (HTTP status by kind, mapped once in the global filter). */
+export const INTAKE_ERROR_KINDS = errorKinds<IntakeErrorCode>({
+  [IntakeErrorCode.UnparseableRequest]: 'unprocessable',
+  [IntakeErrorCode.ModelIntentInvalid]: 'unprocessable',
+  [IntakeErrorCode.PolicyBlocked]: 'forbidden',
+  [IntakeErrorCode.ModelUnavailable]: 'unavailable',
+});

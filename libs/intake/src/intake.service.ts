@@ -2,12 +2,22 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Logger } from 'pino';
-import { APP_CONFIG, AppConfig, JobMode, LOGGER, RepositoryAccess, intakeRequests, intakeSeconds, redactSecrets } from '@app/common';
+import {
+  APP_CONFIG,
+  AppConfig,
+  DomainException,
+  intakeRequests,
+  intakeSeconds,
+  JobMode,
+  LOGGER,
+  redactSecrets,
+  RepositoryAccess,
+} from '@app/common';
 import { listRepositoryFiles } from '@app/tools';
 import { Abstain, Intent, PolicyAction, PolicyDecision, TDLN, TdlnEngine } from '@app/tdln';
 import { IntakeCache } from './intake-cache';
 import { IntakeModel } from './intake-model';
-import { IntakeErrorCode, IntakeException } from './intake.errors';
+import { IntakeErrorCode } from './intake.errors';
 
 /** A request to understand, from any channel. */
 export interface IntakeRequest {
@@ -56,7 +66,7 @@ export type IntakeOutcome =
   | { kind: 'understood'; understanding: Understanding }
   | {
       kind: 'refused' | 'unclear' | 'unavailable';
-      error: IntakeException;
+      error: DomainException;
       abstain?: Abstain;
       policy?: PolicySummary;
       source: 'grammar' | 'model';
@@ -144,7 +154,7 @@ export class IntakeService {
     // 2. The grammar; the model when it abstains.
     let parsed = this.tdln.parseIntent(goal);
     if (parsed.errors.length > 0) {
-      const error = new IntakeException(
+      const error = new DomainException(
         IntakeErrorCode.UnparseableRequest,
         `The request could not be read: ${parsed.errors.map((e) => e.message).join('; ')}`,
         { errors: parsed.errors },
@@ -169,7 +179,7 @@ export class IntakeService {
       try {
         asked = await this.ask(goal, request, files, prompt);
       } catch (error) {
-        if (!(error instanceof IntakeException)) throw error;
+        if (!(error instanceof DomainException)) throw error;
         this.logger.warn({ err: error.message }, 'intake model call failed');
         return { kind: 'unavailable', error, abstain: grammarSays.abstain ?? undefined, source: 'model', latencyMs: elapsed() };
       }
@@ -182,7 +192,7 @@ export class IntakeService {
       const problem =
         read.errors[0] ?? (read.intent && listing && !listing.truncated ? missingTarget(read.intent, listing.files) : undefined);
       if (problem) {
-        const error = new IntakeException(
+        const error = new DomainException(
           IntakeErrorCode.ModelIntentInvalid,
           `The model's reading of the request was not usable (${problem.path ?? 'proposal'}: ${problem.message}). ${grammarSays.abstain?.clarification ?? ''}`.trim(),
           { ...abstainDetails(grammarSays.abstain!), source: 'model', model, errors: [problem] },
@@ -228,7 +238,7 @@ export class IntakeService {
           .map((v) => v.message)
           .join('; ')}. A person must do this, if it should be done at all.`
       : `Policy blocks this request: ${decision.violations.map((v) => v.message).join('; ')}`;
-    const error = new IntakeException(IntakeErrorCode.PolicyBlocked, message, {
+    const error = new DomainException(IntakeErrorCode.PolicyBlocked, message, {
       reason: dangerous ? 'dangerous' : 'policy',
       source,
       ...policy,
@@ -247,7 +257,7 @@ export class IntakeService {
     const details = { ...abstainDetails(abstain), source, ...(model ? { model } : {}), ...extra };
     return {
       kind: 'unclear',
-      error: new IntakeException(IntakeErrorCode.UnparseableRequest, abstain.clarification, details),
+      error: new DomainException(IntakeErrorCode.UnparseableRequest, abstain.clarification, details),
       abstain,
       source,
       model,

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { AdvisoryLock } from '@app/common';
+import { AdvisoryLock, DomainException } from '@app/common';
 import { EventsService } from '@app/events';
 import { LedgerActor, LedgerService } from '@app/ledger';
 import { Job } from './entities/job.entity';
 import { JobStatus, canTransition } from './job-status';
-import { JobsErrorCode, JobsException } from './jobs.errors';
+import { JobsErrorCode } from './jobs.errors';
 
 /** The NOTIFY channel that wakes idle workers when a job becomes claimable. */
 export const JOBS_CHANNEL = 'aict_jobs';
@@ -76,10 +76,10 @@ export class JobTransitions {
     change: { actor: LedgerActor; reason?: string; patch?: JobPatch; data?: Record<string, unknown>; from?: readonly JobStatus[] },
   ): Promise<Job> {
     const job = await manager.getRepository(Job).findOne({ where: { id: jobId }, lock: { mode: 'pessimistic_write' } });
-    if (!job) throw new JobsException(JobsErrorCode.JobNotFound, `Job ${jobId} does not exist`);
+    if (!job) throw new DomainException(JobsErrorCode.JobNotFound, `Job ${jobId} does not exist`);
     const from = job.status;
     if (!canTransition(from, to) || (change.from && !change.from.includes(from))) {
-      throw new JobsException(JobsErrorCode.InvalidTransition, `A ${from} job cannot become ${to}`, { status: from, requested: to });
+      throw new DomainException(JobsErrorCode.InvalidTransition, `A ${from} job cannot become ${to}`, { status: from, requested: to });
     }
     const patch = { ...change.patch, status: to, updatedAt: new Date() };
     await manager.getRepository(Job).update({ id: jobId }, patch as QueryDeepPartialEntity<Job>);
@@ -97,7 +97,7 @@ export class JobTransitions {
     if (changes.length === 0) return;
     for (const c of changes) {
       if (c.from !== null && !canTransition(c.from, c.to)) {
-        throw new JobsException(JobsErrorCode.InvalidTransition, `A ${c.from} job cannot become ${c.to}`, {
+        throw new DomainException(JobsErrorCode.InvalidTransition, `A ${c.from} job cannot become ${c.to}`, {
           status: c.from,
           requested: c.to,
         });

@@ -1,4 +1,4 @@
-import { DomainException, ErrorKind } from '@app/common';
+import { errorKinds } from '@app/common';
 
 /** Error codes of the jobs domain. */
 export enum JobsErrorCode {
@@ -17,34 +17,18 @@ export enum JobsErrorCode {
   RoleRequiresAdmin = 'role_requires_admin',
 }
 
-/** The one exception class of the jobs domain. */
-export class JobsException extends DomainException {
-  readonly kind: ErrorKind;
-
-  constructor(code: JobsErrorCode, message: string, details?: unknown) {
-    super(code, message, details);
-    this.kind = JobsException.kindOf(code);
-  }
-
-  private static kindOf(code: JobsErrorCode): ErrorKind {
-    switch (code) {
-      case JobsErrorCode.JobNotFound:
-        return 'not_found';
-      case JobsErrorCode.InvalidTransition:
-      case JobsErrorCode.NotWaiting:
-        return 'conflict';
-      case JobsErrorCode.CapAboveMaximum:
-      case JobsErrorCode.CapNotRaised:
-      case JobsErrorCode.InvalidResponse:
-      case JobsErrorCode.ConversationNotFound:
-      case JobsErrorCode.ParentNotFound:
-      case JobsErrorCode.RoleNotHandled:
-        return 'validation';
-      case JobsErrorCode.UnparseableRequest:
-        return 'unprocessable';
-      case JobsErrorCode.PolicyBlocked:
-      case JobsErrorCode.RoleRequiresAdmin:
-        return 'forbidden';
-    }
-  }
-}
+/** How the API treats each jobs error code (HTTP status by kind, mapped once in the global filter). */
+export const JOBS_ERROR_KINDS = errorKinds<JobsErrorCode>({
+  [JobsErrorCode.JobNotFound]: 'not_found',
+  [JobsErrorCode.InvalidTransition]: 'conflict',
+  [JobsErrorCode.NotWaiting]: 'conflict',
+  [JobsErrorCode.CapAboveMaximum]: 'validation',
+  [JobsErrorCode.CapNotRaised]: 'validation',
+  [JobsErrorCode.InvalidResponse]: 'validation',
+  [JobsErrorCode.ConversationNotFound]: 'validation',
+  [JobsErrorCode.ParentNotFound]: 'validation',
+  [JobsErrorCode.RoleNotHandled]: 'validation',
+  [JobsErrorCode.UnparseableRequest]: 'unprocessable',
+  [JobsErrorCode.PolicyBlocked]: 'forbidden',
+  [JobsErrorCode.RoleRequiresAdmin]: 'forbidden',
+});

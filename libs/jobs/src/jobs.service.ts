@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { JobMode, Page, decodeCursor, encodeCursor, rawPool } from '@app/common';
+import { decodeCursor, DomainException, encodeCursor, JobMode, Page, rawPool } from '@app/common';
 import { LedgerService } from '@app/ledger';
 import { Job } from './entities/job.entity';
 import { JobStatus, deriveStatus } from './job-status';
-import { JobsErrorCode, JobsException } from './jobs.errors';
+import { JobsErrorCode } from './jobs.errors';
 import { jobColumns, jobFromRow } from './job-row';
 
 /** Reads jobs. Writes go through the use cases and {@link JobTransitions}. */
@@ -22,14 +22,14 @@ export class JobsService {
     const {
       rows: [row],
     } = await rawPool(dataSource).query(`SELECT ${jobColumns(dataSource)} FROM jobs j WHERE j.id = $1`, [id]);
-    if (!row) throw new JobsException(JobsErrorCode.JobNotFound, `Job ${id} does not exist`);
+    if (!row) throw new DomainException(JobsErrorCode.JobNotFound, `Job ${id} does not exist`);
     return jobFromRow(dataSource, row);
   }
 
   /** The job's patch (unified diff against its base), or null when it produced none. */
   async patchOf(id: string): Promise<{ patch: string | null; branch: string | null }> {
     const row = await this.jobs.createQueryBuilder('j').select(['j.id', 'j.patch', 'j.branch']).where('j.id = :id', { id }).getOne();
-    if (!row) throw new JobsException(JobsErrorCode.JobNotFound, `Job ${id} does not exist`);
+    if (!row) throw new DomainException(JobsErrorCode.JobNotFound, `Job ${id} does not exist`);
     return { patch: row.patch, branch: row.branch };
   }
 

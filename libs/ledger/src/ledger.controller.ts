@@ -1,8 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, Public } from '@app/common';
+import { ApiErrors, DomainException, Public } from '@app/common';
 import { LedgerService } from './ledger.service';
-import { LedgerErrorCode, LedgerException } from './ledger.errors';
+import { LedgerErrorCode } from './ledger.errors';
 import {
   ConsistencyProofQuery,
   ConsistencyProofView,
@@ -42,7 +42,7 @@ export class LedgerController {
   @ApiErrors(400)
   verify(@Query() query: VerifyLedgerQuery): Promise<LedgerVerificationView> {
     if ((query.treeSize === undefined) !== (query.rootHash === undefined)) {
-      throw new LedgerException(LedgerErrorCode.InvalidRange, 'treeSize and rootHash go together');
+      throw new DomainException(LedgerErrorCode.InvalidRange, 'treeSize and rootHash go together');
     }
     const trusted = query.treeSize !== undefined ? { treeSize: query.treeSize, rootHash: query.rootHash! } : undefined;
     return this.ledger.verify({ trusted });
@@ -58,10 +58,10 @@ export class LedgerController {
   async treeHead(): Promise<TreeHeadView> {
     // Entries committed before the call are in it, unless the sequencer lags: then the latest there is.
     const head = await this.ledger.waitForCommitted(TREE_HEAD_WAIT_MS).catch(async (error: unknown) => {
-      if (error instanceof LedgerException && error.code === LedgerErrorCode.SequencingTimeout) return this.ledger.latestTreeHead();
+      if (error instanceof DomainException && error.code === LedgerErrorCode.SequencingTimeout) return this.ledger.latestTreeHead();
       throw error;
     });
-    if (!head) throw new LedgerException(LedgerErrorCode.TreeHeadNotFound, 'the ledger is empty: no tree head yet');
+    if (!head) throw new DomainException(LedgerErrorCode.TreeHeadNotFound, 'the ledger is empty: no tree head yet');
     return TreeHeadView.of(head);
   }
 

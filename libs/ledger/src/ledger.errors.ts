@@ -1,4 +1,4 @@
-import { DomainException, ErrorKind } from '@app/common';
+import { errorKinds } from '@app/common';
 
 /** Error codes of the ledger. */
 export enum LedgerErrorCode {
@@ -16,28 +16,12 @@ export enum LedgerErrorCode {
   NotInTransaction = 'ledger_not_in_transaction',
 }
 
-/** The one exception class of the ledger. */
-export class LedgerException extends DomainException {
-  readonly kind: ErrorKind;
-
-  constructor(code: LedgerErrorCode, message: string, details?: unknown) {
-    super(code, message, details);
-    this.kind = LedgerException.kindOf(code);
-  }
-
-  private static kindOf(code: LedgerErrorCode): ErrorKind {
-    switch (code) {
-      case LedgerErrorCode.EntryNotFound:
-      case LedgerErrorCode.TreeHeadNotFound:
-        return 'not_found';
-      case LedgerErrorCode.NotSequenced:
-        return 'conflict';
-      case LedgerErrorCode.InvalidRange:
-        return 'validation';
-      case LedgerErrorCode.SequencingTimeout:
-        return 'unavailable';
-      case LedgerErrorCode.NotInTransaction:
-        return 'internal';
-    }
-  }
-}
+/** How the API treats each ledger error code (HTTP status by kind, mapped once in the global filter). */
+export const LEDGER_ERROR_KINDS = errorKinds<LedgerErrorCode>({
+  [LedgerErrorCode.EntryNotFound]: 'not_found',
+  [LedgerErrorCode.TreeHeadNotFound]: 'not_found',
+  [LedgerErrorCode.NotSequenced]: 'conflict',
+  [LedgerErrorCode.InvalidRange]: 'validation',
+  [LedgerErrorCode.SequencingTimeout]: 'unavailable',
+  [LedgerErrorCode.NotInTransaction]: 'internal',
+});

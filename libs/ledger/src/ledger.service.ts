@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import { NotificationListener, Page, decodeCursor, encodeCursor, redactSecrets } from '@app/common';
+import { decodeCursor, DomainException, encodeCursor, NotificationListener, Page, redactSecrets } from '@app/common';
 import { SIGNING_KEY, SigningKey } from '@app/tdln';
 import { LedgerEntry } from './entities/ledger-entry.entity';
 import { GENESIS_HASH, hashLedgerEntry, ledgerLeafHash } from './ledger-hash';
 import { CompactRange, consistencyProof, inclusionProof } from './merkle';
-import { LedgerErrorCode, LedgerException } from './ledger.errors';
+import { LedgerErrorCode } from './ledger.errors';
 import { LedgerSequencer } from './ledger-sequencer.service';
 import { SignedTreeHead, treeHeadKeyId, verifyTreeHeadSignature } from './tree-head';
 import { ENTRY_COLUMNS, EntryRow, Sql, TreeHeadRow, TREE_HEAD_CHANNEL, leafContentOf, nodeReader, treeHeadOf } from './tree-store';
@@ -56,7 +56,7 @@ export class LedgerService {
   async append(manager: EntityManager, drafts: LedgerDraft[]): Promise<LedgerEntry[]> {
     if (drafts.length === 0) return [];
     if (!manager.queryRunner?.isTransactionActive) {
-      throw new LedgerException(LedgerErrorCode.NotInTransaction, 'ledger appends must run inside a transaction');
+      throw new DomainException(LedgerErrorCode.NotInTransaction, 'ledger appends must run inside a transaction');
     }
     return this.insert((text, params) => manager.query(text, params), drafts);
   }
@@ -160,7 +160,7 @@ export class LedgerService {
         if ((head?.treeSize ?? 0) >= size) return head;
         const left = deadline - Date.now();
         if (left <= 0) {
-          throw new LedgerException(
+          throw new DomainException(
             LedgerErrorCode.SequencingTimeout,
             `the ledger sequencer did not reach ${size} leaves within ${timeoutMs} ms`,
             {
@@ -220,7 +220,7 @@ export class LedgerService {
 
   private async treeHeadOfSize(size: number): Promise<SignedTreeHead> {
     const [row] = await this.dataSource.query('SELECT * FROM ledger_tree_heads WHERE tree_size = $1', [size]);
-    if (!row) throw new LedgerException(LedgerErrorCode.TreeHeadNotFound, `no signed tree head of size ${size}`, { size });
+    if (!row) throw new DomainException(LedgerErrorCode.TreeHeadNotFound, `no signed tree head of size ${size}`, { size });
     return treeHeadOf(row);
   }
 
@@ -228,16 +228,16 @@ export class LedgerService {
   async proveInclusion(seq: number, size?: number): Promise<LedgerInclusionProof> {
     const find = async () => (await this.dataSource.query(`SELECT ${ENTRY_COLUMNS} FROM ledger WHERE seq = $1`, [seq]))[0];
     let row = await find();
-    if (!row) throw new LedgerException(LedgerErrorCode.EntryNotFound, `no ledger entry ${seq}`, { seq });
+    if (!row) throw new DomainException(LedgerErrorCode.EntryNotFound, `no ledger entry ${seq}`, { seq });
     if (row.leaf_index === null && size === undefined) {
       await this.waitForCommitted(2_000).catch(() => undefined);
       row = await find();
     }
-    if (row.leaf_index === null) throw new LedgerException(LedgerErrorCode.NotSequenced, `ledger entry ${seq} has no leaf yet`, { seq });
+    if (row.leaf_index === null) throw new DomainException(LedgerErrorCode.NotSequenced, `ledger entry ${seq} has no leaf yet`, { seq });
     const leafIndex = Number(row.leaf_index);
     const treeHead = size === undefined ? (await this.latestTreeHead())! : await this.treeHeadOfSize(size);
     if (leafIndex >= treeHead.treeSize) {
-      throw new LedgerException(
+      throw new DomainException(
         LedgerErrorCode.NotSequenced,
         `ledger entry ${seq} is leaf ${leafIndex}, not in the tree of ${treeHead.treeSize}`,
         {
@@ -263,7 +263,7 @@ export class LedgerService {
 
   /** Proof that the signed tree of `from` leaves is a prefix of the signed tree of `to` leaves. */
   async proveConsistency(from: number, to: number): Promise<LedgerConsistencyProof> {
-    if (from > to) throw new LedgerException(LedgerErrorCode.InvalidRange, `from (${from}) must not exceed to (${to})`, { from, to });
+    if (from > to) throw new DomainException(LedgerErrorCode.InvalidRange, `from (${from}) must not exceed to (${to})`, { from, to });
     const [a, b] = await Promise.all([this.treeHeadOfSize(from), this.treeHeadOfSize(to)]);
     const proof = await consistencyProof(
       from,

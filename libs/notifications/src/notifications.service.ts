@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Logger } from 'pino';
-import { CommonErrorCode, CommonException, LOGGER, Page, decodeCursor, encodeCursor } from '@app/common';
+import { CommonErrorCode, decodeCursor, DomainException, encodeCursor, LOGGER, Page } from '@app/common';
 import { EventBus, EventRecord, EventsService } from '@app/events';
 import { nextStepAfter } from '@app/jobs';
 import { TDLN, TdlnEngine } from '@app/tdln';
@@ -241,7 +241,7 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
     const [rows] = await this.dataSource.query(`UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 RETURNING *`, [
       id,
     ]);
-    if (!rows?.length) throw new CommonException(CommonErrorCode.NotFound, `Notification ${id} does not exist`);
+    if (!rows?.length) throw new DomainException(CommonErrorCode.NotFound, `Notification ${id} does not exist`);
     return NotificationView.of(rows[0]);
   }
 }

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsDefined, IsString, Matches, ValidateBy, ValidateIf } from 'class-validator';
-import { ApiErrors, CommonErrorCode, CommonException, Public, UuidParamPipe } from '@app/common';
-import { LedgerErrorCode, LedgerException, LedgerService, TreeHeadView } from '@app/ledger';
+import { ApiErrors, CommonErrorCode, DomainException, Public, UuidParamPipe } from '@app/common';
+import { LedgerErrorCode, LedgerService, TreeHeadView } from '@app/ledger';
 import { JobsService } from '@app/jobs';
 import { TruthPackCheck, TruthPackService } from './truthpack.service';
 
@@ -143,11 +143,11 @@ export class TruthPackController {
   async get(@Param('id', UuidParamPipe) id: string): Promise<TruthPackView> {
     const stored = await this.truthpacks.get(id);
     if (!stored)
-      throw new CommonException(CommonErrorCode.NotFound, `Job ${id} has no TruthPack (it is sealed when a job finishes its pipeline)`);
+      throw new DomainException(CommonErrorCode.NotFound, `Job ${id} has no TruthPack (it is sealed when a job finishes its pipeline)`);
     const job = await this.jobs.get(id);
     const proofs = this.truthpacks.proofs(stored.items);
     const treeHead = await this.ledger.treeHeadForJob(id, LEDGER_WAIT_MS).catch((error: unknown) => {
-      if (error instanceof LedgerException && error.code === LedgerErrorCode.SequencingTimeout) return null;
+      if (error instanceof DomainException && error.code === LedgerErrorCode.SequencingTimeout) return null;
       throw error;
     });
     return {

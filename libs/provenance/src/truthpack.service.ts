@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SIGNING_KEY, SigningKey, TDLN, TdlnEngine, InclusionProof, TruthPackStatement, TruthPackVerification } from '@app/tdln';
-import { AgentsErrorCode, AgentsException } from '@app/agents';
+import { AgentsErrorCode } from '@app/agents';
+import { DomainException } from '@app/common';
 
 /** One provenance item; `kind` says what it is (intent, policy_decision, plan, tool_call, patch, tests, quality, answer...). */
 export type ProvenanceItem = { kind: string } & Record<string, unknown>;
@@ -80,7 +81,7 @@ export class TruthPackService {
       this.signingKey.secretKey,
     );
     if (!built.pack?.statement || !built.packJson)
-      throw new AgentsException(
+      throw new DomainException(
         AgentsErrorCode.NoResult,
         `The TruthPack could not be built: ${built.errors.map((e) => e.message).join('; ')}`,
       );

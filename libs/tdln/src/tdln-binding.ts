@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type * as Binding from '../../../native/binding';
-import { TdlnErrorCode, TdlnException } from './tdln.errors';
+import { TdlnErrorCode } from './tdln.errors';
+import { DomainException } from '@app/common';
 
 /** The raw N-API binding's module type (generated `.d.ts`). Only this lib sees it. */
 export type TdlnBinding = typeof Binding;
@@ -12,7 +13,7 @@ function bindingDir(): string {
     const candidate = join(dir, 'native', 'binding');
     if (existsSync(join(candidate, 'index.js'))) return candidate;
   }
-  throw new TdlnException(TdlnErrorCode.AddonMissing, 'The TDLN binding (native/binding/index.js) is not in this installation');
+  throw new DomainException(TdlnErrorCode.AddonMissing, 'The TDLN binding (native/binding/index.js) is not in this installation');
 }
 
 /**
@@ -27,7 +28,7 @@ export function loadTdlnBinding(): TdlnBinding {
     binding.engineInfo();
     return binding;
   } catch (error) {
-    throw new TdlnException(
+    throw new DomainException(
       TdlnErrorCode.AddonMissing,
       `The TDLN native addon could not be loaded for ${process.platform}-${process.arch} (${(error as Error).message.split('\n')[0]}). ` +
         'Build it with `npm run build:native` (needs Rust/cargo), or run `npm install` again.',

@@ -5,8 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalJson as ledgerCanonicalJson } from '@app/ledger';
 import { loadTdlnBinding } from './tdln-binding';
 import { TdlnEngine, renderedRef } from './tdln.engine';
-import { TdlnErrorCode, TdlnException } from './tdln.errors';
+import { TdlnErrorCode } from './tdln.errors';
 import { loadSigningKey, publicKeyOf } from './signing-key.store';
+import { DomainException } from '@app/common';
 
 const engine = new TdlnEngine(loadTdlnBinding());
 
@@ -153,7 +154,7 @@ describe('TDLN engine through the Node binding', () => {
     } catch (error) {
       thrown = error;
     }
-    expect(thrown).toBeInstanceOf(TdlnException);
+    expect(thrown).toBeInstanceOf(DomainException);
     expect(thrown).toMatchObject({ code: TdlnErrorCode.TemplateFailed, details: { templateId: 'job_aborted' } });
     expect((thrown as Error).message).toMatch(/data\.job/);
     const templates = engine.registry().find((a) => a.kind === 'templates');

@@ -18,7 +18,8 @@ import type {
   VerifyResult,
 } from '../../../native/binding';
 import { TdlnBinding } from './tdln-binding';
-import { TdlnErrorCode, TdlnException } from './tdln.errors';
+import { TdlnErrorCode } from './tdln.errors';
+import { DomainException } from '@app/common';
 
 /**
  * A text a person reads, as tdln-out rendered it: the text, the template it came from, and the
@@ -109,7 +110,7 @@ export class TdlnEngine {
   text(templateId: string, data: Record<string, unknown>): RenderedText {
     const result = this.render(templateId, data);
     if (result.errors.length > 0) {
-      throw new TdlnException(
+      throw new DomainException(
         TdlnErrorCode.TemplateFailed,
         `Template ${templateId} could not be rendered: ${result.errors.map((e) => `${e.message}${e.path ? ` (${e.path})` : ''}`).join('; ')}`,
         { templateId, errors: result.errors },
@@ -151,27 +152,27 @@ export class TdlnEngine {
   /** The Merkle root a pack of these items will carry, known before anything is signed. */
   truthPackRoot(items: unknown[]): string {
     const result = this.binding.truthPackRoot(this.canonicalJson(items));
-    if (!result.root) throw new TdlnException(TdlnErrorCode.InvalidInput, 'No Merkle root for these items', { errors: result.errors });
+    if (!result.root) throw new DomainException(TdlnErrorCode.InvalidInput, 'No Merkle root for these items', { errors: result.errors });
     return result.root;
   }
 
   /** The id packs give a public key: the first 16 hex digits of SHA-256 of its bytes. */
   truthPackKeyId(publicKeyHex: string): string {
     const result = this.binding.truthPackKeyId(publicKeyHex);
-    if (!result.keyId) throw new TdlnException(TdlnErrorCode.InvalidInput, 'Not an Ed25519 public key', { errors: result.errors });
+    if (!result.keyId) throw new DomainException(TdlnErrorCode.InvalidInput, 'Not an Ed25519 public key', { errors: result.errors });
     return result.keyId;
   }
 
   inclusionProof(items: unknown[], index: number): InclusionProof {
     const result = this.binding.inclusionProof(this.canonicalJson(items), index);
-    if (!result.proof) throw new TdlnException(TdlnErrorCode.InvalidInput, 'No inclusion proof', { errors: result.errors });
+    if (!result.proof) throw new DomainException(TdlnErrorCode.InvalidInput, 'No inclusion proof', { errors: result.errors });
     return result.proof;
   }
 
   /** Every item's inclusion proof in one pass: the items are hashed once, not once per proof. */
   inclusionProofs(items: unknown[]): InclusionProof[] {
     const result = this.binding.inclusionProofs(this.canonicalJson(items));
-    if (result.errors.length > 0) throw new TdlnException(TdlnErrorCode.InvalidInput, 'No inclusion proofs', { errors: result.errors });
+    if (result.errors.length > 0) throw new DomainException(TdlnErrorCode.InvalidInput, 'No inclusion proofs', { errors: result.errors });
     return result.proofs;
   }
 
@@ -187,7 +188,7 @@ export class TdlnEngine {
   canonicalJson(value: unknown): string {
     const result = this.binding.canonicalJson(JSON.stringify(value));
     if (result.json === undefined || result.errors.length > 0) {
-      throw new TdlnException(TdlnErrorCode.InvalidInput, 'Value has no canonical JSON form', { errors: result.errors });
+      throw new DomainException(TdlnErrorCode.InvalidInput, 'Value has no canonical JSON form', { errors: result.errors });
     }
     return result.json;
   }

@@ -1,4 +1,4 @@
-import { DomainException, ErrorKind } from '@app/common';
+import { errorKinds } from '@app/common';
 
 /** Error codes of the TDLN engine facade. */
 export enum TdlnErrorCode {
@@ -10,24 +10,11 @@ export enum TdlnErrorCode {
   TemplateFailed = 'tdln_template_failed',
 }
 
-/** The one exception class of the TDLN lib. */
-export class TdlnException extends DomainException {
-  readonly kind: ErrorKind;
-
-  constructor(code: TdlnErrorCode, message: string, details?: unknown) {
-    super(code, message, details);
-    this.kind = TdlnException.kindOf(code);
-  }
-
-  private static kindOf(code: TdlnErrorCode): ErrorKind {
-    switch (code) {
-      case TdlnErrorCode.InvalidInput:
-        return 'validation';
-      case TdlnErrorCode.AddonMissing:
-      case TdlnErrorCode.EngineError:
-      case TdlnErrorCode.InvalidStages:
-      case TdlnErrorCode.TemplateFailed:
-        return 'internal';
-    }
-  }
-}
+/** How the API treats each tdln error code (HTTP status by kind, mapped once in the global filter). */
+export const TDLN_ERROR_KINDS = errorKinds<TdlnErrorCode>({
+  [TdlnErrorCode.InvalidInput]: 'validation',
+  [TdlnErrorCode.AddonMissing]: 'internal',
+  [TdlnErrorCode.EngineError]: 'internal',
+  [TdlnErrorCode.InvalidStages]: 'internal',
+  [TdlnErrorCode.TemplateFailed]: 'internal',
+});

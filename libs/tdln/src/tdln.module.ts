@@ -1,12 +1,12 @@
 import { Global, Inject, Module, OnModuleInit } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { Logger } from 'pino';
-import { APP_CONFIG, AppConfig, ConfigError, LOGGER } from '@app/common';
+import { APP_CONFIG, AppConfig, ConfigError, DomainException, LOGGER } from '@app/common';
 import { loadTdlnBinding } from './tdln-binding';
 import { TDLN, TdlnEngine } from './tdln.engine';
 import { SigningKey, loadSigningKey } from './signing-key.store';
 import { TdlnController } from './tdln.controller';
-import { TdlnErrorCode, TdlnException } from './tdln.errors';
+import { TdlnErrorCode } from './tdln.errors';
 import { PIPELINE_STAGES, SIGNING_KEY } from './tdln.tokens';
 
 function createEngine(config: AppConfig): TdlnEngine {
@@ -71,7 +71,7 @@ export class TdlnModule implements OnModuleInit {
     if (!this.stages.ok) {
       const problems = this.stages.errors.map((e) => `${e.path ?? ''} ${e.message}`.trim()).join('; ');
       if (!this.config.tdln.stagesFile) {
-        throw new TdlnException(TdlnErrorCode.InvalidStages, `Invalid pipeline stages in the built-in stages: ${problems}`);
+        throw new DomainException(TdlnErrorCode.InvalidStages, `Invalid pipeline stages in the built-in stages: ${problems}`);
       }
       throw new ConfigError([`PIPELINE_STAGES_FILE: invalid pipeline stages in ${this.config.tdln.stagesFile}: ${problems}`]);
     }

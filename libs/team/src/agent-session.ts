@@ -1,4 +1,4 @@
-import { JobMode, isDiskFull, isRepoRefusal } from '@app/common';
+import { DomainException, isDiskFull, isRepoRefusal, JobMode } from '@app/common';
 import { LedgerDraft } from '@app/ledger';
 import { RenderedText, TdlnEngine, renderedRef } from '@app/tdln';
 import {
@@ -9,12 +9,11 @@ import {
   ToolRunState,
   ToolRunStateJson,
   ToolsErrorCode,
-  ToolsException,
   Workspace,
   WorkspaceManager,
 } from '@app/tools';
 import { JobContext, JobOutcome } from '@app/worker';
-import { AgentRole, AgentsErrorCode, AgentsException, MetaRecorder, PolicyChangeGate, metaTools } from '@app/agents';
+import { AgentRole, AgentsErrorCode, MetaRecorder, PolicyChangeGate, metaTools } from '@app/agents';
 import { ROLE_LEDGER_KINDS } from './roles';
 import { JobArtifactsRepository } from './job-artifacts.repository';
 
@@ -91,9 +90,9 @@ export class AgentSession {
         workspace = await deps.workspaces.restore(spec, checkpoint.diff);
       }
     } catch (error) {
-      if (isRepoRefusal(error)) throw new AgentsException(AgentsErrorCode.RepoNotAllowed, error.message, error.details);
-      if (isDiskFull(error)) throw new AgentsException(AgentsErrorCode.DiskFull, `The workspace disk is full: ${(error as Error).message}`);
-      throw new AgentsException(AgentsErrorCode.WorkspaceFailed, `The workspace could not be prepared: ${(error as Error).message}`);
+      if (isRepoRefusal(error)) throw new DomainException(AgentsErrorCode.RepoNotAllowed, error.message, error.details);
+      if (isDiskFull(error)) throw new DomainException(AgentsErrorCode.DiskFull, `The workspace disk is full: ${(error as Error).message}`);
+      throw new DomainException(AgentsErrorCode.WorkspaceFailed, `The workspace could not be prepared: ${(error as Error).message}`);
     }
     const state = checkpoint ? ToolRunState.fromJSON(checkpoint.toolState) : new ToolRunState();
     return new AgentSession(deps, ctx, workspace, state, checkpoint?.diff, checkpoint?.approvedRules);
@@ -275,10 +274,10 @@ export class AgentSession {
 /** Maps an agent failure to how the run ends: cancelled, released (shutdown), or failed with its code. */
 export async function outcomeOfFailure(ctx: JobContext, error: unknown): Promise<JobOutcome> {
   // The workspace's diff (checkpoint, publication) is too large to keep: the job cannot go on.
-  if (error instanceof ToolsException && error.code === ToolsErrorCode.OutputTooLarge) {
-    error = new AgentsException(AgentsErrorCode.ChangesTooLarge, error.message, error.details);
+  if (error instanceof DomainException && error.code === ToolsErrorCode.OutputTooLarge) {
+    error = new DomainException(AgentsErrorCode.ChangesTooLarge, error.message, error.details);
   }
-  if (!(error instanceof AgentsException)) throw error;
+  if (!(error instanceof DomainException)) throw error;
   if (error.code === AgentsErrorCode.Cancelled) {
     return ctx.abortReason() === 'cancelled' ? { status: 'aborted', reason: 'cancelled' } : { status: 'release' };
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AgentsErrorCode, AgentsException } from '@app/agents';
+import { AgentsErrorCode } from '@app/agents';
 import { Job } from '@app/jobs';
 import { LedgerService } from '@app/ledger';
 import { ProvenanceItem, TruthPackService } from '@app/provenance';
@@ -9,6 +9,7 @@ import { RenderedText, TDLN, TdlnEngine, renderedRef } from '@app/tdln';
 import { JobContext, JobOutcome } from '@app/worker';
 import { AgentSession } from './agent-session';
 import { PipelineState } from './pipeline-state';
+import { DomainException } from '@app/common';
 
 /** The pipeline's stages after its agents: the TDLN quality gate, the final answer by TDLN-out, and the TruthPack sealed before publishing. */
 @Injectable()
@@ -94,7 +95,7 @@ export class ClosingStages {
     try {
       rendered = this.tdln.text('job_succeeded', data);
     } catch (error) {
-      throw new AgentsException(AgentsErrorCode.NoResult, `The final answer could not be rendered: ${(error as Error).message}`);
+      throw new DomainException(AgentsErrorCode.NoResult, `The final answer could not be rendered: ${(error as Error).message}`);
     }
     await session.audit('coordinator', [
       {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, AppConfig, escalations } from '@app/common';
+import { APP_CONFIG, AppConfig, DomainException, escalations } from '@app/common';
 import {
   CAP_OF_CODE,
   EscalateJobUseCase,
@@ -12,7 +12,6 @@ import {
   escalationOptions,
 } from '@app/jobs';
 import { JobContext } from '@app/worker';
-import { AgentsException } from '@app/agents';
 
 /** What a job does about an escalation: continue in genius mode now, ask a person, or nothing (the cap ends it). */
 export type EscalationDecision = { kind: 'auto'; change: EscalationChange } | { kind: 'ask'; question: PendingQuestion } | { kind: 'none' };
@@ -32,7 +31,7 @@ export class EscalationPolicy {
   ) {}
 
   /** The trigger of a cap a run reached. */
-  static capTrigger(error: AgentsException): EscalationTrigger {
+  static capTrigger(error: DomainException): EscalationTrigger {
     const details = (error.details ?? {}) as { role?: string };
     return {
       kind: 'cap',

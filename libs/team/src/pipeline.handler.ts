@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '@app/common';
+import { APP_CONFIG, AppConfig, DomainException } from '@app/common';
 import { EscalationTrigger, Job, PendingQuestion } from '@app/jobs';
 import { PIPELINE_STAGES, PipelineStage, StagesResult, TDLN, TdlnEngine, renderedRef } from '@app/tdln';
 import { JobContext, JobHandler, JobOutcome } from '@app/worker';
-import { AgentCheckpoint, AgentRole, AgentRunner, AgentsErrorCode, AgentsException, Allowance, BudgetService } from '@app/agents';
+import { AgentCheckpoint, AgentRole, AgentRunner, AgentsErrorCode, Allowance, BudgetService } from '@app/agents';
 import { BUILDER, PLANNER, REVIEWER } from './roles';
 import { AgentSession, outcomeOfFailure } from './agent-session';
 import { EscalationPolicy } from './escalation-policy';
@@ -122,7 +122,7 @@ export class PipelineHandler implements JobHandler {
           }
           if (role.name === 'builder') ps.builderSummary = outcome.text;
           if (role.name === 'planner' && !ps.plan)
-            throw new AgentsException(AgentsErrorCode.NoResult, 'The Planner finished without a plan');
+            throw new DomainException(AgentsErrorCode.NoResult, 'The Planner finished without a plan');
         }
 
         const next = await this.advance(ctx, session, ps, plan, intent);
@@ -218,7 +218,7 @@ export class PipelineHandler implements JobHandler {
         return { kind: 'next' };
       case 'review': {
         const review = ps.reviews.at(-1);
-        if (!review) throw new AgentsException(AgentsErrorCode.NoResult, 'The Reviewer finished without submitting a review');
+        if (!review) throw new DomainException(AgentsErrorCode.NoResult, 'The Reviewer finished without submitting a review');
         if (review.verdict === 'approve' || readOnly) {
           await this.handoff(ctx, session, readOnly ? 'review submitted' : 'change approved', 'reviewer', this.label(next));
           ps.stage = next;

@@ -1,7 +1,7 @@
-import { isDiskFull } from '@app/common';
+import { DomainException, isDiskFull } from '@app/common';
 import { AnthropicToolParam, fail, ToolContext, ToolDefinition, ToolResult } from './tool';
 import { validateAgainstSchema } from './schema-validator';
-import { ToolsErrorCode, ToolsException } from './tools.errors';
+import { ToolsErrorCode } from './tools.errors';
 
 /** The tools by name; runs a call with its input validated at the boundary and every failure turned into a result. */
 export class ToolRegistry {
@@ -28,7 +28,7 @@ export class ToolRegistry {
   definitions(names: string[] = this.names()): AnthropicToolParam[] {
     return names.map((name) => {
       const tool = this.tools.get(name);
-      if (!tool) throw new ToolsException(ToolsErrorCode.UnknownTool, `unknown tool ${name}`);
+      if (!tool) throw new DomainException(ToolsErrorCode.UnknownTool, `unknown tool ${name}`);
       return { name: tool.name, description: tool.description, input_schema: tool.inputSchema };
     });
   }
@@ -63,7 +63,7 @@ export async function runTool<I, O>(tool: ToolDefinition<I, O>, input: unknown, 
         ToolsErrorCode.DiskFull,
         `${tool.name} could not write: the workspace disk is full (${error instanceof Error ? error.message : String(error)})`,
       );
-    if (error instanceof ToolsException) return fail(error.code, error.message, error.details);
+    if (error instanceof DomainException) return fail(error.code, error.message, error.details);
     if (ctx.signal.aborted) return fail(ToolsErrorCode.Aborted, 'The job was stopped while the tool ran.');
     return fail(ToolsErrorCode.Internal, `${tool.name} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
   }

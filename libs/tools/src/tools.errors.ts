@@ -1,4 +1,4 @@
-import { DomainException, ErrorKind } from '@app/common';
+import { errorKinds } from '@app/common';
 
 /** Error codes of the tools domain; tool results carry the same codes as strings. */
 export enum ToolsErrorCode {
@@ -30,53 +30,31 @@ export enum ToolsErrorCode {
   Internal = 'internal_error',
 }
 
-/** The one exception class of the tools domain; tool runs turn it into an error result. */
-export class ToolsException extends DomainException {
-  readonly kind: ErrorKind;
-
-  constructor(
-    override readonly code: ToolsErrorCode,
-    message: string,
-    details?: unknown,
-  ) {
-    super(code, message, details);
-    this.kind = ToolsException.kindOf(code);
-  }
-
-  private static kindOf(code: ToolsErrorCode): ErrorKind {
-    switch (code) {
-      case ToolsErrorCode.FileNotFound:
-      case ToolsErrorCode.UnknownTool:
-        return 'not_found';
-      case ToolsErrorCode.NotAFile:
-      case ToolsErrorCode.BinaryFile:
-      case ToolsErrorCode.InvalidInput:
-      case ToolsErrorCode.OutsideWorkspace:
-        return 'validation';
-      case ToolsErrorCode.FileTooLarge:
-      case ToolsErrorCode.OutputTooLarge:
-      case ToolsErrorCode.PatchFailed:
-      case ToolsErrorCode.NotUnique:
-      case ToolsErrorCode.NoMatch:
-      case ToolsErrorCode.NoCommand:
-      case ToolsErrorCode.CommandFailed:
-      case ToolsErrorCode.DiskQuotaExceeded:
-        return 'unprocessable';
-      case ToolsErrorCode.TestsNotGreen:
-      case ToolsErrorCode.NothingToCommit:
-      case ToolsErrorCode.ApprovalRequired:
-        return 'conflict';
-      case ToolsErrorCode.PolicyBlocked:
-        return 'forbidden';
-      case ToolsErrorCode.SandboxUnavailable:
-      case ToolsErrorCode.WorkspaceUnavailable:
-      case ToolsErrorCode.DiskFull:
-      case ToolsErrorCode.Timeout:
-      case ToolsErrorCode.Aborted:
-        return 'unavailable';
-      case ToolsErrorCode.GitFailed:
-      case ToolsErrorCode.Internal:
-        return 'internal';
-    }
-  }
-}
+/** How the API treats each tools error code (HTTP status by kind, mapped once in the global filter). */
+export const TOOLS_ERROR_KINDS = errorKinds<ToolsErrorCode>({
+  [ToolsErrorCode.FileNotFound]: 'not_found',
+  [ToolsErrorCode.UnknownTool]: 'not_found',
+  [ToolsErrorCode.NotAFile]: 'validation',
+  [ToolsErrorCode.BinaryFile]: 'validation',
+  [ToolsErrorCode.InvalidInput]: 'validation',
+  [ToolsErrorCode.OutsideWorkspace]: 'validation',
+  [ToolsErrorCode.FileTooLarge]: 'unprocessable',
+  [ToolsErrorCode.OutputTooLarge]: 'unprocessable',
+  [ToolsErrorCode.PatchFailed]: 'unprocessable',
+  [ToolsErrorCode.NotUnique]: 'unprocessable',
+  [ToolsErrorCode.NoMatch]: 'unprocessable',
+  [ToolsErrorCode.NoCommand]: 'unprocessable',
+  [ToolsErrorCode.CommandFailed]: 'unprocessable',
+  [ToolsErrorCode.DiskQuotaExceeded]: 'unprocessable',
+  [ToolsErrorCode.TestsNotGreen]: 'conflict',
+  [ToolsErrorCode.NothingToCommit]: 'conflict',
+  [ToolsErrorCode.ApprovalRequired]: 'conflict',
+  [ToolsErrorCode.PolicyBlocked]: 'forbidden',
+  [ToolsErrorCode.SandboxUnavailable]: 'unavailable',
+  [ToolsErrorCode.WorkspaceUnavailable]: 'unavailable',
+  [ToolsErrorCode.DiskFull]: 'unavailable',
+  [ToolsErrorCode.Timeout]: 'unavailable',
+  [ToolsErrorCode.Aborted]: 'unavailable',
+  [ToolsErrorCode.GitFailed]: 'internal',
+  [ToolsErrorCode.Internal]: 'internal',
+});

@@ -2,11 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig, JobMode, LOGGER, unstorableText } from '@app/common';
+import { APP_CONFIG, AppConfig, DomainException, JobMode, LOGGER, unstorableText } from '@app/common';
 import { CreateJobUseCase } from '@app/jobs';
 import { LedgerService } from '@app/ledger';
 import { GithubAccount, GithubTrust, TrustVerdict, commentTrust, labelTrust } from './github-trust';
-import { WebhooksErrorCode, WebhooksException } from './webhooks.errors';
+import { WebhooksErrorCode } from './webhooks.errors';
 
 export type WebhookSource = 'github' | 'generic';
 
@@ -90,7 +90,7 @@ export class WebhookIntakeService {
       : unstorableText(repo)
         ? `the repository ${unstorableText(repo)}`
         : null;
-    if (unstorable) throw new WebhooksException(WebhooksErrorCode.InvalidPayload, `Cannot take this issue: ${unstorable}`);
+    if (unstorable) throw new DomainException(WebhooksErrorCode.InvalidPayload, `Cannot take this issue: ${unstorable}`);
     // Never cut an emoji (a surrogate pair) in half: half of one cannot be stored.
     return { goal: goal.slice(0, MAX_GOAL).replace(/[\uD800-\uDBFF]$/, ''), repo, login: verdict.login ?? '' };
   }
@@ -143,7 +143,7 @@ export class WebhookIntakeService {
       `INSERT INTO webhook_deliveries (source, delivery_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING delivery_id`,
       [source, deliveryId],
     );
-    if (!inserted) throw new WebhooksException(WebhooksErrorCode.Replayed, `Delivery ${deliveryId} was already received`);
+    if (!inserted) throw new DomainException(WebhooksErrorCode.Replayed, `Delivery ${deliveryId} was already received`);
     try {
       const created = await this.createJob.execute({
         goal: job.goal,

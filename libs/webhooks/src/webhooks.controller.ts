@@ -1,11 +1,11 @@
 import { Controller, Headers, HttpCode, Inject, Post, RawBodyRequest, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { APP_CONFIG, ApiErrors, AppConfig, Public, RateLimited, createValidationPipe } from '@app/common';
+import { ApiErrors, APP_CONFIG, AppConfig, createValidationPipe, DomainException, Public, RateLimited } from '@app/common';
 import { GenericWebhookRequest, WebhookResultView } from './dto/webhooks.dto';
 import { GithubIssuePayload, WebhookIntakeService } from './webhook-intake.service';
 import { signatureMatches } from './webhook-signature';
-import { WebhooksErrorCode, WebhooksException } from './webhooks.errors';
+import { WebhooksErrorCode } from './webhooks.errors';
 
 type RawRequest = RawBodyRequest<FastifyRequest>;
 
@@ -68,7 +68,7 @@ export class WebhooksController {
       }
       return { ignored: true, reason: intent.ignored };
     }
-    if (!deliveryId) throw new WebhooksException(WebhooksErrorCode.InvalidPayload, 'X-GitHub-Delivery is missing');
+    if (!deliveryId) throw new DomainException(WebhooksErrorCode.InvalidPayload, 'X-GitHub-Delivery is missing');
     const created = await this.intake.intake('github', deliveryId, intent);
     reply.status(201);
     return { ignored: false, ...created };
@@ -96,7 +96,7 @@ export class WebhooksController {
     const body: GenericWebhookRequest = await this.validation.transform(request.body, { type: 'body', metatype: GenericWebhookRequest });
     const skew = Math.abs(Date.now() / 1_000 - body.timestamp);
     if (skew > this.config.webhooks.maxSkewSeconds) {
-      throw new WebhooksException(
+      throw new DomainException(
         WebhooksErrorCode.StaleTimestamp,
         `The timestamp is ${Math.round(skew)} s from now (at most ${this.config.webhooks.maxSkewSeconds} s allowed)`,
       );
@@ -106,7 +106,7 @@ export class WebhooksController {
   }
 
   private secret(value: string | undefined, name: string): string {
-    if (!value) throw new WebhooksException(WebhooksErrorCode.NotConfigured, `This webhook is not configured (set ${name})`);
+    if (!value) throw new DomainException(WebhooksErrorCode.NotConfigured, `This webhook is not configured (set ${name})`);
     return value;
   }
 
@@ -114,8 +114,8 @@ export class WebhooksController {
     if (!payload || !signatureMatches(secret, payload, signature)) throw this.badSignature();
   }
 
-  private badSignature(): WebhooksException {
-    return new WebhooksException(WebhooksErrorCode.BadSignature, 'The signature is missing or does not match the body');
+  private badSignature(): DomainException {
+    return new DomainException(WebhooksErrorCode.BadSignature, 'The signature is missing or does not match the body');
   }
 }
 
@@ -126,9 +126,9 @@ function githubPayload(body: unknown): GithubIssuePayload {
     try {
       return JSON.parse(form.payload) as GithubIssuePayload;
     } catch {
-      throw new WebhooksException(WebhooksErrorCode.InvalidPayload, 'The payload is not JSON');
+      throw new DomainException(WebhooksErrorCode.InvalidPayload, 'The payload is not JSON');
     }
   }
-  if (!body || typeof body !== 'object') throw new WebhooksException(WebhooksErrorCode.InvalidPayload, 'The payload is not a JSON object');
+  if (!body || typeof body !== 'object') throw new DomainException(WebhooksErrorCode.InvalidPayload, 'The payload is not a JSON object');
   return body as GithubIssuePayload;
 }

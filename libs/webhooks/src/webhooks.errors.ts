@@ -1,4 +1,4 @@
-import { DomainException, ErrorKind } from '@app/common';
+import { errorKinds } from '@app/common';
 
 /** Error codes of webhook intake. */
 export enum WebhooksErrorCode {
@@ -9,26 +9,11 @@ export enum WebhooksErrorCode {
   InvalidPayload = 'webhook_invalid_payload',
 }
 
-/** The one exception class of webhook intake. */
-export class WebhooksException extends DomainException {
-  readonly kind: ErrorKind;
-
-  constructor(code: WebhooksErrorCode, message: string, details?: unknown) {
-    super(code, message, details);
-    this.kind = WebhooksException.kindOf(code);
-  }
-
-  private static kindOf(code: WebhooksErrorCode): ErrorKind {
-    switch (code) {
-      case WebhooksErrorCode.NotConfigured:
-        return 'not_found';
-      case WebhooksErrorCode.BadSignature:
-      case WebhooksErrorCode.StaleTimestamp:
-        return 'unauthorized';
-      case WebhooksErrorCode.Replayed:
-        return 'conflict';
-      case WebhooksErrorCode.InvalidPayload:
-        return 'validation';
-    }
-  }
-}
+/** How the API treats each webhooks error code (HTTP status by kind, mapped once in the global filter). */
+export const WEBHOOKS_ERROR_KINDS = errorKinds<WebhooksErrorCode>({
+  [WebhooksErrorCode.NotConfigured]: 'not_found',
+  [WebhooksErrorCode.BadSignature]: 'unauthorized',
+  [WebhooksErrorCode.StaleTimestamp]: 'unauthorized',
+  [WebhooksErrorCode.Replayed]: 'conflict',
+  [WebhooksErrorCode.InvalidPayload]: 'validation',
+});

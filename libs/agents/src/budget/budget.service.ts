@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { ASYNC_COMMIT, ModelPrice, returnedRows } from '@app/common';
-import { AgentsErrorCode, AgentsException } from '../agents.errors';
+import { ASYNC_COMMIT, DomainException, ModelPrice, returnedRows } from '@app/common';
+import { AgentsErrorCode } from '../agents.errors';
 import { ModelUsage, budgetTokens, costCents } from '../model/pricing';
 
 /** A reservation made before a model call, settled after it. */
@@ -112,7 +112,7 @@ export class BudgetService {
     const [row] = await this.dataSource.query(`SELECT ${RETURNING} FROM jobs WHERE id = $1`, [jobId]);
     const tokenRoom = Number(row.max_tokens) - Number(row.used_tokens) - Number(row.reserved_tokens);
     if (tokenRoom < tokens) {
-      throw new AgentsException(
+      throw new DomainException(
         AgentsErrorCode.TokenLimit,
         `Token cap reached: ${row.used_tokens} of ${row.max_tokens} used, the next call needs about ${tokens}`,
         {
@@ -121,7 +121,7 @@ export class BudgetService {
         },
       );
     }
-    throw new AgentsException(
+    throw new DomainException(
       AgentsErrorCode.CostLimit,
       `Cost cap reached: ${Number(row.used_cost_cents).toFixed(2)} of ${row.max_cost_cents} cents used`,
       {
@@ -205,7 +205,7 @@ export class BudgetService {
     );
     if (rows.length === 0) {
       const [row] = await this.dataSource.query('SELECT used_steps, max_steps FROM jobs WHERE id = $1', [jobId]);
-      throw new AgentsException(AgentsErrorCode.StepLimit, `Step cap reached: ${row.used_steps} of ${row.max_steps} tool calls used`, {
+      throw new DomainException(AgentsErrorCode.StepLimit, `Step cap reached: ${row.used_steps} of ${row.max_steps} tool calls used`, {
         used: row.used_steps,
         cap: row.max_steps,
       });

@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { Logger } from 'pino';
-import { AppConfig } from '@app/common';
-import { AgentsErrorCode, AgentsException } from '../agents.errors';
+import { AppConfig, DomainException } from '@app/common';
+import { AgentsErrorCode } from '../agents.errors';
 import { ModelContentBlock, ModelProvider, ProviderCall, ProviderCallOptions, ProviderReply, sdkLogOptions } from './model-provider';
 
 const EPHEMERAL = { type: 'ephemeral' } as const;
@@ -67,30 +67,30 @@ export class AnthropicProvider implements ModelProvider {
     return /terminated|socket hang up|ECONNRESET|premature close/i.test(message);
   }
 
-  translate(error: unknown): AgentsException {
-    if (error instanceof AgentsException) return error;
+  translate(error: unknown): DomainException {
+    if (error instanceof DomainException) return error;
     if (error instanceof Anthropic.APIConnectionTimeoutError) {
-      return new AgentsException(
+      return new DomainException(
         AgentsErrorCode.ModelTimeout,
         `The model did not start answering in time, after retries: ${error.message}`,
       );
     }
     if (error instanceof Anthropic.RateLimitError) {
-      return new AgentsException(AgentsErrorCode.ModelRateLimited, `The model kept answering 429 after retries: ${error.message}`, {
+      return new DomainException(AgentsErrorCode.ModelRateLimited, `The model kept answering 429 after retries: ${error.message}`, {
         status: 429,
       });
     }
     if (error instanceof Anthropic.APIError && (error.status === undefined || error.status >= 500)) {
-      return new AgentsException(AgentsErrorCode.ModelUnavailable, `The model was unavailable after retries: ${error.message}`, {
+      return new DomainException(AgentsErrorCode.ModelUnavailable, `The model was unavailable after retries: ${error.message}`, {
         status: error.status ?? null,
       });
     }
     if (error instanceof Anthropic.APIError) {
-      return new AgentsException(AgentsErrorCode.ModelRejected, `The model rejected the request: ${error.message}`, {
+      return new DomainException(AgentsErrorCode.ModelRejected, `The model rejected the request: ${error.message}`, {
         status: error.status,
       });
     }
-    return new AgentsException(AgentsErrorCode.ModelUnavailable, `The model call failed: ${(error as Error)?.message ?? String(error)}`);
+    return new DomainException(AgentsErrorCode.ModelUnavailable, `The model call failed: ${(error as Error)?.message ?? String(error)}`);
   }
 }
 

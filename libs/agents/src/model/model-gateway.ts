@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Anthropic from '@anthropic-ai/sdk';
 import { Logger } from 'pino';
-import { APP_CONFIG, AppConfig, JobMode, LOGGER, ModelPrice, ModelProviderName } from '@app/common';
-import { AgentsErrorCode, AgentsException } from '../agents.errors';
+import { APP_CONFIG, AppConfig, DomainException, JobMode, LOGGER, ModelPrice, ModelProviderName } from '@app/common';
+import { AgentsErrorCode } from '../agents.errors';
 import { AnthropicProvider } from './anthropic-provider';
 import { ModelMessage, ModelProvider } from './model-provider';
 import { OpenAiProvider } from './openai-provider';
@@ -144,7 +144,7 @@ export class ModelGateway {
   async call(request: ModelCallRequest): Promise<ModelCallResult> {
     const provider = this.provider;
     if (!provider) {
-      throw new AgentsException(
+      throw new DomainException(
         AgentsErrorCode.ModelNotConfigured,
         `No model is configured: ${modelSetupHint(this.config.model.provider)}`,
       );
@@ -191,7 +191,7 @@ export class ModelGateway {
           requestId: reply.requestId,
         };
       } catch (error) {
-        if (request.signal?.aborted) throw new AgentsException(AgentsErrorCode.Cancelled, 'The model call was cancelled');
+        if (request.signal?.aborted) throw new DomainException(AgentsErrorCode.Cancelled, 'The model call was cancelled');
         const stalled = stall.signal.aborted;
         if ((stalled || provider.isDroppedStream(error)) && attempt <= maxRetries) {
           const delay = backoffMs(attempt);
@@ -203,7 +203,7 @@ export class ModelGateway {
           continue;
         }
         if (stalled) {
-          throw new AgentsException(
+          throw new DomainException(
             AgentsErrorCode.ModelTimeout,
             `The model stopped answering mid-stream (${this.config.model.streamIdleMs} ms without an event) ${attempt} times`,
             { attempts: attempt },

@@ -1,7 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { Logger } from 'pino';
-import { ModelProviderName } from '@app/common';
-import { AgentsException } from '../agents.errors';
+import { DomainException, ModelProviderName } from '@app/common';
 import { ModelUsage } from './pricing';
 
 /**
@@ -63,7 +62,7 @@ export interface ModelProvider {
   /** Whether an error is a stream cut off after it started (which the SDK does not retry). */
   isDroppedStream(error: unknown): boolean;
   /** An SDK error (after the SDK's retries) as the gateway's error code. */
-  translate(error: unknown): AgentsException;
+  translate(error: unknown): DomainException;
 }
 
 /**

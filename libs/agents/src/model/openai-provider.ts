@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { Logger } from 'pino';
-import { AppConfig, OpenAiMaxTokensParam } from '@app/common';
-import { AgentsErrorCode, AgentsException } from '../agents.errors';
+import { AppConfig, DomainException, OpenAiMaxTokensParam } from '@app/common';
+import { AgentsErrorCode } from '../agents.errors';
 import { ModelProvider, ProviderCall, ProviderCallOptions, ProviderReply, sdkLogOptions } from './model-provider';
 import { ChatStreamAccumulator, toChatRequest, usageOf } from './openai-mapping';
 
@@ -74,30 +74,30 @@ export class OpenAiProvider implements ModelProvider {
     return /terminated|socket hang up|ECONNRESET|premature close/i.test(message);
   }
 
-  translate(error: unknown): AgentsException {
-    if (error instanceof AgentsException) return error;
+  translate(error: unknown): DomainException {
+    if (error instanceof DomainException) return error;
     if (error instanceof OpenAI.APIConnectionTimeoutError) {
-      return new AgentsException(
+      return new DomainException(
         AgentsErrorCode.ModelTimeout,
         `The model did not start answering in time, after retries: ${error.message}`,
       );
     }
     if (error instanceof OpenAI.RateLimitError) {
-      return new AgentsException(AgentsErrorCode.ModelRateLimited, `The model kept answering 429 after retries: ${error.message}`, {
+      return new DomainException(AgentsErrorCode.ModelRateLimited, `The model kept answering 429 after retries: ${error.message}`, {
         status: 429,
       });
     }
     if (error instanceof OpenAI.APIError && (error.status === undefined || error.status >= 500)) {
-      return new AgentsException(AgentsErrorCode.ModelUnavailable, `The model was unavailable after retries: ${error.message}`, {
+      return new DomainException(AgentsErrorCode.ModelUnavailable, `The model was unavailable after retries: ${error.message}`, {
         status: error.status ?? null,
       });
     }
     if (error instanceof OpenAI.APIError) {
-      return new AgentsException(AgentsErrorCode.ModelRejected, `The model rejected the request: ${error.message}`, {
+      return new DomainException(AgentsErrorCode.ModelRejected, `The model rejected the request: ${error.message}`, {
         status: error.status,
       });
     }
-    return new AgentsException(AgentsErrorCode.ModelUnavailable, `The model call failed: ${(error as Error)?.message ?? String(error)}`);
+    return new DomainException(AgentsErrorCode.ModelUnavailable, `The model call failed: ${(error as Error)?.message ?? String(error)}`);
   }
 
   /** Usage from the characters sent and received, for servers that ignore `stream_options.include_usage`. */

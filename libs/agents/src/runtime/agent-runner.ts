@@ -1,12 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Anthropic from '@anthropic-ai/sdk';
 import { Logger } from 'pino';
-import { LOGGER, modelCallSeconds, modelCalls, modelCostCents, modelTokens, toolCallSeconds, toolCalls } from '@app/common';
+import {
+  DomainException,
+  LOGGER,
+  modelCalls,
+  modelCallSeconds,
+  modelCostCents,
+  modelTokens,
+  toolCalls,
+  toolCallSeconds,
+} from '@app/common';
 import { HumanResponse, Job, PendingQuestion } from '@app/jobs';
 import { TDLN, TdlnEngine, renderedRef } from '@app/tdln';
 import { ChangeAction, ChangeGate, SANDBOX_FIX, ToolContext, ToolRegistry, ToolResult } from '@app/tools';
 import { JobContext } from '@app/worker';
-import { AgentsErrorCode, AgentsException, isCapReached } from '../agents.errors';
+import { AgentsErrorCode, isCapReached } from '../agents.errors';
 import { BudgetService, BudgetUse, Reservation, chargeOf } from '../budget/budget.service';
 import { ModelGateway } from '../model/model-gateway';
 import { AgentCheckpoint, PendingCall } from './agent-checkpoint';
@@ -50,7 +59,7 @@ export type AgentRunOutcome =
    * A cap stopped the role (the job's, or the role's share of it). The checkpoint holds everything
    * done so far, the calls of a turn cut short included, so a run with more room resumes exactly there.
    */
-  | { kind: 'capped'; error: AgentsException; checkpoint: AgentCheckpoint };
+  | { kind: 'capped'; error: DomainException; checkpoint: AgentCheckpoint };
 
 /** Tools that park the job until a person answers. */
 const HUMAN_TOOLS = new Set(['request_human_review', 'ask_user']);
@@ -276,7 +285,7 @@ export class AgentRunner {
         try {
           this.checkRunnable(input, state);
           if (input.limits && state.usage!.steps >= input.limits.steps) {
-            throw new AgentsException(
+            throw new DomainException(
               AgentsErrorCode.StepLimit,
               `The ${role.name} used its share of the job's tool calls (${input.limits.steps})`,
               { role: role.name, used: state.usage!.steps, cap: input.limits.steps },
@@ -351,10 +360,10 @@ export class AgentRunner {
           };
           return { parked, saved: Promise.resolve() };
         }
-        if (!result.ok && result.error.code === 'disk_full') throw new AgentsException(AgentsErrorCode.DiskFull, result.error.message);
+        if (!result.ok && result.error.code === 'disk_full') throw new DomainException(AgentsErrorCode.DiskFull, result.error.message);
         // Without a working sandbox no test can run: the job ends now rather than asking a person to approve untested work.
         if (!result.ok && result.error.code === 'sandbox_unavailable')
-          throw new AgentsException(AgentsErrorCode.SandboxUnavailable, `${result.error.message} Fix: ${SANDBOX_FIX}.`);
+          throw new DomainException(AgentsErrorCode.SandboxUnavailable, `${result.error.message} Fix: ${SANDBOX_FIX}.`);
         if (!result.ok) this.guardAgainstLoops(state, call, result);
         if (result.ok && role.stopTools?.includes(call.name)) stoppedBy = { name: call.name, data: result.data };
         state.partialResults.push(this.toolResultBlock(call.id, result));
@@ -447,7 +456,7 @@ export class AgentRunner {
     const count = (state.failures[key] ?? 0) + 1;
     state.failures[key] = count;
     if (count >= STUCK_AFTER) {
-      throw new AgentsException(
+      throw new DomainException(
         AgentsErrorCode.AgentStuck,
         `The agent repeated the same failing call ${count} times: ${call.name} → ${result.error.code}`,
         {
@@ -462,7 +471,7 @@ export class AgentRunner {
   private checkRunnable(input: AgentRunInput, state: AgentCheckpoint): void {
     if (input.worker.signal.aborted) throw this.stopped(input);
     if (input.limits && state.usage!.tokens >= input.limits.tokens) {
-      throw new AgentsException(
+      throw new DomainException(
         AgentsErrorCode.TokenLimit,
         `The ${input.role.name} used its share of the job's tokens (${input.limits.tokens})`,
         { role: input.role.name, used: state.usage!.tokens, cap: input.limits.tokens },
@@ -470,7 +479,7 @@ export class AgentRunner {
     }
     const elapsed = input.job.usedWallMs + (Date.now() - input.runStartedAt);
     if (elapsed >= input.job.maxWallMs) {
-      throw new AgentsException(
+      throw new DomainException(
         AgentsErrorCode.TimeLimit,
         `Wall-time cap reached: ${Math.round(elapsed / 1000)} s of ${Math.round(input.job.maxWallMs / 1000)} s`,
         {
@@ -492,9 +501,9 @@ export class AgentRunner {
     }
   }
 
-  private stopped(input: AgentRunInput): AgentsException {
+  private stopped(input: AgentRunInput): DomainException {
     const reason = input.worker.abortReason();
-    return new AgentsException(AgentsErrorCode.Cancelled, reason === 'cancelled' ? 'The job was cancelled' : `The run stopped: ${reason}`, {
+    return new DomainException(AgentsErrorCode.Cancelled, reason === 'cancelled' ? 'The job was cancelled' : `The run stopped: ${reason}`, {
       reason,
     });
   }

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { APP_CONFIG, AppConfig, CommonErrorCode, CommonException, RATE_LIMIT_GROUP, RateLimitGroup, principalOf } from '@app/common';
+import { APP_CONFIG, AppConfig, CommonErrorCode, DomainException, principalOf, RATE_LIMIT_GROUP, RateLimitGroup } from '@app/common';
 import { FixedWindowLimiter } from './fixed-window-limiter';
 
 /**
@@ -31,7 +31,7 @@ export class RateLimitGuard implements CanActivate {
     reply.header('x-ratelimit-remaining', decision.remaining);
     reply.header('x-ratelimit-reset', decision.resetSeconds);
     if (!decision.allowed) {
-      throw new CommonException(CommonErrorCode.RateLimited, `Too many requests; try again in ${decision.resetSeconds} s`, {
+      throw new DomainException(CommonErrorCode.RateLimited, `Too many requests; try again in ${decision.resetSeconds} s`, {
         group,
         limit: decision.limit,
         retryAfterSeconds: decision.resetSeconds,

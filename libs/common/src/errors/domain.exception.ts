@@ -1,21 +1,58 @@
 /**
  * How the API layer should treat a domain failure. Each lib maps its own error codes onto one of
- * these kinds in an exhaustive switch; the global filter maps kinds onto HTTP statuses.
+ * these kinds in one table (`errorKinds`); the global filter maps kinds onto HTTP statuses.
  */
 export type ErrorKind =
   'validation' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'unprocessable' | 'rate_limited' | 'unavailable' | 'internal';
 
-/** Base of every lib's exception class: a stable code, a message for people and structured details. */
-export abstract class DomainException extends Error {
-  abstract readonly kind: ErrorKind;
+/** Every module's codes with their kinds, as the modules declared them (a shared code may mean two kinds). */
+const KINDS = new Map<string, Set<ErrorKind>>();
 
-  protected constructor(
-    readonly code: string,
+/**
+ * Declares the kind of each code of a module's code enum, once (the table must name every code, so
+ * a new code cannot be forgotten).
+ */
+export function errorKinds<C extends string>(kinds: Record<C, ErrorKind>): Readonly<Record<C, ErrorKind>> {
+  for (const [code, kind] of Object.entries(kinds) as [string, ErrorKind][]) {
+    KINDS.set(code, new Set([...(KINDS.get(code) ?? []), kind]));
+  }
+  return kinds;
+}
+
+/**
+ * The kind a code was declared with; an undeclared code is an internal error. A code two modules
+ * declared with different kinds (`conversation_not_found`: a missing resource to chat, a bad reference
+ * in a new job's request) takes the kind its thrower names.
+ */
+export function errorKindOf(code: string, named?: ErrorKind): ErrorKind {
+  const kinds = KINDS.get(code);
+  if (named && (!kinds || kinds.has(named))) return named;
+  if (!kinds) return 'internal';
+  if (kinds.size > 1) throw new Error(`Error code "${code}" means ${[...kinds].join(' or ')}: its thrower must name the kind`);
+  return [...kinds][0];
+}
+
+/** Codes declared with more than one kind (their throwers must name the kind). */
+export function ambiguousErrorCodes(): string[] {
+  return [...KINDS].filter(([, kinds]) => kinds.size > 1).map(([code]) => code);
+}
+
+/**
+ * The one exception of every domain: a stable code from its module's code enum, a message for
+ * people and structured details. Its kind (and so its HTTP status) comes from the code.
+ */
+export class DomainException<C extends string = string> extends Error {
+  readonly kind: ErrorKind;
+
+  constructor(
+    readonly code: C,
     message: string,
     readonly details?: unknown,
+    kind?: ErrorKind,
   ) {
     super(message);
-    this.name = new.target.name;
+    this.name = 'DomainException';
+    this.kind = errorKindOf(code, kind);
   }
 }
 
@@ -32,33 +69,17 @@ export enum CommonErrorCode {
   RepoNotAllowed = 'repo_not_allowed',
 }
 
-/** Failures that are not any single domain's: bad requests, unknown routes, infrastructure. */
-export class CommonException extends DomainException {
-  readonly kind: ErrorKind;
-
-  constructor(code: CommonErrorCode, message: string, details?: unknown) {
-    super(code, message, details);
-    this.kind = CommonException.kindOf(code);
-  }
-
-  private static kindOf(code: CommonErrorCode): ErrorKind {
-    switch (code) {
-      case CommonErrorCode.ValidationFailed:
-      case CommonErrorCode.InvalidCursor:
-      case CommonErrorCode.RepoNotAllowed:
-        return 'validation';
-      case CommonErrorCode.NotFound:
-        return 'not_found';
-      case CommonErrorCode.RateLimited:
-        return 'rate_limited';
-      case CommonErrorCode.Unavailable:
-      case CommonErrorCode.DatabaseUnavailable:
-        return 'unavailable';
-      case CommonErrorCode.Internal:
-        return 'internal';
-    }
-  }
-}
+/** How the API treats each common error code (HTTP status by kind, mapped once in the global filter). */
+export const COMMON_ERROR_KINDS = errorKinds<CommonErrorCode>({
+  [CommonErrorCode.ValidationFailed]: 'validation',
+  [CommonErrorCode.InvalidCursor]: 'validation',
+  [CommonErrorCode.RepoNotAllowed]: 'validation',
+  [CommonErrorCode.NotFound]: 'not_found',
+  [CommonErrorCode.RateLimited]: 'rate_limited',
+  [CommonErrorCode.Unavailable]: 'unavailable',
+  [CommonErrorCode.DatabaseUnavailable]: 'unavailable',
+  [CommonErrorCode.Internal]: 'internal',
+});
 
 /** The HTTP status for each kind of failure. */
 export function httpStatusOf(kind: ErrorKind): number {

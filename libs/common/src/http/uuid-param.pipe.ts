@@ -1,5 +1,6 @@
 import { Injectable, PipeTransform } from '@nestjs/common';
-import { CommonErrorCode, CommonException } from '../errors/domain.exception';
+import { CommonErrorCode } from '../errors/domain.exception';
+import { DomainException } from '../errors/domain.exception';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -8,7 +9,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class UuidParamPipe implements PipeTransform<string, string> {
   transform(value: string): string {
     if (!UUID.test(value)) {
-      throw new CommonException(CommonErrorCode.ValidationFailed, `Invalid request: id must be a UUID`, {
+      throw new DomainException(CommonErrorCode.ValidationFailed, `Invalid request: id must be a UUID`, {
         problems: [{ field: 'id', problems: ['id must be a UUID'] }],
       });
     }

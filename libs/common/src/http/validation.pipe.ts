@@ -1,5 +1,6 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
-import { CommonErrorCode, CommonException } from '../errors/domain.exception';
+import { CommonErrorCode } from '../errors/domain.exception';
+import { DomainException } from '../errors/domain.exception';
 
 /** One field's problems, as reported in a 400's details. */
 export interface FieldProblem {
@@ -90,12 +91,12 @@ function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
   });
 }
 
-function validationFailed(all: FieldProblem[]): CommonException {
+function validationFailed(all: FieldProblem[]): DomainException {
   // Hundreds of unknown fields would make a response larger than the request; the first ones say enough.
   const problems = all.slice(0, MAX_LISTED_PROBLEMS);
   const more = all.length > problems.length ? `; and ${all.length - problems.length} more` : '';
   const summary = problems.map((p) => p.problems.join('; ')).join('; ');
-  return new CommonException(CommonErrorCode.ValidationFailed, `Invalid request: ${summary}${more}`, { problems });
+  return new DomainException(CommonErrorCode.ValidationFailed, `Invalid request: ${summary}${more}`, { problems });
 }
 
 const PLAIN_TYPES: unknown[] = [Object, Array, String, Number, Boolean];
@@ -125,7 +126,7 @@ class ApiValidationPipe extends ValidationPipe {
       result = await super.transform(value, metadata);
     } catch (error) {
       const listed =
-        error instanceof CommonException && error.code === CommonErrorCode.ValidationFailed
+        error instanceof DomainException && error.code === CommonErrorCode.ValidationFailed
           ? (error.details as { problems: FieldProblem[] }).problems
           : undefined;
       if (problems.length > 0 && listed) throw validationFailed([...problems, ...listed]);

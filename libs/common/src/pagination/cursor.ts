@@ -1,4 +1,5 @@
-import { CommonErrorCode, CommonException } from '../errors/domain.exception';
+import { CommonErrorCode } from '../errors/domain.exception';
+import { DomainException } from '../errors/domain.exception';
 
 /** A page of results with the opaque cursor of the next page, or null at the end. */
 export interface Page<T> {
@@ -43,5 +44,5 @@ export function decodeCursor(cursor: string, shape: readonly CursorPart[]): unkn
   } catch {
     // fall through to the error below
   }
-  throw new CommonException(CommonErrorCode.InvalidCursor, 'The cursor is not one this API issued', { cursor });
+  throw new DomainException(CommonErrorCode.InvalidCursor, 'The cursor is not one this API issued', { cursor });
 }

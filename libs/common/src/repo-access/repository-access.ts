@@ -2,10 +2,11 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { posix } from 'node:path';
 import { AppConfig, isLoopback } from '../config/app-config';
-import { CommonErrorCode, CommonException } from '../errors/domain.exception';
+import { CommonErrorCode } from '../errors/domain.exception';
 import { ADDRESS_CLASS_WORDS, AddressClass, IpAddress, classifyAddress, parseIpLiteral } from './ip-address';
 import { AllowEntry, normalizeRepoPath, parseAllowList } from './repo-allow-list';
 import { MalformedRepository, RepositoryLocation, parseRepository } from './repository-location';
+import { DomainException } from '../errors/domain.exception';
 
 /** Resolves a host name to its addresses, as the clone will (getaddrinfo); injectable so tests control names. */
 export type HostLookup = (hostname: string) => Promise<{ address: string; family: number }[]>;
@@ -193,7 +194,7 @@ export class RepositoryAccess {
         }
       }
     } catch (error) {
-      if (error instanceof CommonException) throw error;
+      if (error instanceof DomainException) throw error;
     }
     return { url: real, config: ['protocol.allow=never', 'protocol.file.allow=always'] };
   }
@@ -274,14 +275,14 @@ export function repositoryAccessOf(config: Pick<AppConfig, 'host' | 'dataDir' | 
 }
 
 /** The `repo_not_allowed` exception (400) of a refusal. */
-export function refusalException(refusal: RepoRefusal): CommonException {
+export function refusalException(refusal: RepoRefusal): DomainException {
   const { message, ...details } = refusal;
-  return new CommonException(CommonErrorCode.RepoNotAllowed, `${message} ${refusal.hint}`, details);
+  return new DomainException(CommonErrorCode.RepoNotAllowed, `${message} ${refusal.hint}`, details);
 }
 
 /** True for the refusal exception a check or {@link RepositoryAccess.prepare} throws. */
-export function isRepoRefusal(error: unknown): error is CommonException {
-  return error instanceof CommonException && error.code === CommonErrorCode.RepoNotAllowed;
+export function isRepoRefusal(error: unknown): error is DomainException {
+  return error instanceof DomainException && error.code === CommonErrorCode.RepoNotAllowed;
 }
 
 /** `localhost` and names under `.localhost` always mean this machine (RFC 6761). */

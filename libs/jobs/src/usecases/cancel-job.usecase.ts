@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import { LedgerActor } from '@app/ledger';
 import { Job } from '../entities/job.entity';
 import { JobTransitions } from '../job-transitions.service';
-import { JobsErrorCode, JobsException } from '../jobs.errors';
+import { JobsErrorCode } from '../jobs.errors';
+import { DomainException } from '@app/common';
 
 /**
  * Cancels a job: queued and waiting jobs end at once; a running job is asked to stop and ends
@@ -20,7 +21,7 @@ export class CancelJobUseCase {
   execute(command: { jobId: string; actor: LedgerActor; reason?: string }): Promise<Job> {
     return this.dataSource.transaction(async (manager) => {
       const job = await manager.getRepository(Job).findOne({ where: { id: command.jobId }, lock: { mode: 'pessimistic_write' } });
-      if (!job) throw new JobsException(JobsErrorCode.JobNotFound, `Job ${command.jobId} does not exist`);
+      if (!job) throw new DomainException(JobsErrorCode.JobNotFound, `Job ${command.jobId} does not exist`);
       const reason = command.reason ?? 'cancelled';
       switch (job.status) {
         case 'queued':
@@ -46,7 +47,7 @@ export class CancelJobUseCase {
         case 'succeeded':
         case 'failed':
         case 'aborted':
-          throw new JobsException(JobsErrorCode.InvalidTransition, `A ${job.status} job cannot be cancelled`, {
+          throw new DomainException(JobsErrorCode.InvalidTransition, `A ${job.status} job cannot be cancelled`, {
             status: job.status,
             requested: 'aborted',
           });

@@ -3,7 +3,17 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { APP_CONFIG, AccessScope, AppConfig, JobCaps, JobMode, RepositoryAccess, hasScope, redactSecrets } from '@app/common';
+import {
+  AccessScope,
+  APP_CONFIG,
+  AppConfig,
+  DomainException,
+  hasScope,
+  JobCaps,
+  JobMode,
+  redactSecrets,
+  RepositoryAccess,
+} from '@app/common';
 import { EventsService } from '@app/events';
 import { LedgerActor, LedgerService } from '@app/ledger';
 import { Job, JobDelegation } from '../entities/job.entity';
@@ -11,7 +21,7 @@ import { IntakeResult, JOB_INTAKE, JobIntake } from '../intake/job-intake';
 import { JOB_ROLES, REQUESTABLE_ROLES, UNREVIEWED_ROLES, isHandledRole } from '../job-roles';
 import { JobTransitions } from '../job-transitions.service';
 import { jobFromRow } from '../job-row';
-import { JobsErrorCode, JobsException } from '../jobs.errors';
+import { JobsErrorCode } from '../jobs.errors';
 
 /** A validated request to create a job, from any channel. */
 export interface CreateJobCommand {
@@ -73,12 +83,18 @@ export class CreateJobUseCase {
     return this.dataSource.transaction(async (manager) => {
       if (command.conversationId) {
         const [found] = await manager.query('SELECT 1 FROM conversations WHERE id = $1', [command.conversationId]);
-        if (!found) throw new JobsException(JobsErrorCode.ConversationNotFound, `Conversation ${command.conversationId} does not exist`);
+        if (!found)
+          throw new DomainException(
+            JobsErrorCode.ConversationNotFound,
+            `Conversation ${command.conversationId} does not exist`,
+            undefined,
+            'validation',
+          );
       }
       let traceId = command.traceId ?? randomUUID();
       if (command.parentJobId) {
         const parent = await manager.getRepository(Job).findOne({ where: { id: command.parentJobId } });
-        if (!parent) throw new JobsException(JobsErrorCode.ParentNotFound, `Parent job ${command.parentJobId} does not exist`);
+        if (!parent) throw new DomainException(JobsErrorCode.ParentNotFound, `Parent job ${command.parentJobId} does not exist`);
         traceId = command.traceId ?? parent.traceId;
       }
       const job = manager.getRepository(Job).create({
@@ -156,7 +172,7 @@ export class CreateJobUseCase {
   private checkRole(request: CreateJobCommand): void {
     const role = request.role ?? 'coordinator';
     if (!isHandledRole(role)) {
-      throw new JobsException(
+      throw new DomainException(
         JobsErrorCode.RoleNotHandled,
         `No handler works jobs of role ${role}; use one of ${REQUESTABLE_ROLES.join(', ')}`,
         {
@@ -166,7 +182,7 @@ export class CreateJobUseCase {
       );
     }
     if (!JOB_ROLES[role].reviewed && request.scopes && !hasScope(request.scopes, 'admin')) {
-      throw new JobsException(
+      throw new DomainException(
         JobsErrorCode.RoleRequiresAdmin,
         `A ${role} job skips the Planner, the Reviewer, the quality gate and the TruthPack, so it needs a token with the admin scope; leave role out (coordinator) to have the change reviewed`,
         { role, required: 'admin', unreviewedRoles: UNREVIEWED_ROLES },
@@ -194,7 +210,7 @@ export class CreateJobUseCase {
     };
     const over = (Object.keys(caps) as (keyof JobCaps)[]).filter((key) => caps[key] > max[key]);
     if (over.length > 0) {
-      throw new JobsException(
+      throw new DomainException(
         JobsErrorCode.CapAboveMaximum,
         `Requested caps exceed the server maxima: ${over.map((k) => `${k} ${caps[k]} > ${max[k]}`).join(', ')}`,
         { problems: over.map((k) => ({ field: k, problems: [`${k} must not exceed ${max[k]}`] })) },

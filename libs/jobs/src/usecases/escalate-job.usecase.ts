@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { APP_CONFIG, AppConfig, JobCaps, JobMode, escalations } from '@app/common';
+import { APP_CONFIG, AppConfig, DomainException, escalations, JobCaps, JobMode } from '@app/common';
 import { EventsService } from '@app/events';
 import { LedgerActor, LedgerService } from '@app/ledger';
 import { Job, ResponseChannel } from '../entities/job.entity';
 import { EscalationTrigger, capChanges, capsOf, escalationOptions } from '../escalation';
-import { JobsErrorCode, JobsException } from '../jobs.errors';
+import { JobsErrorCode } from '../jobs.errors';
 
 /** How a job came to escalate: on its own (`auto`), or by a person's choice (respond or retry). */
 export type EscalationAction = 'auto' | 'escalate' | 'raise_cap' | 'retry';
@@ -41,9 +41,9 @@ export class EscalateJobUseCase {
   execute(command: { jobId: string; workerId: string; trigger: EscalationTrigger }): Promise<EscalationChange | null> {
     return this.dataSource.transaction(async (manager) => {
       const job = await manager.getRepository(Job).findOne({ where: { id: command.jobId }, lock: { mode: 'pessimistic_write' } });
-      if (!job) throw new JobsException(JobsErrorCode.JobNotFound, `Job ${command.jobId} does not exist`);
+      if (!job) throw new DomainException(JobsErrorCode.JobNotFound, `Job ${command.jobId} does not exist`);
       if (job.status !== 'running' || job.workerId !== command.workerId) {
-        throw new JobsException(JobsErrorCode.InvalidTransition, `Job ${job.id} is not running on worker ${command.workerId}`, {
+        throw new DomainException(JobsErrorCode.InvalidTransition, `Job ${job.id} is not running on worker ${command.workerId}`, {
           status: job.status,
         });
       }

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig, JobCaps, JobMode } from '@app/common';
+import { APP_CONFIG, AppConfig, DomainException, JobCaps, JobMode } from '@app/common';
 import { LedgerActor } from '@app/ledger';
 import { HumanResponse, Job, PendingQuestion, ResponseChannel, RespondAction, actionsFor } from '../entities/job.entity';
 import { CAP_FIELDS, EscalationTrigger, capsOf, describeCap, escalationOptions } from '../escalation';
 import { JobTransitions } from '../job-transitions.service';
-import { JobsErrorCode, JobsException } from '../jobs.errors';
+import { JobsErrorCode } from '../jobs.errors';
 import { EscalateJobUseCase } from './escalate-job.usecase';
 
 /** A person's response to a waiting job, with who gave it and how it came. */
@@ -49,9 +49,9 @@ export class RespondJobUseCase {
   execute(command: RespondJobCommand): Promise<Job> {
     return this.dataSource.transaction(async (manager) => {
       const job = await manager.getRepository(Job).findOne({ where: { id: command.jobId }, lock: { mode: 'pessimistic_write' } });
-      if (!job) throw new JobsException(JobsErrorCode.JobNotFound, `Job ${command.jobId} does not exist`);
+      if (!job) throw new DomainException(JobsErrorCode.JobNotFound, `Job ${command.jobId} does not exist`);
       if (job.status !== 'waiting_human') {
-        throw new JobsException(JobsErrorCode.NotWaiting, `The job is ${job.status}, not waiting for a response`, { status: job.status });
+        throw new DomainException(JobsErrorCode.NotWaiting, `The job is ${job.status}, not waiting for a response`, { status: job.status });
       }
       const pending = job.pendingQuestion;
       const allowed = actionsFor(pending);
@@ -62,7 +62,7 @@ export class RespondJobUseCase {
             : pending?.kind === 'escalation'
               ? 'a decision on its escalation'
               : 'an answer to its question';
-        throw new JobsException(
+        throw new DomainException(
           JobsErrorCode.InvalidResponse,
           `Job ${job.id} waits for ${what}: it takes ${allowed.join(' or ')}, not ${command.action}`,
           { action: command.action, allowed, question: pending ? { kind: pending.kind, question: pending.question } : null },
@@ -131,11 +131,11 @@ export class RespondJobUseCase {
   /** The mode and caps an escalate or raise_cap response gives the job, or a refusal that changes nothing. */
   private escalationOf(job: Job, pending: PendingQuestion, command: RespondJobCommand): { mode: JobMode; caps: JobCaps } {
     const trigger = pending.data?.trigger as EscalationTrigger | undefined;
-    if (!trigger) throw new JobsException(JobsErrorCode.InvalidResponse, `Job ${job.id}'s question holds no escalation to settle`);
+    if (!trigger) throw new DomainException(JobsErrorCode.InvalidResponse, `Job ${job.id}'s question holds no escalation to settle`);
     const options = escalationOptions(job, trigger, this.config);
     if (command.action === 'escalate') {
       if (!options.genius) {
-        throw new JobsException(
+        throw new DomainException(
           JobsErrorCode.InvalidResponse,
           `Genius mode gives job ${job.id} no more room (it is ${job.mode}, at ${trigger.cap ? describeCap(trigger.cap, job[trigger.cap]) : 'its caps'})`,
           { action: command.action, allowed: pending.actions ?? [] },
@@ -144,7 +144,7 @@ export class RespondJobUseCase {
       return { mode: options.genius.mode, caps: { ...options.genius.caps, ...this.checked(job, command.caps ?? {}) } };
     }
     if (!options.raise) {
-      throw new JobsException(JobsErrorCode.InvalidResponse, `Job ${job.id}'s cap is at the server maximum and cannot be raised`, {
+      throw new DomainException(JobsErrorCode.InvalidResponse, `Job ${job.id}'s cap is at the server maximum and cannot be raised`, {
         action: command.action,
         allowed: pending.actions ?? [],
       });
@@ -154,7 +154,7 @@ export class RespondJobUseCase {
     const requested = given ? command.caps! : { [cap]: suggested };
     const caps = { ...capsOf(job), ...this.checked(job, requested) };
     if (caps[cap] <= current) {
-      throw new JobsException(
+      throw new DomainException(
         JobsErrorCode.CapNotRaised,
         `Job ${job.id} stopped at its ${cap} (${describeCap(cap, current)}): raise_cap must raise ${cap} above ${current} (up to ${options.raise.max}), e.g. ${suggested}`,
         { problems: [{ field: cap, problems: [`${cap} must be more than ${current}`] }], cap, current, suggested, max: options.raise.max },
@@ -169,7 +169,7 @@ export class RespondJobUseCase {
     const given = CAP_FIELDS.filter((k) => requested[k] !== undefined);
     const over = given.filter((k) => requested[k]! > max[k]);
     if (over.length > 0) {
-      throw new JobsException(
+      throw new DomainException(
         JobsErrorCode.CapAboveMaximum,
         `Requested caps exceed the server maxima: ${over.map((k) => `${k} ${requested[k]} > ${max[k]}`).join(', ')}`,
         { problems: over.map((k) => ({ field: k, problems: [`${k} must not exceed ${max[k]}`] })) },
@@ -177,7 +177,7 @@ export class RespondJobUseCase {
     }
     const lower = given.filter((k) => requested[k]! < job[k]);
     if (lower.length > 0) {
-      throw new JobsException(
+      throw new DomainException(
         JobsErrorCode.CapNotRaised,
         `An escalation only raises caps: ${lower.map((k) => `${k} ${requested[k]} < ${job[k]}`).join(', ')}`,
         { problems: lower.map((k) => ({ field: k, problems: [`${k} must be at least ${job[k]}`] })) },

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig, JobCaps, JobMode } from '@app/common';
+import { APP_CONFIG, AppConfig, DomainException, JobCaps, JobMode } from '@app/common';
 import { LedgerActor } from '@app/ledger';
 import { Job } from '../entities/job.entity';
 import { CAP_FIELDS, CAP_OF_CODE, EscalationTrigger, capsOf, geniusCaps } from '../escalation';
 import { JobPatch, JobTransitions } from '../job-transitions.service';
-import { JobsErrorCode, JobsException } from '../jobs.errors';
+import { JobsErrorCode } from '../jobs.errors';
 import { EscalateJobUseCase } from './escalate-job.usecase';
 
 /** A retry, optionally in another mode or with other caps (within the server maxima). */
@@ -36,7 +36,7 @@ export class RetryJobUseCase {
   execute(command: RetryJobCommand): Promise<Job> {
     return this.dataSource.transaction(async (manager) => {
       const job = await manager.getRepository(Job).findOne({ where: { id: command.jobId }, lock: { mode: 'pessimistic_write' } });
-      if (!job) throw new JobsException(JobsErrorCode.JobNotFound, `Job ${command.jobId} does not exist`);
+      if (!job) throw new DomainException(JobsErrorCode.JobNotFound, `Job ${command.jobId} does not exist`);
       const requested = Object.fromEntries(CAP_FIELDS.filter((k) => command.caps?.[k] !== undefined).map((k) => [k, command.caps![k]!]));
       const mode = command.mode ?? job.mode;
       const current = capsOf(job);
@@ -95,7 +95,7 @@ export class RetryJobUseCase {
     const max = this.config.jobs.maxCaps;
     const over = CAP_FIELDS.filter((k) => requested[k] !== undefined && caps[k] > max[k]);
     if (over.length > 0) {
-      throw new JobsException(
+      throw new DomainException(
         JobsErrorCode.CapAboveMaximum,
         `Requested caps exceed the server maxima: ${over.map((k) => `${k} ${caps[k]} > ${max[k]}`).join(', ')}`,
         { problems: over.map((k) => ({ field: k, problems: [`${k} must not exceed ${max[k]}`] })) },

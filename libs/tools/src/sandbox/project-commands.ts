@@ -1,7 +1,8 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ToolsErrorCode, ToolsException } from '../tools.errors';
+import { ToolsErrorCode } from '../tools.errors';
+import { DomainException } from '@app/common';
 
 /** The commands a repository is checked with, each an argument vector. */
 export interface ProjectCommands {
@@ -26,7 +27,7 @@ export function detectProjectCommands(root: string): ProjectCommands {
     if (!exists(file)) continue;
     const text = readRegular(file);
     if (text === undefined) {
-      throw new ToolsException(
+      throw new DomainException(
         ToolsErrorCode.InvalidInput,
         `${name} must be a regular file of at most ${MAX_CONFIG_BYTES} bytes (not a symlink)`,
       );
@@ -91,14 +92,14 @@ function fromConfig(text: string, name: string): ProjectCommands {
   try {
     parsed = parse(text);
   } catch (error) {
-    throw new ToolsException(ToolsErrorCode.InvalidInput, `${name} is not valid YAML: ${(error as Error).message}`);
+    throw new DomainException(ToolsErrorCode.InvalidInput, `${name} is not valid YAML: ${(error as Error).message}`);
   }
   const config = (parsed ?? {}) as Record<string, unknown>;
   const argv = (key: 'test' | 'lint'): string[] | undefined => {
     const value = config[key];
     if (value === undefined || value === null) return undefined;
     if (!Array.isArray(value) || !value.length || !value.every((v) => typeof v === 'string' || typeof v === 'number')) {
-      throw new ToolsException(ToolsErrorCode.InvalidInput, `${name}: \`${key}\` must be a list of arguments, e.g. ${key}: [npm, test]`);
+      throw new DomainException(ToolsErrorCode.InvalidInput, `${name}: \`${key}\` must be a list of arguments, e.g. ${key}: [npm, test]`);
     }
     return value.map(String);
   };

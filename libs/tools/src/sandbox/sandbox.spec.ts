@@ -5,8 +5,9 @@ import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ToolsErrorCode, ToolsException } from '../tools.errors';
+import { ToolsErrorCode } from '../tools.errors';
 import { Sandbox } from './sandbox';
+import { DomainException } from '@app/common';
 
 const hasBwrap = (() => {
   try {
@@ -49,8 +50,8 @@ describe('Sandbox without bubblewrap', () => {
     const sandbox = new Sandbox({ searchPath: '/nonexistent' });
     expect(sandbox.availability()).toEqual({ ok: false, message: expect.stringContaining('apt-get install bubblewrap') });
     const error = await sandbox.run(['true'], { workspaceRoot: tmpdir() }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ToolsException);
-    expect((error as ToolsException).code).toBe(ToolsErrorCode.SandboxUnavailable);
+    expect(error).toBeInstanceOf(DomainException);
+    expect((error as DomainException).code).toBe(ToolsErrorCode.SandboxUnavailable);
   });
 
   it('runs directly when the mode is explicitly none', async () => {

@@ -3,9 +3,10 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { runProcess } from '../process/run-process';
-import { ToolsErrorCode, ToolsException } from '../tools.errors';
+import { ToolsErrorCode } from '../tools.errors';
 import { DiskQuotaWatch, measureWorkspace, removeCreated, scanWorkspace, WorkspaceScan } from './disk-quota';
 import { accountsInRange, DEFAULT_UID_POOL, releaseUid, takeUid, UidRange } from './uid-pool';
+import { DomainException } from '@app/common';
 
 /** `bwrap` isolates runs (the default); `none` runs them directly, for hosts without bubblewrap (SANDBOX=none). */
 export type SandboxMode = 'bwrap' | 'none';
@@ -126,7 +127,7 @@ export class Sandbox {
       uidPool: options.uidPool ?? DEFAULT_UID_POOL,
     };
     if (!(this.options.uidPool.first >= 1 && this.options.uidPool.first <= this.options.uidPool.last)) {
-      throw new ToolsException(ToolsErrorCode.InvalidInput, `invalid uid pool ${this.options.uidPool.first}-${this.options.uidPool.last}`);
+      throw new DomainException(ToolsErrorCode.InvalidInput, `invalid uid pool ${this.options.uidPool.first}-${this.options.uidPool.last}`);
     }
   }
 
@@ -207,14 +208,14 @@ export class Sandbox {
    * its own from the pool for its whole duration, and the workspace (not its `.git`) is handed to it.
    */
   async run(argv: string[], options: { workspaceRoot: string; signal?: AbortSignal; timeoutMs?: number }): Promise<SandboxRun> {
-    if (!argv.length) throw new ToolsException(ToolsErrorCode.InvalidInput, 'empty command');
+    if (!argv.length) throw new DomainException(ToolsErrorCode.InvalidInput, 'empty command');
     const available = this.availability();
-    if (!available.ok) throw new ToolsException(ToolsErrorCode.SandboxUnavailable, available.message);
+    if (!available.ok) throw new DomainException(ToolsErrorCode.SandboxUnavailable, available.message);
     if (this.mode === 'none' || !isRoot()) return this.runAs(undefined, argv, options);
     const pool = this.options.uidPool;
     const uid = takeUid(pool, options.workspaceRoot);
     if (uid === undefined) {
-      throw new ToolsException(
+      throw new DomainException(
         ToolsErrorCode.SandboxUnavailable,
         `every uid of the sandbox's pool ${pool.first}-${pool.last} (SANDBOX_UID_POOL) is held by a run; the pool must be larger than the runs at once`,
       );
@@ -272,7 +273,7 @@ export class Sandbox {
       maxOutputBytes: this.options.maxOutputBytes,
     });
     const over = await watch?.stop();
-    if (run.spawnError) throw new ToolsException(ToolsErrorCode.SandboxUnavailable, `cannot start ${full[0]}: ${run.spawnError}`);
+    if (run.spawnError) throw new DomainException(ToolsErrorCode.SandboxUnavailable, `cannot start ${full[0]}: ${run.spawnError}`);
     let output = run.output;
     if (over !== undefined) {
       await removeCreated(root, scan!.inodes!);

@@ -1,5 +1,6 @@
 import { runProcess } from '../process/run-process';
-import { ToolsErrorCode, ToolsException } from '../tools.errors';
+import { ToolsErrorCode } from '../tools.errors';
+import { DomainException } from '@app/common';
 
 /** The fixed identity of commits made by jobs. */
 export const COMMIT_AUTHOR = { name: 'AI Coding Team', email: 'aict@localhost' } as const;
@@ -96,11 +97,11 @@ export async function git(args: string[], options: GitOptions): Promise<GitRun> 
     maxOutputBytes: options.maxOutputBytes ?? GIT_MAX_OUTPUT_BYTES,
     interleave: false,
   });
-  if (run.aborted) throw new ToolsException(ToolsErrorCode.Aborted, `git ${args[0]} was stopped`);
-  if (run.timedOut) throw new ToolsException(ToolsErrorCode.Timeout, `git ${args[0]} timed out`);
+  if (run.aborted) throw new DomainException(ToolsErrorCode.Aborted, `git ${args[0]} was stopped`);
+  if (run.timedOut) throw new DomainException(ToolsErrorCode.Timeout, `git ${args[0]} timed out`);
   const exitCode = run.exitCode ?? -1;
   if (exitCode !== 0 && !(options.okCodes ?? []).includes(exitCode)) {
-    throw new ToolsException(
+    throw new DomainException(
       ToolsErrorCode.GitFailed,
       `git ${args[0]} failed: ${(run.stderr || run.stdout || run.spawnError || '').trim()}`,
       {
@@ -110,7 +111,7 @@ export async function git(args: string[], options: GitOptions): Promise<GitRun> 
     );
   }
   if (run.truncated && !options.truncatedOk) {
-    throw new ToolsException(
+    throw new DomainException(
       ToolsErrorCode.OutputTooLarge,
       `git ${args[0]} produced more than ${options.maxOutputBytes ?? GIT_MAX_OUTPUT_BYTES} bytes of output; it was not used`,
       { limitBytes: options.maxOutputBytes ?? GIT_MAX_OUTPUT_BYTES },

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { RepositoryAccess, isRepoRefusal } from '@app/common';
-import { ToolsErrorCode, ToolsException } from '../tools.errors';
+import { DomainException, isRepoRefusal, RepositoryAccess } from '@app/common';
+import { ToolsErrorCode } from '../tools.errors';
 import { git } from './git';
 import { isRemoteUrl, Workspace } from './workspace';
 
@@ -33,7 +33,7 @@ export class WorkspaceManager {
 
   pathOf(jobId: string): string {
     if (!JOB_ID.test(jobId) || jobId.includes('..')) {
-      throw new ToolsException(ToolsErrorCode.InvalidInput, `not a usable job id for a workspace: ${JSON.stringify(jobId)}`);
+      throw new DomainException(ToolsErrorCode.InvalidInput, `not a usable job id for a workspace: ${JSON.stringify(jobId)}`);
     }
     return join(this.workspacesDir, jobId);
   }
@@ -58,7 +58,7 @@ export class WorkspaceManager {
       try {
         await workspace.git(['apply', '--binary', '--whitespace=nowarn', '-'], { stdin: diff });
       } catch (error) {
-        throw new ToolsException(
+        throw new DomainException(
           ToolsErrorCode.WorkspaceUnavailable,
           `the checkpointed diff does not apply to ${spec.repository} at ${workspace.info.baseSha}: ${(error as Error).message}`,
         );
@@ -112,13 +112,13 @@ export class WorkspaceManager {
     const root = this.pathOf(spec.jobId);
     const branch = branchOf(spec.jobId);
     if (!isRemoteUrl(spec.repository) && !isAbsolute(spec.repository)) {
-      throw new ToolsException(ToolsErrorCode.InvalidInput, `repository must be a URL or an absolute server path: ${spec.repository}`);
+      throw new DomainException(ToolsErrorCode.InvalidInput, `repository must be a URL or an absolute server path: ${spec.repository}`);
     }
-    if (spec.baseRef?.startsWith('-')) throw new ToolsException(ToolsErrorCode.InvalidInput, `not a ref: ${spec.baseRef}`);
+    if (spec.baseRef?.startsWith('-')) throw new DomainException(ToolsErrorCode.InvalidInput, `not a ref: ${spec.baseRef}`);
     // Checked now, on what git will reach: resolved paths, host names resolved and pinned, no redirects.
     const source = await this.options.access.prepare(spec.repository).catch((error: unknown) => {
       if (isRepoRefusal(error)) throw error;
-      throw new ToolsException(ToolsErrorCode.WorkspaceUnavailable, `cannot clone ${spec.repository}: ${(error as Error).message}`);
+      throw new DomainException(ToolsErrorCode.WorkspaceUnavailable, `cannot clone ${spec.repository}: ${(error as Error).message}`);
     });
     await rm(root, { recursive: true, force: true });
     await mkdir(this.workspacesDir, { recursive: true });
@@ -131,7 +131,7 @@ export class WorkspaceManager {
       });
     } catch (error) {
       await rm(root, { recursive: true, force: true });
-      throw new ToolsException(ToolsErrorCode.WorkspaceUnavailable, `cannot clone ${spec.repository}: ${(error as Error).message}`);
+      throw new DomainException(ToolsErrorCode.WorkspaceUnavailable, `cannot clone ${spec.repository}: ${(error as Error).message}`);
     }
     const baseRef =
       spec.baseRef ?? ((await git(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd: root, okCodes: [1] })).stdout.trim() || 'HEAD');
@@ -157,5 +157,5 @@ async function resolveBase(root: string, baseRef: string | undefined): Promise<s
     });
     if (run.exitCode === 0 && run.stdout.trim()) return run.stdout.trim();
   }
-  throw new ToolsException(ToolsErrorCode.WorkspaceUnavailable, `base ref ${baseRef ?? 'HEAD'} not found in the repository`);
+  throw new DomainException(ToolsErrorCode.WorkspaceUnavailable, `base ref ${baseRef ?? 'HEAD'} not found in the repository`);
 }

@@ -3,7 +3,8 @@ import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixtureContext } from '../testing';
-import { ToolsErrorCode, ToolsException } from '../tools.errors';
+import { ToolsErrorCode } from '../tools.errors';
+import { DomainException } from '@app/common';
 
 const gitIn = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, { cwd, env: { PATH: process.env.PATH, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' } })
@@ -15,7 +16,7 @@ function refusal(fn: () => unknown): string | undefined {
     fn();
     return undefined;
   } catch (error) {
-    return error instanceof ToolsException ? error.code : String(error);
+    return error instanceof DomainException ? error.code : String(error);
   }
 }
 

@@ -3,8 +3,8 @@ import { lstatSync, realpathSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
-import { RepositoryAccess, isRepoRefusal } from '@app/common';
-import { ToolsErrorCode, ToolsException } from '../tools.errors';
+import { DomainException, isRepoRefusal, RepositoryAccess } from '@app/common';
+import { ToolsErrorCode } from '../tools.errors';
 import { git, GIT_MAX_OUTPUT_BYTES, GitOptions, GitRun, SAFE_RECEIVE_PACK } from './git';
 import { scrubNestedRepositories } from './nested-repositories';
 import { TreeChange, treeChanges } from './tree-changes';
@@ -109,8 +109,8 @@ export class Workspace {
       try {
         return (await this.git(args, { env, signal: options.signal })).stdout;
       } catch (error) {
-        if (!(error instanceof ToolsException) || error.code !== ToolsErrorCode.OutputTooLarge) throw error;
-        throw new ToolsException(
+        if (!(error instanceof DomainException) || error.code !== ToolsErrorCode.OutputTooLarge) throw error;
+        throw new DomainException(
           ToolsErrorCode.OutputTooLarge,
           `The workspace's changes against the base are larger than ${GIT_MAX_OUTPUT_BYTES} bytes as a diff (a generated or huge file?); remove what should not be part of the change.`,
           { limitBytes: GIT_MAX_OUTPUT_BYTES },
@@ -138,8 +138,8 @@ export class Workspace {
     try {
       return (await this.git(args, { signal: options.signal })).stdout;
     } catch (error) {
-      if (!(error instanceof ToolsException) || error.code !== ToolsErrorCode.OutputTooLarge) throw error;
-      throw new ToolsException(
+      if (!(error instanceof DomainException) || error.code !== ToolsErrorCode.OutputTooLarge) throw error;
+      throw new DomainException(
         ToolsErrorCode.OutputTooLarge,
         `The job's commits are larger than ${GIT_MAX_OUTPUT_BYTES} bytes as a diff (a generated or huge file?).`,
         { limitBytes: GIT_MAX_OUTPUT_BYTES },
@@ -309,8 +309,8 @@ export function isRemoteUrl(repository: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(repository) || /^[^/\s]+@[^/\s]+:/.test(repository);
 }
 
-function outside(path: string, why: string): ToolsException {
-  return new ToolsException(ToolsErrorCode.OutsideWorkspace, `Path ${JSON.stringify(path)} is outside the workspace: ${why}.`, { path });
+function outside(path: string, why: string): DomainException {
+  return new DomainException(ToolsErrorCode.OutsideWorkspace, `Path ${JSON.stringify(path)} is outside the workspace: ${why}.`, { path });
 }
 
 /** True when a path exists and is a symlink (for callers that must not follow links). */

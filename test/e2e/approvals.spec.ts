@@ -150,6 +150,47 @@ describe('approvals at the quality gate, over the API and in chat', () => {
     expect(handoff.data).toMatchObject({ approvedBy: `token:${writer.prefix}`, via: { channel: 'api' } });
   });
 
+  it('commits and pushes a change whose tests fail once a person approves it at the quality gate, recording who approved and which checks failed', async () => {
+    const name = `approvals-${++n}`;
+    const repo = await makeRepo('calc-js', join(root, name));
+    const goal = `fix the subtract bug in src/calc.js [${name}]`;
+    // The Builder's edit leaves the tests red: commit_changes refuses, the quality gate blocks on the tests.
+    const wrong = { ...FIX, newText: 'function subtract(a, b) {\n  return b - a;' };
+    fake.addScenario({
+      match: { contains: goal },
+      roles: {
+        ...blockedTeam,
+        builder: [
+          reply(toolUse('edit_file', wrong)),
+          reply(toolUse('run_tests', {})),
+          reply(toolUse('commit_changes', { message: 'Fix subtract' })),
+          reply('Fixed subtract; tests pass.'),
+        ],
+      },
+    });
+    const id = (await call('POST', '/api/jobs', { goal, repo })).body.id;
+    const parked = await atQualityGate(id);
+    expect(parked.pendingQuestion.data.quality.failing).toContain('tests');
+    expect(() => git(repo, 'rev-parse', '--verify', '--quiet', `aict/${id}`)).toThrow();
+
+    expect((await call('POST', `/api/jobs/${id}/respond`, { action: 'approve' })).status).toBe(200);
+    const done = await until(id, (j) => ['succeeded', 'failed', 'aborted'].includes(j.status), 'the approved job to finish');
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    expect(done.result).toMatchObject({ pushed: true, branch: `aict/${id}` });
+    // What was pushed is the approved change, and its commit says who approved it past which failing checks.
+    expect(git(repo, 'show', `aict/${id}:src/calc.js`)).toContain('return b - a;');
+    const message = git(repo, 'log', '-1', '--format=%B', `aict/${id}`);
+    expect(message).toContain(`AICT-Approved-By: token:${writer.prefix}`);
+    expect(message).toMatch(/AICT-Failing-Checks: .*tests/);
+    expect(done.result.commit).toBe(git(repo, 'rev-parse', `aict/${id}`));
+    // The commit went through the policy gate like any commit, and the approval is on the ledger.
+    const ledger = (await call('GET', `/api/jobs/${id}/ledger`)).body;
+    const commit = ledger.find((e: any) => e.kind === 'pipeline.approved_commit');
+    expect(commit.data).toMatchObject({ approvedBy: `token:${writer.prefix}`, sha: expect.any(String) });
+    expect(commit.data.failing).toContain('tests');
+    expect(ledger.some((e: any) => e.kind === 'policy.decision' && e.data.action?.kind === 'commit')).toBe(true);
+  });
+
   it('records who rejected, and ends the job without publishing', async () => {
     const { repo, goal } = await setup();
     const id = (await call('POST', '/api/jobs', { goal, repo })).body.id;

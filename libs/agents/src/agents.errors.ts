@@ -20,6 +20,8 @@ export enum AgentsErrorCode {
   SandboxUnavailable = 'sandbox_unavailable',
   ChangesTooLarge = 'changes_too_large',
   NoResult = 'no_result',
+  /** A change a person approved was refused by the commit's policy gate. */
+  ApprovedCommitRefused = 'approved_commit_refused',
 }
 
 /** The one exception class of the agents domain. */
@@ -41,6 +43,7 @@ export class AgentsException extends DomainException {
       case AgentsErrorCode.SandboxUnavailable:
         return 'unavailable';
       case AgentsErrorCode.ChangesTooLarge:
+      case AgentsErrorCode.ApprovedCommitRefused:
         return 'unprocessable';
       case AgentsErrorCode.ModelRejected:
       case AgentsErrorCode.WorkspaceFailed:

@@ -131,6 +131,7 @@ export class PipelineHandler implements JobHandler {
           respondedAt: response.respondedAt,
         });
         ps.stage = to;
+        if (gate !== 'escalation' && !intent.readOnly) await this.commitApproved(ctx, session, ps, gate, response.by);
       }
       let resume = checkpoint && checkpoint.transcript.length > 0 ? checkpoint : undefined;
 
@@ -341,6 +342,64 @@ export class PipelineHandler implements JobHandler {
       case 'seal':
         return { kind: 'done', outcome: await this.seal(ctx, session, ps, readOnly) };
     }
+  }
+
+  /**
+   * Approve means publish: a change a person approved past a gate but that the Builder could not
+   * commit (its tests were red) is committed now, through the same commit tool and policy gate as any
+   * commit, with trailers naming who approved it and which checks failed. Nothing happens when the
+   * change is already committed, or the request said not to commit.
+   */
+  private async commitApproved(ctx: JobContext, session: AgentSession, ps: PipelineState, gate: string, by: string): Promise<void> {
+    if (session.noCommit) return;
+    const dirty = (await session.workspace.git(['status', '--porcelain'])).stdout.trim() !== '';
+    if (!dirty) return;
+    const failing = ((ps.quality as { failing?: string[] } | undefined)?.failing ?? []).slice();
+    if (gate === 'review' && !failing.includes('review')) failing.push('review');
+    const commit = this.repositoryTools.get('commit_changes');
+    if (!commit) throw new AgentsException(AgentsErrorCode.NoResult, 'The commit tool is not registered');
+    const base = session.toolContext(ctx.job.mode, failing.includes('tests') ? ['commit_requires_green_tests'] : []);
+    const approval = { by, failing };
+    const trailers = {
+      ...session.state.trailers,
+      'AICT-Approved-By': by,
+      ...(failing.length && { 'AICT-Failing-Checks': failing.join(', ') }),
+    };
+    const subject = ctx.job.goal.split('\n')[0].slice(0, 72);
+    const input = {
+      message: `${subject}\n\nApproved by ${by} past the ${gate} gate${failing.length ? ` (failing: ${failing.join(', ')})` : ''}.`,
+    };
+    const result = await commit.run(input as never, { ...base, approval, trailers });
+    const data = result.ok ? (result.data as { sha: string; files: string[] }) : null;
+    await ctx.emit([
+      {
+        type: 'tool_call',
+        role: 'coordinator',
+        summary: result.ok ? result.summary : `commit_changes refused: ${result.error.message}`,
+        data: {
+          tool: 'commit_changes',
+          input,
+          ok: result.ok,
+          result: (result.ok ? result.data : result.error) as never,
+          approval,
+        } as never,
+      },
+    ]);
+    if (!result.ok)
+      throw new AgentsException(
+        AgentsErrorCode.ApprovedCommitRefused,
+        `The approved change could not be committed: ${result.error.message}`,
+        {
+          error: result.error as never,
+        },
+      );
+    await session.audit('coordinator', [
+      {
+        kind: 'pipeline.approved_commit',
+        summary: `committed ${data!.sha.slice(0, 12)} approved by ${by} past the ${gate} gate${failing.length ? ` (failing: ${failing.join(', ')})` : ''}`,
+        data: { approvedBy: by, gate, failing, sha: data!.sha, files: data!.files },
+      },
+    ]);
   }
 
   /** The Reviewer sends the Builder back for another round (the round is counted when it was not yet). */

@@ -718,9 +718,19 @@ pub fn evaluate_compiled(input: &PolicyInput, compiled: &CompiledPolicy) -> Deci
                         Some(false) => "the last test run after the last edit failed",
                         _ => "no test run is recorded after the last edit",
                     };
+                    // A person who approved the change past its failing tests lets this one commit through
+                    // (recorded as an approved rule); no one else can.
+                    let approved = input
+                        .approved_rules
+                        .iter()
+                        .any(|r| r == "commit_requires_green_tests");
                     push(
                         "commit_requires_green_tests",
-                        Verdict::Block,
+                        if approved {
+                            Verdict::RequireApproval
+                        } else {
+                            Verdict::Block
+                        },
                         format!("cannot commit: {why}"),
                         None,
                         "Run the test suite after the last edit and commit only when it passes.",
@@ -1122,6 +1132,24 @@ mod tests {
             eval(json!({"actions": [commit], "lastTestPassedAfterLastEdit": true})).verdict,
             Verdict::Allow
         );
+    }
+
+    #[test]
+    fn a_commit_with_red_tests_passes_only_with_a_persons_approval_and_says_so() {
+        let commit = json!({"type": "commit", "message": "fix"});
+        let approved = eval(json!({
+            "actions": [commit.clone()],
+            "lastTestPassedAfterLastEdit": false,
+            "approvedRules": ["commit_requires_green_tests"]
+        }));
+        assert_eq!(approved.verdict, Verdict::Warn);
+        assert!(approved.violations[0].message.ends_with("(approved)"));
+        let other = eval(json!({
+            "actions": [commit],
+            "lastTestPassedAfterLastEdit": false,
+            "approvedRules": ["max_files"]
+        }));
+        assert_eq!(other.verdict, Verdict::Block);
     }
 
     #[test]

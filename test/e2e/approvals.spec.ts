@@ -171,6 +171,15 @@ describe('approvals at the quality gate, over the API and in chat', () => {
     const id = (await call('POST', '/api/jobs', { goal, repo })).body.id;
     const parked = await atQualityGate(id);
     expect(parked.pendingQuestion.data.quality.failing).toContain('tests');
+    // The question carries what a person decides on: the failing tests with their output, the review, the diff.
+    const evidence = parked.pendingQuestion.data.evidence;
+    expect(evidence).toMatchObject({ committed: false, builderSummary: 'Fixed subtract; tests pass.', reviews: [{ verdict: 'approve' }] });
+    expect(evidence.tests.failed).toBeGreaterThan(0);
+    expect(evidence.tests.failures[0]?.name, JSON.stringify(evidence.tests)).toBeTruthy();
+    expect(evidence.tests.outputTail).toMatch(/fail/i);
+    const pendingDiff = await fetch(`${t.url}/api/jobs/${id}/diff`, { headers: as(writer.token) });
+    expect(pendingDiff.headers.get('x-aict-diff')).toBe('pending');
+    expect(await pendingDiff.text()).toContain('+  return b - a;');
     expect(() => git(repo, 'rev-parse', '--verify', '--quiet', `aict/${id}`)).toThrow();
 
     expect((await call('POST', `/api/jobs/${id}/respond`, { action: 'approve' })).status).toBe(200);

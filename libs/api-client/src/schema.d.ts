@@ -228,7 +228,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The patch the job produced (unified diff against its base ref) */
+        /** The patch the job produced (unified diff against its base ref); while it waits for a person, the change it parked with */
         get: operations["getJobDiff"];
         put?: never;
         post?: never;

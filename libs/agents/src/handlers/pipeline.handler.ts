@@ -131,7 +131,7 @@ export class PipelineHandler implements JobHandler {
           respondedAt: response.respondedAt,
         });
         ps.stage = to;
-        if (gate !== 'escalation' && !intent.readOnly) await this.commitApproved(ctx, session, ps, gate, response.by);
+        if (!intent.readOnly) await this.commitApproved(ctx, session, ps, gate, response.by);
       }
       let resume = checkpoint && checkpoint.transcript.length > 0 ? checkpoint : undefined;
 
@@ -308,7 +308,7 @@ export class PipelineHandler implements JobHandler {
             askedBy: 'reviewer',
             question: asked.text,
             options: ['approve', 'reject'],
-            data: { review, template: renderedRef(asked) as never },
+            data: { review, template: renderedRef(asked) as never, evidence: (await this.gateEvidence(ctx, session, ps)) as never },
           },
         };
       }
@@ -328,7 +328,11 @@ export class PipelineHandler implements JobHandler {
               askedBy: 'quality gate',
               question: asked.text,
               options: ['approve', 'reject'],
-              data: { quality: verdict as never, template: renderedRef(asked) as never },
+              data: {
+                quality: verdict as never,
+                template: renderedRef(asked) as never,
+                evidence: (await this.gateEvidence(ctx, session, ps)) as never,
+              },
             },
           };
         }
@@ -380,7 +384,7 @@ export class PipelineHandler implements JobHandler {
           tool: 'commit_changes',
           input,
           ok: result.ok,
-          result: (result.ok ? result.data : result.error) as never,
+          result: result as never,
           approval,
         } as never,
       },
@@ -400,6 +404,47 @@ export class PipelineHandler implements JobHandler {
         data: { approvedBy: by, gate, failing, sha: data!.sha, files: data!.files },
       },
     ]);
+  }
+
+  /**
+   * What a person needs to decide at a gate, beside the question: the reviews, the Builder's own
+   * summary (a claim, not evidence), and the last test and lint runs with their failures and output.
+   */
+  private async gateEvidence(ctx: JobContext, session: AgentSession, ps: PipelineState): Promise<Record<string, unknown>> {
+    const last = async (tool: string) =>
+      (
+        await this.dataSource.query(
+          `SELECT data->'result'->'data' AS result FROM events WHERE job_id = $1 AND type = 'tool_call' AND data->>'tool' = $2 ORDER BY id DESC LIMIT 1`,
+          [ctx.job.id, tool],
+        )
+      )[0]?.result as Record<string, unknown> | undefined;
+    const tail = (text: unknown) => (typeof text === 'string' ? text.slice(-4000) : null);
+    const tests = session.state.lastTestRun;
+    const testRun = tests ? await last('run_tests') : undefined;
+    const lint = session.state.lastLint;
+    return {
+      reviews: ps.reviews,
+      builderSummary: ps.builderSummary ?? null,
+      committed: !!session.state.lastCommit,
+      tests: tests
+        ? {
+            passed: tests.passedCount ?? 0,
+            failed: tests.failed,
+            green: tests.passed,
+            timedOut: tests.timedOut,
+            failures: ((testRun?.failures ?? []) as { name?: string; excerpt?: string }[]).slice(0, 20),
+            outputTail: tail(testRun?.outputTail),
+          }
+        : null,
+      lint: lint
+        ? {
+            errors: lint.diagnostics.filter((d) => d.severity === 'error').length,
+            warnings: lint.diagnostics.filter((d) => d.severity !== 'error').length,
+            diagnostics: lint.diagnostics.slice(0, 20),
+            outputTail: tail(lint.outputTail),
+          }
+        : null,
+    };
   }
 
   /** The Reviewer sends the Builder back for another round (the round is counted when it was not yet). */

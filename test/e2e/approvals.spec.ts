@@ -182,10 +182,18 @@ describe('approvals at the quality gate, over the API and in chat', () => {
     expect(await pendingDiff.text()).toContain('+  return b - a;');
     expect(() => git(repo, 'rev-parse', '--verify', '--quiet', `aict/${id}`)).toThrow();
 
+    // The board says what the question is about; the routine "started" item is there, quiet and read.
+    const notes = async () => ((await call('GET', '/api/notifications?limit=500')).body.items as any[]).filter((x) => x.jobId === id);
+    const attention = await waitFor(async () => (await notes()).find((x) => x.kind === 'needs_attention'), 10_000, 'the attention item');
+    expect(attention).toMatchObject({ read: false, routine: false, context: { goal, repo } });
+    expect((await notes()).find((x) => x.kind === 'job_started')).toMatchObject({ read: true, routine: true, context: { goal, repo } });
+
     expect((await call('POST', `/api/jobs/${id}/respond`, { action: 'approve' })).status).toBe(200);
     const done = await until(id, (j) => ['succeeded', 'failed', 'aborted'].includes(j.status), 'the approved job to finish');
     expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
     expect(done.result).toMatchObject({ pushed: true, branch: `aict/${id}` });
+    // Answered is handled: the attention item is read now.
+    await waitFor(async () => (await notes()).find((x) => x.kind === 'needs_attention')?.read === true, 10_000, 'the handled item read');
     // What was pushed is the approved change, and its commit says who approved it past which failing checks.
     expect(git(repo, 'show', `aict/${id}:src/calc.js`)).toContain('return b - a;');
     const message = git(repo, 'log', '-1', '--format=%B', `aict/${id}`);
@@ -198,6 +206,22 @@ describe('approvals at the quality gate, over the API and in chat', () => {
     expect(commit.data).toMatchObject({ approvedBy: `token:${writer.prefix}`, sha: expect.any(String) });
     expect(commit.data.failing).toContain('tests');
     expect(ledger.some((e: any) => e.kind === 'policy.decision' && e.data.action?.kind === 'commit')).toBe(true);
+  });
+
+  it('marks every notification read at once, and announces each on the live board', async () => {
+    const { repo, goal } = await setup();
+    const id = (await call('POST', '/api/jobs', { goal, repo })).body.id;
+    await atQualityGate(id);
+    await waitFor(async () => (await call('GET', '/api/notifications')).body.unreadCount > 0, 10_000, 'an unread notification');
+    const all = await call('POST', '/api/notifications/read-all');
+    expect(all.status).toBe(200);
+    expect(all.body.updated).toBeGreaterThan(0);
+    expect((await call('GET', '/api/notifications')).body.unreadCount).toBe(0);
+    const announced = (await call('GET', '/api/events?type=notification&limit=1000')).body.items.filter(
+      (e: any) => e.data.jobId === id && e.data.read === true && e.data.kind === 'needs_attention',
+    );
+    expect(announced).toHaveLength(1);
+    expect((await call('POST', `/api/jobs/${id}/respond`, { action: 'reject' })).status).toBe(200);
   });
 
   it('records who rejected, and ends the job without publishing', async () => {

@@ -453,6 +453,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark every notification read */
+        post: operations["markAllNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/notifications/{id}/read": {
         parameters: {
             query?: never;
@@ -1332,6 +1349,10 @@ export interface components {
             /** @description Message text (stored as a system note when posted here; use POST /api/chat to talk to the team) */
             content: string;
         };
+        NotificationContextView: {
+            goal: string | null;
+            repo: string | null;
+        };
         NotificationView: {
             /** Format: uuid */
             id: string;
@@ -1343,6 +1364,9 @@ export interface components {
             jobId: string | null;
             /** Format: uuid */
             conversationId: string | null;
+            context: components["schemas"]["NotificationContextView"] | null;
+            /** @description Routine (a job started): shown quietly, grouped, and never counted unread */
+            routine: boolean;
             read: boolean;
             /** Format: date-time */
             createdAt: string;
@@ -1351,6 +1375,10 @@ export interface components {
             items: components["schemas"]["NotificationView"][];
             unreadCount: number;
             nextCursor: string | null;
+        };
+        MarkAllReadResult: {
+            /** @description How many notifications were marked read */
+            updated: number;
         };
         MetricsView: {
             /** Format: date-time */
@@ -3421,6 +3449,52 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid access token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    markAllNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkAllReadResult"];
                 };
             };
             /** @description No valid access token (or webhook signature) */

@@ -6,7 +6,7 @@ import { CommonErrorCode, CommonException, LOGGER, Page, decodeCursor, encodeCur
 import { EventBus, EventRecord, EventsService } from '@app/events';
 import { nextStepAfter } from '@app/jobs';
 import { TDLN, TdlnEngine } from '@app/tdln';
-import { NotificationView } from './notifications.dto';
+import { NotificationView, ROUTINE_KINDS } from './notifications.dto';
 
 /** Kinds of notification. */
 export type NotificationKind =
@@ -19,6 +19,16 @@ export type NotificationKind =
   | 'cap_reached'
   | 'insight'
   | 'reminder';
+
+/** A notification about to be stored: what happened, and what it is about. */
+export interface Note {
+  kind: NotificationKind;
+  title: string;
+  body: string;
+  jobId: string | null;
+  conversationId: string | null;
+  context?: { goal: string | null; repo: string | null } | null;
+}
 
 const CAP_CODES = ['step_limit', 'token_limit', 'cost_limit', 'time_limit'];
 /** Roles whose jobs people asked for (the others are the team's own: evaluations, the Watcher). */
@@ -50,6 +60,10 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
       const note = this.fromEvent(event);
       if (note)
         this.create(note, `event:${event.id}`).catch((error: Error) => this.logger.warn({ err: error.message }, 'notification failed'));
+      // A question answered is a notification handled: its "needs your attention" items are read.
+      const moved = event.data as { from?: string };
+      if (event.type === 'status' && event.jobId && moved.from === 'waiting_human')
+        this.markHandled(event.jobId).catch((error: Error) => this.logger.warn({ err: error.message }, 'marking handled failed'));
     });
   }
 
@@ -58,10 +72,13 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** What an event means for a person, if anything. */
-  fromEvent(
-    event: EventRecord,
-  ): { kind: NotificationKind; title: string; body: string; jobId: string | null; conversationId: string | null } | null {
-    const base = { jobId: event.jobId, conversationId: event.conversationId };
+  fromEvent(event: EventRecord): Note | null {
+    const about = (event.data as { job?: { goal?: string; repo?: string } }).job;
+    const base = {
+      jobId: event.jobId,
+      conversationId: event.conversationId,
+      context: about ? { goal: about.goal ?? null, repo: about.repo ?? null } : null,
+    };
     // Notifications are about the work people asked for, not the team's internal jobs (evaluations...).
     if (event.jobId && !NOTIFIED_ROLES.includes(event.role ?? '')) return null;
     const data = event.data as {
@@ -132,15 +149,33 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Stores a notification once per dedupe key and announces it; returns null when it already existed. */
-  async create(
-    note: { kind: NotificationKind; title: string; body: string; jobId: string | null; conversationId: string | null },
-    dedupeKey: string,
-  ): Promise<NotificationView | null> {
+  async create(note: Note, dedupeKey: string): Promise<NotificationView | null> {
     return this.dataSource.transaction(async (manager) => {
+      // A note from an event that does not carry its job's goal takes it from the job's last status event.
+      const context =
+        note.context ??
+        (note.jobId
+          ? ((
+              await manager.query(
+                `SELECT data->'job' AS job FROM events WHERE job_id = $1 AND type = 'status' AND data ? 'job' ORDER BY id DESC LIMIT 1`,
+                [note.jobId],
+              )
+            )[0]?.job ?? null)
+          : null);
       const rows = await manager.query(
-        `INSERT INTO notifications (kind, title, body, job_id, conversation_id, dedupe_key) VALUES ($1, $2, $3, $4, $5, $6)
+        `INSERT INTO notifications (kind, title, body, job_id, conversation_id, dedupe_key, context, read_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, CASE WHEN $8 THEN now() END)
          ON CONFLICT (dedupe_key) DO NOTHING RETURNING *`,
-        [note.kind, note.title, note.body, note.jobId, note.conversationId, dedupeKey],
+        [
+          note.kind,
+          note.title,
+          note.body,
+          note.jobId,
+          note.conversationId,
+          dedupeKey,
+          context ? JSON.stringify(context) : null,
+          ROUTINE_KINDS.includes(note.kind),
+        ],
       );
       if (rows.length === 0) return null;
       const view = NotificationView.of(rows[0]);
@@ -176,6 +211,36 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
     const [{ n }] = await this.dataSource.query('SELECT count(*)::int AS n FROM notifications WHERE read_at IS NULL');
     const last = items.at(-1);
     return { items, unreadCount: n, nextCursor: rows.length > filter.limit && last ? encodeCursor([last.createdAt, last.id]) : null };
+  }
+
+  /** Marks every unread notification read; announces each, so live boards follow. */
+  async markAllRead(): Promise<{ updated: number }> {
+    return this.markAndAnnounce(`UPDATE notifications SET read_at = now() WHERE read_at IS NULL RETURNING *`, []);
+  }
+
+  /** A job's question was answered: its "needs your attention" and reminder notifications are handled. */
+  async markHandled(jobId: string): Promise<{ updated: number }> {
+    return this.markAndAnnounce(
+      `UPDATE notifications SET read_at = now() WHERE job_id = $1 AND read_at IS NULL AND kind IN ('needs_attention', 'reminder') RETURNING *`,
+      [jobId],
+    );
+  }
+
+  private async markAndAnnounce(sql: string, params: unknown[]): Promise<{ updated: number }> {
+    return this.dataSource.transaction(async (manager) => {
+      const [rows] = await manager.query(sql, params);
+      const views = (rows ?? []).map(NotificationView.of);
+      if (views.length)
+        await this.events.record(
+          manager,
+          views.map((view: NotificationView) => ({
+            type: 'notification',
+            summary: `${view.title} (read)`,
+            data: view as unknown as Record<string, unknown>,
+          })),
+        );
+      return { updated: views.length };
+    });
   }
 
   async markRead(id: string): Promise<NotificationView> {

@@ -8,6 +8,7 @@ import { WorkerFacts1764000000006 } from './1764000000006-worker-facts';
 import { RunsAndChatSpend1764000000016 } from './1764000000016-runs-and-chat-spend';
 import { EscalationEvents1764000000017 } from './1764000000017-escalation-events';
 import { JobDelegation1764000000021 } from './1764000000021-job-delegation';
+import { NotificationContext1764000000030 } from './1764000000030-notification-context';
 
 /** Every migration, in order. Listed explicitly, never globbed. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   RunsAndChatSpend1764000000016,
   EscalationEvents1764000000017,
   JobDelegation1764000000021,
+  NotificationContext1764000000030,
 ];

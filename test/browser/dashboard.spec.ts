@@ -232,6 +232,62 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
     expect(JSON.stringify(second[0].body?.messages)).toContain('negative, like normal subtraction');
   });
 
+  it('approves a change the quality gate blocked from its card, seeing the failing tests, review and diff first, and sees it committed, pushed and the job succeeded', async () => {
+    const { repo, goal } = await setup();
+    // The Builder's edit leaves a test red (commit refused), yet it claims the tests pass.
+    const wrong = { ...FIX, newText: 'function subtract(a, b) {\n  return b - a;' };
+    fake.addScenario({
+      match: { contains: goal },
+      roles: {
+        planner,
+        builder: [
+          reply(toolUse('edit_file', wrong)),
+          reply(toolUse('run_tests', {})),
+          reply(toolUse('commit_changes', { message: 'Fix subtract' })),
+          reply('Fixed subtract; tests pass.'),
+        ],
+        reviewer,
+      },
+    });
+    const id = (await api(t.url, 'POST', '/api/jobs', { goal, repo })).body.id;
+    await page.goto(`${t.url}/attention`);
+    const card = page.locator(`li[data-job-id="${id}"]`);
+    await card.getByText(/quality gate blocked/i).waitFor({ timeout: 45_000 });
+    // The evidence is on the card before the decision.
+    await card.getByRole('region', { name: 'Failing checks' }).getByText('tests', { exact: true }).waitFor();
+    await card.getByRole('region', { name: 'Review' }).getByText('Correct and tested.').waitFor();
+    await card.getByRole('region', { name: 'The Builder’s claim' }).getByText('Fixed subtract; tests pass.').waitFor();
+    const diff = card.getByRole('table', { name: 'Changes in src/calc.js' });
+    await diff.waitFor();
+    expect(await diff.locator('tr.diff-add').textContent()).toContain('return b - a;');
+    await screenshot(page, 'needs-attention-approval');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'needs-attention-approval-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    // The job page shows the same change and the review while it waits.
+    const jobPage = await context.newPage();
+    await jobPage.goto(`${t.url}/jobs/${id}`);
+    await jobPage.getByRole('table', { name: 'Changes in src/calc.js' }).waitFor();
+    await jobPage.locator('.review').getByText('Correct and tested.').first().waitFor();
+    await screenshot(jobPage, 'job-detail-waiting-approval');
+    await jobPage.close();
+
+    await card.getByRole('button', { name: 'Approve' }).click();
+    const decided = page.locator(`li[data-decided="approve"][data-job-id="${id}"]`);
+    await decided.getByText(/Committed [0-9a-f]{10} and pushed aict\//).waitFor({ timeout: 60_000 });
+    await decided.locator('[data-status="succeeded"]').waitFor();
+    await screenshot(page, 'needs-attention-decided');
+    const job = (await api(t.url, 'GET', `/api/jobs/${id}`)).body;
+    expect(job.status).toBe('succeeded');
+    expect(job.result).toMatchObject({ pushed: true, branch: `aict/${id}` });
+    expect(
+      execFileSync('git', ['-c', 'safe.directory=*', 'log', '-1', '--format=%B', `aict/${id}`], { cwd: repo, encoding: 'utf8' }),
+    ).toMatch(/AICT-Approved-By: .*\n(.|\n)*AICT-Failing-Checks: .*tests/);
+    // The question was handled: its notification is read.
+    const notes = (await api(t.url, 'GET', '/api/notifications?limit=500')).body.items.filter((x: any) => x.jobId === id);
+    expect(notes.find((x: any) => x.kind === 'needs_attention')).toMatchObject({ read: true });
+  });
+
   it('resumes the job stream after the network drops, without losing or doubling events', async () => {
     const { repo, goal } = await setup();
     const slow = builder.map((turn) => ({ ...turn, delayMs: 700 }));

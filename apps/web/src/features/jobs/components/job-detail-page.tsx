@@ -11,6 +11,7 @@ import { FINISHED, type JobResponse } from '../api/types';
 import { useJobStream } from '../api/use-job-stream';
 import { BudgetMeters, Evaluation, IntentAndPlan, InternalJobs, Ledger, Outcome, Reviews, TruthPack } from './job-panels';
 import { CAP_OF_CODE, RaiseCapForm, doubled } from './cap-choices';
+import { PendingDiff } from './decision-evidence';
 import { RespondForm } from './respond-form';
 import { Timeline } from './timeline';
 
@@ -121,7 +122,12 @@ export function JobDetailPage({ id }: { id: string }) {
         </Panel>
       </div>
       <Panel title="Changes" id="diff">
-        {!finished ? (
+        {j.status === 'waiting_human' ? (
+          <>
+            <p className="muted">Not published yet: the change as it waits for a decision.</p>
+            <PendingDiff jobId={j.id} />
+          </>
+        ) : !finished ? (
           <p className="muted">Shown once the job ends.</p>
         ) : diff.isPending ? (
           <Loading />

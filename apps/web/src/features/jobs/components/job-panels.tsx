@@ -140,7 +140,9 @@ export function Outcome({ job }: { job: JobView }) {
 
 /** The Reviewer's verdicts, round by round. */
 export function Reviews({ job }: { job: JobView }) {
-  const reviews = resultOf(job).reviews ?? [];
+  // While a job waits at a gate its reviews travel with the question (the result comes at the end).
+  const waiting = (job.pendingQuestion?.data as { evidence?: { reviews?: Result['reviews'] } } | undefined)?.evidence?.reviews;
+  const reviews = resultOf(job).reviews ?? waiting ?? [];
   if (!reviews.length) return <p className="muted">No review yet.</p>;
   return (
     <ol className="reviews">

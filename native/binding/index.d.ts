@@ -558,6 +558,8 @@ export interface QualityLint {
   ran: boolean
   /** Errors. */
   errors: number
+  /** The repository has no linter (lint is then "not configured", not missing). */
+  notConfigured?: boolean
 }
 
 /** Test results. */

@@ -192,6 +192,12 @@ describe('approvals at the quality gate, over the API and in chat', () => {
     const done = await until(id, (j) => ['succeeded', 'failed', 'aborted'].includes(j.status), 'the approved job to finish');
     expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
     expect(done.result).toMatchObject({ pushed: true, branch: `aict/${id}` });
+    // The Builder's "tests pass" is contradicted by the run: flagged by the gate, attributed in the answer, never repeated as fact.
+    expect(done.result.quality.failing).toEqual(expect.arrayContaining(['tests', 'claimed_tests']));
+    expect(done.result.answer.text).toContain(
+      'the Builder wrote “Fixed subtract; tests pass.”, but the test run says otherwise (1 failed, 2 passed)',
+    );
+    expect(done.result.answer.text).toContain('Tests: 2 passed, 1 failed.');
     // Answered is handled: the attention item is read now.
     await waitFor(async () => (await notes()).find((x) => x.kind === 'needs_attention')?.read === true, 10_000, 'the handled item read');
     // What was pushed is the approved change, and its commit says who approved it past which failing checks.

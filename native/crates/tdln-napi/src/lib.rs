@@ -978,6 +978,8 @@ pub struct QualityLint {
     pub ran: bool,
     /// Errors.
     pub errors: u32,
+    /// The repository has no linter (lint is then "not configured", not missing).
+    pub not_configured: Option<bool>,
 }
 
 /// Change size.
@@ -1098,6 +1100,7 @@ pub fn check_quality(input: QualityInput, profile: String) -> QualityVerdict {
                 lint: tdln_quality::LintInfo {
                     ran: input.lint.ran,
                     errors: input.lint.errors,
+                    not_configured: input.lint.not_configured.unwrap_or(false),
                 },
                 change: tdln_quality::ChangeSize {
                     files: input.change.files,

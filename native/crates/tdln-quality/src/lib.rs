@@ -94,12 +94,14 @@ pub struct TestsInfo {
 
 /// Lint results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(default)]
+#[serde(default, rename_all = "camelCase")]
 pub struct LintInfo {
     /// Did lint run?
     pub ran: bool,
     /// Error count.
     pub errors: u32,
+    /// The repository has no linter: nothing to run, so nothing is missing.
+    pub not_configured: bool,
 }
 
 /// Change size.
@@ -205,6 +207,23 @@ static PATH_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:(?:\.{0,2}/)?(?:[\w@.\-]+/)+[\w@.\-]*|[\w@\-][\w@.\-]*\.(?:tsx?|jsx?|mjs|cjs|rs|py|go|java|kt|rb|php|cs|cpp|c|h|hpp|swift|md|json|toml|ya?ml|css|scss|html|sql|sh|txt|lock|env|proto|graphql|vue|svelte))$")
         .unwrap_or_else(|e| panic!("path regex: {e}"))
 });
+
+static GREEN_CLAIM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:tests?|specs?|suite)\b[^.;:\n]{0,30}?\b(?:pass(?:es|ed|ing)?|green|succeed(?:s|ed)?)\b|\b(?:all|passing|green)\s+(?:the\s+)?tests?\b")
+        .expect("green claim regex")
+});
+static NEGATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:not|no|never|fail\w*)\b|n't\b").expect("negation regex")
+});
+
+/// The words in which a text claims the tests pass ("3 tests pass", "all tests green"), if it does.
+pub fn claimed_green_tests(text: &str) -> Option<String> {
+    GREEN_CLAIM
+        .find_iter(text)
+        .map(|m| m.as_str())
+        .find(|m| !NEGATION.is_match(m))
+        .map(str::to_string)
+}
 
 /// Path-like tokens in a text (URLs excluded), in order of appearance.
 pub fn claimed_paths(text: &str) -> Vec<String> {
@@ -336,6 +355,12 @@ pub fn check_quality(input: &QualityInput, profile_name: &str) -> QualityVerdict
             "lint",
             CheckStatus::Pass,
             "read-only job: lint not required".into(),
+        );
+    } else if !l.ran && l.not_configured {
+        add(
+            "lint",
+            CheckStatus::Pass,
+            "not configured: the repository has no linter".into(),
         );
     } else if !l.ran {
         add(
@@ -505,7 +530,35 @@ pub fn check_quality(input: &QualityInput, profile_name: &str) -> QualityVerdict
         );
     }
 
+    // A claim that the tests pass is held against the test runs: the answer may not say what the evidence contradicts.
+    if let Some(claim) = claimed_green_tests(answer) {
+        let t = &input.tests;
+        if !t.ran || t.failed > 0 || t.passed == 0 {
+            add(
+                "claimed_tests",
+                CheckStatus::Fail,
+                format!(
+                    "answer says {claim:?}, but {}",
+                    if !t.ran {
+                        "no test run is recorded".to_string()
+                    } else if t.failed > 0 {
+                        format!("{} test(s) failed", t.failed)
+                    } else {
+                        "the run reported no passing test".to_string()
+                    }
+                ),
+            );
+        } else {
+            add(
+                "claimed_tests",
+                CheckStatus::Pass,
+                format!("answer says {claim:?}, and the tests passed"),
+            );
+        }
+    }
+
     let weights: BTreeMap<&str, u32> = [
+        ("claimed_tests", 15),
         ("tests", 30),
         ("lint", 10),
         ("change_size", 15),
@@ -599,10 +652,71 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_that_says_the_tests_pass_is_held_against_the_test_runs() {
+        let claim = with(
+            good(),
+            "finalAnswer",
+            json!("Fixed subtract in src/auth.ts; tests pass."),
+        );
+        let red = with(
+            claim.clone(),
+            "tests",
+            json!({"ran": true, "passed": 2, "failed": 1}),
+        );
+        let q = check_quality_json(&red, "mechanic");
+        assert!(
+            q.failing.contains(&"claimed_tests".to_string()),
+            "{:?}",
+            q.checks
+        );
+        let unrun = with(claim.clone(), "tests", json!({"ran": false}));
+        assert!(check_quality_json(&unrun, "mechanic")
+            .failing
+            .contains(&"claimed_tests".to_string()));
+        let q = check_quality_json(&claim, "mechanic");
+        assert_eq!(q.verdict, GateVerdict::Ok, "{:?}", q.checks);
+        // Saying they fail is not a claim that they pass.
+        let honest = with(
+            red,
+            "finalAnswer",
+            json!("Changed src/auth.ts; the tests do not pass yet."),
+        );
+        assert!(!check_quality_json(&honest, "mechanic")
+            .failing
+            .contains(&"claimed_tests".to_string()));
+        assert_eq!(
+            claimed_green_tests("All 3 tests pass now").as_deref(),
+            Some("tests pass")
+        );
+        assert_eq!(
+            claimed_green_tests("the test suite is green").as_deref(),
+            Some("test suite is green")
+        );
+        assert_eq!(claimed_green_tests("one test failed"), None);
+    }
+
+    #[test]
+    fn lint_not_configured_passes_and_says_so() {
+        let q = check_quality_json(
+            &with(good(), "lint", json!({"ran": false, "notConfigured": true})),
+            "mechanic",
+        );
+        assert_eq!(q.verdict, GateVerdict::Ok, "{:?}", q.checks);
+        let lint = q.checks.iter().find(|c| c.id == "lint").unwrap();
+        assert!(lint.message.starts_with("not configured"));
+        let q = check_quality_json(&with(good(), "lint", json!({"ran": false})), "mechanic");
+        assert_eq!(q.failing, vec!["lint"]);
+    }
+
+    #[test]
     fn failed_or_missing_tests_block() {
         let q = check_quality_json(
             &with(
-                good(),
+                with(
+                    good(),
+                    "finalAnswer",
+                    json!("Fixed the null check in src/auth.ts."),
+                ),
                 "tests",
                 json!({"ran": true, "passed": 3, "failed": 1}),
             ),
@@ -614,7 +728,15 @@ mod tests {
         assert_eq!(q.verdict, GateVerdict::Block);
         let q = check_quality_json(
             &with(
-                with(good(), "tests", json!({"ran": false})),
+                with(
+                    with(
+                        good(),
+                        "finalAnswer",
+                        json!("Fixed the null check in src/auth.ts."),
+                    ),
+                    "tests",
+                    json!({"ran": false}),
+                ),
                 "readOnly",
                 json!(true),
             ),

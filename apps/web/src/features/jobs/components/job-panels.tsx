@@ -33,13 +33,16 @@ type Result = {
 export const resultOf = (job: JobView) => (job.result ?? {}) as Result;
 
 /** Steps, tokens, cost and time used against the job's caps. */
-export function BudgetMeters({ job }: { job: JobView }) {
+export function BudgetMeters({ job, now = Date.now() }: { job: JobView; now?: number }) {
+  // The stored wall time moves at checkpoints; while the job runs, the clock since it started moves each second.
+  const since = job.status === 'running' && job.startedAt ? now - new Date(job.startedAt).getTime() : 0;
+  const wallMs = Math.max(job.usage.wallMs, since);
   return (
     <div className="meters">
       <Meter label="Steps" used={job.usage.steps} cap={job.caps.maxSteps} />
       <Meter label="Tokens" used={job.usage.tokens} cap={job.caps.maxTokens} format={compact} />
       <Meter label="Cost" used={job.usage.costCents} cap={job.caps.maxCostCents} format={dollars} />
-      <Meter label="Time" used={job.usage.wallMs} cap={job.caps.maxWallMs} format={duration} />
+      <Meter label="Time" used={wallMs} cap={job.caps.maxWallMs} format={duration} />
     </div>
   );
 }
@@ -115,6 +118,9 @@ export function IntentAndPlan({ job }: { job: JobView }) {
 export function Outcome({ job }: { job: JobView }) {
   const result = resultOf(job);
   if (!job.result && !job.error) return <p className="muted">No result yet.</p>;
+  // Only a succeeded job's answer speaks of success: a failed job's outcome is its error.
+  const answer = job.status === 'succeeded' || !/\bsucceeded\b/.test(result.answer?.text ?? '') ? result.answer?.text : undefined;
+  const summary = job.status === 'succeeded' || !/\bsucceeded\b/.test(result.summary ?? '') ? result.summary : undefined;
   return (
     <div className="stack">
       {job.error ? (
@@ -122,7 +128,7 @@ export function Outcome({ job }: { job: JobView }) {
           <strong>{job.error.code}:</strong> {job.error.message}
         </div>
       ) : null}
-      {result.answer?.text ? <Markdown text={result.answer.text} /> : result.summary ? <p>{result.summary}</p> : null}
+      {answer ? <Markdown text={answer} /> : summary ? <p>{summary}</p> : null}
       {result.quality ? (
         <p>
           Quality gate: <span className={`tag tag-${result.quality.verdict === 'OK' ? 'ok' : 'warn'}`}>{result.quality.verdict}</span>
@@ -175,13 +181,13 @@ export function Reviews({ job }: { job: JobView }) {
 }
 
 /** The Evaluator's scores of the job. */
-export function Evaluation({ jobId, finished }: { jobId: string; finished: boolean }) {
-  const evaluation = useJobEvaluation(jobId, finished);
+export function Evaluation({ jobId, run, finished }: { jobId: string; run: number; finished: boolean }) {
+  const evaluation = useJobEvaluation(jobId, run, finished);
   if (!finished) return <p className="muted">Scored once the job ends.</p>;
   if (evaluation.isPending) return <Loading />;
   if (evaluation.error) return <ErrorMessage error={evaluation.error} />;
   const e = evaluation.data;
-  if (!e) return <p className="muted">Not evaluated yet.</p>;
+  if (!e) return <p className="muted">Attempt {run} is not evaluated yet.</p>;
   const scores = [
     ['Correctness', e.correctness],
     ['Efficiency', e.efficiency],

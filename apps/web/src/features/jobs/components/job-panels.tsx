@@ -33,9 +33,9 @@ type Result = {
 export const resultOf = (job: JobView) => (job.result ?? {}) as Result;
 
 /** Steps, tokens, cost and time used against the job's caps. */
-export function BudgetMeters({ job, now = Date.now() }: { job: JobView; now?: number }) {
+export function BudgetMeters({ job, now }: { job: JobView; now?: number }) {
   // The stored wall time moves at checkpoints; while the job runs, the clock since it started moves each second.
-  const since = job.status === 'running' && job.startedAt ? now - new Date(job.startedAt).getTime() : 0;
+  const since = now && job.status === 'running' && job.startedAt ? now - new Date(job.startedAt).getTime() : 0;
   const wallMs = Math.max(job.usage.wallMs, since);
   return (
     <div className="meters">

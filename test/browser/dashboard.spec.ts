@@ -288,6 +288,47 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
     expect(notes.find((x: any) => x.kind === 'needs_attention')).toMatchObject({ read: true });
   });
 
+  it('keeps one job page open through a failure, Retry and success: attempt 2, its own timeline section and its own outcome', async () => {
+    const { repo, goal } = await setup();
+    // The model refuses the Planner's first request once: the first run fails, the retry's run goes through.
+    const [first, ...rest] = planner;
+    fake.addScenario({
+      match: { contains: goal },
+      roles: {
+        planner: [
+          { failTimes: 1, error: { status: 400, type: 'invalid_request_error', message: 'scripted refusal' }, then: first as never },
+          ...rest,
+        ],
+        builder,
+        reviewer,
+      },
+    });
+    const id = (await api(t.url, 'POST', '/api/jobs', { goal, repo })).body.id;
+    await page.goto(`${t.url}/jobs/${id}`);
+    await page.locator('.page-head [data-status="failed"]').waitFor({ timeout: 30_000 });
+    await page.getByText('attempt 1', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await page.getByText('attempt 2', { exact: true }).waitFor();
+    await page.locator('.page-head [data-status="succeeded"]').waitFor({ timeout: 60_000 });
+    expect(await jobStatus(id)).toBe('succeeded');
+    const timeline = page.getByRole('list', { name: 'Timeline' });
+    await timeline.locator('.attempt-separator[data-attempt="2"]').waitFor();
+    expect(await timeline.locator('.attempt-separator').allTextContents()).toEqual(['Attempt 1', 'Attempt 2 (current)']);
+    await timeline.getByText('reviewer → quality').waitFor();
+    // The outcome is the second run's, and the first run's error is gone.
+    await page.locator('#outcome-title').waitFor();
+    await page.getByRole('table', { name: 'Changes in src/calc.js' }).waitFor();
+    const outcome = page.locator('section', { has: page.locator('#outcome-title') });
+    await outcome
+      .getByText(/succeeded/)
+      .first()
+      .waitFor();
+    expect(await outcome.textContent()).not.toContain('model_rejected');
+    await screenshot(page, 'job-detail-retried');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'job-detail-retried-phone');
+  });
+
   it('resumes the job stream after the network drops, without losing or doubling events', async () => {
     const { repo, goal } = await setup();
     const slow = builder.map((turn) => ({ ...turn, delayMs: 700 }));

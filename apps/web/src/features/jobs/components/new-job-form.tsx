@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { ErrorMessage } from '@/components/ui/feedback';
 import { navigate } from '@/lib/router';
 import { useCreateJob } from '../api/create-job';
@@ -18,7 +18,19 @@ function useDebounced<T>(value: T, ms: number): T {
 const REPO_KEY = 'aict.lastRepo';
 
 /** The new-job form: goal, repository, mode and caps, with a live preview of how the goal is understood. */
-export function NewJobForm({ onCreated, debounceMs = 350 }: { onCreated?: (id: string) => void; debounceMs?: number }) {
+export function NewJobForm({
+  onCreated,
+  onClose,
+  debounceMs = 350,
+}: {
+  onCreated?: (id: string) => void;
+  /** Escape closes the form (the page puts the focus back where it was). */
+  onClose?: () => void;
+  debounceMs?: number;
+}) {
+  const goalRef = useRef<HTMLTextAreaElement>(null);
+  // The form opens ready to type.
+  useEffect(() => goalRef.current?.focus(), []);
   const [goal, setGoal] = useState('');
   const [repo, setRepo] = useState(() => (typeof localStorage !== 'undefined' ? (localStorage.getItem(REPO_KEY) ?? '') : ''));
   const [mode, setMode] = useState<JobMode | ''>('');
@@ -69,10 +81,21 @@ export function NewJobForm({ onCreated, debounceMs = 350 }: { onCreated?: (id: s
   const cap = (name: keyof typeof caps) => (e: { target: { value: string } }) => setCaps((c) => ({ ...c, [name]: e.target.value }));
 
   return (
-    <form className="new-job stack" onSubmit={submit} aria-label="New job">
+    <form
+      className="new-job stack"
+      onSubmit={submit}
+      aria-label="New job"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && onClose) {
+          e.preventDefault();
+          onClose();
+        }
+      }}
+    >
       <div className="field">
         <label htmlFor="job-goal">Goal</label>
         <textarea
+          ref={goalRef}
           id="job-goal"
           rows={3}
           required

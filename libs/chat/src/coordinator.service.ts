@@ -59,6 +59,21 @@ const HISTORY = 12;
  * answers; its model calls are budgeted and metered per conversation ({@link ChatBudgetService}).
  * Every text it says is rendered by tdln-out. It never writes code.
  */
+/** How a job that no longer runs is, after "is": "The last job, … is done: it succeeded." */
+const STATUS_WORDS: Record<string, string> = {
+  succeeded: 'done: it succeeded',
+  failed: 'done: it failed',
+  aborted: 'stopped',
+  waiting_human: 'waiting for you',
+};
+
+/** A job card the agent's run holds back, to post with its reply as one message. */
+interface HeldCard {
+  rendered: RenderedText;
+  data: Record<string, unknown>;
+  jobId: string;
+}
+
 @Injectable()
 export class CoordinatorService {
   private readonly logger: Logger;
@@ -499,6 +514,7 @@ export class CoordinatorService {
     const history = (await this.messages.recent(conversationId, HISTORY + 1)).filter((m) => m.role !== 'system');
     // The message being answered is the newest; the agent gets it on its own.
     if (history.at(-1)?.role === 'user' && (history.at(-1)?.id === sender.messageId || history.at(-1)?.content === text)) history.pop();
+    const cards: HeldCard[] = [];
     const result = await this.agent.run({
       conversationId,
       text,
@@ -506,20 +522,42 @@ export class CoordinatorService {
       repo,
       actor: sender.actor,
       messageId: sender.messageId,
-      delegate: (goal) => this.delegate(conversationId, goal, repo, sender),
+      delegate: (goal) => this.delegate(conversationId, goal, repo, sender, cards),
     });
     const jobId = result.delegated.at(-1);
     const routed: Routed = jobId ? { state: 'queueing', jobId } : { state: 'idle' };
     switch (result.kind) {
       case 'over_budget':
+        await this.flushCards(conversationId, cards);
         await this.overBudget(conversationId);
         return routed;
       case 'proposed':
+        await this.flushCards(conversationId, cards);
         return routed;
-      default:
-        await this.say(conversationId, result.rendered, result.data);
+      default: {
+        // One message per event: the hand-over and the answer to the same message are one reply, with one job card.
+        const card = cards.pop();
+        await this.flushCards(conversationId, cards);
+        if (!card) {
+          await this.say(conversationId, result.rendered, result.data);
+          return routed;
+        }
+        await this.messages.post({
+          conversationId,
+          role: 'assistant',
+          content: `${card.rendered.text}\n\n${result.rendered.text}`,
+          jobId: card.jobId,
+          data: { ...result.data, ...card.data, template: renderedRef(result.rendered), cardTemplate: renderedRef(card.rendered) },
+          actor: 'agent:coordinator',
+        });
         return routed;
+      }
     }
+  }
+
+  /** Posts job cards the agent's run held back (when its reply did not carry them). */
+  private async flushCards(conversationId: string, cards: HeldCard[]): Promise<void> {
+    for (const card of cards.splice(0)) await this.say(conversationId, card.rendered, card.data, card.jobId);
   }
 
   /**
@@ -527,7 +565,13 @@ export class CoordinatorService {
    * creation as any chat task, as the Coordinator's act for the person's message — the job records
    * that provenance. A larger task is proposed instead, and starts on "go ahead".
    */
-  private async delegate(conversationId: string, goal: string, repo: string | null, sender: ChatSender): Promise<DelegateOutcome> {
+  private async delegate(
+    conversationId: string,
+    goal: string,
+    repo: string | null,
+    sender: ChatSender,
+    held?: HeldCard[],
+  ): Promise<DelegateOutcome> {
     if (!repo) return { kind: 'refused', code: 'no_repository', message: 'This conversation has no repository yet.', suggestions: [] };
     const delegation: JobDelegation = {
       by: 'agent:coordinator',
@@ -567,12 +611,13 @@ export class CoordinatorService {
       started = true;
       const intent = (job.intent ?? {}) as { operation?: string };
       const operation = intent.operation ?? outcome.understanding.intent.operation;
-      await this.say(
-        conversationId,
-        this.tdln.text('job_delegated', { job: { id: job.id, goal: job.goal }, operation, mode: job.mode }),
-        { jobCard: { id: job.id, status: job.status, mode: job.mode }, delegation },
-        job.id,
-      );
+      const card: HeldCard = {
+        rendered: this.tdln.text('job_delegated', { job: { id: job.id, goal: job.goal }, operation, mode: job.mode }),
+        data: { jobCard: { id: job.id, status: job.status, mode: job.mode }, delegation },
+        jobId: job.id,
+      };
+      if (held) held.push(card);
+      else await this.say(conversationId, card.rendered, card.data, card.jobId);
       return { kind: 'started', job, operation };
     } catch (error) {
       if (!(error instanceof DomainException)) throw error;
@@ -602,7 +647,10 @@ export class CoordinatorService {
           action: job.currentAction,
           steps: { used: job.usedSteps, max: job.maxSteps },
         })
-      : this.tdln.text('job_status', { job: { id: job.id, goal: job.goal }, status: job.status.replace('_', ' ') });
+      : this.tdln.text('job_status', {
+          job: { id: job.id, goal: job.goal },
+          status: STATUS_WORDS[job.status] ?? job.status.replace('_', ' '),
+        });
     await this.say(conversationId, text, { progress: { status: job.status } }, job.id);
     return { state: active ? 'working' : 'idle', jobId: job.id };
   }

@@ -535,6 +535,34 @@ describe('JobDetailPage', () => {
     expect(screen.queryByText(/succeeded: Fixed multiply/)).toBeNull();
   });
 
+  it('lists the quality checks with their words (lint "not configured" passes) and offers jump links past the timeline', async () => {
+    const job = aJob({
+      status: 'succeeded',
+      result: {
+        quality: {
+          verdict: 'OK',
+          failing: [],
+          checks: [
+            { id: 'tests', status: 'pass', message: '3 passed' },
+            { id: 'lint', status: 'pass', message: 'not configured: the repository has no linter' },
+          ],
+        },
+      },
+    });
+    mockApi({
+      'GET /api/jobs/:id': () => job,
+      'GET /api/events': () => ({ items: [], nextCursor: null }),
+      'GET /api/jobs/:id/ledger': () => [],
+    });
+    renderWithClient(<JobDetailPage id={job.id} />);
+    const checks = await screen.findByRole('list', { name: 'Quality checks', hidden: true });
+    expect(within(checks).getByText('lint').closest('li')!.textContent).toContain('not configured: the repository has no linter');
+    expect(screen.queryByText(/failing: lint/)).toBeNull();
+    const jump = screen.getByRole('navigation', { name: 'Jump to' });
+    expect(within(jump).getByRole('link', { name: 'Changes' }).getAttribute('href')).toBe('#diff-title');
+    expect(document.getElementById('diff-title')).toBeTruthy();
+  });
+
   it('cancels a running job and retries a failed one', async () => {
     const running = aJob({ status: 'running' });
     const { calls } = mockApi({

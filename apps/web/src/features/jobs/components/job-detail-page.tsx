@@ -77,6 +77,14 @@ export function JobDetailPage({ id }: { id: string }) {
           ) : null}
         </div>
       </header>
+      <nav className="jump row small" aria-label="Jump to">
+        <span className="muted">Jump to:</span>
+        <a href="#outcome-title">Outcome</a>
+        <a href="#review-title">Review</a>
+        <a href="#diff-title">Changes</a>
+        <a href="#truthpack-title">TruthPack</a>
+        <a href="#ledger-title">Ledger</a>
+      </nav>
       {lost ? (
         <div className="banner banner-warn" role="status" data-connection="reconnecting">
           Reconnecting… the server cannot be reached right now; this page keeps what it last showed.{' '}

@@ -22,7 +22,7 @@ type Result = {
     verdict?: string;
     score?: number;
     failing?: string[];
-    checks?: { name?: string; id?: string; ok?: boolean; passed?: boolean; detail?: string }[];
+    checks?: { name?: string; id?: string; status?: 'pass' | 'warn' | 'fail'; message?: string; detail?: string }[];
   };
   truthpack?: { root: string; size: number; keyId?: string };
   branch?: string | null;
@@ -130,10 +130,27 @@ export function Outcome({ job }: { job: JobView }) {
       ) : null}
       {answer ? <Markdown text={answer} /> : summary ? <p>{summary}</p> : null}
       {result.quality ? (
-        <p>
-          Quality gate: <span className={`tag tag-${result.quality.verdict === 'OK' ? 'ok' : 'warn'}`}>{result.quality.verdict}</span>
-          {result.quality.failing?.length ? <span className="muted"> failing: {result.quality.failing.join(', ')}</span> : null}
-        </p>
+        <div>
+          <p>
+            Quality gate: <span className={`tag tag-${result.quality.verdict === 'OK' ? 'ok' : 'warn'}`}>{result.quality.verdict}</span>
+            {result.quality.failing?.length ? <span className="muted"> failing: {result.quality.failing.join(', ')}</span> : null}
+          </p>
+          {result.quality.checks?.length ? (
+            <details>
+              <summary>Checks</summary>
+              <ul className="checks" aria-label="Quality checks">
+                {result.quality.checks.map((c) => (
+                  <li key={c.id ?? c.name} data-check={c.id ?? c.name}>
+                    <span className={`tag tag-${c.status === 'pass' ? 'ok' : c.status === 'fail' ? 'bad' : 'warn'}`}>
+                      {c.status ?? '?'}
+                    </span>{' '}
+                    <strong>{c.id ?? c.name}</strong> <span className="muted">{c.message ?? c.detail}</span>
+                  </li>
+                ))}
+              </ul>
+            </details>
+          ) : null}
+        </div>
       ) : null}
       {result.branch || job.branch ? (
         <p>
@@ -382,7 +399,7 @@ export function Ledger({ jobId }: { jobId: string }) {
       </div>
       <ErrorMessage error={checkError} title="Could not verify the ledger" />
       {ledger.data.length ? (
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Ledger entries">
           <table className="ledger">
             <thead>
               <tr>
@@ -396,13 +413,13 @@ export function Ledger({ jobId }: { jobId: string }) {
             <tbody>
               {ledger.data.map((entry) => (
                 <tr key={entry.seq}>
-                  <td>{entry.seq}</td>
-                  <td>
+                  <td data-label="#">{entry.seq}</td>
+                  <td data-label="Kind">
                     <code>{entry.kind}</code>
                   </td>
-                  <td>{entry.actor}</td>
-                  <td>{entry.summary}</td>
-                  <td>
+                  <td data-label="Actor">{entry.actor}</td>
+                  <td data-label="Summary">{entry.summary}</td>
+                  <td data-label="Hash">
                     <code className="hash" title={entry.hash}>
                       {entry.hash.slice(0, 12)}…
                     </code>

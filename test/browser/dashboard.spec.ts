@@ -9,7 +9,7 @@ import { reply, toolUse } from '../fake-model/scenario';
 import { makeRepo } from '../fixtures/repos/make-repo';
 import { api, waitFor } from '../support/http';
 import { TestApp, startTestApp } from '../support/test-app';
-import { CHROMIUM, ensureWebBuilt, hasChromium, launch, screenshot } from './browser';
+import { CHROMIUM, ensureWebBuilt, hasChromium, launch, screenshot, seriousViolations } from './browser';
 
 const FIX = {
   path: 'src/calc.js',
@@ -402,6 +402,38 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
     await page.locator('.page-head [data-status="succeeded"]').waitFor();
   });
 
+  it('has no serious accessibility violations (axe-core) on its pages, at desktop and phone sizes', async () => {
+    const { repo, goal } = await setup();
+    fake.addScenario({ match: { contains: goal }, roles: { planner, builder, reviewer } });
+    const id = (await api(t.url, 'POST', '/api/jobs', { goal, repo })).body.id;
+    await waitFor(async () => (await jobStatus(id)) === 'succeeded', 60_000, 'the job to finish');
+    const pages: [string, string][] = [
+      ['/jobs', 'Jobs'],
+      ['/jobs?new=1', 'Jobs'],
+      [`/jobs/${id}`, goal],
+      ['/attention', 'Needs attention'],
+      ['/notifications', 'Notifications'],
+      ['/chat', 'Chat'],
+      ['/stats', 'Metrics'],
+      ['/login', 'Sign in'],
+    ];
+    const found: string[] = [];
+    for (const size of [
+      { width: 1280, height: 900 },
+      { width: 390, height: 844 },
+    ]) {
+      await page.setViewportSize(size);
+      for (const [path, heading] of pages) {
+        await page.goto(`${t.url}${path}`);
+        await page.getByRole('heading', { name: heading }).first().waitFor();
+        await page.waitForLoadState('networkidle').catch(() => undefined);
+        for (const v of await seriousViolations(page))
+          found.push(`${size.width}px ${path}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
   it('shows notifications, metrics and the sign-in page', async () => {
     await page.goto(`${t.url}/notifications`);
     await page.getByRole('heading', { name: /Notifications/ }).waitFor();
@@ -414,7 +446,7 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
         await page
           .locator('li.unread')
           .first()
-          .getByRole('button', { name: /Mark .* read/ })
+          .getByRole('button', { name: /^Mark read/ })
           .click();
         await waitFor(
           async () => (await api(t.url, 'GET', '/api/notifications')).body.unreadCount === unread - 1,
@@ -480,6 +512,12 @@ describe.skipIf(!hasChromium)('signing in to the dashboard with access control o
       await page.getByRole('button', { name: 'New job' }).click();
       await page.getByLabel('Goal').fill('fix the failing test in src/calc.js');
       await page.getByText('Understood as').waitFor();
+      // Signing out ends the session: the next page asks to sign in again.
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL(/\/login/);
+      await page.goto(`${t.url}/jobs`);
+      await page.waitForURL(/\/login\?next=/);
+      expect((await context.cookies()).some((c) => c.httpOnly && c.value)).toBe(false);
     } finally {
       await context.close();
     }

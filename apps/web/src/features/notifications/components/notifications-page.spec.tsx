@@ -32,7 +32,7 @@ describe('NotificationsPage', () => {
     });
     renderWithClient(<NotificationsPage />);
     expect(await screen.findByLabelText('1 unread')).toBeTruthy();
-    await userEvent.click(screen.getByRole('button', { name: 'Mark “Job 1 failed” read' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Mark read: Job 1 failed' }));
     await waitFor(() => expect(screen.getByLabelText('0 unread')).toBeTruthy());
     expect(calls.some((c) => c.method === 'POST' && c.path === '/api/notifications/1/read')).toBe(true);
     expect(screen.getAllByRole('link', { name: 'Open job' })[0].getAttribute('href')).toBe('/jobs/job-1');

@@ -89,7 +89,7 @@ export function NotificationsPage() {
                       type="button"
                       className="btn btn-small"
                       onClick={() => markRead.mutate(n.id)}
-                      aria-label={`Mark “${n.title}” read`}
+                      aria-label={`Mark read: ${n.title}`}
                     >
                       Mark read
                     </button>

@@ -173,7 +173,12 @@ describe('approvals at the quality gate, over the API and in chat', () => {
     expect(parked.pendingQuestion.data.quality.failing).toContain('tests');
     // The question carries what a person decides on: the failing tests with their output, the review, the diff.
     const evidence = parked.pendingQuestion.data.evidence;
-    expect(evidence).toMatchObject({ committed: false, builderSummary: 'Fixed subtract; tests pass.', reviews: [{ verdict: 'approve' }] });
+    expect(evidence).toMatchObject({
+      committed: false,
+      onApprove: 'commit_and_push',
+      builderSummary: 'Fixed subtract; tests pass.',
+      reviews: [{ verdict: 'approve' }],
+    });
     expect(evidence.tests.failed).toBeGreaterThan(0);
     expect(evidence.tests.failures[0]?.name, JSON.stringify(evidence.tests)).toBeTruthy();
     expect(evidence.tests.outputTail).toMatch(/fail/i);

@@ -422,10 +422,13 @@ export class PipelineHandler implements JobHandler {
     const tests = session.state.lastTestRun;
     const testRun = tests ? await last('run_tests') : undefined;
     const lint = session.state.lastLint;
+    const dirty = (await session.workspace.git(['status', '--porcelain'])).stdout.trim() !== '';
     return {
       reviews: ps.reviews,
       builderSummary: ps.builderSummary ?? null,
       committed: !!session.state.lastCommit,
+      // What Approve will do, said before it is given.
+      onApprove: session.noCommit ? 'patch_only' : dirty ? 'commit_and_push' : session.state.lastCommit ? 'push' : 'nothing_to_publish',
       tests: tests
         ? {
             passed: tests.passedCount ?? 0,

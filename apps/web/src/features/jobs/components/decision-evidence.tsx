@@ -8,6 +8,8 @@ interface GateEvidence {
   reviews?: { verdict: string; summary?: string; comments?: { path?: string; line?: number; comment: string }[] }[];
   builderSummary?: string | null;
   committed?: boolean;
+  /** What Approve will do: commit and push the change, push what is committed, keep it as a patch (no_commit), or nothing. */
+  onApprove?: 'commit_and_push' | 'push' | 'patch_only' | 'nothing_to_publish';
   tests?: {
     passed: number;
     failed: number;
@@ -30,6 +32,13 @@ interface QualityVerdict {
   failing?: string[];
   checks?: { id?: string; name?: string; passed?: boolean; ok?: boolean; detail?: string }[];
 }
+
+const ON_APPROVE: Record<NonNullable<GateEvidence['onApprove']>, string> = {
+  commit_and_push: 'Approve commits this change as it is and pushes it, recording you as the approver and the failing checks.',
+  push: 'Approve publishes the committed change and pushes it, recording you as the approver.',
+  patch_only: 'The request said not to commit: Approve keeps the change as a patch on the job; nothing is committed or pushed.',
+  nothing_to_publish: 'There is no change to publish: Approve lets the job finish with its answer.',
+};
 
 /** The evidence of a waiting approval, or null when the question carries none. */
 export function evidenceOf(pending: PendingQuestion | null | undefined) {
@@ -120,9 +129,7 @@ export function DecisionEvidence({ jobId, pending, withDiff }: { jobId: string; 
       ) : null}
       {withDiff ? <PendingDiff jobId={jobId} /> : null}
       <p className="muted small" role="note">
-        {evidence.committed === false
-          ? 'Approve commits this change as it is and pushes it, recording you as the approver and the failing checks.'
-          : 'Approve publishes the committed change and pushes it, recording you as the approver.'}
+        {ON_APPROVE[evidence.onApprove ?? (evidence.committed === false ? 'commit_and_push' : 'push')]}
       </p>
     </div>
   );

@@ -119,6 +119,25 @@ describe('NeedsAttentionPage', () => {
     expect(within(card).getByRole('note').textContent).toMatch(/Approve commits this change as it is and pushes it/);
   });
 
+  it('says before the decision when Approve will not commit: the request said not to', async () => {
+    const job = aJob({
+      status: 'waiting_human',
+      pendingQuestion: {
+        kind: 'approval',
+        question: 'Publish a blocked patch?',
+        askedBy: 'quality gate',
+        actions: ['approve', 'reject'],
+        data: { quality: { verdict: 'BLOCK', failing: ['tests'] }, evidence: { committed: false, onApprove: 'patch_only' } },
+      },
+    });
+    mockApi({ 'GET /api/jobs': () => ({ items: [job], nextCursor: null }), 'GET /api/jobs/:id/diff': () => new Response('') });
+    renderWithClient(<NeedsAttentionPage />);
+    const card = (await screen.findByText('Publish a blocked patch?')).closest('li')!;
+    expect(within(card).getByRole('note').textContent).toBe(
+      'The request said not to commit: Approve keeps the change as a patch on the job; nothing is committed or pushed.',
+    );
+  });
+
   it('keeps a decided card and says what happened: approved, then committed and pushed', async () => {
     const blocked = aJob({
       status: 'waiting_human',

@@ -546,6 +546,29 @@ fn suggestions_name_a_real_file_of_the_repository_when_one_is_known() {
 }
 
 #[test]
+fn suggestions_never_name_a_file_the_repository_does_not_have() {
+    let files: Vec<String> = vec![
+        "README.md".into(),
+        "lib/money.py".into(),
+        "tests/test_money.py".into(),
+    ];
+    let options = ParseOptions {
+        files: files.clone(),
+        ..ParseOptions::default()
+    };
+    let a = parse_intent("make it better", options).abstain.unwrap();
+    let g = crate::grammar::grammar().unwrap();
+    for s in &a.suggestions {
+        for p in g.paths_in(s) {
+            assert!(
+                files.contains(&p),
+                "{s:?} names {p}, which the repository does not have"
+            );
+        }
+    }
+}
+
+#[test]
 fn a_high_threshold_turns_weak_matches_into_abstentions() {
     let text = "fix the login flow";
     assert!(parse_intent(text, ParseOptions::default()).ok);

@@ -1,7 +1,7 @@
 import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import { ErrorMessage, LiveDot, Loading } from '@/components/ui/feedback';
 import { Markdown } from '@/components/ui/markdown';
-import { ago, clock } from '@/lib/format';
+import { ago, clock, shortIds } from '@/lib/format';
 import { Link, navigate } from '@/lib/router';
 import { type ChatStatus, type MessageView, useChatStream, useConversations, useMessages, useSendMessage } from '../api/chat';
 
@@ -36,13 +36,6 @@ export function StatusIndicator({ status }: { status: ChatStatus }) {
       ) : null}
     </div>
   );
-}
-
-const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
-
-/** Prose reads short ids ("job 3f2a9c1d"); the full id stays on the card and its link. */
-export function shortIds(text: string): string {
-  return text.replace(UUID, (id) => id.slice(0, 8));
 }
 
 const EXAMPLES = ['fix the failing test in src/calc.js', 'explain what src/calc.js does', 'add a test for subtract in test/calc.test.js'];

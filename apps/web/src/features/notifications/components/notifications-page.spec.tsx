@@ -88,6 +88,7 @@ describe('NotificationsPage', () => {
     expect(within(list).getByText('fix the subtract bug').closest('li')!.textContent).toContain('calc-js');
     expect(within(list).queryByText('Job started')).toBeNull();
     expect(screen.getByText('2 routine updates (jobs started)')).toBeTruthy();
+    expect(list.textContent).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
     expect(screen.getByLabelText('2 unread')).toBeTruthy();
     await userEvent.click(screen.getByRole('button', { name: 'Mark all read' }));
     await waitFor(() => expect(screen.getByLabelText('0 unread')).toBeTruthy());

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Empty, ErrorMessage, LiveDot, Loading } from '@/components/ui/feedback';
-import { ago } from '@/lib/format';
+import { ago, shortIds } from '@/lib/format';
 import { Link } from '@/lib/router';
 import { useMarkAllNotificationsRead, useMarkNotificationRead, useNotifications, useNotificationsLive } from '../api/notifications';
 
@@ -69,7 +69,7 @@ export function NotificationsPage() {
                       {n.context.repo ? <span className="muted small"> · {repoName(n.context.repo)}</span> : null}
                     </p>
                   ) : null}
-                  {n.body ? <p className="muted">{n.body}</p> : null}
+                  {n.body ? <p className="muted">{shortIds(n.body)}</p> : null}
                   <time className="muted small" dateTime={n.createdAt}>
                     {ago(n.createdAt)}
                   </time>

@@ -219,6 +219,67 @@ describe('approvals at the quality gate, over the API and in chat', () => {
     expect(ledger.some((e: any) => e.kind === 'policy.decision' && e.data.action?.kind === 'commit')).toBe(true);
   });
 
+  it('commits a change with red tests that a person approves past the Reviewer’s last word, naming the review and the tests as failing', async () => {
+    // No rounds: the Reviewer's first request for changes is its last word, and a person decides.
+    const strict = await startTestApp({
+      env: {
+        ANTHROPIC_API_KEY: 'k',
+        ANTHROPIC_BASE_URL: fake.url,
+        DATA_DIR: join(root, 'data-review'),
+        REVIEW_MAX_ROUNDS: '0',
+        ...sandbox,
+      },
+    });
+    try {
+      const name = `approvals-${++n}`;
+      const repo = await makeRepo('calc-js', join(root, name));
+      const goal = `fix the subtract bug in src/calc.js [${name}]`;
+      fake.addScenario({
+        match: { contains: goal },
+        roles: {
+          ...blockedTeam,
+          builder: [
+            reply(toolUse('edit_file', { ...FIX, newText: 'function subtract(a, b) {\n  return b - a;' })),
+            reply(toolUse('run_tests', {})),
+            reply('Changed subtract.'),
+          ],
+          reviewer: [reply(toolUse('submit_review', { verdict: 'request_changes', summary: 'Operands are swapped.' }))],
+        },
+      });
+      const id = (await api(strict.url, 'POST', '/api/jobs', { goal, repo })).body.id;
+      const job = async () => (await api(strict.url, 'GET', `/api/jobs/${id}`)).body;
+      const parked = await waitFor(async () => ((await job()).status === 'waiting_human' ? job() : null), 60_000, 'the review gate');
+      expect(parked.pendingQuestion).toMatchObject({ kind: 'approval', askedBy: 'reviewer' });
+      expect(parked.pendingQuestion.data.evidence).toMatchObject({ onApprove: 'commit_and_push', tests: { green: false } });
+      expect((await api(strict.url, 'POST', `/api/jobs/${id}/respond`, { action: 'approve' })).status).toBe(200);
+      // The quality gate then asks about the same red tests; approved again, the job publishes.
+      const again = await waitFor(
+        async () => {
+          const j = await job();
+          return j.status === 'waiting_human' || ['succeeded', 'failed', 'aborted'].includes(j.status) ? j : null;
+        },
+        60_000,
+        'the next stop',
+      );
+      if (again.status === 'waiting_human') {
+        expect(again.pendingQuestion.askedBy).toBe('quality gate');
+        expect(again.pendingQuestion.data.evidence.onApprove).toBe('push');
+        expect((await api(strict.url, 'POST', `/api/jobs/${id}/respond`, { action: 'approve' })).status).toBe(200);
+      }
+      const done = await waitFor(
+        async () => ((await job()).status === 'succeeded' || (await job()).status === 'failed' ? job() : null),
+        60_000,
+        'the job to end',
+      );
+      expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+      const message = git(repo, 'log', '-2', '--format=%B', `aict/${id}`);
+      expect(message).toMatch(/AICT-Failing-Checks: tests, review/);
+      expect(git(repo, 'show', `aict/${id}:src/calc.js`)).toContain('return b - a;');
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('marks every notification read at once, and announces each on the live board', async () => {
     const { repo, goal } = await setup();
     const id = (await call('POST', '/api/jobs', { goal, repo })).body.id;

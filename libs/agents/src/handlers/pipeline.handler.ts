@@ -359,6 +359,8 @@ export class PipelineHandler implements JobHandler {
     const dirty = (await session.workspace.git(['status', '--porcelain'])).stdout.trim() !== '';
     if (!dirty) return;
     const failing = ((ps.quality as { failing?: string[] } | undefined)?.failing ?? []).slice();
+    // At the Reviewer's gate the quality gate has not run yet: red tests are read from the last run.
+    if (session.state.commitBlocker() && !failing.includes('tests')) failing.push('tests');
     if (gate === 'review' && !failing.includes('review')) failing.push('review');
     const commit = this.repositoryTools.get('commit_changes');
     if (!commit) throw new AgentsException(AgentsErrorCode.NoResult, 'The commit tool is not registered');

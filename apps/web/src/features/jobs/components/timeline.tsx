@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { clock } from '@/lib/format';
 import type { EventView } from '../api/types';
 
@@ -41,7 +42,6 @@ function Details({ event }: { event: EventView }) {
   return <pre className="code-block event-details">{JSON.stringify(data, null, 2)}</pre>;
 }
 
-/** The job's events as a live timeline; rows with data expand (tool calls show input and result). */
 /** The run a retry starts, from its status event (`failed → queued: retry`, data.run), else null. */
 function retryRun(event: EventView): number | null {
   const data = event.data as { to?: string; reason?: string; run?: number };
@@ -50,7 +50,8 @@ function retryRun(event: EventView): number | null {
     : null;
 }
 
-export function Timeline({ events, currentRun }: { events: EventView[]; currentRun?: number }) {
+/** The job's events as a live timeline, attempts apart; rows with data expand (tool calls show input and result). Memoised: the page's ticking clock does not redraw it. */
+export const Timeline = memo(function Timeline({ events, currentRun }: { events: EventView[]; currentRun?: number }) {
   if (!events.length) return <p className="muted">No events yet.</p>;
   const retried = events.some((e) => retryRun(e) !== null);
   return (
@@ -108,4 +109,4 @@ export function Timeline({ events, currentRun }: { events: EventView[]; currentR
       })}
     </ol>
   );
-}
+});

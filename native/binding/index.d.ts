@@ -631,6 +631,8 @@ export interface QualityLint {
   ran: boolean
   /** Error count. */
   errors: number
+  /** The repository has no linter: nothing to run, so nothing is missing (absent: it has one). */
+  notConfigured?: boolean
 }
 
 /** Test results. */

@@ -9,7 +9,7 @@ import { reply, toolUse } from '../fake-model/scenario';
 import { makeRepo } from '../fixtures/repos/make-repo';
 import { api, waitFor } from '../support/http';
 import { TestApp, startTestApp } from '../support/test-app';
-import { CHROMIUM, ensureWebBuilt, hasChromium, launch, screenshot } from './browser';
+import { CHROMIUM, ensureWebBuilt, hasChromium, launch, screenshot, seriousViolations } from './browser';
 
 const FIX = {
   path: 'src/calc.js',
@@ -232,6 +232,103 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
     expect(JSON.stringify(second[0].body?.messages)).toContain('negative, like normal subtraction');
   });
 
+  it('approves a change the quality gate blocked from its card, seeing the failing tests, review and diff first, and sees it committed, pushed and the job succeeded', async () => {
+    const { repo, goal } = await setup();
+    // The Builder's edit leaves a test red (commit refused), yet it claims the tests pass.
+    const wrong = { ...FIX, newText: 'function subtract(a, b) {\n  return b - a;' };
+    fake.addScenario({
+      match: { contains: goal },
+      roles: {
+        planner,
+        builder: [
+          reply(toolUse('edit_file', wrong)),
+          reply(toolUse('run_tests', {})),
+          reply(toolUse('commit_changes', { message: 'Fix subtract' })),
+          reply('Fixed subtract; tests pass.'),
+        ],
+        reviewer,
+      },
+    });
+    const id = (await api(t.url, 'POST', '/api/jobs', { goal, repo })).body.id;
+    await page.goto(`${t.url}/attention`);
+    const card = page.locator(`li[data-job-id="${id}"]`);
+    await card.getByText(/quality gate blocked/i).waitFor({ timeout: 45_000 });
+    // The evidence is on the card before the decision.
+    await card.getByRole('region', { name: 'Failing checks' }).getByText('tests', { exact: true }).waitFor();
+    await card.getByRole('region', { name: 'Review' }).getByText('Correct and tested.').waitFor();
+    await card.getByRole('region', { name: 'The Builder’s claim' }).getByText('Fixed subtract; tests pass.').waitFor();
+    const diff = card.getByRole('table', { name: 'Changes in src/calc.js' });
+    await diff.waitFor();
+    expect(await diff.locator('tr.diff-add').textContent()).toContain('return b - a;');
+    await screenshot(page, 'needs-attention-approval');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'needs-attention-approval-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    // The job page shows the same change and the review while it waits.
+    const jobPage = await context.newPage();
+    await jobPage.goto(`${t.url}/jobs/${id}`);
+    await jobPage.getByRole('table', { name: 'Changes in src/calc.js' }).waitFor();
+    await jobPage.locator('.review').getByText('Correct and tested.').first().waitFor();
+    await screenshot(jobPage, 'job-detail-waiting-approval');
+    await jobPage.close();
+
+    await card.getByRole('button', { name: 'Approve' }).click();
+    const decided = page.locator(`li[data-decided="approve"][data-job-id="${id}"]`);
+    await decided.getByText(/Committed [0-9a-f]{10} and pushed aict\//).waitFor({ timeout: 60_000 });
+    await decided.locator('[data-status="succeeded"]').waitFor();
+    await screenshot(page, 'needs-attention-decided');
+    const job = (await api(t.url, 'GET', `/api/jobs/${id}`)).body;
+    expect(job.status).toBe('succeeded');
+    expect(job.result).toMatchObject({ pushed: true, branch: `aict/${id}` });
+    expect(
+      execFileSync('git', ['-c', 'safe.directory=*', 'log', '-1', '--format=%B', `aict/${id}`], { cwd: repo, encoding: 'utf8' }),
+    ).toMatch(/AICT-Approved-By: .*\n(.|\n)*AICT-Failing-Checks: .*tests/);
+    // The question was handled: its notification is read.
+    const notes = (await api(t.url, 'GET', '/api/notifications?limit=500')).body.items.filter((x: any) => x.jobId === id);
+    expect(notes.find((x: any) => x.kind === 'needs_attention')).toMatchObject({ read: true });
+  });
+
+  it('keeps one job page open through a failure, Retry and success: attempt 2, its own timeline section and its own outcome', async () => {
+    const { repo, goal } = await setup();
+    // The model refuses the Planner's first request once: the first run fails, the retry's run goes through.
+    const [first, ...rest] = planner;
+    fake.addScenario({
+      match: { contains: goal },
+      roles: {
+        planner: [
+          { failTimes: 1, error: { status: 400, type: 'invalid_request_error', message: 'scripted refusal' }, then: first as never },
+          ...rest,
+        ],
+        builder,
+        reviewer,
+      },
+    });
+    const id = (await api(t.url, 'POST', '/api/jobs', { goal, repo })).body.id;
+    await page.goto(`${t.url}/jobs/${id}`);
+    await page.locator('.page-head [data-status="failed"]').waitFor({ timeout: 30_000 });
+    await page.getByText('attempt 1', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await page.getByText('attempt 2', { exact: true }).waitFor();
+    await page.locator('.page-head [data-status="succeeded"]').waitFor({ timeout: 60_000 });
+    expect(await jobStatus(id)).toBe('succeeded');
+    const timeline = page.getByRole('list', { name: 'Timeline' });
+    await timeline.locator('.attempt-separator[data-attempt="2"]').waitFor();
+    expect(await timeline.locator('.attempt-separator').allTextContents()).toEqual(['Attempt 1', 'Attempt 2 (current)']);
+    await timeline.getByText('reviewer → quality').waitFor();
+    // The outcome is the second run's, and the first run's error is gone.
+    await page.locator('#outcome-title').waitFor();
+    await page.getByRole('table', { name: 'Changes in src/calc.js' }).waitFor();
+    const outcome = page.locator('section', { has: page.locator('#outcome-title') });
+    await outcome
+      .getByText(/succeeded/)
+      .first()
+      .waitFor();
+    expect(await outcome.textContent()).not.toContain('model_rejected');
+    await screenshot(page, 'job-detail-retried');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'job-detail-retried-phone');
+  });
+
   it('resumes the job stream after the network drops, without losing or doubling events', async () => {
     const { repo, goal } = await setup();
     const slow = builder.map((turn) => ({ ...turn, delayMs: 700 }));
@@ -305,6 +402,38 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
     await page.locator('.page-head [data-status="succeeded"]').waitFor();
   });
 
+  it('has no serious accessibility violations (axe-core) on its pages, at desktop and phone sizes', async () => {
+    const { repo, goal } = await setup();
+    fake.addScenario({ match: { contains: goal }, roles: { planner, builder, reviewer } });
+    const id = (await api(t.url, 'POST', '/api/jobs', { goal, repo })).body.id;
+    await waitFor(async () => (await jobStatus(id)) === 'succeeded', 60_000, 'the job to finish');
+    const pages: [string, string][] = [
+      ['/jobs', 'Jobs'],
+      ['/jobs?new=1', 'Jobs'],
+      [`/jobs/${id}`, goal],
+      ['/attention', 'Needs attention'],
+      ['/notifications', 'Notifications'],
+      ['/chat', 'Chat'],
+      ['/stats', 'Metrics'],
+      ['/login', 'Sign in'],
+    ];
+    const found: string[] = [];
+    for (const size of [
+      { width: 1280, height: 900 },
+      { width: 390, height: 844 },
+    ]) {
+      await page.setViewportSize(size);
+      for (const [path, heading] of pages) {
+        await page.goto(`${t.url}${path}`);
+        await page.getByRole('heading', { name: heading }).first().waitFor();
+        await page.waitForLoadState('networkidle').catch(() => undefined);
+        for (const v of await seriousViolations(page))
+          found.push(`${size.width}px ${path}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
   it('shows notifications, metrics and the sign-in page', async () => {
     await page.goto(`${t.url}/notifications`);
     await page.getByRole('heading', { name: /Notifications/ }).waitFor();
@@ -317,7 +446,7 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
         await page
           .locator('li.unread')
           .first()
-          .getByRole('button', { name: /Mark .* read/ })
+          .getByRole('button', { name: /^Mark read/ })
           .click();
         await waitFor(
           async () => (await api(t.url, 'GET', '/api/notifications')).body.unreadCount === unread - 1,
@@ -383,6 +512,12 @@ describe.skipIf(!hasChromium)('signing in to the dashboard with access control o
       await page.getByRole('button', { name: 'New job' }).click();
       await page.getByLabel('Goal').fill('fix the failing test in src/calc.js');
       await page.getByText('Understood as').waitFor();
+      // Signing out ends the session: the next page asks to sign in again.
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL(/\/login/);
+      await page.goto(`${t.url}/jobs`);
+      await page.waitForURL(/\/login\?next=/);
+      expect((await context.cookies()).some((c) => c.httpOnly && c.value)).toBe(false);
     } finally {
       await context.close();
     }

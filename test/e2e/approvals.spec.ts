@@ -150,6 +150,152 @@ describe('approvals at the quality gate, over the API and in chat', () => {
     expect(handoff.data).toMatchObject({ approvedBy: `token:${writer.prefix}`, via: { channel: 'api' } });
   });
 
+  it('commits and pushes a change whose tests fail once a person approves it at the quality gate, recording who approved and which checks failed', async () => {
+    const name = `approvals-${++n}`;
+    const repo = await makeRepo('calc-js', join(root, name));
+    const goal = `fix the subtract bug in src/calc.js [${name}]`;
+    // The Builder's edit leaves the tests red: commit_changes refuses, the quality gate blocks on the tests.
+    const wrong = { ...FIX, newText: 'function subtract(a, b) {\n  return b - a;' };
+    fake.addScenario({
+      match: { contains: goal },
+      roles: {
+        ...blockedTeam,
+        builder: [
+          reply(toolUse('edit_file', wrong)),
+          reply(toolUse('run_tests', {})),
+          reply(toolUse('commit_changes', { message: 'Fix subtract' })),
+          reply('Fixed subtract; tests pass.'),
+        ],
+      },
+    });
+    const id = (await call('POST', '/api/jobs', { goal, repo })).body.id;
+    const parked = await atQualityGate(id);
+    expect(parked.pendingQuestion.data.quality.failing).toContain('tests');
+    // The question carries what a person decides on: the failing tests with their output, the review, the diff.
+    const evidence = parked.pendingQuestion.data.evidence;
+    expect(evidence).toMatchObject({
+      committed: false,
+      onApprove: 'commit_and_push',
+      builderSummary: 'Fixed subtract; tests pass.',
+      reviews: [{ verdict: 'approve' }],
+    });
+    expect(evidence.tests.failed).toBeGreaterThan(0);
+    expect(evidence.tests.failures[0]?.name, JSON.stringify(evidence.tests)).toBeTruthy();
+    expect(evidence.tests.outputTail).toMatch(/fail/i);
+    const pendingDiff = await fetch(`${t.url}/api/jobs/${id}/diff`, { headers: as(writer.token) });
+    expect(pendingDiff.headers.get('x-aict-diff')).toBe('pending');
+    expect(await pendingDiff.text()).toContain('+  return b - a;');
+    expect(() => git(repo, 'rev-parse', '--verify', '--quiet', `aict/${id}`)).toThrow();
+
+    // The board says what the question is about; the routine "started" item is there, quiet and read.
+    const notes = async () => ((await call('GET', '/api/notifications?limit=500')).body.items as any[]).filter((x) => x.jobId === id);
+    const attention = await waitFor(async () => (await notes()).find((x) => x.kind === 'needs_attention'), 10_000, 'the attention item');
+    expect(attention).toMatchObject({ read: false, routine: false, context: { goal, repo } });
+    expect((await notes()).find((x) => x.kind === 'job_started')).toMatchObject({ read: true, routine: true, context: { goal, repo } });
+
+    expect((await call('POST', `/api/jobs/${id}/respond`, { action: 'approve' })).status).toBe(200);
+    const done = await until(id, (j) => ['succeeded', 'failed', 'aborted'].includes(j.status), 'the approved job to finish');
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    expect(done.result).toMatchObject({ pushed: true, branch: `aict/${id}` });
+    // The Builder's "tests pass" is contradicted by the run: flagged by the gate, attributed in the answer, never repeated as fact.
+    expect(done.result.quality.failing).toEqual(expect.arrayContaining(['tests', 'claimed_tests']));
+    expect(done.result.answer.text).toContain(
+      'the Builder wrote “Fixed subtract; tests pass.”, but the test run says otherwise (1 failed, 2 passed)',
+    );
+    expect(done.result.answer.text).toContain('Tests: 2 passed, 1 failed.');
+    // Answered is handled: the attention item is read now.
+    await waitFor(async () => (await notes()).find((x) => x.kind === 'needs_attention')?.read === true, 10_000, 'the handled item read');
+    // What was pushed is the approved change, and its commit says who approved it past which failing checks.
+    expect(git(repo, 'show', `aict/${id}:src/calc.js`)).toContain('return b - a;');
+    const message = git(repo, 'log', '-1', '--format=%B', `aict/${id}`);
+    expect(message).toContain(`AICT-Approved-By: token:${writer.prefix}`);
+    expect(message).toMatch(/AICT-Failing-Checks: .*tests/);
+    expect(done.result.commit).toBe(git(repo, 'rev-parse', `aict/${id}`));
+    // The commit went through the policy gate like any commit, and the approval is on the ledger.
+    const ledger = (await call('GET', `/api/jobs/${id}/ledger`)).body;
+    const commit = ledger.find((e: any) => e.kind === 'pipeline.approved_commit');
+    expect(commit.data).toMatchObject({ approvedBy: `token:${writer.prefix}`, sha: expect.any(String) });
+    expect(commit.data.failing).toContain('tests');
+    expect(ledger.some((e: any) => e.kind === 'policy.decision' && e.data.action?.kind === 'commit')).toBe(true);
+  });
+
+  it('commits a change with red tests that a person approves past the Reviewer’s last word, naming the review and the tests as failing', async () => {
+    // No rounds: the Reviewer's first request for changes is its last word, and a person decides.
+    const strict = await startTestApp({
+      env: {
+        ANTHROPIC_API_KEY: 'k',
+        ANTHROPIC_BASE_URL: fake.url,
+        DATA_DIR: join(root, 'data-review'),
+        REVIEW_MAX_ROUNDS: '0',
+        ...sandbox,
+      },
+    });
+    try {
+      const name = `approvals-${++n}`;
+      const repo = await makeRepo('calc-js', join(root, name));
+      const goal = `fix the subtract bug in src/calc.js [${name}]`;
+      fake.addScenario({
+        match: { contains: goal },
+        roles: {
+          ...blockedTeam,
+          builder: [
+            reply(toolUse('edit_file', { ...FIX, newText: 'function subtract(a, b) {\n  return b - a;' })),
+            reply(toolUse('run_tests', {})),
+            reply('Changed subtract.'),
+          ],
+          reviewer: [reply(toolUse('submit_review', { verdict: 'request_changes', summary: 'Operands are swapped.' }))],
+        },
+      });
+      const id = (await api(strict.url, 'POST', '/api/jobs', { goal, repo })).body.id;
+      const job = async () => (await api(strict.url, 'GET', `/api/jobs/${id}`)).body;
+      const parked = await waitFor(async () => ((await job()).status === 'waiting_human' ? job() : null), 60_000, 'the review gate');
+      expect(parked.pendingQuestion).toMatchObject({ kind: 'approval', askedBy: 'reviewer' });
+      expect(parked.pendingQuestion.data.evidence).toMatchObject({ onApprove: 'commit_and_push', tests: { green: false } });
+      expect((await api(strict.url, 'POST', `/api/jobs/${id}/respond`, { action: 'approve' })).status).toBe(200);
+      // The quality gate then asks about the same red tests; approved again, the job publishes.
+      const again = await waitFor(
+        async () => {
+          const j = await job();
+          return j.status === 'waiting_human' || ['succeeded', 'failed', 'aborted'].includes(j.status) ? j : null;
+        },
+        60_000,
+        'the next stop',
+      );
+      if (again.status === 'waiting_human') {
+        expect(again.pendingQuestion.askedBy).toBe('quality gate');
+        expect(again.pendingQuestion.data.evidence.onApprove).toBe('push');
+        expect((await api(strict.url, 'POST', `/api/jobs/${id}/respond`, { action: 'approve' })).status).toBe(200);
+      }
+      const done = await waitFor(
+        async () => ((await job()).status === 'succeeded' || (await job()).status === 'failed' ? job() : null),
+        60_000,
+        'the job to end',
+      );
+      expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+      const message = git(repo, 'log', '-2', '--format=%B', `aict/${id}`);
+      expect(message).toMatch(/AICT-Failing-Checks: tests, review/);
+      expect(git(repo, 'show', `aict/${id}:src/calc.js`)).toContain('return b - a;');
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('marks every notification read at once, and announces each on the live board', async () => {
+    const { repo, goal } = await setup();
+    const id = (await call('POST', '/api/jobs', { goal, repo })).body.id;
+    await atQualityGate(id);
+    await waitFor(async () => (await call('GET', '/api/notifications')).body.unreadCount > 0, 10_000, 'an unread notification');
+    const all = await call('POST', '/api/notifications/read-all');
+    expect(all.status).toBe(200);
+    expect(all.body.updated).toBeGreaterThan(0);
+    expect((await call('GET', '/api/notifications')).body.unreadCount).toBe(0);
+    const announced = (await call('GET', '/api/events?type=notification&limit=1000')).body.items.filter(
+      (e: any) => e.data.jobId === id && e.data.read === true && e.data.kind === 'needs_attention',
+    );
+    expect(announced).toHaveLength(1);
+    expect((await call('POST', `/api/jobs/${id}/respond`, { action: 'reject' })).status).toBe(200);
+  });
+
   it('records who rejected, and ends the job without publishing', async () => {
     const { repo, goal } = await setup();
     const id = (await call('POST', '/api/jobs', { goal, repo })).body.id;

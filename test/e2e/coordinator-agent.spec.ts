@@ -126,9 +126,14 @@ describe('the chat Coordinator as an agent', () => {
     const conversationId = await conversation();
     const { answer, messageId, all } = await ask(conversationId, question);
     const card = (await all()).find((m) => m.data.jobCard);
-    expect(card.content).toBe(`Handed to the team as job ${card.jobId}: fix the subtract bug in src/calc.js (bug_fix, mechanic mode).`);
-    expect(card.data.template).toMatchObject({ id: 'job_delegated', evidence: { 'data.job.id': card.jobId } });
-    expect(answer.content).toBe(`subtract adds; the team is fixing it.\n\nSources: src/calc.js, job ${card.jobId}`);
+    // One reply, one card: the hand-over and the answer are a single message.
+    expect(card.id).toBe(answer.id);
+    expect((await all()).filter((m) => m.role === 'assistant' && m.data.update === undefined)).toHaveLength(1);
+    expect(card.content).toBe(
+      `Handed to the team as job ${card.jobId}: fix the subtract bug in src/calc.js (bug_fix, mechanic mode).\n\n` +
+        `subtract adds; the team is fixing it.\n\nSources: src/calc.js, job ${card.jobId}`,
+    );
+    expect(card.data.cardTemplate).toMatchObject({ id: 'job_delegated', evidence: { 'data.job.id': card.jobId } });
 
     const delegation = { by: 'agent:coordinator', conversationId, messageId, requestedBy: 'user' };
     const job = (await api(t.url, 'GET', `/api/jobs/${card.jobId}`)).body;
@@ -273,7 +278,7 @@ function chatDriver(t: TestApp, fake: FakeModel, repo: string) {
         async () =>
           (await messagesOf(conversationId))
             .slice(seen)
-            .find((m) => m.role === 'assistant' && !m.data.jobCard && m.data.update === undefined),
+            .find((m) => m.role === 'assistant' && m.data.update === undefined && m.data.template?.id !== 'job_delegated'),
         20_000,
         `the answer to "${message}"`,
       );

@@ -141,7 +141,7 @@ describe('what users read: tdln-out templates with their citations', () => {
 
     // Status of a job that no longer runs.
     const after = await say('what is the status?');
-    expect(after.content).toBe(`The last job, ${id} ("${goal}"), is aborted.`);
-    expect(after.data.template).toMatchObject({ id: 'job_status', evidence: { 'data.job.id': id, 'data.status': 'aborted' } });
+    expect(after.content).toBe(`The last job, ${id} ("${goal}"), is stopped.`);
+    expect(after.data.template).toMatchObject({ id: 'job_status', evidence: { 'data.job.id': id, 'data.status': 'stopped' } });
   });
 });

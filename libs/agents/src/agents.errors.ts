@@ -20,6 +20,8 @@ export enum AgentsErrorCode {
   SandboxUnavailable = 'sandbox_unavailable',
   ChangesTooLarge = 'changes_too_large',
   NoResult = 'no_result',
+  /** A change a person approved was refused by the commit's policy gate. */
+  ApprovedCommitRefused = 'approved_commit_refused',
 }
 
 /** How the API treats each agents error code (HTTP status by kind, mapped once in the global filter). */
@@ -31,6 +33,7 @@ export const AGENTS_ERROR_KINDS = errorKinds<AgentsErrorCode>({
   [AgentsErrorCode.DiskFull]: 'unavailable',
   [AgentsErrorCode.SandboxUnavailable]: 'unavailable',
   [AgentsErrorCode.ChangesTooLarge]: 'unprocessable',
+  [AgentsErrorCode.ApprovedCommitRefused]: 'unprocessable',
   [AgentsErrorCode.ModelRejected]: 'internal',
   [AgentsErrorCode.WorkspaceFailed]: 'internal',
   [AgentsErrorCode.NoResult]: 'internal',

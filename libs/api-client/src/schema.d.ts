@@ -296,7 +296,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The patch the job produced (unified diff against its base ref) */
+        /** The patch the job produced (unified diff against its base ref); while it waits for a person, the change it parked with */
         get: operations["getJobDiff"];
         put?: never;
         post?: never;
@@ -515,6 +515,23 @@ export interface paths {
         get: operations["listNotifications"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark every notification read */
+        post: operations["markAllNotificationsRead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1446,6 +1463,10 @@ export interface components {
             /** @description Message text (stored as a system note when posted here; use POST /api/chat to talk to the team) */
             content: string;
         };
+        NotificationContextView: {
+            goal: string | null;
+            repo: string | null;
+        };
         NotificationView: {
             /** Format: uuid */
             id: string;
@@ -1457,6 +1478,9 @@ export interface components {
             jobId: string | null;
             /** Format: uuid */
             conversationId: string | null;
+            context: components["schemas"]["NotificationContextView"] | null;
+            /** @description Routine (a job started): shown quietly, grouped, and never counted unread */
+            routine: boolean;
             read: boolean;
             /** Format: date-time */
             createdAt: string;
@@ -1465,6 +1489,10 @@ export interface components {
             items: components["schemas"]["NotificationView"][];
             unreadCount: number;
             nextCursor: string | null;
+        };
+        MarkAllReadResult: {
+            /** @description How many notifications were marked read */
+            updated: number;
         };
         MetricsView: {
             /** Format: date-time */
@@ -3779,6 +3807,52 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid access token (or webhook signature) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The token lacks the scope needed (insufficient_scope, role_requires_admin), or the policy forbids the request (policy_blocked) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests (rate_limited), or too many failed authentications from this address (too_many_auth_failures); Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    markAllNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkAllReadResult"];
                 };
             };
             /** @description No valid access token (or webhook signature) */

@@ -22,6 +22,14 @@ export type Routed = { state: 'idle' | 'working' | 'queueing'; jobId?: string };
  * tdln-out and posted as its message, with the template it came from. The {@link CoordinatorService}
  * decides which of these a message gets.
  */
+/** How a job that no longer runs is, after "is": "The last job, … is done: it succeeded." */
+const STATUS_WORDS: Record<string, string> = {
+  succeeded: 'done: it succeeded',
+  failed: 'done: it failed',
+  aborted: 'stopped',
+  waiting_human: 'waiting for you',
+};
+
 @Injectable()
 export class CoordinatorReplies {
   constructor(
@@ -131,7 +139,10 @@ export class CoordinatorReplies {
           action: job.currentAction,
           steps: { used: job.usedSteps, max: job.maxSteps },
         })
-      : this.tdln.text('job_status', { job: { id: job.id, goal: job.goal }, status: job.status.replace('_', ' ') });
+      : this.tdln.text('job_status', {
+          job: { id: job.id, goal: job.goal },
+          status: STATUS_WORDS[job.status] ?? job.status.replace('_', ' '),
+        });
     await this.say(conversationId, text, { progress: { status: job.status } }, job.id);
     return { state: active ? 'working' : 'idle', jobId: job.id };
   }

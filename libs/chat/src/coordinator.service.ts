@@ -6,7 +6,7 @@ import { APP_CONFIG, AppConfig, DomainException, JobCaps, LOGGER, RepositoryAcce
 import { ModelGateway } from '@app/agents';
 import { IntakeModelCall, IntakeOutcome, IntakeService, ModelAwareJobIntake, Understanding } from '@app/intake';
 import { CreateJobUseCase, JobDelegation, PendingQuestion, REPO_PATTERN, RespondAction, RespondJobUseCase, describeCap } from '@app/jobs';
-import { TDLN, TdlnEngine } from '@app/tdln';
+import { RenderedText, TDLN, TdlnEngine, renderedRef } from '@app/tdln';
 import { ChatBudgetService, ChatModelCall, ChatReservation } from './chat-budget.service';
 import {
   EscalationChoice,
@@ -30,6 +30,13 @@ export interface ChatSender extends RequestIdentityInfo {
 const REPO_IN_TEXT = /(?:^|\s)((?:https?|ssh|git|file):\/\/\S+|\/[\w.\-/]+)/;
 /** How many earlier messages the Coordinator agent sees. */
 const HISTORY = 12;
+
+/** A job card the agent's run holds back, to post with its reply as one message. */
+interface HeldCard {
+  rendered: RenderedText;
+  data: Record<string, unknown>;
+  jobId: string;
+}
 
 /**
  * The Coordinator in chat: it routes each message — a decision or an answer for a waiting job, "go
@@ -400,6 +407,7 @@ export class CoordinatorService {
     const history = (await this.messages.recent(conversationId, HISTORY + 1)).filter((m) => m.role !== 'system');
     // The message being answered is the newest; the agent gets it on its own.
     if (history.at(-1)?.role === 'user' && (history.at(-1)?.id === sender.messageId || history.at(-1)?.content === text)) history.pop();
+    const cards: HeldCard[] = [];
     const result = await this.agent.run({
       conversationId,
       text,
@@ -407,20 +415,42 @@ export class CoordinatorService {
       repo,
       actor: sender.actor,
       messageId: sender.messageId,
-      delegate: (goal) => this.delegate(conversationId, goal, repo, sender),
+      delegate: (goal) => this.delegate(conversationId, goal, repo, sender, cards),
     });
     const jobId = result.delegated.at(-1);
     const routed: Routed = jobId ? { state: 'queueing', jobId } : { state: 'idle' };
     switch (result.kind) {
       case 'over_budget':
+        await this.flushCards(conversationId, cards);
         await this.replies.overBudget(conversationId);
         return routed;
       case 'proposed':
+        await this.flushCards(conversationId, cards);
         return routed;
-      default:
-        await this.replies.say(conversationId, result.rendered, result.data);
+      default: {
+        // One message per event: the hand-over and the answer to the same message are one reply, with one job card.
+        const card = cards.pop();
+        await this.flushCards(conversationId, cards);
+        if (!card) {
+          await this.replies.say(conversationId, result.rendered, result.data);
+          return routed;
+        }
+        await this.messages.post({
+          conversationId,
+          role: 'assistant',
+          content: `${card.rendered.text}\n\n${result.rendered.text}`,
+          jobId: card.jobId,
+          data: { ...result.data, ...card.data, template: renderedRef(result.rendered), cardTemplate: renderedRef(card.rendered) },
+          actor: 'agent:coordinator',
+        });
         return routed;
+      }
     }
+  }
+
+  /** Posts job cards the agent's run held back (when its reply did not carry them). */
+  private async flushCards(conversationId: string, cards: HeldCard[]): Promise<void> {
+    for (const card of cards.splice(0)) await this.replies.say(conversationId, card.rendered, card.data, card.jobId);
   }
 
   /**
@@ -428,7 +458,13 @@ export class CoordinatorService {
    * creation as any chat task, as the Coordinator's act for the person's message — the job records
    * that provenance. A larger task is proposed instead, and starts on "go ahead".
    */
-  private async delegate(conversationId: string, goal: string, repo: string | null, sender: ChatSender): Promise<DelegateOutcome> {
+  private async delegate(
+    conversationId: string,
+    goal: string,
+    repo: string | null,
+    sender: ChatSender,
+    held?: HeldCard[],
+  ): Promise<DelegateOutcome> {
     if (!repo) return { kind: 'refused', code: 'no_repository', message: 'This conversation has no repository yet.', suggestions: [] };
     const delegation: JobDelegation = {
       by: 'agent:coordinator',
@@ -468,12 +504,13 @@ export class CoordinatorService {
       started = true;
       const intent = (job.intent ?? {}) as { operation?: string };
       const operation = intent.operation ?? outcome.understanding.intent.operation;
-      await this.replies.say(
-        conversationId,
-        this.tdln.text('job_delegated', { job: { id: job.id, goal: job.goal }, operation, mode: job.mode }),
-        { jobCard: { id: job.id, status: job.status, mode: job.mode }, delegation },
-        job.id,
-      );
+      const card: HeldCard = {
+        rendered: this.tdln.text('job_delegated', { job: { id: job.id, goal: job.goal }, operation, mode: job.mode }),
+        data: { jobCard: { id: job.id, status: job.status, mode: job.mode }, delegation },
+        jobId: job.id,
+      };
+      if (held) held.push(card);
+      else await this.replies.say(conversationId, card.rendered, card.data, card.jobId);
       return { kind: 'started', job, operation };
     } catch (error) {
       if (!(error instanceof DomainException)) throw error;

@@ -109,6 +109,15 @@ export class EventsService {
     return row.n;
   }
 
+  /** What the last call of a tool in a job returned (its result data), if the job called it. */
+  async lastToolResult(jobId: string, tool: string): Promise<Record<string, unknown> | undefined> {
+    const [row] = await this.dataSource.query(
+      `SELECT data->'result'->'data' AS result FROM events WHERE job_id = $1 AND type = 'tool_call' AND data->>'tool' = $2 ORDER BY id DESC LIMIT 1`,
+      [jobId, tool],
+    );
+    return row?.result ?? undefined;
+  }
+
   /** Jobs (not of role `exceptRole`) that had at least one event of `type` since `since`. */
   async jobsWithEvent(type: string, since: Date, exceptRole: string): Promise<number> {
     const [row] = await this.dataSource.query(

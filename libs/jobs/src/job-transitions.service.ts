@@ -49,7 +49,7 @@ export type JobPatch = Partial<
 
 /** One applied status change, to be written to the ledger and the event log. */
 export interface TransitionRecord {
-  job: Pick<Job, 'id' | 'traceId' | 'conversationId' | 'mode' | 'role'>;
+  job: Pick<Job, 'id' | 'traceId' | 'conversationId' | 'mode' | 'role'> & Partial<Pick<Job, 'goal' | 'repo'>>;
   from: JobStatus | null;
   to: JobStatus;
   actor: LedgerActor;
@@ -137,7 +137,8 @@ export class JobTransitions {
         conversationId: c.job.conversationId,
         role: c.job.role,
         summary: summary(c),
-        data: data(c),
+        // What the job is about travels with its status, for boards and notifications that show it.
+        data: { ...data(c), ...(c.job.goal !== undefined && { job: { goal: c.job.goal.slice(0, 300), repo: c.job.repo ?? null } }) },
       })),
       notify,
     );

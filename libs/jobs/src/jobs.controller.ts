@@ -153,14 +153,18 @@ export class JobsController {
 
   @Get(':id/diff')
   @ApiErrors(404)
-  @ApiOperation({ operationId: 'getJobDiff', summary: 'The patch the job produced (unified diff against its base ref)' })
+  @ApiOperation({
+    operationId: 'getJobDiff',
+    summary: 'The patch the job produced (unified diff against its base ref); while it waits for a person, the change it parked with',
+  })
   @ApiProduces('text/x-diff')
   @ApiOkResponse({ description: 'text/x-diff; empty when the job changed nothing', schema: { type: 'string' } })
   async diff(@Param('id', UuidParamPipe) id: string, @Res() reply: FastifyReply): Promise<void> {
-    const { patch, branch } = await this.jobs.patchOf(id);
+    const { patch, branch, pending } = await this.jobs.patchOf(id);
     await reply
       .header('content-type', 'text/x-diff; charset=utf-8')
       .header('x-aict-branch', branch ?? '')
+      .header('x-aict-diff', pending ? 'pending' : 'published')
       .send(patch ?? '');
   }
 

@@ -26,11 +26,22 @@ export class JobsService {
     return jobFromRow(dataSource, row);
   }
 
-  /** The job's patch (unified diff against its base), or null when it produced none. */
-  async patchOf(id: string): Promise<{ patch: string | null; branch: string | null }> {
-    const row = await this.jobs.createQueryBuilder('j').select(['j.id', 'j.patch', 'j.branch']).where('j.id = :id', { id }).getOne();
+  /**
+   * The job's patch (unified diff against its base), or null when it produced none. A job waiting for
+   * a person has not published yet: its patch is the change as it was when it parked (its checkpoint),
+   * so a decision is taken on the diff it decides about (`pending`).
+   */
+  async patchOf(id: string): Promise<{ patch: string | null; branch: string | null; pending: boolean }> {
+    const row = await this.jobs
+      .createQueryBuilder('j')
+      .select(['j.id', 'j.patch', 'j.branch', 'j.status', 'j.checkpoint'])
+      .where('j.id = :id', { id })
+      .getOne();
     if (!row) throw new DomainException(JobsErrorCode.JobNotFound, `Job ${id} does not exist`);
-    return { patch: row.patch, branch: row.branch };
+    const parked = (row.checkpoint as { diff?: unknown } | null)?.diff;
+    if (row.patch === null && row.status === 'waiting_human' && typeof parked === 'string')
+      return { patch: parked, branch: row.branch, pending: true };
+    return { patch: row.patch, branch: row.branch, pending: false };
   }
 
   /** Newest first, keyset-paginated on (created_at, id). */

@@ -4,7 +4,13 @@ import { FastifyReply } from 'fastify';
 import { ApiErrors, ApiEventStream, UuidParamPipe, parseLastEventId } from '@app/common';
 import { EventBus, EventStreamer } from '@app/events';
 import { NotificationsService } from './notifications.service';
-import { ListNotificationsQuery, NotificationPage, NotificationStreamQuery, NotificationView } from './notifications.dto';
+import {
+  ListNotificationsQuery,
+  MarkAllReadResult,
+  NotificationPage,
+  NotificationStreamQuery,
+  NotificationView,
+} from './notifications.dto';
 
 @ApiTags('notifications')
 @Controller('api/notifications')
@@ -20,6 +26,14 @@ export class NotificationsController {
   @ApiOkResponse({ type: NotificationPage })
   list(@Query() query: ListNotificationsQuery): Promise<NotificationPage> {
     return this.notifications.list({ unread: query.unread === 'true', limit: query.limit ?? 50, cursor: query.cursor });
+  }
+
+  @Post('read-all')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'markAllNotificationsRead', summary: 'Mark every notification read' })
+  @ApiOkResponse({ type: MarkAllReadResult })
+  readAll(): Promise<MarkAllReadResult> {
+    return this.notifications.markAllRead();
   }
 
   @Post(':id/read')

@@ -1,6 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { BoolField, IntField, StringField } from '@app/common';
 
+/** Kinds that are routine: stored read, shown grouped and quietly. */
+export const ROUTINE_KINDS: readonly string[] = ['job_started'];
+
 /** A row of notifications, as the driver returns it. */
 export interface NotificationRow {
   id: string;
@@ -9,8 +12,15 @@ export interface NotificationRow {
   body: string;
   job_id: string | null;
   conversation_id: string | null;
+  context?: { goal?: string; repo?: string } | null;
   read_at: Date | null;
   created_at: Date;
+}
+
+/** What a notification is about: the job's goal and repository. */
+export class NotificationContextView {
+  @ApiProperty({ type: String, nullable: true }) goal: string | null;
+  @ApiProperty({ type: String, nullable: true }) repo: string | null;
 }
 
 export class NotificationView {
@@ -33,6 +43,8 @@ export class NotificationView {
   @ApiProperty() body: string;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) jobId: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) conversationId: string | null;
+  @ApiProperty({ type: NotificationContextView, nullable: true }) context: NotificationContextView | null;
+  @ApiProperty({ description: 'Routine (a job started): shown quietly, grouped, and never counted unread' }) routine: boolean;
   @ApiProperty() read: boolean;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 
@@ -44,6 +56,8 @@ export class NotificationView {
       body: row.body,
       jobId: row.job_id,
       conversationId: row.conversation_id,
+      context: row.context ? { goal: row.context.goal ?? null, repo: row.context.repo ?? null } : null,
+      routine: ROUTINE_KINDS.includes(row.kind),
       read: row.read_at !== null,
       createdAt: new Date(row.created_at).toISOString(),
     };
@@ -54,6 +68,10 @@ export class NotificationPage {
   @ApiProperty({ type: [NotificationView] }) items: NotificationView[];
   @ApiProperty() unreadCount: number;
   @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
+}
+
+export class MarkAllReadResult {
+  @ApiProperty({ description: 'How many notifications were marked read' }) updated: number;
 }
 
 export class ListNotificationsQuery {

@@ -6,7 +6,7 @@ import { CommonErrorCode, decodeCursor, DomainException, encodeCursor, LOGGER, P
 import { EventBus, EventRecord, EventsService } from '@app/events';
 import { nextStepAfter } from '@app/jobs';
 import { TDLN, TdlnEngine } from '@app/tdln';
-import { NotificationRow, NotificationView } from './notifications.dto';
+import { NotificationRow, NotificationView, ROUTINE_KINDS } from './notifications.dto';
 
 /** Kinds of notification. */
 export type NotificationKind =
@@ -24,13 +24,14 @@ const CAP_CODES = ['step_limit', 'token_limit', 'cost_limit', 'time_limit'];
 /** How long notifications made from events wait to be written together. */
 const BATCH_WINDOW_MS = 5;
 
-/** A notification to store, as made from an event or asked for. */
+/** A notification to store, as made from an event or asked for: what happened, and what it is about. */
 export interface NotificationDraft {
   kind: NotificationKind;
   title: string;
   body: string;
   jobId: string | null;
   conversationId: string | null;
+  context?: { goal: string | null; repo: string | null } | null;
 }
 /** Roles whose jobs people asked for (the others are the team's own: evaluations, the Watcher). */
 const NOTIFIED_ROLES = ['coordinator', 'builder', 'planner', 'reviewer'];
@@ -68,6 +69,10 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
       // (and one turn at the events lock) for all that arrived within the window.
       this.pending.push({ note, dedupeKey: `event:${event.id}` });
       this.flushTimer ??= setTimeout(() => void this.flush(), BATCH_WINDOW_MS);
+      // A question answered is a notification handled: its "needs your attention" items are read.
+      const moved = event.data as { from?: string };
+      if (event.type === 'status' && event.jobId && moved.from === 'waiting_human')
+        this.markHandled(event.jobId).catch((error: Error) => this.logger.warn({ err: error.message }, 'marking handled failed'));
     });
   }
 
@@ -93,7 +98,12 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
 
   /** What an event means for a person, if anything. */
   fromEvent(event: EventRecord): NotificationDraft | null {
-    const base = { jobId: event.jobId, conversationId: event.conversationId };
+    const about = (event.data as { job?: { goal?: string; repo?: string } }).job;
+    const base = {
+      jobId: event.jobId,
+      conversationId: event.conversationId,
+      context: about ? { goal: about.goal ?? null, repo: about.repo ?? null } : null,
+    };
     // Notifications are about the work people asked for, not the team's internal jobs (evaluations...).
     if (event.jobId && !NOTIFIED_ROLES.includes(event.role ?? '')) return null;
     const data = event.data as {
@@ -176,10 +186,24 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
   async createMany(entries: { note: NotificationDraft; dedupeKey: string }[]): Promise<NotificationView[]> {
     if (entries.length === 0) return [];
     return this.dataSource.transaction(async (manager) => {
+      // A note from an event that does not carry its job's goal takes it from the job's last status event that does.
+      const unknown = [...new Set(entries.filter((e) => !e.note.context && e.note.jobId).map((e) => e.note.jobId!))];
+      const known = new Map<string, unknown>(
+        unknown.length
+          ? (
+              await manager.query(
+                `SELECT DISTINCT ON (job_id) job_id, data->'job' AS job FROM events
+                  WHERE job_id = ANY($1::uuid[]) AND type = 'status' AND data ? 'job' ORDER BY job_id, id DESC`,
+                [unknown],
+              )
+            ).map((r: { job_id: string; job: unknown }) => [r.job_id, r.job])
+          : [],
+      );
       const rows: (NotificationRow & { dedupe_key: string })[] = await manager.query(
-        `INSERT INTO notifications (kind, title, body, job_id, conversation_id, dedupe_key)
-         SELECT kind, title, body, job_id, conversation_id, dedupe_key
-           FROM jsonb_to_recordset($1::jsonb) AS x(kind text, title text, body text, job_id uuid, conversation_id uuid, dedupe_key text, n int)
+        `INSERT INTO notifications (kind, title, body, job_id, conversation_id, dedupe_key, context, read_at)
+         SELECT kind, title, body, job_id, conversation_id, dedupe_key, context, CASE WHEN routine THEN now() END
+           FROM jsonb_to_recordset($1::jsonb)
+             AS x(kind text, title text, body text, job_id uuid, conversation_id uuid, dedupe_key text, context jsonb, routine boolean, n int)
           ORDER BY n
          ON CONFLICT (dedupe_key) DO NOTHING RETURNING *`,
         [
@@ -191,6 +215,9 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
               job_id: note.jobId,
               conversation_id: note.conversationId,
               dedupe_key: dedupeKey,
+              context: note.context ?? (note.jobId ? (known.get(note.jobId) ?? null) : null),
+              // Routine notifications (a job started) are stored read: they are there to look at, not to act on.
+              routine: ROUTINE_KINDS.includes(note.kind),
               n,
             })),
           ),
@@ -235,6 +262,36 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
     const [{ n }] = await this.dataSource.query('SELECT count(*)::int AS n FROM notifications WHERE read_at IS NULL');
     const last = items.at(-1);
     return { items, unreadCount: n, nextCursor: rows.length > filter.limit && last ? encodeCursor([last.createdAt, last.id]) : null };
+  }
+
+  /** Marks every unread notification read; announces each, so live boards follow. */
+  async markAllRead(): Promise<{ updated: number }> {
+    return this.markAndAnnounce(`UPDATE notifications SET read_at = now() WHERE read_at IS NULL RETURNING *`, []);
+  }
+
+  /** A job's question was answered: its "needs your attention" and reminder notifications are handled. */
+  async markHandled(jobId: string): Promise<{ updated: number }> {
+    return this.markAndAnnounce(
+      `UPDATE notifications SET read_at = now() WHERE job_id = $1 AND read_at IS NULL AND kind IN ('needs_attention', 'reminder') RETURNING *`,
+      [jobId],
+    );
+  }
+
+  private async markAndAnnounce(sql: string, params: unknown[]): Promise<{ updated: number }> {
+    return this.dataSource.transaction(async (manager) => {
+      const [rows] = await manager.query(sql, params);
+      const views = (rows ?? []).map(NotificationView.of);
+      if (views.length)
+        await this.events.record(
+          manager,
+          views.map((view: NotificationView) => ({
+            type: 'notification',
+            summary: `${view.title} (read)`,
+            data: view as unknown as Record<string, unknown>,
+          })),
+        );
+      return { updated: views.length };
+    });
   }
 
   async markRead(id: string): Promise<NotificationView> {

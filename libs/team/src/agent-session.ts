@@ -117,8 +117,11 @@ export class AgentSession {
     );
   }
 
-  /** The tool context of a role: the shared workspace and state, and the policy gate for changes. */
-  toolContext(mode: JobMode): ToolContext {
+  /**
+   * The tool context of a role: the shared workspace and state, and the policy gate for changes.
+   * `extraRules` are rules a person approved for one call only (a commit approved past red tests).
+   */
+  toolContext(mode: JobMode, extraRules: string[] = []): ToolContext {
     const job = this.ctx.job;
     return {
       workspace: this.workspace,
@@ -155,7 +158,7 @@ export class AgentSession {
             ]);
           }
         },
-        this.approvedRules,
+        extraRules.length ? new Set([...this.approvedRules, ...extraRules]) : this.approvedRules,
       ),
     };
   }

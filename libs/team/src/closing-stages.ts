@@ -6,6 +6,7 @@ import { Job } from '@app/jobs';
 import { LedgerService } from '@app/ledger';
 import { ProvenanceItem, TruthPackService } from '@app/provenance';
 import { RenderedText, TDLN, TdlnEngine, renderedRef } from '@app/tdln';
+import { detectProjectCommands } from '@app/tools';
 import { JobContext, JobOutcome } from '@app/worker';
 import { AgentSession } from './agent-session';
 import { PipelineState } from './pipeline-state';
@@ -39,7 +40,12 @@ export class ClosingStages {
     const verdict = this.tdln.checkQuality(
       {
         tests: { ran: !!tests, passed: tests?.passedCount ?? 0, failed: tests?.failed ?? 0 },
-        lint: { ran: !!lint, errors: lint?.diagnostics.filter((d) => d.severity === 'error').length ?? 0 },
+        lint: {
+          ran: !!lint,
+          errors: lint?.diagnostics.filter((d) => d.severity === 'error').length ?? 0,
+          // A repository without a linter has nothing to run: "not configured", not "lint did not run".
+          notConfigured: !lint && !this.lintConfigured(session),
+        },
         change: { files: change.files.length, lines: change.added + change.removed },
         budget: {
           steps: Number(usage.used_steps) / job.maxSteps,
@@ -78,6 +84,27 @@ export class ClosingStages {
     return verdict;
   }
 
+  private lintConfigured(session: AgentSession): boolean {
+    try {
+      return !!detectProjectCommands(session.workspace.root).lint?.length;
+    } catch {
+      return true;
+    }
+  }
+
+  /**
+   * The answer's summary in words the evidence bears out: the role's own summary, unless the quality
+   * gate found it claims what the test runs contradict — then it is attributed to its author, with
+   * what the runs measured, instead of being repeated as fact.
+   */
+  private summaryOf(ps: PipelineState, tests: { passedCount?: number; failed: number } | undefined): string {
+    const own = ps.builderSummary || String(ps.analysis?.summary ?? ps.reviews.at(-1)?.summary ?? 'done');
+    const contradicted = ((ps.quality as { failing?: string[] } | undefined)?.failing ?? []).includes('claimed_tests');
+    if (!contradicted || !ps.builderSummary) return own;
+    const measured = tests ? `${tests.failed} failed, ${tests.passedCount ?? 0} passed` : 'no test run is recorded';
+    return `the Builder wrote “${own}”, but the test run says otherwise (${measured})`;
+  }
+
   /** The final answer, rendered by TDLN-out from what the job did. */
   async render(ctx: JobContext, session: AgentSession, ps: PipelineState): Promise<NonNullable<PipelineState['answer']>> {
     const job = ctx.job;
@@ -85,9 +112,9 @@ export class ClosingStages {
     const tests = session.state.lastTestRun;
     const data = {
       job: { id: job.id, title: job.goal },
-      summary: ps.builderSummary || String(ps.analysis?.summary ?? ps.reviews.at(-1)?.summary ?? 'done'),
+      summary: this.summaryOf(ps, tests),
       files,
-      tests: { passed: tests?.passedCount ?? 0, failed: tests?.failed ?? 0 },
+      tests: { ran: !!tests, passed: tests?.passedCount ?? 0, failed: tests?.failed ?? 0 },
       // The commit gets the TruthPack root as a trailer after this, which changes its id: the answer names the branch instead.
       commit: null,
     };
@@ -170,13 +197,21 @@ export class ClosingStages {
       filesChanged: (await session.change()).files,
       tests: session.state.lastTestRun ?? null,
     };
-    if (published?.dirty && !published.noCommit)
+    if (published?.dirty && !published.noCommit) {
+      // A failed job's outcome says it failed: the answer rendered for success is not its answer.
+      const failed = this.tdln.text('job_failed', {
+        job: { id: job.id },
+        reason: 'the change was left uncommitted (tests were not green after the last edit)',
+        next_step: 'Retry the job, or fix the tests on the job branch and commit.',
+      });
+      const answer = { text: failed.text, citations: failed.citations, templateId: failed.templateId, evidence: failed.evidence };
       return {
         status: 'failed',
         code: 'uncommitted_changes',
         message: 'The change was left uncommitted (tests were not green after the last edit)',
-        result,
+        result: { ...result, summary: failed.text, answer },
       };
+    }
     return { status: 'succeeded', result };
   }
 

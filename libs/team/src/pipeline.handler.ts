@@ -3,6 +3,8 @@ import { APP_CONFIG, AppConfig, DomainException } from '@app/common';
 import { EscalationTrigger, Job, PendingQuestion } from '@app/jobs';
 import { PIPELINE_STAGES, PipelineStage, StagesResult, TDLN, TdlnEngine, renderedRef } from '@app/tdln';
 import { JobContext, JobHandler, JobOutcome } from '@app/worker';
+import { EventsService } from '@app/events';
+import { ToolRegistry } from '@app/tools';
 import { AgentCheckpoint, AgentRole, AgentRunner, AgentsErrorCode, Allowance, BudgetService } from '@app/agents';
 import { BUILDER, PLANNER, REVIEWER } from './roles';
 import { AgentSession, outcomeOfFailure } from './agent-session';
@@ -37,6 +39,8 @@ type Advance =
 export class PipelineHandler implements JobHandler {
   constructor(
     private readonly sessions: JobSessions,
+    private readonly repositoryTools: ToolRegistry,
+    private readonly events: EventsService,
     private readonly runner: AgentRunner,
     private readonly budget: BudgetService,
     private readonly escalation: EscalationPolicy,
@@ -79,6 +83,7 @@ export class PipelineHandler implements JobHandler {
           respondedAt: response.respondedAt,
         });
         ps.stage = to;
+        if (!intent.readOnly) await this.commitApproved(ctx, session, ps, gate, response.by);
       }
       let resume = checkpoint && checkpoint.transcript.length > 0 ? checkpoint : undefined;
 
@@ -255,7 +260,7 @@ export class PipelineHandler implements JobHandler {
             askedBy: 'reviewer',
             question: asked.text,
             options: ['approve', 'reject'],
-            data: { review, template: renderedRef(asked) as never },
+            data: { review, template: renderedRef(asked) as never, evidence: (await this.gateEvidence(ctx, session, ps)) as never },
           },
         };
       }
@@ -275,7 +280,11 @@ export class PipelineHandler implements JobHandler {
               askedBy: 'quality gate',
               question: asked.text,
               options: ['approve', 'reject'],
-              data: { quality: verdict as never, template: renderedRef(asked) as never },
+              data: {
+                quality: verdict as never,
+                template: renderedRef(asked) as never,
+                evidence: (await this.gateEvidence(ctx, session, ps)) as never,
+              },
             },
           };
         }
@@ -289,6 +298,104 @@ export class PipelineHandler implements JobHandler {
       case 'seal':
         return { kind: 'done', outcome: await this.closing.seal(ctx, session, ps, readOnly) };
     }
+  }
+
+  /**
+   * Approve means publish: a change a person approved past a gate but that the Builder could not
+   * commit (its tests were red) is committed now, through the same commit tool and policy gate as any
+   * commit, with trailers naming who approved it and which checks failed. Nothing happens when the
+   * change is already committed, or the request said not to commit.
+   */
+  private async commitApproved(ctx: JobContext, session: AgentSession, ps: PipelineState, gate: string, by: string): Promise<void> {
+    if (session.noCommit) return;
+    const dirty = (await session.workspace.git(['status', '--porcelain'])).stdout.trim() !== '';
+    if (!dirty) return;
+    const failing = ((ps.quality as { failing?: string[] } | undefined)?.failing ?? []).slice();
+    // At the Reviewer's gate the quality gate has not run yet: red tests are read from the last run.
+    if (session.state.commitBlocker() && !failing.includes('tests')) failing.push('tests');
+    if (gate === 'review' && !failing.includes('review')) failing.push('review');
+    const commit = this.repositoryTools.get('commit_changes');
+    if (!commit) throw new DomainException(AgentsErrorCode.NoResult, 'The commit tool is not registered');
+    const base = session.toolContext(ctx.job.mode, failing.includes('tests') ? ['commit_requires_green_tests'] : []);
+    const approval = { by, failing };
+    const trailers = {
+      ...session.state.trailers,
+      'AICT-Approved-By': by,
+      ...(failing.length && { 'AICT-Failing-Checks': failing.join(', ') }),
+    };
+    const subject = ctx.job.goal.split('\n')[0].slice(0, 72);
+    const input = {
+      message: `${subject}\n\nApproved by ${by} past the ${gate} gate${failing.length ? ` (failing: ${failing.join(', ')})` : ''}.`,
+    };
+    const result = await commit.run(input as never, { ...base, approval, trailers });
+    const data = result.ok ? (result.data as { sha: string; files: string[] }) : null;
+    await ctx.emit([
+      {
+        type: 'tool_call',
+        role: 'coordinator',
+        summary: result.ok ? result.summary : `commit_changes refused: ${result.error.message}`,
+        data: {
+          tool: 'commit_changes',
+          input,
+          ok: result.ok,
+          result: result as never,
+          approval,
+        } as never,
+      },
+    ]);
+    if (!result.ok)
+      throw new DomainException(
+        AgentsErrorCode.ApprovedCommitRefused,
+        `The approved change could not be committed: ${result.error.message}`,
+        {
+          error: result.error as never,
+        },
+      );
+    await session.audit('coordinator', [
+      {
+        kind: 'pipeline.approved_commit',
+        summary: `committed ${data!.sha.slice(0, 12)} approved by ${by} past the ${gate} gate${failing.length ? ` (failing: ${failing.join(', ')})` : ''}`,
+        data: { approvedBy: by, gate, failing, sha: data!.sha, files: data!.files },
+      },
+    ]);
+  }
+
+  /**
+   * What a person needs to decide at a gate, beside the question: the reviews, the Builder's own
+   * summary (a claim, not evidence), and the last test and lint runs with their failures and output.
+   */
+  private async gateEvidence(ctx: JobContext, session: AgentSession, ps: PipelineState): Promise<Record<string, unknown>> {
+    const last = (tool: string) => this.events.lastToolResult(ctx.job.id, tool);
+    const tail = (text: unknown) => (typeof text === 'string' ? text.slice(-4000) : null);
+    const tests = session.state.lastTestRun;
+    const testRun = tests ? await last('run_tests') : undefined;
+    const lint = session.state.lastLint;
+    const dirty = (await session.workspace.git(['status', '--porcelain'])).stdout.trim() !== '';
+    return {
+      reviews: ps.reviews,
+      builderSummary: ps.builderSummary ?? null,
+      committed: !!session.state.lastCommit,
+      // What Approve will do, said before it is given.
+      onApprove: session.noCommit ? 'patch_only' : dirty ? 'commit_and_push' : session.state.lastCommit ? 'push' : 'nothing_to_publish',
+      tests: tests
+        ? {
+            passed: tests.passedCount ?? 0,
+            failed: tests.failed,
+            green: tests.passed,
+            timedOut: tests.timedOut,
+            failures: ((testRun?.failures ?? []) as { name?: string; excerpt?: string }[]).slice(0, 20),
+            outputTail: tail(testRun?.outputTail),
+          }
+        : null,
+      lint: lint
+        ? {
+            errors: lint.diagnostics.filter((d) => d.severity === 'error').length,
+            warnings: lint.diagnostics.filter((d) => d.severity !== 'error').length,
+            diagnostics: lint.diagnostics.slice(0, 20),
+            outputTail: tail(lint.outputTail),
+          }
+        : null,
+    };
   }
 
   /** The Reviewer sends the Builder back for another round (the round is counted when it was not yet). */

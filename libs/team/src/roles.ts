@@ -75,5 +75,5 @@ export const ROLE_LEDGER_KINDS: Record<string, readonly string[]> = {
   reviewer: ['agent.review', 'agent.final_answer'],
   evaluator: ['evaluation.recorded'],
   watcher: ['insight.recorded'],
-  coordinator: ['pipeline.handoff', 'quality.verdict', 'answer.rendered', 'truthpack.sealed'],
+  coordinator: ['pipeline.handoff', 'pipeline.approved_commit', 'quality.verdict', 'answer.rendered', 'truthpack.sealed'],
 };

@@ -5,6 +5,7 @@ import { APP_CONFIG, AppConfig, LOGGER } from '@app/common';
 import { HandledRole } from '@app/jobs';
 import { LedgerModule } from '@app/ledger';
 import { ProvenanceModule } from '@app/provenance';
+import { EventsModule } from '@app/events';
 import { SandboxStatus, ToolsModule } from '@app/tools';
 import { JobHandlerRegistry, WorkerModule, WorkerService } from '@app/worker';
 import { BuilderHandler } from './builder.handler';
@@ -17,7 +18,7 @@ import { WorkspaceJanitor } from './workspace-janitor';
 
 /** The team: the roles, the pipeline a coordinator job runs (Planner, Builder, Reviewer, quality gate, TruthPack) and the Builder alone. */
 @Module({
-  imports: [AgentsModule, ProvenanceModule, LedgerModule, WorkerModule, ToolsModule.forRootAsync()],
+  imports: [AgentsModule, ProvenanceModule, LedgerModule, EventsModule, WorkerModule, ToolsModule.forRootAsync()],
   providers: [JobArtifactsRepository, JobSessions, EscalationPolicy, ClosingStages, BuilderHandler, PipelineHandler, WorkspaceJanitor],
   exports: [JobArtifactsRepository],
 })

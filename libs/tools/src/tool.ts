@@ -44,6 +44,8 @@ export interface ToolContext {
   state: ToolRunState;
   /** Trailers appended to commit messages; falls back to `state.trailers`. */
   trailers?: Record<string, string>;
+  /** A person approved committing the change past failing checks: the tests rule is waived, the policy gate still judges. */
+  approval?: { by: string; failing: string[] };
 }
 
 /** One tool: its schema for the model, its risk class and its implementation. */

@@ -1,4 +1,5 @@
 import { ErrorBoundary } from '@/components/ui/error-boundary';
+import { SignOutButton } from '@/features/auth/components/sign-out-button';
 import { ModelBanner } from '@/features/health/components/model-banner';
 import { SandboxBanner } from '@/features/health/components/sandbox-banner';
 import { useJobs } from '@/features/jobs/api/get-jobs';
@@ -65,6 +66,7 @@ export function App() {
               ))}
             </ul>
           </nav>
+          <SignOutButton />
         </header>
       )}
       {resolved?.route.bare ? null : (

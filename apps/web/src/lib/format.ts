@@ -41,3 +41,10 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
 export function clock(iso: string): string {
   return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
+
+const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+
+/** Prose reads short ids ("job 3f2a9c1d"); the full id stays on links and cards. */
+export function shortIds(text: string): string {
+  return text.replace(UUID, (id) => id.slice(0, 8));
+}

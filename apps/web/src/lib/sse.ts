@@ -14,6 +14,8 @@ export interface EventStreamOptions {
   closeOn?: string;
   /** Reconnect delay when the browser gives up (server answered an error); EventSource retries itself otherwise. */
   retryMs?: number;
+  /** A new value opens the stream afresh (e.g. a job's next run after a retry, once `closeOn` ended the old one). */
+  generation?: string | number;
 }
 
 /**
@@ -28,10 +30,10 @@ export function useEventStream(url: string | null, handlers: StreamHandlers, opt
     handlersRef.current = handlers;
   });
   const names = Object.keys(handlers).sort().join(',');
-  const { closeOn, retryMs = 2000 } = options;
+  const { closeOn, retryMs = 2000, generation } = options;
   const usable = !!url && typeof EventSource !== 'undefined';
   // A new stream starts out connecting (state adjusted while rendering, not in an effect).
-  const key = `${url}|${names}|${closeOn}`;
+  const key = `${url}|${names}|${closeOn}|${generation ?? ''}`;
   const [streamKey, setStreamKey] = useState(key);
   if (key !== streamKey) {
     setStreamKey(key);
@@ -82,7 +84,7 @@ export function useEventStream(url: string | null, handlers: StreamHandlers, opt
       clearTimeout(timer);
       source?.close();
     };
-  }, [url, names, closeOn, retryMs]);
+  }, [url, names, closeOn, retryMs, generation]);
 
   return usable ? state : 'closed';
 }

@@ -36,7 +36,7 @@ export const commitChangesTool: ToolDefinition<CommitChangesInput, CommitChanges
   mutating: true,
   async run(input, ctx) {
     const ws = ctx.workspace;
-    const blocker = ctx.state.commitBlocker();
+    const blocker = ctx.approval ? undefined : ctx.state.commitBlocker();
     if (blocker) return fail(ToolsErrorCode.TestsNotGreen, `Not committed: ${blocker}.`, { lastTestRun: ctx.state.lastTestRun ?? null });
     const current = (await ws.git(['symbolic-ref', '--quiet', '--short', 'HEAD'], { okCodes: [1] })).stdout.trim();
     if (current !== ws.branch)

@@ -193,9 +193,22 @@ fn suggestions(
             drafts.push((*op, text));
         }
     }
+    // Stock examples fill up only with what the repository has: one naming a file it does not have
+    // would send the person after a file that is not there.
+    let in_repository = |example: &str| {
+        options.files.is_empty()
+            || g.paths_in(example)
+                .iter()
+                .all(|p| options.files.iter().any(|f| f == p))
+    };
     for op in ops.iter().take(3) {
         if let Some(rule) = g.rule_for(*op) {
-            drafts.extend(rule.examples.iter().map(|e| (*op, e.clone())));
+            drafts.extend(
+                rule.examples
+                    .iter()
+                    .filter(|e| in_repository(e))
+                    .map(|e| (*op, e.clone())),
+            );
         }
     }
     let mut out: Vec<String> = Vec::new();

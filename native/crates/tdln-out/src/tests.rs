@@ -13,7 +13,7 @@ fn samples() -> Vec<(&'static str, Value)> {
         ),
         (
             "job_succeeded",
-            json!({"job": {"id": "J-1"}, "summary": "null check added", "files": [{"path": "src/auth.ts", "added": 3, "removed": 1}], "tests": {"passed": 12, "failed": 0}, "commit": "abc123"}),
+            json!({"job": {"id": "J-1"}, "summary": "null check added", "files": [{"path": "src/auth.ts", "added": 3, "removed": 1}], "tests": {"ran": true, "passed": 12, "failed": 0}, "commit": "abc123"}),
         ),
         (
             "job_failed",
@@ -355,6 +355,15 @@ fn job_succeeded_lists_files_and_tests_with_citations() {
     assert!(r
         .annotated_text
         .contains("src/auth.ts [data.files[0].path]"));
+}
+
+#[test]
+fn job_succeeded_says_tests_not_run_rather_than_zero_of_zero() {
+    let mut data = samples()[2].1.clone();
+    data["tests"] = json!({"ran": false, "passed": 0, "failed": 0});
+    let r = render("job_succeeded", &data);
+    assert!(r.text.contains("Tests: not run."), "{}", r.text);
+    assert!(!r.text.contains("0 passed"));
 }
 
 #[test]

@@ -328,9 +328,19 @@ pub fn evaluate_compiled(input: &PolicyInput, compiled: &CompiledPolicy) -> Deci
                         Some(false) => "the last test run after the last edit failed",
                         _ => "no test run is recorded after the last edit",
                     };
+                    // A person who approved the change past its failing tests lets this one commit through
+                    // (recorded as an approved rule); no one else can.
+                    let approved = input
+                        .approved_rules
+                        .iter()
+                        .any(|r| r == "commit_requires_green_tests");
                     push(
                         "commit_requires_green_tests",
-                        Verdict::Block,
+                        if approved {
+                            Verdict::RequireApproval
+                        } else {
+                            Verdict::Block
+                        },
                         format!("cannot commit: {why}"),
                         None,
                         "Run the test suite after the last edit and commit only when it passes.",

@@ -194,6 +194,24 @@ fn commits_need_a_green_test_run_after_the_last_edit() {
 }
 
 #[test]
+fn a_commit_with_red_tests_passes_only_with_a_persons_approval_and_says_so() {
+    let commit = json!({"type": "commit", "message": "fix"});
+    let approved = eval(json!({
+        "actions": [commit.clone()],
+        "lastTestPassedAfterLastEdit": false,
+        "approvedRules": ["commit_requires_green_tests"]
+    }));
+    assert_eq!(approved.verdict, Verdict::Warn);
+    assert!(approved.violations[0].message.ends_with("(approved)"));
+    let other = eval(json!({
+        "actions": [commit],
+        "lastTestPassedAfterLastEdit": false,
+        "approvedRules": ["max_files"]
+    }));
+    assert_eq!(other.verdict, Verdict::Block);
+}
+
+#[test]
 fn dangerous_commands_and_force_pushes_are_blocked() {
     for c in [
         "rm -rf /",

@@ -1,11 +1,14 @@
 #![deny(clippy::all)]
 //! tdln-quality: the end-of-job gate. Checks tests, lint, change size, budget and the final answer.
 
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 use tdln_core::{sha256_hex, EngineError};
+
+mod claims;
+pub use claims::{check_claims, claimed_green_tests, claimed_paths, ClaimCheck};
+use claims::{in_evidence, marker_regex};
 
 /// Embedded profiles file.
 pub const PROFILES_SOURCE: &str = include_str!("../../../quality/profiles.v1.toml");
@@ -96,12 +99,14 @@ pub struct TestsInfo {
 /// Lint results.
 #[cfg_attr(feature = "napi", napi_derive::napi(object, js_name = "QualityLint"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(default)]
+#[serde(default, rename_all = "camelCase")]
 pub struct LintInfo {
     /// Did lint run?
     pub ran: bool,
     /// Error count.
     pub errors: u32,
+    /// The repository has no linter: nothing to run, so nothing is missing (absent: it has one).
+    pub not_configured: Option<bool>,
 }
 
 /// Change size.
@@ -212,84 +217,6 @@ pub struct QualityVerdict {
     pub errors: Vec<EngineError>,
 }
 
-static PATH_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:(?:\.{0,2}/)?(?:[\w@.\-]+/)+[\w@.\-]*|[\w@\-][\w@.\-]*\.(?:tsx?|jsx?|mjs|cjs|rs|py|go|java|kt|rb|php|cs|cpp|c|h|hpp|swift|md|json|toml|ya?ml|css|scss|html|sql|sh|txt|lock|env|proto|graphql|vue|svelte))$")
-        .unwrap_or_else(|e| panic!("path regex: {e}"))
-});
-
-/// Path-like tokens in a text (URLs excluded), in order of appearance.
-pub fn claimed_paths(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for raw in text.split_whitespace() {
-        if raw.contains("://") {
-            continue;
-        }
-        let tok = raw
-            .trim_start_matches(['(', '[', '<', '`', '\'', '"'])
-            .trim_end_matches([')', ']', '>', '`', '\'', '"', ',', ';', ':', '!', '?'])
-            .trim_end_matches('.');
-        let tok = tok.strip_prefix("./").unwrap_or(tok);
-        if tok.len() > 1
-            && !tok.contains("//")
-            && PATH_TOKEN.is_match(tok)
-            && !out.iter().any(|p| p == tok)
-        {
-            out.push(tok.to_string());
-        }
-    }
-    out
-}
-
-/// A marker as a whole word or phrase: no letter or digit may touch it on either side, so `TODO`
-/// does not match `src/todo.ts` or `todoList`; a marker written in capitals matches only in capitals.
-fn marker_regex(marker: &str) -> Option<regex::Regex> {
-    let marker = marker.trim();
-    if marker.is_empty() {
-        return None;
-    }
-    let capitals =
-        marker.chars().any(char::is_alphabetic) && !marker.chars().any(char::is_lowercase);
-    let pattern = format!(
-        "{}(?:^|[^\\p{{L}}\\p{{N}}_]){}(?:$|[^\\p{{L}}\\p{{N}}_])",
-        if capitals { "" } else { "(?i)" },
-        regex::escape(marker)
-    );
-    regex::Regex::new(&pattern).ok()
-}
-
-fn in_evidence(path: &str, evidence: &[String]) -> bool {
-    let p = path.trim_end_matches('/');
-    evidence.iter().any(|e| {
-        let e = e.trim_start_matches("./");
-        e == p || e.ends_with(&format!("/{p}")) || e.starts_with(&format!("{p}/"))
-    })
-}
-
-/// The paths a text claims, and those of them no evidence backs.
-#[cfg_attr(feature = "napi", napi_derive::napi(object))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClaimCheck {
-    /// Path-like tokens of the text, in order of appearance.
-    pub claimed: Vec<String>,
-    /// Claimed paths that are not in the evidence (the gate's `claimed_paths` check).
-    pub unverified: Vec<String>,
-}
-
-/// The gate's `claimed_paths` check on its own: which paths a text names that the evidence (files
-/// touched, read or listed) does not contain.
-pub fn check_claims(text: &str, evidence: &[String]) -> ClaimCheck {
-    let claimed = claimed_paths(text);
-    let unverified = claimed
-        .iter()
-        .filter(|p| !in_evidence(p, evidence))
-        .cloned()
-        .collect();
-    ClaimCheck {
-        claimed,
-        unverified,
-    }
-}
-
 /// Runs the gate with a named profile.
 pub fn check_quality(input: &QualityInput, profile_name: &str) -> QualityVerdict {
     let prof = match profile(profile_name) {
@@ -348,6 +275,12 @@ pub fn check_quality(input: &QualityInput, profile_name: &str) -> QualityVerdict
             "lint",
             CheckStatus::Pass,
             "read-only job: lint not required".into(),
+        );
+    } else if !l.ran && l.not_configured.unwrap_or(false) {
+        add(
+            "lint",
+            CheckStatus::Pass,
+            "not configured: the repository has no linter".into(),
         );
     } else if !l.ran {
         add(
@@ -517,7 +450,35 @@ pub fn check_quality(input: &QualityInput, profile_name: &str) -> QualityVerdict
         );
     }
 
+    // A claim that the tests pass is held against the test runs: the answer may not say what the evidence contradicts.
+    if let Some(claim) = claimed_green_tests(answer) {
+        let t = &input.tests;
+        if !t.ran || t.failed > 0 || t.passed == 0 {
+            add(
+                "claimed_tests",
+                CheckStatus::Fail,
+                format!(
+                    "answer says {claim:?}, but {}",
+                    if !t.ran {
+                        "no test run is recorded".to_string()
+                    } else if t.failed > 0 {
+                        format!("{} test(s) failed", t.failed)
+                    } else {
+                        "the run reported no passing test".to_string()
+                    }
+                ),
+            );
+        } else {
+            add(
+                "claimed_tests",
+                CheckStatus::Pass,
+                format!("answer says {claim:?}, and the tests passed"),
+            );
+        }
+    }
+
     let weights: BTreeMap<&str, u32> = [
+        ("claimed_tests", 15),
         ("tests", 30),
         ("lint", 10),
         ("change_size", 15),

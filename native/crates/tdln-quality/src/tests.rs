@@ -26,10 +26,71 @@ fn a_clean_job_is_ok_with_full_score() {
 }
 
 #[test]
+fn an_answer_that_says_the_tests_pass_is_held_against_the_test_runs() {
+    let claim = with(
+        good(),
+        "finalAnswer",
+        json!("Fixed subtract in src/auth.ts; tests pass."),
+    );
+    let red = with(
+        claim.clone(),
+        "tests",
+        json!({"ran": true, "passed": 2, "failed": 1}),
+    );
+    let q = check_quality_json(&red, "mechanic");
+    assert!(
+        q.failing.contains(&"claimed_tests".to_string()),
+        "{:?}",
+        q.checks
+    );
+    let unrun = with(claim.clone(), "tests", json!({"ran": false}));
+    assert!(check_quality_json(&unrun, "mechanic")
+        .failing
+        .contains(&"claimed_tests".to_string()));
+    let q = check_quality_json(&claim, "mechanic");
+    assert_eq!(q.verdict, GateVerdict::Ok, "{:?}", q.checks);
+    // Saying they fail is not a claim that they pass.
+    let honest = with(
+        red,
+        "finalAnswer",
+        json!("Changed src/auth.ts; the tests do not pass yet."),
+    );
+    assert!(!check_quality_json(&honest, "mechanic")
+        .failing
+        .contains(&"claimed_tests".to_string()));
+    assert_eq!(
+        claimed_green_tests("All 3 tests pass now").as_deref(),
+        Some("tests pass")
+    );
+    assert_eq!(
+        claimed_green_tests("the test suite is green").as_deref(),
+        Some("test suite is green")
+    );
+    assert_eq!(claimed_green_tests("one test failed"), None);
+}
+
+#[test]
+fn lint_not_configured_passes_and_says_so() {
+    let q = check_quality_json(
+        &with(good(), "lint", json!({"ran": false, "notConfigured": true})),
+        "mechanic",
+    );
+    assert_eq!(q.verdict, GateVerdict::Ok, "{:?}", q.checks);
+    let lint = q.checks.iter().find(|c| c.id == "lint").unwrap();
+    assert!(lint.message.starts_with("not configured"));
+    let q = check_quality_json(&with(good(), "lint", json!({"ran": false})), "mechanic");
+    assert_eq!(q.failing, vec!["lint"]);
+}
+
+#[test]
 fn failed_or_missing_tests_block() {
     let q = check_quality_json(
         &with(
-            good(),
+            with(
+                good(),
+                "finalAnswer",
+                json!("Fixed the null check in src/auth.ts."),
+            ),
             "tests",
             json!({"ran": true, "passed": 3, "failed": 1}),
         ),
@@ -41,7 +102,15 @@ fn failed_or_missing_tests_block() {
     assert_eq!(q.verdict, GateVerdict::Block);
     let q = check_quality_json(
         &with(
-            with(good(), "tests", json!({"ran": false})),
+            with(
+                with(
+                    good(),
+                    "finalAnswer",
+                    json!("Fixed the null check in src/auth.ts."),
+                ),
+                "tests",
+                json!({"ran": false}),
+            ),
             "readOnly",
             json!(true),
         ),

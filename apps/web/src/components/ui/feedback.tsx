@@ -1,9 +1,17 @@
 import type { ReactNode } from 'react';
 
+/** An error in words a person can act on: the server's message, or what a failed network call means. */
+export function plainMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof TypeError && /fetch|network|load failed/i.test(message))
+    return 'The server cannot be reached. Check that it is running and that you are online, then try again.';
+  return message;
+}
+
 /** A visible error with the server's message. */
 export function ErrorMessage({ error, title = 'Something went wrong' }: { error: unknown; title?: string }) {
   if (!error) return null;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = plainMessage(error);
   return (
     <div className="alert alert-error" role="alert">
       <strong>{title}:</strong> {message}

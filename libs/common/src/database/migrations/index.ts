@@ -9,6 +9,7 @@ import { RunsAndChatSpend1764000000016 } from './1764000000016-runs-and-chat-spe
 import { EscalationEvents1764000000017 } from './1764000000017-escalation-events';
 import { LedgerMerkleLog1764000000018 } from './1764000000018-ledger-merkle-log';
 import { JobDelegation1764000000021 } from './1764000000021-job-delegation';
+import { NotificationContext1764000000030 } from './1764000000030-notification-context';
 
 /** Every migration, in order. Listed explicitly, never globbed. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   EscalationEvents1764000000017,
   LedgerMerkleLog1764000000018,
   JobDelegation1764000000021,
+  NotificationContext1764000000030,
 ];

@@ -199,3 +199,26 @@ proptest::proptest! {
         proptest::prop_assert!(r.ok == r.intent.is_some());
     }
 }
+
+#[test]
+fn suggestions_never_name_a_file_the_repository_does_not_have() {
+    let files: Vec<String> = vec![
+        "README.md".into(),
+        "lib/money.py".into(),
+        "tests/test_money.py".into(),
+    ];
+    let options = ParseOptions {
+        files: files.clone(),
+        ..ParseOptions::default()
+    };
+    let a = parse_intent("make it better", options).abstain.unwrap();
+    let g = crate::grammar::grammar().unwrap();
+    for s in &a.suggestions {
+        for p in g.paths_in(s) {
+            assert!(
+                files.contains(&p),
+                "{s:?} names {p}, which the repository does not have"
+            );
+        }
+    }
+}

@@ -26,7 +26,10 @@ describe('SignInPage', () => {
     });
     renderWithClient(<SignInPage />);
     await userEvent.type(screen.getByLabelText('Access token'), 'bad{Enter}');
-    expect((await screen.findByRole('alert')).textContent).toContain('Invalid or expired token');
+    const alert = (await screen.findByRole('alert')).textContent;
+    // Plain words, not HTTP: what happened and what to do.
+    expect(alert).toContain('That access token was not accepted: it may be mistyped, expired or revoked.');
+    expect(alert).not.toMatch(/Authorization|Bearer|401/);
     await userEvent.clear(screen.getByLabelText('Access token'));
     await userEvent.type(screen.getByLabelText('Access token'), 'good');
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));

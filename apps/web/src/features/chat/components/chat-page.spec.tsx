@@ -96,4 +96,38 @@ describe('ChatPage', () => {
     act(() => stream.emit('status', { state: 'idle' }, 13));
     await waitFor(() => expect(container.querySelector('[data-chat-status]')?.textContent).toBe(''));
   });
+
+  it('shows one job card per job, short ids in prose, and the conversation’s repository in the header and the composer', async () => {
+    const jobId = '3f2a9c1d-0000-4000-8000-00000000abcd';
+    localStorage.setItem('aict.lastRepo', '/srv/repos/other');
+    mockApi({
+      'GET /api/conversations': () => ({ items: [CONVERSATION], nextCursor: null }),
+      'GET /api/messages': () => ({
+        items: [
+          message('m1', 'user', 'fix subtract'),
+          message('m2', 'assistant', `Handed to the team as job ${jobId}: fix subtract.`, {
+            jobId,
+            data: { jobCard: { mode: 'mechanic' } },
+          }),
+          message('m3', 'assistant', `Job ${jobId} succeeded.`, { jobId, data: { update: 'succeeded' } }),
+        ],
+        nextCursor: null,
+      }),
+    });
+    const { container } = renderWithClient(<ChatPage conversationId={CONVERSATION.id} />);
+    await screen.findByText(/Job 3f2a9c1d succeeded\./);
+    expect(container.querySelectorAll('a.job-card')).toHaveLength(1);
+    expect(container.querySelector('.messages')!.textContent).not.toContain(jobId);
+    expect(screen.getByLabelText('Repository of this conversation').textContent).toContain('/srv/repos/calc');
+    await waitFor(() => expect((screen.getByLabelText('Repository') as HTMLInputElement).value).toBe('/srv/repos/calc'));
+  });
+
+  it('guides an empty chat with examples that fill the composer', async () => {
+    mockApi({ 'GET /api/conversations': () => ({ items: [], nextCursor: null }) });
+    renderWithClient(<ChatPage />);
+    await userEvent.click(await screen.findByRole('button', { name: 'fix the failing test in src/calc.js' }));
+    const composer = screen.getByLabelText('Message', { selector: 'textarea' }) as HTMLTextAreaElement;
+    expect(composer.value).toBe('fix the failing test in src/calc.js');
+    expect(document.activeElement).toBe(composer);
+  });
 });

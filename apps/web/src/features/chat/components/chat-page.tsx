@@ -1,7 +1,7 @@
 import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
-import { Empty, ErrorMessage, LiveDot, Loading } from '@/components/ui/feedback';
+import { ErrorMessage, LiveDot, Loading } from '@/components/ui/feedback';
 import { Markdown } from '@/components/ui/markdown';
-import { ago, clock } from '@/lib/format';
+import { ago, clock, shortIds } from '@/lib/format';
 import { Link, navigate } from '@/lib/router';
 import { type ChatStatus, type MessageView, useChatStream, useConversations, useMessages, useSendMessage } from '../api/chat';
 
@@ -38,6 +38,8 @@ export function StatusIndicator({ status }: { status: ChatStatus }) {
   );
 }
 
+const EXAMPLES = ['fix the failing test in src/calc.js', 'explain what src/calc.js does', 'add a test for subtract in test/calc.test.js'];
+
 /** One chat bubble; a message about a job carries a card that opens it. */
 export function MessageBubble({ message }: { message: MessageView }) {
   const pending = (message as { pending?: boolean }).pending;
@@ -46,12 +48,18 @@ export function MessageBubble({ message }: { message: MessageView }) {
   return (
     <li className={`bubble bubble-${message.role} ${pending ? 'bubble-pending' : ''}`} data-message-id={message.id}>
       <span className="sr-only">{message.role === 'user' ? 'You' : message.role === 'assistant' ? 'Coordinator' : 'System'}:</span>
-      <Markdown text={message.content} />
-      {message.jobId ? (
+      <Markdown text={shortIds(message.content)} />
+      {/* One card per job: on the message that started it; updates about it link in prose. */}
+      {message.jobId && data.jobCard ? (
         <Link to={`/jobs/${message.jobId}`} className="job-card" data-job-id={message.jobId}>
           <span className="job-card-label">Job{card.mode ? ` · ${card.mode}` : ''}</span>
           <span className="job-card-goal">{card.goal ?? data.goal ?? message.jobId.slice(0, 8)}</span>
           <span className="job-card-open">Open →</span>
+        </Link>
+      ) : null}
+      {message.jobId && !data.jobCard && message.role !== 'user' ? (
+        <Link to={`/jobs/${message.jobId}`} className="job-link small">
+          job {message.jobId.slice(0, 8)}
         </Link>
       ) : null}
       <time className="bubble-time" dateTime={message.createdAt}>
@@ -61,12 +69,21 @@ export function MessageBubble({ message }: { message: MessageView }) {
   );
 }
 
-function Conversation({ conversationId }: { conversationId: string | null }) {
+function Conversation({ conversationId, defaultRepo }: { conversationId: string | null; defaultRepo: string | null }) {
   const messages = useMessages(conversationId);
   const { connection, status, error } = useChatStream(conversationId);
   const send = useSendMessage();
   const [text, setText] = useState('');
-  const [repo, setRepo] = useState(() => (typeof localStorage !== 'undefined' ? (localStorage.getItem('aict.lastRepo') ?? '') : ''));
+  // A conversation keeps its repository; a new one starts from the last one used.
+  const [repo, setRepo] = useState(
+    () => defaultRepo ?? (typeof localStorage !== 'undefined' ? (localStorage.getItem('aict.lastRepo') ?? '') : ''),
+  );
+  const [seenDefault, setSeenDefault] = useState(defaultRepo);
+  if (defaultRepo !== seenDefault) {
+    setSeenDefault(defaultRepo);
+    if (defaultRepo) setRepo(defaultRepo);
+  }
+  const composer = useRef<HTMLTextAreaElement>(null);
   const end = useRef<HTMLDivElement>(null);
   const items = messages.data ?? [];
 
@@ -98,12 +115,36 @@ function Conversation({ conversationId }: { conversationId: string | null }) {
     <section className="conversation" aria-label="Conversation">
       <header className="conversation-head">
         {conversationId ? <LiveDot state={connection} /> : <span className="muted">New conversation</span>}
+        {defaultRepo ? (
+          <span className="muted small" aria-label="Repository of this conversation">
+            Repository: <code>{defaultRepo}</code>
+          </span>
+        ) : null}
       </header>
       <div className="messages-scroll">
         {conversationId && messages.isPending ? <Loading /> : null}
         <ErrorMessage error={messages.error} title="Could not load messages" />
-        {items.length === 0 && !messages.isPending ? (
-          <Empty>Ask the team for something: “fix the failing test in src/calc.js”.</Empty>
+        {items.length === 0 && !(conversationId && messages.isPending) ? (
+          <div className="empty chat-guide">
+            <p>Ask the team for a change or a question about a repository. Name the repository below first; then, for example:</p>
+            <ul className="suggestions">
+              {EXAMPLES.map((example) => (
+                <li key={example}>
+                  <button
+                    type="button"
+                    className="btn btn-small btn-link"
+                    onClick={() => {
+                      setText(example);
+                      composer.current?.focus();
+                    }}
+                  >
+                    {example}
+                  </button>
+                </li>
+              ))}
+            </ul>
+            <p className="muted small">Work becomes a job you can follow; questions are answered here.</p>
+          </div>
         ) : null}
         <ol className="messages" aria-label="Messages" aria-live="polite">
           {items.map((m) => (
@@ -125,6 +166,7 @@ function Conversation({ conversationId }: { conversationId: string | null }) {
             Message
           </label>
           <textarea
+            ref={composer}
             id="chat-message"
             rows={2}
             value={text}
@@ -171,7 +213,11 @@ export function ChatPage({ conversationId }: { conversationId?: string }) {
           ))}
         </ul>
       </aside>
-      <Conversation key={conversationId ?? 'new'} conversationId={conversationId ?? null} />
+      <Conversation
+        key={conversationId ?? 'new'}
+        conversationId={conversationId ?? null}
+        defaultRepo={conversations.data?.items.find((c) => c.id === conversationId)?.defaultRepo ?? null}
+      />
     </div>
   );
 }

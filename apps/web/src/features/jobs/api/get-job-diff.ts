@@ -12,6 +12,9 @@ export async function getJobDiff(id: string): Promise<string> {
   }
 }
 
-export const jobDiffQueryOptions = (id: string) => queryOptions({ queryKey: jobKeys.diff(id), queryFn: () => getJobDiff(id) });
+/** `stage`: the change a waiting job parked with (`pending`), or what it published (`published`); each is cached apart. */
+export const jobDiffQueryOptions = (id: string, stage: 'pending' | 'published' = 'published') =>
+  queryOptions({ queryKey: [...jobKeys.diff(id), stage], queryFn: () => getJobDiff(id) });
 
-export const useJobDiff = (id: string, enabled = true) => useQuery({ ...jobDiffQueryOptions(id), enabled });
+export const useJobDiff = (id: string, enabled = true, stage: 'pending' | 'published' = 'published') =>
+  useQuery({ ...jobDiffQueryOptions(id, stage), enabled });

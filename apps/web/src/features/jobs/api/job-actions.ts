@@ -48,7 +48,14 @@ export const useRetryJob = () => {
   return useMutation({ mutationFn: retryJob, onSuccess: (job) => refresh(client, job as JobView) });
 };
 
-export const useRespondToJob = () => {
+export const useRespondToJob = ({ onDecided }: { onDecided?: (job: JobView, action: RespondAction) => void } = {}) => {
   const client = useQueryClient();
-  return useMutation({ mutationFn: respondToJob, meta: { silent: true }, onSuccess: (job) => refresh(client, job as JobView) });
+  return useMutation({
+    mutationFn: respondToJob,
+    meta: { silent: true },
+    onSuccess: (job, input) => {
+      onDecided?.(job as JobView, input.action);
+      return refresh(client, job as JobView);
+    },
+  });
 };

@@ -10,7 +10,7 @@ import type { EventView, JobView } from './types';
  * cached timeline once (by id), a status change patches the job at once and refetches it. The
  * browser resumes after a drop with Last-Event-ID, so nothing is lost and nothing is doubled.
  */
-export function useJobStream(id: string) {
+export function useJobStream(id: string, run?: number) {
   const client = useQueryClient();
   const refetch = useMemo(
     () =>
@@ -47,6 +47,7 @@ export function useJobStream(id: string) {
           void client.invalidateQueries({ queryKey: key });
       },
     },
-    { closeOn: 'complete' },
+    // The stream ends with its run; a retry's run is followed on a stream of its own.
+    { closeOn: 'complete', generation: run },
   );
 }

@@ -18,7 +18,11 @@ export function useJobsLive() {
         client.setQueriesData<{ items: JobView[]; nextCursor: string | null }>({ queryKey: jobKeys.lists() }, (page) =>
           page ? { ...page, items: page.items.map((job) => (job.id === event.jobId ? { ...job, status: to } : job)) } : page,
         );
-        client.setQueryData<JobView>(jobKeys.detail(event.jobId), (job) => (job ? { ...job, status: to } : job));
+        // A retry's status names its run: a page on the job follows the new run.
+        const run = (event.data as { run?: number }).run;
+        client.setQueryData<JobView>(jobKeys.detail(event.jobId), (job) =>
+          job ? { ...job, status: to, ...(typeof run === 'number' && { run }) } : job,
+        );
       }
       refetchLists();
     },

@@ -15,13 +15,16 @@ export function GoalPreview({
   loading,
   onSuggestion,
   onAskModel,
+  hasRepo = true,
 }: {
   preview: ParsePreview | undefined;
   loading: boolean;
   onSuggestion: (text: string) => void;
   onAskModel?: () => void;
+  /** Without a repository, rephrasings cannot name its real files: the form asks for it instead of showing stock examples. */
+  hasRepo?: boolean;
 }) {
-  if (loading && !preview) return <Loading label="Reading the goal…" />;
+  if (loading) return <Loading label="Checking…" />;
   if (!preview) return <p className="muted">Type a goal to see how it is understood.</p>;
   const { intent, refusal, policy } = preview;
   const details = (refusal?.details ?? {}) as RefusalDetails;
@@ -62,7 +65,9 @@ export function GoalPreview({
             <span className="muted">(a metered call)</span>
           </p>
         ) : null}
-        {abstain?.suggestions?.length ? (
+        {abstain?.suggestions?.length && !hasRepo ? (
+          <p className="muted">Name the repository to see rephrasings that use its own files.</p>
+        ) : abstain?.suggestions?.length ? (
           <div className="stack">
             <span className="muted">Try one of these:</span>
             <ul className="suggestions">

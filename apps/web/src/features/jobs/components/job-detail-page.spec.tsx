@@ -413,6 +413,157 @@ describe('JobDetailPage', () => {
     expect(screen.getByText(/none: a legacy pack/)).toBeTruthy();
   });
 
+  it('follows the job through Retry on one open page: a new stream for attempt 2, its own timeline section, result and evaluation', async () => {
+    const failed = aJob({
+      status: 'failed',
+      run: 1,
+      error: { code: 'no_result', message: 'The Planner finished without a plan' } as never,
+    });
+    let current: any = failed;
+    const evaluations: (string | null)[] = [];
+    mockApi({
+      'GET /api/jobs/:id': () => current,
+      'GET /api/events': () => ({ items: [anEvent(failed.id, 1, { summary: 'first run' })], nextCursor: null }),
+      'GET /api/jobs/:id/ledger': () => [],
+      'GET /api/jobs/:id/truthpack': () => new Response('{"error":{"code":"not_found","message":"none"}}', { status: 404 }),
+      'GET /api/jobs/:id/evaluation': ({ search }) => {
+        evaluations.push(search.get('run'));
+        return search.get('run') === '2'
+          ? {
+              jobId: failed.id,
+              run: 2,
+              correctness: 1,
+              efficiency: 1,
+              honesty: 1,
+              safety: 1,
+              overall: 1,
+              flags: [],
+              feedback: 'second run',
+            }
+          : {
+              jobId: failed.id,
+              run: 1,
+              correctness: 0,
+              efficiency: 0,
+              honesty: 0,
+              safety: 0,
+              overall: 0,
+              flags: [],
+              feedback: 'first run scored',
+            };
+      },
+      'POST /api/jobs/:id/retry': () => {
+        current = { ...failed, status: 'queued', run: 2, error: null };
+        return current;
+      },
+    });
+    renderWithClient(<JobDetailPage id={failed.id} />);
+    expect(await screen.findByText('first run scored')).toBeTruthy();
+    await waitFor(() => expect(stream(failed.id)).toBeTruthy());
+    act(() => stream(failed.id).emit('complete', {}));
+    await userEvent.click(screen.getByRole('button', { name: 'Retry' }));
+    expect(await screen.findByText('attempt 2')).toBeTruthy();
+    // A new stream follows the new run.
+    await waitFor(() => expect(stream(failed.id)).toBeTruthy());
+    act(() => {
+      stream(failed.id).emit(
+        'status',
+        anEvent(failed.id, 2, {
+          type: 'status',
+          summary: 'failed → queued: retry',
+          data: { from: 'failed', to: 'queued', reason: 'retry', run: 2 },
+        }),
+        2,
+      );
+      stream(failed.id).emit('event', anEvent(failed.id, 3, { summary: 'second run works' }), 3);
+    });
+    const timeline = screen.getByRole('list', { name: 'Timeline' });
+    await within(timeline).findByText('second run works');
+    expect([...timeline.querySelectorAll('.attempt-separator')].map((li) => li.textContent)).toEqual(['Attempt 1', 'Attempt 2 (current)']);
+    current = { ...current, status: 'succeeded', result: { answer: { text: 'Job done: fixed.' } } };
+    act(() => {
+      stream(failed.id).emit(
+        'status',
+        anEvent(failed.id, 4, { type: 'status', summary: 'running → succeeded', data: { from: 'running', to: 'succeeded' } }),
+        4,
+      );
+      stream(failed.id).emit('complete', {});
+    });
+    expect(await screen.findByText('Job done: fixed.')).toBeTruthy();
+    expect(await screen.findByText('second run')).toBeTruthy();
+    expect(evaluations).toContain('2');
+    expect(screen.queryByText('first run scored')).toBeNull();
+  });
+
+  it('keeps what it showed under a reconnecting banner when the server goes away, and retries on demand', async () => {
+    const job = aJob({ status: 'running', goal: 'fix subtract while offline' });
+    let down = false;
+    const { calls } = mockApi({
+      'GET /api/jobs/:id': () => {
+        if (down) throw new TypeError('Failed to fetch');
+        return job;
+      },
+      'GET /api/events': () => ({ items: [], nextCursor: null }),
+      'GET /api/jobs/:id/ledger': () => [],
+    });
+    const { client } = renderWithClient(<JobDetailPage id={job.id} />);
+    expect(await screen.findByText('fix subtract while offline')).toBeTruthy();
+    down = true;
+    await act(() => client.refetchQueries({ queryKey: ['jobs', 'detail', job.id] }));
+    const banner = await screen.findByText(/Reconnecting… the server cannot be reached/);
+    expect(screen.getByText('fix subtract while offline')).toBeTruthy();
+    expect(screen.queryByText(/Failed to fetch/)).toBeNull();
+    down = false;
+    const before = calls.length;
+    await userEvent.click(within(banner.closest('div')!).getByRole('button', { name: 'Retry now' }));
+    await waitFor(() => expect(screen.queryByText(/Reconnecting… the server/)).toBeNull());
+    expect(calls.length).toBeGreaterThan(before);
+  });
+
+  it('never shows a success answer as the outcome of a failed job, and does not say an agent is at work while it waits for you', async () => {
+    const job = aJob({
+      status: 'failed',
+      error: { code: 'uncommitted_changes', message: 'The change was left uncommitted' } as never,
+      result: { answer: { text: 'Job x succeeded: Fixed multiply. Tests pass' } },
+    });
+    mockApi({
+      'GET /api/jobs/:id': () => job,
+      'GET /api/events': () => ({ items: [], nextCursor: null }),
+      'GET /api/jobs/:id/ledger': () => [],
+    });
+    renderWithClient(<JobDetailPage id={job.id} />);
+    expect(await screen.findByText(/The change was left uncommitted/)).toBeTruthy();
+    expect(screen.queryByText(/succeeded: Fixed multiply/)).toBeNull();
+  });
+
+  it('lists the quality checks with their words (lint "not configured" passes) and offers jump links past the timeline', async () => {
+    const job = aJob({
+      status: 'succeeded',
+      result: {
+        quality: {
+          verdict: 'OK',
+          failing: [],
+          checks: [
+            { id: 'tests', status: 'pass', message: '3 passed' },
+            { id: 'lint', status: 'pass', message: 'not configured: the repository has no linter' },
+          ],
+        },
+      },
+    });
+    mockApi({
+      'GET /api/jobs/:id': () => job,
+      'GET /api/events': () => ({ items: [], nextCursor: null }),
+      'GET /api/jobs/:id/ledger': () => [],
+    });
+    renderWithClient(<JobDetailPage id={job.id} />);
+    const checks = await screen.findByRole('list', { name: 'Quality checks', hidden: true });
+    expect(within(checks).getByText('lint').closest('li')!.textContent).toContain('not configured: the repository has no linter');
+    expect(screen.queryByText(/failing: lint/)).toBeNull();
+    const jump = screen.getByRole('navigation', { name: 'Jump to' });
+    expect(within(jump).getByRole('link', { name: 'Changes' }).getAttribute('href')).toBe('#diff-title');
+    expect(document.getElementById('diff-title')).toBeTruthy();
+  });
+
   it('cancels a running job and retries a failed one', async () => {
     const running = aJob({ status: 'running' });
     const { calls } = mockApi({

@@ -22,7 +22,7 @@ type Result = {
     verdict?: string;
     score?: number;
     failing?: string[];
-    checks?: { name?: string; id?: string; ok?: boolean; passed?: boolean; detail?: string }[];
+    checks?: { name?: string; id?: string; status?: 'pass' | 'warn' | 'fail'; message?: string; detail?: string }[];
   };
   truthpack?: { root: string; size: number; keyId?: string };
   branch?: string | null;
@@ -33,13 +33,16 @@ type Result = {
 export const resultOf = (job: JobView) => (job.result ?? {}) as Result;
 
 /** Steps, tokens, cost and time used against the job's caps. */
-export function BudgetMeters({ job }: { job: JobView }) {
+export function BudgetMeters({ job, now }: { job: JobView; now?: number }) {
+  // The stored wall time moves at checkpoints; while the job runs, the clock since it started moves each second.
+  const since = now && job.status === 'running' && job.startedAt ? now - new Date(job.startedAt).getTime() : 0;
+  const wallMs = Math.max(job.usage.wallMs, since);
   return (
     <div className="meters">
       <Meter label="Steps" used={job.usage.steps} cap={job.caps.maxSteps} />
       <Meter label="Tokens" used={job.usage.tokens} cap={job.caps.maxTokens} format={compact} />
       <Meter label="Cost" used={job.usage.costCents} cap={job.caps.maxCostCents} format={dollars} />
-      <Meter label="Time" used={job.usage.wallMs} cap={job.caps.maxWallMs} format={duration} />
+      <Meter label="Time" used={wallMs} cap={job.caps.maxWallMs} format={duration} />
     </div>
   );
 }
@@ -115,6 +118,9 @@ export function IntentAndPlan({ job }: { job: JobView }) {
 export function Outcome({ job }: { job: JobView }) {
   const result = resultOf(job);
   if (!job.result && !job.error) return <p className="muted">No result yet.</p>;
+  // Only a succeeded job's answer speaks of success: a failed job's outcome is its error.
+  const answer = job.status === 'succeeded' || !/\bsucceeded\b/.test(result.answer?.text ?? '') ? result.answer?.text : undefined;
+  const summary = job.status === 'succeeded' || !/\bsucceeded\b/.test(result.summary ?? '') ? result.summary : undefined;
   return (
     <div className="stack">
       {job.error ? (
@@ -122,12 +128,29 @@ export function Outcome({ job }: { job: JobView }) {
           <strong>{job.error.code}:</strong> {job.error.message}
         </div>
       ) : null}
-      {result.answer?.text ? <Markdown text={result.answer.text} /> : result.summary ? <p>{result.summary}</p> : null}
+      {answer ? <Markdown text={answer} /> : summary ? <p>{summary}</p> : null}
       {result.quality ? (
-        <p>
-          Quality gate: <span className={`tag tag-${result.quality.verdict === 'OK' ? 'ok' : 'warn'}`}>{result.quality.verdict}</span>
-          {result.quality.failing?.length ? <span className="muted"> failing: {result.quality.failing.join(', ')}</span> : null}
-        </p>
+        <div>
+          <p>
+            Quality gate: <span className={`tag tag-${result.quality.verdict === 'OK' ? 'ok' : 'warn'}`}>{result.quality.verdict}</span>
+            {result.quality.failing?.length ? <span className="muted"> failing: {result.quality.failing.join(', ')}</span> : null}
+          </p>
+          {result.quality.checks?.length ? (
+            <details>
+              <summary>Checks</summary>
+              <ul className="checks" aria-label="Quality checks">
+                {result.quality.checks.map((c) => (
+                  <li key={c.id ?? c.name} data-check={c.id ?? c.name}>
+                    <span className={`tag tag-${c.status === 'pass' ? 'ok' : c.status === 'fail' ? 'bad' : 'warn'}`}>
+                      {c.status ?? '?'}
+                    </span>{' '}
+                    <strong>{c.id ?? c.name}</strong> <span className="muted">{c.message ?? c.detail}</span>
+                  </li>
+                ))}
+              </ul>
+            </details>
+          ) : null}
+        </div>
       ) : null}
       {result.branch || job.branch ? (
         <p>
@@ -140,7 +163,9 @@ export function Outcome({ job }: { job: JobView }) {
 
 /** The Reviewer's verdicts, round by round. */
 export function Reviews({ job }: { job: JobView }) {
-  const reviews = resultOf(job).reviews ?? [];
+  // While a job waits at a gate its reviews travel with the question (the result comes at the end).
+  const waiting = (job.pendingQuestion?.data as { evidence?: { reviews?: Result['reviews'] } } | undefined)?.evidence?.reviews;
+  const reviews = resultOf(job).reviews ?? waiting ?? [];
   if (!reviews.length) return <p className="muted">No review yet.</p>;
   return (
     <ol className="reviews">
@@ -173,13 +198,13 @@ export function Reviews({ job }: { job: JobView }) {
 }
 
 /** The Evaluator's scores of the job. */
-export function Evaluation({ jobId, finished }: { jobId: string; finished: boolean }) {
-  const evaluation = useJobEvaluation(jobId, finished);
+export function Evaluation({ jobId, run, finished }: { jobId: string; run: number; finished: boolean }) {
+  const evaluation = useJobEvaluation(jobId, run, finished);
   if (!finished) return <p className="muted">Scored once the job ends.</p>;
   if (evaluation.isPending) return <Loading />;
   if (evaluation.error) return <ErrorMessage error={evaluation.error} />;
   const e = evaluation.data;
-  if (!e) return <p className="muted">Not evaluated yet.</p>;
+  if (!e) return <p className="muted">Attempt {run} is not evaluated yet.</p>;
   const scores = [
     ['Correctness', e.correctness],
     ['Efficiency', e.efficiency],
@@ -376,7 +401,7 @@ export function Ledger({ jobId }: { jobId: string }) {
       </div>
       <ErrorMessage error={checkError} title="Could not verify the ledger" />
       {ledger.data.length ? (
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Ledger entries">
           <table className="ledger">
             <thead>
               <tr>
@@ -390,13 +415,13 @@ export function Ledger({ jobId }: { jobId: string }) {
             <tbody>
               {ledger.data.map((entry) => (
                 <tr key={entry.seq}>
-                  <td>{entry.seq}</td>
-                  <td>
+                  <td data-label="#">{entry.seq}</td>
+                  <td data-label="Kind">
                     <code>{entry.kind}</code>
                   </td>
-                  <td>{entry.actor}</td>
-                  <td>{entry.summary}</td>
-                  <td>
+                  <td data-label="Actor">{entry.actor}</td>
+                  <td data-label="Summary">{entry.summary}</td>
+                  <td data-label="Leaf">
                     <code className="hash" title={entry.hash ? `chained before the Merkle log: ${entry.hash}` : undefined}>
                       {entry.leafIndex ?? 'pending'}
                     </code>

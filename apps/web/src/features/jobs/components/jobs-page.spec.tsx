@@ -31,7 +31,21 @@ describe('JobsPage', () => {
     expect(calls.at(-1)?.search.has('role')).toBe(false);
     expect(window.location.search).toBe('?status=succeeded');
     await userEvent.selectOptions(screen.getByLabelText('Mode'), 'mechanic');
-    expect(await screen.findByText('No jobs match.')).toBeTruthy();
+    expect(await screen.findByText(/No jobs match these filters\./)).toBeTruthy();
+    await userEvent.click(screen.getByRole('button', { name: 'Clear filters' }));
+    expect(await screen.findByRole('link', { name: 'fix subtract' })).toBeTruthy();
+  });
+
+  it('offers a first job when there is none, opens the form with the focus in Goal, and Escape closes it back to the button', async () => {
+    window.history.replaceState(null, '', '/jobs');
+    mockApi({ 'GET /api/jobs': () => ({ items: [], nextCursor: null }) });
+    renderWithClient(<JobsPage />);
+    await userEvent.click(await screen.findByRole('button', { name: 'Start your first job' }));
+    const goal = await screen.findByLabelText('Goal');
+    await waitFor(() => expect(document.activeElement).toBe(goal));
+    await userEvent.keyboard('{Escape}');
+    await waitFor(() => expect(screen.queryByLabelText('Goal')).toBeNull());
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'New job' }));
   });
 
   it('updates a job’s status live from the events stream', async () => {

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { Empty, ErrorMessage, LiveDot, Loading, Panel } from '@/components/ui/feedback';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { ago, compact, dollars } from '@/lib/format';
@@ -20,6 +20,13 @@ export function JobsPage() {
   const jobs = useJobs(filters);
   const live = useJobsLiveState();
   const [showForm, setShowForm] = useState(search.get('new') === '1');
+  const toggle = useRef<HTMLButtonElement>(null);
+  // Closing the form (Escape, or Close) gives the focus back to the button that opened it.
+  const closeForm = () => {
+    setShowForm(false);
+    toggle.current?.focus();
+  };
+  const filtered = !!(filters.status || filters.mode);
 
   const setFilter = (name: 'status' | 'mode', value: string) => {
     const next = new URLSearchParams(search);
@@ -36,6 +43,7 @@ export function JobsPage() {
         <div className="row">
           <LiveDot state={live} />
           <button
+            ref={toggle}
             type="button"
             className="btn btn-primary"
             aria-expanded={showForm}
@@ -49,7 +57,7 @@ export function JobsPage() {
       {showForm ? (
         <div id="new-job">
           <Panel title="New job">
-            <NewJobForm />
+            <NewJobForm onClose={closeForm} />
           </Panel>
         </div>
       ) : null}
@@ -78,7 +86,25 @@ export function JobsPage() {
         </label>
       </div>
       <ErrorMessage error={jobs.error} title="Could not load jobs" />
-      {jobs.isPending ? <Loading /> : jobs.data?.items.length ? <JobList jobs={jobs.data.items} /> : <Empty>No jobs match.</Empty>}
+      {jobs.isPending ? (
+        <Loading />
+      ) : jobs.data?.items.length ? (
+        <JobList jobs={jobs.data.items} />
+      ) : filtered ? (
+        <Empty>
+          No jobs match these filters.{' '}
+          <button type="button" className="btn btn-small" onClick={() => navigate('/jobs', { replace: true })}>
+            Clear filters
+          </button>
+        </Empty>
+      ) : (
+        <Empty>
+          No jobs yet: describe a change and the team takes it from there.{' '}
+          <button type="button" className="btn btn-small btn-primary" onClick={() => setShowForm(true)}>
+            Start your first job
+          </button>
+        </Empty>
+      )}
     </div>
   );
 }
@@ -114,7 +140,7 @@ export function JobList({ jobs }: { jobs: JobView[] }) {
             </td>
             <td data-label="Mode">{job.mode}</td>
             <td data-label="Now" className="muted small">
-              {job.currentAction ?? '—'}
+              {job.status === 'running' ? (job.currentAction ?? '—') : '—'}
             </td>
             <td data-label="Tokens">{compact(job.usage.tokens)}</td>
             <td data-label="Cost">{dollars(job.usage.costCents)}</td>

@@ -50,12 +50,88 @@ describe('NewJobForm', () => {
           : { ok: true, intent: { operation: 'fix', targets: [], mode: 'mechanic', readOnly: false, confidence: 0.8 }, engine: ENGINE },
     });
     renderWithClient(<NewJobForm debounceMs={0} onCreated={() => {}} />);
+    await userEvent.type(screen.getByLabelText('Repository'), '/srv/repos/calc');
     await userEvent.type(screen.getByLabelText('Goal'), 'do stuff');
     expect(await screen.findByText('What should change, and where?')).toBeTruthy();
     expect(screen.getByText('too vague')).toBeTruthy();
     await userEvent.click(screen.getByRole('button', { name: 'fix the failing test in src/calc.js' }));
     expect((screen.getByLabelText('Goal') as HTMLTextAreaElement).value).toBe('fix the failing test in src/calc.js');
     expect(await screen.findByText('fix', { selector: '.intent-op' })).toBeTruthy();
+  });
+
+  it('says "Checking…" while a goal is read and never shows the verdict of the previous text', async () => {
+    let release: () => void = () => {};
+    mockApi({
+      'POST /api/tdln/parse': ({ body }) =>
+        body.text === 'fix the bug in src/calc.js'
+          ? {
+              ok: true,
+              intent: { operation: 'bug_fix', targets: ['src/calc.js'], mode: 'mechanic', readOnly: false, confidence: 0.99 },
+              engine: ENGINE,
+            }
+          : new Promise((resolve) => {
+              release = () =>
+                resolve({ ok: false, abstain: { reason: 'too_vague', clarification: 'What should change?' }, engine: ENGINE });
+            }),
+    });
+    renderWithClient(<NewJobForm debounceMs={0} onCreated={() => {}} />);
+    const goal = screen.getByLabelText('Goal');
+    await userEvent.type(goal, 'fix the bug in src/calc.js');
+    expect(await screen.findByText('bug_fix', { selector: '.intent-op' })).toBeTruthy();
+    await userEvent.clear(goal);
+    await userEvent.type(goal, 'make it better');
+    expect(await screen.findByText('Checking…')).toBeTruthy();
+    expect(screen.queryByText('bug_fix')).toBeNull();
+    expect(screen.queryByText('99%')).toBeNull();
+    release();
+    expect(await screen.findByText('What should change?')).toBeTruthy();
+  });
+
+  it('disables Start with the reason: no repository, a refused request, or an unreadable goal without a model', async () => {
+    mockApi({
+      'POST /api/tdln/parse': ({ body }) =>
+        body.text === 'delete every file'
+          ? {
+              ok: false,
+              refusal: { code: 'policy_blocked', message: 'Refused', details: { reason: 'dangerous', violations: [] } },
+              engine: ENGINE,
+            }
+          : body.text === 'hmm'
+            ? { ok: false, modelAvailable: false, abstain: { reason: 'too_vague', clarification: 'What?' }, engine: ENGINE }
+            : { ok: true, intent: { operation: 'fix', targets: [], mode: 'mechanic', readOnly: false, confidence: 0.9 }, engine: ENGINE },
+    });
+    renderWithClient(<NewJobForm debounceMs={0} onCreated={() => {}} />);
+    const start = () => screen.getByRole('button', { name: 'Start job' }) as HTMLButtonElement;
+    expect(start().disabled).toBe(true);
+    expect(screen.getByText('Type a goal to start a job.')).toBeTruthy();
+    await userEvent.type(screen.getByLabelText('Goal'), 'fix the bug in src/calc.js');
+    expect(await screen.findByText('Name the repository the team should work on.')).toBeTruthy();
+    expect(start().disabled).toBe(true);
+    await userEvent.type(screen.getByLabelText('Repository'), '/srv/repos/calc');
+    await waitFor(() => expect(start().disabled).toBe(false));
+    await userEvent.clear(screen.getByLabelText('Goal'));
+    await userEvent.type(screen.getByLabelText('Goal'), 'delete every file');
+    expect(await screen.findByText('The policy refuses this request: change the goal.')).toBeTruthy();
+    expect(start().disabled).toBe(true);
+    expect(start().getAttribute('aria-describedby')).toBe('start-reason');
+    await userEvent.clear(screen.getByLabelText('Goal'));
+    await userEvent.type(screen.getByLabelText('Goal'), 'hmm');
+    expect(await screen.findByText(/no model is configured to read it: rephrase it/)).toBeTruthy();
+    expect(start().disabled).toBe(true);
+  });
+
+  it('offers no stock rephrasings before a repository is named, and asks for it instead', async () => {
+    mockApi({
+      'POST /api/tdln/parse': () => ({
+        ok: false,
+        abstain: { reason: 'too_vague', clarification: 'What should change?', suggestions: ['fix the failing test in src/calc.js'] },
+        engine: ENGINE,
+      }),
+    });
+    renderWithClient(<NewJobForm debounceMs={0} onCreated={() => {}} />);
+    await userEvent.type(screen.getByLabelText('Goal'), 'do stuff');
+    expect(await screen.findByText('Name the repository to see rephrasings that use its own files.')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'fix the failing test in src/calc.js' })).toBeNull();
   });
 
   it('shows a refusal with what the request would do, before anything is submitted', async () => {

@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { ErrorMessage } from '@/components/ui/feedback';
 import { navigate } from '@/lib/router';
 import { useCreateJob } from '../api/create-job';
@@ -18,7 +18,19 @@ function useDebounced<T>(value: T, ms: number): T {
 const REPO_KEY = 'aict.lastRepo';
 
 /** The new-job form: goal, repository, mode and caps, with a live preview of how the goal is understood. */
-export function NewJobForm({ onCreated, debounceMs = 350 }: { onCreated?: (id: string) => void; debounceMs?: number }) {
+export function NewJobForm({
+  onCreated,
+  onClose,
+  debounceMs = 350,
+}: {
+  onCreated?: (id: string) => void;
+  /** Escape closes the form (the page puts the focus back where it was). */
+  onClose?: () => void;
+  debounceMs?: number;
+}) {
+  const goalRef = useRef<HTMLTextAreaElement>(null);
+  // The form opens ready to type.
+  useEffect(() => goalRef.current?.focus(), []);
   const [goal, setGoal] = useState('');
   const [repo, setRepo] = useState(() => (typeof localStorage !== 'undefined' ? (localStorage.getItem(REPO_KEY) ?? '') : ''));
   const [mode, setMode] = useState<JobMode | ''>('');
@@ -29,9 +41,26 @@ export function NewJobForm({ onCreated, debounceMs = 350 }: { onCreated?: (id: s
   const [modelAskedFor, setModelAskedFor] = useState<string | null>(null);
   const preview = useParseGoal({ text, mode: mode || undefined, repo: repoText || undefined, useModel: modelAskedFor === text });
   const create = useCreateJob();
-  const refusal = preview.data && !preview.data.ok ? preview.data.refusal : undefined;
+  // Never a stale verdict: while the text or repository typed differs from what was read, or a read is on its way, it is "checking".
+  const checking = !!goal.trim() && (goal.trim() !== text || repo.trim() !== repoText || preview.isFetching);
+  const verdict = checking ? undefined : preview.data;
+  const refusal = verdict && !verdict.ok ? verdict.refusal : undefined;
   const refused = refusal?.code === 'policy_blocked';
-  const unclear = !!preview.data && !preview.data.ok && !refused;
+  const unclear = !!verdict && !verdict.ok && !refused;
+  // Why Start is not offered, in words: nothing to start, nowhere to start it, or a request the server would refuse.
+  const blocker = !goal.trim()
+    ? 'Type a goal to start a job.'
+    : !repo.trim()
+      ? 'Name the repository the team should work on.'
+      : checking
+        ? 'Checking the goal…'
+        : refused
+          ? 'The policy refuses this request: change the goal.'
+          : unclear && !verdict?.modelAvailable
+            ? 'The goal could not be read and no model is configured to read it: rephrase it.'
+            : preview.error
+              ? 'The goal could not be checked: the server cannot be reached.'
+              : null;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -52,10 +81,21 @@ export function NewJobForm({ onCreated, debounceMs = 350 }: { onCreated?: (id: s
   const cap = (name: keyof typeof caps) => (e: { target: { value: string } }) => setCaps((c) => ({ ...c, [name]: e.target.value }));
 
   return (
-    <form className="new-job stack" onSubmit={submit} aria-label="New job">
+    <form
+      className="new-job stack"
+      onSubmit={submit}
+      aria-label="New job"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && onClose) {
+          e.preventDefault();
+          onClose();
+        }
+      }}
+    >
       <div className="field">
         <label htmlFor="job-goal">Goal</label>
         <textarea
+          ref={goalRef}
           id="job-goal"
           rows={3}
           required
@@ -69,10 +109,11 @@ export function NewJobForm({ onCreated, debounceMs = 350 }: { onCreated?: (id: s
       <div id="job-goal-preview" className="field">
         <span className="label">How the goal is understood</span>
         <GoalPreview
-          preview={text ? preview.data : undefined}
-          loading={preview.isFetching}
+          preview={text ? verdict : undefined}
+          loading={checking}
           onSuggestion={setGoal}
           onAskModel={() => setModelAskedFor(text)}
+          hasRepo={!!repoText}
         />
         <ErrorMessage error={preview.error} title="Could not read the goal" />
       </div>
@@ -144,9 +185,21 @@ export function NewJobForm({ onCreated, debounceMs = 350 }: { onCreated?: (id: s
       ) : null}
       <ErrorMessage error={create.error} title="Could not start the job" />
       <div className="row">
-        <button type="submit" className="btn btn-primary" disabled={create.isPending || !goal.trim() || !repo.trim()}>
+        <button
+          type="submit"
+          className="btn btn-primary"
+          disabled={create.isPending || !!blocker}
+          aria-describedby={blocker ? 'start-reason' : undefined}
+        >
           {create.isPending ? 'Starting…' : 'Start job'}
         </button>
+        {blocker ? (
+          <span id="start-reason" className="muted small" role="status">
+            {blocker}
+          </span>
+        ) : unclear && verdict?.modelAvailable ? (
+          <span className="muted small">The model will be asked to read the goal when you start.</span>
+        ) : null}
       </div>
     </form>
   );

@@ -1,7 +1,8 @@
 import { type FormEvent, useId, useState } from 'react';
 import { ErrorMessage } from '@/components/ui/feedback';
 import { useRespondToJob } from '../api/job-actions';
-import type { PendingQuestion, RespondAction } from '../api/types';
+import type { JobView, PendingQuestion, RespondAction } from '../api/types';
+import { DecisionEvidence } from './decision-evidence';
 import { type CapName, RaiseCapForm } from './cap-choices';
 
 /** The raise an escalation offers (PendingQuestion.data.raise). */
@@ -18,8 +19,20 @@ interface RaiseOffer {
  * escalation: continue in genius mode, raise the cap it reached, or reject (the job resumes from
  * its checkpoint either way it goes on).
  */
-export function RespondForm({ jobId, pending }: { jobId: string; pending: PendingQuestion | null | undefined }) {
-  const respond = useRespondToJob();
+export function RespondForm({
+  jobId,
+  pending,
+  withDiff = false,
+  onDecided,
+}: {
+  jobId: string;
+  pending: PendingQuestion | null | undefined;
+  /** Show the change to approve in place (a card; the job page has its own Changes panel). */
+  withDiff?: boolean;
+  /** Called once the server took the decision, with the job as it is now. */
+  onDecided?: (job: JobView, action: RespondAction) => void;
+}) {
+  const respond = useRespondToJob({ onDecided });
   const [answer, setAnswer] = useState('');
   const id = useId();
   const actions: RespondAction[] = pending?.actions ?? ['reject'];
@@ -48,6 +61,7 @@ export function RespondForm({ jobId, pending }: { jobId: string; pending: Pendin
         <span className="muted">{pending?.askedBy ? `${pending.askedBy} asks` : 'The team asks'}:</span>{' '}
         <strong>{pending?.question ?? 'Waiting for you.'}</strong>
       </p>
+      {pending?.kind === 'approval' ? <DecisionEvidence jobId={jobId} pending={pending} withDiff={withDiff} /> : null}
       {pending?.kind === 'escalation' ? (
         <div className="stack">
           {can('escalate') ? (

@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { clock } from '@/lib/format';
 import type { EventView } from '../api/types';
 
@@ -41,12 +42,36 @@ function Details({ event }: { event: EventView }) {
   return <pre className="code-block event-details">{JSON.stringify(data, null, 2)}</pre>;
 }
 
-/** The job's events as a live timeline; rows with data expand (tool calls show input and result). */
-export function Timeline({ events }: { events: EventView[] }) {
+/** The run a retry starts, from its status event (`failed → queued: retry`, data.run), else null. */
+function retryRun(event: EventView): number | null {
+  const data = event.data as { to?: string; reason?: string; run?: number };
+  return event.type === 'status' && data.to === 'queued' && data.reason?.startsWith('retry') && typeof data.run === 'number'
+    ? data.run
+    : null;
+}
+
+/** The job's events as a live timeline, attempts apart; rows with data expand (tool calls show input and result). Memoised: the page's ticking clock does not redraw it. */
+export const Timeline = memo(function Timeline({ events, currentRun }: { events: EventView[]; currentRun?: number }) {
   if (!events.length) return <p className="muted">No events yet.</p>;
+  const retried = events.some((e) => retryRun(e) !== null);
   return (
     <ol className="timeline" aria-label="Timeline" aria-live="polite" aria-relevant="additions">
+      {retried ? (
+        <li className="attempt-separator" data-attempt="1">
+          <strong>Attempt 1</strong>
+        </li>
+      ) : null}
       {events.map((event) => {
+        const run = retryRun(event);
+        const separator =
+          run !== null ? (
+            <li key={`attempt-${event.id}`} className="attempt-separator" data-attempt={run}>
+              <strong>
+                Attempt {run}
+                {run === currentRun ? ' (current)' : ''}
+              </strong>
+            </li>
+          ) : null;
         const data = event.data as Record<string, unknown>;
         const hasData = data && Object.keys(data).length > 0;
         const failed = data?.ok === false || event.type === 'error';
@@ -68,7 +93,8 @@ export function Timeline({ events }: { events: EventView[] }) {
             </span>
           </>
         );
-        return (
+        return [
+          separator,
           <li key={event.id} className={className} data-event-id={event.id} data-event-type={event.type}>
             {hasData ? (
               <details>
@@ -78,9 +104,9 @@ export function Timeline({ events }: { events: EventView[] }) {
             ) : (
               <div className="event-row">{head}</div>
             )}
-          </li>
-        );
+          </li>,
+        ];
       })}
     </ol>
   );
-}
+});

@@ -46,13 +46,45 @@ export const useMarkNotificationRead = () => {
   });
 };
 
-/** Adds a notification to cached lists once (by id) and counts it unread. */
+/** POST /api/notifications/read-all */
+export async function markAllNotificationsRead() {
+  return data(await api.POST('/api/notifications/read-all'));
+}
+
+/** Marks every notification read: patched in the cached lists at once, then refetched. */
+export const useMarkAllNotificationsRead = () => {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: markAllNotificationsRead,
+    onMutate: () => {
+      client.setQueriesData<NotificationPage>({ queryKey: notificationKeys.all }, (page) =>
+        page ? { ...page, items: page.items.map((n) => ({ ...n, read: true })), unreadCount: 0 } : page,
+      );
+    },
+    onSettled: () => client.invalidateQueries({ queryKey: notificationKeys.all }),
+  });
+};
+
+/**
+ * Adds a notification to cached lists once (by id) and counts it unread; a known one comes back
+ * when it changed (read elsewhere: handled, or "mark all read" in another tab) and replaces the old.
+ */
 export function addNotification(
   page: NotificationPage | undefined,
   notification: NotificationView,
   unreadOnly: boolean,
 ): NotificationPage | undefined {
-  if (!page || page.items.some((n) => n.id === notification.id)) return page;
+  if (!page) return page;
+  const known = page.items.find((n) => n.id === notification.id);
+  if (known) {
+    if (known.read === notification.read) return page;
+    const delta = known.read ? 1 : -1;
+    const items =
+      unreadOnly && notification.read
+        ? page.items.filter((n) => n.id !== notification.id)
+        : page.items.map((n) => (n.id === notification.id ? notification : n));
+    return { ...page, items, unreadCount: Math.max(0, page.unreadCount + delta) };
+  }
   if (unreadOnly && notification.read) return page;
   return { ...page, items: [notification, ...page.items], unreadCount: page.unreadCount + (notification.read ? 0 : 1) };
 }

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { Empty, ErrorMessage, LiveDot, Loading } from '@/components/ui/feedback';
-import { ago } from '@/lib/format';
+import { ago, shortIds } from '@/lib/format';
 import { Link } from '@/lib/router';
-import { useMarkNotificationRead, useNotifications, useNotificationsLive } from '../api/notifications';
+import { useMarkAllNotificationsRead, useMarkNotificationRead, useNotifications, useNotificationsLive } from '../api/notifications';
 
 const KIND_LABEL: Record<string, string> = {
   job_started: 'Started',
@@ -21,7 +21,11 @@ export function NotificationsPage() {
   const notifications = useNotifications(unreadOnly);
   const live = useNotificationsLive();
   const markRead = useMarkNotificationRead();
+  const markAll = useMarkAllNotificationsRead();
   const page = notifications.data;
+  // Routine items (a job started) are kept apart, quietly, so what needs reading stands out.
+  const items = page?.items.filter((n) => !n.routine) ?? [];
+  const routine = page?.items.filter((n) => n.routine) ?? [];
   return (
     <div className="page">
       <header className="page-head">
@@ -38,51 +42,99 @@ export function NotificationsPage() {
           <label className="inline">
             <input type="checkbox" checked={unreadOnly} onChange={(e) => setUnreadOnly(e.target.checked)} /> Unread only
           </label>
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={!page?.unreadCount || markAll.isPending}
+            onClick={() => markAll.mutate()}
+          >
+            Mark all read
+          </button>
         </div>
       </header>
       <ErrorMessage error={notifications.error} title="Could not load notifications" />
       {notifications.isPending ? (
         <Loading />
       ) : page?.items.length ? (
-        <ul className="notifications">
-          {page.items.map((n) => (
-            <li key={n.id} className={`notification kind-${n.kind} ${n.read ? 'read' : 'unread'}`} data-notification-id={n.id}>
-              <span className={`tag kind-tag kind-${n.kind}`}>{KIND_LABEL[n.kind] ?? n.kind}</span>
-              <div className="notification-body">
-                <strong>{n.title}</strong>
-                {n.body ? <p className="muted">{n.body}</p> : null}
-                <time className="muted small" dateTime={n.createdAt}>
-                  {ago(n.createdAt)}
-                </time>
-              </div>
-              <div className="row">
-                {n.jobId ? (
-                  <Link className="btn btn-small" to={`/jobs/${n.jobId}`} onClick={() => !n.read && markRead.mutate(n.id)}>
-                    Open job
-                  </Link>
-                ) : n.conversationId ? (
-                  <Link className="btn btn-small" to={`/chat/${n.conversationId}`}>
-                    Open chat
-                  </Link>
-                ) : null}
-                {!n.read ? (
-                  <button
-                    type="button"
-                    className="btn btn-small"
-                    onClick={() => markRead.mutate(n.id)}
-                    aria-label={`Mark “${n.title}” read`}
-                  >
-                    Mark read
-                  </button>
-                ) : null}
-              </div>
-            </li>
-          ))}
-        </ul>
+        <>
+          <ul className="notifications" aria-label="Notifications">
+            {items.map((n) => (
+              <li key={n.id} className={`notification kind-${n.kind} ${n.read ? 'read' : 'unread'}`} data-notification-id={n.id}>
+                <span className={`tag kind-tag kind-${n.kind}`}>{KIND_LABEL[n.kind] ?? n.kind}</span>
+                <div className="notification-body">
+                  <strong>{n.title}</strong>
+                  {n.context?.goal ? (
+                    <p className="notification-context">
+                      {n.context.goal}
+                      {n.context.repo ? <span className="muted small"> · {repoName(n.context.repo)}</span> : null}
+                    </p>
+                  ) : null}
+                  {n.body ? <p className="muted">{shortIds(n.body)}</p> : null}
+                  <time className="muted small" dateTime={n.createdAt}>
+                    {ago(n.createdAt)}
+                  </time>
+                </div>
+                <div className="row">
+                  {n.jobId ? (
+                    <Link className="btn btn-small" to={`/jobs/${n.jobId}`} onClick={() => !n.read && markRead.mutate(n.id)}>
+                      Open job
+                    </Link>
+                  ) : n.conversationId ? (
+                    <Link className="btn btn-small" to={`/chat/${n.conversationId}`}>
+                      Open chat
+                    </Link>
+                  ) : null}
+                  {!n.read ? (
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      onClick={() => markRead.mutate(n.id)}
+                      aria-label={`Mark read: ${n.title}`}
+                    >
+                      Mark read
+                    </button>
+                  ) : null}
+                </div>
+              </li>
+            ))}
+          </ul>
+          {routine.length ? (
+            <details className="routine">
+              <summary>
+                {routine.length} routine update{routine.length === 1 ? '' : 's'} (jobs started)
+              </summary>
+              <ul className="notifications quiet">
+                {routine.map((n) => (
+                  <li key={n.id} className="notification read" data-notification-id={n.id}>
+                    <span className="muted small">
+                      <time dateTime={n.createdAt}>{ago(n.createdAt)}</time> · {n.title}
+                      {n.context?.goal ? `: ${n.context.goal}` : ''}
+                    </span>{' '}
+                    {n.jobId ? <Link to={`/jobs/${n.jobId}`}>Open job</Link> : null}
+                  </li>
+                ))}
+              </ul>
+            </details>
+          ) : null}
+        </>
       ) : (
-        <Empty>{unreadOnly ? 'No unread notifications.' : 'No notifications yet.'}</Empty>
+        <Empty>
+          {unreadOnly ? 'No unread notifications: you are up to date.' : 'No notifications yet.'} They appear here as jobs start, finish or
+          need you. <Link to="/jobs?new=1">Start a job</Link>
+        </Empty>
       )}
     </div>
+  );
+}
+
+/** The last part of a repository path or URL ("calc-js" for /srv/repos/calc-js.git). */
+function repoName(repo: string): string {
+  return (
+    repo
+      .replace(/\.git$/, '')
+      .replace(/\/+$/, '')
+      .split(/[/:]/)
+      .pop() || repo
   );
 }
 

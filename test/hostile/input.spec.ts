@@ -213,7 +213,20 @@ describe('hostile input', () => {
       const full = await stream(`${t.url}/api/jobs/${jobId}/stream`, {}, (events) => events.some((e) => e.event === 'complete'));
       jobEventIds = full.events.filter((e) => e.id !== undefined).map((e) => Number(e.id));
       expect(jobEventIds.length).toBeGreaterThan(0);
-      maxEventId = Number((await db.query('SELECT max(id) AS max FROM events')).rows[0].max);
+      // The job's notifications are written in batches just after its events: wait for the table to settle.
+      let last = -1;
+      await waitFor(
+        async () => {
+          const now = Number((await db.query('SELECT coalesce(max(id), 0) AS max FROM events')).rows[0].max);
+          const settled = now === last;
+          last = now;
+          if (!settled) await new Promise((resolve) => setTimeout(resolve, 300));
+          return settled;
+        },
+        10_000,
+        'no more events',
+      );
+      maxEventId = last;
     });
 
     const endpoints = () => [

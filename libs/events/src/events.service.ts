@@ -109,6 +109,17 @@ export class EventsService {
     return row.n;
   }
 
+  /** What each job is about (`{goal, repo}`), from its last status event that carries it. */
+  async lastJobContexts(jobIds: string[], manager?: EntityManager): Promise<Map<string, unknown>> {
+    if (jobIds.length === 0) return new Map();
+    const rows: { job_id: string; job: unknown }[] = await (manager ?? this.dataSource).query(
+      `SELECT DISTINCT ON (job_id) job_id, data->'job' AS job FROM events
+        WHERE job_id = ANY($1::uuid[]) AND type = 'status' AND data ? 'job' ORDER BY job_id, id DESC`,
+      [jobIds],
+    );
+    return new Map(rows.map((r) => [r.job_id, r.job]));
+  }
+
   /** What the last call of a tool in a job returned (its result data), if the job called it. */
   async lastToolResult(jobId: string, tool: string): Promise<Record<string, unknown> | undefined> {
     const [row] = await this.dataSource.query(

@@ -64,11 +64,12 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.unsubscribe = this.bus.subscribe({ types: ['status', 'budget_warning', 'error', 'insight', 'reminder'] }, (event) => {
       const note = this.fromEvent(event);
-      if (!note) return;
-      // A busy queue makes two notifications a job: they are written in batches, one transaction
-      // (and one turn at the events lock) for all that arrived within the window.
-      this.pending.push({ note, dedupeKey: `event:${event.id}` });
-      this.flushTimer ??= setTimeout(() => void this.flush(), BATCH_WINDOW_MS);
+      if (note) {
+        // A busy queue makes two notifications a job: they are written in batches, one transaction
+        // (and one turn at the events lock) for all that arrived within the window.
+        this.pending.push({ note, dedupeKey: `event:${event.id}` });
+        this.flushTimer ??= setTimeout(() => void this.flush(), BATCH_WINDOW_MS);
+      }
       // A question answered is a notification handled: its "needs your attention" items are read.
       const moved = event.data as { from?: string };
       if (event.type === 'status' && event.jobId && moved.from === 'waiting_human')
@@ -188,17 +189,7 @@ export class NotificationsService implements OnModuleInit, OnModuleDestroy {
     return this.dataSource.transaction(async (manager) => {
       // A note from an event that does not carry its job's goal takes it from the job's last status event that does.
       const unknown = [...new Set(entries.filter((e) => !e.note.context && e.note.jobId).map((e) => e.note.jobId!))];
-      const known = new Map<string, unknown>(
-        unknown.length
-          ? (
-              await manager.query(
-                `SELECT DISTINCT ON (job_id) job_id, data->'job' AS job FROM events
-                  WHERE job_id = ANY($1::uuid[]) AND type = 'status' AND data ? 'job' ORDER BY job_id, id DESC`,
-                [unknown],
-              )
-            ).map((r: { job_id: string; job: unknown }) => [r.job_id, r.job])
-          : [],
-      );
+      const known = await this.events.lastJobContexts(unknown, manager);
       const rows: (NotificationRow & { dedupe_key: string })[] = await manager.query(
         `INSERT INTO notifications (kind, title, body, job_id, conversation_id, dedupe_key, context, read_at)
          SELECT kind, title, body, job_id, conversation_id, dedupe_key, context, CASE WHEN routine THEN now() END

@@ -1,29 +1,20 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeModel, startFakeModel } from '../fake-model/fake-model-server';
+import { FakeModel } from '../fake-model/fake-model-server';
 import { reply, toolUse } from '../fake-model/scenario';
 import { makeRepo } from '../fixtures/repos/make-repo';
 import { api, waitFor } from '../support/http';
+import { SANDBOX_ENV } from '../support/sandbox';
+import { TeamHarness, startTeamHarness } from '../support/team-harness';
 import { TestApp, startTestApp } from '../support/test-app';
 import { CHROMIUM, ensureWebBuilt, hasChromium, launch, screenshot, seriousViolations } from './browser';
+import { CALC_ANALYSIS, CALC_FIX, CALC_PLAN } from '../fixtures/repos/calc-js-fix';
 
-const FIX = {
-  path: 'src/calc.js',
-  oldText: 'function subtract(a, b) {\n  return a + b;',
-  newText: 'function subtract(a, b) {\n  return a - b;',
-};
-const ANALYSIS = {
-  summary: 'subtract() adds its arguments.',
-  rootCause: 'a + b in subtract',
-  affectedFiles: ['src/calc.js'],
-  risk: 'low',
-  evidence: [{ path: 'src/calc.js', lines: '9-11' }],
-};
-const PLAN = { steps: [{ title: 'Use a - b in subtract', files: ['src/calc.js'] }], testStrategy: 'node --test' };
+const FIX = CALC_FIX;
+const ANALYSIS = CALC_ANALYSIS;
+const PLAN = CALC_PLAN;
 // Small delays so a person (and the test) can watch the job move.
 const planner = [
   reply(toolUse('read_file', { path: 'src/calc.js' })),
@@ -42,6 +33,7 @@ const reviewer = [reply(toolUse('get_diff', {})), reply(toolUse('submit_review',
 if (!hasChromium) console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} — run \`apt-get install chromium\` (Debian) to run them`);
 
 describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get install chromium`)', () => {
+  let harness: TeamHarness;
   let fake: FakeModel;
   let t: TestApp;
   let browser: Browser;
@@ -49,14 +41,6 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
   let page: Page;
   let root: string;
   let n = 0;
-  const sandbox: Record<string, string> = (() => {
-    try {
-      execFileSync('bwrap', ['--version']);
-      return {} as Record<string, string>;
-    } catch {
-      return { SANDBOX: 'none' };
-    }
-  })();
 
   const setup = async (goalFor = (name: string) => `fix the subtract bug in src/calc.js [${name}]`) => {
     const name = `web-${++n}`;
@@ -94,17 +78,15 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
 
   beforeAll(async () => {
     ensureWebBuilt();
-    fake = await startFakeModel();
-    root = mkdtempSync(join(tmpdir(), 'aict-web-'));
-    chmodSync(root, 0o777);
-    t = await startTestApp({ env: { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url, DATA_DIR: join(root, 'data'), ...sandbox } });
+    harness = await startTeamHarness('aict-web-');
+    ({ fake, root } = harness);
+    t = await startTestApp({ env: harness.env() });
     browser = await launch();
   });
   afterAll(async () => {
     await browser?.close();
     await t?.close();
-    await fake?.close();
-    if (root) rmSync(root, { recursive: true, force: true });
+    await harness?.close();
   });
   beforeEach(async () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -137,7 +119,7 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
     await page.waitForLoadState('networkidle').catch(() => undefined);
     expect(await banner.count()).toBe(0);
 
-    const bare = await startTestApp({ env: { DATA_DIR: join(root, 'data-no-model'), ...sandbox } });
+    const bare = await startTestApp({ env: { DATA_DIR: join(root, 'data-no-model'), ...SANDBOX_ENV } });
     try {
       await page.goto(`${bare.url}/jobs`);
       await banner.waitFor();

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeModel, startFakeModel } from '../fake-model/fake-model-server';
+import { FakeModel } from '../fake-model/fake-model-server';
 import { reply, toolUse } from '../fake-model/scenario';
 import { makeRepo } from '../fixtures/repos/make-repo';
+import { SANDBOX_ENV } from '../support/sandbox';
+import { TeamHarness, startTeamHarness } from '../support/team-harness';
 import { TestApp, startTestApp } from '../support/test-app';
 import { api, waitFor } from '../support/http';
 
@@ -38,25 +38,17 @@ const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'safe
  * new task typed meanwhile becomes a new job, and every decision records who gave it.
  */
 describe('approvals at the quality gate, over the API and in chat', () => {
+  let harness: TeamHarness;
   let fake: FakeModel;
   let t: TestApp;
   let root: string;
   let writer: { token: string; prefix: string };
   let n = 0;
-  const sandbox: Record<string, string> = (() => {
-    try {
-      execFileSync('bwrap', ['--version']);
-      return {} as Record<string, string>;
-    } catch {
-      return { SANDBOX: 'none' };
-    }
-  })();
   const as = (token: string) => ({ authorization: `Bearer ${token}` });
 
   beforeAll(async () => {
-    fake = await startFakeModel();
-    root = mkdtempSync(join(tmpdir(), 'aict-approvals-'));
-    chmodSync(root, 0o777);
+    harness = await startTeamHarness('aict-approvals-');
+    ({ fake, root } = harness);
     t = await startTestApp({
       env: {
         AUTH: 'on',
@@ -64,15 +56,14 @@ describe('approvals at the quality gate, over the API and in chat', () => {
         ANTHROPIC_API_KEY: 'k',
         ANTHROPIC_BASE_URL: fake.url,
         DATA_DIR: join(root, 'data'),
-        ...sandbox,
+        ...SANDBOX_ENV,
       },
     });
     writer = (await api(t.url, 'POST', '/api/tokens', { name: 'reviewer-alice', scopes: ['write'] }, as(ADMIN))).body;
   });
   afterAll(async () => {
     await t?.close();
-    await fake?.close();
-    rmSync(root, { recursive: true, force: true });
+    await harness?.close();
   });
 
   const call = (method: string, path: string, body?: unknown) => api(t.url, method, path, body, as(writer.token));
@@ -227,7 +218,7 @@ describe('approvals at the quality gate, over the API and in chat', () => {
         ANTHROPIC_BASE_URL: fake.url,
         DATA_DIR: join(root, 'data-review'),
         REVIEW_MAX_ROUNDS: '0',
-        ...sandbox,
+        ...SANDBOX_ENV,
       },
     });
     try {

@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeModel, startFakeModel } from '../fake-model/fake-model-server';
+import { FakeModel } from '../fake-model/fake-model-server';
 import { reply, text, toolUse } from '../fake-model/scenario';
 import { makeRepo } from '../fixtures/repos/make-repo';
+import { TeamHarness, startTeamHarness } from '../support/team-harness';
 import { TestApp, startTestApp } from '../support/test-app';
 import { api, waitFor } from '../support/http';
 import { SseClient } from '../support/sse-client';
@@ -32,29 +30,20 @@ const team = (planQuestion?: string) => ({
 });
 
 describe('chat with the team', () => {
+  let harness: TeamHarness;
   let fake: FakeModel;
   let t: TestApp;
   let root: string;
   let n = 0;
-  const sandbox: Record<string, string> = (() => {
-    try {
-      execFileSync('bwrap', ['--version']);
-      return {} as Record<string, string>;
-    } catch {
-      return { SANDBOX: 'none' };
-    }
-  })();
 
   beforeAll(async () => {
-    fake = await startFakeModel();
-    root = mkdtempSync(join(tmpdir(), 'aict-chat-'));
-    chmodSync(root, 0o777);
-    t = await startTestApp({ env: { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url, DATA_DIR: join(root, 'data'), ...sandbox } });
+    harness = await startTeamHarness('aict-chat-');
+    ({ fake, root } = harness);
+    t = await startTestApp({ env: harness.env() });
   });
   afterAll(async () => {
     await t?.close();
-    await fake?.close();
-    rmSync(root, { recursive: true, force: true });
+    await harness?.close();
   });
 
   const messagesOf = async (conversationId: string) =>

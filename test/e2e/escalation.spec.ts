@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeModel, startFakeModel } from '../fake-model/fake-model-server';
+import { FakeModel } from '../fake-model/fake-model-server';
 import { MatchInput, reply, toolUse } from '../fake-model/scenario';
 import { makeRepo } from '../fixtures/repos/make-repo';
+import { SANDBOX_ENV } from '../support/sandbox';
+import { TeamHarness, startTeamHarness } from '../support/team-harness';
 import { TestApp, startTestApp } from '../support/test-app';
 import { api, waitFor } from '../support/http';
 
@@ -38,38 +38,29 @@ const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'safe
  * took is taken again. Retry gives a job that stopped at a cap more room and continues it too.
  */
 describe('escalation: a mechanic job at a cap or sent back twice goes on in genius mode or asks, and resumes from its checkpoint', () => {
+  let harness: TeamHarness;
   let fake: FakeModel;
   let auto: TestApp;
   let ask: TestApp;
   let root: string;
   let n = 0;
-  const sandbox: Record<string, string> = (() => {
-    try {
-      execFileSync('bwrap', ['--version']);
-      return {} as Record<string, string>;
-    } catch {
-      return { SANDBOX: 'none' };
-    }
-  })();
 
   beforeAll(async () => {
-    fake = await startFakeModel();
-    root = mkdtempSync(join(tmpdir(), 'aict-escalation-'));
-    chmodSync(root, 0o777);
+    harness = await startTeamHarness('aict-escalation-');
+    ({ fake, root } = harness);
     const env = (name: string, escalation: string) => ({
       ANTHROPIC_API_KEY: 'k',
       ANTHROPIC_BASE_URL: fake.url,
       DATA_DIR: join(root, name),
       REVIEW_MAX_ROUNDS: '2',
       ESCALATION: escalation,
-      ...sandbox,
+      ...SANDBOX_ENV,
     });
     [auto, ask] = await Promise.all([startTestApp({ env: env('auto', 'auto') }), startTestApp({ env: env('ask', 'ask') })]);
   });
   afterAll(async () => {
     await Promise.all([auto?.close(), ask?.close()]);
-    await fake?.close();
-    rmSync(root, { recursive: true, force: true });
+    await harness?.close();
   });
 
   const setup = async () => {

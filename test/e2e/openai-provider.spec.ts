@@ -9,20 +9,11 @@ import { makeRepo } from '../fixtures/repos/make-repo';
 import { api, waitFor } from '../support/http';
 import { SANDBOX_ENV } from '../support/sandbox';
 import { TestApp, startTestApp } from '../support/test-app';
+import { CALC_ANALYSIS, CALC_FIX, CALC_PLAN } from '../fixtures/repos/calc-js-fix';
 
-const FIX = {
-  path: 'src/calc.js',
-  oldText: 'function subtract(a, b) {\n  return a + b;',
-  newText: 'function subtract(a, b) {\n  return a - b;',
-};
-const ANALYSIS = {
-  summary: 'subtract() adds its arguments.',
-  rootCause: 'a + b in subtract',
-  affectedFiles: ['src/calc.js'],
-  risk: 'low',
-  evidence: [{ path: 'src/calc.js', lines: '9-11' }],
-};
-const PLAN = { steps: [{ title: 'Use a - b in subtract', files: ['src/calc.js'] }], testStrategy: 'node --test' };
+const FIX = CALC_FIX;
+const ANALYSIS = CALC_ANALYSIS;
+const PLAN = CALC_PLAN;
 const planner = [
   reply(toolUse('read_file', { path: 'src/calc.js' })),
   reply(toolUse('record_analysis', ANALYSIS)),

@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeModel, startFakeModel } from '../fake-model/fake-model-server';
+import { FakeModel } from '../fake-model/fake-model-server';
 import { reply, toolUse } from '../fake-model/scenario';
 import { makeRepo } from '../fixtures/repos/make-repo';
+import { TeamHarness, startTeamHarness } from '../support/team-harness';
 import { TestApp, startTestApp } from '../support/test-app';
 import { api, waitFor } from '../support/http';
 
@@ -37,28 +35,19 @@ const blockedTeam = {
  * carry the evidence the text cites.
  */
 describe('what users read: tdln-out templates with their citations', () => {
+  let harness: TeamHarness;
   let fake: FakeModel;
   let t: TestApp;
   let root: string;
-  const sandbox: Record<string, string> = (() => {
-    try {
-      execFileSync('bwrap', ['--version']);
-      return {} as Record<string, string>;
-    } catch {
-      return { SANDBOX: 'none' };
-    }
-  })();
 
   beforeAll(async () => {
-    fake = await startFakeModel();
-    root = mkdtempSync(join(tmpdir(), 'aict-rendered-'));
-    chmodSync(root, 0o777);
-    t = await startTestApp({ env: { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url, DATA_DIR: join(root, 'data'), ...sandbox } });
+    harness = await startTeamHarness('aict-rendered-');
+    ({ fake, root } = harness);
+    t = await startTestApp({ env: harness.env() });
   });
   afterAll(async () => {
     await t?.close();
-    await fake?.close();
-    rmSync(root, { recursive: true, force: true });
+    await harness?.close();
   });
 
   it('renders the quality gate’s question, the chat’s status replies and the abort, and records which template said what', async () => {

@@ -1,29 +1,20 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentSession } from '@app/team';
 import { WatcherService } from '@app/watcher';
-import { FakeModel, startFakeModel } from '../fake-model/fake-model-server';
+import { FakeModel } from '../fake-model/fake-model-server';
 import { MatchInput, reply, toolUse } from '../fake-model/scenario';
 import { makeRepo } from '../fixtures/repos/make-repo';
+import { TeamHarness, startTeamHarness } from '../support/team-harness';
 import { TestApp, startTestApp } from '../support/test-app';
 import { api, waitFor } from '../support/http';
+import { CALC_ANALYSIS, CALC_FIX, CALC_PLAN } from '../fixtures/repos/calc-js-fix';
 
-const FIX = {
-  path: 'src/calc.js',
-  oldText: 'function subtract(a, b) {\n  return a + b;',
-  newText: 'function subtract(a, b) {\n  return a - b;',
-};
-const ANALYSIS = {
-  summary: 'subtract() adds its arguments.',
-  rootCause: 'a + b in subtract',
-  affectedFiles: ['src/calc.js'],
-  risk: 'low',
-  evidence: [{ path: 'src/calc.js', lines: '9-11' }],
-};
-const PLAN = { steps: [{ title: 'Use a - b in subtract', files: ['src/calc.js'] }], testStrategy: 'node --test' };
+const FIX = CALC_FIX;
+const ANALYSIS = CALC_ANALYSIS;
+const PLAN = CALC_PLAN;
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'safe.directory=*', ...args], { cwd, encoding: 'utf8' }).trim();
 const planner = [
   reply(toolUse('read_file', { path: 'src/calc.js' })),
@@ -40,31 +31,22 @@ const builder = [
 const approve = [reply(toolUse('get_diff', {})), reply(toolUse('submit_review', { verdict: 'approve', summary: 'Correct and tested.' }))];
 
 describe('the team pipeline: Planner → Builder → Reviewer → quality → answer → TruthPack', () => {
+  let harness: TeamHarness;
   let fake: FakeModel;
   let t: TestApp;
   let root: string;
   let n = 0;
-  const sandbox: Record<string, string> = (() => {
-    try {
-      execFileSync('bwrap', ['--version']);
-      return {} as Record<string, string>;
-    } catch {
-      return { SANDBOX: 'none' };
-    }
-  })();
 
   beforeAll(async () => {
-    fake = await startFakeModel();
-    root = mkdtempSync(join(tmpdir(), 'aict-team-'));
-    chmodSync(root, 0o777);
+    harness = await startTeamHarness('aict-team-');
+    ({ fake, root } = harness);
     t = await startTestApp({
-      env: { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url, DATA_DIR: join(root, 'data'), REVIEW_MAX_ROUNDS: '2', ...sandbox },
+      env: harness.env({ REVIEW_MAX_ROUNDS: '2' }),
     });
   });
   afterAll(async () => {
     await t?.close();
-    await fake?.close();
-    rmSync(root, { recursive: true, force: true });
+    await harness?.close();
   });
 
   const setup = async (goalFor = (name: string) => `fix the subtract bug in src/calc.js [${name}]`) => {

@@ -166,7 +166,7 @@ try {
     mechanic: config.model.models.mechanic,
     genius: config.model.models.genius,
   };
-  const escalationSetting = Object.entries(config).find(([key]) => /escalat/i.test(key))?.[1];
+  const escalationSetting = config.pipeline?.escalation;
   const escalationData =
     escalationSetting !== undefined
       ? `ESCALATION=${typeof escalationSetting === 'object' ? (escalationSetting.mode ?? JSON.stringify(escalationSetting)) : escalationSetting}: counted from escalation events, mode changes and escalation questions`

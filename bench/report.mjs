@@ -186,7 +186,7 @@ if (api) {
   );
   if (!createMet)
     lines.push(
-      '**Why `POST /api/jobs` is below 500 requests/s.** The ledger append no longer takes a lock (an INSERT the sequencer integrates), so what a creation still waits for is the events table\'s advisory lock, held until commit while the `new → queued` event is written with the job row and its ledger entry: sixteen connections creating jobs queue for it one durable transaction (an fsync) at a time. Before the transaction each request runs the intake (grammar parse, request rules, policy, repository access check: `POST /api/tdln/parse` alone does 1,264 requests/s here) and the token check. Removing the events lock (a transaction-id high-water mark on the readers\' side) is what would lift this next.',
+      "**Why `POST /api/jobs` is below 500 requests/s.** The ledger append no longer takes a lock (an INSERT the sequencer integrates), so what a creation still waits for is the events table's advisory lock, held until commit while the `new → queued` event is written with the job row and its ledger entry: sixteen connections creating jobs queue for it one durable transaction (an fsync) at a time. Before the transaction each request runs the intake (grammar parse, request rules, policy, repository access check: `POST /api/tdln/parse` alone does 1,264 requests/s here) and the token check. Removing the events lock (a transaction-id high-water mark on the readers' side) is what would lift this next.",
       '',
     );
   if (!getMet)

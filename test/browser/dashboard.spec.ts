@@ -12,17 +12,14 @@ import { TestApp, startTestApp } from '../support/test-app';
 import { CHROMIUM, ensureWebBuilt, hasChromium, launch, screenshot, seriousViolations } from './browser';
 import { CALC_ANALYSIS, CALC_FIX, CALC_PLAN } from '../fixtures/repos/calc-js-fix';
 
-const FIX = CALC_FIX;
-const ANALYSIS = CALC_ANALYSIS;
-const PLAN = CALC_PLAN;
 // Small delays so a person (and the test) can watch the job move.
 const planner = [
   reply(toolUse('read_file', { path: 'src/calc.js' })),
-  { ...reply(toolUse('record_analysis', ANALYSIS)), delayMs: 300 },
-  reply(toolUse('create_plan', PLAN)),
+  { ...reply(toolUse('record_analysis', CALC_ANALYSIS)), delayMs: 300 },
+  reply(toolUse('create_plan', CALC_PLAN)),
 ];
 const builder = [
-  { ...reply(toolUse('edit_file', FIX)), delayMs: 300 },
+  { ...reply(toolUse('edit_file', CALC_FIX)), delayMs: 300 },
   reply(toolUse('run_tests', {})),
   reply(toolUse('run_lint', {})),
   reply(toolUse('commit_changes', { message: 'Fix subtract' })),
@@ -191,8 +188,8 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
       roles: {
         planner: [
           reply(toolUse('request_human_review', { question: 'Should subtract saturate at zero, or go negative?', kind: 'question' })),
-          reply(toolUse('record_analysis', ANALYSIS)),
-          reply(toolUse('create_plan', PLAN)),
+          reply(toolUse('record_analysis', CALC_ANALYSIS)),
+          reply(toolUse('create_plan', CALC_PLAN)),
         ],
         builder,
         reviewer,
@@ -217,7 +214,7 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser (needs `apt-get i
   it('approves a change the quality gate blocked from its card, seeing the failing tests, review and diff first, and sees it committed, pushed and the job succeeded', async () => {
     const { repo, goal } = await setup();
     // The Builder's edit leaves a test red (commit refused), yet it claims the tests pass.
-    const wrong = { ...FIX, newText: 'function subtract(a, b) {\n  return b - a;' };
+    const wrong = { ...CALC_FIX, newText: 'function subtract(a, b) {\n  return b - a;' };
     fake.addScenario({
       match: { contains: goal },
       roles: {

@@ -11,16 +11,13 @@ import { SANDBOX_ENV } from '../support/sandbox';
 import { TestApp, startTestApp } from '../support/test-app';
 import { CALC_ANALYSIS, CALC_FIX, CALC_PLAN } from '../fixtures/repos/calc-js-fix';
 
-const FIX = CALC_FIX;
-const ANALYSIS = CALC_ANALYSIS;
-const PLAN = CALC_PLAN;
 const planner = [
   reply(toolUse('read_file', { path: 'src/calc.js' })),
-  reply(toolUse('record_analysis', ANALYSIS)),
-  reply(toolUse('create_plan', PLAN)),
+  reply(toolUse('record_analysis', CALC_ANALYSIS)),
+  reply(toolUse('create_plan', CALC_PLAN)),
 ];
 const builder = [
-  reply('Fixing the operator.', toolUse('edit_file', FIX)),
+  reply('Fixing the operator.', toolUse('edit_file', CALC_FIX)),
   reply(toolUse('run_tests', {})),
   reply(toolUse('run_lint', {})),
   reply(toolUse('commit_changes', { message: 'Fix subtract' })),
@@ -115,7 +112,7 @@ describe('the OpenAI-compatible provider end to end', () => {
     expect(created.status).toBe(201);
     const job = await until(created.body.id, ['succeeded', 'failed', 'waiting_human']);
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
-    expect(job.result.plan).toEqual(PLAN);
+    expect(job.result.plan).toEqual(CALC_PLAN);
     expect(job.result.reviews).toEqual([{ verdict: 'approve', summary: 'Correct and tested.' }]);
     expect(git(repo, 'show', `aict/${job.id}:src/calc.js`)).toContain('return a - b;');
     expect(git(repo, 'log', '-1', '--format=%s', `aict/${job.id}`)).toBe('Fix subtract');
@@ -134,7 +131,7 @@ describe('the OpenAI-compatible provider end to end', () => {
     expect(commit.body!.tools!.map((tool) => tool.function!.name)).toContain('commit_changes');
     const edit = commit.body!.messages!.find((m) => m.tool_calls?.some((c) => c.function?.name === 'edit_file'))!;
     expect(edit).toMatchObject({ role: 'assistant', content: 'Fixing the operator.' });
-    expect(JSON.parse(edit.tool_calls![0].function!.arguments as string)).toEqual(FIX);
+    expect(JSON.parse(edit.tool_calls![0].function!.arguments as string)).toEqual(CALC_FIX);
     expect(commit.body!.messages!.find((m) => m.tool_call_id === edit.tool_calls![0].id)).toMatchObject({ role: 'tool' });
     // The server's prefix cache shows as cached tokens once the transcript repeats.
     expect(commit.usage!.prompt_tokens_details.cached_tokens).toBeGreaterThan(0);
@@ -245,7 +242,7 @@ describe('the OpenAI-compatible provider end to end', () => {
       roles: {
         builder: [
           { content: [{ type: 'tool_use', name: 'read_file', input: {}, rawArguments: '{"path": "src/calc.js"' }] },
-          reply(toolUse('edit_file', FIX)),
+          reply(toolUse('edit_file', CALC_FIX)),
           reply(toolUse('run_tests', {})),
           reply(toolUse('commit_changes', { message: 'Fix subtract' })),
           reply('Done.'),

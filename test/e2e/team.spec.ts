@@ -12,17 +12,14 @@ import { TestApp, startTestApp } from '../support/test-app';
 import { api, waitFor } from '../support/http';
 import { CALC_ANALYSIS, CALC_FIX, CALC_PLAN } from '../fixtures/repos/calc-js-fix';
 
-const FIX = CALC_FIX;
-const ANALYSIS = CALC_ANALYSIS;
-const PLAN = CALC_PLAN;
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'safe.directory=*', ...args], { cwd, encoding: 'utf8' }).trim();
 const planner = [
   reply(toolUse('read_file', { path: 'src/calc.js' })),
-  reply(toolUse('record_analysis', ANALYSIS)),
-  reply(toolUse('create_plan', PLAN)),
+  reply(toolUse('record_analysis', CALC_ANALYSIS)),
+  reply(toolUse('create_plan', CALC_PLAN)),
 ];
 const builder = [
-  reply(toolUse('edit_file', FIX)),
+  reply(toolUse('edit_file', CALC_FIX)),
   reply(toolUse('run_tests', {})),
   reply(toolUse('run_lint', {})),
   reply(toolUse('commit_changes', { message: 'Fix subtract' })),
@@ -78,11 +75,14 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
   it('fixes a bug through plan, build and an approving review, with a verified TruthPack and an evaluation', async () => {
     const { repo, goal } = await setup();
     // The Reviewer first tries a tool it is not allowed: the runtime refuses it.
-    fake.addScenario({ match: { contains: goal }, roles: { planner, builder, reviewer: [reply(toolUse('edit_file', FIX)), ...approve] } });
+    fake.addScenario({
+      match: { contains: goal },
+      roles: { planner, builder, reviewer: [reply(toolUse('edit_file', CALC_FIX)), ...approve] },
+    });
     const id = (await api(t.url, 'POST', '/api/jobs', { goal, repo })).body.id;
     const job = await until(id, ['succeeded', 'failed', 'waiting_human']);
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
-    expect(job.result.plan).toEqual(PLAN);
+    expect(job.result.plan).toEqual(CALC_PLAN);
     expect(job.result.analysis).toMatchObject({ rootCause: 'a + b in subtract' });
     expect(job.result.reviews).toEqual([{ verdict: 'approve', summary: 'Correct and tested.' }]);
     expect(job.result.quality.verdict).toBe('OK');
@@ -218,8 +218,8 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
       roles: {
         planner: [
           reply(toolUse('request_human_review', { question: 'Should subtract saturate at zero, or go negative?', kind: 'question' })),
-          reply(toolUse('record_analysis', ANALYSIS)),
-          reply(toolUse('create_plan', PLAN)),
+          reply(toolUse('record_analysis', CALC_ANALYSIS)),
+          reply(toolUse('create_plan', CALC_PLAN)),
         ],
         builder,
         reviewer: approve,
@@ -254,7 +254,7 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
           planner,
           builder: [
             reply(toolUse('edit_file', { path: 'src/notes.js', oldText: '', newText: `${big}\n` })),
-            reply(toolUse('edit_file', FIX)),
+            reply(toolUse('edit_file', CALC_FIX)),
             reply(toolUse('run_tests', {})),
             reply(toolUse('commit_changes', { message: 'Fix subtract, add notes' })),
             reply('Done.'),
@@ -348,7 +348,7 @@ describe('the team pipeline: Planner → Builder → Reviewer → quality → an
     const job = await until(id, ['succeeded', 'failed', 'waiting_human']);
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
     expect(job.intent.readOnly).toBe(true);
-    expect(job.result.analysis.summary).toBe(ANALYSIS.summary);
+    expect(job.result.analysis.summary).toBe(CALC_ANALYSIS.summary);
     expect(job.result.branch).toBeNull();
     expect(fake.messageRequests().filter((r) => r.role === 'builder' && JSON.stringify(r.body?.messages).includes(goal))).toHaveLength(0);
     expect(git(repo, 'branch', '--list', 'aict/*')).toBe('');

@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { connect as connectTcp } from 'node:net';
 import type { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JsonResponse, api, waitFor } from '../support/http';
+import { JsonResponse, api, settledEventId, waitFor } from '../support/http';
 import { scale } from '../support/long';
 import { SseClient } from '../support/sse-client';
 import { TestApp, startTestApp } from '../support/test-app';
@@ -214,19 +214,7 @@ describe('hostile input', () => {
       jobEventIds = full.events.filter((e) => e.id !== undefined).map((e) => Number(e.id));
       expect(jobEventIds.length).toBeGreaterThan(0);
       // The job's notifications are written in batches just after its events: wait for the table to settle.
-      let last = -1;
-      await waitFor(
-        async () => {
-          const now = Number((await db.query('SELECT coalesce(max(id), 0) AS max FROM events')).rows[0].max);
-          const settled = now === last;
-          last = now;
-          if (!settled) await new Promise((resolve) => setTimeout(resolve, 300));
-          return settled;
-        },
-        10_000,
-        'no more events',
-      );
-      maxEventId = last;
+      maxEventId = await settledEventId(db, 300, 10_000);
     });
 
     const endpoints = () => [

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, waitFor } from '../support/http';
+import { api, settledEventId, waitFor } from '../support/http';
 import { scale } from '../support/long';
 import { ServiceProcess } from '../support/processes';
 import { connect, createTestDatabase } from '../support/test-database';
@@ -71,18 +71,7 @@ describe(`load: ${CLIENTS} SSE clients on one server process`, () => {
       );
       const committedSeconds = (performance.now() - started) / 1000;
       // Events a finished job still raises (its notifications, written in batches) land shortly after: wait for the table to settle.
-      let last = -1;
-      await waitFor(
-        async () => {
-          const now = Number((await db.query(`SELECT coalesce(max(id), 0) AS n FROM events`)).rows[0].n);
-          const settled = now === last;
-          last = now;
-          if (!settled) await new Promise((resolve) => setTimeout(resolve, 500));
-          return settled;
-        },
-        scale(30_000, 300_000),
-        'no more events',
-      );
+      await settledEventId(db, 500, scale(30_000, 300_000));
 
       // What every client should have: every event committed after its snapshot's position.
       const from = Math.min(...clients.map((c) => c.snapshot.lastEventId));

@@ -38,3 +38,27 @@ export async function waitFor<T>(check: () => Promise<T | undefined | null | fal
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/**
+ * Waits until the newest event id stays the same for `quietMs`, and returns it: a job's batched
+ * notifications land just after its own events, so "the events so far" is only known once they have.
+ */
+export async function settledEventId(
+  db: { query: (sql: string) => Promise<{ rows: { max: string | number }[] }> },
+  quietMs: number,
+  timeoutMs: number,
+): Promise<number> {
+  let last = -1;
+  await waitFor(
+    async () => {
+      const now = Number((await db.query('SELECT coalesce(max(id), 0) AS max FROM events')).rows[0].max);
+      const settled = now === last;
+      last = now;
+      if (!settled) await new Promise((resolve) => setTimeout(resolve, quietMs));
+      return settled;
+    },
+    timeoutMs,
+    'no more events',
+  );
+  return last;
+}

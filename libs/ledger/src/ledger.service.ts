@@ -9,7 +9,7 @@ import { CompactRange, consistencyProof, inclusionProof } from './merkle';
 import { LedgerErrorCode } from './ledger.errors';
 import { LedgerSequencer } from './ledger-sequencer.service';
 import { SignedTreeHead, treeHeadKeyId, verifyTreeHeadSignature } from './tree-head';
-import { ENTRY_COLUMNS, EntryRow, Sql, TreeHeadRow, TREE_HEAD_CHANNEL, leafContentOf, nodeReader, treeHeadOf } from './tree-store';
+import { ENTRY_COLUMNS, EntryRow, Sql, TreeHeadRow, TREE_HEAD_CHANNEL, entryOf, leafContentOf, nodeReader, treeHeadOf } from './tree-store';
 import { LedgerConsistencyProof, LedgerDraft, LedgerInclusionProof, LedgerVerification, TrustedTreeHead } from './ledger.types';
 
 const VERIFY_BATCH = 5_000;
@@ -19,23 +19,6 @@ const DEFAULT_WAIT_MS = 10_000;
 /** A raw `pg` client (or pool) inside the caller's transaction. */
 export interface PgQueryable {
   query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
-}
-
-function entryOf(row: EntryRow): LedgerEntry {
-  return Object.assign(new LedgerEntry(), {
-    seq: Number(row.seq),
-    ts: row.ts instanceof Date ? row.ts : new Date(row.ts),
-    kind: row.kind,
-    actor: row.actor,
-    jobId: row.job_id ?? null,
-    conversationId: row.conversation_id ?? null,
-    traceId: row.trace_id ?? null,
-    summary: row.summary,
-    data: row.data,
-    prevHash: row.prev_hash ?? null,
-    hash: row.hash ?? null,
-    leafIndex: row.leaf_index === null || row.leaf_index === undefined ? null : Number(row.leaf_index),
-  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Hash, NodeId, NodeReader, nodeKey } from './merkle';
 import { LedgerLeafContent } from './ledger-hash';
 import { SignedTreeHead } from './tree-head';
+import { LedgerEntry } from './entities/ledger-entry.entity';
 
 /** Runs one SQL statement and gives its rows: a pg client, pool or a TypeORM manager, adapted. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows are typed by each caller's type argument
@@ -37,11 +38,10 @@ export const TREE_HEAD_CHANNEL = 'ledger_tree_head';
 /** The entry columns, as stored. */
 export const ENTRY_COLUMNS = 'seq, ts, kind, actor, job_id, conversation_id, trace_id, summary, data, prev_hash, hash, leaf_index';
 
-/** An entry row as the leaf hash needs it. */
-export function leafContentOf(row: EntryRow): LedgerLeafContent {
-  return {
+export function entryOf(row: EntryRow): LedgerEntry {
+  return Object.assign(new LedgerEntry(), {
     seq: Number(row.seq),
-    ts: (row.ts instanceof Date ? row.ts : new Date(row.ts)).toISOString(),
+    ts: row.ts instanceof Date ? row.ts : new Date(row.ts),
     kind: row.kind,
     actor: row.actor,
     jobId: row.job_id ?? null,
@@ -51,7 +51,14 @@ export function leafContentOf(row: EntryRow): LedgerLeafContent {
     data: row.data,
     prevHash: row.prev_hash ?? null,
     hash: row.hash ?? null,
-  };
+    leafIndex: row.leaf_index === null || row.leaf_index === undefined ? null : Number(row.leaf_index),
+  });
+}
+
+/** An entry row as the leaf hash needs it: the entry without its leaf index, its time as ISO text. */
+export function leafContentOf(row: EntryRow): LedgerLeafContent {
+  const { leafIndex: _leafIndex, ts, ...content } = entryOf(row);
+  return { ...content, ts: ts.toISOString() };
 }
 
 /** A tree-head row as the API and verifiers see it. */
